@@ -1,0 +1,40 @@
+#pragma once
+
+#include "expected.h"
+#include "snapshot.h"
+#include "typeregistry.h"
+
+#include <QString>
+
+#include <memory>
+
+namespace leakscope {
+
+// Appends snapshots to a .lsnap file (creating it with the current schema),
+// one transaction per snapshot, in the same format the agent writes. Used by
+// import, Save Session As and the live autosave.
+class SnapshotWriter
+{
+public:
+    SnapshotWriter();
+    ~SnapshotWriter();
+    SnapshotWriter(const SnapshotWriter &) = delete;
+    SnapshotWriter &operator=(const SnapshotWriter &) = delete;
+
+    Status open(const QString &path); // creates or opens for append; refuses foreign/newer files
+    // Writes one snapshot; type ids in snapshot.stats refer to types.
+    Expected<qint64> append(const Snapshot &snapshot, const TypeRegistry &types);
+    void close();
+    QString path() const;
+
+    // Writes the snapshots to a new file atomically (temporary file + rename),
+    // so a failure never leaves half a file behind.
+    static Status writeFile(const QString &path, const std::vector<const Snapshot *> &snapshots,
+                            const TypeRegistry &types);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace leakscope
