@@ -54,7 +54,7 @@ QString signedNumber(double v, int decimals)
 QString compactRate(double v)
 {
     const double a = std::fabs(v);
-    return signedNumber(v, a >= 100 ? 0 : a >= 10 ? 1 : 2);
+    return signedNumber(v, a >= 10 ? 0 : a >= 1 ? 1 : 2);
 }
 
 } // namespace
@@ -100,7 +100,8 @@ SuspectVerdict SuspectDetector::analyze(const std::vector<qint64> &counts, const
     for (size_t i = 0; i <= tailStart; ++i)
         peakBeforeTail = std::max(peakBeforeTail, counts[i]);
 
-    const double magnitude = std::min(1.0, std::log10(1.0 + double(std::max<qint64>(0, v.netGrowth))) / 2.0);
+    // A leak of one object per snapshot is still a leak: size only tempers the score.
+    const double magnitude = std::min(1.0, 0.5 + std::log10(1.0 + double(std::max<qint64>(0, v.netGrowth))) / 4.0);
     v.score = std::round(100.0 * (0.5 * growShare + 0.5 * (v.slopePerSnapshot > 0 ? v.r2 : 0.0)) * magnitude);
 
     const QString grew = QCoreApplication::translate("SuspectDetector", "grew in %1 of %2 intervals")
@@ -119,9 +120,18 @@ SuspectVerdict SuspectDetector::analyze(const std::vector<qint64> &counts, const
         v.score = 0;
         return v;
     }
-    if (tailGrowth <= 0 || counts.back() <= peakBeforeTail) {
-        v.reason = QCoreApplication::translate("SuspectDetector", "flat over the last %1 intervals: bounded (a cache that filled up?)")
-                       .arg(n - 1 - tailStart);
+    if (tailGrowth <= 0) {
+        const auto [lo, hi] = std::minmax_element(counts.begin() + std::ptrdiff_t(tailStart), counts.end());
+        v.reason = *lo == *hi
+            ? QCoreApplication::translate("SuspectDetector", "flat over the last %1 intervals: bounded (a cache that filled up?)")
+                  .arg(n - 1 - tailStart)
+            : QCoreApplication::translate("SuspectDetector", "not growing over the last %1 intervals").arg(n - 1 - tailStart);
+        v.score = std::min(v.score, 20.0);
+        return v;
+    }
+    if (counts.back() <= peakBeforeTail) {
+        v.reason = QCoreApplication::translate("SuspectDetector", "no higher than its earlier peak of %1: churn, not steady growth")
+                       .arg(peakBeforeTail);
         v.score = std::min(v.score, 20.0);
         return v;
     }
