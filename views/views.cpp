@@ -1,8 +1,0 @@
-#include "views.h"
-
-namespace leakscope {
-int viewsVersion()
-{
-    return 1;
-}
-} // namespace leakscope
