@@ -1,0 +1,5 @@
+target_sources(leakscope_model PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/agentclient.h ${CMAKE_CURRENT_LIST_DIR}/agentclient.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/agentdiscovery.h ${CMAKE_CURRENT_LIST_DIR}/agentdiscovery.cpp
+)
+target_link_libraries(leakscope_model PUBLIC Qt6::Concurrent)
