@@ -1,0 +1,20 @@
+#pragma once
+
+#include <QStyledItemDelegate>
+
+namespace leakscope {
+
+// Draws a type's count series (GrowthTableModel::CountSeriesRole) as a small
+// line, with the baseline and the last value marked; red when the series ends
+// above where it started, green when below.
+class SparklineDelegate : public QStyledItemDelegate
+{
+    Q_OBJECT
+public:
+    explicit SparklineDelegate(QObject *parent = nullptr);
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+};
+
+} // namespace leakscope

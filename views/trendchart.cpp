@@ -1,0 +1,279 @@
+#include "trendchart.h"
+
+#include "growthtablemodel.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCursor>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegend>
+#include <QLineSeries>
+#include <QLocale>
+#include <QLogValueAxis>
+#include <QStackedWidget>
+#include <QToolTip>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace leakscope {
+
+TrendChart::TrendChart(QWidget *parent) : QWidget(parent)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(4);
+
+    auto *bar = new QHBoxLayout;
+    bar->setContentsMargins(6, 4, 6, 0);
+    bar->addWidget(new QLabel(tr("Show:"), this));
+    m_metricBox = new QComboBox(this);
+    m_metricBox->addItem(tr("Object count"));
+    m_metricBox->addItem(tr("Size (bytes)"));
+    m_metricBox->setToolTip(tr("Chart the number of live objects or their total shallow size"));
+    bar->addWidget(m_metricBox);
+    m_logBox = new QCheckBox(tr("Log scale"), this);
+    m_logBox->setToolTip(tr("Logarithmic value axis; points with a value of 0 are left out"));
+    bar->addWidget(m_logBox);
+    bar->addStretch(1);
+    m_note = new QLabel(this);
+    m_note->setForegroundRole(QPalette::PlaceholderText);
+    bar->addWidget(m_note);
+    layout->addLayout(bar);
+
+    m_stack = new QStackedWidget(this);
+    m_empty = new QLabel(this);
+    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty->setWordWrap(true);
+    m_empty->setForegroundRole(QPalette::PlaceholderText);
+    m_empty->setText(tr("Select one or more types in the table to chart them over time.\n"
+                        "Ctrl+click or Shift+click selects several."));
+    m_stack->addWidget(m_empty);
+
+    m_chart = new QChart;
+    m_chart->legend()->setAlignment(Qt::AlignRight);
+    m_chart->setMargins(QMargins(4, 4, 4, 4));
+    m_chart->setBackgroundRoundness(0);
+    m_view = new QChartView(m_chart, this); // takes ownership of the chart
+    m_view->setRenderHint(QPainter::Antialiasing);
+    m_stack->addWidget(m_view);
+    layout->addWidget(m_stack, 1);
+
+    connect(m_metricBox, &QComboBox::currentIndexChanged, this,
+            [this](int i) { setMetric(i == 1 ? Metric::Bytes : Metric::Count); });
+    connect(m_logBox, &QCheckBox::toggled, this, &TrendChart::setLogScale);
+    rebuild();
+}
+
+TrendChart::~TrendChart() = default;
+
+void TrendChart::setSession(std::shared_ptr<const Session> session)
+{
+    m_session = std::move(session);
+    rebuild();
+}
+
+void TrendChart::setTypes(const QVector<int> &typeIds)
+{
+    if (typeIds == m_types)
+        return;
+    m_types = typeIds;
+    rebuild();
+}
+
+void TrendChart::setMetric(Metric metric)
+{
+    if (metric == m_metric)
+        return;
+    m_metric = metric;
+    const QSignalBlocker block(m_metricBox);
+    m_metricBox->setCurrentIndex(metric == Metric::Bytes ? 1 : 0);
+    rebuild();
+    emit metricChanged(metric);
+}
+
+void TrendChart::setLogScale(bool on)
+{
+    if (on == m_logScale)
+        return;
+    m_logScale = on;
+    const QSignalBlocker block(m_logBox);
+    m_logBox->setChecked(on);
+    rebuild();
+    emit logScaleChanged(on);
+}
+
+bool TrendChart::isShowingEmptyState() const
+{
+    return m_stack->currentWidget() == m_empty;
+}
+
+QString TrendChart::emptyStateText() const
+{
+    return m_empty->text();
+}
+
+int TrendChart::lineCount() const
+{
+    return int(m_lines.size());
+}
+
+QString TrendChart::lineName(int line) const
+{
+    return line >= 0 && line < m_lines.size() ? m_lines[line]->name() : QString();
+}
+
+QList<QPointF> TrendChart::linePoints(int line) const
+{
+    if (line < 0 || line >= m_lines.size())
+        return {};
+    QList<QPointF> points = m_lines[line]->points();
+    for (QPointF &p : points)
+        p.setY(p.y() * m_valueScale);
+    return points;
+}
+
+void TrendChart::rebuild()
+{
+    m_chart->removeAllSeries(); // deletes them
+    m_lines.clear();
+    const auto axes = m_chart->axes();
+    for (QAbstractAxis *axis : axes) {
+        m_chart->removeAxis(axis);
+        delete axis;
+    }
+    m_note->clear();
+    m_valueScale = 1.0;
+    m_valueUnit.clear();
+
+    const bool hasData = m_session && m_session->snapshotCount() > 0;
+    QVector<int> shown;
+    if (hasData)
+        for (int t : m_types)
+            if (t >= 0 && t < m_session->typeCount() && shown.size() < s_maxLines)
+                shown.append(t);
+    if (shown.isEmpty()) {
+        m_empty->setText(hasData ? tr("Select one or more types in the table to chart them over time.\n"
+                                      "Ctrl+click or Shift+click selects several.")
+                                 : tr("No session loaded.\nOpen a .lsnap file to chart types over time."));
+        m_stack->setCurrentWidget(m_empty);
+        return;
+    }
+    if (m_types.size() > shown.size())
+        m_note->setText(tr("Showing the first %1 of %2 selected types").arg(shown.size()).arg(m_types.size()));
+
+    const std::vector<double> x = m_session->timeAxis();
+    const bool seconds = m_session->hasTimes();
+    const bool bytes = m_metric == Metric::Bytes;
+
+    std::vector<std::vector<qint64>> values;
+    qint64 maxValue = 0;
+    for (int t : shown) {
+        values.push_back(bytes ? m_session->sizeSeries(t) : m_session->countSeries(t));
+        for (qint64 v : values.back())
+            maxValue = std::max(maxValue, v);
+    }
+    if (bytes) {
+        if (maxValue >= 10 * 1024 * 1024) {
+            m_valueScale = 1024.0 * 1024.0;
+            m_valueUnit = tr("MiB");
+        } else if (maxValue >= 10 * 1024) {
+            m_valueScale = 1024.0;
+            m_valueUnit = tr("KiB");
+        } else {
+            m_valueUnit = tr("bytes");
+        }
+    }
+
+    double minPositive = 0;
+    for (size_t l = 0; l < values.size(); ++l) {
+        auto *series = new QLineSeries;
+        series->setName(m_session->types().name(shown[int(l)]));
+        QList<QPointF> points;
+        points.reserve(qsizetype(x.size()));
+        for (size_t i = 0; i < x.size(); ++i) {
+            const qint64 v = values[l][i];
+            if (m_logScale && v <= 0)
+                continue;
+            const double y = double(v) / m_valueScale;
+            if (y > 0 && (minPositive == 0 || y < minPositive))
+                minPositive = y;
+            points.append(QPointF(x[i], y));
+        }
+        series->replace(points); // one call per line, not one per point
+        series->setPointsVisible(x.size() <= 60);
+        QPen pen = series->pen();
+        pen.setWidthF(2.0);
+        series->setPen(pen);
+        m_chart->addSeries(series);
+        connect(series, &QXYSeries::hovered, this,
+                [this, series](const QPointF &p, bool state) { showHover(series, p, state); });
+        m_lines.append(series);
+    }
+
+    auto *xAxis = new QValueAxis;
+    xAxis->setTitleText(seconds ? tr("Seconds since the first snapshot") : tr("Snapshot index (from 0)"));
+    xAxis->setLabelFormat(seconds ? QStringLiteral("%.0f") : QStringLiteral("%d"));
+    const double xMax = x.empty() ? 1.0 : std::max(x.back(), 1.0);
+    xAxis->setRange(0, xMax);
+    if (!seconds)
+        xAxis->setTickCount(std::min<int>(int(x.size()), 11) < 2 ? 2 : std::min<int>(int(x.size()), 11));
+    else
+        xAxis->applyNiceNumbers();
+    m_chart->addAxis(xAxis, Qt::AlignBottom);
+
+    const QString yTitle = bytes ? tr("Size (%1)").arg(m_valueUnit) : tr("Live objects (gc-tracked)");
+    QAbstractAxis *yAxis = nullptr;
+    if (m_logScale) {
+        auto *log = new QLogValueAxis;
+        log->setBase(10);
+        log->setLabelFormat(QStringLiteral("%g"));
+        log->setMinorTickCount(-1);
+        log->setTitleText(yTitle);
+        yAxis = log;
+    } else {
+        auto *linear = new QValueAxis;
+        const double top = std::max(1.0, double(maxValue) / m_valueScale);
+        linear->setRange(0, top * 1.05);
+        linear->applyNiceNumbers();
+        linear->setLabelFormat(bytes && m_valueScale > 1 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
+        linear->setTitleText(yTitle);
+        yAxis = linear;
+    }
+    m_chart->addAxis(yAxis, Qt::AlignLeft);
+    for (QXYSeries *s : std::as_const(m_lines)) {
+        s->attachAxis(xAxis);
+        s->attachAxis(yAxis);
+    }
+    m_stack->setCurrentWidget(m_view);
+}
+
+void TrendChart::showHover(QXYSeries *series, const QPointF &point, bool state)
+{
+    if (!state) {
+        QToolTip::hideText();
+        return;
+    }
+    const QList<QPointF> points = series->points();
+    if (points.isEmpty() || !m_session)
+        return;
+    // The signal carries the cursor position; name the nearest snapshot.
+    const auto nearest = std::min_element(points.cbegin(), points.cend(), [&point](const QPointF &a, const QPointF &b) {
+        return std::fabs(a.x() - point.x()) < std::fabs(b.x() - point.x());
+    });
+    const bool seconds = m_session->hasTimes();
+    const QString where = seconds ? tr("%1 s after the first snapshot").arg(QLocale().toString(nearest->x(), 'f', 1))
+                                  : tr("snapshot %1").arg(int(nearest->x()));
+    const qint64 raw = qint64(std::llround(nearest->y() * m_valueScale));
+    const QString value = m_metric == Metric::Bytes ? GrowthTableModel::formatBytes(raw)
+                                                    : tr("%1 objects").arg(GrowthTableModel::formatCount(raw));
+    m_lastHoverText = series->name() + QLatin1Char('\n') + value + QStringLiteral(" \u2014 ") + where;
+    QToolTip::showText(QCursor::pos(), m_lastHoverText, m_view);
+}
+
+} // namespace leakscope

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "session.h"
+
+#include <QList>
+#include <QPointF>
+#include <QVector>
+#include <QWidget>
+
+#include <memory>
+
+class QCheckBox;
+class QChart;
+class QChartView;
+class QComboBox;
+class QLabel;
+class QStackedWidget;
+class QXYSeries;
+
+namespace leakscope {
+
+// The Trend tab: selected types as lines over time (seconds since the first
+// snapshot, or the snapshot index when times are missing), counts or bytes,
+// linear or log scale, value on hover. The only place that talks to Qt Charts
+// (deprecated after Qt 6.10), so a later port touches this class only.
+class TrendChart : public QWidget
+{
+    Q_OBJECT
+public:
+    enum class Metric { Count, Bytes };
+    static constexpr int s_maxLines = 12;
+
+    explicit TrendChart(QWidget *parent = nullptr);
+    ~TrendChart() override;
+
+    void setSession(std::shared_ptr<const Session> session);
+    // Types to draw (ids in the session's registry), in selection order; only
+    // the first s_maxLines are drawn.
+    void setTypes(const QVector<int> &typeIds);
+    QVector<int> types() const { return m_types; }
+
+    void setMetric(Metric metric);
+    Metric metric() const { return m_metric; }
+    void setLogScale(bool on);
+    bool logScale() const { return m_logScale; }
+
+    // What is on screen, for tests and for the screenshot check.
+    bool isShowingEmptyState() const;
+    QString emptyStateText() const;
+    int lineCount() const;
+    QString lineName(int line) const;
+    QList<QPointF> linePoints(int line) const;
+    QString lastHoverText() const { return m_lastHoverText; }
+
+signals:
+    void metricChanged(leakscope::TrendChart::Metric metric);
+    void logScaleChanged(bool on);
+
+private:
+    void rebuild();
+    void showHover(QXYSeries *series, const QPointF &point, bool state);
+
+    std::shared_ptr<const Session> m_session;
+    QVector<int> m_types;
+    Metric m_metric = Metric::Count;
+    bool m_logScale = false;
+    double m_valueScale = 1.0; // bytes shown in KiB/MiB
+    QString m_valueUnit;
+    QString m_lastHoverText;
+
+    QComboBox *m_metricBox = nullptr;
+    QCheckBox *m_logBox = nullptr;
+    QLabel *m_note = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    QLabel *m_empty = nullptr;
+    QChartView *m_view = nullptr;
+    QChart *m_chart = nullptr;
+    QList<QXYSeries *> m_lines;
+};
+
+} // namespace leakscope
