@@ -1,0 +1,4 @@
+# Heap graph model and algorithms.
+leakscope_add_qtest(tst_heapgraph tst_heapgraph.cpp heapgraphtestutil.h LIBS leakscope_model)
+leakscope_add_qtest(tst_dominatortree tst_dominatortree.cpp heapgraphtestutil.h LIBS leakscope_model)
+leakscope_add_qtest(tst_referencegraph tst_referencegraph.cpp heapgraphtestutil.h LIBS leakscope_model)
