@@ -1,0 +1,338 @@
+#include "livecontroller.h"
+
+#include "agentclient.h"
+#include "agentdiscovery.h"
+#include "sessioncontroller.h"
+#include "snapshotreader.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QStandardPaths>
+#include <QTimer>
+
+Q_LOGGING_CATEGORY(lcLive, "leakscope.live")
+
+namespace leakscope {
+
+namespace {
+constexpr int s_socketWaitMs = 15000;
+constexpr int s_censusTimeoutMs = 120000;
+} // namespace
+
+LiveController::LiveController(SessionController *sessions, QObject *parent)
+    : QObject(parent), m_sessions(sessions), m_client(new AgentClient(this)), m_timer(new QTimer(this)),
+      m_socketPoll(new QTimer(this))
+{
+    m_timer->setInterval(int(m_intervalSeconds * 1000));
+    connect(m_timer, &QTimer::timeout, this, &LiveController::onTimer);
+    m_socketPoll->setInterval(100);
+    connect(m_socketPoll, &QTimer::timeout, this, &LiveController::waitForSocket);
+    connect(m_client, &AgentClient::connected, this, &LiveController::onConnected);
+    connect(m_client, &AgentClient::replied, this, &LiveController::onReplied);
+    connect(m_client, &AgentClient::failed, this, &LiveController::onFailed);
+    connect(m_client, &AgentClient::disconnected, this, [this](const QString &reason) {
+        m_timer->stop();
+        if (m_state == State::Connected || m_state == State::Starting) {
+            // A process we started reports its exit separately, with the code.
+            if (m_process && m_process->state() != QProcess::NotRunning)
+                return;
+            setState(State::Disconnected, tr("Disconnected: %1").arg(reason));
+        }
+    });
+}
+
+LiveController::~LiveController()
+{
+    if (m_process && m_process->state() != QProcess::NotRunning) {
+        m_process->disconnect(this);
+        m_process->kill();
+        m_process->waitForFinished(3000);
+    }
+}
+
+QString LiveController::autosaveDirectory()
+{
+    const QString forced = qEnvironmentVariable("LEAKSCOPE_AUTOSAVE_DIR");
+    if (!forced.isEmpty())
+        return forced;
+    QString base = qEnvironmentVariable("XDG_DATA_HOME");
+    if (base.isEmpty())
+        base = QDir::homePath() + QStringLiteral("/.local/share");
+    return base + QStringLiteral("/leakscope/autosave");
+}
+
+void LiveController::setState(State state, const QString &text)
+{
+    const bool changed = state != m_state;
+    m_state = state;
+    if (text != m_statusText) {
+        m_statusText = text;
+        Q_EMIT statusTextChanged(text);
+    }
+    if (changed)
+        Q_EMIT stateChanged(state);
+}
+
+Status LiveController::openAutosave(const QString &stem)
+{
+    const QString dir = autosaveDirectory();
+    if (!QDir().mkpath(dir))
+        return Status::failure(tr("%1: cannot create the autosave directory").arg(dir));
+    QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    QString path = QStringLiteral("%1/%2-%3.lsnap").arg(dir, stem, stamp);
+    for (int i = 2; QFileInfo::exists(path); ++i)
+        path = QStringLiteral("%1/%2-%3-%4.lsnap").arg(dir, stem, stamp).arg(i);
+    m_autosave.close();
+    const Status opened = m_autosave.open(path);
+    if (!opened)
+        return opened;
+    m_autosavePath = path;
+    m_knownIds.clear();
+    m_snapshotsTaken = 0;
+    return Status();
+}
+
+Status LiveController::runScript(const QString &python, const QString &script, const QStringList &arguments,
+                                 const QString &workDir)
+{
+    if (isLive())
+        return Status::failure(tr("Already watching process %1; stop it first").arg(m_pid));
+    if (!QFileInfo(script).isFile())
+        return Status::failure(tr("%1: no such script").arg(script));
+    const Expected<AgentInstall> install = AgentInstaller::install();
+    if (!install)
+        return Status::failure(install.error());
+    const Status autosave = openAutosave(QFileInfo(script).completeBaseName());
+    if (!autosave)
+        return autosave;
+
+    RecordOptions options;
+    options.output = m_autosavePath;
+    options.every = 0;
+    options.collect = m_collect;
+    options.serve = true;
+
+    delete m_process;
+    m_process = new QProcess(this);
+    m_process->setProcessEnvironment(
+        AgentInstaller::recordEnvironment(QProcessEnvironment::systemEnvironment(), install.value(), options));
+    m_process->setWorkingDirectory(workDir.isEmpty() ? QFileInfo(script).absolutePath() : workDir);
+    connect(m_process, &QProcess::readyReadStandardOutput, this, [this] {
+        Q_EMIT consoleOutput(QString::fromLocal8Bit(m_process->readAllStandardOutput()), false);
+    });
+    connect(m_process, &QProcess::readyReadStandardError, this, [this] {
+        Q_EMIT consoleOutput(QString::fromLocal8Bit(m_process->readAllStandardError()), true);
+    });
+    connect(m_process, &QProcess::finished, this, &LiveController::onProcessFinished);
+    connect(m_process, &QProcess::errorOccurred, this, [this, python](QProcess::ProcessError error) {
+        if (error != QProcess::FailedToStart)
+            return;
+        m_socketPoll->stop();
+        setState(State::Exited, tr("Could not start %1: %2").arg(python, m_process->errorString()));
+        Q_EMIT errorOccurred(m_statusText);
+    });
+
+    QStringList args{QFileInfo(script).absoluteFilePath()};
+    args += arguments;
+    m_process->start(python, args);
+    if (!m_process->waitForStarted(10000))
+        return Status::failure(tr("Could not start %1: %2").arg(python, m_process->errorString()));
+    m_pid = m_process->processId();
+    Q_EMIT consoleOutput(tr("$ %1 %2\n").arg(python, args.join(QLatin1Char(' '))), false);
+    setState(State::Starting, tr("Started %1 (pid %2), waiting for its agent").arg(QFileInfo(script).fileName()).arg(m_pid));
+    m_socketWait.start();
+    m_socketPoll->start();
+    return Status();
+}
+
+void LiveController::waitForSocket()
+{
+    const QString path = AgentDiscovery::socketPathForPid(m_pid);
+    if (!path.isEmpty()) {
+        m_socketPoll->stop();
+        m_client->connectToAgent(path);
+        return;
+    }
+    if (m_socketWait.elapsed() > s_socketWaitMs) {
+        m_socketPoll->stop();
+        setState(State::Disconnected, tr("Process %1 has no agent socket after %2 s").arg(m_pid).arg(s_socketWaitMs / 1000));
+        Q_EMIT errorOccurred(m_statusText);
+    }
+}
+
+Status LiveController::connectToPid(qint64 pid)
+{
+    if (isLive())
+        return Status::failure(tr("Already watching process %1; stop it first").arg(m_pid));
+    const QString path = AgentDiscovery::socketPathForPid(pid);
+    if (path.isEmpty() || !AgentDiscovery::processAlive(pid))
+        return Status::failure(tr("No Leakscope agent serves process %1 (start it with `leakscope-cli record` or "
+                                  "call leakscope_agent.start_server())")
+                                   .arg(pid));
+    const Status autosave = openAutosave(QStringLiteral("live-%1").arg(pid));
+    if (!autosave)
+        return autosave;
+    connectToSocket(path, pid);
+    return Status();
+}
+
+void LiveController::connectToSocket(const QString &socketPath, qint64 pid)
+{
+    m_pid = pid;
+    setState(State::Starting, tr("Connecting to process %1").arg(pid));
+    m_client->connectToAgent(socketPath);
+}
+
+void LiveController::onConnected()
+{
+    setState(State::Connected, tr("Watching process %1").arg(m_pid));
+    syncFromAutosave();
+    if (m_auto && !m_paused)
+        m_timer->start();
+}
+
+void LiveController::stop()
+{
+    m_timer->stop();
+    m_socketPoll->stop();
+    if (m_process && m_process->state() != QProcess::NotRunning) {
+        m_process->terminate();
+        QTimer::singleShot(3000, m_process, [p = m_process] {
+            if (p->state() != QProcess::NotRunning)
+                p->kill();
+        });
+        return;
+    }
+    m_client->disconnectFromAgent();
+    if (isLive())
+        setState(State::Disconnected, tr("Stopped watching process %1").arg(m_pid));
+}
+
+void LiveController::snapshotNow(const QString &label)
+{
+    if (m_state != State::Connected) {
+        Q_EMIT errorOccurred(tr("No live process to take a snapshot of"));
+        return;
+    }
+    if (m_censusId >= 0)
+        return; // one census at a time; the next tick asks again
+    m_pendingLabel = label;
+    QJsonObject params;
+    params.insert(QStringLiteral("collect"), m_collect);
+    setCensusId(m_client->request(QStringLiteral("census"), params, s_censusTimeoutMs));
+}
+
+void LiveController::setCensusId(qint64 id)
+{
+    const bool wasRunning = m_censusId >= 0;
+    m_censusId = id;
+    if (wasRunning != (id >= 0))
+        Q_EMIT censusRunningChanged(id >= 0);
+}
+
+void LiveController::onReplied(qint64 id, const QJsonObject &result)
+{
+    if (id != m_censusId)
+        return;
+    setCensusId(-1);
+    Expected<LiveSnapshot> live = snapshotFromCensus(result, m_autosavePath);
+    if (!live) {
+        Q_EMIT errorOccurred(live.error());
+        return;
+    }
+    Snapshot &snapshot = live.value().snapshot;
+    ++m_snapshotsTaken;
+    snapshot.info.label = m_pendingLabel.isEmpty() ? tr("live #%1").arg(m_snapshotsTaken) : m_pendingLabel;
+    const Expected<qint64> written = m_autosave.append(snapshot, live.value().types);
+    if (written) {
+        snapshot.info.id = written.value();
+        m_knownIds.insert(written.value());
+    } else {
+        Q_EMIT errorOccurred(written.error());
+    }
+    m_sessions->addSnapshots({snapshot}, live.value().types, m_autosavePath);
+    Q_EMIT snapshotAdded(snapshot.info.label);
+}
+
+void LiveController::onFailed(qint64 id, const QString &message)
+{
+    if (id != m_censusId)
+        return;
+    setCensusId(-1);
+    // When the process died, its exit is the news, not the lost census.
+    if (m_process && m_process->state() == QProcess::NotRunning)
+        return;
+    Q_EMIT errorOccurred(tr("Snapshot of process %1 failed: %2").arg(m_pid).arg(message));
+}
+
+void LiveController::onProcessFinished(int exitCode, QProcess::ExitStatus status)
+{
+    m_timer->stop();
+    m_socketPoll->stop();
+    Q_EMIT consoleOutput(QString::fromLocal8Bit(m_process->readAllStandardOutput()), false);
+    Q_EMIT consoleOutput(QString::fromLocal8Bit(m_process->readAllStandardError()), true);
+    const QString description = status == QProcess::CrashExit
+        ? tr("Process %1 was killed (%2)").arg(m_pid).arg(m_process->errorString())
+        : tr("Process %1 exited with code %2").arg(m_pid).arg(exitCode);
+    m_client->disconnectFromAgent();
+    setCensusId(-1);
+    syncFromAutosave();
+    setState(State::Exited, description);
+    Q_EMIT processExited(status == QProcess::CrashExit ? -1 : exitCode, description);
+}
+
+void LiveController::onTimer()
+{
+    if (!m_paused && m_state == State::Connected && m_censusId < 0)
+        snapshotNow();
+}
+
+void LiveController::setInterval(double seconds)
+{
+    m_intervalSeconds = std::max(0.1, seconds);
+    m_timer->setInterval(int(m_intervalSeconds * 1000));
+}
+
+void LiveController::setAutoSnapshot(bool on)
+{
+    m_auto = on;
+    if (on && !m_paused && m_state == State::Connected)
+        m_timer->start();
+    else if (!on)
+        m_timer->stop();
+}
+
+void LiveController::setPaused(bool paused)
+{
+    m_paused = paused;
+    if (paused)
+        m_timer->stop();
+    else if (m_auto && m_state == State::Connected)
+        m_timer->start();
+}
+
+void LiveController::syncFromAutosave()
+{
+    if (m_autosavePath.isEmpty())
+        return;
+    Expected<LoadedFile> file = SnapshotReader::read(m_autosavePath);
+    if (!file) {
+        qCWarning(lcLive) << "cannot read the autosave file back:" << file.error();
+        return;
+    }
+    std::vector<Snapshot> fresh;
+    for (Snapshot &s : file.value().snapshots) {
+        if (m_knownIds.contains(s.info.id))
+            continue;
+        m_knownIds.insert(s.info.id);
+        fresh.push_back(std::move(s));
+    }
+    if (!fresh.empty())
+        m_sessions->addSnapshots(fresh, file.value().types, m_autosavePath);
+}
+
+} // namespace leakscope

@@ -1,0 +1,115 @@
+#pragma once
+
+#include "agentinstaller.h"
+#include "expected.h"
+#include "snapshotwriter.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QProcess>
+#include <QSet>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+class QTimer;
+
+namespace leakscope {
+
+class AgentClient;
+class SessionController;
+
+// Watches one live Python process through its agent: starts a script with the
+// agent inside (or connects to a process that already serves), takes
+// snapshots now or every N seconds, writes each one to an autosave .lsnap as it
+// arrives and hands it to the SessionController. The process's output is
+// relayed for the console pane; when the process exits every snapshot stays.
+class LiveController : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Idle, Starting, Connected, Exited, Disconnected };
+    Q_ENUM(State)
+
+    explicit LiveController(SessionController *sessions, QObject *parent = nullptr);
+    ~LiveController() override;
+
+    // Starts `python script args` in workDir with the agent serving; the
+    // agent itself also records a "start" and an "exit" snapshot.
+    Status runScript(const QString &python, const QString &script, const QStringList &arguments,
+                     const QString &workDir = QString());
+    // Connects to a process that serves (started by `leakscope-cli record`,
+    // `python3 -m leakscope_agent run` or leakscope_agent.start_server()).
+    Status connectToPid(qint64 pid);
+    void connectToSocket(const QString &socketPath, qint64 pid);
+    // Kills a process we started; disconnects from one we did not.
+    void stop();
+
+    void snapshotNow(const QString &label = QString());
+    void setInterval(double seconds);
+    double interval() const { return m_intervalSeconds; }
+    void setAutoSnapshot(bool on);
+    bool autoSnapshot() const { return m_auto; }
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
+    void setCollect(bool collect) { m_collect = collect; }
+
+    State state() const { return m_state; }
+    bool isLive() const { return m_state == State::Starting || m_state == State::Connected; }
+    bool ownsProcess() const { return m_process != nullptr; }
+    qint64 pid() const { return m_pid; }
+    QString autosavePath() const { return m_autosavePath; }
+    QString statusText() const { return m_statusText; }
+    int snapshotsTaken() const { return m_snapshotsTaken; }
+    bool isCensusRunning() const { return m_censusId >= 0; }
+
+    // Where autosave files go: $XDG_DATA_HOME/leakscope/autosave (or ~/.local/share/...).
+    static QString autosaveDirectory();
+    // LEAKSCOPE_AUTOSAVE_DIR overrides it (tests).
+
+Q_SIGNALS:
+    void stateChanged(State state);
+    void statusTextChanged(const QString &text);
+    void consoleOutput(const QString &text, bool isError);
+    void processExited(int exitCode, const QString &description);
+    void snapshotAdded(const QString &label);
+    void errorOccurred(const QString &message);
+    void censusRunningChanged(bool running);
+
+private:
+    void setState(State state, const QString &text);
+    Status openAutosave(const QString &stem);
+    void waitForSocket();
+    void onConnected();
+    void onReplied(qint64 id, const QJsonObject &result);
+    void onFailed(qint64 id, const QString &message);
+    void onProcessFinished(int exitCode, QProcess::ExitStatus status);
+    void onTimer();
+    // Adds the snapshots the agent wrote into the autosave file by itself
+    // ("start", "exit") that the session does not have yet.
+    void syncFromAutosave();
+    void setCensusId(qint64 id);
+
+    SessionController *m_sessions;
+    AgentClient *m_client;
+    QTimer *m_timer;
+    QTimer *m_socketPoll;
+    QProcess *m_process = nullptr;
+    QElapsedTimer m_socketWait;
+    SnapshotWriter m_autosave;
+    QString m_autosavePath;
+    QSet<qint64> m_knownIds; // snapshot ids of the autosave file already in the session
+    QString m_pendingLabel;
+    QString m_statusText;
+    State m_state = State::Idle;
+    qint64 m_pid = 0;
+    qint64 m_censusId = -1;
+    int m_snapshotsTaken = 0;
+    double m_intervalSeconds = 1.0;
+    bool m_auto = false;
+    bool m_paused = false;
+    bool m_collect = true;
+};
+
+} // namespace leakscope
