@@ -1,14 +1,122 @@
 #include "cli.h"
 
-#include <QTextStream>
+#include "clioutput.h"
+#include "comparecommand.h"
+#include "importcommand.h"
+#include "infocommand.h"
+#include "recordcommand.h"
+
+#include <QCoreApplication>
+
+#ifndef LEAKSCOPE_VERSION
+#define LEAKSCOPE_VERSION "0.0.0"
+#endif
 
 namespace leakscope {
 
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Cli", text);
+}
+
+QString generalUsage()
+{
+    return tr("Usage: leakscope-cli COMMAND [options] [arguments]\n"
+              "\n"
+              "Finds memory leaks in Python programs by counting live objects per type across\n"
+              "snapshots and reporting the types that keep growing.\n"
+              "\n"
+              "Commands:\n"
+              "  record [-o FILE] [--every S] [--no-collect] [--no-serve] -- COMMAND...\n"
+              "                 run a Python program with the agent and record snapshots\n"
+              "  compare [options] FILE...\n"
+              "                 compare the last snapshot against a baseline (show_growth table,\n"
+              "                 --json, --csv; --fail-on-suspect for CI)\n"
+              "  info FILE...   describe files and their snapshots\n"
+              "  import OBJGRAPH_FILE... -o FILE.lsnap\n"
+              "                 convert objgraph output into a .lsnap file\n"
+              "  help [COMMAND] show help for a command\n"
+              "\n"
+              "Options:\n"
+              "  -h, --help     show this help\n"
+              "  --version      show the version\n"
+              "\n"
+              "Exit codes: 0 ok, 2 bad usage or bad input, 3 suspect found (--fail-on-suspect),\n"
+              "record: the command's own exit code.\n");
+}
+
+using Runner = int (*)(const QStringList &, CliOutput &);
+using Usage = QString (*)();
+
+struct Command
+{
+    const char *name;
+    Runner run;
+    Usage usage;
+};
+
+const Command s_commands[] = {
+    {"record", &RecordCommand::run, &RecordCommand::usage},
+    {"compare", &CompareCommand::run, &CompareCommand::usage},
+    {"info", &InfoCommand::run, &InfoCommand::usage},
+    {"import", &ImportCommand::run, &ImportCommand::usage},
+};
+
+const Command *findCommand(const QString &name)
+{
+    for (const Command &c : s_commands)
+        if (name == QLatin1String(c.name))
+            return &c;
+    return nullptr;
+}
+
+int dispatch(const QStringList &arguments, CliOutput &io)
+{
+    if (arguments.isEmpty()) {
+        io.err += generalUsage();
+        return 2;
+    }
+    const QString &first = arguments.first();
+    if (first == QLatin1String("-h") || first == QLatin1String("--help")) {
+        io.out += generalUsage();
+        return 0;
+    }
+    if (first == QLatin1String("--version") || first == QLatin1String("-V")) {
+        io.out += QStringLiteral("leakscope-cli ") + QLatin1String(LEAKSCOPE_VERSION) + QLatin1Char('\n');
+        return 0;
+    }
+    if (first == QLatin1String("help")) {
+        if (arguments.size() == 1) {
+            io.out += generalUsage();
+            return 0;
+        }
+        const Command *c = findCommand(arguments.at(1));
+        if (!c || arguments.size() > 2) {
+            io.error(c ? tr("help takes one command name") : tr("unknown command '%1'").arg(arguments.at(1)));
+            io.err += generalUsage();
+            return 2;
+        }
+        io.out += c->usage();
+        return 0;
+    }
+    if (const Command *c = findCommand(first))
+        return c->run(arguments.mid(1), io);
+    io.error(first.startsWith(QLatin1Char('-')) ? tr("unknown option '%1'").arg(first)
+                                                : tr("unknown command '%1'").arg(first));
+    io.err += generalUsage();
+    return 2;
+}
+
+} // namespace
+
 int runCli(const QStringList &arguments)
 {
-    QTextStream err(stderr);
-    err << "leakscope-cli: no commands yet (" << arguments.join(QLatin1Char(' ')) << ")\n";
-    return 2;
+    CliOutput io;
+    const int code = dispatch(arguments, io);
+    io.flush();
+    return code;
 }
 
 } // namespace leakscope

@@ -1,0 +1,28 @@
+#include "clioutput.h"
+
+#include <cstdio>
+
+namespace leakscope {
+
+void CliOutput::error(const QString &message)
+{
+    err += QStringLiteral("leakscope-cli: ") + message + QLatin1Char('\n');
+}
+
+void CliOutput::flush()
+{
+    if (!out.isEmpty()) {
+        const QByteArray bytes = out.toUtf8();
+        std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+        out.clear();
+    }
+    std::fflush(stdout);
+    if (!err.isEmpty()) {
+        const QByteArray bytes = err.toUtf8();
+        std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+        err.clear();
+    }
+    std::fflush(stderr);
+}
+
+} // namespace leakscope

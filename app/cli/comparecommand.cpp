@@ -1,0 +1,291 @@
+#include "comparecommand.h"
+
+#include "comparisonexport.h"
+#include "growth.h"
+#include "inputfiles.h"
+#include "textformat.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QRegularExpression>
+
+#include <optional>
+
+namespace leakscope {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("CompareCommand", text);
+}
+
+struct CompareOptions
+{
+    BaselineMode baselineMode = BaselineMode::First;
+    int baselineIndex = 0;
+    int top = 20;
+    bool topGiven = false;
+    bool all = false;
+    bool json = false;
+    bool csv = false;
+    bool failOnSuspect = false;
+    QString failPattern;
+    QStringList files;
+    bool help = false;
+};
+
+// The optional REGEX of --fail-on-suspect must not swallow an input file:
+// an argument that names an existing path or ends in .lsnap is a file.
+bool looksLikeInputFile(const QString &arg)
+{
+    return arg.endsWith(QLatin1String(".lsnap")) || QFileInfo::exists(arg) || arg.startsWith(QLatin1Char('-'));
+}
+
+bool parseInt(const QString &text, int *value)
+{
+    bool ok = false;
+    const int v = text.toInt(&ok);
+    if (ok)
+        *value = v;
+    return ok;
+}
+
+std::optional<QString> parse(const QStringList &args, CompareOptions &o)
+{
+    bool optionsDone = false;
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (optionsDone || !arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
+            o.files << arg;
+            continue;
+        }
+        if (arg == QLatin1String("--")) {
+            optionsDone = true;
+            continue;
+        }
+        QString name = arg;
+        QString value;
+        bool hasValue = false;
+        const qsizetype eq = arg.indexOf(QLatin1Char('='));
+        if (arg.startsWith(QLatin1String("--")) && eq > 0) {
+            name = arg.left(eq);
+            value = arg.mid(eq + 1);
+            hasValue = true;
+        }
+        auto takeValue = [&]() -> bool {
+            if (hasValue)
+                return true;
+            if (i + 1 >= args.size())
+                return false;
+            value = args.at(++i);
+            return true;
+        };
+        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
+            o.help = true;
+        } else if (name == QLatin1String("--baseline")) {
+            if (!takeValue())
+                return tr("--baseline needs a value: first, previous or a snapshot index");
+            if (value == QLatin1String("first")) {
+                o.baselineMode = BaselineMode::First;
+            } else if (value == QLatin1String("previous")) {
+                o.baselineMode = BaselineMode::Previous;
+            } else if (parseInt(value, &o.baselineIndex) && o.baselineIndex >= 0) {
+                o.baselineMode = BaselineMode::Index;
+            } else {
+                return tr("--baseline: '%1' is not first, previous or a snapshot index (0, 1, ...)").arg(value);
+            }
+        } else if (name == QLatin1String("--top")) {
+            if (!takeValue())
+                return tr("--top needs a number");
+            if (!parseInt(value, &o.top) || o.top < 1)
+                return tr("--top: '%1' is not a positive number").arg(value);
+            o.topGiven = true;
+        } else if (name == QLatin1String("--all") && !hasValue) {
+            o.all = true;
+        } else if (name == QLatin1String("--json") && !hasValue) {
+            o.json = true;
+        } else if (name == QLatin1String("--csv") && !hasValue) {
+            o.csv = true;
+        } else if (name == QLatin1String("--fail-on-suspect")) {
+            o.failOnSuspect = true;
+            if (hasValue) {
+                o.failPattern = value;
+            } else if (i + 1 < args.size() && !looksLikeInputFile(args.at(i + 1))) {
+                o.failPattern = args.at(++i);
+            }
+        } else {
+            return tr("unknown option '%1'").arg(arg);
+        }
+    }
+    if (o.help)
+        return std::nullopt;
+    if (o.json && o.csv)
+        return tr("--json and --csv cannot be used together");
+    if (o.files.isEmpty())
+        return tr("compare needs at least one file");
+    return std::nullopt;
+}
+
+QString describeSnapshot(const Session &session, int index)
+{
+    const SnapshotInfo &info = session.snapshot(index).info;
+    const QString label = info.label.isEmpty() ? tr("no label") : QLatin1Char('"') + info.label + QLatin1Char('"');
+    const QString time = info.takenAt.isValid() ? TextFormat::localTime(info.takenAt) : tr("no time");
+    return QStringLiteral("%1 (%2, %3)").arg(index).arg(label, time);
+}
+
+QString sizeCell(qint64 bytes, bool known, bool isDelta)
+{
+    if (!known)
+        return QStringLiteral("-");
+    return isDelta ? TextFormat::signedSize(bytes) : TextFormat::size(bytes);
+}
+
+QString renderTable(const Session &session, const Comparison &comparison, const std::vector<GrowthRow> &rows,
+                    int fileCount, int hidden, int total)
+{
+    const SnapshotInfo &current = session.snapshot(comparison.current).info;
+    const SnapshotInfo &baseline = session.snapshot(comparison.baseline).info;
+    const bool sizesKnown = current.hasSizes && baseline.hasSizes;
+
+    QString out = tr("Comparing snapshot %1 against %2 — %3 snapshots from %4 files\n")
+                      .arg(describeSnapshot(session, comparison.current), describeSnapshot(session, comparison.baseline))
+                      .arg(session.snapshotCount())
+                      .arg(fileCount);
+    if (fileCount == 1)
+        out.replace(QStringLiteral(" from 1 files\n"), QStringLiteral(" from 1 file\n"));
+
+    if (rows.empty()) {
+        out += tr("No type changed (%1 types unchanged; --all shows them).\n").arg(total);
+        return out;
+    }
+
+    // The first three columns are objgraph's show_growth line,
+    // '%-*s%9d %+9d' % (width, name, count, delta), with the name column as
+    // wide as the longest name shown.
+    qsizetype width = QStringLiteral("type").size();
+    for (const GrowthRow &r : rows)
+        width = std::max(width, session.types().name(r.type).size());
+    auto objgraphPart = [width](const QString &name, const QString &count, const QString &delta) -> QString {
+        return name.leftJustified(width) + count.rightJustified(9) + QLatin1Char(' ') + delta.rightJustified(9);
+    };
+
+    // objgraph part, Δ first, size, Δ size, suspect, score, reason
+    TextTable table({TextTable::Left, TextTable::Right, TextTable::Right, TextTable::Right, TextTable::Left,
+                     TextTable::Right, TextTable::Left});
+    table.addRow({objgraphPart(QStringLiteral("type"), tr("count"), tr("delta")), tr("Δ first"), tr("size"),
+                  tr("Δ size"), tr("suspect"), tr("score"), tr("reason")});
+    for (const GrowthRow &r : rows) {
+        table.addRow({objgraphPart(session.types().name(r.type), QString::number(r.count),
+                                   TextFormat::signedNumber(r.deltaBaseline)),
+                      TextFormat::signedNumber(r.deltaFirst), sizeCell(r.size, sizesKnown, false),
+                      sizeCell(r.deltaSize, sizesKnown, true),
+                      r.verdict.suspect ? QStringLiteral("SUSPECT") : QString(), QString::number(r.verdict.score, 'f', 0),
+                      r.verdict.reason});
+    }
+    out += table.render();
+    if (hidden > 0 || int(rows.size()) + hidden < total)
+        out += tr("(%1 of %2 types shown; --all shows every type, --top N more rows)\n").arg(rows.size()).arg(total);
+    return out;
+}
+
+} // namespace
+
+QString CompareCommand::usage()
+{
+    return tr("Usage: leakscope-cli compare [options] FILE...\n"
+              "\n"
+              "Reads .lsnap files and objgraph outputs, merges them in time order and compares\n"
+              "the last snapshot against a baseline, like objgraph.show_growth().\n"
+              "\n"
+              "Options:\n"
+              "  --baseline first|previous|N  baseline snapshot (default first; N is the 0-based\n"
+              "                               index in the merged session, see `info`)\n"
+              "  --top N                      show at most N rows (default 20)\n"
+              "  --all                        show every type, unchanged ones too\n"
+              "  --json                       print the comparison as JSON (all types unless --top)\n"
+              "  --csv                        print the comparison as CSV (all types unless --top)\n"
+              "  --fail-on-suspect [REGEX]    exit 3 when a suspect (matching REGEX) is found;\n"
+              "                               the next argument is REGEX unless it is an existing\n"
+              "                               path, ends in .lsnap or starts with '-'\n"
+              "                               (--fail-on-suspect=REGEX is always a REGEX)\n"
+              "  -h, --help                   show this help\n");
+}
+
+int CompareCommand::run(const QStringList &arguments, CliOutput &io)
+{
+    CompareOptions o;
+    if (const std::optional<QString> problem = parse(arguments, o)) {
+        io.error(*problem);
+        io.err += usage();
+        return 2;
+    }
+    if (o.help) {
+        io.out += usage();
+        return 0;
+    }
+    QRegularExpression failRe;
+    if (!o.failPattern.isEmpty()) {
+        failRe.setPattern(o.failPattern);
+        if (!failRe.isValid()) {
+            io.error(tr("--fail-on-suspect: invalid regular expression '%1': %2").arg(o.failPattern, failRe.errorString()));
+            return 2;
+        }
+    }
+
+    Expected<Session> read = InputFiles::readSession(o.files);
+    if (!read) {
+        io.error(read.error());
+        return 2;
+    }
+    const Session &session = read.value();
+    const int current = session.snapshotCount() - 1;
+    const int baseline = GrowthAnalysis::resolveBaseline(session, o.baselineMode, o.baselineIndex, current);
+    if (baseline < 0) {
+        io.error(tr("--baseline %1 is out of range: the files hold %2 snapshots (0..%3)")
+                     .arg(o.baselineIndex)
+                     .arg(session.snapshotCount())
+                     .arg(current));
+        return 2;
+    }
+
+    Comparison comparison = GrowthAnalysis::compare(session, baseline, current);
+    GrowthAnalysis::sortForReport(comparison.rows, session);
+
+    bool suspectFound = false;
+    for (const GrowthRow &r : comparison.rows) {
+        if (!r.verdict.suspect)
+            continue;
+        if (o.failPattern.isEmpty() || failRe.match(session.types().name(r.type)).hasMatch()) {
+            suspectFound = true;
+            break;
+        }
+    }
+
+    const int total = int(comparison.rows.size());
+    if (o.json || o.csv) {
+        if (o.topGiven && int(comparison.rows.size()) > o.top)
+            comparison.rows.resize(size_t(o.top));
+        const QByteArray bytes = o.json ? ComparisonExport::toJson(session, comparison)
+                                        : ComparisonExport::toCsv(session, comparison);
+        io.out += QString::fromUtf8(bytes);
+    } else {
+        std::vector<GrowthRow> shown;
+        int hidden = 0;
+        for (const GrowthRow &r : comparison.rows) {
+            if (!o.all && r.deltaBaseline == 0 && !r.verdict.suspect) {
+                ++hidden;
+                continue;
+            }
+            shown.push_back(r);
+        }
+        const bool limit = o.topGiven || !o.all;
+        if (limit && int(shown.size()) > o.top)
+            shown.resize(size_t(o.top));
+        io.out += renderTable(session, comparison, shown, int(o.files.size()), hidden, total);
+    }
+    return o.failOnSuspect && suspectFound ? 3 : 0;
+}
+
+} // namespace leakscope

@@ -1,0 +1,110 @@
+#include "infocommand.h"
+
+#include "inputfiles.h"
+#include "textformat.h"
+
+#include <QCoreApplication>
+
+namespace leakscope {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("InfoCommand", text);
+}
+
+QString orDash(const QString &s)
+{
+    return s.isEmpty() ? QStringLiteral("-") : s;
+}
+
+QString describe(const LoadedFile &file)
+{
+    QString out;
+    TextTable head({TextTable::Left, TextTable::Left}, QStringLiteral(" "));
+    head.addRow({tr("file:"), file.path});
+    head.addRow({tr("format:"), fileFormatName(file.format)});
+    head.addRow({tr("version:"), file.format == FileFormat::Lsnap ? QString::number(file.formatVersion) : QStringLiteral("-")});
+    head.addRow({tr("writer:"), orDash(file.fileMeta.value(QStringLiteral("writer")).toString())});
+    const QString created = file.fileMeta.value(QStringLiteral("created_at")).toString();
+    if (!created.isEmpty())
+        head.addRow({tr("created:"), TextFormat::localTime(QDateTime::fromString(created, Qt::ISODate))});
+    head.addRow({tr("snapshots:"), QString::number(file.snapshots.size())});
+    out += head.render();
+    if (file.snapshots.empty())
+        return out;
+
+    TextTable table({TextTable::Right, TextTable::Right, TextTable::Left, TextTable::Left, TextTable::Right,
+                     TextTable::Right, TextTable::Right, TextTable::Right, TextTable::Left, TextTable::Left});
+    table.addRow({QStringLiteral("#"), tr("id"), tr("label"), tr("time"), tr("pid"), tr("objects"), tr("types"),
+                  tr("RSS"), tr("python"), tr("argv")});
+    int index = 0;
+    for (const Snapshot &s : file.snapshots) {
+        const SnapshotInfo &i = s.info;
+        QString label = orDash(i.label);
+        if (i.partial)
+            label += tr(" (partial)");
+        table.addRow({QString::number(index++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
+                      i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"), QString::number(s.totalObjects()),
+                      QString::number(s.stats.size()), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
+                      orDash(i.pythonVersion), orDash(TextFormat::shellJoin(i.argv))});
+    }
+    out += table.render();
+    return out;
+}
+
+} // namespace
+
+QString InfoCommand::usage()
+{
+    return tr("Usage: leakscope-cli info FILE...\n"
+              "\n"
+              "Prints each file's format, format version, writer and number of snapshots, and one\n"
+              "line per snapshot: index in the file, id, label, time (local), pid, objects, types,\n"
+              "RSS, Python version and argv.\n");
+}
+
+int InfoCommand::run(const QStringList &arguments, CliOutput &io)
+{
+    QStringList paths;
+    bool optionsDone = false;
+    for (const QString &arg : arguments) {
+        if (!optionsDone && (arg == QLatin1String("-h") || arg == QLatin1String("--help"))) {
+            io.out += usage();
+            return 0;
+        }
+        if (!optionsDone && arg == QLatin1String("--")) {
+            optionsDone = true;
+            continue;
+        }
+        if (!optionsDone && arg.startsWith(QLatin1Char('-')) && arg != QLatin1String("-")) {
+            io.error(tr("unknown option '%1'").arg(arg));
+            io.err += usage();
+            return 2;
+        }
+        paths << arg;
+    }
+    if (paths.isEmpty()) {
+        io.error(tr("info needs at least one file"));
+        io.err += usage();
+        return 2;
+    }
+    Expected<std::vector<LoadedFile>> files = InputFiles::readAll(paths);
+    if (!files) {
+        io.error(files.error());
+        return 2;
+    }
+    QString out;
+    bool first = true;
+    for (const LoadedFile &f : files.value()) {
+        if (!first)
+            out += QLatin1Char('\n');
+        first = false;
+        out += describe(f);
+    }
+    io.out += out;
+    return 0;
+}
+
+} // namespace leakscope

@@ -1,0 +1,248 @@
+#include "recordcommand.h"
+
+#include "agentinstaller.h"
+#include "childprocess.h"
+#include "growth.h"
+#include "pythoncommand.h"
+#include "snapshotreader.h"
+#include "textformat.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+#include <cmath>
+#include <optional>
+
+namespace leakscope {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("RecordCommand", text);
+}
+
+struct RecordArguments
+{
+    QString output;
+    RecordOptions options;
+    bool graph = false;
+    bool help = false;
+    QStringList command;
+};
+
+std::optional<QString> parse(const QStringList &args, RecordArguments &r)
+{
+    int i = 0;
+    for (; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (arg == QLatin1String("--")) {
+            ++i;
+            break;
+        }
+        if (!arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-"))
+            break; // the command starts here
+        QString name = arg;
+        QString value;
+        bool hasValue = false;
+        const qsizetype eq = arg.indexOf(QLatin1Char('='));
+        if (arg.startsWith(QLatin1String("--")) && eq > 0) {
+            name = arg.left(eq);
+            value = arg.mid(eq + 1);
+            hasValue = true;
+        }
+        auto takeValue = [&]() -> bool {
+            if (hasValue)
+                return true;
+            if (i + 1 >= args.size())
+                return false;
+            value = args.at(++i);
+            return true;
+        };
+        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
+            r.help = true;
+            return std::nullopt;
+        } else if (name == QLatin1String("-o") || name == QLatin1String("--output")) {
+            if (!takeValue() || value.isEmpty())
+                return tr("%1 needs a file name").arg(name);
+            r.output = value;
+        } else if (name == QLatin1String("--every")) {
+            if (!takeValue())
+                return tr("--every needs a number of seconds");
+            bool ok = false;
+            const double every = value.toDouble(&ok);
+            if (!ok || !std::isfinite(every) || every < 0)
+                return tr("--every: '%1' is not a number of seconds").arg(value);
+            r.options.every = every;
+        } else if (name == QLatin1String("--no-collect") && !hasValue) {
+            r.options.collect = false;
+        } else if (name == QLatin1String("--no-serve") && !hasValue) {
+            r.options.serve = false;
+        } else if (name == QLatin1String("--graph") && !hasValue) {
+            r.graph = true;
+        } else {
+            return tr("unknown option '%1'").arg(arg);
+        }
+    }
+    r.command = args.mid(i);
+    if (r.command.isEmpty() && !r.help)
+        return tr("record needs a command to run, e.g. record -- python3 script.py");
+    return std::nullopt;
+}
+
+QString summarise(const QString &path, qint64 pid)
+{
+    const QString prefix = QStringLiteral("leakscope: ");
+    if (!QFileInfo::exists(path))
+        return prefix
+            + tr("no snapshots recorded: %1 was not written (was the command a Python program? "
+                 "python -I, -E and -S skip the agent)\n")
+                  .arg(path);
+    Expected<LoadedFile> file = SnapshotReader::read(path);
+    if (!file)
+        return prefix + file.error() + QLatin1Char('\n');
+    Session session;
+    session.addFile(file.value());
+    const int n = session.snapshotCount();
+    int ours = 0;
+    for (int i = 0; i < n; ++i)
+        if (session.snapshot(i).info.pid == pid)
+            ++ours;
+    QString out = prefix + tr("%1 snapshots in %2").arg(n).arg(path);
+    if (ours != n)
+        out += tr(" (%1 from this run)").arg(ours);
+    out += QLatin1Char('\n');
+    if (n < 2)
+        return out;
+    Comparison c = GrowthAnalysis::compare(session, 0, n - 1);
+    GrowthAnalysis::sortForReport(c.rows, session);
+    int shown = 0;
+    for (const GrowthRow &r : c.rows) {
+        if (!r.verdict.suspect || shown == 3)
+            break;
+        ++shown;
+        out += prefix
+            + tr("suspect %1: %2 -> %3 (%4), score %5: %6\n")
+                  .arg(session.types().name(r.type))
+                  .arg(r.firstCount)
+                  .arg(r.count)
+                  .arg(TextFormat::signedNumber(r.deltaFirst))
+                  .arg(r.verdict.score, 0, 'f', 0)
+                  .arg(r.verdict.reason);
+    }
+    return out;
+}
+
+} // namespace
+
+QString RecordCommand::usage()
+{
+    return tr("Usage: leakscope-cli record [options] [--] COMMAND [ARGS...]\n"
+              "\n"
+              "Runs COMMAND (python3 script.py, python3 -m module, or a console script such as\n"
+              "pytest) with the Leakscope agent injected through sitecustomize, and records\n"
+              "snapshots of the first Python process it starts: one at start, one every S\n"
+              "seconds, one at exit. stdin, stdout and stderr are the command's; its exit code\n"
+              "is passed through (128+N when signal N ended it, 127 when it was not found).\n"
+              "\n"
+              "Options:\n"
+              "  -o, --output FILE  .lsnap file to record into (appended to if it exists);\n"
+              "                     default ./leakscope-<prog>-<pid>.lsnap, where prog is the\n"
+              "                     script, module or command name and pid the command's pid\n"
+              "  --every S          also take a snapshot every S seconds (fractions allowed)\n"
+              "  --no-collect       do not run gc.collect() before each census\n"
+              "  --no-serve         do not start the live server in the recorded process\n"
+              "  --graph            record heap graphs (not supported yet: exits with 2)\n"
+              "  -h, --help         show this help\n");
+}
+
+int RecordCommand::run(const QStringList &arguments, CliOutput &io)
+{
+    RecordArguments r;
+    if (const std::optional<QString> problem = parse(arguments, r)) {
+        io.error(*problem);
+        io.err += usage();
+        return 2;
+    }
+    if (r.help) {
+        io.out += usage();
+        return 0;
+    }
+    if (r.graph) {
+        io.error(tr("record --graph: heap graphs are not supported yet"));
+        return 2;
+    }
+
+    const QProcessEnvironment base = QProcessEnvironment::systemEnvironment();
+    const QString program = PythonCommand::findExecutable(r.command.first(), base);
+    if (program.isEmpty()) {
+        io.error(tr("%1: command not found").arg(r.command.first()));
+        return 127;
+    }
+    const QFileInfo programInfo(program);
+    if (programInfo.isDir() || !programInfo.isExecutable()) {
+        io.error(programInfo.isDir() ? tr("%1: is a directory").arg(program) : tr("%1: permission denied").arg(program));
+        return 126;
+    }
+
+    // Absolute, because the program may change its directory before the
+    // final snapshot is written.
+    QString outputPrefix;
+    QString outputSuffix;
+    if (!r.output.isEmpty()) {
+        r.options.output = QDir::cleanPath(QDir::current().absoluteFilePath(r.output));
+        const QFileInfo dir(QFileInfo(r.options.output).absolutePath());
+        if (!dir.isDir()) {
+            io.error(tr("%1: no such directory").arg(dir.filePath()));
+            return 2;
+        }
+        if (QFileInfo(r.options.output).isDir()) {
+            io.error(tr("%1: is a directory").arg(r.options.output));
+            return 2;
+        }
+    } else {
+        outputPrefix = QDir::current().absoluteFilePath(QStringLiteral("leakscope-")
+                                                        + PythonCommand::programName(r.command) + QLatin1Char('-'));
+        outputSuffix = QStringLiteral(".lsnap");
+    }
+
+    Expected<AgentInstall> install = AgentInstaller::install();
+    if (!install) {
+        io.error(install.error());
+        return 2;
+    }
+
+    // The output variable is added by ChildProcess when the name carries
+    // the child's pid; recordEnvironment() sets it to a placeholder first.
+    QProcessEnvironment env = AgentInstaller::recordEnvironment(base, install.value(), r.options);
+    ChildProcess::Spec spec;
+    spec.program = QFile::encodeName(program);
+    for (const QString &a : r.command)
+        spec.arguments << QFile::encodeName(a);
+    const QString outputKey = QStringLiteral("LEAKSCOPE_RECORD_OUTPUT");
+    if (r.options.output.isEmpty()) {
+        env.remove(outputKey);
+        spec.hasPidEntry = true;
+        spec.pidEnvPrefix = QFile::encodeName(outputKey + QLatin1Char('=') + outputPrefix);
+        spec.pidEnvSuffix = QFile::encodeName(outputSuffix);
+    }
+    const QStringList entries = env.toStringList();
+    for (const QString &e : entries)
+        spec.environment << QFile::encodeName(e);
+
+    io.flush();
+    Expected<qint64> pid = ChildProcess::start(spec);
+    if (!pid) {
+        io.error(pid.error());
+        return 2;
+    }
+    const int exitCode = ChildProcess::wait(pid.value());
+    const QString output = r.options.output.isEmpty()
+        ? outputPrefix + QString::number(pid.value()) + outputSuffix
+        : r.options.output;
+    io.err += summarise(output, pid.value());
+    return exitCode;
+}
+
+} // namespace leakscope
