@@ -1,0 +1,228 @@
+#include "sessioncontroller.h"
+
+#include "snapshotreader.h"
+#include "snapshotwriter.h"
+
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcController, "leakscope.gui.controller")
+
+namespace leakscope {
+
+namespace {
+
+QString canonical(const QString &path)
+{
+    const QFileInfo info(path);
+    const QString c = info.canonicalFilePath();
+    return c.isEmpty() ? info.absoluteFilePath() : c;
+}
+
+} // namespace
+
+SessionController::SessionController(QObject *parent)
+    : QObject(parent),
+      m_loader(new JobRunner(this)),
+      m_comparer(new JobRunner(this)),
+      m_saver(new JobRunner(this)),
+      m_session(std::make_shared<Session>())
+{
+    auto updateBusy = [this] {
+        const bool busy = isBusy();
+        if (busy != m_busy) {
+            m_busy = busy;
+            emit busyChanged(busy);
+        }
+    };
+    for (JobRunner *r : {m_loader, m_comparer, m_saver}) {
+        connect(r, &JobRunner::started, this, updateBusy);
+        connect(r, &JobRunner::finished, this, updateBusy);
+        connect(r, &JobRunner::cancelled, this, updateBusy);
+    }
+    connect(m_loader, &JobRunner::cancelled, this, [this] { m_pending.clear(); });
+}
+
+SessionController::~SessionController() = default;
+
+bool SessionController::isBusy() const
+{
+    return m_loader->isRunning() || m_comparer->isRunning() || m_saver->isRunning();
+}
+
+void SessionController::openFiles(const QStringList &paths)
+{
+    Batch batch;
+    for (const QString &p : paths) {
+        const QString path = canonical(p);
+        if (m_files.contains(path)) {
+            qCInfo(lcController) << "already open:" << path;
+            emit fileFailed(path, tr("%1: already open in this session").arg(path));
+            continue;
+        }
+        bool queued = batch.paths.contains(path);
+        for (const Batch &b : m_pending)
+            queued = queued || b.paths.contains(path);
+        if (!queued)
+            batch.paths << path;
+    }
+    if (batch.paths.isEmpty())
+        return;
+    m_pending.push_back(std::move(batch));
+    if (!m_loader->isRunning())
+        startNextBatch();
+}
+
+void SessionController::addLoadedFiles(std::vector<LoadedFile> files)
+{
+    Batch batch;
+    batch.inMemory = std::move(files);
+    m_pending.push_back(std::move(batch));
+    if (!m_loader->isRunning())
+        startNextBatch();
+}
+
+void SessionController::addSnapshots(const std::vector<Snapshot> &snapshots, const TypeRegistry &types,
+                                     const QString &source)
+{
+    LoadedFile f;
+    f.path = source;
+    f.types = types;
+    f.snapshots = snapshots;
+    std::vector<LoadedFile> files;
+    files.push_back(std::move(f));
+    addLoadedFiles(std::move(files));
+}
+
+void SessionController::startNextBatch()
+{
+    if (m_pending.empty())
+        return;
+    auto batch = std::make_shared<Batch>(std::move(m_pending.front()));
+    m_pending.erase(m_pending.begin());
+    const std::shared_ptr<const Session> base = m_session;
+
+    const QString title = batch->paths.size() == 1 ? tr("Opening %1").arg(QFileInfo(batch->paths.front()).fileName())
+                          : batch->paths.isEmpty() ? tr("Adding snapshots")
+                                                   : tr("Opening %n file(s)", nullptr, int(batch->paths.size()));
+    m_loader->start(title, [this, batch, base](JobRunner::Context &ctx) -> std::function<void()> {
+        // Reading is the long part: it gets 90% of the bar.
+        constexpr qint64 scale = 1000;
+        const qint64 files = std::max<qint64>(1, batch->paths.size());
+        std::vector<LoadedFile> loaded = std::move(batch->inMemory);
+        QStringList opened;
+        std::vector<std::pair<QString, QString>> failed;
+        for (qint64 f = 0; f < batch->paths.size(); ++f) {
+            const QString &path = batch->paths[int(f)];
+            const QString name = QFileInfo(path).fileName();
+            ctx.setProgress(f * scale * 9 / 10 / files, scale, tr("Reading %1").arg(name));
+            auto result = SnapshotReader::read(
+                path,
+                [&](qint64 done, qint64 total) {
+                    const qint64 part = total > 0 ? done * scale / total : 0;
+                    ctx.setProgress((f * scale + part) * 9 / 10 / files, scale);
+                },
+                ctx.cancelFlag());
+            if (ctx.isCancelled())
+                return {};
+            if (!result) {
+                failed.emplace_back(path, result.error());
+                continue;
+            }
+            opened << path;
+            loaded.push_back(result.take());
+        }
+        ctx.setProgress(scale * 9 / 10, scale, tr("Merging snapshots"));
+        auto session = std::make_shared<Session>(*base);
+        for (const LoadedFile &f : loaded)
+            session->addFile(f);
+        if (ctx.isCancelled())
+            return {};
+        ctx.setProgress(scale * 95 / 100, scale, tr("Computing growth"));
+        const int n = session->snapshotCount();
+        auto comparison = std::make_shared<Comparison>(GrowthAnalysis::compare(*session, n > 0 ? 0 : -1, n - 1));
+        ctx.setProgress(scale, scale);
+        const bool changed = !loaded.empty();
+        return [this, session, comparison, opened, failed, changed]() {
+            for (const auto &[path, error] : failed)
+                emit fileFailed(path, error);
+            m_files << opened;
+            if (changed) {
+                m_baseline = comparison->baseline;
+                m_current = comparison->current;
+                publish(session, comparison);
+            }
+            for (const QString &p : opened)
+                emit fileOpened(p);
+            startNextBatch();
+        };
+    });
+}
+
+void SessionController::publish(std::shared_ptr<const Session> session, std::shared_ptr<const Comparison> comparison)
+{
+    const bool sessionChangedToo = session != m_session;
+    m_session = std::move(session);
+    m_comparison = std::move(comparison);
+    if (sessionChangedToo)
+        emit sessionChanged();
+    emit comparisonChanged();
+}
+
+void SessionController::setComparedSnapshots(int baseline, int current)
+{
+    const int n = m_session->snapshotCount();
+    if (baseline < 0 || baseline >= n || current < 0 || current >= n)
+        return;
+    if (baseline == m_baseline && current == m_current && !m_comparer->isRunning())
+        return;
+    m_baseline = baseline;
+    m_current = current;
+    const std::shared_ptr<const Session> session = m_session;
+    m_comparer->start(tr("Computing growth"), [this, session, baseline, current](JobRunner::Context &) -> std::function<void()> {
+        auto comparison = std::make_shared<Comparison>(GrowthAnalysis::compare(*session, baseline, current));
+        return [this, session, comparison]() {
+            // A load that finished meanwhile published a newer session.
+            if (session != m_session)
+                return;
+            publish(session, comparison);
+        };
+    });
+}
+
+void SessionController::clear()
+{
+    m_pending.clear();
+    m_loader->cancel();
+    m_comparer->cancel();
+    m_files.clear();
+    m_baseline = m_current = -1;
+    publish(std::make_shared<Session>(), std::make_shared<Comparison>());
+}
+
+void SessionController::cancel()
+{
+    m_pending.clear();
+    m_loader->cancel();
+    m_comparer->cancel();
+}
+
+void SessionController::saveSessionAs(const QString &path)
+{
+    const std::shared_ptr<const Session> session = m_session;
+    m_saver->start(tr("Saving %1").arg(QFileInfo(path).fileName()), [this, session, path](JobRunner::Context &) -> std::function<void()> {
+        std::vector<const Snapshot *> snapshots;
+        snapshots.reserve(size_t(session->snapshotCount()));
+        for (int i = 0; i < session->snapshotCount(); ++i)
+            snapshots.push_back(&session->snapshot(i));
+        const Status status = SnapshotWriter::writeFile(path, snapshots, session->types());
+        return [this, status, path]() {
+            if (status)
+                emit sessionSaved(path);
+            else
+                emit saveFailed(path, status.error());
+        };
+    });
+}
+
+} // namespace leakscope
