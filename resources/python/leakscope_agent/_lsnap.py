@@ -1,0 +1,161 @@
+"""Append snapshots to a .lsnap file (docs/file-format.md, format version 1).
+
+Each snapshot is written in one BEGIN IMMEDIATE transaction with a busy
+timeout, so several processes can append to one file and a crash never leaves
+half a snapshot. Files that are not Leakscope's, or that a newer Leakscope
+wrote, are refused before anything is written to them.
+"""
+
+import datetime
+import json
+import os
+import sqlite3
+import sys
+
+from ._census import AGENT_VERSION
+
+__all__ = ["APPLICATION_ID", "FORMAT_VERSION", "append_snapshot"]
+
+APPLICATION_ID = 0x4C534E50  # "LSNP"
+FORMAT_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 60.0
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_SCHEMA = (
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE snapshot("
+    " id INTEGER PRIMARY KEY,"
+    " label TEXT,"
+    " taken_at REAL NOT NULL,"
+    " pid INTEGER NOT NULL,"
+    " rss INTEGER,"
+    " gc_objects INTEGER NOT NULL,"
+    " gc_garbage INTEGER NOT NULL,"
+    " meta_json TEXT NOT NULL)",
+    "CREATE TABLE type(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
+    "CREATE TABLE type_count("
+    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
+    " type INTEGER NOT NULL REFERENCES type(id),"
+    " count INTEGER NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " PRIMARY KEY(snapshot, type)) WITHOUT ROWID",
+)
+
+
+def _check_header(path):
+    """Refuse anything that is not empty and not SQLite, without opening it
+    with SQLite (which would happily turn an unknown file into a journal)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise RuntimeError("%s: cannot read: %s" % (path, exc.strerror or exc))
+    if os.path.isdir(path):
+        raise ValueError("%s: is a directory, not a .lsnap file" % path)
+    if st.st_size == 0:
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise RuntimeError("%s: cannot read: %s" % (path, exc.strerror or exc))
+    if head != _SQLITE_MAGIC:
+        raise ValueError("%s: not a Leakscope file (not an SQLite database); "
+                         "refusing to write to it" % path)
+
+
+def _create_schema(cur):
+    for statement in _SCHEMA:
+        cur.execute(statement)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    rows = [
+        ("format_version", str(FORMAT_VERSION)),
+        ("writer", "leakscope_agent " + AGENT_VERSION),
+        ("created_at", now.strftime("%Y-%m-%dT%H:%M:%SZ")),
+        ("byte_order", sys.byteorder),
+    ]
+    cur.executemany("INSERT INTO meta(key, value) VALUES(?, ?)", rows)
+    # Pragmas take no bound parameters; both values are our own integers.
+    cur.execute("PRAGMA application_id = %d" % APPLICATION_ID)
+    cur.execute("PRAGMA user_version = %d" % FORMAT_VERSION)
+
+
+def _prepare(cur, path):
+    """Check the file inside the write transaction and create the schema
+    when the database is empty."""
+    app_id = cur.execute("PRAGMA application_id").fetchone()[0]
+    version = cur.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in cur.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if app_id == 0 and version == 0 and not tables:
+        _create_schema(cur)
+        return
+    if app_id != APPLICATION_ID:
+        raise ValueError("%s: not a Leakscope file (SQLite database with "
+                         "application_id 0x%08X); refusing to write to it"
+                         % (path, app_id & 0xFFFFFFFF))
+    if version > FORMAT_VERSION:
+        raise ValueError("%s: written by a newer Leakscope (format %d, this "
+                         "agent writes up to %d); refusing to write to it"
+                         % (path, version, FORMAT_VERSION))
+    missing = {"meta", "snapshot", "type", "type_count"} - tables
+    if version < 1 or missing:
+        raise ValueError("%s: not a Leakscope file (format %d, missing tables: "
+                         "%s); refusing to write to it"
+                         % (path, version, ", ".join(sorted(missing)) or "none"))
+
+
+def _meta_json(meta):
+    # Keys the snapshot table already holds as columns stay in meta_json as
+    # well: readers take what they know and ignore the rest.
+    return json.dumps(meta, sort_keys=True, default=str, allow_nan=False)
+
+
+def append_snapshot(path, types, meta, label=None):
+    """Append one snapshot (a census result) to path; return its id."""
+    path = os.fspath(path)
+    _check_header(path)
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS,
+                               isolation_level=None)
+    except sqlite3.Error as exc:
+        raise RuntimeError("%s: cannot open: %s" % (path, exc))
+    try:
+        cur = conn.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise RuntimeError("%s: cannot start a write transaction: %s"
+                               % (path, exc))
+        try:
+            _prepare(cur, path)
+            cur.execute(
+                "INSERT INTO snapshot(label, taken_at, pid, rss, gc_objects, "
+                "gc_garbage, meta_json) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (label, float(meta["taken_at"]), int(meta["pid"]),
+                 meta.get("rss"), int(meta["gc_objects"]),
+                 int(meta["gc_garbage"]), _meta_json(meta)))
+            snapshot_id = cur.lastrowid
+            names = sorted(types)
+            cur.executemany("INSERT OR IGNORE INTO type(name) VALUES(?)",
+                            ((name,) for name in names))
+            ids = dict((name, tid) for tid, name in
+                       cur.execute("SELECT id, name FROM type"))
+            cur.executemany(
+                "INSERT INTO type_count(snapshot, type, count, size) "
+                "VALUES(?, ?, ?, ?)",
+                ((snapshot_id, ids[name], types[name][0], types[name][1])
+                 for name in names if types[name][0] > 0))
+            cur.execute("COMMIT")
+            return snapshot_id
+        except BaseException as exc:
+            try:
+                cur.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            if isinstance(exc, sqlite3.Error):
+                raise RuntimeError("%s: cannot write snapshot: %s" % (path, exc))
+            raise
+    finally:
+        conn.close()

@@ -1,0 +1,140 @@
+"""Recording machinery shared by `python3 -m leakscope_agent run` and the
+sitecustomize hook that `leakscope-cli record` installs.
+
+A Recorder takes a "start" snapshot, optionally one every S seconds from a
+daemon thread, and an "exit" snapshot from atexit, while the program's
+module globals are still alive.
+"""
+
+import atexit
+import os
+import sys
+import threading
+
+from ._census import LOCK, census
+from ._lsnap import append_snapshot
+
+__all__ = ["Recorder", "active_recorder", "snapshot", "warn"]
+
+# The recorder of this process, if any (one per process).
+_active = None
+
+
+def active_recorder():
+    return _active
+
+
+def warn(message):
+    """One line on stderr; the agent never breaks the program it watches."""
+    try:
+        sys.stderr.write("leakscope: %s\n" % (message,))
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def snapshot(path, label=None, collect=True):
+    """Append one snapshot of this process to the .lsnap file at path
+    (created if missing) and return its id."""
+    # One lock around census and write: no other census of this process
+    # sees the SQLite objects of a write in progress.
+    with LOCK:
+        types, meta = census(collect=collect)
+        return append_snapshot(path, types, meta, label)
+
+
+class Recorder(object):
+    """Snapshots at start, every `every` seconds, and at exit."""
+
+    def __init__(self, output, every=0.0, collect=True, label_prefix="",
+                 serve=False):
+        self.output = os.path.abspath(output.replace("{pid}", str(os.getpid())))
+        self.every = float(every or 0.0)
+        self.collect = bool(collect)
+        self.label_prefix = label_prefix or ""
+        self.serve = bool(serve)
+        self.pid = os.getpid()
+        self.count = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = None
+        self._finished = False
+        self._errors = set()
+
+    def _label(self, text):
+        return self.label_prefix + text
+
+    def take(self, text, strict=False):
+        """Take one snapshot; errors are reported once each, never raised
+        unless strict."""
+        with self._lock:
+            try:
+                snapshot_id = snapshot(self.output, self._label(text),
+                                       self.collect)
+            except Exception as exc:
+                if strict:
+                    raise
+                message = str(exc)
+                if message not in self._errors:
+                    self._errors.add(message)
+                    warn(message)
+                return None
+            self.count += 1
+            return snapshot_id
+
+    def start(self, strict=False):
+        """Take the "start" snapshot, start the periodic thread and register
+        the exit snapshot. With strict, a failing first snapshot raises (run
+        mode stops before the script runs); otherwise it is reported."""
+        global _active
+        self.take("start", strict=strict)
+        if self.serve:
+            try:
+                from ._server import start_server
+                start_server()
+            except ImportError:
+                pass  # the live server arrives with part 2
+            except Exception as exc:
+                warn("cannot start the live server: %s" % (exc,))
+        if self.every > 0:
+            self._thread = threading.Thread(target=self._run,
+                                            name="leakscope-recorder")
+            self._thread.daemon = True
+            self._thread.start()
+        atexit.register(self.finish)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget_in_child)
+        _active = self
+
+    def _run(self):
+        n = 0
+        # Event.wait with a timeout is the schedule itself, not a poll: the
+        # thread sleeps until the next snapshot is due or finish() wakes it.
+        while not self._stop.wait(self.every):
+            n += 1
+            self.take("every %gs #%d" % (self.every, n))
+
+    def _forget_in_child(self):
+        # A forked child shares the file name but is not the recorded
+        # process: its atexit must not add an "exit" snapshot.
+        global _active
+        self._finished = True
+        self._stop.set()
+        _active = None
+
+    def finish(self):
+        """Stop the periodic thread and take the "exit" snapshot (atexit)."""
+        global _active
+        if self._finished or os.getpid() != self.pid:
+            return
+        self._finished = True
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(BUSY_JOIN_SECONDS)
+        self.take("exit")
+        if _active is self:
+            _active = None
+
+
+BUSY_JOIN_SECONDS = 120.0
