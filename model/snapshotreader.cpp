@@ -1,13 +1,513 @@
 #include "snapshotreader.h"
 
+#include "lsnapformat.h"
+#include "objgraphreader.h"
+#include "sqlitedatabase.h"
+
 #include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QLoggingCategory>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
 
 namespace leakscope {
 
-// Placeholder until the reader lands.
-Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &, const std::atomic_bool *)
+namespace {
+
+Q_LOGGING_CATEGORY(lcReader, "leakscope.model.reader", QtInfoMsg)
+
+// Text imports are read whole; a bigger file is not an objgraph log anyone wrote.
+constexpr qint64 s_maxTextSize = qint64(512) * 1024 * 1024;
+// integrity_check also cross-checks indexes (the UNIQUE on type names) but
+// reads everything twice; quick_check is enough past this size.
+constexpr qint64 s_integrityCheckLimit = qint64(16) * 1024 * 1024;
+
+QString tr(const char *text)
 {
-    return Expected<LoadedFile>::failure(path + QStringLiteral(": reading is not implemented yet"));
+    return QCoreApplication::translate("SnapshotReader", text);
+}
+
+Expected<LoadedFile> fail(const QString &path, const QString &reason)
+{
+    // One line, whatever SQLite or a file put into the reason.
+    QString line = reason;
+    line.replace(QLatin1Char('\n'), QLatin1Char(' ')).replace(QLatin1Char('\r'), QLatin1Char(' '));
+    return Expected<LoadedFile>::failure(path + QStringLiteral(": ") + line);
+}
+
+bool cancelled(const std::atomic_bool *cancel)
+{
+    return cancel && cancel->load(std::memory_order_relaxed);
+}
+
+SnapshotOrigin originFromString(const QString &origin)
+{
+    if (origin == QLatin1String("objgraph-typestats"))
+        return SnapshotOrigin::ObjgraphTypestats;
+    if (origin == QLatin1String("objgraph-growth-log"))
+        return SnapshotOrigin::ObjgraphGrowthLog;
+    if (origin == QLatin1String("live"))
+        return SnapshotOrigin::Live;
+    return SnapshotOrigin::Agent;
+}
+
+// Reads one .lsnap file; every method returns false after setting m_error.
+class LsnapReader
+{
+public:
+    LsnapReader(const QString &path, const SnapshotReader::Progress &progress, const std::atomic_bool *cancel)
+        : m_path(path), m_progress(progress), m_cancel(cancel)
+    {
+    }
+
+    Expected<LoadedFile> read(const LsnapFormat::Header &header, qint64 fileSize);
+
+private:
+    bool sqliteFailed(const char *what);
+    bool malformed(const QString &why);
+    bool checkIntegrity(qint64 fileSize);
+    bool checkSchema();
+    bool readMeta();
+    bool readTypes();
+    bool readSnapshots();
+    bool readCounts();
+    int typeIndex(qint64 fileTypeId) const;
+
+    QString m_path;
+    const SnapshotReader::Progress &m_progress;
+    const std::atomic_bool *m_cancel;
+    SqliteDatabase m_db;
+    LoadedFile m_file;
+    QString m_error;
+    bool m_hasMetaTable = false;
+    // File type ids, ascending; registry id i belongs to m_typeIds[i].
+    std::vector<qint64> m_typeIds;
+    // Direct lookup file id -> registry id when the ids are dense enough.
+    std::vector<int> m_typeLookup;
+    qint64 m_typeLookupBase = 0;
+};
+
+bool LsnapReader::sqliteFailed(const char *what)
+{
+    const QString message = m_db.errorMessage();
+    switch (m_db.errorClass()) {
+    case SqliteDatabase::Interrupted:
+        m_error = tr("cancelled");
+        break;
+    case SqliteDatabase::Corrupt:
+    case SqliteDatabase::NotADatabase:
+    case SqliteDatabase::IoError:
+        m_error = tr("truncated or corrupt (%1)").arg(message);
+        break;
+    case SqliteDatabase::Busy:
+        m_error = tr("locked by another process (%1)").arg(message);
+        break;
+    case SqliteDatabase::ReadOnlyError:
+        m_error = tr("cannot be read without recovering an interrupted write first (%1)").arg(message);
+        break;
+    default:
+        m_error = tr("malformed (%1 failed: %2)").arg(QLatin1String(what), message);
+        break;
+    }
+    return false;
+}
+
+bool LsnapReader::malformed(const QString &why)
+{
+    m_error = tr("malformed (%1)").arg(why);
+    return false;
+}
+
+Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64 fileSize)
+{
+    // A read-only connection never writes the database or creates a journal,
+    // but on a WAL database it would create -wal and -shm files unless told
+    // the file is immutable. A WAL file that already exists holds committed
+    // data, so then SQLite must see it.
+    const bool walExists = QFileInfo(m_path + QStringLiteral("-wal")).size() > 0;
+    const auto mode = header.wal && !walExists ? SqliteDatabase::ReadOnlyImmutable : SqliteDatabase::ReadOnly;
+    if (!walExists) {
+        const QString truncation = LsnapFormat::truncationReason(header, fileSize);
+        if (!truncation.isEmpty())
+            return fail(m_path, truncation);
+    }
+    if (!m_db.open(m_path, mode)) {
+        sqliteFailed("open");
+        return fail(m_path, m_error);
+    }
+    m_db.setBusyTimeout(5000);
+    if (m_cancel)
+        m_db.setInterruptCheck([cancel = m_cancel] { return cancel->load(std::memory_order_relaxed); });
+
+    m_file.path = m_path;
+    m_file.format = FileFormat::Lsnap;
+    m_file.formatVersion = header.userVersion;
+
+    const bool ok = checkIntegrity(fileSize) && checkSchema() && readMeta() && readTypes() && readSnapshots()
+        && readCounts();
+    if (!ok) {
+        if (cancelled(m_cancel))
+            m_error = tr("cancelled");
+        qCDebug(lcReader) << m_path << m_error;
+        return fail(m_path, m_error);
+    }
+    return std::move(m_file);
+}
+
+bool LsnapReader::checkIntegrity(qint64 fileSize)
+{
+    // The pragmas again, through SQLite: a WAL may hold a newer page 1.
+    SqliteStatement pragma = m_db.prepare("PRAGMA application_id");
+    if (!pragma.isValid() || pragma.step() != SqliteStatement::Row)
+        return sqliteFailed("PRAGMA application_id");
+    LsnapFormat::Header header;
+    header.applicationId = quint32(pragma.int64(0));
+    pragma = m_db.prepare("PRAGMA user_version");
+    if (!pragma.isValid() || pragma.step() != SqliteStatement::Row)
+        return sqliteFailed("PRAGMA user_version");
+    header.userVersion = qint32(pragma.int64(0));
+    const QString refusal = LsnapFormat::refusalReason(header);
+    if (!refusal.isEmpty()) {
+        m_error = refusal;
+        return false;
+    }
+    m_file.formatVersion = header.userVersion;
+
+    SqliteStatement check =
+        m_db.prepare(fileSize <= s_integrityCheckLimit ? "PRAGMA integrity_check(10)" : "PRAGMA quick_check(10)");
+    if (!check.isValid())
+        return sqliteFailed("integrity check");
+    // "ok", or problems: rows that may each hold several lines under a
+    // "*** in database main ***" heading. The error stays one line.
+    QStringList problems;
+    SqliteStatement::StepResult step;
+    while ((step = check.step()) == SqliteStatement::Row) {
+        const QString row = check.text(0);
+        if (row == QLatin1String("ok"))
+            continue;
+        for (const QString &line : row.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+            if (!line.startsWith(QLatin1String("***")))
+                problems.append(line.simplified());
+        }
+    }
+    if (step == SqliteStatement::Error)
+        return sqliteFailed("integrity check");
+    if (problems.isEmpty())
+        return true;
+    m_error = problems.size() == 1
+        ? tr("truncated or corrupt (%1)").arg(problems.first().left(200))
+        : tr("truncated or corrupt (%1; %2 more problems)").arg(problems.first().left(200)).arg(problems.size() - 1);
+    return false;
+}
+
+bool LsnapReader::checkSchema()
+{
+    // Tables only: a view or virtual table of the same name could run
+    // arbitrary SQL from the file.
+    SqliteStatement stmt = m_db.prepare("SELECT name, type FROM sqlite_schema "
+                                        "WHERE name IN ('meta', 'snapshot', 'type', 'type_count')");
+    if (!stmt.isValid())
+        return sqliteFailed("reading the schema");
+    QStringList tables;
+    SqliteStatement::StepResult step;
+    while ((step = stmt.step()) == SqliteStatement::Row) {
+        const QString name = stmt.text(0);
+        if (stmt.text(1) != QLatin1String("table"))
+            return malformed(tr("\"%1\" is not a table").arg(name));
+        tables.append(name);
+    }
+    if (step == SqliteStatement::Error)
+        return sqliteFailed("reading the schema");
+    if (!tables.contains(QLatin1String("snapshot"))) {
+        m_error = tr("not a Leakscope file (no snapshot table)");
+        return false;
+    }
+    for (const char *required : {"type", "type_count"}) {
+        if (!tables.contains(QLatin1String(required)))
+            return malformed(tr("no %1 table").arg(QLatin1String(required)));
+    }
+    m_hasMetaTable = tables.contains(QLatin1String("meta"));
+    return true;
+}
+
+bool LsnapReader::readMeta()
+{
+    if (!m_hasMetaTable)
+        return true; // only informative; tolerated when missing
+    SqliteStatement stmt = m_db.prepare("SELECT key, value FROM meta");
+    if (!stmt.isValid())
+        return sqliteFailed("reading meta");
+    SqliteStatement::StepResult step;
+    while ((step = stmt.step()) == SqliteStatement::Row) {
+        if (stmt.columnType(0) == SqliteStatement::Null || stmt.columnType(1) == SqliteStatement::Null)
+            continue;
+        m_file.fileMeta.insert(stmt.text(0), stmt.text(1));
+    }
+    return step == SqliteStatement::Done || sqliteFailed("reading meta");
+}
+
+bool LsnapReader::readTypes()
+{
+    SqliteStatement stmt = m_db.prepare("SELECT id, name FROM type ORDER BY id");
+    if (!stmt.isValid())
+        return sqliteFailed("reading types");
+    SqliteStatement::StepResult step;
+    while ((step = stmt.step()) == SqliteStatement::Row) {
+        if (stmt.columnType(0) != SqliteStatement::Integer || stmt.columnType(1) != SqliteStatement::Text)
+            return malformed(tr("type row %1 is not an integer id and a name").arg(m_typeIds.size() + 1));
+        const qint64 id = stmt.int64(0);
+        const QString name = stmt.text(1);
+        if (name.isEmpty())
+            return malformed(tr("type %1 has an empty name").arg(id));
+        if (!m_typeIds.empty() && id <= m_typeIds.back())
+            return malformed(tr("type id %1 repeats").arg(id));
+        const int before = m_file.types.size();
+        if (m_file.types.intern(name) != before)
+            return malformed(tr("type name \"%1\" appears twice").arg(name));
+        m_typeIds.push_back(id);
+    }
+    if (step == SqliteStatement::Error)
+        return sqliteFailed("reading types");
+
+    if (!m_typeIds.empty()) {
+        const qint64 span = m_typeIds.back() - m_typeIds.front();
+        if (span >= 0 && span < qint64(m_typeIds.size()) * 4 + 1024) {
+            m_typeLookupBase = m_typeIds.front();
+            m_typeLookup.assign(size_t(span) + 1, -1);
+            for (size_t i = 0; i < m_typeIds.size(); ++i)
+                m_typeLookup[size_t(m_typeIds[i] - m_typeLookupBase)] = int(i);
+        }
+    }
+    return true;
+}
+
+int LsnapReader::typeIndex(qint64 fileTypeId) const
+{
+    if (!m_typeLookup.empty()) {
+        // Unsigned compare catches ids below the base as well.
+        const quint64 offset = quint64(fileTypeId) - quint64(m_typeLookupBase);
+        return offset < m_typeLookup.size() ? m_typeLookup[size_t(offset)] : -1;
+    }
+    const auto it = std::lower_bound(m_typeIds.begin(), m_typeIds.end(), fileTypeId);
+    return it != m_typeIds.end() && *it == fileTypeId ? int(it - m_typeIds.begin()) : -1;
+}
+
+bool LsnapReader::readSnapshots()
+{
+    SqliteStatement stmt = m_db.prepare(
+        "SELECT id, label, taken_at, pid, rss, gc_objects, gc_garbage, meta_json FROM snapshot ORDER BY id");
+    if (!stmt.isValid())
+        return sqliteFailed("reading snapshots");
+    SqliteStatement::StepResult step;
+    while ((step = stmt.step()) == SqliteStatement::Row) {
+        using T = SqliteStatement;
+        const qint64 id = stmt.int64(0);
+        const QString where = tr("snapshot %1").arg(id);
+        if (stmt.columnType(0) != T::Integer || id < 1)
+            return malformed(tr("snapshot id %1 is not a positive integer").arg(stmt.text(0)));
+        const T::ColumnType labelType = stmt.columnType(1);
+        if (labelType != T::Text && labelType != T::Null)
+            return malformed(tr("%1: label is not text").arg(where));
+        const T::ColumnType timeType = stmt.columnType(2);
+        const double takenAt = stmt.real(2);
+        // Beyond 1e12 s (year ~33,000) the millisecond value would not fit.
+        if ((timeType != T::Float && timeType != T::Integer) || !std::isfinite(takenAt)
+            || std::fabs(takenAt) > 1e12)
+            return malformed(tr("%1: taken_at is not a time").arg(where));
+        for (int column : {3, 5, 6}) {
+            // -1 in gc_objects/gc_garbage: unknown (snapshots imported from objgraph).
+            const qint64 minimum = column == 3 ? 0 : -1;
+            if (stmt.columnType(column) != T::Integer || stmt.int64(column) < minimum)
+                return malformed(tr("%1: pid, gc_objects or gc_garbage is not a valid integer").arg(where));
+        }
+        const T::ColumnType rssType = stmt.columnType(4);
+        if (rssType != T::Null && (rssType != T::Integer || stmt.int64(4) < 0))
+            return malformed(tr("%1: rss is not a size").arg(where));
+        if (stmt.columnType(7) != T::Text)
+            return malformed(tr("%1: meta_json is not text").arg(where));
+        QJsonParseError jsonError;
+        const QJsonDocument meta = QJsonDocument::fromJson(stmt.utf8(7), &jsonError);
+        if (jsonError.error != QJsonParseError::NoError || !meta.isObject())
+            return malformed(tr("%1: meta_json is not a JSON object").arg(where));
+
+        Snapshot snapshot;
+        SnapshotInfo &info = snapshot.info;
+        info.id = id;
+        info.label = stmt.text(1);
+        // 0 means "no time" (imports from objgraph, which records none).
+        if (takenAt != 0)
+            info.takenAt = QDateTime::fromMSecsSinceEpoch(qint64(std::llround(takenAt * 1000.0)), Qt::UTC);
+        info.pid = stmt.int64(3);
+        info.rss = rssType == T::Null ? -1 : stmt.int64(4);
+        info.gcObjects = stmt.int64(5);
+        info.gcGarbage = stmt.int64(6);
+        info.meta = meta.object();
+        info.pythonVersion = info.meta.value(QLatin1String("python")).toString();
+        const QJsonValue argv = info.meta.value(QLatin1String("argv"));
+        if (argv.isArray()) {
+            for (const QJsonValue &arg : argv.toArray()) {
+                if (arg.isString())
+                    info.argv.append(arg.toString());
+            }
+        }
+        info.origin = originFromString(info.meta.value(QLatin1String("origin")).toString());
+        info.hasSizes = info.meta.value(QLatin1String("has_sizes")).toBool(true);
+        info.partial = info.meta.value(QLatin1String("partial")).toBool(false);
+        info.sourceFile = m_path;
+        m_file.snapshots.push_back(std::move(snapshot));
+    }
+    return step == SqliteStatement::Done || sqliteFailed("reading snapshots");
+}
+
+bool LsnapReader::readCounts()
+{
+    // One pass in primary-key order: no sort, rows arrive grouped by snapshot
+    // and by ascending type id, which is registry order.
+    SqliteStatement stmt =
+        m_db.prepare("SELECT snapshot, type, count, size FROM type_count ORDER BY snapshot, type");
+    if (!stmt.isValid())
+        return sqliteFailed("reading type counts");
+
+    std::vector<Snapshot> &snapshots = m_file.snapshots;
+    const qint64 total = qint64(snapshots.size());
+    if (m_progress)
+        m_progress(0, total);
+    size_t current = 0; // index of the snapshot the rows belong to
+    bool currentStarted = false;
+    size_t reserveHint = 0;
+    qint64 rows = 0;
+    SqliteStatement::StepResult step;
+    while ((step = stmt.step()) == SqliteStatement::Row) {
+        if ((++rows & 8191) == 0 && cancelled(m_cancel)) {
+            m_error = tr("cancelled");
+            return false;
+        }
+        if (stmt.columnType(0) != SqliteStatement::Integer || stmt.columnType(1) != SqliteStatement::Integer
+            || stmt.columnType(2) != SqliteStatement::Integer || stmt.columnType(3) != SqliteStatement::Integer)
+            return malformed(tr("a type_count row is not four integers"));
+        const qint64 snapshotId = stmt.int64(0);
+        const qint64 fileType = stmt.int64(1);
+        const qint64 count = stmt.int64(2);
+        const qint64 size = stmt.int64(3);
+
+        if (current >= snapshots.size() || snapshots[current].info.id != snapshotId) {
+            while (current < snapshots.size() && snapshots[current].info.id < snapshotId) {
+                if (currentStarted && m_progress)
+                    m_progress(qint64(current) + 1, total);
+                reserveHint = qMax(reserveHint, snapshots[current].stats.size());
+                currentStarted = false;
+                ++current;
+            }
+            if (current >= snapshots.size() || snapshots[current].info.id != snapshotId)
+                return malformed(tr("type counts refer to snapshot %1, which does not exist").arg(snapshotId));
+        }
+        std::vector<TypeStat> &stats = snapshots[current].stats;
+        if (!currentStarted) {
+            stats.reserve(reserveHint);
+            currentStarted = true;
+        }
+        const int type = typeIndex(fileType);
+        if (type < 0)
+            return malformed(tr("snapshot %1 refers to type %2, which does not exist").arg(snapshotId).arg(fileType));
+        if (count < 0 || size < 0)
+            return malformed(tr("snapshot %1 has a negative count or size for \"%2\"")
+                                 .arg(snapshotId)
+                                 .arg(m_file.types.name(type)));
+        if (!stats.empty() && stats.back().type >= type)
+            return malformed(tr("snapshot %1 lists type %2 twice").arg(snapshotId).arg(fileType));
+        stats.push_back(TypeStat{type, count, size});
+    }
+    if (step == SqliteStatement::Error)
+        return sqliteFailed("reading type counts");
+    if (m_progress)
+        m_progress(total, total);
+    return true;
+}
+
+Expected<LoadedFile> readText(QFile &file, const QString &path, qint64 size, const SnapshotReader::Progress &progress,
+                              const std::atomic_bool *cancel)
+{
+    const QString notOurs = tr("not a Leakscope or objgraph file");
+    if (size > s_maxTextSize)
+        return fail(path, notOurs);
+    // Binary data is not worth reading whole: a NUL early on settles it.
+    const QByteArray head = file.peek(4096);
+    if (head.contains('\0'))
+        return fail(path, notOurs);
+    const QByteArray text = file.readAll();
+    if (file.error() != QFileDevice::NoError)
+        return fail(path, tr("read error (%1)").arg(file.errorString()));
+    if (text.contains('\0'))
+        return fail(path, notOurs);
+    if (cancelled(cancel))
+        return fail(path, tr("cancelled"));
+
+    QString jsonError;
+    if (ObjgraphReader::looksLikeJsonObject(text)) {
+        auto typestats = ObjgraphReader::parseTypestats(text, path, QFileInfo(file).lastModified());
+        if (typestats)
+            return typestats;
+        jsonError = typestats.error();
+    }
+    auto log = ObjgraphReader::parseGrowthLog(text, path, progress, cancel);
+    if (!log)
+        return log;
+    if (log.value().snapshots.empty()) {
+        // Text that opens like JSON is most likely a damaged typestats dump.
+        if (!jsonError.isEmpty())
+            return Expected<LoadedFile>::failure(jsonError);
+        return fail(path, notOurs);
+    }
+    return log;
+}
+
+} // namespace
+
+Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &progress,
+                                          const std::atomic_bool *cancel)
+{
+    const QFileInfo info(path);
+    if (!info.exists())
+        return fail(path, tr("no such file"));
+    if (info.isDir())
+        return fail(path, tr("is a directory"));
+    if (!info.isFile())
+        return fail(path, tr("not a regular file"));
+
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (file.error() == QFileDevice::PermissionsError || !info.isReadable())
+            return fail(path, tr("permission denied"));
+        return fail(path, tr("cannot open (%1)").arg(file.errorString()));
+    }
+    const qint64 size = file.size();
+    if (size == 0)
+        return fail(path, tr("empty file"));
+    if (cancelled(cancel))
+        return fail(path, tr("cancelled"));
+
+    const QByteArray head = file.peek(LsnapFormat::SqliteHeaderSize);
+    if (LsnapFormat::isSqlite(head)) {
+        file.close();
+        if (head.size() < LsnapFormat::SqliteHeaderSize)
+            return fail(path, tr("truncated or corrupt (shorter than a SQLite header)"));
+        // The raw header settles foreign and newer files before SQLite parses anything.
+        // With a -wal file beside it, page 1 may be newer there; SQLite's
+        // pragmas decide then.
+        const LsnapFormat::Header header = LsnapFormat::parseHeader(head);
+        const QString refusal = LsnapFormat::refusalReason(header);
+        if (!refusal.isEmpty() && QFileInfo(path + QStringLiteral("-wal")).size() <= 0)
+            return fail(path, refusal);
+        LsnapReader reader(path, progress, cancel);
+        return reader.read(header, size);
+    }
+    return readText(file, path, size, progress, cancel);
 }
 
 } // namespace leakscope

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace leakscope {
+
+// Facts about the .lsnap container shared by the reader and the writer (see
+// docs/file-format.md), and the checks both run on the raw SQLite header
+// before SQLite itself touches a file.
+class LsnapFormat
+{
+public:
+    static constexpr quint32 ApplicationId = 0x4C534E50; // "LSNP"
+    static constexpr int Version = 1;
+    static constexpr int SqliteHeaderSize = 100;
+
+    // What the first 100 bytes of a SQLite file say about it.
+    struct Header
+    {
+        quint32 applicationId = 0;
+        qint32 userVersion = 0;
+        qint64 pageSize = 0;      // 0 when the header holds an impossible value
+        qint64 pageCount = 0;     // valid only when pageCountValid
+        bool pageCountValid = false;
+        bool wal = false;         // journal_mode=WAL
+    };
+
+    static bool isSqlite(const QByteArray &firstBytes);
+    static Header parseHeader(const QByteArray &first100);
+
+    // The reason (no file name) why a file with this header cannot be read as
+    // a Leakscope file of a version this build understands, or an empty string.
+    static QString refusalReason(const Header &header);
+    // The reason why a file of fileSize bytes cannot be whole given its
+    // header (cut pages), or an empty string. Skip when a -wal file exists.
+    static QString truncationReason(const Header &header, qint64 fileSize);
+
+    // CREATE statements of the current version, in one string for sqlite3_exec.
+    static const char *schemaSql();
+};
+
+} // namespace leakscope

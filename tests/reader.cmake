@@ -1,0 +1,2 @@
+# Area "reader": .lsnap reader and writer, objgraph importers.
+leakscope_add_qtest(tst_snapshotreader tst_snapshotreader.cpp readertestutil.h LIBS leakscope_model)

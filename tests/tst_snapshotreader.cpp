@@ -1,0 +1,449 @@
+#include "readertestutil.h"
+#include "snapshotreader.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+
+using namespace leakscope;
+using namespace readertest;
+
+class TestSnapshotReader : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void readsFileWrittenFromTheSpec();
+    void readsWalFiles_data();
+    void readsWalFiles();
+    void agentRoundTrip();
+    void badFiles_data();
+    void badFiles();
+    void flippedBytes_data();
+    void flippedBytes();
+    void progressAndCancel();
+    void permissionDenied();
+
+private:
+    QString path(const QString &name) const { return m_dir.filePath(name); }
+    // Runs make_lsnap.py; returns what it says it wrote.
+    QJsonObject makeLsnap(const QString &file, const char *kind, int snapshots = 3, int types = 5);
+    static void checkInvariants(const LoadedFile &file);
+
+    QTemporaryDir m_dir;
+};
+
+void TestSnapshotReader::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+QJsonObject TestSnapshotReader::makeLsnap(const QString &file, const char *kind, int snapshots, int types)
+{
+    const ProcessResult r = runProcess(QStringLiteral(LEAKSCOPE_PYTHON),
+                                       {dataFile("make_lsnap.py"), file, QLatin1String(kind),
+                                        QString::number(snapshots), QString::number(types)});
+    if (r.exitCode != 0) {
+        qWarning("make_lsnap.py failed: %s", r.err.constData());
+        return QJsonObject();
+    }
+    return QJsonDocument::fromJson(r.out).object();
+}
+
+void TestSnapshotReader::checkInvariants(const LoadedFile &file)
+{
+    for (const Snapshot &s : file.snapshots) {
+        int previous = -1;
+        for (const TypeStat &stat : s.stats) {
+            QVERIFY2(stat.type > previous, "type ids sorted and unique");
+            QVERIFY(stat.type < file.types.size());
+            QVERIFY(stat.count >= 0);
+            QVERIFY(stat.size >= 0);
+            previous = stat.type;
+        }
+        QCOMPARE(s.info.sourceFile, file.path);
+    }
+}
+
+void TestSnapshotReader::readsFileWrittenFromTheSpec()
+{
+    const QString file = path(QStringLiteral("spec.lsnap"));
+    const QJsonObject written = makeLsnap(file, "good");
+    const QJsonArray expected = written.value(QLatin1String("snapshots")).toArray();
+    QCOMPARE(expected.size(), 3);
+
+    const auto before = fileState(file);
+    const auto result = SnapshotReader::read(file);
+    QVERIFY2(result.ok(), qPrintable(result.error()));
+    const LoadedFile &loaded = result.value();
+    QCOMPARE(loaded.format, FileFormat::Lsnap);
+    QCOMPARE(loaded.formatVersion, 1);
+    QCOMPARE(loaded.path, file);
+    QCOMPARE(loaded.fileMeta.value(QLatin1String("writer")).toString(), QStringLiteral("make_lsnap.py"));
+    QCOMPARE(loaded.fileMeta.value(QLatin1String("format_version")).toString(), QStringLiteral("1"));
+    QCOMPARE(int(loaded.snapshots.size()), expected.size());
+    checkInvariants(loaded);
+
+    for (int i = 0; i < expected.size(); ++i) {
+        const QJsonObject e = expected.at(i).toObject();
+        const SnapshotInfo &info = loaded.snapshots[size_t(i)].info;
+        QCOMPARE(info.id, e.value(QLatin1String("id")).toInteger());
+        QCOMPARE(info.label, e.value(QLatin1String("label")).toString());
+        QCOMPARE(info.takenAt.timeSpec(), Qt::UTC);
+        QCOMPARE(info.takenAt.toMSecsSinceEpoch(),
+                 qint64(e.value(QLatin1String("taken_at")).toDouble() * 1000.0 + 0.5));
+        QCOMPARE(info.pid, e.value(QLatin1String("pid")).toInteger());
+        QCOMPARE(info.rss, e.value(QLatin1String("rss")).isNull() ? -1 : e.value(QLatin1String("rss")).toInteger());
+        QCOMPARE(info.gcObjects, e.value(QLatin1String("gc_objects")).toInteger());
+        QCOMPARE(info.gcGarbage, e.value(QLatin1String("gc_garbage")).toInteger());
+        const QJsonObject meta = e.value(QLatin1String("meta")).toObject();
+        QCOMPARE(info.meta, meta);
+        QCOMPARE(info.pythonVersion, meta.value(QLatin1String("python")).toString());
+        QStringList argv;
+        for (const QJsonValue &v : meta.value(QLatin1String("argv")).toArray())
+            argv.append(v.toString());
+        QCOMPARE(info.argv, argv);
+        QCOMPARE(info.origin, SnapshotOrigin::Agent);
+        QVERIFY(info.hasSizes);
+        QVERIFY(!info.partial);
+        QCOMPARE(info.sourceFile, file);
+
+        const QJsonObject counts = e.value(QLatin1String("counts")).toObject();
+        const auto &stats = loaded.snapshots[size_t(i)].stats;
+        QCOMPARE(int(stats.size()), counts.size());
+        for (const TypeStat &stat : stats) {
+            const QJsonArray pair = counts.value(loaded.types.name(stat.type)).toArray();
+            QCOMPARE(stat.count, pair.at(0).toInteger());
+            QCOMPARE(stat.size, pair.at(1).toInteger());
+        }
+    }
+    QVERIFY(fileState(file) == before);
+    QCOMPARE(sideFiles(file), QStringList());
+}
+
+void TestSnapshotReader::readsWalFiles_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<bool>("walLeftBehind");
+    QTest::newRow("WAL mode, checkpointed, no -wal file") << QStringLiteral("wal") << false;
+    QTest::newRow("committed data still in a leftover -wal file") << QStringLiteral("wal-leftover") << true;
+}
+
+void TestSnapshotReader::readsWalFiles()
+{
+    QFETCH(QString, kind);
+    QFETCH(bool, walLeftBehind);
+    const QString file = path(kind + QStringLiteral(".lsnap"));
+    const QJsonObject written = makeLsnap(file, kind.toUtf8().constData());
+    QCOMPARE(written.value(QLatin1String("snapshots")).toArray().size(), 3);
+    const QStringList sideBefore = sideFiles(file);
+    QCOMPARE(sideBefore.contains(file + QStringLiteral("-wal")), walLeftBehind);
+    const auto before = fileState(file);
+
+    const auto result = SnapshotReader::read(file);
+    QVERIFY2(result.ok(), qPrintable(result.error()));
+    QCOMPARE(int(result.value().snapshots.size()), 3);
+    checkInvariants(result.value());
+    QVERIFY(fileState(file) == before);
+    if (!walLeftBehind)
+        QCOMPARE(sideFiles(file), QStringList());
+    else
+        QVERIFY(fileState(file + QStringLiteral("-wal")).exists);
+}
+
+void TestSnapshotReader::agentRoundTrip()
+{
+    const QString file = path(QStringLiteral("agent.lsnap"));
+    const QString script = QStringLiteral(
+        "import os, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import leakscope_agent\n"
+        "class Leaky:\n"
+        "    pass\n"
+        "keep = []\n"
+        "leakscope_agent.snapshot(sys.argv[2], label='before')\n"
+        "keep.extend(Leaky() for _ in range(500))\n"
+        "leakscope_agent.snapshot(sys.argv[2], label='after')\n"
+        "print(os.getpid(), '%d.%d.%d' % sys.version_info[:3])\n");
+    const ProcessResult r =
+        runProcess(QStringLiteral(LEAKSCOPE_PYTHON), {QStringLiteral("-c"), script, agentPath(), file});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QList<QByteArray> printed = r.out.trimmed().split(' ');
+    QCOMPARE(printed.size(), 2);
+
+    const auto result = SnapshotReader::read(file);
+    QVERIFY2(result.ok(), qPrintable(result.error()));
+    const LoadedFile &loaded = result.value();
+    QCOMPARE(loaded.fileMeta.value(QLatin1String("format_version")).toString(), QStringLiteral("1"));
+    QVERIFY(loaded.fileMeta.value(QLatin1String("writer")).toString().startsWith(QLatin1String("leakscope_agent")));
+    QCOMPARE(int(loaded.snapshots.size()), 2);
+    checkInvariants(loaded);
+    const Snapshot &before = loaded.snapshots[0];
+    const Snapshot &after = loaded.snapshots[1];
+    QCOMPARE(before.info.label, QStringLiteral("before"));
+    QCOMPARE(after.info.label, QStringLiteral("after"));
+    for (const Snapshot *s : {&before, &after}) {
+        QCOMPARE(s->info.pid, printed.at(0).toLongLong());
+        QCOMPARE(s->info.pythonVersion, QString::fromLatin1(printed.at(1)));
+        QCOMPARE(s->info.origin, SnapshotOrigin::Agent);
+        QVERIFY(s->info.hasSizes);
+        QVERIFY(s->info.takenAt.isValid());
+        QVERIFY(qAbs(s->info.takenAt.secsTo(QDateTime::currentDateTimeUtc())) < 600);
+        QVERIFY(s->info.gcObjects > 0);
+        QVERIFY(!s->info.argv.isEmpty());
+        QVERIFY(s->totalObjects() > 100);
+        QVERIFY(s->totalSize() > 0);
+    }
+    QVERIFY(before.info.takenAt <= after.info.takenAt);
+
+    const int leaky = loaded.types.find(QStringLiteral("__main__.Leaky"));
+    QVERIFY(leaky >= 0);
+    auto countOf = [&](const Snapshot &s) {
+        for (const TypeStat &stat : s.stats) {
+            if (stat.type == leaky)
+                return stat.count;
+        }
+        return qint64(0);
+    };
+    QCOMPARE(countOf(after) - countOf(before), qint64(500));
+    QCOMPARE(sideFiles(file), QStringList());
+}
+
+void TestSnapshotReader::badFiles_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QStringList>("reason");
+    const QStringList corrupt{QStringLiteral("truncated or corrupt")};
+    const QStringList malformed{QStringLiteral("malformed")};
+    const QStringList notOurs{QStringLiteral("not a Leakscope or objgraph file")};
+    const QStringList foreign{QStringLiteral("not a Leakscope file"), QStringLiteral("another application")};
+    const QStringList badJson{QStringLiteral("malformed objgraph typestats JSON")};
+
+    QTest::newRow("missing file") << QStringLiteral("missing") << QStringList{QStringLiteral("no such file")};
+    QTest::newRow("empty file") << QStringLiteral("empty") << QStringList{QStringLiteral("empty file")};
+    QTest::newRow("directory") << QStringLiteral("directory") << QStringList{QStringLiteral("directory")};
+    QTest::newRow("garbage bytes") << QStringLiteral("garbage-bytes") << notOurs;
+    QTest::newRow("text garbage") << QStringLiteral("text-garbage") << notOurs;
+    QTest::newRow("json array, not an object") << QStringLiteral("json-array") << notOurs;
+    QTest::newRow("sqlite magic only (50 bytes)") << QStringLiteral("cut-50") << corrupt;
+    QTest::newRow("truncated to 100 bytes") << QStringLiteral("cut-100") << corrupt;
+    QTest::newRow("truncated to half") << QStringLiteral("cut-half") << corrupt;
+    QTest::newRow("last page cut short") << QStringLiteral("cut-last-page-part") << corrupt;
+    QTest::newRow("last page missing") << QStringLiteral("cut-last-page") << corrupt;
+    QTest::newRow("foreign application_id") << QStringLiteral("foreign") << foreign;
+    QTest::newRow("plain sqlite without pragmas") << QStringLiteral("plain") << foreign;
+    QTest::newRow("future user_version 99")
+        << QStringLiteral("future")
+        << QStringList{QStringLiteral("written by a newer Leakscope"), QStringLiteral("format 99")};
+    QTest::newRow("our application_id, user_version 0")
+        << QStringLiteral("version0") << QStringList{QStringLiteral("not a Leakscope file")};
+    QTest::newRow("no snapshot table")
+        << QStringLiteral("no-snapshot-table") << QStringList{QStringLiteral("not a Leakscope file")};
+    QTest::newRow("snapshot is a view") << QStringLiteral("view-snapshot") << malformed;
+    QTest::newRow("negative count") << QStringLiteral("negative-count") << malformed;
+    QTest::newRow("negative size") << QStringLiteral("negative-size") << malformed;
+    QTest::newRow("count stored as text") << QStringLiteral("count-as-text") << malformed;
+    QTest::newRow("count refers to a missing type") << QStringLiteral("dangling-type") << malformed;
+    QTest::newRow("count refers to a missing snapshot") << QStringLiteral("dangling-snapshot") << malformed;
+    QTest::newRow("meta_json not JSON") << QStringLiteral("bad-meta-json") << malformed;
+    QTest::newRow("meta_json an array") << QStringLiteral("meta-json-array") << malformed;
+    QTest::newRow("taken_at is text") << QStringLiteral("text-taken-at") << malformed;
+    QTest::newRow("negative pid") << QStringLiteral("negative-pid") << malformed;
+    QTest::newRow("type name twice") << QStringLiteral("duplicate-type-name") << malformed;
+    QTest::newRow("typestats: negative count") << QStringLiteral("json-negative") << badJson;
+    QTest::newRow("typestats: string count") << QStringLiteral("json-string") << badJson;
+    QTest::newRow("typestats: fractional count") << QStringLiteral("json-fraction") << badJson;
+    QTest::newRow("typestats: cut off") << QStringLiteral("json-cut") << badJson;
+}
+
+void TestSnapshotReader::badFiles()
+{
+    QFETCH(QString, kind);
+    QFETCH(QStringList, reason);
+    const QString file = path(QStringLiteral("bad-") + kind + QStringLiteral(".lsnap"));
+
+    auto cutGoodFile = [&](auto newSize) {
+        const QString good = path(QStringLiteral("good-for-cut.lsnap"));
+        if (!QFileInfo::exists(good))
+            makeLsnap(good, "good", 40, 300);
+        const QByteArray bytes = readBytes(good);
+        QVERIFY(bytes.size() > 8 * 4096);
+        QVERIFY(writeBytes(file, bytes.left(newSize(bytes.size()))));
+    };
+    if (kind == QLatin1String("missing")) {
+        // nothing to create
+    } else if (kind == QLatin1String("empty")) {
+        QVERIFY(writeBytes(file, QByteArray()));
+    } else if (kind == QLatin1String("directory")) {
+        QVERIFY(QDir().mkpath(file));
+    } else if (kind == QLatin1String("garbage-bytes")) {
+        QByteArray bytes;
+        for (int i = 0; i < 10000; ++i)
+            bytes.append(char((i * 7919 + 13) % 256));
+        QVERIFY(writeBytes(file, bytes));
+    } else if (kind == QLatin1String("text-garbage")) {
+        QVERIFY(writeBytes(file, "Lorem ipsum dolor sit amet\nconsectetur 12 adipiscing\n\n+5 -3 7\n"));
+    } else if (kind == QLatin1String("json-array")) {
+        QVERIFY(writeBytes(file, "[[\"dict\", 12], [\"list\", 3]]\n"));
+    } else if (kind == QLatin1String("json-negative")) {
+        QVERIFY(writeBytes(file, "{\"dict\": 12, \"list\": -3}"));
+    } else if (kind == QLatin1String("json-string")) {
+        QVERIFY(writeBytes(file, "{\"dict\": \"12\"}"));
+    } else if (kind == QLatin1String("json-fraction")) {
+        QVERIFY(writeBytes(file, "{\"dict\": 12.5}"));
+    } else if (kind == QLatin1String("json-cut")) {
+        QVERIFY(writeBytes(file, "{\"dict\": 12, \"li"));
+    } else if (kind == QLatin1String("cut-50")) {
+        cutGoodFile([](qsizetype) { return 50; });
+    } else if (kind == QLatin1String("cut-100")) {
+        cutGoodFile([](qsizetype) { return 100; });
+    } else if (kind == QLatin1String("cut-half")) {
+        cutGoodFile([](qsizetype n) { return n / 2; });
+    } else if (kind == QLatin1String("cut-last-page-part")) {
+        cutGoodFile([](qsizetype n) { return n - 100; });
+    } else if (kind == QLatin1String("cut-last-page")) {
+        cutGoodFile([](qsizetype n) { return n - 4096; });
+    } else {
+        QVERIFY(!makeLsnap(file, kind.toUtf8().constData()).isEmpty() || QFileInfo::exists(file));
+    }
+
+    const FileState before = fileState(file);
+    const auto result = SnapshotReader::read(file);
+    QVERIFY2(!result.ok(), "a bad file must not read as good");
+    const QString error = result.error();
+    QVERIFY2(error.startsWith(file + QStringLiteral(": ")), qPrintable(error));
+    QVERIFY2(!error.contains(QLatin1Char('\n')), qPrintable(error));
+    for (const QString &word : reason)
+        QVERIFY2(error.contains(word), qPrintable(error + QStringLiteral(" lacks ") + word));
+    QVERIFY(fileState(file) == before);
+    QCOMPARE(sideFiles(file), QStringList());
+}
+
+void TestSnapshotReader::flippedBytes_data()
+{
+    QTest::addColumn<QString>("where");
+    QTest::addColumn<int>("seed");
+    // Offsets are resolved against the file in flippedBytes(): "header+N",
+    // "page2+N", "middle+N", "end-N".
+    const char *rows[][2] = {
+        {"magic byte", "header+3"},          {"page size", "header+16"},
+        {"page count", "header+31"},         {"text encoding", "header+56"},
+        {"user_version", "header+63"},       {"application_id", "header+71"},
+        {"page 1 b-tree header", "header+100"}, {"schema text on page 1", "header+3900"},
+        {"page 2 type byte", "page2+0"},     {"page 2 cell count", "page2+4"},
+        {"page 2 cell pointer", "page2+9"},  {"page 2 content end", "page2+4000"},
+        {"middle page header", "middle+0"},  {"middle of a middle page", "middle+2048"},
+        {"last page header", "last+0"},      {"last byte", "end-1"},
+    };
+    for (const auto &row : rows)
+        QTest::newRow(row[0]) << QString::fromLatin1(row[1]) << 0;
+    for (int seed = 1; seed <= 12; ++seed)
+        QTest::newRow(qPrintable(QStringLiteral("16 random bytes, seed %1").arg(seed))) << QString() << seed;
+}
+
+void TestSnapshotReader::flippedBytes()
+{
+    QFETCH(QString, where);
+    QFETCH(int, seed);
+    const QString good = path(QStringLiteral("good-for-flip.lsnap"));
+    if (!QFileInfo::exists(good))
+        QVERIFY(!makeLsnap(good, "good", 40, 300).isEmpty());
+    QByteArray bytes = readBytes(good);
+    const qsizetype pageSize = 4096;
+    QVERIFY(bytes.size() > 8 * pageSize);
+    QCOMPARE(bytes.size() % pageSize, 0);
+
+    if (seed == 0) {
+        const qsizetype pages = bytes.size() / pageSize;
+        const qsizetype sign = where.indexOf(QLatin1Char('+')) >= 0 ? where.indexOf(QLatin1Char('+'))
+                                                                     : where.indexOf(QLatin1Char('-'));
+        const QString base = where.left(sign);
+        const qsizetype delta = where.mid(sign).toLongLong();
+        qsizetype offset = 0;
+        if (base == QLatin1String("page2"))
+            offset = pageSize;
+        else if (base == QLatin1String("middle"))
+            offset = (pages / 2) * pageSize;
+        else if (base == QLatin1String("last"))
+            offset = (pages - 1) * pageSize;
+        else if (base == QLatin1String("end"))
+            offset = bytes.size();
+        offset += delta;
+        QVERIFY(offset >= 0 && offset < bytes.size());
+        bytes[offset] = char(bytes.at(offset) ^ 0xA5);
+    } else {
+        quint32 state = quint32(seed) * 2654435761u;
+        for (int i = 0; i < 16; ++i) {
+            state = state * 1664525u + 1013904223u;
+            const qsizetype offset = qsizetype(state % quint32(bytes.size()));
+            bytes[offset] = char(bytes.at(offset) ^ char(1 + (state >> 24) % 255));
+        }
+    }
+    const QString file = path(QStringLiteral("flipped.lsnap"));
+    QVERIFY(writeBytes(file, bytes));
+
+    const FileState before = fileState(file);
+    const auto result = SnapshotReader::read(file);
+    if (result.ok()) {
+        // The flip hit unused space or a value that is still valid.
+        checkInvariants(result.value());
+    } else {
+        QVERIFY2(result.error().startsWith(file + QStringLiteral(": ")), qPrintable(result.error()));
+        QVERIFY(!result.error().contains(QLatin1Char('\n')));
+    }
+    QVERIFY(fileState(file) == before);
+    QCOMPARE(sideFiles(file), QStringList());
+}
+
+void TestSnapshotReader::progressAndCancel()
+{
+    const QString file = path(QStringLiteral("progress.lsnap"));
+    QVERIFY(!makeLsnap(file, "good", 30, 200).isEmpty());
+
+    std::vector<std::pair<qint64, qint64>> calls;
+    const auto result = SnapshotReader::read(file, [&](qint64 done, qint64 total) { calls.emplace_back(done, total); });
+    QVERIFY2(result.ok(), qPrintable(result.error()));
+    QVERIFY(calls.size() >= 2);
+    QCOMPARE(calls.front().first, qint64(0));
+    QCOMPARE(calls.back(), std::make_pair(qint64(30), qint64(30)));
+    for (size_t i = 1; i < calls.size(); ++i) {
+        QVERIFY(calls[i].first >= calls[i - 1].first);
+        QCOMPARE(calls[i].second, qint64(30));
+    }
+
+    // Cancelled from the first progress call, as a UI would from another thread.
+    std::atomic_bool cancel{false};
+    const auto cancelled = SnapshotReader::read(
+        file, [&](qint64, qint64) { cancel = true; }, &cancel);
+    QVERIFY(!cancelled.ok());
+    QCOMPARE(cancelled.error(), file + QStringLiteral(": cancelled"));
+
+    // Cancelled before it starts, for the text formats too.
+    const QString text = path(QStringLiteral("typestats.json"));
+    QVERIFY(writeBytes(text, "{\"dict\": 3}"));
+    for (const QString &f : {file, text}) {
+        const auto early = SnapshotReader::read(f, {}, &cancel);
+        QVERIFY(!early.ok());
+        QCOMPARE(early.error(), f + QStringLiteral(": cancelled"));
+    }
+}
+
+void TestSnapshotReader::permissionDenied()
+{
+    if (runningAsRoot())
+        QSKIP("root reads files whatever their mode");
+    const QString file = path(QStringLiteral("unreadable.lsnap"));
+    QVERIFY(!makeLsnap(file, "good").isEmpty());
+    QVERIFY(QFile::setPermissions(file, QFileDevice::WriteOwner));
+    const auto result = SnapshotReader::read(file);
+    QVERIFY(!result.ok());
+    QCOMPARE(result.error(), file + QStringLiteral(": permission denied"));
+}
+
+QTEST_GUILESS_MAIN(TestSnapshotReader)
+#include "tst_snapshotreader.moc"
