@@ -646,6 +646,15 @@ void TestCli::importObjgraphGrowthLog()
         QCOMPARE(t.value(QStringLiteral("suspect")).toBool(), true);
     }
     QVERIFY(found);
+
+    // objgraph has no sizes: the table says so instead of printing zeros.
+    r = cli({QStringLiteral("compare"), out});
+    QCOMPARE(r.code, 0);
+    QString leakRow;
+    for (const QString &l : r.outLines())
+        if (l.startsWith(QStringLiteral("__main__.Leak ")))
+            leakRow = l.simplified();
+    QVERIFY2(leakRow.startsWith(QStringLiteral("__main__.Leak 100 +90 +90 - - SUSPECT")), qPrintable(r.out));
 }
 
 void TestCli::importObjgraphTypestats()
