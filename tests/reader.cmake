@@ -1,2 +1,3 @@
 # Area "reader": .lsnap reader and writer, objgraph importers.
 leakscope_add_qtest(tst_snapshotreader tst_snapshotreader.cpp readertestutil.h LIBS leakscope_model)
+leakscope_add_qtest(tst_objgraphreader tst_objgraphreader.cpp readertestutil.h LIBS leakscope_model)
