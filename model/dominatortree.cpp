@@ -85,72 +85,74 @@ Expected<DominatorTree> DominatorTree::compute(const HeapGraph &g, const TaskCon
     stack = {};
     Q_ASSERT(visited == total);
 
-    std::vector<quint32> semi(total), label(total), ancestor(total, s_none), idom(total, 0);
-    std::vector<quint32> bucketHead(total, s_none), bucketNext(total, s_none);
+    // Semi-NCA (Georgiadis): semidominators as in Lengauer-Tarjan, with
+    // path compression over a forest whose labels hold semidominator numbers
+    // directly (one indirection less than vertex labels), then each idom as
+    // the nearest common ancestor of parent and semidominator. The forest
+    // link and label of a vertex share a cache line.
+    struct Forest
+    {
+        quint32 ancestor;
+        quint32 label; // smallest semidominator number on the compressed path
+    };
+    std::vector<Forest> forest(total);
+    std::vector<quint32> semi(total);
     for (quint32 i = 0; i < total; ++i) {
+        forest[i] = {s_none, i};
         semi[i] = i;
-        label[i] = i;
     }
-
     std::vector<quint32> path;
     auto eval = [&](quint32 v) -> quint32 {
-        if (ancestor[v] == s_none)
-            return v;
+        if (forest[v].ancestor == s_none)
+            return forest[v].label;
         // Path compression without recursion: collect the path, then fold
-        // labels from the top down.
+        // labels from the top down. The forest root's label is left out.
         path.clear();
         quint32 x = v;
-        while (ancestor[ancestor[x]] != s_none) {
+        while (forest[forest[x].ancestor].ancestor != s_none) {
             path.push_back(x);
-            x = ancestor[x];
+            x = forest[x].ancestor;
         }
         for (auto it = path.rbegin(); it != path.rend(); ++it) {
-            const quint32 y = *it;
-            const quint32 a = ancestor[y];
-            if (semi[label[a]] < semi[label[y]])
-                label[y] = label[a];
-            ancestor[y] = ancestor[a];
+            Forest &y = forest[*it];
+            const Forest &a = forest[y.ancestor];
+            if (a.label < y.label)
+                y.label = a.label;
+            y.ancestor = a.ancestor;
         }
-        return label[v];
+        return forest[v].label;
     };
 
     for (quint32 i = total - 1; i >= 1; --i) {
         const quint32 w = vertex[i];
-        if (rootChild[w])
-            semi[i] = 0;
+        quint32 best = rootChild[w] ? 0 : parent[i];
         const quint32 end = g.inEnd(w);
-        for (quint32 j = g.inBegin(w); j < end; ++j) {
+        for (quint32 j = g.inBegin(w); j < end && best > 0; ++j) {
             const quint32 u = eval(dfn[g.inSource(j)]);
-            if (semi[u] < semi[i])
-                semi[i] = semi[u];
+            if (u < best)
+                best = u;
         }
-        bucketNext[i] = bucketHead[semi[i]];
-        bucketHead[semi[i]] = i;
-        const quint32 p = parent[i];
-        ancestor[i] = p;
-        for (quint32 v = bucketHead[p]; v != s_none; v = bucketNext[v]) {
-            const quint32 u = eval(v);
-            idom[v] = semi[u] < semi[v] ? u : p;
-        }
-        bucketHead[p] = s_none;
+        semi[i] = best;
+        forest[i] = {parent[i], best};
         if (i % step == 0) {
             if (control.cancelled())
                 return cancelled();
             control.report("dominators", total - i, total);
         }
     }
-    for (quint32 i = 1; i < total; ++i) {
-        if (idom[i] != semi[i])
-            idom[i] = idom[idom[i]];
+    forest = {};
+    path = {};
+    rootChild = {};
+    // idom(v) is the nearest ancestor of parent(v) in the dominator tree at
+    // or above semi(v); ascending order makes every idom above v final.
+    std::vector<quint32> idom = std::move(parent);
+    for (quint32 i = 2; i < total; ++i) {
+        quint32 d = idom[i];
+        while (d > semi[i])
+            d = idom[d];
+        idom[i] = d;
     }
     idom[0] = 0;
-    label = {};
-    ancestor = {};
-    bucketHead = {};
-    bucketNext = {};
-    path = {};
-    parent = {};
-    rootChild = {};
 
     tree.m_idom.resize(n);
     tree.m_retained.resize(n);

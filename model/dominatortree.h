@@ -25,8 +25,9 @@ namespace leakscope {
 // that are not dominated by another instance of the same type (a linked list
 // of ten nodes retains the ten nodes once, not 10 + 9 + ... + 1 times).
 //
-// Lengauer-Tarjan (simple version with iterative path compression) on the CSR
-// arrays: O(m log n), no recursion, about 36 bytes per node of scratch.
+// Semi-NCA (Lengauer-Tarjan's semidominators with iterative path
+// compression, then nearest common ancestors) on the CSR arrays: O(m log n),
+// no recursion, about 25 bytes per node of scratch besides the result.
 class DominatorTree
 {
 public:

@@ -219,7 +219,18 @@ Expected<HeapGraph> HeapGraph::fromArrays(HeapGraphArrays a, const QString &what
 
     g.m_ids = std::move(a.ids);
     g.m_types = std::move(a.types);
-    g.m_sizes = std::move(a.sizes);
+    if (!a.sizes.empty()) {
+        g.m_sizes.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+            if (a.sizes[i] >= s_bigSize) {
+                g.m_sizes[i] = s_bigSize;
+                g.m_bigSizes.emplace_back(quint32(i), a.sizes[i]);
+            } else {
+                g.m_sizes[i] = quint32(a.sizes[i]);
+            }
+        }
+        a.sizes = {};
+    }
     g.m_flags = std::move(a.flags);
     g.m_nodeLabels = std::move(a.nodeLabels);
     g.m_targets = std::move(a.edgeTargets);
@@ -295,12 +306,25 @@ std::vector<quint32> HeapGraph::sampleInstances(qint32 type, int k, const HeapGr
     return picked;
 }
 
+quint64 HeapGraph::bigSize(quint32 node) const
+{
+    const auto it = std::lower_bound(m_bigSizes.begin(), m_bigSizes.end(), node,
+                                     [](const std::pair<quint32, quint64> &p, quint32 v) { return p.first < v; });
+    return it != m_bigSizes.end() && it->first == node ? it->second : s_bigSize;
+}
+
+quint64 HeapGraph::arrayBytes() const
+{
+    auto bytes = [](const auto &v) { return quint64(v.capacity()) * sizeof(v[0]); };
+    return bytes(m_ids) + bytes(m_types) + bytes(m_sizes) + bytes(m_bigSizes) + bytes(m_flags) + bytes(m_nodeLabels)
+        + bytes(m_outOffsets) + bytes(m_targets) + bytes(m_edgeLabels) + bytes(m_inOffsets) + bytes(m_inSources)
+        + bytes(m_inEdges) + bytes(m_byId);
+}
+
 quint64 HeapGraph::memoryBytes() const
 {
     auto bytes = [](const auto &v) { return quint64(v.capacity()) * sizeof(v[0]); };
-    quint64 total = bytes(m_ids) + bytes(m_types) + bytes(m_sizes) + bytes(m_flags) + bytes(m_nodeLabels)
-        + bytes(m_outOffsets) + bytes(m_targets) + bytes(m_edgeLabels) + bytes(m_inOffsets)
-        + bytes(m_inSources) + bytes(m_inEdges) + bytes(m_byId) + bytes(m_strings) + bytes(m_typeNames);
+    quint64 total = arrayBytes() + bytes(m_strings) + bytes(m_typeNames);
     for (const QString &s : m_strings)
         total += quint64(s.capacity()) * sizeof(QChar);
     for (const QString &s : m_typeNames)

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace leakscope {
@@ -77,7 +78,13 @@ public:
 
     quint64 id(quint32 node) const { return m_ids[node]; }
     qint32 type(quint32 node) const { return m_types[node]; }
-    quint64 shallowSize(quint32 node) const { return m_sizes.empty() ? 0 : m_sizes[node]; }
+    quint64 shallowSize(quint32 node) const
+    {
+        if (m_sizes.empty())
+            return 0;
+        const quint32 s = m_sizes[node];
+        return s == s_bigSize ? bigSize(node) : s;
+    }
     quint8 flags(quint32 node) const { return m_flags.empty() ? 0 : m_flags[node]; }
     bool isRoot(quint32 node) const { return flags(node) & RootMask; }
     QString label(quint32 node) const; // empty when none
@@ -118,11 +125,19 @@ public:
 
     // Bytes held by the arrays and strings (capacity, not size).
     quint64 memoryBytes() const;
+    // The same without the label and type name strings.
+    quint64 arrayBytes() const;
 
 private:
+    // Sizes are kept as uint32; the rare object of 4 GiB or more is marked
+    // and looked up in a side table.
+    static constexpr quint32 s_bigSize = std::numeric_limits<quint32>::max();
+    quint64 bigSize(quint32 node) const;
+
     std::vector<quint64> m_ids;
     std::vector<qint32> m_types;
-    std::vector<quint64> m_sizes;
+    std::vector<quint32> m_sizes;
+    std::vector<std::pair<quint32, quint64>> m_bigSizes; // node -> size, sorted
     std::vector<quint8> m_flags;
     std::vector<qint32> m_nodeLabels;
     std::vector<quint32> m_outOffsets; // n + 1

@@ -136,6 +136,20 @@ private slots:
         QCOMPARE(now.value().sampleInstances(3, 0), std::vector<quint32>{});
     }
 
+    void keepsSizesOf4GiBAndMore()
+    {
+        HeapGraphArrays a = small().arrays();
+        a.sizes[1] = 0xffffffffull;      // exactly the uint32 marker value
+        a.sizes[2] = 5ull << 30;         // a list of 5 GiB
+        a.sizes[4] = 0xfffffffeull;
+        auto built = HeapGraph::fromArrays(std::move(a));
+        QVERIFY2(built.ok(), qPrintable(built.error()));
+        QCOMPARE(built.value().shallowSize(1), 0xffffffffull);
+        QCOMPARE(built.value().shallowSize(2), 5ull << 30);
+        QCOMPARE(built.value().shallowSize(3), 48u);
+        QCOMPARE(built.value().shallowSize(4), 0xfffffffeull);
+    }
+
     void acceptsEmptyGraph()
     {
         HeapGraphArrays a;
