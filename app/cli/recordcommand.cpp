@@ -14,6 +14,8 @@
 #include <cmath>
 #include <optional>
 
+#include <unistd.h>
+
 namespace leakscope {
 
 namespace {
@@ -227,9 +229,22 @@ int RecordCommand::run(const QStringList &arguments, CliOutput &io)
         spec.pidEnvPrefix = QFile::encodeName(outputKey + QLatin1Char('=') + outputPrefix);
         spec.pidEnvSuffix = QFile::encodeName(outputSuffix);
     }
-    const QStringList entries = env.toStringList();
-    for (const QString &e : entries)
-        spec.environment << QFile::encodeName(e);
+    // The user's variables go through byte for byte (QProcessEnvironment
+    // would re-encode values that are not valid in the locale); only the
+    // ones the agent needs are replaced.
+    auto ours = [](const QByteArray &key) {
+        return key == "PYTHONPATH" || key == "LEAKSCOPE_BOOT_DIR" || key.startsWith("LEAKSCOPE_RECORD_");
+    };
+    for (char **e = environ; e && *e; ++e) {
+        const QByteArray entry(*e);
+        const qsizetype eq = entry.indexOf('=');
+        if (eq <= 0 || !ours(entry.left(eq)))
+            spec.environment << entry;
+    }
+    const QStringList keys = env.keys();
+    for (const QString &key : keys)
+        if (ours(QFile::encodeName(key)))
+            spec.environment << QFile::encodeName(key + QLatin1Char('=') + env.value(key));
 
     io.flush();
     Expected<qint64> pid = ChildProcess::start(spec);
