@@ -92,8 +92,6 @@ class Recorder(object):
             try:
                 from ._server import start_server
                 start_server()
-            except ImportError:
-                pass  # the live server arrives with part 2
             except Exception as exc:
                 warn("cannot start the live server: %s" % (exc,))
         if self.every > 0:

@@ -301,8 +301,6 @@ def run(argv):
         try:
             from ._server import start_server
             start_server()
-        except ImportError:
-            pass  # the live server arrives with part 2
         except Exception as exc:
             warn("cannot start the live server: %s" % (exc,))
     del opts, prepared

@@ -1,0 +1,450 @@
+"""The live server: JSON lines over a Unix socket (docs/protocol.md).
+
+One daemon thread accepts connections on <dir>/<pid>.sock in a private
+per-user directory; each connection gets a daemon thread that reads one JSON
+request per line and writes one JSON reply per line. Requests select an
+operation from a fixed table; nothing received is ever evaluated. The
+threads block in select()/recv() while idle: no polling.
+"""
+
+import atexit
+import json
+import os
+import select
+import socket
+import stat
+import struct
+import sys
+import threading
+import time
+
+from ._census import AGENT_VERSION, census
+
+__all__ = ["PROTOCOL_VERSION", "MAX_LINE", "socket_dir", "start_server",
+           "stop_server", "server_address"]
+
+PROTOCOL_VERSION = 1
+MAX_LINE = 1 << 20          # bytes in one request line, newline excluded
+_RECV_CHUNK = 1 << 16
+_BACKLOG = 16
+_RESERVED_OPS = ("backrefs", "chain", "instances", "object", "graph_dump")
+_IMPORTED_AT = time.time()
+
+# The server of this process (at most one).
+_server = None
+_server_lock = threading.Lock()
+_hooks_registered = False
+
+
+class ProtocolError(Exception):
+    def __init__(self, code, message):
+        Exception.__init__(self, message)
+        self.code = code
+        self.message = message
+
+
+def _warn(message):
+    try:
+        sys.stderr.write("leakscope: %s\n" % (message,))
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def socket_dir():
+    """The directory for this user's sockets: $LEAKSCOPE_SOCKET_DIR, else
+    $XDG_RUNTIME_DIR/leakscope when XDG_RUNTIME_DIR is usable, else
+    /tmp/leakscope-<uid>."""
+    override = os.environ.get("LEAKSCOPE_SOCKET_DIR")
+    if override:
+        return os.path.abspath(override)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isabs(runtime):
+        try:
+            st = os.stat(runtime)
+            if (stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
+                    and os.access(runtime, os.W_OK | os.X_OK)):
+                return os.path.join(runtime, "leakscope")
+        except OSError:
+            pass
+    return "/tmp/leakscope-%d" % os.getuid()
+
+
+def _private_dir(path):
+    """Create path with mode 0700 if missing, then insist it is a real
+    directory of ours that nobody else can enter."""
+    try:
+        os.mkdir(path, 0o700)
+        created = True
+    except FileExistsError:
+        created = False
+    except OSError as exc:
+        raise RuntimeError("cannot create socket directory %s: %s"
+                           % (path, exc.strerror or exc))
+    if created:
+        # mkdir's mode is filtered by the umask; a strange umask must not
+        # leave us with less (or, with chmod, more) than 0700.
+        os.chmod(path, 0o700)
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        raise RuntimeError("refusing socket directory %s: it is a symbolic "
+                           "link" % path)
+    if not stat.S_ISDIR(st.st_mode):
+        raise RuntimeError("refusing socket directory %s: not a directory"
+                           % path)
+    if st.st_uid != os.getuid():
+        raise RuntimeError("refusing socket directory %s: owned by uid %d, "
+                           "not by this user (uid %d)"
+                           % (path, st.st_uid, os.getuid()))
+    if st.st_mode & 0o077:
+        raise RuntimeError("refusing socket directory %s: mode %04o lets "
+                           "group or others in (must be 0700)"
+                           % (path, stat.S_IMODE(st.st_mode)))
+
+
+def _process_start_time():
+    """Process start in epoch seconds, from /proc; the agent's import time
+    where /proc is missing."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rpartition(b")")[2].split()
+        start_ticks = int(fields[19])
+        with open("/proc/stat", "rb") as f:
+            for line in f:
+                if line.startswith(b"btime "):
+                    boot = int(line.split()[1])
+                    return boot + start_ticks / float(os.sysconf("SC_CLK_TCK"))
+    except Exception:
+        pass
+    return _IMPORTED_AT
+
+
+def _peer_uid(sock):
+    if not hasattr(socket, "SO_PEERCRED"):
+        return None
+    try:
+        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                struct.calcsize("3i"))
+        return struct.unpack("3i", creds)[1]
+    except OSError:
+        return None
+
+
+class Connection(object):
+    """One client: reads request lines, answers each in order."""
+
+    def __init__(self, server, sock):
+        self.server = server
+        self.sock = sock
+        self.buffer = bytearray()
+        self.request = None
+        self.thread = threading.Thread(target=self.serve,
+                                       name="leakscope-connection")
+        self.thread.daemon = True
+
+    def send(self, message):
+        data = json.dumps(message, separators=(",", ":"), allow_nan=False)
+        data = data.encode("ascii") + b"\n"
+        flags = getattr(socket, "MSG_NOSIGNAL", 0)
+        self.sock.sendall(data, flags)
+
+    def serve(self):
+        try:
+            self._serve()
+        except OSError:
+            pass  # the client went away or the server is stopping
+        finally:
+            self.buffer = bytearray()
+            self.request = None
+            self.server.forget(self)
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+
+    def _serve(self):
+        while True:
+            newline = self.buffer.find(b"\n")
+            if newline < 0:
+                if len(self.buffer) > MAX_LINE:
+                    self._too_large()
+                    return
+                chunk = self.sock.recv(_RECV_CHUNK)
+                if not chunk:
+                    return  # a line cut off by a disconnect is dropped
+                self.buffer.extend(chunk)
+                continue
+            if newline > MAX_LINE:
+                self._too_large()
+                return
+            line = bytes(self.buffer[:newline])
+            del self.buffer[:newline + 1]
+            if line.strip():
+                self.send(self.server.answer(self, line))
+
+    def _too_large(self):
+        self.send({"id": None, "error": {
+            "code": "too_large",
+            "message": "request line longer than %d bytes; closing the "
+                       "connection" % MAX_LINE}})
+        # Closing with unread input makes the kernel send a reset, which can
+        # destroy the reply before the client reads it: end our side, then
+        # swallow what the client still sends, briefly and boundedly.
+        self.buffer = bytearray()
+        self.sock.shutdown(socket.SHUT_WR)
+        self.sock.settimeout(1.0)
+        drained = 0
+        while drained < 8 * MAX_LINE:
+            try:
+                chunk = self.sock.recv(_RECV_CHUNK)
+            except (socket.timeout, OSError):
+                break
+            if not chunk:
+                break
+            drained += len(chunk)
+
+
+class Server(object):
+    def __init__(self, path):
+        self.path = path
+        self.pid = os.getpid()
+        self.started_at = _process_start_time()
+        self.connections = set()
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._wake_r, self._wake_w = os.pipe()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.thread = None
+        self.ops = {
+            "hello": self.op_hello,
+            "ping": self.op_ping,
+            "census": self.op_census,
+        }
+
+    def listen(self):
+        try:
+            st = os.lstat(self.path)
+        except FileNotFoundError:
+            st = None
+        if st is not None:
+            # Our private directory, our pid: a socket left by a dead
+            # process that had this pid before us.
+            if not stat.S_ISSOCK(st.st_mode):
+                raise RuntimeError("refusing to replace %s: not a socket"
+                                   % self.path)
+            os.unlink(self.path)
+        self.sock.bind(self.path)
+        # The 0700 directory keeps others out while the socket briefly has
+        # the umask's mode.
+        os.chmod(self.path, 0o600)
+        self.sock.listen(_BACKLOG)
+        self.thread = threading.Thread(target=self._accept_loop,
+                                       name="leakscope-server")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _accept_loop(self):
+        while not self._stopping:
+            try:
+                ready = select.select([self.sock, self._wake_r], [], [])[0]
+            except (OSError, ValueError):
+                return
+            if self._wake_r in ready or self._stopping:
+                return
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                continue
+            uid = _peer_uid(client)
+            if uid is not None and uid != os.getuid() and uid != 0:
+                client.close()
+                continue
+            connection = Connection(self, client)
+            with self._lock:
+                if self._stopping:
+                    client.close()
+                    return
+                self.connections.add(connection)
+            del client
+            connection.thread.start()
+            del connection
+
+    def forget(self, connection):
+        with self._lock:
+            self.connections.discard(connection)
+
+    def answer(self, connection, line):
+        """The reply to one request line (a dict, ready to send)."""
+        request_id = None
+        try:
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ProtocolError("bad_json", "request is not UTF-8: %s"
+                                    % exc)
+            try:
+                request = json.loads(text)
+            except (ValueError, RecursionError) as exc:
+                raise ProtocolError("bad_json", "request is not JSON: %s"
+                                    % exc)
+            if not isinstance(request, dict):
+                raise ProtocolError("bad_request", "request must be a JSON "
+                                    "object")
+            raw_id = request.get("id")
+            if isinstance(raw_id, (int, str)) and not isinstance(raw_id, bool):
+                request_id = raw_id
+            elif raw_id is not None:
+                raise ProtocolError("bad_request", "id must be an integer or "
+                                    "a string")
+            op = request.get("op")
+            if not isinstance(op, str):
+                raise ProtocolError("bad_request", "request has no op")
+            handler = self.ops.get(op)
+            if handler is None:
+                if op in _RESERVED_OPS:
+                    raise ProtocolError("not_implemented", "op %r is not "
+                                        "implemented by agent %s"
+                                        % (op, AGENT_VERSION))
+                raise ProtocolError("unknown_op", "unknown op %r" % op[:100])
+            connection.request = request
+            try:
+                result = handler(request)
+            finally:
+                connection.request = None
+            return {"id": request_id, "result": result}
+        except ProtocolError as exc:
+            return {"id": request_id,
+                    "error": {"code": exc.code, "message": exc.message}}
+        except Exception as exc:
+            return {"id": request_id, "error": {
+                "code": "internal",
+                "message": "%s: %s" % (type(exc).__name__, exc)}}
+
+    def op_ping(self, request):
+        return {"pong": True, "time": time.time()}
+
+    def op_hello(self, request):
+        now = time.time()
+        return {
+            "protocol": PROTOCOL_VERSION,
+            "agent": AGENT_VERSION,
+            "pid": os.getpid(),
+            "python": "%d.%d.%d" % sys.version_info[:3],
+            "implementation": sys.implementation.name,
+            "argv": [str(a) for a in sys.argv],
+            "executable": sys.executable or "",
+            "started_at": self.started_at,
+            "uptime": max(now - self.started_at, 0.0),
+            "ops": sorted(list(self.ops) + list(_RESERVED_OPS)),
+        }
+
+    def op_census(self, request):
+        collect = request.get("collect", True)
+        if not isinstance(collect, bool):
+            raise ProtocolError("bad_request", "collect must be true or false")
+        types, meta = census(collect=collect)
+        rows = [[name, count, size] for name, (count, size) in types.items()]
+        del types
+        rows.sort(key=lambda row: -row[1])
+        return {
+            "taken_at": meta["taken_at"],
+            "pid": meta["pid"],
+            "rss": meta["rss"],
+            "gc_objects": meta["gc_objects"],
+            "gc_garbage": meta["gc_garbage"],
+            "meta": meta,
+            "types": rows,
+        }
+
+    def stop(self, unlink=True):
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+            connections = list(self.connections)
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+        thread = self.thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5.0)
+        for connection in connections:
+            try:
+                connection.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if unlink and os.getpid() == self.pid:
+            try:
+                if stat.S_ISSOCK(os.lstat(self.path).st_mode):
+                    os.unlink(self.path)
+            except OSError:
+                pass
+
+
+def server_address():
+    """The socket path of the running server, or None."""
+    server = _server
+    return server.path if server is not None else None
+
+
+def start_server():
+    """Start serving (idempotent); returns the socket path. Raises
+    RuntimeError for an unsafe socket directory or a failing bind."""
+    global _server, _hooks_registered
+    with _server_lock:
+        if _server is not None:
+            return _server.path
+        directory = socket_dir()
+        _private_dir(directory)
+        path = os.path.join(directory, "%d.sock" % os.getpid())
+        if len(path.encode(sys.getfilesystemencoding(), "replace")) > 100:
+            raise RuntimeError("socket path %s is too long for a Unix socket"
+                               % path)
+        server = Server(path)
+        try:
+            server.listen()
+        except Exception as exc:
+            server.stop(unlink=False)
+            raise RuntimeError("cannot serve on %s: %s" % (path, exc))
+        _server = server
+        if not _hooks_registered:
+            _hooks_registered = True
+            atexit.register(stop_server)
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=_forget_in_child)
+        return path
+
+
+def stop_server():
+    """Stop serving and remove the socket (idempotent)."""
+    global _server
+    with _server_lock:
+        server, _server = _server, None
+    if server is not None:
+        server.stop(unlink=True)
+
+
+def _forget_in_child():
+    # A forked child has no server thread; the socket is the parent's.
+    global _server
+    server, _server = _server, None
+    if server is not None:
+        for fd in (server._wake_r, server._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            server.sock.close()
+        except OSError:
+            pass

@@ -1,0 +1,456 @@
+"""The live server: a real child process, real Unix sockets."""
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import unittest
+
+from agentutil import (AGENT_PARENT, EXAMPLES, PYTHON, TIMEOUT,
+                       TempDirTestCase, child_env, run_agent, write)
+
+sys.path.insert(0, AGENT_PARENT)
+from leakscope_agent import _server  # noqa: E402
+
+# Leaks on command: "leak N" keeps N more __main__.Leak objects.
+LEAKY = """
+    import sys
+    class Leak:
+        pass
+    _KEPT = []
+    print("ready", flush=True)
+    for line in sys.stdin:
+        parts = line.split()
+        if parts and parts[0] == "leak":
+            _KEPT.extend(Leak() for _ in range(int(parts[1])))
+        print("ok", len(_KEPT), flush=True)
+"""
+
+
+class Client(object):
+    def __init__(self, path, timeout=TIMEOUT):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buffer = b""
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def read_reply(self):
+        while b"\n" not in self.buffer:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise EOFError("server closed the connection")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(line.decode("utf-8"))
+
+    def call(self, op, request_id=1, **params):
+        message = dict(params, id=request_id, op=op)
+        self.send_raw(json.dumps(message).encode() + b"\n")
+        return self.read_reply()
+
+    def closed_by_server(self):
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+
+    def close(self):
+        self.sock.close()
+
+
+class LiveChild(object):
+    """`python3 -m leakscope_agent run --no-record script` with its socket
+    in a test directory."""
+
+    def __init__(self, test, script_text=LEAKY, extra_args=(), env=None,
+                 script=None):
+        self.test = test
+        self.socket_dir = test.path("sock")
+        if script is None:
+            script = write(test.tmp, "live.py", script_text)
+        self.env = env or child_env({"LEAKSCOPE_SOCKET_DIR": self.socket_dir})
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "leakscope_agent", "run", "--no-record"]
+            + list(extra_args) + [script],
+            env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, universal_newlines=True)
+        test.addCleanup(self.kill)
+        self.path = os.path.join(self.socket_dir, "%d.sock" % self.proc.pid)
+
+    def wait_ready(self):
+        line = self.proc.stdout.readline()
+        self.test.assertEqual(line.strip(), "ready", self.proc.stderr.read()
+                              if not line else line)
+        self.test.assertTrue(os.path.exists(self.path))
+
+    def command(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def finish(self):
+        out, err = self.proc.communicate(timeout=TIMEOUT)
+        return self.proc.returncode, out, err
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(TIMEOUT)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
+
+    def client(self):
+        client = Client(self.path)
+        self.test.addCleanup(client.close)
+        return client
+
+
+def unittest_skip_unless_root():
+    return unittest.skipUnless(hasattr(os, "geteuid") and os.geteuid() == 0,
+                               "needs root to switch to user nobody")
+
+
+def counts(census_result):
+    return dict((row[0], row[1]) for row in census_result["types"])
+
+
+class ServerProtocolTest(TempDirTestCase):
+    def setUp(self):
+        super().setUp()
+        self.child = LiveChild(self)
+        self.child.wait_ready()
+
+    def test_hello(self):
+        before = time.time()
+        reply = self.child.client().call("hello", request_id="h-1")
+        self.assertEqual(reply["id"], "h-1")
+        hello = reply["result"]
+        self.assertEqual(hello["protocol"], 1)
+        self.assertEqual(hello["agent"], "0.1.0")
+        self.assertEqual(hello["pid"], self.child.proc.pid)
+        self.assertEqual(hello["python"], "%d.%d.%d" % sys.version_info[:3])
+        self.assertEqual(hello["argv"], [self.path_of_script()])
+        self.assertEqual(hello["executable"], sys.executable)
+        self.assertLessEqual(hello["started_at"], before + 1)
+        self.assertGreater(hello["started_at"], before - TIMEOUT)
+        self.assertGreaterEqual(hello["uptime"], 0)
+        self.assertIn("census", hello["ops"])
+
+    def path_of_script(self):
+        return os.path.join(self.tmp, "live.py")
+
+    def test_census_shows_growth_of_the_leaking_type(self):
+        client = self.child.client()
+        first = client.call("census", request_id=1)["result"]
+        self.assertEqual(self.child.command("leak 1500"), "ok 1500")
+        second = client.call("census", request_id=2)["result"]
+        self.assertEqual(counts(first).get("__main__.Leak", 0), 0)
+        self.assertEqual(counts(second)["__main__.Leak"], 1500)
+        for key in ("taken_at", "pid", "rss", "gc_objects", "gc_garbage",
+                    "meta", "types"):
+            self.assertIn(key, second)
+        self.assertEqual(second["pid"], self.child.proc.pid)
+        self.assertEqual(second["meta"]["pid"], self.child.proc.pid)
+        self.assertGreater(second["taken_at"], first["taken_at"])
+        self.assertEqual(second["gc_objects"],
+                         sum(row[1] for row in second["types"]))
+        names = [row[0] for row in second["types"]]
+        self.assertEqual(len(names), len(set(names)))
+        self.assertEqual([n for n in names if "leakscope" in n], [])
+        no_collect = client.call("census", request_id=3,
+                                 collect=False)["result"]
+        self.assertIs(no_collect["meta"]["collected"], False)
+
+    def test_idle_censuses_through_the_server_show_no_growth(self):
+        client = self.child.client()
+        other = self.child.client()  # an idle second connection
+        other.call("ping")
+        results = [counts(client.call("census", request_id=i)["result"])
+                   for i in range(3)]
+        for a, b in zip(results[1:], results[2:]):
+            grown = dict((k, b.get(k, 0) - a.get(k, 0)) for k in set(a) | set(b)
+                         if b.get(k, 0) != a.get(k, 0))
+            self.assertEqual(grown, {})
+
+    def test_garbage_gets_errors_and_the_server_keeps_serving(self):
+        cases = [
+            ("random_bytes", os.urandom(64).replace(b"\n", b"") + b"\n",
+             "bad_json"),
+            ("invalid_json", b"{\"id\": 1, \"op\": \n", "bad_json"),
+            ("bad_utf8", b"\"\xff\xfe\"\n", "bad_json"),
+            ("deep_nesting", b"[" * 100000 + b"]" * 100000 + b"\n",
+             "bad_json"),
+            ("json_array", b"[1, 2, 3]\n", "bad_request"),
+            ("json_string", b"\"hello\"\n", "bad_request"),
+            ("missing_op", b"{\"id\": 7}\n", "bad_request"),
+            ("op_not_a_string", b"{\"id\": 7, \"op\": 12}\n", "bad_request"),
+            ("id_is_an_object", b"{\"id\": {}, \"op\": \"hello\"}\n",
+             "bad_request"),
+            ("unknown_op", b"{\"id\": 7, \"op\": \"__import__\"}\n",
+             "unknown_op"),
+            ("reserved_op", b"{\"id\": 7, \"op\": \"backrefs\"}\n",
+             "not_implemented"),
+            ("collect_not_bool",
+             b"{\"id\": 7, \"op\": \"census\", \"collect\": \"yes\"}\n",
+             "bad_request"),
+        ]
+        client = self.child.client()
+        for name, data, code in cases:
+            with self.subTest(name):
+                client.send_raw(data)
+                reply = client.read_reply()
+                self.assertIn("error", reply, reply)
+                self.assertEqual(reply["error"]["code"], code)
+                self.assertIsInstance(reply["error"]["message"], str)
+                if name in ("missing_op", "unknown_op", "reserved_op",
+                            "collect_not_bool", "op_not_a_string"):
+                    self.assertEqual(reply["id"], 7)
+                self.assertEqual(client.call("hello", request_id=name)["id"],
+                                 name)
+
+    def test_too_large_line_closes_only_that_connection(self):
+        client = self.child.client()
+        try:
+            client.send_raw(b"{\"id\": 1, \"op\": \"" + b"x" * (1 << 20)
+                            + b"\"}")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        reply = client.read_reply()
+        self.assertEqual(reply["error"]["code"], "too_large")
+        self.assertTrue(client.closed_by_server())
+        self.assertEqual(self.child.client().call("ping")["result"]["pong"],
+                         True)
+
+    def test_line_just_under_the_limit_is_parsed(self):
+        padding = "p" * ((1 << 20) - 60)
+        line = json.dumps({"id": 5, "op": "ping", "pad": padding}).encode()
+        self.assertLessEqual(len(line), 1 << 20)
+        client = self.child.client()
+        client.send_raw(line + b"\n")
+        self.assertEqual(client.read_reply()["id"], 5)
+
+    def test_disconnect_mid_line(self):
+        client = Client(self.child.path)
+        client.send_raw(b"{\"id\": 1, \"op\": \"hel")
+        client.close()
+        self.assertEqual(self.child.client().call("hello")["result"]["pid"],
+                         self.child.proc.pid)
+
+    def test_pipelined_and_concurrent_requests(self):
+        client = self.child.client()
+        batch = b"".join(json.dumps({"id": i, "op": op}).encode() + b"\n"
+                         for i, op in enumerate(["hello", "census", "ping",
+                                                 "nope", "ping"]))
+        client.send_raw(batch)
+        replies = [client.read_reply() for _ in range(5)]
+        self.assertEqual([r["id"] for r in replies], [0, 1, 2, 3, 4])
+        self.assertIn("types", replies[1]["result"])
+        self.assertEqual(replies[3]["error"]["code"], "unknown_op")
+        others = [self.child.client() for _ in range(4)]
+        for i, other in enumerate(others):
+            other.send_raw(json.dumps({"id": i, "op": "hello"}).encode()
+                           + b"\n")
+        self.assertEqual([o.read_reply()["id"] for o in others],
+                         [0, 1, 2, 3])
+
+    def test_permissions(self):
+        st = os.lstat(self.child.socket_dir)
+        self.assertTrue(stat.S_ISDIR(st.st_mode))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o700)
+        self.assertEqual(st.st_uid, os.getuid())
+        st = os.lstat(self.child.path)
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+        self.assertEqual(st.st_uid, os.getuid())
+
+    def test_socket_removed_at_exit(self):
+        code, out, err = self.child.finish()  # closes stdin: the loop ends
+        self.assertEqual(code, 0, err)
+        self.assertFalse(os.path.exists(self.child.path))
+
+    def test_kill_9_leaves_a_stale_socket(self):
+        self.child.proc.send_signal(signal.SIGKILL)
+        self.child.proc.wait(TIMEOUT)
+        self.assertTrue(stat.S_ISSOCK(os.lstat(self.child.path).st_mode))
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        with self.assertRaises(ConnectionRefusedError):
+            probe.connect(self.child.path)
+        probe.close()
+
+    @unittest_skip_unless_root()
+    def test_other_user_cannot_connect(self):
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    sock.connect(self.child.path)
+                    code = 1
+                except PermissionError:
+                    code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        self.assertTrue(os.WIFEXITED(status))
+        self.assertEqual(os.WEXITSTATUS(status), 0,
+                         "user nobody reached the socket")
+
+
+class SocketDirectoryTest(TempDirTestCase):
+    def run_with_dir(self, directory):
+        script = write(self.tmp, "plain.py", "print('program ran')\n")
+        env = child_env({"LEAKSCOPE_SOCKET_DIR": directory})
+        return run_agent(["--no-record", script], env=env)
+
+    def assertRefused(self, directory, reason):
+        proc = self.run_with_dir(directory)
+        self.assertRan(proc)
+        self.assertEqual(proc.stdout, "program ran\n")
+        lines = proc.stderr.splitlines()
+        self.assertEqual(len(lines), 1, proc.stderr)
+        self.assertTrue(lines[0].startswith("leakscope: "), lines[0])
+        self.assertIn("refusing socket directory", lines[0])
+        self.assertIn(reason, lines[0])
+
+    def test_unsafe_directories_are_refused(self):
+        open_dir = self.path("open")
+        os.mkdir(open_dir)
+        os.chmod(open_dir, 0o777)
+        group_dir = self.path("group")
+        os.mkdir(group_dir)
+        os.chmod(group_dir, 0o750)
+        target = self.path("target")
+        os.mkdir(target, 0o700)
+        link = self.path("link")
+        os.symlink(target, link)
+        cases = [("mode_0777", open_dir, "mode 0777"),
+                 ("mode_0750", group_dir, "mode 0750"),
+                 ("symlink", link, "symbolic link")]
+        for name, directory, reason in cases:
+            with self.subTest(name):
+                self.assertRefused(directory, reason)
+                self.assertEqual(os.listdir(directory), [])
+
+    @unittest_skip_unless_root()
+    def test_directory_of_another_user_is_refused(self):
+        theirs = self.path("theirs")
+        os.mkdir(theirs, 0o700)
+        os.chown(theirs, 65534, 65534)
+        self.assertRefused(theirs, "owned by uid 65534")
+
+    def test_created_with_mode_0700_under_any_umask(self):
+        fresh = self.path("fresh")
+        script = write(self.tmp, "mode.py", """
+            import os, stat, sys
+            print(oct(stat.S_IMODE(os.lstat(sys.argv[1]).st_mode)))
+        """)
+        env = child_env({"LEAKSCOPE_SOCKET_DIR": fresh})
+        proc = subprocess.run(
+            ["/bin/sh", "-c", "umask 000; exec \"$0\" \"$@\"", PYTHON, "-m",
+             "leakscope_agent", "run", "--no-record", script, fresh],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True, timeout=TIMEOUT)
+        self.assertRan(proc)
+        self.assertEqual(proc.stdout.strip(), "0o700")
+
+    def test_default_locations(self):
+        xdg = self.path("xdg")
+        os.mkdir(xdg, 0o700)
+        saved = dict(os.environ)
+        try:
+            os.environ.pop("LEAKSCOPE_SOCKET_DIR", None)
+            os.environ["XDG_RUNTIME_DIR"] = xdg
+            self.assertEqual(_server.socket_dir(),
+                             os.path.join(xdg, "leakscope"))
+            os.environ["XDG_RUNTIME_DIR"] = self.path("missing")
+            self.assertEqual(_server.socket_dir(),
+                             "/tmp/leakscope-%d" % os.getuid())
+            del os.environ["XDG_RUNTIME_DIR"]
+            self.assertEqual(_server.socket_dir(),
+                             "/tmp/leakscope-%d" % os.getuid())
+            os.environ["LEAKSCOPE_SOCKET_DIR"] = self.path("mine")
+            self.assertEqual(_server.socket_dir(), self.path("mine"))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def test_xdg_runtime_dir_is_used(self):
+        xdg = self.path("xdg")
+        os.mkdir(xdg, 0o700)
+        script = write(self.tmp, "where.py", """
+            import leakscope_agent
+            print(leakscope_agent.start_server())
+        """)
+        env = child_env({"XDG_RUNTIME_DIR": xdg})
+        proc = run_agent(["--no-record", script], env=env)
+        self.assertRan(proc)
+        path = proc.stdout.strip()
+        self.assertEqual(os.path.dirname(path), os.path.join(xdg, "leakscope"))
+        self.assertFalse(os.path.exists(path))  # removed at exit
+
+
+class InProcessServerTest(TempDirTestCase):
+    def test_start_stop_and_restart(self):
+        script = write(self.tmp, "api.py", """
+            import json, os, socket, sys
+            import leakscope_agent
+            def hello(path):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                s.sendall(b'{"id": 1, "op": "hello"}\\n')
+                data = b""
+                while not data.endswith(b"\\n"):
+                    data += s.recv(4096)
+                s.close()
+                return json.loads(data)["result"]["pid"]
+            path = leakscope_agent.start_server()
+            again = leakscope_agent.start_server()
+            first = hello(path)
+            leakscope_agent.stop_server()
+            leakscope_agent.stop_server()
+            gone = not os.path.exists(path)
+            path2 = leakscope_agent.start_server()
+            print(json.dumps([path == again, first == os.getpid(), gone,
+                              path2 == path, hello(path2) == os.getpid()]))
+        """)
+        env = child_env({"LEAKSCOPE_SOCKET_DIR": self.path("s")})
+        proc = subprocess.run([PYTHON, script], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=TIMEOUT)
+        self.assertRan(proc)
+        self.assertEqual(json.loads(proc.stdout), [True] * 5)
+        self.assertEqual(os.listdir(self.path("s")), [])
+
+    def test_leaky_cache_example_grows_between_censuses(self):
+        child = LiveChild(self, script=os.path.join(EXAMPLES, "leaky_cache.py"),
+                          extra_args=["--every", "0"])
+        deadline = time.monotonic() + TIMEOUT
+        while not os.path.exists(child.path):
+            self.assertLess(time.monotonic(), deadline)
+            self.assertIsNone(child.proc.poll())
+            time.sleep(0.05)
+        client = Client(child.path)
+        self.addCleanup(client.close)
+        first = counts(client.call("census", request_id=1)["result"])
+        while True:
+            second = counts(client.call("census", request_id=2)["result"])
+            if second.get("__main__.Session", 0) > first.get(
+                    "__main__.Session", 0) + 3:
+                break
+            self.assertLess(time.monotonic(), deadline)
+        self.assertEqual(second["__main__.Session"],
+                         second["__main__.Request"])
+        self.assertLessEqual(second.get("__main__.CacheEntry", 0), 50)
