@@ -362,6 +362,11 @@ void TestCli::compareTopAndAll()
     QVERIFY(dataRows(r).contains(QStringLiteral("tuple")));
     r = cli({QStringLiteral("compare"), QStringLiteral("--all"), QStringLiteral("--top=3"), m_series});
     QCOMPARE(dataRows(r).size(), 3);
+    // A snapshot compared with itself lists the most common types.
+    r = cli({QStringLiteral("compare"), QStringLiteral("--baseline=5"), QStringLiteral("--top=3"), m_series});
+    QCOMPARE(r.code, 0);
+    // Suspects still come first.
+    QCOMPARE(dataRows(r), (QStringList{QStringLiteral("__main__.Leak"), QStringLiteral("__main__.Other"), QStringLiteral("dict")}));
 }
 
 void TestCli::compareBaseline()

@@ -273,8 +273,11 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
     } else {
         std::vector<GrowthRow> shown;
         int hidden = 0;
+        // Against itself every delta is 0; show the most common types then,
+        // as objgraph.show_most_common_types() would.
+        const bool againstItself = comparison.baseline == comparison.current;
         for (const GrowthRow &r : comparison.rows) {
-            if (!o.all && r.deltaBaseline == 0 && !r.verdict.suspect) {
+            if (!o.all && !againstItself && r.deltaBaseline == 0 && !r.verdict.suspect) {
                 ++hidden;
                 continue;
             }
