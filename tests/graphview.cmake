@@ -1,0 +1,2 @@
+# Reference graph: Graphviz layout (model) and the graph view (views).
+leakscope_add_qtest(tst_graphlayout tst_graphlayout.cpp graphviewsample.h LIBS leakscope_model Qt6::Concurrent)
