@@ -55,35 +55,49 @@ Generated generate(quint32 n, quint32 seed)
         }
         sizes[i] = 48 + rng() % 400;
     }
-    // Tree: every object below the roots has a parent a few objects back
-    // (containers hold what was just created, so subtrees are mostly
-    // contiguous), and instances (plus some others) point to their class.
+    // Module dicts, then clusters of 1-40 objects (an instance with its
+    // dict, lists, tuples...): each cluster hangs off a module dict or an
+    // object in a recent cluster, and is a tree inside. Instances (and some
+    // others) point to their class.
     const quint32 first = modules + classes;
-    for (quint32 v = first; v < n; ++v) {
+    const quint32 firstCluster = first + modules;
+    std::vector<quint32> clusterOf(n, 0);
+    for (quint32 v = first; v < firstCluster && v < n; ++v)
+        edges.emplace_back(v - first, v); // module -> its dict
+    for (quint32 start = firstCluster; start < n;) {
+        const quint32 end = std::min<quint32>(n, start + 1 + rng() % 40);
         quint32 parent;
-        if (v < first + modules)
-            parent = v - first; // each module holds one top-level dict
-        else if (rng() % 10 < 8)
-            parent = v - 1 - rng() % std::min<quint32>(v - first, 8);
+        if (start == firstCluster || rng() % 10 == 0)
+            parent = first + rng() % modules;
         else
-            parent = v - 1 - rng() % std::min<quint32>(v - first, 2000);
-        edges.emplace_back(parent, v);
-        if (types[v] == Instance || rng() % 4 == 0)
-            edges.emplace_back(v, modules + rng() % classes);
+            parent = start - 1 - rng() % std::min<quint32>(start - firstCluster, 3000);
+        edges.emplace_back(parent, start);
+        for (quint32 v = start; v < end; ++v) {
+            clusterOf[v] = start;
+            if (v > start)
+                edges.emplace_back(start + rng() % (v - start), v);
+            if (types[v] == Instance || rng() % 4 == 0)
+                edges.emplace_back(v, modules + rng() % classes);
+        }
+        start = end;
     }
-    // Cross links: mostly to nearby later objects, some back up (cycles),
-    // a few anywhere.
+    // Cross links: mostly inside the cluster (back references make cycles),
+    // some to recent objects elsewhere (shared), a few anywhere.
     const quint64 target = quint64(n) * 5 / 2;
-    while (edges.size() < target) {
-        const quint32 from = first + rng() % (n - first);
+    while (edges.size() < target && n > firstCluster) {
+        const quint32 from = firstCluster + rng() % (n - firstCluster);
         const quint32 r = rng() % 100;
+        const quint32 c = clusterOf[from];
         quint32 to;
-        if (r < 75)
-            to = std::min<quint32>(n - 1, from + 1 + rng() % 20);
+        quint32 clusterEnd = from + 1;
+        while (clusterEnd < n && clusterOf[clusterEnd] == c)
+            ++clusterEnd;
+        if (r < 80)
+            to = c + rng() % (clusterEnd - c);
         else if (r < 95)
-            to = std::max<quint32>(first, from - 1 - rng() % std::min<quint32>(from, 20));
+            to = from - rng() % std::min<quint32>(from - firstCluster + 1, 3000);
         else
-            to = first + rng() % (n - first);
+            to = firstCluster + rng() % (n - firstCluster);
         edges.emplace_back(from, to);
     }
 
@@ -316,6 +330,33 @@ void run(quint32 n)
     c = t.cpuMsElapsed();
     std::printf("chain (all %zu instances of a type, multi-source, incl. finding them): %.3f [%.3f] ms, %zu steps\n",
                 all.size(), c, t.wallMs(), typeChain.ok() ? typeChain.value().steps.size() : 0);
+
+    // Upper bound for any chain query: a reverse breadth-first search that
+    // reaches every node (what a chain from an object no root leads to costs).
+    t.restart();
+    {
+        std::vector<quint32> seen(n, 0), queue;
+        queue.reserve(n);
+        for (quint32 v = 0; v < n; ++v) {
+            if (seen[v])
+                continue;
+            seen[v] = 1;
+            queue.push_back(v);
+            for (size_t head = queue.size() - 1; head < queue.size(); ++head) {
+                const quint32 x = queue[head];
+                for (quint32 j = g.inBegin(x); j < g.inEnd(x); ++j) {
+                    const quint32 u = g.inSource(j);
+                    if (!seen[u]) {
+                        seen[u] = 1;
+                        queue.push_back(u);
+                    }
+                }
+            }
+        }
+    }
+    c = t.cpuMsElapsed();
+    std::printf("reverse BFS over the whole graph (worst case of a chain query): %.2f [%.2f] ms = %.1fx baseline\n",
+                c, t.wallMs(), c / baseline);
 
     const qint64 rssBeforeDom = rssKb("VmRSS");
     t.restart();
