@@ -10,7 +10,7 @@ Standard library only, Python 3.8 or newer.
 """
 
 from ._census import AGENT_VERSION as __version__
-from ._census import census as _census
+from ._census import census as _census_impl
 
 __all__ = ["census", "snapshot", "start_server", "stop_server", "__version__"]
 
@@ -26,7 +26,7 @@ def census(collect=True):
     that only cycles keep alive are counted too. The agent's own objects are
     left out.
     """
-    return _census(collect=collect)
+    return _census_impl(collect=collect)
 
 
 def snapshot(path, label=None, collect=True):

@@ -1,0 +1,176 @@
+"""Agent benchmarks: census pause vs objgraph.typestats() on the same heap, and the
+idle CPU cost of the live server. Prints figures and ratios measured in one run.
+
+    /usr/bin/python3 bench/agent_bench.py            # Debian's python3-objgraph is there
+    /usr/bin/python3 bench/agent_bench.py --quick    # 100k objects only
+
+Not a test: timings depend on the machine; the ratios are what to compare.
+"""
+
+import argparse
+import gc
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "resources", "python"))
+
+import leakscope_agent  # noqa: E402
+
+try:
+    import objgraph
+except ImportError:
+    objgraph = None
+
+
+class Node:
+    def __init__(self, i):
+        self.i = i
+        self.children = []
+
+
+class Slotted:
+    __slots__ = ("a", "b")
+
+    def __init__(self, a):
+        self.a = a
+        self.b = (a, a)
+
+
+def build_heap(n):
+    """About n gc-tracked objects in a mix of shapes: instances with and
+    without dicts, lists, dicts, tuples."""
+    heap = []
+    per = 5
+    for i in range(n // per):
+        node = Node(i)                   # 1 (+ its dict before 3.11)
+        node.children.append([i])        # the children list + one list
+        heap.append(node)
+        heap.append({"k": [i]})          # a dict + a list
+        heap.append(Slotted(i))          # not counting its untracked tuple
+    return heap
+
+
+def best_of(runs, fn):
+    best = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def bench_census(n, runs):
+    heap = build_heap(n)
+    gc.collect()
+    objects = len(gc.get_objects())
+    print("\nheap: %d gc-tracked objects (asked for %d), Python %s"
+          % (objects, n, sys.version.split()[0]))
+    t_census = best_of(runs, lambda: leakscope_agent.census(collect=False))
+    t_census_gc = best_of(runs, lambda: leakscope_agent.census(collect=True))
+    t_collect = best_of(runs, gc.collect)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bench.lsnap")
+        t_snapshot = best_of(runs, lambda: leakscope_agent.snapshot(
+            path, collect=False))
+        size = os.path.getsize(path)
+    print("  leakscope census (counts + sizes), no collect : %7.1f ms"
+          % (t_census * 1e3))
+    print("  leakscope census with gc.collect()            : %7.1f ms "
+          "(gc.collect alone %.1f ms)" % (t_census_gc * 1e3, t_collect * 1e3))
+    print("  leakscope snapshot to .lsnap, no collect      : %7.1f ms "
+          "(file %d bytes after %d snapshots)"
+          % (t_snapshot * 1e3, size, runs))
+    if objgraph is None:
+        print("  objgraph not importable under %s: no baseline"
+              % sys.executable)
+        return
+    t_short = best_of(runs, lambda: objgraph.typestats())
+    t_long = best_of(runs, lambda: objgraph.typestats(shortnames=False))
+    print("  objgraph.typestats() (counts only)            : %7.1f ms"
+          % (t_short * 1e3))
+    print("  objgraph.typestats(shortnames=False)          : %7.1f ms"
+          % (t_long * 1e3))
+    print("  ratio census / typestats()                    : %7.2f  "
+          "(below 1: the census is faster, and it also sums sizes)"
+          % (t_census / t_short))
+    print("  ratio census / typestats(shortnames=False)    : %7.2f"
+          % (t_census / t_long))
+    types, _ = leakscope_agent.census(collect=False)
+    ours = dict((name, count) for name, (count, _) in types.items())
+    theirs = objgraph.typestats(shortnames=False)
+    node = "__main__.Node"
+    print("  agreement on %s: leakscope %d, objgraph %d"
+          % (node, ours.get(node, 0), theirs.get(node, 0)))
+    del heap
+
+
+IDLE_CHILD = r"""
+import os, resource, socket, sys, time
+sys.path.insert(0, sys.argv[1])
+import leakscope_agent
+serve = sys.argv[2] == "serve"
+if serve:
+    path = leakscope_agent.start_server()
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(path)   # one idle connection open as well
+    client.sendall(b'{"id": 1, "op": "hello"}\n')
+    client.recv(65536)
+time.sleep(0.2)
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+def switches():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_nvcsw + u.ru_nivcsw
+c0, s0, t0 = cpu(), switches(), time.monotonic()
+time.sleep(float(sys.argv[3]))
+print("%.6f %d %.3f" % (cpu() - c0, switches() - s0, time.monotonic() - t0))
+"""
+
+
+def bench_idle(seconds):
+    print("\nidle cost over %.0f s (process CPU time and context switches "
+          "while the main thread sleeps)" % seconds)
+    agent_parent = os.path.join(os.path.dirname(HERE), "resources", "python")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, LEAKSCOPE_SOCKET_DIR=os.path.join(tmp, "s"))
+        procs = dict((mode, subprocess.Popen(
+            [sys.executable, "-c", IDLE_CHILD, agent_parent, mode,
+             str(seconds)], env=env, stdout=subprocess.PIPE,
+            universal_newlines=True)) for mode in ("plain", "serve"))
+        for mode, proc in procs.items():
+            out, _ = proc.communicate(timeout=seconds + 60)
+            cpu, switches, wall = out.split()
+            results[mode] = (float(cpu), int(switches), float(wall))
+    for mode in ("plain", "serve"):
+        cpu, switches, wall = results[mode]
+        print("  %-28s: %8.3f ms CPU, %4d context switches in %.2f s"
+              % ("without server" if mode == "plain"
+                 else "server + 1 idle connection", cpu * 1e3, switches, wall))
+    extra = results["serve"][0] - results["plain"][0]
+    print("  server's extra CPU: %.3f ms over %.0f s (%.4f%% of one core)"
+          % (extra * 1e3, seconds, 100.0 * max(extra, 0.0) / seconds))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="100k objects only, shorter idle measurement")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [100000] if args.quick else [100000, 1000000]
+    for n in sizes:
+        bench_census(n, args.runs)
+    bench_idle(2.0 if args.quick else 5.0)
+
+
+if __name__ == "__main__":
+    main()
