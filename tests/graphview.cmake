@@ -1,2 +1,3 @@
 # Reference graph: Graphviz layout (model) and the graph view (views).
 leakscope_add_qtest(tst_graphlayout tst_graphlayout.cpp graphviewsample.h LIBS leakscope_model Qt6::Concurrent)
+leakscope_add_qtest(tst_referencegraphview tst_referencegraphview.cpp graphviewsample.h LIBS leakscope_views)

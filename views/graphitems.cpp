@@ -86,7 +86,7 @@ GraphFonts GraphFonts::fromBase(const QFont &base)
     fonts.subtitle = base;
     fonts.subtitle.setPixelSize(10);
     fonts.edgeLabel = base;
-    fonts.edgeLabel.setPixelSize(10);
+    fonts.edgeLabel.setPixelSize(11);
     return fonts;
 }
 
@@ -291,6 +291,16 @@ GraphEdgeItem::GraphEdgeItem(int index, const LayoutEdge &edge, const EdgeGeomet
         const QSizeF size = m_labelText.size() + QSizeF(4, 1);
         const QPointF centre = geometry.labelSize.isEmpty() ? m_path.pointAtPercent(0.5) : geometry.labelPos;
         m_labelRect = QRectF(centre.x() - size.width() / 2, centre.y() - size.height() / 2, size.width(), size.height());
+        // dot puts the label to the right of its edge, but measured with its
+        // own fonts; keep the text clear of the line it belongs to.
+        double lineRight = -1e9;
+        for (int i = 0; i <= 40; ++i) {
+            const QPointF p = m_path.pointAtPercent(i / 40.0);
+            if (p.y() >= m_labelRect.top() - 2 && p.y() <= m_labelRect.bottom() + 2 && p.x() <= m_labelRect.center().x())
+                lineRight = std::max(lineRight, p.x());
+        }
+        if (lineRight + 4 > m_labelRect.left())
+            m_labelRect.moveLeft(lineRight + 4);
     }
     m_bounds = m_path.controlPointRect().united(m_arrow.boundingRect());
     if (!m_labelRect.isNull())

@@ -48,7 +48,7 @@ public:
     void setHighlighted(const std::vector<int> &nodes, const std::vector<int> &edges);
 
     // The whole graph on a white background, `scale` pixels per scene unit.
-    QImage toImage(double scale = 2.0) const;
+    QImage toImage(double scale = 2.0);
 
 private:
     GraphFonts m_fonts;
