@@ -25,6 +25,8 @@ PROBE = """
             sys.exit(int(sys.argv[2]))
         if action == "string":
             sys.exit("goodbye from the script")
+        if action == "interrupt":
+            raise KeyboardInterrupt
         if action == "raise":
             def inner():
                 raise ValueError("boom from the script")
@@ -73,6 +75,8 @@ class RunFidelityTest(TempDirTestCase):
             ("sys_exit_0", ["code", "0"], 0),
             ("sys_exit_string", ["string"], 1),
             ("uncaught_exception", ["raise"], 1),
+            # The interpreter re-raises SIGINT on itself after shutdown.
+            ("uncaught_keyboard_interrupt", ["interrupt"], -2),
         ]
         for name, args, code in cases:
             with self.subTest(name):

@@ -145,3 +145,28 @@ class SitecustomizeTest(TempDirTestCase):
         self.assertIn("leakscope: ignoring LEAKSCOPE_RECORD_EVERY",
                       proc.stderr)
         self.assertEqual(len(read_snapshots(self.out)), 2)
+
+    def test_serve_flag(self):
+        script = write(self.tmp, "served.py", """
+            import json, os, sys
+            from leakscope_agent import _server
+            path = _server.server_address()
+            print(json.dumps([path, bool(path) and os.path.exists(path)]))
+        """)
+        sockets = self.path("sockets")
+        for name, value, served in (("default_serves", None, True),
+                                    ("serve_1", "1", True),
+                                    ("serve_0", "0", False)):
+            with self.subTest(name):
+                env = self.env(LEAKSCOPE_SOCKET_DIR=sockets)
+                if value is None:
+                    del env["LEAKSCOPE_RECORD_SERVE"]
+                else:
+                    env["LEAKSCOPE_RECORD_SERVE"] = value
+                proc = run_python([script], env=env)
+                self.assertRan(proc)
+                path, exists = json.loads(proc.stdout)
+                self.assertEqual(exists, served)
+                if served:
+                    self.assertEqual(os.path.dirname(path), sockets)
+                    self.assertFalse(os.path.exists(path))  # gone at exit
