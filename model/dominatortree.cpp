@@ -257,6 +257,18 @@ std::vector<qint32> DominatorTree::topTypes(int count) const
     return types;
 }
 
+std::vector<quint32> DominatorTree::dominatedBy(quint32 node) const
+{
+    std::vector<quint32> children;
+    for (quint32 i = 0; i < nodeCount(); ++i) {
+        if (m_idom[i] == node)
+            children.push_back(i);
+    }
+    std::stable_sort(children.begin(), children.end(),
+                     [this](quint32 a, quint32 b) { return m_retained[a] > m_retained[b]; });
+    return children;
+}
+
 quint64 DominatorTree::memoryBytes() const
 {
     return quint64(m_idom.capacity()) * sizeof(quint32) + quint64(m_retained.capacity()) * sizeof(quint64)

@@ -57,6 +57,10 @@ public:
     std::vector<quint32> topRetainers(const HeapGraph &graph, int count, bool skipRoots = true) const;
     // Type ids with the largest retained sizes, largest first.
     std::vector<qint32> topTypes(int count) const;
+    // The nodes `node` immediately dominates (HeapGraph::NoNode: the virtual
+    // root's), largest retained size first: one level of a MAT-style
+    // dominator tree browser. O(n) per call.
+    std::vector<quint32> dominatedBy(quint32 node) const;
 
     quint64 memoryBytes() const;
 

@@ -300,6 +300,9 @@ private slots:
         QCOMPARE(tree.topRetainers(g, 4), (std::vector<quint32>{1, 2, 3, 5}));
         QCOMPARE(tree.topRetainers(g, 2, false), (std::vector<quint32>{0, 1}));
         QCOMPARE(tree.topTypes(2), (std::vector<qint32>{0, 1}));
+        QCOMPARE(tree.dominatedBy(2), (std::vector<quint32>{3, 4}));
+        QCOMPARE(tree.dominatedBy(HeapGraph::NoNode), (std::vector<quint32>{0, 6, 7}));
+        QCOMPARE(tree.dominatedBy(5), std::vector<quint32>{});
     }
 
     // A linked list of instances of one type counts once per type.
