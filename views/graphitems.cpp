@@ -52,6 +52,26 @@ QString singleLine(QString text)
     return text;
 }
 
+// Points along a cubic Bezier chain, a few per segment (QPainterPath's
+// pointAtPercent measures the whole length on every call).
+std::vector<QPointF> sampleCurve(const std::vector<QPointF> &points)
+{
+    constexpr int steps = 12;
+    std::vector<QPointF> samples;
+    if (points.empty())
+        return samples;
+    samples.reserve((points.size() / 3) * steps + 1);
+    samples.push_back(points.front());
+    for (size_t i = 0; i + 3 < points.size(); i += 3) {
+        const QPointF &p0 = points[i], &p1 = points[i + 1], &p2 = points[i + 2], &p3 = points[i + 3];
+        for (int k = 1; k <= steps; ++k) {
+            const double t = double(k) / steps, u = 1 - t;
+            samples.push_back(u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3);
+        }
+    }
+    return samples;
+}
+
 void prepareText(QStaticText &text, const QString &string, const QFont &font)
 {
     // Reprs such as "<Session object at 0x…>" must never be taken for HTML.
@@ -294,8 +314,7 @@ GraphEdgeItem::GraphEdgeItem(int index, const LayoutEdge &edge, const EdgeGeomet
         // dot puts the label to the right of its edge, but measured with its
         // own fonts; keep the text clear of the line it belongs to.
         double lineRight = -1e9;
-        for (int i = 0; i <= 40; ++i) {
-            const QPointF p = m_path.pointAtPercent(i / 40.0);
+        for (const QPointF &p : sampleCurve(points)) {
             if (p.y() >= m_labelRect.top() - 2 && p.y() <= m_labelRect.bottom() + 2 && p.x() <= m_labelRect.center().x())
                 lineRight = std::max(lineRight, p.x());
         }
