@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QLoggingCategory>
+#include <QStringDecoder>
 
 #include <algorithm>
 #include <cmath>
@@ -109,7 +110,12 @@ bool LsnapReader::sqliteFailed(const char *what)
         m_error = tr("locked by another process (%1)").arg(message);
         break;
     case SqliteDatabase::ReadOnlyError:
-        m_error = tr("cannot be read without recovering an interrupted write first (%1)").arg(message);
+        // A read-only connection cannot roll back a hot journal, and this
+        // reader never writes: the next writer (agent or Leakscope) will.
+        m_error = QFileInfo::exists(m_path + QStringLiteral("-journal"))
+            ? tr("an interrupted write left %1 behind; it must be rolled back by a writer first (%2)")
+                  .arg(QFileInfo(m_path).fileName() + QStringLiteral("-journal"), message)
+            : tr("cannot be read (%1)").arg(message);
         break;
     default:
         m_error = tr("malformed (%1 failed: %2)").arg(QLatin1String(what), message);
@@ -437,12 +443,20 @@ Expected<LoadedFile> readText(QFile &file, const QString &path, qint64 size, con
     if (size > s_maxTextSize)
         return fail(path, notOurs);
     // Binary data is not worth reading whole: a NUL early on settles it.
+    // UTF-16 text (what PowerShell's ">" captures) is the exception.
     const QByteArray head = file.peek(4096);
-    if (head.contains('\0'))
+    const bool utf16 = head.startsWith("\xFF\xFE") || head.startsWith("\xFE\xFF");
+    if (head.contains('\0') && !utf16)
         return fail(path, notOurs);
-    const QByteArray text = file.readAll();
+    QByteArray text = file.readAll();
     if (file.error() != QFileDevice::NoError)
         return fail(path, tr("read error (%1)").arg(file.errorString()));
+    if (utf16) {
+        auto decoder = QStringDecoder(text.startsWith("\xFF\xFE") ? QStringDecoder::Utf16LE : QStringDecoder::Utf16BE,
+                                      QStringDecoder::Flag::Stateless);
+        const QString decoded = decoder.decode(text.mid(2));
+        text = decoded.toUtf8();
+    }
     if (text.contains('\0'))
         return fail(path, notOurs);
     if (cancelled(cancel))

@@ -60,25 +60,31 @@ bool TestObjgraphReader::runScenario(const QString &scenario, QString *output, Q
 void TestObjgraphReader::growthLog_data()
 {
     QTest::addColumn<QString>("scenario");
-    QTest::addColumn<bool>("crlf");
+    QTest::addColumn<QString>("encoding");
     QTest::addColumn<int>("minimumCalls");
-    QTest::newRow("totals, same and changing widths, log text, empty call") << QStringLiteral("mixed") << false << 8;
-    QTest::newRow("the same with CRLF line ends") << QStringLiteral("mixed") << true << 8;
-    QTest::newRow("limit=N") << QStringLiteral("limit") << false << 4;
-    QTest::newRow("shortnames=False") << QStringLiteral("longnames") << false << 8;
+    QTest::newRow("totals, same and changing widths, log text, empty call") << QStringLiteral("mixed") << QString() << 8;
+    QTest::newRow("the same with CRLF line ends") << QStringLiteral("mixed") << QStringLiteral("crlf") << 8;
+    QTest::newRow("the same captured as UTF-16 (PowerShell)")
+        << QStringLiteral("mixed") << QStringLiteral("utf16") << 8;
+    QTest::newRow("limit=N") << QStringLiteral("limit") << QString() << 4;
+    QTest::newRow("shortnames=False") << QStringLiteral("longnames") << QString() << 8;
 }
 
 void TestObjgraphReader::growthLog()
 {
     QFETCH(QString, scenario);
-    QFETCH(bool, crlf);
+    QFETCH(QString, encoding);
     QFETCH(int, minimumCalls);
     QString output;
     QList<QByteArray> truthLines;
     QVERIFY(runScenario(scenario, &output, &truthLines));
-    if (crlf) {
+    if (!encoding.isEmpty()) {
         QByteArray bytes = readBytes(output);
         bytes.replace("\n", "\r\n");
+        if (encoding == QLatin1String("utf16")) {
+            const QString text = QString::fromUtf8(bytes);
+            bytes = QByteArray("\xFF\xFE") + QByteArray(reinterpret_cast<const char *>(text.utf16()), text.size() * 2);
+        }
         QVERIFY(writeBytes(output, bytes));
     }
 

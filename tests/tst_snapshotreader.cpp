@@ -27,6 +27,7 @@ private slots:
     void flippedBytes_data();
     void flippedBytes();
     void progressAndCancel();
+    void hotJournal();
     void permissionDenied();
 
 private:
@@ -431,6 +432,35 @@ void TestSnapshotReader::progressAndCancel()
         QVERIFY(!early.ok());
         QCOMPARE(early.error(), f + QStringLiteral(": cancelled"));
     }
+}
+
+void TestSnapshotReader::hotJournal()
+{
+    const QString file = path(QStringLiteral("hot.lsnap"));
+    QVERIFY(!makeLsnap(file, "hot-journal", 3, 50).isEmpty());
+    const QString journal = file + QStringLiteral("-journal");
+    QVERIFY(QFileInfo(journal).size() > 0);
+    const FileState before = fileState(file);
+    const FileState journalBefore = fileState(journal);
+
+    const auto result = SnapshotReader::read(file);
+    QVERIFY(!result.ok());
+    QVERIFY2(result.error().startsWith(file + QStringLiteral(": an interrupted write left hot.lsnap-journal")),
+             qPrintable(result.error()));
+    QVERIFY(fileState(file) == before);
+    QVERIFY(fileState(journal) == journalBefore);
+    QCOMPARE(sideFiles(file), QStringList{journal});
+
+    // A writer rolls it back; then the committed snapshots read as before.
+    const ProcessResult r = runProcess(QStringLiteral(LEAKSCOPE_PYTHON),
+                                       {QStringLiteral("-c"),
+                                        QStringLiteral("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+                                                       "c.execute('select count(*) from snapshot').fetchone(); c.close()"),
+                                        file});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const auto recovered = SnapshotReader::read(file);
+    QVERIFY2(recovered.ok(), qPrintable(recovered.error()));
+    QCOMPARE(int(recovered.value().snapshots.size()), 3);
 }
 
 void TestSnapshotReader::permissionDenied()

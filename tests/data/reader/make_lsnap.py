@@ -119,6 +119,17 @@ def main():
         sys.stdout.write(json.dumps({"snapshots": described}))
         sys.stdout.flush()
         os._exit(0)
+    if kind == "hot-journal":
+        # A writer killed mid-transaction after its cache spilled into the
+        # database file: the file needs the -journal rolled back.
+        conn.execute("PRAGMA cache_size=5")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO snapshot VALUES (1000, 'x', 1.0, 1, NULL, 0, 0, '{}')")
+        for i in range(20000):
+            conn.execute("INSERT INTO type(name) VALUES (?)", ("junk%d" % i,))
+        sys.stdout.write(json.dumps({"snapshots": described}))
+        sys.stdout.flush()
+        os._exit(0)
     if kind == "wal":
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
