@@ -4,7 +4,7 @@ Each iteration handles one request. Three kinds of objects come and go:
   * Session and Request objects are stored in the module-level _CACHE and
     never evicted: the leak (+1 Session, +1 Request per iteration);
   * Response objects are built for every request and freed: churn;
-  * CacheEntry objects live in a bounded LRU that fills up to 50 entries and
+  * CacheEntry objects live in a bounded LRU that fills up to 20 entries and
     then stays flat: not a leak.
 
     python3 -m leakscope_agent run --every 2 leaky_cache.py          # live demo
@@ -57,7 +57,7 @@ class LRU:
             self.entries.popitem(last=False)
 
 
-_RECENT = LRU(50)
+_RECENT = LRU(20)
 
 
 def handle(i):

@@ -25,7 +25,7 @@ class ExamplesTest(TempDirTestCase):
                 self.assertEqual(count_of(end, "__main__.Session"), n)
                 self.assertEqual(count_of(end, "__main__.Request"), n)
                 self.assertEqual(count_of(end, "__main__.Response"), 0)
-                self.assertEqual(count_of(end, "__main__.CacheEntry"), 50)
+                self.assertEqual(count_of(end, "__main__.CacheEntry"), 20)
 
     def test_leaky_listeners(self):
         start, end, out = self.record("leaky_listeners", 80)

@@ -453,4 +453,4 @@ class InProcessServerTest(TempDirTestCase):
             self.assertLess(time.monotonic(), deadline)
         self.assertEqual(second["__main__.Session"],
                          second["__main__.Request"])
-        self.assertLessEqual(second.get("__main__.CacheEntry", 0), 50)
+        self.assertLessEqual(second.get("__main__.CacheEntry", 0), 20)

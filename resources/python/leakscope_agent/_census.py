@@ -132,7 +132,11 @@ def _agent_objects():
             if id(ref) in foreign_dicts:
                 continue
             if isinstance(ref, ModuleType):
-                if not _is_ours_name(getattr(ref, "__name__", None)):
+                try:
+                    name = ref.__name__
+                except Exception:
+                    name = None
+                if not _is_ours_name(name if isinstance(name, str) else None):
                     continue
             elif isinstance(ref, type):
                 if not _is_ours_type(ref):
@@ -147,7 +151,7 @@ def _agent_objects():
                 if not (_is_ours_type(tp) or tp in _PLAIN_CONTAINERS):
                     continue
             elif tp is BuiltinFunctionType:
-                if isinstance(getattr(ref, "__self__", None), ModuleType):
+                if isinstance(ref.__self__, ModuleType):
                     continue
             elif ref is sys.stdout or ref is sys.stderr or ref is sys.stdin \
                     or ref is sys.__stdout__ or ref is sys.__stderr__ \
@@ -198,12 +202,19 @@ def _rss():
         return None, "unknown"
 
 
+def _argv():
+    try:
+        return tuple(str(a) for a in sys.argv)
+    except Exception:
+        return ()
+
+
 def process_meta():
     """Process metadata that does not depend on the census itself."""
     rss, rss_kind = _rss()
     return {
         "pid": os.getpid(),
-        "argv": tuple(str(a) for a in sys.argv),
+        "argv": _argv(),
         "python": "%d.%d.%d" % sys.version_info[:3],
         "implementation": sys.implementation.name,
         "executable": sys.executable or "",
