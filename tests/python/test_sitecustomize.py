@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import subprocess
 
 from agentutil import (AGENT_DIR, AGENT_PARENT, TempDirTestCase, child_env,
                        count_of, read_snapshots, run_python, write)
@@ -170,3 +171,34 @@ class SitecustomizeTest(TempDirTestCase):
                 if served:
                     self.assertEqual(os.path.dirname(path), sockets)
                     self.assertFalse(os.path.exists(path))  # gone at exit
+
+    def test_missing_package_is_quiet_unless_recording(self):
+        script = write(self.tmp, "hi.py", "print('hi')\n")
+        for name, record, lines in (("not_recording", False, 0),
+                                    ("recording", True, 1)):
+            with self.subTest(name):
+                env = self.env(record=record)
+                env["PYTHONPATH"] = os.pathsep.join([self.boot, self.user])
+                proc = run_python([script], env=env)
+                self.assertRan(proc)
+                self.assertEqual(proc.stdout, "hi\n")
+                self.assertEqual(len(proc.stderr.splitlines()), lines,
+                                 proc.stderr)
+                if lines:
+                    self.assertIn("leakscope: ", proc.stderr)
+                    self.assertIn("leakscope_agent", proc.stderr)
+
+    def test_too_old_python_says_so_and_runs(self):
+        old = os.path.join(os.path.expanduser("~"), ".pyenv", "versions",
+                           "3.7.16", "bin", "python3")
+        if not os.path.exists(old):
+            self.skipTest("no Python 3.7 at %s" % old)
+        script = write(self.tmp, "hi.py", "print('hi')\n")
+        proc = subprocess.run([old, script], env=self.env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=60)
+        self.assertRan(proc)
+        self.assertEqual(proc.stdout, "hi\n")
+        self.assertEqual(proc.stderr, "leakscope: cannot record: Python 3.7 "
+                         "is too old (the agent needs 3.8 or newer)\n")
+        self.assertFalse(os.path.exists(self.out))

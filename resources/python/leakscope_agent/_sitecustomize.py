@@ -14,8 +14,15 @@ try:
                                "agent needs 3.8 or newer)"
                                % _sys.version_info[:2])
     else:
-        from leakscope_agent import _boot as _leakscope_boot
-        _leakscope_boot.boot_from_environment(_sys.modules[__name__])
+        try:
+            from leakscope_agent import _boot as _leakscope_boot
+        except ImportError:
+            # Only a process asked to record needs the package; others
+            # (children that inherited PYTHONPATH) stay quiet.
+            if _os.environ.get("LEAKSCOPE_RECORD_OUTPUT"):
+                raise
+        else:
+            _leakscope_boot.boot_from_environment(_sys.modules[__name__])
 except Exception as _exc:
     try:
         _sys.stderr.write("leakscope: %s\n" % (_exc,))
