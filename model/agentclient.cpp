@@ -11,7 +11,7 @@
 
 namespace leakscope {
 
-Q_LOGGING_CATEGORY(lcAgentClient, "leakscope.agentclient")
+Q_LOGGING_CATEGORY(lcAgentClient, "leakscope.agentclient", QtInfoMsg)
 
 namespace {
 

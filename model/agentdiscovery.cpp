@@ -17,7 +17,7 @@
 
 namespace leakscope {
 
-Q_LOGGING_CATEGORY(lcDiscovery, "leakscope.discovery")
+Q_LOGGING_CATEGORY(lcDiscovery, "leakscope.discovery", QtInfoMsg)
 
 QStringList AgentDiscovery::socketDirectories()
 {

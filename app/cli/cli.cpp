@@ -4,6 +4,7 @@
 #include "comparecommand.h"
 #include "importcommand.h"
 #include "infocommand.h"
+#include "livecommands.h"
 #include "recordcommand.h"
 
 #include <QCoreApplication>
@@ -37,6 +38,9 @@ QString generalUsage()
               "  info FILE...   describe files and their snapshots\n"
               "  import OBJGRAPH_FILE... -o FILE.lsnap\n"
               "                 convert objgraph output into a .lsnap file\n"
+              "  ps             list the live Python processes whose agent serves\n"
+              "  snapshot --pid PID -o FILE [--label L]\n"
+              "                 append one snapshot taken through a live agent's socket\n"
               "  help [COMMAND] show help for a command\n"
               "\n"
               "Options:\n"
@@ -62,6 +66,8 @@ const Command s_commands[] = {
     {"compare", &CompareCommand::run, &CompareCommand::usage},
     {"info", &InfoCommand::run, &InfoCommand::usage},
     {"import", &ImportCommand::run, &ImportCommand::usage},
+    {"ps", &PsCommand::run, &PsCommand::usage},
+    {"snapshot", &SnapshotCommand::run, &SnapshotCommand::usage},
 };
 
 const Command *findCommand(const QString &name)

@@ -1,0 +1,175 @@
+#include "livecommands.h"
+
+#include "agentclient.h"
+#include "agentdiscovery.h"
+#include "snapshotwriter.h"
+
+#include <QCoreApplication>
+#include <QJsonObject>
+
+#include <cmath>
+
+namespace leakscope {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Cli", text);
+}
+
+QString formatUptime(double seconds)
+{
+    if (seconds < 0 || !std::isfinite(seconds))
+        return QStringLiteral("?");
+    const qint64 s = qint64(seconds);
+    if (s < 60)
+        return QStringLiteral("%1s").arg(s);
+    if (s < 3600)
+        return QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    if (s < 86400)
+        return QStringLiteral("%1h%2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1d%2h").arg(s / 86400).arg((s % 86400) / 3600, 2, 10, QLatin1Char('0'));
+}
+
+} // namespace
+
+QString PsCommand::usage()
+{
+    return tr("Usage: leakscope-cli ps\n"
+              "\n"
+              "Lists the live Python processes of this user whose Leakscope agent serves\n"
+              "(started by `leakscope-cli record`, `python3 -m leakscope_agent run`, or\n"
+              "leakscope_agent.start_server()), one per line: pid, Python version, uptime,\n"
+              "command line. Sockets left behind by processes that died are removed.\n");
+}
+
+int PsCommand::run(const QStringList &arguments, CliOutput &io)
+{
+    if (!arguments.isEmpty()) {
+        io.error(arguments.first() == QLatin1String("-h") || arguments.first() == QLatin1String("--help")
+                     ? QString()
+                     : tr("ps takes no arguments"));
+        if (arguments.first() == QLatin1String("-h") || arguments.first() == QLatin1String("--help")) {
+            io.err.clear();
+            io.out += usage();
+            return 0;
+        }
+        io.err += usage();
+        return 2;
+    }
+    const std::vector<AgentEndpoint> agents = AgentDiscovery::list(true, 2000);
+    for (const AgentEndpoint &a : agents) {
+        if (!a.error.isEmpty()) {
+            io.out += QStringLiteral("%1  %2  %3  (%4)\n").arg(a.pid).arg(QStringLiteral("?"), QStringLiteral("?"), a.error);
+            continue;
+        }
+        io.out += QStringLiteral("%1  %2  %3  %4\n")
+                      .arg(a.pid)
+                      .arg(a.python, formatUptime(a.uptimeSeconds), a.argv.join(QLatin1Char(' ')));
+    }
+    if (agents.empty())
+        io.err += tr("leakscope-cli: no live agents (looked in %1)\n")
+                      .arg(AgentDiscovery::socketDirectories().join(QStringLiteral(", ")));
+    return 0;
+}
+
+QString SnapshotCommand::usage()
+{
+    return tr("Usage: leakscope-cli snapshot --pid PID -o FILE [--label L] [--no-collect] [--timeout S]\n"
+              "\n"
+              "Asks the agent in process PID for a census (after gc.collect() unless\n"
+              "--no-collect) and appends it to FILE as one snapshot (created if missing).\n"
+              "--timeout: seconds to wait for the census (default 120).\n"
+              "Exit codes: 0 ok, 2 no agent / the process died / bad file.\n");
+}
+
+int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
+{
+    qint64 pid = 0;
+    QString output;
+    QString label;
+    bool collect = true;
+    double timeout = 120;
+    for (int i = 0; i < arguments.size(); ++i) {
+        const QString &a = arguments.at(i);
+        auto value = [&](QString &into) {
+            if (i + 1 >= arguments.size())
+                return false;
+            into = arguments.at(++i);
+            return true;
+        };
+        QString v;
+        if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
+            io.out += usage();
+            return 0;
+        } else if (a == QLatin1String("--pid") && value(v)) {
+            bool ok = false;
+            pid = v.toLongLong(&ok);
+            if (!ok || pid <= 0) {
+                io.error(tr("--pid needs a process id, not '%1'").arg(v));
+                return 2;
+            }
+        } else if ((a == QLatin1String("-o") || a == QLatin1String("--output")) && value(output)) {
+        } else if (a == QLatin1String("--label") && value(label)) {
+        } else if (a == QLatin1String("--no-collect")) {
+            collect = false;
+        } else if (a == QLatin1String("--timeout") && value(v)) {
+            bool ok = false;
+            timeout = v.toDouble(&ok);
+            if (!ok || timeout <= 0) {
+                io.error(tr("--timeout needs a positive number of seconds"));
+                return 2;
+            }
+        } else {
+            io.error(tr("unexpected argument '%1'").arg(a));
+            io.err += usage();
+            return 2;
+        }
+    }
+    if (pid <= 0 || output.isEmpty()) {
+        io.error(tr("snapshot needs --pid PID and -o FILE"));
+        io.err += usage();
+        return 2;
+    }
+    const QString socket = AgentDiscovery::socketPathForPid(pid);
+    if (socket.isEmpty() || !AgentDiscovery::processAlive(pid)) {
+        io.error(AgentDiscovery::processAlive(pid) ? tr("process %1 has no Leakscope agent serving").arg(pid)
+                                                   : tr("no process with pid %1").arg(pid));
+        return 2;
+    }
+    QJsonObject params;
+    params.insert(QStringLiteral("collect"), collect);
+    const Expected<QJsonObject> census =
+        AgentClient::call(socket, QStringLiteral("census"), params, int(std::min(timeout, 86400.0) * 1000));
+    if (!census) {
+        io.error(tr("pid %1: %2").arg(pid).arg(census.error()));
+        return 2;
+    }
+    Expected<LiveSnapshot> live = snapshotFromCensus(census.value(), QStringLiteral("pid %1").arg(pid));
+    if (!live) {
+        io.error(live.error());
+        return 2;
+    }
+    live.value().snapshot.info.label = label;
+    SnapshotWriter writer;
+    const Status opened = writer.open(output);
+    if (!opened) {
+        io.error(opened.error());
+        return 2;
+    }
+    const Expected<qint64> id = writer.append(live.value().snapshot, live.value().types);
+    if (!id) {
+        io.error(id.error());
+        return 2;
+    }
+    io.out += tr("snapshot %1 of pid %2 appended to %3 (%4 objects, %5 types)\n")
+                  .arg(id.value())
+                  .arg(pid)
+                  .arg(output)
+                  .arg(live.value().snapshot.totalObjects())
+                  .arg(live.value().snapshot.stats.size());
+    return 0;
+}
+
+} // namespace leakscope

@@ -1,0 +1,3 @@
+leakscope_add_qtest(tst_agentclient tst_agentclient.cpp LIBS leakscope_model)
+leakscope_add_qtest(tst_livecli tst_livecli.cpp LIBS leakscope_model)
+add_dependencies(tst_livecli leakscope-cli)
