@@ -164,26 +164,31 @@ def _agent_objects():
     return result
 
 
-def _sizes_by_type(types, objs):
-    """Sum sys.getsizeof per type. Counting (type, size) pairs keeps the
-    per-object work in C; the pairs are few (sizes repeat), so the Python
-    loop afterwards is short."""
-    totals = {}
+def _counts_and_sizes(objs):
+    """Count objects and sum sys.getsizeof per type in one C-speed pass:
+    counting (type, size) pairs keeps the per-object work inside
+    Counter's C helper; the distinct pairs are few (sizes repeat), so the
+    Python loop that folds them per type is short."""
+    counts = {}
+    sizes = {}
     try:
         pairs = {}
-        _count_elements(pairs, zip(types, map(_getsizeof, objs)))
+        _count_elements(pairs, zip(map(type, objs), map(_getsizeof, objs)))
     except Exception:
         # A user __sizeof__ raised: fall back to a guarded per-object loop.
-        for tp, obj in zip(types, objs):
+        for obj in objs:
+            tp = type(obj)
             try:
                 size = _getsizeof(obj, 0)
             except Exception:
                 size = 0
-            totals[tp] = totals.get(tp, 0) + size
-        return totals
+            counts[tp] = counts.get(tp, 0) + 1
+            sizes[tp] = sizes.get(tp, 0) + size
+        return counts, sizes
     for (tp, size), n in pairs.items():
-        totals[tp] = totals.get(tp, 0) + size * n
-    return totals
+        counts[tp] = counts.get(tp, 0) + n
+        sizes[tp] = sizes.get(tp, 0) + size * n
+    return counts, sizes
 
 
 def _rss():
@@ -253,11 +258,7 @@ def _census_locked(collect):
         taken_at = time.time()
         excluded = _agent_objects()
         objs = gc.get_objects()
-        types = list(map(type, objs))
-        counts = {}
-        _count_elements(counts, types)
-        sizes = _sizes_by_type(types, objs)
-        del types
+        counts, sizes = _counts_and_sizes(objs)
         n_objects = len(objs)
         del objs
         for obj in excluded:
