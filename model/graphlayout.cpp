@@ -116,7 +116,12 @@ char *cstr(const char *text)
 // Numbers for Graphviz attributes, always with '.' whatever the locale.
 QByteArray number(double value)
 {
-    return QByteArray::number(value, 'f', 4);
+    QByteArray text = QByteArray::number(value, 'f', 4);
+    while (text.endsWith('0'))
+        text.chop(1);
+    if (text.endsWith('.'))
+        text.chop(1);
+    return text;
 }
 
 QByteArray inches(double points)
@@ -316,7 +321,7 @@ NodeStyle GraphLayout::style(NodeKind kind)
     case NodeKind::Object:
         return {0xf8f9fa, 0x868e96, 0x212529, "box", false};
     case NodeKind::Root:
-        return {0xd3f9d8, 0x2b8a3e, 0x212529, "tab", false};
+        return {0xd3f9d8, 0x2b8a3e, 0x212529, "folder", false};
     case NodeKind::Class:
         return {0xdbe4ff, 0x3b5bdb, 0x212529, "box", false};
     case NodeKind::Function:

@@ -14,6 +14,8 @@
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThreadPool>
+#include <QTimer>
 #include <QTest>
 #include <QWheelEvent>
 
@@ -91,6 +93,8 @@ private slots:
     void failedLayoutShowsError();
     void doubleClickActivatesNode();
     void contextMenuActions();
+    void contextMenuEventNamesNode();
+    void destroyedWhileLayoutRuns();
     void highlightChain();
     void exports();
     void screenshot();
@@ -377,6 +381,48 @@ void TestReferenceGraphView::contextMenuActions()
     std::unique_ptr<QMenu> background(view.createContextMenu(-1));
     QVERIFY(!findAction(background.get(), QStringLiteral("Chain to Root")));
     QVERIFY(findAction(background.get(), QStringLiteral("Fit to View"))->isEnabled());
+}
+
+void TestReferenceGraphView::contextMenuEventNamesNode()
+{
+    ReferenceGraphView view;
+    view.resize(700, 500);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setGraph(leakSample());
+    QVERIFY(waitForLayout(view, 1));
+    QSignalSpy requested(&view, &ReferenceGraphView::nodeContextMenuRequested);
+    const int node = 12; // the frame
+    const QPoint pos = view.mapFromScene(view.graphScene()->nodeItem(node)->scenePos());
+    // The menu runs its own event loop; close it once it is up.
+    bool sawMenu = false;
+    QTimer::singleShot(0, &view, [&sawMenu] {
+        if (QWidget *popup = QApplication::activePopupWidget()) {
+            sawMenu = qobject_cast<QMenu *>(popup) != nullptr;
+            popup->close();
+        }
+    });
+    QContextMenuEvent event(QContextMenuEvent::Mouse, pos, view.viewport()->mapToGlobal(pos));
+    QApplication::sendEvent(view.viewport(), &event);
+    QCOMPARE(requested.count(), 1);
+    QCOMPARE(requested.first().at(0).toInt(), node);
+    QCOMPARE(requested.first().at(1).toPoint(), view.viewport()->mapToGlobal(pos));
+    QVERIFY(sawMenu);
+}
+
+void TestReferenceGraphView::destroyedWhileLayoutRuns()
+{
+    {
+        ReferenceGraphView view;
+        view.setGraph(layeredGraph(300, 9));
+        QVERIFY(view.isLayoutRunning());
+    }
+    // The orphaned job finishes (or sees its cancel flag) without a view to
+    // report to.
+    QVERIFY(QThreadPool::globalInstance()->waitForDone(30000));
+    ReferenceGraphView next;
+    next.setGraph(leakSample());
+    QVERIFY(waitForLayout(next, 1));
 }
 
 void TestReferenceGraphView::highlightChain()
