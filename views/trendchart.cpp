@@ -207,24 +207,34 @@ void TrendChart::rebuild()
         }
         series->replace(points); // one call per line, not one per point
         series->setPointsVisible(x.size() <= 60);
+        m_chart->addSeries(series);
+        // After addSeries, which gives the line its theme colour.
         QPen pen = series->pen();
         pen.setWidthF(2.0);
         series->setPen(pen);
-        m_chart->addSeries(series);
+        const int line = int(m_lines.size());
         connect(series, &QXYSeries::hovered, this,
-                [this, series](const QPointF &p, bool state) { showHover(series, p, state); });
+                [this, line](const QPointF &p, bool state) { showHover(line, p, state); });
         m_lines.append(series);
     }
 
     auto *xAxis = new QValueAxis;
     xAxis->setTitleText(seconds ? tr("Seconds since the first snapshot") : tr("Snapshot index (from 0)"));
-    xAxis->setLabelFormat(seconds ? QStringLiteral("%.0f") : QStringLiteral("%d"));
-    const double xMax = x.empty() ? 1.0 : std::max(x.back(), 1.0);
+    xAxis->setLabelFormat(seconds ? QStringLiteral("%g") : QStringLiteral("%d"));
+    const double xMax = x.empty() || x.back() <= 0 ? 1.0 : x.back();
     xAxis->setRange(0, xMax);
-    if (!seconds)
-        xAxis->setTickCount(std::min<int>(int(x.size()), 11) < 2 ? 2 : std::min<int>(int(x.size()), 11));
-    else
+    if (!seconds) {
+        // Whole snapshot numbers on the ticks.
+        const int snapshots = int(x.size());
+        int step = 1;
+        while ((snapshots - 1) / step > 10)
+            ++step;
+        xAxis->setTickType(QValueAxis::TicksDynamic);
+        xAxis->setTickAnchor(0);
+        xAxis->setTickInterval(step);
+    } else {
         xAxis->applyNiceNumbers();
+    }
     m_chart->addAxis(xAxis, Qt::AlignBottom);
 
     const QString yTitle = bytes ? tr("Size (%1)").arg(m_valueUnit) : tr("Live objects (gc-tracked)");
@@ -253,18 +263,17 @@ void TrendChart::rebuild()
     m_stack->setCurrentWidget(m_view);
 }
 
-void TrendChart::showHover(QXYSeries *series, const QPointF &point, bool state)
+QString TrendChart::hoverText(int line, const QPointF &valuePosition) const
 {
-    if (!state) {
-        QToolTip::hideText();
-        return;
-    }
+    if (line < 0 || line >= m_lines.size() || !m_session)
+        return {};
+    const QXYSeries *series = m_lines[line];
     const QList<QPointF> points = series->points();
-    if (points.isEmpty() || !m_session)
-        return;
+    if (points.isEmpty())
+        return {};
     // The signal carries the cursor position; name the nearest snapshot.
-    const auto nearest = std::min_element(points.cbegin(), points.cend(), [&point](const QPointF &a, const QPointF &b) {
-        return std::fabs(a.x() - point.x()) < std::fabs(b.x() - point.x());
+    const auto nearest = std::min_element(points.cbegin(), points.cend(), [&valuePosition](const QPointF &a, const QPointF &b) {
+        return std::fabs(a.x() - valuePosition.x()) < std::fabs(b.x() - valuePosition.x());
     });
     const bool seconds = m_session->hasTimes();
     const QString where = seconds ? tr("%1 s after the first snapshot").arg(QLocale().toString(nearest->x(), 'f', 1))
@@ -272,8 +281,18 @@ void TrendChart::showHover(QXYSeries *series, const QPointF &point, bool state)
     const qint64 raw = qint64(std::llround(nearest->y() * m_valueScale));
     const QString value = m_metric == Metric::Bytes ? GrowthTableModel::formatBytes(raw)
                                                     : tr("%1 objects").arg(GrowthTableModel::formatCount(raw));
-    m_lastHoverText = series->name() + QLatin1Char('\n') + value + QStringLiteral(" \u2014 ") + where;
-    QToolTip::showText(QCursor::pos(), m_lastHoverText, m_view);
+    return series->name() + QLatin1Char('\n') + value + QStringLiteral(" \u2014 ") + where;
+}
+
+void TrendChart::showHover(int line, const QPointF &point, bool state)
+{
+    if (!state) {
+        QToolTip::hideText();
+        return;
+    }
+    m_lastHoverText = hoverText(line, point);
+    if (!m_lastHoverText.isEmpty())
+        QToolTip::showText(QCursor::pos(), m_lastHoverText, m_view);
 }
 
 } // namespace leakscope

@@ -51,6 +51,8 @@ public:
     QString lineName(int line) const;
     QList<QPointF> linePoints(int line) const;
     QString lastHoverText() const { return m_lastHoverText; }
+    // What hovering `line` near the value-space position shows.
+    QString hoverText(int line, const QPointF &valuePosition) const;
 
 signals:
     void metricChanged(leakscope::TrendChart::Metric metric);
@@ -58,7 +60,7 @@ signals:
 
 private:
     void rebuild();
-    void showHover(QXYSeries *series, const QPointF &point, bool state);
+    void showHover(int line, const QPointF &point, bool state);
 
     std::shared_ptr<const Session> m_session;
     QVector<int> m_types;

@@ -1,9 +1,11 @@
 #include "examplesession.h"
 #include "mainwindow.h"
+#include "sessioncontroller.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTextStream>
+#include <QTimer>
 
 int main(int argc, char *argv[])
 {
@@ -22,6 +24,16 @@ int main(int argc, char *argv[])
     const QCommandLineOption example(QStringLiteral("example"),
                                      QApplication::translate("main", "Open the bundled example session."));
     parser.addOption(example);
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QApplication::translate("main", "Grab the window to a PNG once the files are loaded, then quit (for docs)."),
+        QStringLiteral("png"));
+    parser.addOption(screenshot);
+    const QCommandLineOption select(
+        QStringLiteral("select"),
+        QApplication::translate("main", "Select these types (comma-separated) once loaded, or the top N rows."),
+        QStringLiteral("types|N"));
+    parser.addOption(select);
     parser.addPositionalArgument(QStringLiteral("files"),
                                  QApplication::translate("main", ".lsnap files or objgraph outputs to open."),
                                  QStringLiteral("[FILE...]"));
@@ -39,6 +51,36 @@ int main(int argc, char *argv[])
             QTextStream(stderr) << path.error() << '\n';
             return 1;
         }
+    }
+    auto afterLoad = [&window, &parser, select, screenshot] {
+        if (parser.isSet(select)) {
+            bool isNumber = false;
+            const int top = parser.value(select).toInt(&isNumber);
+            if (isNumber)
+                window.selectTopRows(top);
+            else
+                window.selectTypes(parser.value(select).split(QLatin1Char(','), Qt::SkipEmptyParts));
+        }
+        if (parser.isSet(screenshot)) {
+            const QString png = parser.value(screenshot);
+            QTimer::singleShot(400, &window, [&window, png] {
+                if (!window.grab().save(png)) {
+                    QTextStream(stderr) << png << ": cannot write the screenshot\n";
+                    QCoreApplication::exit(1);
+                    return;
+                }
+                QCoreApplication::quit();
+            });
+        }
+    };
+    if (files.isEmpty()) {
+        QTimer::singleShot(0, &window, afterLoad);
+    } else {
+        QObject::connect(window.controller(), &leakscope::SessionController::busyChanged, &window,
+                         [afterLoad](bool busy) {
+                             if (!busy)
+                                 afterLoad();
+                         });
     }
     window.openFiles(files);
     return app.exec();

@@ -53,6 +53,12 @@ namespace leakscope {
 namespace {
 
 constexpr int s_maxRecentFiles = 10;
+
+// English plurals without a translation file ("1 type", "2 types").
+QString counted(qint64 n, const QString &one, const QString &many)
+{
+    return (n == 1 ? one : many).arg(QLocale().toString(n));
+}
 constexpr int s_maxRestoredSelection = 1000;
 
 const QString s_fileFilter = QStringLiteral("Leakscope snapshots (*.lsnap);;objgraph output (*.json *.txt *.log);;All files (*)");
@@ -212,7 +218,7 @@ void MainWindow::createWidgets()
     m_mainSplitter->addWidget(m_rightSplitter);
     m_mainSplitter->setStretchFactor(0, 0);
     m_mainSplitter->setStretchFactor(1, 1);
-    m_mainSplitter->setSizes({430, 970});
+    m_mainSplitter->setSizes({470, 930});
     m_rightSplitter->setSizes({480, 320});
     m_stack->addWidget(m_mainSplitter);
     layout->addWidget(m_stack, 1);
@@ -257,12 +263,15 @@ QWidget *MainWindow::createEmptyState()
     hint->setAlignment(Qt::AlignCenter);
     hint->setWordWrap(true);
     hint->setTextFormat(Qt::RichText);
-    hint->setText(tr("<p>Leakscope counts the live objects of every type in snapshots of a Python program and shows the "
-                     "types that keep growing.</p>"
-                     "<p>Record snapshots from your code:<br><code>import leakscope_agent; "
-                     "leakscope_agent.snapshot(\"run.lsnap\", label=\"after 100 requests\")</code><br>"
-                     "or without touching it:<br><code>leakscope-cli record --every 2 -o run.lsnap -- python3 "
-                     "server.py</code></p><p>objgraph output (typestats JSON, show_growth logs) opens too.</p>"));
+    hint->setText(tr("<p>Leakscope counts the live objects of every type in snapshots of a Python program "
+                     "and shows the types that keep growing.</p>"
+                     "<p>Record snapshots from your code:</p>"
+                     "<p style=\"white-space:pre; font-family:monospace\">import leakscope_agent\n"
+                     "leakscope_agent.snapshot(\"run.lsnap\", label=\"after 100 requests\")</p>"
+                     "<p>or without touching it:</p>"
+                     "<p style=\"white-space:pre; font-family:monospace\">leakscope-cli record --every 2 -o run.lsnap -- python3 server.py</p>"
+                     "<p>objgraph output (typestats JSON, show_growth logs) opens too.</p>"));
+    hint->setMinimumWidth(560);
     hint->setForegroundRole(QPalette::PlaceholderText);
     hint->setMaximumWidth(640);
     auto *hintRow = new QHBoxLayout;
@@ -331,11 +340,13 @@ QWidget *MainWindow::createTimelinePanel()
     h->setHighlightSections(false);
     h->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     h->setStretchLastSection(true);
-    const QFontMetrics fm = m_timelineView->fontMetrics();
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::IndexColumn, fm.horizontalAdvance(QStringLiteral("0000")) + 34);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::LabelColumn, fm.horizontalAdvance(QStringLiteral("after 100 requests")));
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("+00.0 min")) + 12);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::ObjectsColumn, fm.horizontalAdvance(QStringLiteral("000,000,000")) + 8);
+    QFont bold = m_timelineView->font();
+    bold.setBold(true); // baseline and current rows are bold
+    const QFontMetrics fm(bold);
+    m_timelineView->setColumnWidth(SnapshotTimelineModel::IndexColumn, fm.horizontalAdvance(QStringLiteral("000")) + 30);
+    m_timelineView->setColumnWidth(SnapshotTimelineModel::LabelColumn, fm.horizontalAdvance(QStringLiteral("iteration 100")));
+    m_timelineView->setColumnWidth(SnapshotTimelineModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00")) + 12);
+    m_timelineView->setColumnWidth(SnapshotTimelineModel::ObjectsColumn, fm.horizontalAdvance(QStringLiteral("000,000")) + 10);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::RssColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 12);
     connect(m_timelineView, &QWidget::customContextMenuRequested, this, &MainWindow::showTimelineMenu);
     layout->addWidget(m_timelineView, 1);
@@ -559,6 +570,15 @@ void MainWindow::selectTypes(const QStringList &names)
     m_growthView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
 }
 
+void MainWindow::selectTopRows(int count)
+{
+    const int n = std::min(count, m_proxy->rowCount());
+    if (n <= 0)
+        return;
+    const QItemSelection selection(m_proxy->index(0, 0), m_proxy->index(n - 1, GrowthTableModel::ColumnCount - 1));
+    m_growthView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
 QString MainWindow::selectedRowsAsText() const
 {
     QModelIndexList rows = m_growthView->selectionModel()->selectedRows(GrowthTableModel::TypeColumn);
@@ -575,7 +595,7 @@ void MainWindow::copySelectedRows()
     if (!m_growthView->selectionModel()->hasSelection())
         return;
     QApplication::clipboard()->setText(selectedRowsAsText());
-    statusBar()->showMessage(tr("Copied %n row(s)", nullptr, int(m_growthView->selectionModel()->selectedRows().size())), 3000);
+    statusBar()->showMessage(counted(m_growthView->selectionModel()->selectedRows().size(), tr("Copied %1 row"), tr("Copied %1 rows")), 3000);
 }
 
 bool MainWindow::exportTable(const QString &path, bool json)
@@ -596,7 +616,8 @@ bool MainWindow::exportTable(const QString &path, bool json)
         m_messageBar->addMessage(tr("Could not export the table to %1: %2").arg(path, out.errorString()));
         return false;
     }
-    statusBar()->showMessage(tr("Exported %n row(s) to %1", nullptr, int(shown.rows.size())).arg(QDir::toNativeSeparators(path)), 5000);
+    statusBar()->showMessage(counted(qint64(shown.rows.size()), tr("Exported %1 row to "), tr("Exported %1 rows to "))
+                                 + QDir::toNativeSeparators(path), 5000);
     return true;
 }
 
@@ -624,18 +645,23 @@ void MainWindow::updateSummary()
             sources << s;
     }
     const QString fileText = sources.size() == 1 ? QFileInfo(sources.front()).fileName()
-                                                 : tr("%n file(s)", nullptr, int(sources.size()));
-    m_summary->setText(tr("%n snapshot(s) from %1", nullptr, session->snapshotCount()).arg(fileText)
-                       + QStringLiteral(" \u00b7 ") + tr("%n type(s)", nullptr, session->typeCount())
-                       + QStringLiteral(" \u00b7 ") + tr("%n suspect(s)", nullptr, suspects)
-                       + QStringLiteral(" \u00b7 ") + tr("counts are gc-tracked objects only"));
+                                                 : counted(sources.size(), tr("%1 file"), tr("%1 files"));
+    QString text = counted(session->snapshotCount(), tr("%1 snapshot"), tr("%1 snapshots")) + tr(" from ") + fileText
+        + QStringLiteral(" \u00b7 ") + counted(session->typeCount(), tr("%1 type"), tr("%1 types"))
+        + QStringLiteral(" \u00b7 ") + counted(suspects, tr("%1 suspect"), tr("%1 suspects"));
+    if (comparison && comparison->current >= 0) {
+        const SnapshotInfo &info = session->snapshot(comparison->current).info;
+        if (info.pythonVersion.size() > 0)
+            text += QStringLiteral(" \u00b7 Python ") + info.pythonVersion;
+    }
+    m_summary->setText(text + QStringLiteral(" \u00b7 ") + tr("counts are gc-tracked objects only"));
 }
 
 void MainWindow::updateFilterCount()
 {
     const int total = m_growthModel->rowCount();
     const int shown = m_proxy->rowCount();
-    m_filterCount->setText(shown == total ? tr("%n type(s)", nullptr, total)
+    m_filterCount->setText(shown == total ? counted(total, tr("%1 type"), tr("%1 types"))
                                           : tr("%1 of %2 types").arg(QLocale().toString(shown), QLocale().toString(total)));
 }
 

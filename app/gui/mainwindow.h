@@ -65,6 +65,7 @@ public:
 
     // Selects the rows of these type names in the table (tests, restore).
     void selectTypes(const QStringList &names);
+    void selectTopRows(int count);
     QString selectedRowsAsText() const;
     void copySelectedRows();
     // Writes the rows as shown (filtered, in table order).

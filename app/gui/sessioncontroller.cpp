@@ -104,7 +104,7 @@ void SessionController::startNextBatch()
 
     const QString title = batch->paths.size() == 1 ? tr("Opening %1").arg(QFileInfo(batch->paths.front()).fileName())
                           : batch->paths.isEmpty() ? tr("Adding snapshots")
-                                                   : tr("Opening %n file(s)", nullptr, int(batch->paths.size()));
+                                                   : tr("Opening %1 files").arg(batch->paths.size());
     m_loader->start(title, [this, batch, base](JobRunner::Context &ctx) -> std::function<void()> {
         // Reading is the long part: it gets 90% of the bar.
         constexpr qint64 scale = 1000;

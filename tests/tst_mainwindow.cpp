@@ -1,0 +1,478 @@
+// The main window offscreen, on real .lsnap files written by the real agent.
+#include "growthfilterproxymodel.h"
+#include "growthtablemodel.h"
+#include "guitestdata.h"
+#include "mainwindow.h"
+#include "messagebar.h"
+#include "sessioncontroller.h"
+#include "snapshottimelinemodel.h"
+#include "trendchart.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QHeaderView>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QSet>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+
+using namespace leakscope;
+using namespace leakscope::testdata;
+
+namespace {
+
+QStringList namesInViewOrder(const QTreeView *view)
+{
+    QStringList out;
+    const QAbstractItemModel *m = view->model();
+    for (int r = 0; r < m->rowCount(); ++r)
+        out << m->index(r, 0).data(GrowthTableModel::TypeNameRole).toString();
+    return out;
+}
+
+// Distinct colours in a sample grid: a blank grab has one or two.
+int distinctColours(const QImage &image)
+{
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 3)
+        for (int x = 0; x < image.width(); x += 3)
+            colours.insert(image.pixel(x, y));
+    return int(colours.size());
+}
+
+bool waitIdle(MainWindow &w)
+{
+    return QTest::qWaitFor([&w] { return !w.controller()->isBusy(); }, 30000);
+}
+
+} // namespace
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void emptyStateAtStart();
+    void openTwoFilesAndChartTheSelectedType();
+    void chartMetricAndLogScale();
+    void sortsByNumbers();
+    void filterSwitches();
+    void badFileNextToGoodFile();
+    void dropOpensTheFile();
+    void baselineAndCurrentFromTheTimeline();
+    void shortcutsAndCopy();
+    void exportsTheRowsAsShown();
+    void remembersRecentFilesAndSwitches();
+    void screenshotWithSession();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_fileA, m_fileB;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // Never touch the user's settings.
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+    QCoreApplication::setOrganizationName(QStringLiteral("LeakscopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+
+    m_fileA = m_dir.filePath(QStringLiteral("a.lsnap"));
+    m_fileB = m_dir.filePath(QStringLiteral("b.lsnap"));
+    QString error;
+    QVERIFY2(recordLeakyRun(m_fileA, 4, 200, &error), qPrintable(error));
+    QVERIFY2(recordLeakyRun(m_fileB, 3, 200, &error), qPrintable(error)); // later in time
+}
+
+void TestMainWindow::init()
+{
+    QSettings().clear();
+}
+
+void TestMainWindow::emptyStateAtStart()
+{
+    MainWindow w;
+    w.resize(1200, 800);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.isShowingEmptyState());
+    QVERIFY(w.trendChart()->isShowingEmptyState());
+    QVERIFY(w.messageBar()->isHidden());
+    QVERIFY(w.summaryText().contains(QStringLiteral("gc-tracked")));
+    const QImage shot = w.grab().toImage();
+    QVERIFY(shot.save(QStringLiteral(LEAKSCOPE_BIN_DIR "/screenshot-empty.png")));
+    QVERIFY(distinctColours(shot) > 10);
+}
+
+void TestMainWindow::openTwoFilesAndChartTheSelectedType()
+{
+    MainWindow w;
+    w.show();
+    w.openFiles({m_fileA, m_fileB});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 7, 30000);
+    QVERIFY(waitIdle(w));
+    QVERIFY(!w.isShowingEmptyState());
+    QCOMPARE(w.timelineModel()->rowCount(), 7);
+    QCOMPARE(w.timelineModel()->index(0, SnapshotTimelineModel::LabelColumn).data().toString(), QStringLiteral("step 0"));
+    QCOMPARE(w.timelineModel()->index(4, SnapshotTimelineModel::SourceColumn).data().toString(), QStringLiteral("b.lsnap"));
+    // Baseline first, current last, sorted by growth against the baseline.
+    QCOMPARE(w.baselineBox()->currentIndex(), 0);
+    QCOMPARE(w.currentBox()->currentIndex(), 6);
+    QCOMPARE(w.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::DeltaBaselineColumn));
+    QCOMPARE(w.growthView()->header()->sortIndicatorOrder(), Qt::DescendingOrder);
+    QCOMPARE(namesInViewOrder(w.growthView()).value(0), QStringLiteral("__main__.Leaky"));
+
+    QVERIFY(w.trendChart()->isShowingEmptyState());
+    w.selectTypes({QStringLiteral("__main__.Leaky")});
+    QVERIFY(!w.trendChart()->isShowingEmptyState());
+    QCOMPARE(w.trendChart()->lineCount(), 1);
+    QCOMPARE(w.trendChart()->lineName(0), QStringLiteral("__main__.Leaky"));
+    // Exactly the snapshot values: 200 more per snapshot in each process.
+    const auto session = w.controller()->session();
+    const std::vector<double> x = session->timeAxis();
+    QVERIFY(session->hasTimes());
+    const QList<QPointF> points = w.trendChart()->linePoints(0);
+    const QList<double> expectedCounts{200, 400, 600, 800, 200, 400, 600};
+    QCOMPARE(points.size(), expectedCounts.size());
+    for (int i = 0; i < points.size(); ++i) {
+        QCOMPARE(points[i].x(), x[size_t(i)]);
+        QCOMPARE(points[i].y(), expectedCounts[i]);
+    }
+    QCOMPARE(points.front().x(), 0.0);
+    QVERIFY(points.back().x() > 0.0);
+
+    // Two types: two lines; none: the empty state again.
+    w.selectTypes({QStringLiteral("__main__.Leaky"), QStringLiteral("__main__.Steady")});
+    QCOMPARE(w.trendChart()->lineCount(), 2);
+    QCOMPARE(w.trendChart()->linePoints(1).size(), 7);
+    for (const QPointF &p : w.trendChart()->linePoints(1))
+        QCOMPARE(p.y(), 50.0);
+    w.selectTypes({});
+    QVERIFY(w.trendChart()->isShowingEmptyState());
+    QVERIFY(w.trendChart()->emptyStateText().contains(QStringLiteral("Select")));
+}
+
+void TestMainWindow::chartMetricAndLogScale()
+{
+    MainWindow w;
+    w.show();
+    std::vector<LoadedFile> files;
+    files.push_back(makeFile(QStringLiteral("/tmp/m.lsnap"), {QStringLiteral("x.Grow"), QStringLiteral("x.Late")},
+                             {{100, 200, 400}, {0, 0, 10}}));
+    w.controller()->addLoadedFiles(std::move(files));
+    QTRY_COMPARE(w.controller()->session()->snapshotCount(), 3);
+    QVERIFY(waitIdle(w));
+    w.selectTypes({QStringLiteral("x.Grow"), QStringLiteral("x.Late")});
+    QCOMPARE(w.trendChart()->linePoints(0).value(2).y(), 400.0);
+    w.trendChart()->setMetric(TrendChart::Metric::Bytes);
+    QCOMPARE(w.trendChart()->linePoints(0).value(2).y(), 400.0 * 56);
+    w.trendChart()->setMetric(TrendChart::Metric::Count);
+    // Log scale leaves out the zeros it cannot draw.
+    w.trendChart()->setLogScale(true);
+    QCOMPARE(w.trendChart()->linePoints(0).size(), 3);
+    QCOMPARE(w.trendChart()->linePoints(1).size(), 1);
+    w.trendChart()->setLogScale(false);
+    QCOMPARE(w.trendChart()->linePoints(1).size(), 3);
+    // Hovering a line names the type, the value of the nearest snapshot and its time.
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    const QString hover = w.trendChart()->hoverText(0, QPointF(19.0, 123.0));
+    QVERIFY2(hover.startsWith(QStringLiteral("x.Grow\n400 objects")), qPrintable(hover));
+    QVERIFY2(hover.contains(QStringLiteral("20.0 s")), qPrintable(hover));
+    w.trendChart()->setMetric(TrendChart::Metric::Bytes);
+    QVERIFY2(w.trendChart()->hoverText(0, QPointF(0.4, 0)).contains(QLocale().formattedDataSize(100 * 56, 1, QLocale::DataSizeTraditionalFormat)),
+             qPrintable(w.trendChart()->hoverText(0, QPointF(0.4, 0))));
+    QLocale::setDefault(QLocale::system());
+}
+
+void TestMainWindow::sortsByNumbers()
+{
+    MainWindow w;
+    w.show();
+    std::vector<LoadedFile> files;
+    files.push_back(makeFile(QStringLiteral("/tmp/n.lsnap"),
+                             {QStringLiteral("x.A999"), QStringLiteral("x.B1000"), QStringLiteral("x.Cplus2"),
+                              QStringLiteral("x.Dminus5")},
+                             {{1, 999}, {0, 1000}, {10, 12}, {10, 5}}));
+    w.controller()->addLoadedFiles(std::move(files));
+    QTRY_COMPARE(w.controller()->session()->snapshotCount(), 2);
+    QVERIFY(waitIdle(w));
+    // Default: delta against the baseline, descending.
+    QCOMPARE(namesInViewOrder(w.growthView()),
+             (QStringList{QStringLiteral("x.B1000"), QStringLiteral("x.A999"), QStringLiteral("x.Cplus2"),
+                          QStringLiteral("x.Dminus5")}));
+    // Count: 1000 above 999 (as text "999" > "1,000").
+    w.growthView()->sortByColumn(GrowthTableModel::CountColumn, Qt::DescendingOrder);
+    QCOMPARE(namesInViewOrder(w.growthView()).mid(0, 2), (QStringList{QStringLiteral("x.B1000"), QStringLiteral("x.A999")}));
+    // Ascending delta: -5 below 2.
+    w.growthView()->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::AscendingOrder);
+    QCOMPARE(namesInViewOrder(w.growthView()).mid(0, 2), (QStringList{QStringLiteral("x.Dminus5"), QStringLiteral("x.Cplus2")}));
+    // By clicking the header, as a user does.
+    QHeaderView *header = w.growthView()->header();
+    const int x = header->sectionViewportPosition(GrowthTableModel::DeltaPreviousColumn) + 5;
+    QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, QPoint(x, header->height() / 2));
+    QCOMPARE(header->sortIndicatorSection(), int(GrowthTableModel::DeltaPreviousColumn));
+    const QStringList order = namesInViewOrder(w.growthView());
+    const QStringList expectedAscending{QStringLiteral("x.Dminus5"), QStringLiteral("x.Cplus2"), QStringLiteral("x.A999"),
+                                        QStringLiteral("x.B1000")};
+    QStringList expectedDescending = expectedAscending;
+    std::reverse(expectedDescending.begin(), expectedDescending.end());
+    QVERIFY2(order == expectedAscending || order == expectedDescending, qPrintable(order.join(QLatin1Char(','))));
+}
+
+void TestMainWindow::filterSwitches()
+{
+    MainWindow w;
+    w.show();
+    w.openFiles({m_fileA});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 4, 30000);
+    QVERIFY(waitIdle(w));
+    const int all = w.growthProxy()->rowCount();
+    QVERIFY(all > 50);
+
+    QTest::keyClicks(w.filterEdit(), QStringLiteral("__main__"));
+    QCOMPARE(namesInViewOrder(w.growthView()).size(), 2);
+    w.filterEdit()->clear();
+    QCOMPARE(w.growthProxy()->rowCount(), all);
+    QTest::keyClicks(w.filterEdit(), QStringLiteral("/^__main__\\.L"));
+    QCOMPARE(namesInViewOrder(w.growthView()), QStringList{QStringLiteral("__main__.Leaky")});
+    w.filterEdit()->setText(QStringLiteral("/(broken"));
+    QCOMPARE(w.growthProxy()->rowCount(), 0);
+    QVERIFY(w.filterEdit()->toolTip().contains(QStringLiteral("regular expression")));
+    w.filterEdit()->clear();
+
+    QTest::mouseClick(w.hideBuiltinsBox(), Qt::LeftButton);
+    QVERIFY(w.hideBuiltinsBox()->isChecked());
+    const QStringList noBuiltins = namesInViewOrder(w.growthView());
+    QVERIFY(!noBuiltins.isEmpty() && noBuiltins.size() < all);
+    QVERIFY(!noBuiltins.contains(QStringLiteral("dict")));
+    for (const QString &n : noBuiltins)
+        QVERIFY2(n.contains(QLatin1Char('.')), qPrintable(n));
+    QTest::mouseClick(w.hideBuiltinsBox(), Qt::LeftButton);
+
+    QTest::mouseClick(w.suspectsOnlyBox(), Qt::LeftButton);
+    QVERIFY(namesInViewOrder(w.growthView()).contains(QStringLiteral("__main__.Leaky")));
+    QVERIFY(!namesInViewOrder(w.growthView()).contains(QStringLiteral("__main__.Steady")));
+    for (int r = 0; r < w.growthProxy()->rowCount(); ++r)
+        QVERIFY(w.growthProxy()->index(r, 0).data(GrowthTableModel::SuspectRole).toBool());
+    QTest::mouseClick(w.suspectsOnlyBox(), Qt::LeftButton);
+
+    QTest::mouseClick(w.changedOnlyBox(), Qt::LeftButton);
+    QVERIFY(namesInViewOrder(w.growthView()).contains(QStringLiteral("__main__.Leaky")));
+    QVERIFY(!namesInViewOrder(w.growthView()).contains(QStringLiteral("__main__.Steady")));
+    QVERIFY(w.growthProxy()->rowCount() < all);
+    QTest::mouseClick(w.changedOnlyBox(), Qt::LeftButton);
+    QCOMPARE(w.growthProxy()->rowCount(), all);
+}
+
+void TestMainWindow::badFileNextToGoodFile()
+{
+    const QString bad = m_dir.filePath(QStringLiteral("garbage.lsnap"));
+    {
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, 'x'));
+    }
+    MainWindow w;
+    w.show();
+    w.openFiles({bad, m_fileA});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 4, 30000);
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.messageBar()->isVisible());
+    const QString text = w.messageBar()->text();
+    QVERIFY2(text.contains(QStringLiteral("garbage.lsnap")), qPrintable(text));
+    QVERIFY2(text.size() > QStringLiteral("garbage.lsnap").size() + 10, qPrintable(text)); // and a reason
+    QVERIFY(!w.isShowingEmptyState());
+    QCOMPARE(w.controller()->files(), QStringList{QFileInfo(m_fileA).canonicalFilePath()});
+    // Non-modal: no dialog is open, the window stays usable.
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+    w.messageBar()->dismiss();
+    QVERIFY(w.messageBar()->isHidden());
+}
+
+void TestMainWindow::dropOpensTheFile()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(m_fileB)});
+    const QPoint pos = w.rect().center();
+    QDragEnterEvent enter(pos, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(pos), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &drop);
+    QVERIFY(drop.isAccepted());
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 3, 30000);
+
+    // Something that is not a local file is refused.
+    QMimeData web;
+    web.setUrls({QUrl(QStringLiteral("https://example.org/run.lsnap"))});
+    QDragEnterEvent refused(pos, Qt::CopyAction, &web, Qt::LeftButton, Qt::NoModifier);
+    refused.setAccepted(false);
+    QApplication::sendEvent(&w, &refused);
+    QVERIFY(!refused.isAccepted());
+}
+
+void TestMainWindow::baselineAndCurrentFromTheTimeline()
+{
+    MainWindow w;
+    w.show();
+    w.openFiles({m_fileA});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 4, 30000);
+    QVERIFY(waitIdle(w));
+    w.selectTypes({QStringLiteral("__main__.Leaky")});
+    auto leakyDelta = [&w] {
+        const auto session = w.growthModel()->session();
+        const int row = w.growthModel()->rowOfType(session->types().find(QStringLiteral("__main__.Leaky")));
+        return w.growthModel()->row(row).deltaBaseline;
+    };
+    QCOMPARE(leakyDelta(), qint64(600)); // 800 - 200
+
+    w.baselineBox()->setCurrentIndex(2);
+    emit w.baselineBox()->activated(2);
+    QTRY_COMPARE(w.controller()->comparison()->baseline, 2);
+    QTRY_COMPARE(leakyDelta(), qint64(200)); // 800 - 600
+    QVERIFY(w.timelineModel()->index(2, 0).data(SnapshotTimelineModel::IsBaselineRole).toBool());
+    QVERIFY(w.timelineModel()->index(3, 0).data(SnapshotTimelineModel::IsCurrentRole).toBool());
+
+    w.currentBox()->setCurrentIndex(2);
+    emit w.currentBox()->activated(2);
+    QTRY_COMPARE(w.controller()->comparison()->current, 2);
+    QTRY_COMPARE(leakyDelta(), qint64(0));
+    // The selection and the chart survive the new comparison.
+    QCOMPARE(w.trendChart()->lineCount(), 1);
+    QCOMPARE(w.trendChart()->lineName(0), QStringLiteral("__main__.Leaky"));
+}
+
+void TestMainWindow::shortcutsAndCopy()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    const auto actions = w.findChildren<QAction *>();
+    QStringList shortcuts;
+    for (QAction *a : actions)
+        shortcuts << a->shortcut().toString();
+    QVERIFY(shortcuts.contains(QKeySequence(QKeySequence::Open).toString()));
+    QVERIFY(shortcuts.contains(QKeySequence(QKeySequence::Find).toString()));
+    QVERIFY(shortcuts.contains(QStringLiteral("Ctrl+E")));
+
+    w.openFiles({m_fileA});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 4, 30000);
+    QVERIFY(waitIdle(w));
+    w.growthView()->setFocus();
+    QTest::keySequence(&w, QKeySequence::Find);
+    QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(w.filterEdit()));
+
+    w.selectTypes({QStringLiteral("__main__.Leaky"), QStringLiteral("__main__.Steady")});
+    const QString text = w.selectedRowsAsText();
+    const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines[0].startsWith(QStringLiteral("Type\t")));
+    QVERIFY(lines[1].startsWith(QStringLiteral("__main__.Leaky\t")));
+    QVERIFY(lines[2].startsWith(QStringLiteral("__main__.Steady\t50\t")));
+    w.growthView()->setFocus();
+    QTest::keySequence(w.growthView(), QKeySequence::Copy);
+    QTRY_COMPARE(QApplication::clipboard()->text(), text);
+}
+
+void TestMainWindow::exportsTheRowsAsShown()
+{
+    MainWindow w;
+    w.show();
+    w.openFiles({m_fileA});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 4, 30000);
+    QVERIFY(waitIdle(w));
+    w.filterEdit()->setText(QStringLiteral("__main__"));
+    QCOMPARE(w.growthProxy()->rowCount(), 2);
+
+    const QString csvPath = m_dir.filePath(QStringLiteral("table.csv"));
+    QVERIFY(w.exportTable(csvPath, false));
+    QFile csv(csvPath);
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split(QStringLiteral("\r\n"), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines[0].startsWith(QStringLiteral("type,count,")));
+    QVERIFY2(lines[1].startsWith(QStringLiteral("__main__.Leaky,800,200,600,")), qPrintable(lines[1]));
+    QVERIFY(lines[2].startsWith(QStringLiteral("__main__.Steady,50,0,0,")));
+
+    const QString jsonPath = m_dir.filePath(QStringLiteral("table.json"));
+    QVERIFY(w.exportTable(jsonPath, true));
+    QFile json(jsonPath);
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const QJsonObject root = QJsonDocument::fromJson(json.readAll()).object();
+    const QJsonArray types = root.value(QStringLiteral("types")).toArray();
+    QCOMPARE(types.size(), 2);
+    QCOMPARE(types.at(0).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("__main__.Leaky"));
+    QCOMPARE(types.at(0).toObject().value(QStringLiteral("counts")).toArray().size(), 4);
+    QCOMPARE(root.value(QStringLiteral("snapshots")).toArray().size(), 4);
+
+    // A path that cannot be written: a message, no crash.
+    QVERIFY(!w.exportTable(m_dir.filePath(QStringLiteral("no/such/dir/table.csv")), false));
+    QVERIFY(w.messageBar()->isVisible());
+    QVERIFY(w.messageBar()->text().contains(QStringLiteral("table.csv")));
+}
+
+void TestMainWindow::remembersRecentFilesAndSwitches()
+{
+    {
+        MainWindow w;
+        w.show();
+        w.openFiles({m_fileA});
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 4, 30000);
+        QVERIFY(waitIdle(w));
+        w.hideBuiltinsBox()->setChecked(true);
+        w.trendChart()->setLogScale(true);
+        w.resize(1111, 777);
+        w.close();
+    }
+    MainWindow again;
+    QCOMPARE(again.recentFiles().value(0), QFileInfo(m_fileA).canonicalFilePath());
+    QVERIFY(again.hideBuiltinsBox()->isChecked());
+    QVERIFY(again.trendChart()->logScale());
+    QCOMPARE(again.size(), QSize(1111, 777));
+    // And the table is sorted by growth at start regardless of the saved header.
+    QCOMPARE(again.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::DeltaBaselineColumn));
+}
+
+void TestMainWindow::screenshotWithSession()
+{
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.openFiles({m_fileA, m_fileB});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 7, 30000);
+    QVERIFY(waitIdle(w));
+    w.selectTypes({QStringLiteral("__main__.Leaky"), QStringLiteral("__main__.Steady")});
+    const QImage shot = w.grab().toImage();
+    QCOMPARE(shot.size(), QSize(1400, 900) * shot.devicePixelRatio());
+    QVERIFY(shot.save(QStringLiteral(LEAKSCOPE_BIN_DIR "/screenshot-session.png")));
+    QVERIFY(distinctColours(shot) > 30);
+    // The table area is not blank: pixels differ between rows.
+    const QImage table = w.growthView()->viewport()->grab().toImage();
+    QVERIFY(distinctColours(table) > 5);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
