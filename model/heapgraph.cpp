@@ -50,6 +50,40 @@ qint64 firstBadLabel(const std::vector<qint32> &labels, size_t stringCount)
     return -1;
 }
 
+// Sorts (id, node) pairs by id, stable. Large inputs take an LSD radix sort
+// over the 16-bit digits in which the ids differ at all (addresses share
+// their top bits), several times faster than a comparison sort at 1M.
+void sortById(std::vector<std::pair<quint64, quint32>> &pairs)
+{
+    const size_t n = pairs.size();
+    if (n < 4096) {
+        std::stable_sort(pairs.begin(), pairs.end(),
+                         [](const auto &x, const auto &y) { return x.first < y.first; });
+        return;
+    }
+    quint64 differing = 0;
+    for (const auto &p : pairs)
+        differing |= p.first ^ pairs[0].first;
+    std::vector<std::pair<quint64, quint32>> scratch(n);
+    std::vector<size_t> count(size_t(1) << 16);
+    for (int shift = 0; shift < 64; shift += 16) {
+        if (((differing >> shift) & 0xFFFF) == 0)
+            continue;
+        std::fill(count.begin(), count.end(), 0);
+        for (const auto &p : pairs)
+            ++count[(p.first >> shift) & 0xFFFF];
+        size_t sum = 0;
+        for (size_t &c : count) {
+            const size_t here = c;
+            c = sum;
+            sum += here;
+        }
+        for (const auto &p : pairs)
+            scratch[count[(p.first >> shift) & 0xFFFF]++] = p;
+        pairs.swap(scratch);
+    }
+}
+
 constexpr quint64 s_maxIndex = std::numeric_limits<quint32>::max() - 1; // max reserved for NoNode
 
 } // namespace
@@ -170,7 +204,7 @@ Expected<HeapGraph> HeapGraph::fromArrays(HeapGraphArrays a, const QString &what
         std::vector<std::pair<quint64, quint32>> pairs(n);
         for (size_t i = 0; i < n; ++i)
             pairs[i] = {a.ids[i], quint32(i)};
-        std::sort(pairs.begin(), pairs.end());
+        sortById(pairs);
         for (size_t i = 0; i < n; ++i)
             g.m_byId[i] = pairs[i].second;
     }
@@ -237,6 +271,11 @@ Expected<HeapGraph> HeapGraph::fromArrays(HeapGraphArrays a, const QString &what
     g.m_edgeLabels = std::move(a.edgeLabels);
     g.m_strings = std::move(a.strings);
     g.m_typeNames = std::move(a.typeNames);
+    g.m_typeIds.reserve(qsizetype(g.m_typeNames.size()));
+    for (size_t i = 0; i < g.m_typeNames.size(); ++i)
+        if (!g.m_typeIds.contains(g.m_typeNames[i])) // the first of duplicate names wins
+            g.m_typeIds.insert(g.m_typeNames[i], qint32(i));
+
     return g;
 }
 
@@ -254,11 +293,7 @@ QString HeapGraph::edgeLabel(quint32 edge) const
 
 qint32 HeapGraph::findType(const QString &name) const
 {
-    for (size_t i = 0; i < m_typeNames.size(); ++i) {
-        if (m_typeNames[i] == name)
-            return qint32(i);
-    }
-    return -1;
+    return m_typeIds.value(name, -1);
 }
 
 quint32 HeapGraph::findNode(quint64 id) const

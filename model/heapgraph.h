@@ -3,6 +3,7 @@
 #include "expected.h"
 #include "taskcontrol.h"
 
+#include <QHash>
 #include <QString>
 #include <QStringList>
 
@@ -65,6 +66,12 @@ public:
     static constexpr quint32 NoEdge = std::numeric_limits<quint32>::max();
 
     HeapGraph() = default;
+    // Move-only: a million-object graph is tens of megabytes; share it as
+    // HeapGraphPtr instead of copying.
+    HeapGraph(HeapGraph &&) = default;
+    HeapGraph &operator=(HeapGraph &&) = default;
+    HeapGraph(const HeapGraph &) = delete;
+    HeapGraph &operator=(const HeapGraph &) = delete;
 
     // Validates every array (lengths, monotonic offsets, last offset == edge
     // count, targets < n, type and label indices in range, unique ids) and
@@ -111,7 +118,7 @@ public:
 
     int typeCount() const { return int(m_typeNames.size()); }
     const QString &typeName(qint32 type) const { return m_typeNames[size_t(type)]; }
-    qint32 findType(const QString &name) const; // -1 when no node table entry has it
+    qint32 findType(const QString &name) const; // -1 when unknown; O(1)
     const std::vector<QString> &typeNames() const { return m_typeNames; }
 
     quint32 findNode(quint64 id) const; // NoNode when absent; O(log n)
@@ -149,6 +156,7 @@ private:
     std::vector<quint32> m_byId;       // node indices sorted by id
     std::vector<QString> m_strings;
     std::vector<QString> m_typeNames;
+    QHash<QString, qint32> m_typeIds;
 };
 
 using HeapGraphPtr = std::shared_ptr<const HeapGraph>;

@@ -118,6 +118,31 @@ private slots:
             QCOMPARE(built.value().findNode(built.value().id(v)), v);
     }
 
+    // Large graphs take the radix sort path for the id index.
+    void findsNodesByIdInLargeGraphs()
+    {
+        const quint32 n = 50000;
+        HeapGraphArrays a;
+        a.typeNames = {QStringLiteral("object")};
+        a.types.assign(n, 0);
+        a.edgeOffsets.assign(n + 1, 0);
+        std::mt19937_64 rng(3);
+        for (quint32 i = 0; i < n; ++i) // scrambled, differing in every 16-bit digit
+            a.ids.push_back((rng() & ~quint64(0xF)) | i % 16);
+        HeapGraphArrays duplicate = a;
+        auto built = HeapGraph::fromArrays(std::move(a));
+        QVERIFY2(built.ok(), qPrintable(built.error()));
+        for (quint32 v = 0; v < n; ++v)
+            QCOMPARE(built.value().findNode(built.value().id(v)), v);
+        QCOMPARE(built.value().findNode(built.value().id(17) ^ 0x10), HeapGraph::NoNode);
+
+        duplicate.ids[40000] = duplicate.ids[123];
+        auto rejected = HeapGraph::fromArrays(std::move(duplicate));
+        QVERIFY(!rejected.ok());
+        QVERIFY2(rejected.error().contains(QStringLiteral("appears twice (nodes 123 and 40000)")),
+                 qPrintable(rejected.error()));
+    }
+
     void samplesNewInstancesFirst()
     {
         GraphSpec s = small();
