@@ -27,6 +27,30 @@ class Guarded(metaclass=Meta):
     pass
 
 
+class Sneaky(str):
+    def __eq__(self, other):
+        raise RuntimeError("user __eq__ must not run while naming types")
+
+    __hash__ = str.__hash__
+
+    def __add__(self, other):
+        raise RuntimeError("user __add__ must not run while naming types")
+
+
+class OddModule:
+    pass
+
+
+OddModule.__module__ = Sneaky("odd.place")
+
+
+class NoModule:
+    pass
+
+
+NoModule.__module__ = 42
+
+
 def make_local():
     class Local:
         pass
@@ -46,6 +70,9 @@ class TypeNameTest(TempDirTestCase):
              "test_census.make_local.<locals>.Local"),
             ("metaclass_getattribute_not_called", Guarded,
              "test_census.Guarded"),
+            ("str_subclass_module_methods_not_called", OddModule,
+             "odd.place.OddModule"),
+            ("non_string_module_is_bare", NoModule, "NoModule"),
         ]
         for name, tp, expected in cases:
             with self.subTest(name):

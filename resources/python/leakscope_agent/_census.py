@@ -60,25 +60,33 @@ _is_tracked = gc.is_tracked
 _get_referents = gc.get_referents
 
 
+def _exact_str(value):
+    """value as a plain str, or None. A str subclass is copied by str.join,
+    which reads its characters without calling any of its methods."""
+    if not issubclass(type(value), str):
+        return None
+    return "".join((value,))
+
+
 def type_name(tp):
     """Name a type as objgraph and Leakscope print it: builtins bare, others
     'module.qualname'."""
     try:
-        qual = _TYPE_QUALNAME.__get__(tp, type)
+        qual = _exact_str(_TYPE_QUALNAME.__get__(tp, type))
     except Exception:
         qual = None
-    if not isinstance(qual, str) or not qual:
+    if not qual:
         try:
-            qual = _TYPE_NAME.__get__(tp, type)
+            qual = _exact_str(_TYPE_NAME.__get__(tp, type))
         except Exception:
             qual = None
-        if not isinstance(qual, str) or not qual:
+        if not qual:
             qual = "<unnamed type>"
     try:
-        module = _TYPE_MODULE.__get__(tp, type)
+        module = _exact_str(_TYPE_MODULE.__get__(tp, type))
     except Exception:
         module = None
-    if not isinstance(module, str) or not module or module == "builtins":
+    if not module or module == "builtins":
         return qual
     return module + "." + qual
 
@@ -88,7 +96,7 @@ def _module_name_of(obj):
         name = obj.__module__
     except Exception:
         return None
-    return name if isinstance(name, str) else None
+    return _exact_str(name)
 
 
 def _is_ours_name(name):
@@ -97,7 +105,7 @@ def _is_ours_name(name):
 
 def _is_ours_type(tp):
     try:
-        return _is_ours_name(_TYPE_MODULE.__get__(tp, type))
+        return _is_ours_name(_exact_str(_TYPE_MODULE.__get__(tp, type)))
     except Exception:
         return False
 
@@ -109,7 +117,7 @@ def _agent_objects():
     those. It stops at foreign modules, classes and functions, so it never
     wanders into the user's heap. The returned list contains itself."""
     modules = [m for name, m in list(sys.modules.items())
-               if isinstance(m, ModuleType) and _is_ours_name(name)]
+               if issubclass(type(m), ModuleType) and _is_ours_name(name)]
     module_dicts = {id(m.__dict__) for m in modules}
     # Other modules' namespaces (e.g. __builtins__ in every module dict) are
     # shared, never ours.
@@ -131,14 +139,16 @@ def _agent_objects():
             tp = type(ref)
             if id(ref) in foreign_dicts:
                 continue
-            if isinstance(ref, ModuleType):
+            # issubclass on the real type: isinstance would consult a
+            # proxy's __class__, which is user code.
+            if issubclass(tp, ModuleType):
                 try:
                     name = ref.__name__
                 except Exception:
                     name = None
-                if not _is_ours_name(name if isinstance(name, str) else None):
+                if not _is_ours_name(_exact_str(name)):
                     continue
-            elif isinstance(ref, type):
+            elif issubclass(tp, type):
                 if not _is_ours_type(ref):
                     continue
             elif tp is FunctionType:
@@ -151,7 +161,7 @@ def _agent_objects():
                 if not (_is_ours_type(tp) or tp in _PLAIN_CONTAINERS):
                     continue
             elif tp is BuiltinFunctionType:
-                if isinstance(ref.__self__, ModuleType):
+                if issubclass(type(ref.__self__), ModuleType):
                     continue
             elif ref is sys.stdout or ref is sys.stderr or ref is sys.stdin \
                     or ref is sys.__stdout__ or ref is sys.__stderr__ \
