@@ -454,3 +454,33 @@ class InProcessServerTest(TempDirTestCase):
         self.assertEqual(second["__main__.Session"],
                          second["__main__.Request"])
         self.assertLessEqual(second.get("__main__.CacheEntry", 0), 20)
+
+    def test_serves_with_descriptors_above_1024(self):
+        script = write(self.tmp, "manyfds.py", """
+            import json, os, resource, socket, sys
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if hard != resource.RLIM_INFINITY and hard < 2048:
+                print(json.dumps("skip"))
+                sys.exit(0)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+            held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+            import leakscope_agent
+            path = leakscope_agent.start_server()
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(30)
+            s.connect(path)
+            s.sendall(b'{"id": 9, "op": "ping"}\\n')
+            data = b""
+            while not data.endswith(b"\\n"):
+                data += s.recv(4096)
+            print(json.dumps([s.fileno() > 1024, json.loads(data)["id"]]))
+        """)
+        env = child_env({"LEAKSCOPE_SOCKET_DIR": self.path("s")})
+        proc = subprocess.run([PYTHON, script], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=TIMEOUT)
+        self.assertRan(proc)
+        result = json.loads(proc.stdout)
+        if result == "skip":
+            self.skipTest("RLIMIT_NOFILE hard limit below 2048")
+        self.assertEqual(result, [True, 9])

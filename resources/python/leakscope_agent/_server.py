@@ -4,7 +4,7 @@ One daemon thread accepts connections on <dir>/<pid>.sock in a private
 per-user directory; each connection gets a daemon thread that reads one JSON
 request per line and writes one JSON reply per line. Requests select an
 operation from a fixed table; nothing received is ever evaluated. The
-threads block in select()/recv() while idle: no polling.
+threads block in poll()/recv() while idle: no timers, no busy waiting.
 """
 
 import atexit
@@ -243,13 +243,31 @@ class Server(object):
         self.thread.daemon = True
         self.thread.start()
 
+    def _wait_readable(self):
+        """Block until a client connects or stop() writes the wake-up pipe;
+        True when woken to stop. poll() has no limit on descriptor numbers,
+        unlike select() (a program with 1024 open files is not unusual)."""
+        listen_fd = self.sock.fileno()
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(listen_fd, select.POLLIN)
+            poller.register(self._wake_r, select.POLLIN)
+            while True:
+                try:
+                    events = poller.poll()
+                except InterruptedError:
+                    continue
+                fds = [fd for fd, _ in events]
+                return self._wake_r in fds or listen_fd not in fds
+        ready = select.select([listen_fd, self._wake_r], [], [])[0]
+        return self._wake_r in ready
+
     def _accept_loop(self):
         while not self._stopping:
             try:
-                ready = select.select([self.sock, self._wake_r], [], [])[0]
+                if self._wait_readable() or self._stopping:
+                    return
             except (OSError, ValueError):
-                return
-            if self._wake_r in ready or self._stopping:
                 return
             try:
                 client, _ = self.sock.accept()
