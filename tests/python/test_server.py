@@ -484,3 +484,28 @@ class InProcessServerTest(TempDirTestCase):
         if result == "skip":
             self.skipTest("RLIMIT_NOFILE hard limit below 2048")
         self.assertEqual(result, [True, 9])
+
+
+class ConnectionLimitTest(TempDirTestCase):
+    def test_connections_beyond_the_limit_are_refused_politely(self):
+        child = LiveChild(self)
+        child.wait_ready()
+        held = []
+        for i in range(_server.MAX_CONNECTIONS):
+            held.append(child.client())
+            self.assertEqual(held[-1].call("ping", request_id=i)["id"], i)
+        extra = Client(child.path)
+        self.addCleanup(extra.close)
+        reply = extra.read_reply()
+        self.assertEqual(reply["error"]["code"], "too_many_connections")
+        self.assertTrue(extra.closed_by_server())
+        held.pop().close()
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # the server notices the closed connection soon
+            again = Client(child.path)
+            self.addCleanup(again.close)
+            reply = again.call("ping", request_id="again")
+            if "result" in reply:
+                break
+            self.assertLess(time.monotonic(), deadline)
+        self.assertEqual(reply["id"], "again")

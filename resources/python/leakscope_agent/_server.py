@@ -26,7 +26,8 @@ __all__ = ["PROTOCOL_VERSION", "MAX_LINE", "socket_dir", "start_server",
 PROTOCOL_VERSION = 1
 MAX_LINE = 1 << 20          # bytes in one request line, newline excluded
 _RECV_CHUNK = 1 << 16
-_BACKLOG = 16
+_BACKLOG = 64
+MAX_CONNECTIONS = 64        # threads are cheap, not free
 _RESERVED_OPS = ("backrefs", "chain", "instances", "object", "graph_dump")
 _IMPORTED_AT = time.time()
 
@@ -282,7 +283,19 @@ class Server(object):
                 if self._stopping:
                     client.close()
                     return
-                self.connections.add(connection)
+                crowded = len(self.connections) >= MAX_CONNECTIONS
+                if not crowded:
+                    self.connections.add(connection)
+            if crowded:
+                try:
+                    connection.send({"id": None, "error": {
+                        "code": "too_many_connections",
+                        "message": "%d connections are open already; "
+                                   "closing this one" % MAX_CONNECTIONS}})
+                except OSError:
+                    pass
+                client.close()
+                continue
             del client
             connection.thread.start()
             del connection
