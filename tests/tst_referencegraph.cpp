@@ -159,6 +159,28 @@ private slots:
         QCOMPARE(chainNodes(chain.value()), (std::vector<quint32>{3, 2}));
     }
 
+    void chainFromARootOrUnreferencedObjectIsOneStep()
+    {
+        GraphSpec s = leakSpec();
+        s.nodes = 3; // module 0 -> dict 1; 2 alone
+        s.types = {Module, Dict, Entry};
+        s.flags = {{0, HeapGraph::ModuleRoot}};
+        s.edge(0, 1, QStringLiteral("__dict__"));
+        const HeapGraph g = build(s);
+        auto fromRoot = ReferenceChain::shortestToRoot(g, {0});
+        QVERIFY(fromRoot.ok());
+        QCOMPARE(chainNodes(fromRoot.value()), (std::vector<quint32>{0}));
+        QCOMPARE(fromRoot.value().end, ReferenceChain::End::Root);
+        auto alone = ReferenceChain::shortestToRoot(g, {2});
+        QVERIFY(alone.ok());
+        QCOMPARE(chainNodes(alone.value()), (std::vector<quint32>{2}));
+        QCOMPARE(alone.value().end, ReferenceChain::End::Unreferenced);
+        // With both as sources the root wins even though both are 0 hops away.
+        auto both = ReferenceChain::shortestToRoot(g, {2, 1});
+        QVERIFY(both.ok());
+        QCOMPARE(chainNodes(both.value()), (std::vector<quint32>{0, 1}));
+    }
+
     void chainFailuresAreClear_data()
     {
         QTest::addColumn<QList<uint>>("sources");
