@@ -154,21 +154,26 @@ Expected<DominatorTree> DominatorTree::compute(const HeapGraph &g, const TaskCon
     }
     idom[0] = 0;
 
-    tree.m_idom.resize(n);
-    tree.m_retained.resize(n);
-    for (quint32 node = 0; node < n; ++node) {
-        const quint32 d = idom[dfn[node]];
-        tree.m_idom[node] = d == 0 ? s_none : vertex[d];
-        tree.m_retained[node] = g.shallowSize(node);
-        tree.m_total += g.shallowSize(node);
-    }
+    // Retained sizes in preorder space: a dominator precedes the nodes it
+    // dominates in DFS preorder, so one backward sweep adds every subtree
+    // into its root, touching the arrays in order.
     dfn = {};
-    // A dominator precedes the nodes it dominates in DFS preorder, so one
-    // backward sweep adds every subtree into its root.
+    std::vector<quint64> retained(total, 0);
+    for (quint32 i = 1; i < total; ++i) {
+        retained[i] = g.shallowSize(vertex[i]);
+        tree.m_total += retained[i];
+    }
     for (quint32 i = total - 1; i >= 1; --i) {
         const quint32 d = idom[i];
         if (d != 0)
-            tree.m_retained[vertex[d]] += tree.m_retained[vertex[i]];
+            retained[d] += retained[i];
+    }
+    tree.m_idom.resize(n);
+    tree.m_retained.resize(n);
+    for (quint32 i = 1; i < total; ++i) {
+        const quint32 node = vertex[i];
+        tree.m_idom[node] = idom[i] == 0 ? s_none : vertex[idom[i]];
+        tree.m_retained[node] = retained[i];
     }
 
     // Per type: walk the dominator tree depth-first, counting for each type
@@ -205,7 +210,7 @@ Expected<DominatorTree> DominatorTree::compute(const HeapGraph &g, const TaskCon
         const quint32 node = vertex[child];
         const size_t type = size_t(g.type(node));
         if (onPath[type] == 0)
-            tree.m_typeRetained[type] += tree.m_retained[node];
+            tree.m_typeRetained[type] += retained[child];
         ++onPath[type];
         walk.emplace_back(child, childOffsets[child]);
     }

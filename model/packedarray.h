@@ -61,9 +61,14 @@ public:
         return blob;
     }
 
-    // CSR offsets may be stored as uint32 or uint64 entries; the blob length
-    // tells which (count entries of either width). Widened to uint64.
-    static Expected<std::vector<quint64>> decodeOffsets(const QByteArray &blob, const QString &name, quint64 count);
+    // Arrays that may be stored as uint32 or uint64 entries (CSR offsets,
+    // sizes); the blob length tells which (count entries of either width).
+    // Widened to uint64.
+    static Expected<std::vector<quint64>> decodeWide(const QByteArray &blob, const QString &name, quint64 count);
+    static Expected<std::vector<quint64>> decodeOffsets(const QByteArray &blob, const QString &name, quint64 count)
+    {
+        return decodeWide(blob, name, count);
+    }
 
 private:
     static QString tr(const char *text) { return QCoreApplication::translate("leakscope::PackedArray", text); }
