@@ -18,6 +18,7 @@
 #include <QComboBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -481,6 +482,8 @@ void MainWindow::openFiles(const QStringList &paths)
 
 void MainWindow::onSessionChanged()
 {
+    QElapsedTimer timer;
+    timer.start();
     const auto session = m_controller->session();
     m_timelineModel->setSession(session);
     m_trend->setSession(session);
@@ -500,12 +503,16 @@ void MainWindow::onSessionChanged()
     }
     updateTitle();
     updateSummary();
+    qCDebug(lcWindow) << "session shown in" << timer.elapsed() << "ms";
 }
 
 void MainWindow::onComparisonChanged()
 {
+    QElapsedTimer timer;
+    timer.start();
     const auto comparison = m_controller->comparison();
     m_growthModel->setComparison(m_controller->session(), comparison);
+    qCDebug(lcWindow) << "growth model reset and sorted in" << timer.elapsed() << "ms";
     const int baseline = comparison ? comparison->baseline : -1;
     const int current = comparison ? comparison->current : -1;
     m_timelineModel->setComparedSnapshots(baseline, current);
@@ -516,6 +523,7 @@ void MainWindow::onComparisonChanged()
     }
     updateSummary();
     updateFilterCount();
+    qCDebug(lcWindow) << "comparison shown in" << timer.elapsed() << "ms";
 }
 
 void MainWindow::setComparedFromBoxes()
