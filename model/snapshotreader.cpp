@@ -78,6 +78,7 @@ private:
     bool readTypes();
     bool readSnapshots();
     bool readCounts();
+    bool readGraphFlags();
     int typeIndex(qint64 fileTypeId) const;
 
     QString m_path;
@@ -87,6 +88,7 @@ private:
     LoadedFile m_file;
     QString m_error;
     bool m_hasMetaTable = false;
+    bool m_walExists = false;
     // File type ids, ascending; registry id i belongs to m_typeIds[i].
     std::vector<qint64> m_typeIds;
     // Direct lookup file id -> registry id when the ids are dense enough.
@@ -136,13 +138,8 @@ Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64
     // but on a WAL database it would create -wal and -shm files unless told
     // the file is immutable. A WAL file that already exists holds committed
     // data, so then SQLite must see it.
-    const bool walExists = QFileInfo(m_path + QStringLiteral("-wal")).size() > 0;
-    const auto mode = header.wal && !walExists ? SqliteDatabase::ReadOnlyImmutable : SqliteDatabase::ReadOnly;
-    if (!walExists) {
-        const QString truncation = LsnapFormat::truncationReason(header, fileSize);
-        if (!truncation.isEmpty())
-            return fail(m_path, truncation);
-    }
+    m_walExists = QFileInfo(m_path + QStringLiteral("-wal")).size() > 0;
+    const auto mode = header.wal && !m_walExists ? SqliteDatabase::ReadOnlyImmutable : SqliteDatabase::ReadOnly;
     if (!m_db.open(m_path, mode)) {
         sqliteFailed("open");
         return fail(m_path, m_error);
@@ -155,8 +152,16 @@ Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64
     m_file.format = FileFormat::Lsnap;
     m_file.formatVersion = header.userVersion;
 
+    // One read transaction for all statements: a writer appending meanwhile
+    // (the agent recording) cannot commit between reading the snapshot rows
+    // and their counts.
+    if (!m_db.exec("BEGIN")) {
+        sqliteFailed("BEGIN");
+        return fail(m_path, m_error);
+    }
     const bool ok = checkIntegrity(fileSize) && checkSchema() && readMeta() && readTypes() && readSnapshots()
-        && readCounts();
+        && readCounts() && readGraphFlags();
+    m_db.exec("COMMIT");
     if (!ok) {
         if (cancelled(m_cancel))
             m_error = tr("cancelled");
@@ -184,6 +189,22 @@ bool LsnapReader::checkIntegrity(qint64 fileSize)
         return false;
     }
     m_file.formatVersion = header.userVersion;
+
+    // Only now, with SQLite's shared lock held, is the file at rest: a
+    // writer committing in between could otherwise look like a cut file.
+    if (!m_walExists) {
+        QFile file(m_path);
+        if (file.open(QIODevice::ReadOnly)) {
+            const QString truncation =
+                LsnapFormat::truncationReason(LsnapFormat::parseHeader(file.read(LsnapFormat::SqliteHeaderSize)),
+                                              file.size());
+            if (!truncation.isEmpty()) {
+                m_error = truncation;
+                return false;
+            }
+            fileSize = file.size();
+        }
+    }
 
     SqliteStatement check =
         m_db.prepare(fileSize <= s_integrityCheckLimit ? "PRAGMA integrity_check(10)" : "PRAGMA quick_check(10)");
@@ -433,6 +454,37 @@ bool LsnapReader::readCounts()
         return sqliteFailed("reading type counts");
     if (m_progress)
         m_progress(total, total);
+    return true;
+}
+
+bool LsnapReader::readGraphFlags()
+{
+    // Only marks which snapshots have a heap graph; HeapGraphStore loads and
+    // checks one on demand. A damaged graph table never costs the counts.
+    if (m_file.formatVersion < LsnapFormat::GraphVersion)
+        return true;
+    SqliteStatement table = m_db.prepare("SELECT type FROM sqlite_schema WHERE name = 'graph'");
+    if (!table.isValid() || table.step() != SqliteStatement::Row || table.text(0) != QLatin1String("table"))
+        return true;
+    table = SqliteStatement();
+    SqliteStatement stmt = m_db.prepare("SELECT snapshot FROM graph ORDER BY snapshot");
+    if (!stmt.isValid()) {
+        qCWarning(lcReader) << m_path << "graph table unreadable:" << m_db.errorMessage();
+        return true;
+    }
+    std::vector<Snapshot> &snapshots = m_file.snapshots;
+    SqliteStatement::StepResult step;
+    while ((step = stmt.step()) == SqliteStatement::Row) {
+        const qint64 id = stmt.int64(0);
+        const auto it = std::lower_bound(snapshots.begin(), snapshots.end(), id,
+                                         [](const Snapshot &s, qint64 value) { return s.info.id < value; });
+        if (it != snapshots.end() && it->info.id == id)
+            it->info.hasGraph = true;
+    }
+    if (step == SqliteStatement::Error && cancelled(m_cancel)) {
+        m_error = tr("cancelled");
+        return false;
+    }
     return true;
 }
 

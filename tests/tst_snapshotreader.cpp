@@ -2,6 +2,8 @@
 #include "snapshotreader.h"
 
 #include <QDir>
+#include <QElapsedTimer>
+#include <QProcess>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -28,6 +30,7 @@ private slots:
     void flippedBytes();
     void progressAndCancel();
     void hotJournal();
+    void readWhileAgentAppends();
     void permissionDenied();
 
 private:
@@ -461,6 +464,65 @@ void TestSnapshotReader::hotJournal()
     const auto recovered = SnapshotReader::read(file);
     QVERIFY2(recovered.ok(), qPrintable(recovered.error()));
     QCOMPARE(int(recovered.value().snapshots.size()), 3);
+}
+
+void TestSnapshotReader::readWhileAgentAppends()
+{
+    // A live recording: the agent appends snapshots while the file is read
+    // again and again. Every read sees whole snapshots only.
+    const QString file = path(QStringLiteral("recording.lsnap"));
+    const QString script = QStringLiteral(
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import leakscope_agent\n"
+        "class Leaky:\n"
+        "    pass\n"
+        "keep = []\n"
+        "for i in range(60):\n"
+        "    keep.extend(Leaky() for _ in range(10))\n"
+        "    leakscope_agent.snapshot(sys.argv[2], label=str(i), collect=False)\n");
+    QProcess agent;
+    agent.start(QStringLiteral(LEAKSCOPE_PYTHON), {QStringLiteral("-c"), script, agentPath(), file});
+    QVERIFY(agent.waitForStarted());
+    int reads = 0;
+    qint64 lastCount = 0;
+    QElapsedTimer timer;
+    timer.start();
+    // QProcess learns of the exit only inside waitFor*(); 1 ms keeps reading
+    // back to back.
+    while (!agent.waitForFinished(1) && timer.elapsed() < 60000) {
+        if (!QFileInfo::exists(file))
+            continue;
+        const auto result = SnapshotReader::read(file);
+        if (!result.ok()) {
+            // Only the instant of creation may show an empty or schema-less file.
+            QVERIFY2(result.error().contains(QLatin1String("empty file"))
+                         || result.error().contains(QLatin1String("not a Leakscope file"))
+                         || result.error().contains(QLatin1String("locked")),
+                     qPrintable(result.error()));
+            continue;
+        }
+        ++reads;
+        const LoadedFile &loaded = result.value();
+        checkInvariants(loaded);
+        const int leaky = loaded.types.find(QStringLiteral("__main__.Leaky"));
+        for (size_t k = 0; k < loaded.snapshots.size(); ++k) {
+            QCOMPARE(loaded.snapshots[k].info.label, QString::number(k));
+            qint64 count = 0;
+            for (const TypeStat &s : loaded.snapshots[k].stats) {
+                if (s.type == leaky)
+                    count = s.count;
+            }
+            QCOMPARE(count, qint64(10 * (k + 1)));
+        }
+        QVERIFY(qint64(loaded.snapshots.size()) >= lastCount);
+        lastCount = qint64(loaded.snapshots.size());
+    }
+    QCOMPARE(agent.exitCode(), 0);
+    const auto final = SnapshotReader::read(file);
+    QVERIFY2(final.ok(), qPrintable(final.error()));
+    QCOMPARE(int(final.value().snapshots.size()), 60);
+    QVERIFY(reads > 1);
 }
 
 void TestSnapshotReader::permissionDenied()
