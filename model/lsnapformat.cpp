@@ -51,11 +51,11 @@ QString LsnapFormat::refusalReason(const Header &header)
     if (header.applicationId != ApplicationId)
         return QCoreApplication::translate("LsnapFormat",
                                            "not a Leakscope file (SQLite database of another application)");
-    if (header.userVersion > Version)
+    if (header.userVersion > NewestVersion)
         return QCoreApplication::translate("LsnapFormat",
                                            "written by a newer Leakscope (format %1; this build reads up to %2)")
             .arg(header.userVersion)
-            .arg(Version);
+            .arg(NewestVersion);
     if (header.userVersion < 1)
         return QCoreApplication::translate("LsnapFormat", "not a Leakscope file (format version %1)")
             .arg(header.userVersion);

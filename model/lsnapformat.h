@@ -12,7 +12,12 @@ class LsnapFormat
 {
 public:
     static constexpr quint32 ApplicationId = 0x4C534E50; // "LSNP"
+    // The version of a file without heap graphs; writing the first heap graph
+    // raises a file to GraphVersion (docs/file-format.md, "Heap graphs").
     static constexpr int Version = 1;
+    static constexpr int GraphVersion = 2;
+    // The newest version this build reads.
+    static constexpr int NewestVersion = GraphVersion;
     static constexpr int SqliteHeaderSize = 100;
 
     // What the first 100 bytes of a SQLite file say about it.

@@ -45,6 +45,9 @@ struct SnapshotInfo
     // objgraph show_growth logs list only the types above their peak; the
     // importer carries the last known count forward for the others.
     bool partial = false;
+    // The .lsnap file holds a heap graph for this snapshot (format version 2;
+    // load it with HeapGraphStore).
+    bool hasGraph = false;
 };
 
 // One census: metadata plus per-type counts, sorted by type id, unique ids.

@@ -66,6 +66,13 @@ void SqliteStatement::bindNull(int index)
     sqlite3_bind_null(m_stmt, index);
 }
 
+void SqliteStatement::bindBlob(int index, const QByteArray &value)
+{
+    // A zero-length BLOB, not NULL, for an empty array.
+    sqlite3_bind_blob64(m_stmt, index, value.isEmpty() ? "" : value.constData(), sqlite3_uint64(value.size()),
+                        SQLITE_TRANSIENT);
+}
+
 SqliteStatement::ColumnType SqliteStatement::columnType(int column) const
 {
     switch (sqlite3_column_type(m_stmt, column)) {
@@ -106,6 +113,14 @@ QString SqliteStatement::text(int column) const
     if (!data)
         return QString();
     return QString::fromUtf8(data, sqlite3_column_bytes(m_stmt, column));
+}
+
+QByteArray SqliteStatement::blob(int column) const
+{
+    const void *data = sqlite3_column_blob(m_stmt, column);
+    if (!data)
+        return QByteArray();
+    return QByteArray(static_cast<const char *>(data), sqlite3_column_bytes(m_stmt, column));
 }
 
 SqliteDatabase::~SqliteDatabase()

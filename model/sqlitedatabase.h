@@ -33,12 +33,14 @@ public:
     void bindDouble(int index, double value);
     void bindText(int index, const QString &value);
     void bindNull(int index);
+    void bindBlob(int index, const QByteArray &value); // copied by SQLite
 
     ColumnType columnType(int column) const;
     qint64 int64(int column) const;
     double real(int column) const;
     QByteArray utf8(int column) const; // raw text bytes, empty for NULL
     QString text(int column) const;
+    QByteArray blob(int column) const; // a deep copy, empty for NULL
 
 private:
     friend class SqliteDatabase;

@@ -1,0 +1,6 @@
+# Area "graphio": heap graphs in .lsnap files and the CLI graph commands.
+find_package(ZLIB REQUIRED)
+# Writes graphs with the real writer and corrupts them with SQL; builds a
+# zlib bomb with zlib itself.
+leakscope_add_qtest(tst_heapgraphstore tst_heapgraphstore.cpp heapgraphtestutil.h
+    LIBS leakscope_model ZLIB::ZLIB)
