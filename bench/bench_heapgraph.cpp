@@ -12,6 +12,7 @@
 #include "packedarray.h"
 #include "referencechain.h"
 #include "referencesubgraph.h"
+#include "rootpathindex.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -357,6 +358,18 @@ void run(quint32 n)
     c = t.cpuMsElapsed();
     std::printf("reverse BFS over the whole graph (worst case of a chain query): %.2f [%.2f] ms = %.1fx baseline\n",
                 c, t.wallMs(), c / baseline);
+
+    t.restart();
+    auto paths = RootPathIndex::build(g);
+    c = t.cpuMsElapsed();
+    std::printf("root path index (all shortest chains at once): %.1f [%.1f] ms = %.1fx baseline, %.1f bytes/node\n", c,
+                t.wallMs(), c / baseline, double(paths.value().memoryBytes()) / n);
+    t.restart();
+    int indexed = 0;
+    for (quint32 v = n - 1; v > n - 1001; --v)
+        indexed += paths.value().chain(g, {v}).ok() ? 1 : 0;
+    c = t.cpuMsElapsed();
+    std::printf("  then 1000 chain queries from it: %.3f ms in all (%d found)\n", c, indexed);
 
     const qint64 rssBeforeDom = rssKb("VmRSS");
     t.restart();

@@ -7,6 +7,9 @@
 #include "heapgraphtestutil.h"
 #include "referencechain.h"
 #include "referencesubgraph.h"
+#include "rootpathindex.h"
+
+#include <random>
 
 #include <QtTest>
 
@@ -142,6 +145,11 @@ private slots:
         QCOMPARE(labels.at(4), QStringLiteral("tb_next"));
         QCOMPARE(labels.last(), QStringLiteral("tb_frame"));
         QCOMPARE(labels.count(QStringLiteral("tb_next")), int(hops - 1));
+        auto index = RootPathIndex::build(g);
+        QVERIFY(index.ok());
+        auto indexed = index.value().chain(g, {frame});
+        QVERIFY2(indexed.ok(), qPrintable(indexed.error()));
+        QCOMPARE(chainLabels(g, indexed.value()), labels);
     }
 
     void chainFallsBackToUnreferencedObject()
@@ -181,6 +189,71 @@ private slots:
         QCOMPARE(chainNodes(both.value()), (std::vector<quint32>{0, 1}));
     }
 
+    // The precomputed index answers like the per-query search: same length,
+    // same end kind, a valid chain, on random graphs with and without roots.
+    void rootPathIndexMatchesSearch_data()
+    {
+        QTest::addColumn<int>("seed");
+        QTest::addColumn<int>("nodes");
+        QTest::addColumn<int>("roots");
+        QTest::newRow("300 nodes, 3 roots") << 1 << 300 << 3;
+        QTest::newRow("300 nodes, no roots (fallbacks and cycles)") << 2 << 300 << 0;
+        QTest::newRow("1000 nodes, 1 root") << 3 << 1000 << 1;
+        QTest::newRow("60 nodes, 10 roots") << 4 << 60 << 10;
+    }
+
+    void rootPathIndexMatchesSearch()
+    {
+        QFETCH(int, seed);
+        QFETCH(int, nodes);
+        QFETCH(int, roots);
+        std::mt19937 rng(static_cast<quint32>(seed));
+        GraphSpec s;
+        s.nodes = quint32(nodes);
+        for (int e = 0; e < nodes * 2; ++e) {
+            const quint32 from = rng() % quint32(nodes);
+            const quint32 to = rng() % 3 ? std::min<quint32>(quint32(nodes) - 1, from + 1 + rng() % 5)
+                                         : quint32(rng() % quint32(nodes));
+            s.edge(from, to, QStringLiteral("e%1").arg(e));
+        }
+        for (int r = 0; r < roots; ++r)
+            s.flags.push_back({quint32(rng() % quint32(nodes)), quint8(HeapGraph::ModuleRoot)});
+        const HeapGraph g = build(s);
+        auto index = RootPathIndex::build(g);
+        QVERIFY(index.ok());
+        int withPath = 0;
+        for (quint32 v = 0; v < g.nodeCount(); ++v) {
+            auto searched = ReferenceChain::shortestToRoot(g, {v});
+            auto indexed = index.value().chain(g, {v});
+            QCOMPARE(indexed.ok(), searched.ok());
+            QCOMPARE(index.value().hasPath(v), searched.ok());
+            if (!searched.ok())
+                continue;
+            ++withPath;
+            const ReferenceChain &c = indexed.value();
+            QCOMPARE(c.steps.size(), searched.value().steps.size());
+            QCOMPARE(c.end, searched.value().end);
+            QCOMPARE(c.object(), v);
+            QCOMPARE(size_t(index.value().depth(v)) + 1, c.steps.size());
+            QCOMPARE(c.end == ReferenceChain::End::Root ? g.isRoot(c.root()) : g.inDegree(c.root()) == 0, true);
+            for (size_t i = 1; i < c.steps.size(); ++i) {
+                const quint32 e = c.steps[i].edge;
+                QCOMPARE(g.target(e), c.steps[i].node);
+                QVERIFY(e >= g.outBegin(c.steps[i - 1].node) && e < g.outEnd(c.steps[i - 1].node));
+            }
+        }
+        QVERIFY(withPath > nodes / 2);
+        // Several sources: the nearest one to a root wins, as in the search.
+        const std::vector<quint32> sources = {quint32(nodes - 1), quint32(nodes / 2), 5};
+        auto searched = ReferenceChain::shortestToRoot(g, sources);
+        auto indexed = index.value().chain(g, sources);
+        QCOMPARE(indexed.ok(), searched.ok());
+        if (searched.ok()) {
+            QCOMPARE(indexed.value().steps.size(), searched.value().steps.size());
+            QCOMPARE(indexed.value().end, searched.value().end);
+        }
+    }
+
     void chainFailuresAreClear_data()
     {
         QTest::addColumn<QList<uint>>("sources");
@@ -201,10 +274,16 @@ private slots:
         s.edge(1, 2);
         s.edge(2, 0);
         const HeapGraph g = build(s);
-        auto chain = ReferenceChain::shortestToRoot(g, std::vector<quint32>(sources.begin(), sources.end()));
+        const std::vector<quint32> from(sources.begin(), sources.end());
+        auto chain = ReferenceChain::shortestToRoot(g, from);
         QVERIFY(!chain.ok());
         QVERIFY2(chain.error().startsWith(QStringLiteral("chain to root: ")), qPrintable(chain.error()));
         QVERIFY2(chain.error().contains(message), qPrintable(chain.error()));
+        auto index = RootPathIndex::build(g);
+        QVERIFY(index.ok());
+        auto indexed = index.value().chain(g, from);
+        QVERIFY(!indexed.ok());
+        QVERIFY2(indexed.error().contains(message), qPrintable(indexed.error()));
     }
 
     // One object with 10,000 referrers: exactly 10 are shown plus one
