@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 namespace leakscope {
@@ -25,9 +26,11 @@ Q_LOGGING_CATEGORY(lcReader, "leakscope.model.reader", QtInfoMsg)
 
 // Text imports are read whole; a bigger file is not an objgraph log anyone wrote.
 constexpr qint64 s_maxTextSize = qint64(512) * 1024 * 1024;
-// integrity_check also cross-checks indexes (the UNIQUE on type names) but
-// reads everything twice; quick_check is enough past this size.
-constexpr qint64 s_integrityCheckLimit = qint64(16) * 1024 * 1024;
+// Up to this size integrity_check (which also cross-checks indexes) runs
+// first and costs little. Past it, quick_check runs on a second connection
+// while the first one reads, which keeps big files at about the cost of one
+// scan; the reader checks duplicate type names itself.
+constexpr qint64 s_integrityCheckLimit = qint64(256) * 1024;
 
 QString tr(const char *text)
 {
@@ -73,6 +76,7 @@ private:
     bool sqliteFailed(const char *what);
     bool malformed(const QString &why);
     bool checkIntegrity(qint64 fileSize);
+    QString runParallelCheck(SqliteDatabase::OpenMode mode, const std::atomic_bool *abort);
     bool checkSchema();
     bool readMeta();
     bool readTypes();
@@ -89,6 +93,7 @@ private:
     QString m_error;
     bool m_hasMetaTable = false;
     bool m_walExists = false;
+    bool m_checkInParallel = false;
     // File type ids, ascending; registry id i belongs to m_typeIds[i].
     std::vector<qint64> m_typeIds;
     // Direct lookup file id -> registry id when the ids are dense enough.
@@ -96,33 +101,63 @@ private:
     qint64 m_typeLookupBase = 0;
 };
 
-bool LsnapReader::sqliteFailed(const char *what)
+// The reason for a failed SQLite call on db, without the file name.
+QString sqliteFailureReason(const SqliteDatabase &db, const QString &path, const char *what)
 {
-    const QString message = m_db.errorMessage();
-    switch (m_db.errorClass()) {
+    const QString message = db.errorMessage();
+    switch (db.errorClass()) {
     case SqliteDatabase::Interrupted:
-        m_error = tr("cancelled");
-        break;
+        return tr("cancelled");
     case SqliteDatabase::Corrupt:
     case SqliteDatabase::NotADatabase:
     case SqliteDatabase::IoError:
-        m_error = tr("truncated or corrupt (%1)").arg(message);
-        break;
+        return tr("truncated or corrupt (%1)").arg(message);
     case SqliteDatabase::Busy:
-        m_error = tr("locked by another process (%1)").arg(message);
-        break;
+        return tr("locked by another process (%1)").arg(message);
     case SqliteDatabase::ReadOnlyError:
         // A read-only connection cannot roll back a hot journal, and this
         // reader never writes: the next writer (agent or Leakscope) will.
-        m_error = QFileInfo::exists(m_path + QStringLiteral("-journal"))
+        return QFileInfo::exists(path + QStringLiteral("-journal"))
             ? tr("an interrupted write left %1 behind; it must be rolled back by a writer first (%2)")
-                  .arg(QFileInfo(m_path).fileName() + QStringLiteral("-journal"), message)
+                  .arg(QFileInfo(path).fileName() + QStringLiteral("-journal"), message)
             : tr("cannot be read (%1)").arg(message);
-        break;
     default:
-        m_error = tr("malformed (%1 failed: %2)").arg(QLatin1String(what), message);
-        break;
+        return tr("malformed (%1 failed: %2)").arg(QLatin1String(what), message);
     }
+}
+
+// Runs PRAGMA integrity_check or quick_check on db; the reason it failed, or
+// an empty string. The reason stays one line.
+QString integrityProblems(SqliteDatabase &db, bool quick, const QString &path)
+{
+    SqliteStatement check = db.prepare(quick ? "PRAGMA quick_check(10)" : "PRAGMA integrity_check(10)");
+    if (!check.isValid())
+        return sqliteFailureReason(db, path, "integrity check");
+    // "ok", or problems: rows that may each hold several lines under a
+    // "*** in database main ***" heading.
+    QStringList problems;
+    SqliteStatement::StepResult step;
+    while ((step = check.step()) == SqliteStatement::Row) {
+        const QString row = check.text(0);
+        if (row == QLatin1String("ok"))
+            continue;
+        for (const QString &line : row.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+            if (!line.startsWith(QLatin1String("***")))
+                problems.append(line.simplified());
+        }
+    }
+    if (step == SqliteStatement::Error)
+        return sqliteFailureReason(db, path, "integrity check");
+    if (problems.isEmpty())
+        return QString();
+    return problems.size() == 1
+        ? tr("truncated or corrupt (%1)").arg(problems.first().left(200))
+        : tr("truncated or corrupt (%1; %2 more problems)").arg(problems.first().left(200)).arg(problems.size() - 1);
+}
+
+bool LsnapReader::sqliteFailed(const char *what)
+{
+    m_error = sqliteFailureReason(m_db, m_path, what);
     return false;
 }
 
@@ -159,9 +194,23 @@ Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64
         sqliteFailed("BEGIN");
         return fail(m_path, m_error);
     }
-    const bool ok = checkIntegrity(fileSize) && checkSchema() && readMeta() && readTypes() && readSnapshots()
-        && readCounts() && readGraphFlags();
+    bool ok = checkIntegrity(fileSize);
+    std::atomic_bool abortCheck{false};
+    QString checkError;
+    std::thread checker;
+    if (ok && m_checkInParallel)
+        checker = std::thread([&] { checkError = runParallelCheck(mode, &abortCheck); });
+    ok = ok && checkSchema() && readMeta() && readTypes() && readSnapshots() && readCounts() && readGraphFlags();
     m_db.exec("COMMIT");
+    if (checker.joinable()) {
+        if (!ok)
+            abortCheck = true; // the first error is enough
+        checker.join();
+        if (ok && !checkError.isEmpty()) {
+            m_error = checkError;
+            ok = false;
+        }
+    }
     if (!ok) {
         if (cancelled(m_cancel))
             m_error = tr("cancelled");
@@ -206,31 +255,30 @@ bool LsnapReader::checkIntegrity(qint64 fileSize)
         }
     }
 
-    SqliteStatement check =
-        m_db.prepare(fileSize <= s_integrityCheckLimit ? "PRAGMA integrity_check(10)" : "PRAGMA quick_check(10)");
-    if (!check.isValid())
-        return sqliteFailed("integrity check");
-    // "ok", or problems: rows that may each hold several lines under a
-    // "*** in database main ***" heading. The error stays one line.
-    QStringList problems;
-    SqliteStatement::StepResult step;
-    while ((step = check.step()) == SqliteStatement::Row) {
-        const QString row = check.text(0);
-        if (row == QLatin1String("ok"))
-            continue;
-        for (const QString &line : row.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
-            if (!line.startsWith(QLatin1String("***")))
-                problems.append(line.simplified());
-        }
-    }
-    if (step == SqliteStatement::Error)
-        return sqliteFailed("integrity check");
-    if (problems.isEmpty())
+    // Big files are checked on a second connection while this one reads.
+    if (fileSize > s_integrityCheckLimit) {
+        m_checkInParallel = true;
         return true;
-    m_error = problems.size() == 1
-        ? tr("truncated or corrupt (%1)").arg(problems.first().left(200))
-        : tr("truncated or corrupt (%1; %2 more problems)").arg(problems.first().left(200)).arg(problems.size() - 1);
-    return false;
+    }
+    m_error = integrityProblems(m_db, false, m_path);
+    return m_error.isEmpty();
+}
+
+QString LsnapReader::runParallelCheck(SqliteDatabase::OpenMode mode, const std::atomic_bool *abort)
+{
+    SqliteDatabase db;
+    if (!db.open(m_path, mode))
+        return sqliteFailureReason(db, m_path, "open");
+    db.setBusyTimeout(5000);
+    const std::atomic_bool *cancel = m_cancel;
+    db.setInterruptCheck([cancel, abort] {
+        return abort->load(std::memory_order_relaxed) || (cancel && cancel->load(std::memory_order_relaxed));
+    });
+    if (!db.exec("BEGIN"))
+        return sqliteFailureReason(db, m_path, "BEGIN");
+    const QString problems = integrityProblems(db, true, m_path);
+    db.exec("COMMIT");
+    return problems;
 }
 
 bool LsnapReader::checkSchema()

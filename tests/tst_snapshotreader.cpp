@@ -239,6 +239,10 @@ void TestSnapshotReader::badFiles_data()
     QTest::newRow("truncated to half") << QStringLiteral("cut-half") << corrupt;
     QTest::newRow("last page cut short") << QStringLiteral("cut-last-page-part") << corrupt;
     QTest::newRow("last page missing") << QStringLiteral("cut-last-page") << corrupt;
+    // Pages that no table uses: the data reads fine, only the check finds it,
+    // inline for a small file and on the parallel connection for a big one.
+    QTest::newRow("orphan page, small file") << QStringLiteral("orphan-small") << corrupt;
+    QTest::newRow("orphan page, big file") << QStringLiteral("orphan-big") << corrupt;
     QTest::newRow("foreign application_id") << QStringLiteral("foreign") << foreign;
     QTest::newRow("plain sqlite without pragmas") << QStringLiteral("plain") << foreign;
     QTest::newRow("future user_version 99")
@@ -312,6 +316,19 @@ void TestSnapshotReader::badFiles()
         cutGoodFile([](qsizetype n) { return n - 100; });
     } else if (kind == QLatin1String("cut-last-page")) {
         cutGoodFile([](qsizetype n) { return n - 4096; });
+    } else if (kind.startsWith(QLatin1String("orphan"))) {
+        const bool big = kind == QLatin1String("orphan-big");
+        const QString good = path(kind + QStringLiteral("-good.lsnap"));
+        QVERIFY(!makeLsnap(good, "good", big ? 60 : 3, big ? 300 : 5).isEmpty());
+        QByteArray bytes = readBytes(good);
+        QVERIFY(big ? bytes.size() > 256 * 1024 : bytes.size() < 256 * 1024);
+        QVERIFY(SnapshotReader::read(good).ok());
+        // One more zeroed page, counted in the header (offset 28, big-endian).
+        bytes.append(QByteArray(4096, '\0'));
+        const quint32 pages = quint32(bytes.size() / 4096);
+        for (int i = 0; i < 4; ++i)
+            bytes[28 + i] = char((pages >> (24 - 8 * i)) & 0xff);
+        QVERIFY(writeBytes(file, bytes));
     } else {
         QVERIFY(!makeLsnap(file, kind.toUtf8().constData()).isEmpty() || QFileInfo::exists(file));
     }
@@ -407,17 +424,19 @@ void TestSnapshotReader::flippedBytes()
 void TestSnapshotReader::progressAndCancel()
 {
     const QString file = path(QStringLiteral("progress.lsnap"));
-    QVERIFY(!makeLsnap(file, "good", 30, 200).isEmpty());
+    // Big enough (> 256 KiB) for the integrity check to run in parallel.
+    QVERIFY(!makeLsnap(file, "good", 60, 300).isEmpty());
+    QVERIFY(QFileInfo(file).size() > 256 * 1024);
 
     std::vector<std::pair<qint64, qint64>> calls;
     const auto result = SnapshotReader::read(file, [&](qint64 done, qint64 total) { calls.emplace_back(done, total); });
     QVERIFY2(result.ok(), qPrintable(result.error()));
     QVERIFY(calls.size() >= 2);
     QCOMPARE(calls.front().first, qint64(0));
-    QCOMPARE(calls.back(), std::make_pair(qint64(30), qint64(30)));
+    QCOMPARE(calls.back(), std::make_pair(qint64(60), qint64(60)));
     for (size_t i = 1; i < calls.size(); ++i) {
         QVERIFY(calls[i].first >= calls[i - 1].first);
-        QCOMPARE(calls[i].second, qint64(30));
+        QCOMPARE(calls[i].second, qint64(60));
     }
 
     // Cancelled from the first progress call, as a UI would from another thread.
