@@ -28,6 +28,8 @@ private slots:
     void writeFileFailures_data();
     void writeFileFailures();
     void writeFileReplaces();
+    void oddFileNames_data();
+    void oddFileNames();
 
 private:
     QString path(const QString &name) const { return m_dir.filePath(name); }
@@ -388,6 +390,39 @@ void TestSnapshotWriter::writeFileReplaces()
     QVERIFY2(result.ok(), qPrintable(result.error()));
     QCOMPARE(int(result.value().snapshots.size()), 2);
     QCOMPARE(result.value().snapshots[1].info.label, b.info.label);
+}
+
+void TestSnapshotWriter::oddFileNames_data()
+{
+    QTest::addColumn<QString>("name");
+    // Characters that mean something in a SQLite URI, and non-ASCII.
+    QTest::newRow("question mark") << QStringLiteral("what?mode=rw.lsnap");
+    QTest::newRow("hash") << QStringLiteral("run #3.lsnap");
+    QTest::newRow("percent escape") << QStringLiteral("a%20b%.lsnap");
+    QTest::newRow("non-ASCII") << QStringLiteral("snapshots-äöü-日本.lsnap");
+}
+
+void TestSnapshotWriter::oddFileNames()
+{
+    QFETCH(QString, name);
+    const QString file = path(name);
+    TypeRegistry types;
+    const Snapshot s = makeSnapshot(types, 1, true);
+    QVERIFY(SnapshotWriter::writeFile(file, {&s}, types).ok());
+    {
+        SnapshotWriter writer;
+        QVERIFY(writer.open(file).ok());
+        QVERIFY(writer.append(s, types).ok());
+    }
+    const auto result = SnapshotReader::read(file);
+    QVERIFY2(result.ok(), qPrintable(result.error()));
+    QCOMPARE(int(result.value().snapshots.size()), 2);
+    // Nothing was created under a name SQLite might have cut at '?' or '#'.
+    const QString cut = name.section(QLatin1Char('?'), 0, 0).section(QLatin1Char('#'), 0, 0);
+    if (cut != name)
+        QVERIFY(!QFileInfo::exists(path(cut)));
+    QVERIFY(QFileInfo(file).size() > 0);
+    QCOMPARE(temporaries(), QStringList());
 }
 
 QTEST_GUILESS_MAIN(TestSnapshotWriter)
