@@ -234,6 +234,8 @@ Expected<qint64> SnapshotWriter::append(const Snapshot &snapshot, const TypeRegi
             return failure(tr("snapshot refers to an unknown type id %1").arg(stat.type));
         if (stat.count < 0 || stat.size < 0)
             return failure(tr("negative count or size for \"%1\"").arg(types.name(stat.type)));
+        if (types.name(stat.type).isEmpty())
+            return failure(tr("a type has an empty name")); // readers refuse those
     }
 
     const SnapshotInfo &info = snapshot.info;

@@ -340,6 +340,7 @@ void TestSnapshotWriter::writeFileFailures_data()
     QTest::newRow("snapshot with an unknown type id, old file kept") << QStringLiteral("badtype")
                                                                      << QStringLiteral("unknown type id");
     QTest::newRow("negative count, old file kept") << QStringLiteral("negative") << QStringLiteral("negative");
+    QTest::newRow("empty type name, old file kept") << QStringLiteral("emptyname") << QStringLiteral("empty name");
 }
 
 void TestSnapshotWriter::writeFileFailures()
@@ -361,6 +362,8 @@ void TestSnapshotWriter::writeFileFailures()
         QVERIFY(SnapshotWriter::writeFile(file, {&good}, types).ok());
         if (kind == QLatin1String("badtype"))
             bad.stats.push_back(TypeStat{types.size() + 5, 1, 0});
+        else if (kind == QLatin1String("emptyname"))
+            bad.stats.push_back(TypeStat{types.intern(QString()), 1, 0});
         else
             bad.stats.front().count = -1;
         snapshots = {&good, &bad};
