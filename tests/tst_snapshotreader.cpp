@@ -12,6 +12,8 @@
 
 #include <atomic>
 
+#include <sys/stat.h>
+
 using namespace leakscope;
 using namespace readertest;
 
@@ -231,6 +233,8 @@ void TestSnapshotReader::badFiles_data()
     QTest::newRow("missing file") << QStringLiteral("missing") << QStringList{QStringLiteral("no such file")};
     QTest::newRow("empty file") << QStringLiteral("empty") << QStringList{QStringLiteral("empty file")};
     QTest::newRow("directory") << QStringLiteral("directory") << QStringList{QStringLiteral("directory")};
+    QTest::newRow("named pipe (must not block)")
+        << QStringLiteral("fifo") << QStringList{QStringLiteral("not a regular file")};
     QTest::newRow("garbage bytes") << QStringLiteral("garbage-bytes") << notOurs;
     QTest::newRow("text garbage") << QStringLiteral("text-garbage") << notOurs;
     QTest::newRow("json array, not an object") << QStringLiteral("json-array") << notOurs;
@@ -289,6 +293,8 @@ void TestSnapshotReader::badFiles()
         QVERIFY(writeBytes(file, QByteArray()));
     } else if (kind == QLatin1String("directory")) {
         QVERIFY(QDir().mkpath(file));
+    } else if (kind == QLatin1String("fifo")) {
+        QCOMPARE(::mkfifo(QFile::encodeName(file).constData(), 0600), 0);
     } else if (kind == QLatin1String("garbage-bytes")) {
         QByteArray bytes;
         for (int i = 0; i < 10000; ++i)
