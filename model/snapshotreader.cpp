@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -198,8 +199,15 @@ Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64
     std::atomic_bool abortCheck{false};
     QString checkError;
     std::thread checker;
-    if (ok && m_checkInParallel)
-        checker = std::thread([&] { checkError = runParallelCheck(mode, &abortCheck); });
+    if (ok && m_checkInParallel) {
+        try {
+            checker = std::thread([&] { checkError = runParallelCheck(mode, &abortCheck); });
+        } catch (const std::system_error &) {
+            // No thread to be had: check on this connection first instead.
+            m_error = integrityProblems(m_db, true, m_path);
+            ok = m_error.isEmpty();
+        }
+    }
     ok = ok && checkSchema() && readMeta() && readTypes() && readSnapshots() && readCounts() && readGraphFlags();
     m_db.exec("COMMIT");
     if (checker.joinable()) {
