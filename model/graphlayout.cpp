@@ -502,6 +502,32 @@ Expected<QByteArray> GraphLayout::toSvg(const LayoutInput &input)
     return svg;
 }
 
+Expected<QByteArray> GraphLayout::toPng(const LayoutInput &input)
+{
+    if (const Status status = validate(input); !status)
+        return Expected<QByteArray>::failure(status.error());
+    const QByteArray dot = toDot(input);
+
+    GraphvizCall call;
+    GraphHandle graph(call.context(), agmemread(dot.constData()));
+    if (!graph.get())
+        return Expected<QByteArray>::failure(tr("Graphviz could not read the reference graph") + GraphvizCall::messages());
+    if (!graph.layout())
+        return Expected<QByteArray>::failure(tr("Graphviz dot could not lay out the reference graph")
+                                             + GraphvizCall::messages());
+    char *data = nullptr;
+    unsigned int length = 0;
+    if (gvRenderData(call.context(), graph.get(), "png", &data, &length) != 0 || !data || length == 0) {
+        if (data)
+            gvFreeRenderData(data);
+        return Expected<QByteArray>::failure(tr("Graphviz could not render the reference graph as PNG")
+                                             + GraphvizCall::messages());
+    }
+    QByteArray png(data, int(length));
+    gvFreeRenderData(data);
+    return png;
+}
+
 Expected<DotGraphInfo> GraphLayout::readDot(const QByteArray &dot)
 {
     // agmemread wants a NUL-terminated string; QByteArray guarantees one.

@@ -141,6 +141,8 @@ public:
 
     // The graph laid out and rendered by Graphviz as SVG.
     static Expected<QByteArray> toSvg(const LayoutInput &input);
+    // ... and as PNG (Graphviz's cairo or gd renderer, 96 dpi).
+    static Expected<QByteArray> toPng(const LayoutInput &input);
 
     // Parses DOT text with Graphviz (agmemread).
     static Expected<DotGraphInfo> readDot(const QByteArray &dot);

@@ -4,3 +4,6 @@ find_package(ZLIB REQUIRED)
 # zlib bomb with zlib itself.
 leakscope_add_qtest(tst_heapgraphstore tst_heapgraphstore.cpp heapgraphtestutil.h
     LIBS leakscope_model ZLIB::ZLIB)
+# leakscope-cli chain / backrefs / retained on real files (runs the binary).
+leakscope_add_qtest(tst_graphcommands tst_graphcommands.cpp heapgraphtestutil.h LIBS leakscope_model)
+add_dependencies(tst_graphcommands leakscope-cli)

@@ -2,6 +2,7 @@
 
 #include "clioutput.h"
 #include "comparecommand.h"
+#include "graphcommands.h"
 #include "importcommand.h"
 #include "infocommand.h"
 #include "livecommands.h"
@@ -41,6 +42,13 @@ QString generalUsage()
               "  ps             list the live Python processes whose agent serves\n"
               "  snapshot --pid PID -o FILE [--label L]\n"
               "                 append one snapshot taken through a live agent's socket\n"
+              "  chain (FILE | --pid PID) --type NAME [--snapshot N]\n"
+              "                 shortest chain of references from a root to an instance of NAME\n"
+              "  backrefs (FILE | --pid PID) --type NAME [--depth N] [--max-nodes N]\n"
+              "           (--dot OUT | --svg OUT | --png OUT)\n"
+              "                 draw who refers to instances of NAME (from a heap graph)\n"
+              "  retained FILE [--snapshot N] [--top N] [--by object|type] [--json]\n"
+              "                 retained sizes from the heap graph's dominator tree\n"
               "  help [COMMAND] show help for a command\n"
               "\n"
               "Options:\n"
@@ -68,6 +76,9 @@ const Command s_commands[] = {
     {"import", &ImportCommand::run, &ImportCommand::usage},
     {"ps", &PsCommand::run, &PsCommand::usage},
     {"snapshot", &SnapshotCommand::run, &SnapshotCommand::usage},
+    {"chain", &ChainCommand::run, &ChainCommand::usage},
+    {"backrefs", &BackrefsCommand::run, &BackrefsCommand::usage},
+    {"retained", &RetainedCommand::run, &RetainedCommand::usage},
 };
 
 const Command *findCommand(const QString &name)
