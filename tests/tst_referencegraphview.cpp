@@ -88,6 +88,7 @@ private slots:
     void coloursByKindDiffer();
     void fitToViewShowsEverything();
     void wheelZoomKeepsPointUnderMouse();
+    void dragPans();
     void relayoutKeepsAnchorSteady();
     void staleLayoutIsDropped();
     void failedLayoutShowsError();
@@ -262,6 +263,39 @@ void TestReferenceGraphView::wheelZoomKeepsPointUnderMouse()
                      Qt::NoModifier, Qt::NoScrollPhase, false);
     QApplication::sendEvent(view.viewport(), &back);
     QVERIFY(qAbs(view.zoom() - before) < 1e-6);
+}
+
+void TestReferenceGraphView::dragPans()
+{
+    ReferenceGraphView view;
+    view.resize(640, 480);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QSignalSpy started(&view, &ReferenceGraphView::layoutStarted);
+    view.setGraph(layeredGraph(150, 4));
+    QCOMPARE(started.count(), 1);
+    QVERIFY(waitForLayout(view, 1));
+    // Zoomed in far enough to scroll both ways.
+    view.zoomBy(2.0 / view.zoom());
+    view.centerOn(view.graphScene()->graphBounds().center());
+    QVERIFY(view.horizontalScrollBar()->maximum() > 200 && view.verticalScrollBar()->maximum() > 200);
+
+    const QPoint from(400, 300);
+    const QPoint to = from - QPoint(120, 80);
+    const QPointF grabbed = view.mapToScene(from);
+    QWidget *viewport = view.viewport();
+    const auto send = [viewport](QEvent::Type type, QPoint pos, Qt::MouseButton button, Qt::MouseButtons buttons) {
+        QMouseEvent event(type, QPointF(pos), viewport->mapToGlobal(QPointF(pos)), button, buttons, Qt::NoModifier);
+        QApplication::sendEvent(viewport, &event);
+    };
+    send(QEvent::MouseButtonPress, from, Qt::LeftButton, Qt::LeftButton);
+    for (int i = 1; i <= 4; ++i)
+        send(QEvent::MouseMove, from + (to - from) * i / 4, Qt::NoButton, Qt::LeftButton);
+    send(QEvent::MouseButtonRelease, to, Qt::LeftButton, Qt::NoButton);
+    // The scene point that was under `from` is now under `to`.
+    const QPointF now = view.viewportTransform().map(grabbed);
+    QVERIFY2(QLineF(now, QPointF(to)).length() < 3,
+             qPrintable(QStringLiteral("%1,%2").arg(now.x()).arg(now.y())));
 }
 
 void TestReferenceGraphView::relayoutKeepsAnchorSteady()

@@ -95,6 +95,7 @@ void ReferenceGraphView::setGraph(LayoutInput graph, const QString &anchorId)
     }));
     m_running = true;
     viewport()->update();
+    emit layoutStarted();
 }
 
 void ReferenceGraphView::applyLayout(const LayoutJob &job)

@@ -69,6 +69,8 @@ public:
     QMenu *createContextMenu(int node);
 
 signals:
+    // A layout began in the background (the old graph stays on screen).
+    void layoutStarted();
     void layoutFinished();
     void layoutFailed(const QString &error);
     void nodeActivated(int node);
