@@ -47,9 +47,10 @@ void SparklineDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     if ((series.size() - 1) % stride != 0)
         path.lineTo(pointAt(int(series.size()) - 1));
 
-    const qint64 first = series.front(), last = series.back();
-    QColor color = last > first ? QColor(0xc6, 0x28, 0x28) : last < first ? QColor(0x2e, 0x7d, 0x32)
-                                                                         : opt.palette.color(QPalette::Mid);
+    // Only suspects are drawn in the alarm colour, so red sparklines mean
+    // something; a one-off jump (imports at start-up) stays neutral.
+    const bool suspect = index.data(GrowthTableModel::SuspectRole).toBool();
+    QColor color = suspect ? QColor(0xc6, 0x28, 0x28) : QColor(0x60, 0x7d, 0x8b);
     if (opt.state & QStyle::State_Selected)
         color = opt.palette.color(QPalette::HighlightedText);
 

@@ -5,8 +5,7 @@
 namespace leakscope {
 
 // Draws a type's count series (GrowthTableModel::CountSeriesRole) as a small
-// line, with the baseline and the last value marked; red when the series ends
-// above where it started, green when below.
+// line, with the baseline and the last value marked; red for suspects.
 class SparklineDelegate : public QStyledItemDelegate
 {
     Q_OBJECT

@@ -47,7 +47,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
-Q_LOGGING_CATEGORY(lcWindow, "leakscope.gui")
+Q_LOGGING_CATEGORY(lcWindow, "leakscope.gui", QtInfoMsg)
 
 namespace leakscope {
 
@@ -219,7 +219,7 @@ void MainWindow::createWidgets()
     m_mainSplitter->addWidget(m_rightSplitter);
     m_mainSplitter->setStretchFactor(0, 0);
     m_mainSplitter->setStretchFactor(1, 1);
-    m_mainSplitter->setSizes({470, 930});
+    m_mainSplitter->setSizes({520, 880});
     m_rightSplitter->setSizes({480, 320});
     m_stack->addWidget(m_mainSplitter);
     layout->addWidget(m_stack, 1);
@@ -280,6 +280,7 @@ QWidget *MainWindow::createEmptyState()
     hintRow->addWidget(hint);
     hintRow->addStretch(1);
     outer->addLayout(hintRow);
+    outer->addSpacing(10);
 
     auto *buttons = new QHBoxLayout;
     buttons->addStretch(1);
@@ -345,7 +346,7 @@ QWidget *MainWindow::createTimelinePanel()
     bold.setBold(true); // baseline and current rows are bold
     const QFontMetrics fm(bold);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::IndexColumn, fm.horizontalAdvance(QStringLiteral("000")) + 30);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::LabelColumn, fm.horizontalAdvance(QStringLiteral("iteration 100")));
+    m_timelineView->setColumnWidth(SnapshotTimelineModel::LabelColumn, fm.horizontalAdvance(QStringLiteral("every 0.5s #100")) + 8);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00")) + 12);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::ObjectsColumn, fm.horizontalAdvance(QStringLiteral("000,000")) + 10);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::RssColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 12);
@@ -428,15 +429,15 @@ QWidget *MainWindow::createGrowthPanel()
     header->setSectionResizeMode(GrowthTableModel::TypeColumn, QHeaderView::Stretch);
     header->setMinimumSectionSize(40);
     const QFontMetrics fm = m_growthView->fontMetrics();
-    const int number = fm.horizontalAdvance(QStringLiteral("+000,000,000")) + 16;
+    const int number = fm.horizontalAdvance(QStringLiteral("+0,000,000")) + 14;
     for (int c : {GrowthTableModel::CountColumn, GrowthTableModel::DeltaPreviousColumn,
                   GrowthTableModel::DeltaBaselineColumn})
         m_growthView->setColumnWidth(c, number);
-    m_growthView->setColumnWidth(GrowthTableModel::DeltaPercentColumn, fm.horizontalAdvance(QStringLiteral("+00,000%")) + 16);
+    m_growthView->setColumnWidth(GrowthTableModel::DeltaPercentColumn, fm.horizontalAdvance(QStringLiteral("+0,000%")) + 14);
     m_growthView->setColumnWidth(GrowthTableModel::SizeColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 16);
     m_growthView->setColumnWidth(GrowthTableModel::DeltaSizeColumn, fm.horizontalAdvance(QStringLiteral("+000.0 MB")) + 16);
-    m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 120);
-    m_growthView->setColumnWidth(GrowthTableModel::SuspectColumn, fm.horizontalAdvance(QStringLiteral("Suspect")) + 28);
+    m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 100);
+    m_growthView->setColumnWidth(GrowthTableModel::SuspectColumn, fm.horizontalAdvance(QStringLiteral("Suspect")) + 18);
     m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);
     connect(m_growthView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
@@ -489,6 +490,13 @@ void MainWindow::onSessionChanged()
     m_trend->setSession(session);
     const bool empty = !session || session->snapshotCount() == 0;
     m_stack->setCurrentWidget(empty ? m_emptyPage : static_cast<QWidget *>(m_mainSplitter));
+    if (!empty && !m_splitterSized && m_stack->width() > 600) {
+        // First session on a first start: give the timeline room for its
+        // columns, now that the window has its real size.
+        m_splitterSized = true;
+        const int total = m_stack->width();
+        m_mainSplitter->setSizes({total * 32 / 100, total - total * 32 / 100});
+    }
     m_saveAsAction->setEnabled(!empty);
     m_exportCsvAction->setEnabled(!empty);
     m_exportJsonAction->setEnabled(!empty);
@@ -797,7 +805,7 @@ void MainWindow::readSettings()
     if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1400, 900);
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
-    m_mainSplitter->restoreState(s.value(QStringLiteral("window/mainSplitter")).toByteArray());
+    m_splitterSized = m_mainSplitter->restoreState(s.value(QStringLiteral("window/mainSplitter")).toByteArray());
     m_rightSplitter->restoreState(s.value(QStringLiteral("window/rightSplitter")).toByteArray());
     m_growthView->header()->restoreState(s.value(QStringLiteral("window/growthHeader")).toByteArray());
     // The issue wants the table sorted by growth against the baseline at start.

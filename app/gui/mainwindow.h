@@ -145,6 +145,7 @@ private:
     QStringList m_recentFiles;
     std::vector<int> m_selectionToRestore; // type ids across a model reset
     bool m_restoringSelection = false;
+    bool m_splitterSized = false; // restored from the settings or sized once
 };
 
 } // namespace leakscope

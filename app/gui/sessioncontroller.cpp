@@ -6,7 +6,7 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 
-Q_LOGGING_CATEGORY(lcController, "leakscope.gui.controller")
+Q_LOGGING_CATEGORY(lcController, "leakscope.gui.controller", QtWarningMsg)
 
 namespace leakscope {
 
