@@ -92,8 +92,11 @@ QString inflateCapped(const QByteArray &in, qint64 minBytes, qint64 maxBytes, QB
         ~End() { inflateEnd(zs); }
     } end{&zs};
 
-    const qint64 limit = maxBytes + 1; // one byte more shows a stream that is too long
-    qint64 capacity = std::min(limit, std::max<qint64>(qint64(64) * 1024, qint64(in.size()) * 4));
+    // An honest stream fills minBytes exactly (the ratio check above bounds
+    // what a lying count can make us allocate); one byte more shows a stream
+    // that is too long.
+    const qint64 limit = maxBytes + 1;
+    qint64 capacity = std::min(limit, minBytes + 1);
     out->resize(qsizetype(capacity));
     const auto *next = reinterpret_cast<const Bytef *>(in.constData());
     qint64 inLeft = in.size();
@@ -502,22 +505,35 @@ bool GraphLoader::readTypes()
     if (step == SqliteStatement::Error)
         return sqliteFailed(tr("reading types"));
 
-    // File type id -> index into typeNames; ids are ascending (ORDER BY the
-    // primary key), so a binary search finds them.
+    // File type id -> index into typeNames. Ids are ascending (ORDER BY the
+    // primary key) and usually dense (1, 2, 3...): a table then, else a
+    // binary search.
+    std::vector<qint32> lookup;
+    const qint64 base = fileIds.empty() ? 0 : fileIds.front();
+    if (!fileIds.empty() && fileIds.back() - base < qint64(fileIds.size()) * 4 + 1024) {
+        lookup.assign(size_t(fileIds.back() - base) + 1, -1);
+        for (size_t t = 0; t < fileIds.size(); ++t)
+            lookup[size_t(fileIds[t] - base)] = qint32(t);
+    }
     std::vector<qint32> &types = m_arrays.types;
     for (size_t i = 0; i < types.size(); ++i) {
         const qint32 fileId = types[i];
-        const auto it = std::lower_bound(fileIds.begin(), fileIds.end(), qint64(fileId));
-        if (it == fileIds.end() || *it != fileId) {
+        qint32 index = -1;
+        if (!lookup.empty()) {
+            // Unsigned, so ids below the base wrap around and miss too.
+            const quint64 offset = quint64(qint64(fileId) - base);
+            if (offset < lookup.size())
+                index = lookup[size_t(offset)];
+        } else {
+            const auto it = std::lower_bound(fileIds.begin(), fileIds.end(), qint64(fileId));
+            if (it != fileIds.end() && *it == fileId)
+                index = qint32(it - fileIds.begin());
+        }
+        if (index < 0) {
             m_error = tr("types[%1] = %2 is not in the file's type table").arg(num(quint64(i)), num(qint64(fileId)));
             return false;
         }
-        types[i] = qint32(it - fileIds.begin());
-        // Gc order repeats types in runs; skip the search for the same id.
-        while (i + 1 < types.size() && types[i + 1] == fileId) {
-            types[i + 1] = types[i];
-            ++i;
-        }
+        types[i] = index;
     }
     return true;
 }
