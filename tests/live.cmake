@@ -1,3 +1,4 @@
 leakscope_add_qtest(tst_agentclient tst_agentclient.cpp LIBS leakscope_model)
 leakscope_add_qtest(tst_livecli tst_livecli.cpp LIBS leakscope_model)
 add_dependencies(tst_livecli leakscope-cli)
+leakscope_add_qtest(tst_livegui tst_livegui.cpp LIBS leakscope_app)

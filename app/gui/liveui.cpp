@@ -1,0 +1,295 @@
+#include "liveui.h"
+
+#include "agentinstaller.h"
+#include "consolepane.h"
+#include "livecontroller.h"
+#include "livedialogs.h"
+#include "sessioncontroller.h"
+
+#include <QAction>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMainWindow>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSaveFile>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QStyle>
+#include <QToolBar>
+
+namespace leakscope {
+
+LiveUi::LiveUi(QMainWindow *window, SessionController *sessions, QObject *parent)
+    : QObject(parent ? parent : window), m_window(window), m_sessions(sessions),
+      m_live(new LiveController(sessions, this))
+{
+    createActions();
+    install();
+
+    connect(m_live, &LiveController::consoleOutput, m_console, &ConsolePane::append);
+    connect(m_live, &LiveController::statusTextChanged, this, [this](const QString &text) {
+        m_stateLabel->setText(text);
+        m_console->appendNote(text);
+    });
+    connect(m_live, &LiveController::stateChanged, this, &LiveUi::updateActions);
+    connect(m_live, &LiveController::censusRunningChanged, this, &LiveUi::updateActions);
+    connect(m_live, &LiveController::errorOccurred, this, &LiveUi::showError);
+    connect(m_live, &LiveController::processExited, this, [this](int, const QString &description) {
+        m_window->statusBar()->showMessage(
+            tr("%1 — every snapshot stays in the session (autosaved to %2)")
+                .arg(description, QDir::toNativeSeparators(m_live->autosavePath())),
+            15000);
+    });
+    connect(m_live, &LiveController::snapshotAdded, this, [this](const QString &label) {
+        m_window->statusBar()->showMessage(tr("Snapshot “%1” taken").arg(label), 2000);
+    });
+    updateActions();
+}
+
+LiveUi::~LiveUi() = default;
+
+void LiveUi::createActions()
+{
+    QStyle *style = m_window->style();
+    m_run = new QAction(style->standardIcon(QStyle::SP_MediaPlay), tr("&Run Python Script…"), this);
+    m_run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_run->setStatusTip(tr("Start a Python script with the agent inside and watch it live"));
+    connect(m_run, &QAction::triggered, this, &LiveUi::runDialog);
+
+    m_connect = new QAction(style->standardIcon(QStyle::SP_DriveNetIcon), tr("&Connect to Process…"), this);
+    m_connect->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    m_connect->setStatusTip(tr("Watch a running Python process whose agent serves"));
+    connect(m_connect, &QAction::triggered, this, &LiveUi::connectDialog);
+
+    m_snapshot = new QAction(style->standardIcon(QStyle::SP_DialogSaveButton), tr("&Snapshot Now"), this);
+    m_snapshot->setShortcut(QKeySequence(Qt::Key_F5));
+    m_snapshot->setStatusTip(tr("Count the live objects of the watched process now (after gc.collect())"));
+    connect(m_snapshot, &QAction::triggered, this, [this] { m_live->snapshotNow(); });
+
+    m_every = new QAction(style->standardIcon(QStyle::SP_BrowserReload), tr("Snapshot &Every"), this);
+    m_every->setCheckable(true);
+    m_every->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_every->setStatusTip(tr("Take a snapshot every few seconds (interval next to the button)"));
+    connect(m_every, &QAction::toggled, this, [this](bool on) {
+        m_live->setAutoSnapshot(on);
+        updateActions();
+    });
+
+    m_intervalBox = new QDoubleSpinBox;
+    m_intervalBox->setRange(0.2, 3600);
+    m_intervalBox->setDecimals(1);
+    m_intervalBox->setValue(2.0);
+    m_intervalBox->setSuffix(tr(" s"));
+    m_intervalBox->setToolTip(tr("Seconds between automatic snapshots"));
+    connect(m_intervalBox, &QDoubleSpinBox::valueChanged, m_live, &LiveController::setInterval);
+    m_live->setInterval(m_intervalBox->value());
+
+    m_baseline = new QAction(style->standardIcon(QStyle::SP_DialogApplyButton), tr("Set &Baseline"), this);
+    m_baseline->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    m_baseline->setStatusTip(tr("Compare later snapshots against the latest one (e.g. after warm-up)"));
+    connect(m_baseline, &QAction::triggered, this, &LiveUi::setBaselineToLatest);
+
+    m_pause = new QAction(style->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
+    m_pause->setCheckable(true);
+    m_pause->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    m_pause->setStatusTip(tr("Pause automatic snapshots"));
+    connect(m_pause, &QAction::toggled, this, [this](bool paused) {
+        m_live->setPaused(paused);
+        updateActions();
+    });
+
+    m_stop = new QAction(style->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
+    m_stop->setStatusTip(tr("Stop the program Leakscope started, or disconnect from the process"));
+    connect(m_stop, &QAction::triggered, m_live, &LiveController::stop);
+}
+
+void LiveUi::install()
+{
+    // File menu: Run and Connect go after Open.
+    QMenu *file = nullptr;
+    QMenu *help = nullptr;
+    for (QAction *a : m_window->menuBar()->actions()) {
+        if (!a->menu())
+            continue;
+        const QString title = a->menu()->title().remove(QLatin1Char('&'));
+        if (title == tr("File"))
+            file = a->menu();
+        else if (title == tr("Help"))
+            help = a->menu();
+    }
+    if (file) {
+        const QList<QAction *> actions = file->actions();
+        QAction *before = actions.size() > 1 ? actions.at(1) : nullptr;
+        file->insertAction(before, m_run);
+        file->insertAction(before, m_connect);
+        file->insertSeparator(before);
+    }
+    auto *liveMenu = new QMenu(tr("&Live"), m_window);
+    liveMenu->addAction(m_run);
+    liveMenu->addAction(m_connect);
+    liveMenu->addSeparator();
+    liveMenu->addAction(m_snapshot);
+    liveMenu->addAction(m_every);
+    liveMenu->addAction(m_pause);
+    liveMenu->addAction(m_baseline);
+    liveMenu->addSeparator();
+    liveMenu->addAction(m_stop);
+    m_window->menuBar()->insertMenu(help ? help->menuAction() : nullptr, liveMenu);
+
+    QToolBar *bar = m_window->addToolBar(tr("Live"));
+    bar->setObjectName(QStringLiteral("liveToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_run);
+    bar->addAction(m_snapshot);
+    bar->addAction(m_every);
+    bar->addWidget(m_intervalBox);
+    bar->addAction(m_pause);
+    bar->addAction(m_baseline);
+    bar->addAction(m_stop);
+
+    m_console = new ConsolePane;
+    m_consoleDock = new QDockWidget(tr("Console"), m_window);
+    m_consoleDock->setObjectName(QStringLiteral("consoleDock"));
+    m_consoleDock->setWidget(m_console);
+    m_window->addDockWidget(Qt::BottomDockWidgetArea, m_consoleDock);
+    m_consoleDock->hide();
+    liveMenu->addSeparator();
+    liveMenu->addAction(m_consoleDock->toggleViewAction());
+
+    m_stateLabel = new QLabel(m_window);
+    m_stateLabel->setToolTip(tr("The live process Leakscope watches"));
+    m_window->statusBar()->addPermanentWidget(m_stateLabel);
+}
+
+void LiveUi::updateActions()
+{
+    const bool connected = m_live->state() == LiveController::State::Connected;
+    m_snapshot->setEnabled(connected && !m_live->isCensusRunning());
+    m_every->setEnabled(m_live->isLive());
+    m_pause->setEnabled(m_live->isLive() && m_live->autoSnapshot());
+    m_stop->setEnabled(m_live->isLive());
+    m_baseline->setEnabled(m_sessions->session() && m_sessions->session()->snapshotCount() > 0);
+    m_run->setEnabled(!m_live->isLive());
+    m_connect->setEnabled(!m_live->isLive());
+    QString state = m_live->statusText();
+    if (m_live->isLive() && m_live->isCensusRunning())
+        state += tr(" · snapshot running…");
+    m_stateLabel->setText(state);
+}
+
+void LiveUi::showError(const QString &message)
+{
+    m_window->statusBar()->showMessage(message, 10000);
+    m_console->appendNote(message);
+}
+
+bool LiveUi::runScript(const QString &python, const QString &script, const QStringList &arguments,
+                       const QString &workDir, double interval)
+{
+    m_console->clear();
+    m_consoleDock->show();
+    m_window->resizeDocks({m_consoleDock}, {140}, Qt::Vertical);
+    if (interval > 0) {
+        m_intervalBox->setValue(interval);
+        m_live->setInterval(interval);
+    }
+    const Status started = m_live->runScript(python, script, arguments, workDir);
+    if (!started) {
+        showError(started.error());
+        return false;
+    }
+    m_every->setChecked(interval > 0);
+    m_live->setAutoSnapshot(interval > 0);
+    updateActions();
+    return true;
+}
+
+QString LiveUi::demoScriptPath(QString *error)
+{
+    QFile source(QStringLiteral(":/demo/leaky_cache.py"));
+    if (!source.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = tr("The demo program is not part of this build");
+        return QString();
+    }
+    const QByteArray content = source.readAll();
+    const QString hash = QString::fromLatin1(QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex().left(12));
+    const QString dir = AgentInstaller::defaultCacheRoot() + QStringLiteral("/demo-") + hash;
+    const QString path = dir + QStringLiteral("/leaky_cache.py");
+    if (QFileInfo::exists(path))
+        return path;
+    if (!QDir().mkpath(dir)) {
+        if (error)
+            *error = tr("%1: cannot create the directory").arg(dir);
+        return QString();
+    }
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(content) != content.size() || !out.commit()) {
+        if (error)
+            *error = tr("%1: cannot write the demo program").arg(path);
+        return QString();
+    }
+    return path;
+}
+
+bool LiveUi::startDemo()
+{
+    QString error;
+    const QString script = demoScriptPath(&error);
+    if (script.isEmpty()) {
+        showError(error);
+        return false;
+    }
+    const QStringList pythons = RunScriptDialog::interpretersOnPath();
+    // 50 requests a second: the leaking types overtake the start-up noise
+    // (modules imported after the "start" snapshot) within a few seconds.
+    return runScript(pythons.first(), script, {QStringLiteral("--interval"), QStringLiteral("0.02")},
+                     QFileInfo(script).absolutePath(), 1.0);
+}
+
+bool LiveUi::connectToPid(qint64 pid)
+{
+    const Status connected = m_live->connectToPid(pid);
+    if (!connected) {
+        showError(connected.error());
+        return false;
+    }
+    m_every->setChecked(true);
+    updateActions();
+    return true;
+}
+
+void LiveUi::runDialog()
+{
+    RunScriptDialog dialog(m_window);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    runScript(dialog.interpreter(), dialog.script(), dialog.arguments(), dialog.workingDirectory(), dialog.interval());
+}
+
+void LiveUi::connectDialog()
+{
+    ConnectDialog dialog(m_window);
+    if (dialog.exec() != QDialog::Accepted || dialog.selectedPid() <= 0)
+        return;
+    connectToPid(dialog.selectedPid());
+}
+
+void LiveUi::setBaselineToLatest()
+{
+    const auto session = m_sessions->session();
+    if (!session || session->snapshotCount() == 0)
+        return;
+    const int last = session->snapshotCount() - 1;
+    m_sessions->setComparedSnapshots(last, last);
+    m_window->statusBar()->showMessage(tr("Baseline set to snapshot %1; later snapshots are compared against it").arg(last + 1),
+                                       5000);
+}
+
+} // namespace leakscope

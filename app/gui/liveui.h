@@ -1,0 +1,77 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+class QAction;
+class QDockWidget;
+class QDoubleSpinBox;
+class QLabel;
+class QMainWindow;
+class QMenu;
+class QToolBar;
+
+namespace leakscope {
+
+class ConsolePane;
+class LiveController;
+class SessionController;
+
+// The live half of the main window: the actions (Run Python Script…, Connect
+// to Process…, Snapshot now, Snapshot every N s, Set baseline, Pause, Stop),
+// the Live toolbar and menu, the console pane and the process state in the
+// status bar, all driving one LiveController.
+class LiveUi : public QObject
+{
+    Q_OBJECT
+public:
+    LiveUi(QMainWindow *window, SessionController *sessions, QObject *parent = nullptr);
+    ~LiveUi() override;
+
+    LiveController *live() const { return m_live; }
+    ConsolePane *console() const { return m_console; }
+    QAction *runAction() const { return m_run; }
+    QAction *connectAction() const { return m_connect; }
+    QAction *snapshotAction() const { return m_snapshot; }
+    QAction *everyAction() const { return m_every; }
+    QAction *baselineAction() const { return m_baseline; }
+    QAction *pauseAction() const { return m_pause; }
+    QAction *stopAction() const { return m_stop; }
+    QLabel *stateLabel() const { return m_stateLabel; }
+
+    // Starts python with the script; interval > 0 turns on automatic snapshots.
+    bool runScript(const QString &python, const QString &script, const QStringList &arguments,
+                   const QString &workDir, double interval);
+    // The bundled leaking program, watched live with a snapshot every second.
+    bool startDemo();
+    bool connectToPid(qint64 pid);
+    // Unpacks the bundled demo program to the cache directory; empty on failure.
+    static QString demoScriptPath(QString *error = nullptr);
+
+private:
+    void createActions();
+    void install();
+    void updateActions();
+    void showError(const QString &message);
+    void runDialog();
+    void connectDialog();
+    void setBaselineToLatest();
+
+    QMainWindow *m_window;
+    SessionController *m_sessions;
+    LiveController *m_live;
+    ConsolePane *m_console = nullptr;
+    QDockWidget *m_consoleDock = nullptr;
+    QLabel *m_stateLabel = nullptr;
+    QDoubleSpinBox *m_intervalBox = nullptr;
+    QAction *m_run = nullptr;
+    QAction *m_connect = nullptr;
+    QAction *m_snapshot = nullptr;
+    QAction *m_every = nullptr;
+    QAction *m_baseline = nullptr;
+    QAction *m_pause = nullptr;
+    QAction *m_stop = nullptr;
+};
+
+} // namespace leakscope

@@ -1,0 +1,134 @@
+// The live window end to end: `leakscope --demo`'s path (the bundled leaking
+// program started with the agent, a snapshot every second) and Run Script with
+// a program that exits, driven offscreen and checked in the growth table.
+#include "consolepane.h"
+#include "growthfilterproxymodel.h"
+#include "growthtablemodel.h"
+#include "livecontroller.h"
+#include "liveui.h"
+#include "mainwindow.h"
+#include "sessioncontroller.h"
+#include "snapshotreader.h"
+
+#include <QAction>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace leakscope;
+
+namespace {
+
+int suspectRow(const GrowthTableModel *model, const QString &name)
+{
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const QModelIndex i = model->index(r, GrowthTableModel::TypeColumn);
+        if (i.data(GrowthTableModel::TypeNameRole).toString() == name)
+            return i.data(GrowthTableModel::SuspectRole).toBool() ? r : -1;
+    }
+    return -1;
+}
+
+} // namespace
+
+class TestLiveGui : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void demoShowsLeakingTypeAsSuspect();
+    void scriptThatExitsKeepsSnapshotsAndReportsCode();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestLiveGui::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    const QString sockets = m_dir.filePath(QStringLiteral("sockets"));
+    QVERIFY(QDir().mkpath(sockets));
+    QFile::setPermissions(sockets, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    qputenv("LEAKSCOPE_SOCKET_DIR", QFile::encodeName(sockets));
+    qputenv("LEAKSCOPE_AUTOSAVE_DIR", QFile::encodeName(m_dir.filePath(QStringLiteral("autosave"))));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("cache"))));
+    qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("config"))));
+    qunsetenv("PYTHONPATH");
+}
+
+void TestLiveGui::demoShowsLeakingTypeAsSuspect()
+{
+    MainWindow window;
+    LiveUi live(&window, window.controller());
+    window.show();
+    QVERIFY(live.startDemo());
+    QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 20000);
+    // A snapshot every second: after a few, the leaking type is a suspect.
+    QTRY_VERIFY_WITH_TIMEOUT(suspectRow(window.growthModel(), QStringLiteral("__main__.Session")) >= 0, 40000);
+    QVERIFY(window.controller()->session()->snapshotCount() >= 3);
+    // The bounded LRU cache of the demo is not a suspect.
+    QCOMPARE(suspectRow(window.growthModel(), QStringLiteral("__main__.CacheEntry")), -1);
+    // Within seconds the leaking types overtake the start-up noise at the top
+    // of the table as shown (sorted by growth against the first snapshot).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.growthProxy()->index(0, GrowthTableModel::TypeColumn).data(GrowthTableModel::SuspectRole).toBool(), 30000);
+
+    // Snapshot Now adds one more; every snapshot is in the autosave file.
+    const int before = window.controller()->session()->snapshotCount();
+    live.everyAction()->setChecked(false);
+    QTRY_VERIFY(live.snapshotAction()->isEnabled());
+    live.snapshotAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller()->session()->snapshotCount() > before, 20000);
+    const QString autosave = live.live()->autosavePath();
+    const Expected<LoadedFile> saved = SnapshotReader::read(autosave);
+    QVERIFY2(saved, qPrintable(saved.error()));
+    QCOMPARE(int(saved.value().snapshots.size()), window.controller()->session()->snapshotCount());
+
+    QSignalSpy exited(live.live(), &LiveController::processExited);
+    live.stopAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
+    QCOMPARE(live.live()->state(), LiveController::State::Exited);
+    QVERIFY(window.controller()->session()->snapshotCount() > before);
+}
+
+void TestLiveGui::scriptThatExitsKeepsSnapshotsAndReportsCode()
+{
+    const QString script = m_dir.filePath(QStringLiteral("short.py"));
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("import sys, time\n"
+            "class Kept: pass\n"
+            "KEPT = [Kept() for _ in range(321)]\n"
+            "print('hello from the script')\n"
+            "print('oops', file=sys.stderr)\n"
+            "time.sleep(1.5)\n"
+            "sys.exit(4)\n");
+    f.close();
+
+    MainWindow window;
+    LiveUi live(&window, window.controller());
+    QSignalSpy exited(live.live(), &LiveController::processExited);
+    QVERIFY(live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), script, {}, QString(), 0.5));
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 30000);
+    QCOMPARE(exited.at(0).at(0).toInt(), 4);
+    QVERIFY(live.stateLabel()->text().contains(QStringLiteral("code 4")));
+    QTRY_VERIFY(live.console()->plainText().contains(QStringLiteral("hello from the script")));
+    QVERIFY(live.console()->plainText().contains(QStringLiteral("oops")));
+    // The agent's own exit snapshot (taken while KEPT was alive) joined the session.
+    auto lastLabel = [&window] {
+        const auto s = window.controller()->session();
+        return s->snapshotCount() ? s->snapshot(s->snapshotCount() - 1).info.label : QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(lastLabel(), QStringLiteral("exit"), 10000);
+    const auto s = window.controller()->session();
+    QVERIFY(s->snapshotCount() >= 2);
+    const int kept = s->types().find(QStringLiteral("__main__.Kept"));
+    QVERIFY(kept >= 0);
+    QCOMPARE(s->count(s->snapshotCount() - 1, kept), qint64(321));
+}
+
+QTEST_MAIN(TestLiveGui)
+#include "tst_livegui.moc"
