@@ -1,4 +1,7 @@
 #include "examplesession.h"
+#include "livecontroller.h"
+#include "livedialogs.h"
+#include "liveui.h"
 #include "mainwindow.h"
 #include "sessioncontroller.h"
 
@@ -18,7 +21,10 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate(
         "main", "Finds memory leaks in Python programs: opens .lsnap files and objgraph outputs, "
-                "compares the snapshots and charts each type over time."));
+                "compares the snapshots and charts each type over time.\n"
+                "Live: --demo watches a bundled leaking program; --run SCRIPT [ARGS...] (last on the "
+                "command line) starts a script with the agent and watches it; --connect PID watches a "
+                "process whose agent serves."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption example(QStringLiteral("example"),
@@ -34,13 +40,52 @@ int main(int argc, char *argv[])
         QApplication::translate("main", "Select these types (comma-separated) once loaded, or the top N rows."),
         QStringLiteral("types|N"));
     parser.addOption(select);
+    const QCommandLineOption demo(QStringLiteral("demo"),
+                                  QApplication::translate("main", "Start the bundled leaking program and watch it live "
+                                                                  "(a snapshot every second)."));
+    parser.addOption(demo);
+    const QCommandLineOption connectPid(QStringLiteral("connect"),
+                                        QApplication::translate("main", "Watch the live process PID (its agent must serve)."),
+                                        QStringLiteral("pid"));
+    parser.addOption(connectPid);
+    const QCommandLineOption interval(QStringLiteral("every"),
+                                      QApplication::translate("main", "Seconds between live snapshots (default 2)."),
+                                      QStringLiteral("seconds"), QStringLiteral("2"));
+    parser.addOption(interval);
+    // `--run script.py args...`: everything after --run belongs to the script,
+    // including arguments that look like options.
+    QStringList arguments = QCoreApplication::arguments();
+    QStringList runCommand;
+    const qsizetype runAt = arguments.indexOf(QStringLiteral("--run"));
+    if (runAt > 0) {
+        runCommand = arguments.mid(runAt + 1);
+        arguments = arguments.mid(0, runAt);
+        if (runCommand.isEmpty()) {
+            QTextStream(stderr) << "leakscope: --run needs a script\n";
+            return 2;
+        }
+    }
     parser.addPositionalArgument(QStringLiteral("files"),
                                  QApplication::translate("main", ".lsnap files or objgraph outputs to open."),
                                  QStringLiteral("[FILE...]"));
-    parser.process(app);
+    parser.process(arguments);
 
     leakscope::MainWindow window;
+    leakscope::LiveUi live(&window, window.controller());
     window.show();
+
+    if (parser.isSet(demo)) {
+        if (!live.startDemo())
+            return 1;
+    } else if (!runCommand.isEmpty()) {
+        const QStringList pythons = leakscope::RunScriptDialog::interpretersOnPath();
+        if (!live.runScript(pythons.first(), runCommand.first(), runCommand.mid(1), QString(),
+                            parser.value(interval).toDouble())) {
+            QTextStream(stderr) << live.live()->statusText() << '\n';
+        }
+    } else if (parser.isSet(connectPid)) {
+        live.connectToPid(parser.value(connectPid).toLongLong());
+    }
 
     QStringList files = parser.positionalArguments();
     if (parser.isSet(example)) {
