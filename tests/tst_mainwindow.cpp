@@ -23,6 +23,9 @@
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QProgressBar>
+#include <QStatusBar>
+#include <QToolButton>
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
@@ -80,6 +83,8 @@ private slots:
     void exportsTheRowsAsShown();
     void remembersRecentFilesAndSwitches();
     void screenshotWithSession();
+    void importsObjgraphOutput();
+    void progressAndCancelForABigSession();
 
 private:
     QTemporaryDir m_dir;
@@ -472,6 +477,92 @@ void TestMainWindow::screenshotWithSession()
     // The table area is not blank: pixels differ between rows.
     const QImage table = w.growthView()->viewport()->grab().toImage();
     QVERIFY(distinctColours(table) > 5);
+}
+
+void TestMainWindow::importsObjgraphOutput()
+{
+    // A typestats() dump and a show_growth() log, as objgraph writes them.
+    const QString stats = m_dir.filePath(QStringLiteral("typestats.json"));
+    {
+        QFile f(stats);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"dict": 1200, "list": 300, "myapp.Session": 40})");
+    }
+    const QString log = m_dir.filePath(QStringLiteral("growth.log"));
+    {
+        QFile f(log);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        // Two calls separated by other output; the second lists only types above their peak.
+        f.write("dict       1200     +1200\n"
+                "list        300      +300\n"
+                "---\n"
+                "dict       1250       +50\n");
+    }
+    MainWindow w;
+    w.show();
+    w.openFiles({stats});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 1, 30000);
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.messageBar()->isHidden());
+    const auto session = w.controller()->session();
+    QCOMPARE(session->count(0, session->types().find(QStringLiteral("myapp.Session"))), qint64(40));
+    // No sizes and no times in objgraph output: the table says so instead of showing zeros.
+    const int row = w.growthModel()->rowOfType(session->types().find(QStringLiteral("dict")));
+    QCOMPARE(w.growthModel()->index(row, GrowthTableModel::SizeColumn).data().toString(), QStringLiteral("n/a"));
+    QCOMPARE(w.timelineModel()->index(0, SnapshotTimelineModel::TimeColumn).data().toString(), QStringLiteral("n/a"));
+
+    w.controller()->clear();
+    QTRY_VERIFY(w.isShowingEmptyState());
+    w.openFiles({log});
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 2, 30000);
+    QVERIFY(waitIdle(w));
+    const auto logSession = w.controller()->session();
+    const int dict = logSession->types().find(QStringLiteral("dict"));
+    const int list = logSession->types().find(QStringLiteral("list"));
+    QCOMPARE(logSession->countSeries(dict), (std::vector<qint64>{1200, 1250}));
+    QCOMPARE(logSession->countSeries(list), (std::vector<qint64>{300, 300})); // carried forward, not zero
+    QVERIFY(w.timelineModel()->index(1, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("Partial")));
+    // Without times the chart's x axis is the snapshot index.
+    w.selectTypes({QStringLiteral("dict")});
+    const QList<QPointF> points = w.trendChart()->linePoints(0);
+    QCOMPARE(points, (QList<QPointF>{QPointF(0, 1200), QPointF(1, 1250)}));
+}
+
+void TestMainWindow::progressAndCancelForABigSession()
+{
+    // Big enough that merging and comparing take well over the 150 ms after
+    // which the progress bar appears.
+    std::vector<std::vector<qint64>> series(20000, std::vector<qint64>(120));
+    QStringList names;
+    for (int t = 0; t < 20000; ++t) {
+        names << QStringLiteral("pkg.mod%1.Type%2").arg(t % 97).arg(t);
+        for (int s = 0; s < 120; ++s)
+            series[size_t(t)][size_t(s)] = 1 + t % 50 + (t % 10 == 0 ? s : 0);
+    }
+    MainWindow w;
+    w.show();
+    std::vector<LoadedFile> files;
+    files.push_back(makeFile(QStringLiteral("/tmp/big.lsnap"), names, series));
+    w.controller()->addLoadedFiles(std::move(files));
+    QVERIFY(w.controller()->isBusy());
+    auto *bar = w.findChild<QProgressBar *>();
+    QVERIFY(bar);
+    QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible(), 20000);
+    QToolButton *cancel = nullptr;
+    for (QToolButton *b : w.statusBar()->findChildren<QToolButton *>())
+        if (b->text() == QStringLiteral("Cancel"))
+            cancel = b;
+    QVERIFY(cancel && cancel->isVisible());
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    QVERIFY(!w.controller()->isBusy());
+    QVERIFY(!bar->isVisible());
+    QCOMPARE(w.controller()->session()->snapshotCount(), 0);
+    QVERIFY(w.isShowingEmptyState());
+    // The window keeps working: the same data loads when asked again.
+    std::vector<LoadedFile> again;
+    again.push_back(makeFile(QStringLiteral("/tmp/small.lsnap"), {QStringLiteral("x.Y")}, {{1, 2, 3}}));
+    w.controller()->addLoadedFiles(std::move(again));
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 3, 30000);
 }
 
 QTEST_MAIN(TestMainWindow)
