@@ -166,6 +166,7 @@ private slots:
     void retainedByType();
     void retainedByObject();
     void help();
+    void realPythonHeap();
 
 private:
     QString path(const QString &name) const { return m_dir.filePath(name); }
@@ -530,6 +531,132 @@ void TestGraphCommands::help()
         QCOMPARE(flag.code, 0);
         QCOMPARE(flag.out, r.out);
     }
+}
+
+void TestGraphCommands::realPythonHeap()
+{
+    // A real Python program (tests/heapgraph/leaky_heap.py: a module-level
+    // _CACHE of Entry objects, listeners, a kept traceback) dumps its gc
+    // graph; the real agent writes a snapshot of the same process into a
+    // .lsnap file; HeapGraphStore adds the graph; the CLI must find the cache.
+    const QString file = path(QStringLiteral("leaky.lsnap"));
+    const QString script = QStringLiteral(R"PY(
+import contextlib, io, runpy, sys
+import leakscope_agent
+out, script = sys.argv[1], sys.argv[2]
+sys.argv = [script]
+buf = io.StringIO()
+with contextlib.redirect_stdout(buf):
+    runpy.run_path(script, run_name="__main__")
+leakscope_agent.snapshot(out, label="leaky")
+sys.stdout.write(buf.getvalue())
+)PY");
+    QProcess python;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/python"));
+    python.setProcessEnvironment(env);
+    python.start(QStringLiteral(LEAKSCOPE_PYTHON),
+                 {QStringLiteral("-c"), script, file, QStringLiteral(LEAKSCOPE_SOURCE_DIR "/tests/heapgraph/leaky_heap.py")});
+    QVERIFY(python.waitForFinished(60000));
+    QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+    const QJsonObject root = QJsonDocument::fromJson(python.readAllStandardOutput()).object();
+    QVERIFY(!root.isEmpty());
+
+    HeapGraphArrays a;
+    for (const QJsonValue &t : root.value(QStringLiteral("types")).toArray())
+        a.typeNames.push_back(t.toString());
+    std::vector<QString> labels;
+    for (const QJsonValue &v : root.value(QStringLiteral("nodes")).toArray()) {
+        const QJsonArray n = v.toArray();
+        a.ids.push_back(quint64(n.at(0).toInteger()));
+        a.types.push_back(qint32(n.at(1).toInteger()));
+        a.sizes.push_back(quint64(n.at(2).toInteger()));
+        a.flags.push_back(quint8(n.at(3).toInteger()));
+        labels.push_back(n.at(4).toString());
+    }
+    for (size_t i = 0; i < labels.size(); ++i)
+        if (!labels[i].isEmpty())
+            a.addNodeLabel(i, labels[i]);
+    a.edgeOffsets.assign(a.ids.size() + 1, 0);
+    std::vector<QString> edgeLabels;
+    for (const QJsonValue &v : root.value(QStringLiteral("edges")).toArray()) { // grouped by source
+        const QJsonArray e = v.toArray();
+        ++a.edgeOffsets[size_t(e.at(0).toInteger()) + 1];
+        a.edgeTargets.push_back(quint32(e.at(1).toInteger()));
+        edgeLabels.push_back(e.at(2).toString());
+    }
+    for (size_t i = 0; i < a.ids.size(); ++i)
+        a.edgeOffsets[i + 1] += a.edgeOffsets[i];
+    for (size_t e = 0; e < edgeLabels.size(); ++e)
+        if (!edgeLabels[e].isEmpty())
+            a.addEdgeLabel(e, edgeLabels[e]);
+    QVERIFY(a.ids.size() > 1000);
+    const Status written = HeapGraphStore::write(file, 1, a);
+    QVERIFY2(written.ok(), qPrintable(written.error()));
+
+    // chain: the line of the cache dict names the global.
+    const Run chain = cli({QStringLiteral("chain"), file, QStringLiteral("--type"), QStringLiteral("__main__.Entry")});
+    QVERIFY2(chain.code == 0, qPrintable(chain.err));
+    const QStringList out = lines(chain.out);
+    QVERIFY2(out.size() >= 5, qPrintable(chain.out));
+    QVERIFY2(out[2].contains(QStringLiteral("(module root)")) && out[2].endsWith(QStringLiteral("__main__")),
+             qPrintable(chain.out));
+    bool cacheLine = false;
+    for (int i = 3; i < out.size(); ++i) {
+        const QStringList columns = out[i].split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        if (columns.at(1) == QLatin1String("_CACHE") && columns.at(2) == QLatin1String("dict"))
+            cacheLine = true;
+    }
+    QVERIFY2(cacheLine, qPrintable(chain.out));
+    QVERIFY(out.last().contains(QStringLiteral("__main__.Entry")));
+
+    // retained --by type: the dicts (the module's, then _CACHE) retain at
+    // least every Entry's shallow size; Entry retains entries and payloads.
+    const QJsonObject expected = root.value(QStringLiteral("expected")).toObject();
+    const Run retained = cli({QStringLiteral("retained"), file, QStringLiteral("--by=type"), QStringLiteral("--json"),
+                              QStringLiteral("--top=100000")});
+    QVERIFY2(retained.code == 0, qPrintable(retained.err));
+    QHash<QString, QJsonObject> types;
+    for (const QJsonValue &v : QJsonDocument::fromJson(retained.out.toUtf8()).object().value(QStringLiteral("types")).toArray())
+        types.insert(v[QStringLiteral("type")].toString(), v.toObject());
+    const QJsonObject entry = types.value(QStringLiteral("__main__.Entry"));
+    QCOMPARE(entry.value(QStringLiteral("count")).toInteger(), expected.value(QStringLiteral("entries")).toInteger());
+    QCOMPARE(entry.value(QStringLiteral("retained")).toInteger(), expected.value(QStringLiteral("entry_retained")).toInteger());
+    QVERIFY(types.value(QStringLiteral("dict")).value(QStringLiteral("retained")).toInteger()
+            >= entry.value(QStringLiteral("shallow")).toInteger());
+
+    // retained --by object: the _CACHE dict retains exactly itself plus the
+    // entries and their payloads, and its chain names the global.
+    const Run objects = cli({QStringLiteral("retained"), file, QStringLiteral("--json"), QStringLiteral("--top=50")});
+    QVERIFY2(objects.code == 0, qPrintable(objects.err));
+    bool cacheFound = false;
+    for (const QJsonValue &v : QJsonDocument::fromJson(objects.out.toUtf8()).object().value(QStringLiteral("objects")).toArray()) {
+        if (v[QStringLiteral("id")].toString() == QStringLiteral("0x") + QString::number(expected.value(QStringLiteral("cache_dict")).toInteger(), 16)) {
+            cacheFound = true;
+            QCOMPARE(v[QStringLiteral("retained")].toInteger(), expected.value(QStringLiteral("cache_retained")).toInteger());
+            QVERIFY2(v[QStringLiteral("chain")].toString().endsWith(QStringLiteral("._CACHE")),
+                     qPrintable(v[QStringLiteral("chain")].toString()));
+        }
+    }
+    QVERIFY2(cacheFound, qPrintable(objects.out.left(2000)));
+
+    // backrefs: a DOT graph with the sampled Entry nodes and the cache.
+    const QString dotFile = path(QStringLiteral("entries.dot"));
+    const Run backrefs = cli({QStringLiteral("backrefs"), file, QStringLiteral("--type"), QStringLiteral("__main__.Entry"),
+                              QStringLiteral("--dot"), dotFile});
+    QVERIFY2(backrefs.code == 0, qPrintable(backrefs.err));
+    QFile dotText(dotFile);
+    QVERIFY(dotText.open(QIODevice::ReadOnly));
+    const Expected<DotGraphInfo> dot = GraphLayout::readDot(dotText.readAll());
+    QVERIFY2(dot.ok(), qPrintable(dot.error()));
+    int entries = 0;
+    for (const QString &label : dot.value().nodeLabels)
+        entries += label.contains(QStringLiteral("__main__.Entry")) ? 1 : 0;
+    QCOMPARE(entries, 3);
+    bool cacheEdge = false;
+    for (const auto &e : dot.value().edges)
+        cacheEdge = cacheEdge || e.label == QLatin1String("_CACHE");
+    QVERIFY(cacheEdge);
 }
 
 QTEST_GUILESS_MAIN(TestGraphCommands)
