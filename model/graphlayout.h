@@ -127,6 +127,8 @@ public:
     // collapse fan-in into "+N more" nodes long before.
     static constexpr int s_maxNodes = 2000;
     static constexpr int s_maxEdges = 10000;
+    // Past this many nodes dot runs with fewer optimisation passes.
+    static constexpr int s_quickLayoutNodes = 400;
     // Colours of edges and of a highlighted chain (0xRRGGBB).
     static constexpr quint32 s_edgeColor = 0x868e96;
     static constexpr quint32 s_highlightColor = 0xe64980;

@@ -188,6 +188,7 @@ void TestGraphLayout::layoutGeometry_data()
     QTest::newRow("quotes, backslashes, newlines, unicode") << odd;
 
     QTest::newRow("layered 60 nodes") << layeredGraph(60, 7);
+    QTest::newRow("layered 450 nodes, quick dot settings") << layeredGraph(GraphLayout::s_quickLayoutNodes + 50, 8);
 }
 
 void TestGraphLayout::layoutGeometry()
@@ -361,12 +362,15 @@ void TestGraphLayout::dotRoundTrip_data()
     odd.edges[1].highlighted = true;
     odd.nodes[2].highlighted = true;
     QTest::newRow("ids and labels with DOT syntax in them") << odd;
+    QTest::newRow("big graph with quick dot settings") << layeredGraph(GraphLayout::s_quickLayoutNodes + 1);
 }
 
 void TestGraphLayout::dotRoundTrip()
 {
     QFETCH(LayoutInput, input);
     const QByteArray dot = GraphLayout::toDot(input);
+    // The export asks dot for the same settings the layout used.
+    QCOMPARE(dot.contains("nslimit=1"), input.nodes.size() > size_t(GraphLayout::s_quickLayoutNodes));
     const Expected<DotGraphInfo> read = GraphLayout::readDot(dot);
     QVERIFY2(read.ok(), qPrintable(read.error() + QLatin1Char('\n') + QString::fromUtf8(dot)));
     const DotGraphInfo &info = read.value();
