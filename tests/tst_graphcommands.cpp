@@ -8,7 +8,9 @@
 #include "snapshotwriter.h"
 #include "sqlitedatabase.h"
 
+#include <QDir>
 #include <QFile>
+#include <QScopeGuard>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -167,6 +169,7 @@ private slots:
     void retainedByObject();
     void help();
     void realPythonHeap();
+    void livePid();
 
 private:
     QString path(const QString &name) const { return m_dir.filePath(name); }
@@ -657,6 +660,84 @@ sys.stdout.write(buf.getvalue())
     for (const auto &e : dot.value().edges)
         cacheEdge = cacheEdge || e.label == QLatin1String("_CACHE");
     QVERIFY(cacheEdge);
+}
+
+void TestGraphCommands::livePid()
+{
+    // A real process serving the agent's socket, with a module-level cache.
+    const QString socketDir = path(QStringLiteral("sockets"));
+    QVERIFY(QDir().mkpath(socketDir));
+    QFile::setPermissions(socketDir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    qputenv("LEAKSCOPE_SOCKET_DIR", QFile::encodeName(socketDir)); // for the CLI runs below
+    const QString script = QStringLiteral(R"PY(
+import sys
+import leakscope_agent
+
+class Session:
+    def __init__(self, n):
+        self.name = "s%d" % n
+
+_CACHE = {"s%d" % i: Session(i) for i in range(20)}
+leakscope_agent.start_server()
+print("ready", flush=True)
+sys.stdin.readline()
+)PY");
+    QProcess target;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/python"));
+    target.setProcessEnvironment(env);
+    target.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    target.start(QStringLiteral(LEAKSCOPE_PYTHON), {QStringLiteral("-c"), script});
+    QVERIFY(target.waitForStarted());
+    const auto stop = qScopeGuard([&] {
+        target.closeWriteChannel();
+        if (!target.waitForFinished(10000)) {
+            target.kill();
+            target.waitForFinished();
+        }
+    });
+    while (!target.canReadLine())
+        QVERIFY2(target.waitForReadyRead(30000), "the target did not start serving");
+    QCOMPARE(target.readLine().trimmed(), QByteArray("ready"));
+    const QString pid = QString::number(target.processId());
+
+    // Whatever the agent serves, an error is one line naming the pid.
+    const Run unknown = cli({QStringLiteral("chain"), QStringLiteral("--pid"), pid, QStringLiteral("--type"),
+                             QStringLiteral("__main__.NoSuchType")});
+    QCOMPARE(unknown.code, 2);
+    QCOMPARE(unknown.out, QString());
+    QCOMPARE(lines(unknown.err).size(), 1);
+    QVERIFY2(unknown.err.startsWith(QStringLiteral("leakscope-cli: pid ") + pid + QStringLiteral(": ")),
+             qPrintable(unknown.err));
+
+    const Run chain = cli({QStringLiteral("chain"), QStringLiteral("--pid"), pid, QStringLiteral("--type"),
+                           QStringLiteral("__main__.Session")});
+    const QString dotFile = path(QStringLiteral("live.dot"));
+    const Run backrefs = cli({QStringLiteral("backrefs"), QStringLiteral("--pid"), pid, QStringLiteral("--type"),
+                              QStringLiteral("__main__.Session"), QStringLiteral("--dot"), dotFile});
+    if (chain.code == 2 && chain.err.contains(QStringLiteral("is not implemented by agent"))) {
+        QCOMPARE(backrefs.code, 2);
+        QVERIFY(!QFile::exists(dotFile));
+        QSKIP("this agent answers chain/backrefs with not_implemented (protocol 1); the error path was checked");
+    }
+    QVERIFY2(chain.code == 0, qPrintable(chain.err));
+    const QStringList out = lines(chain.out);
+    QVERIFY2(out.size() >= 4, qPrintable(chain.out));
+    bool cacheLine = false;
+    for (int i = 3; i < out.size(); ++i)
+        cacheLine = cacheLine || out[i].split(QLatin1Char(' '), Qt::SkipEmptyParts).at(1).contains(QStringLiteral("_CACHE"));
+    QVERIFY2(cacheLine, qPrintable(chain.out));
+    QVERIFY(out.last().contains(QStringLiteral("__main__.Session")));
+
+    QVERIFY2(backrefs.code == 0, qPrintable(backrefs.err));
+    QFile dotText(dotFile);
+    QVERIFY(dotText.open(QIODevice::ReadOnly));
+    const Expected<DotGraphInfo> dot = GraphLayout::readDot(dotText.readAll());
+    QVERIFY2(dot.ok(), qPrintable(dot.error()));
+    int sessions = 0;
+    for (const QString &label : dot.value().nodeLabels)
+        sessions += label.contains(QStringLiteral("__main__.Session")) ? 1 : 0;
+    QVERIFY2(sessions >= 1, qPrintable(dot.value().nodeLabels.join(QLatin1Char('|'))));
 }
 
 QTEST_GUILESS_MAIN(TestGraphCommands)

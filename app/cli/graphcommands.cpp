@@ -318,8 +318,9 @@ int chainFromFile(const QString &path, const QString &typeName, qint64 index, Cl
     return 0;
 }
 
-// The live agent's reply to op "chain": {"steps": [{"type", "label", "edge",
-// "id"}, ...], "end": "root"|"unreferenced"}, root first (docs/protocol.md).
+// The live agent's reply to op "chain" (docs/protocol.md): {"chain": [{"id",
+// "type", "label", "edge"}, ...]}, root first, the edge being the reference
+// from the previous step.
 int chainFromPid(qint64 pid, const QString &typeName, CliOutput &io)
 {
     const Expected<QString> socket = agentSocket(pid);
@@ -334,7 +335,9 @@ int chainFromPid(qint64 pid, const QString &typeName, CliOutput &io)
         io.error(tr("pid %1: %2").arg(pid).arg(reply.error()));
         return 2;
     }
-    const QJsonArray steps = reply.value().value(QStringLiteral("steps")).toArray();
+    QJsonArray steps = reply.value().value(QStringLiteral("chain")).toArray();
+    if (steps.isEmpty())
+        steps = reply.value().value(QStringLiteral("steps")).toArray();
     if (steps.isEmpty()) {
         io.error(tr("pid %1: the agent's chain reply has no steps").arg(pid));
         return 2;
@@ -465,6 +468,80 @@ LayoutInput layoutInput(const ReferenceSubgraph &sub)
     return input;
 }
 
+// The live agent's reply to op "backrefs" (docs/protocol.md): {"nodes":
+// [{"id", "type", "label", "kind", "more"?}], "edges": [{"from", "to",
+// "label"}], "truncated"}; edges name their nodes by id.
+Expected<LayoutInput> layoutInput(const QJsonObject &reply, bool *truncated)
+{
+    static const QHash<QString, NodeKind> kinds = {
+        {QStringLiteral("target"), NodeKind::Target},     {QStringLiteral("object"), NodeKind::Object},
+        {QStringLiteral("module"), NodeKind::Root},       {QStringLiteral("root"), NodeKind::Root},
+        {QStringLiteral("class"), NodeKind::Class},       {QStringLiteral("function"), NodeKind::Function},
+        {QStringLiteral("frame"), NodeKind::Frame},       {QStringLiteral("collapsed"), NodeKind::Collapsed},
+        {QStringLiteral("more"), NodeKind::Collapsed},
+    };
+    const QJsonArray nodes = reply.value(QStringLiteral("nodes")).toArray();
+    if (nodes.isEmpty())
+        return Expected<LayoutInput>::failure(tr("the agent's backrefs reply has no nodes"));
+    if (nodes.size() > GraphLayout::s_maxNodes)
+        return Expected<LayoutInput>::failure(tr("the agent's backrefs reply has %1 nodes, more than can be drawn")
+                                                  .arg(nodes.size()));
+    LayoutInput input;
+    QHash<QString, int> byId;
+    const auto key = [](const QJsonValue &v) {
+        return v.isDouble() ? QString::number(qint64(v.toDouble())) : v.toString();
+    };
+    for (const QJsonValue &value : nodes) {
+        const QJsonObject n = value.toObject();
+        LayoutNode node;
+        node.id = QStringLiteral("n%1").arg(input.nodes.size());
+        node.kind = kinds.value(n.value(QStringLiteral("kind")).toString(), NodeKind::Object);
+        const QString type = oneLine(n.value(QStringLiteral("type")).toString());
+        QString label = oneLine(n.value(QStringLiteral("label")).toString());
+        if (node.kind == NodeKind::Collapsed && label.isEmpty())
+            label = tr("+%1 more").arg(n.value(QStringLiteral("more")).toInteger());
+        node.title = label.isEmpty() ? type : label;
+        node.subtitle = label.isEmpty() || node.kind == NodeKind::Collapsed ? QString() : type;
+        node.highlighted = node.kind == NodeKind::Target;
+        byId.insert(key(n.value(QStringLiteral("id"))), int(input.nodes.size()));
+        input.nodes.push_back(node);
+    }
+    for (const QJsonValue &value : reply.value(QStringLiteral("edges")).toArray()) {
+        const QJsonObject e = value.toObject();
+        const int from = byId.value(key(e.value(QStringLiteral("from"))), -1);
+        const int to = byId.value(key(e.value(QStringLiteral("to"))), -1);
+        if (from < 0 || to < 0)
+            return Expected<LayoutInput>::failure(tr("the agent's backrefs reply has an edge between unknown nodes"));
+        input.edges.push_back(LayoutEdge{from, to, oneLine(e.value(QStringLiteral("label")).toString()), false});
+    }
+    *truncated = reply.value(QStringLiteral("truncated")).toBool();
+    return input;
+}
+
+// Writes the graph as DOT, SVG or PNG to `output`; false after reporting.
+bool writeGraph(const LayoutInput &input, const char *format, const QString &output, const QString &what,
+                CliOutput &io)
+{
+    QByteArray bytes;
+    if (qstrcmp(format, "--dot") == 0) {
+        bytes = GraphLayout::toDot(input);
+    } else {
+        const Expected<QByteArray> rendered =
+            qstrcmp(format, "--svg") == 0 ? GraphLayout::toSvg(input) : GraphLayout::toPng(input);
+        if (!rendered) {
+            io.error(tr("%1: %2").arg(what, rendered.error()));
+            return false;
+        }
+        bytes = rendered.value();
+    }
+    QSaveFile file(output);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        io.error(tr("%1: cannot write (%2)").arg(output, file.errorString()));
+        return false;
+    }
+    return true;
+}
+
 // ------------------------------------------------------------------ retained
 
 struct TypeTotals
@@ -570,8 +647,6 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         return usageError(io, tr("%1 needs a file name").arg(QLatin1String(format)), usage());
 
     if (t->pid > 0) {
-        // The live agent's backrefs op is not defined yet (docs/protocol.md
-        // lists it as reserved); ask, so a newer agent answers.
         const Expected<QString> socket = agentSocket(t->pid);
         if (!socket) {
             io.error(socket.error());
@@ -583,11 +658,30 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         params.insert(QStringLiteral("max_nodes"), *maxNodes);
         const Expected<QJsonObject> reply =
             AgentClient::call(socket.value(), QStringLiteral("backrefs"), params, 120000);
-        io.error(reply ? tr("pid %1: this leakscope-cli cannot draw the agent's backrefs reply yet; record a "
-                            "file with --graph instead")
-                             .arg(t->pid)
-                       : tr("pid %1: %2").arg(t->pid).arg(reply.error()));
-        return 2;
+        if (!reply) {
+            io.error(tr("pid %1: %2").arg(t->pid).arg(reply.error()));
+            return 2;
+        }
+        bool truncated = false;
+        const Expected<LayoutInput> input = layoutInput(reply.value(), &truncated);
+        if (!input) {
+            io.error(tr("pid %1: %2").arg(t->pid).arg(input.error()));
+            return 2;
+        }
+        const QString what = tr("pid %1").arg(t->pid);
+        if (!writeGraph(input.value(), format, output, what, io))
+            return 2;
+        int targets = 0;
+        for (const LayoutNode &n : input.value().nodes)
+            targets += n.kind == NodeKind::Target ? 1 : 0;
+        io.out += tr("%1: back-references of %2 instances of %3 in %4: %5 nodes, %6 edges%7\n")
+                      .arg(output)
+                      .arg(targets)
+                      .arg(t->type, what)
+                      .arg(input.value().nodes.size())
+                      .arg(input.value().edges.size())
+                      .arg(truncated ? tr(" (cut at --depth/--max-nodes)") : QString());
+        return 0;
     }
 
     Expected<LoadedGraph> loaded = loadGraph(t->file, t->snapshot);
@@ -608,23 +702,8 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
     const ReferenceSubgraph sub = ReferenceSubgraph::build(g.graph, targets, options);
     const LayoutInput input = layoutInput(sub);
 
-    QByteArray bytes;
-    if (a->has("--dot")) {
-        bytes = GraphLayout::toDot(input);
-    } else {
-        const Expected<QByteArray> rendered =
-            a->has("--svg") ? GraphLayout::toSvg(input) : GraphLayout::toPng(input);
-        if (!rendered) {
-            io.error(tr("%1: %2").arg(describeSnapshot(g), rendered.error()));
-            return 2;
-        }
-        bytes = rendered.value();
-    }
-    QSaveFile file(output);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        io.error(tr("%1: cannot write (%2)").arg(output, file.errorString()));
+    if (!writeGraph(input, format, output, describeSnapshot(g), io))
         return 2;
-    }
     io.out += tr("%1: back-references of %2 of %3 instances of %4 in %5: %6 nodes, %7 edges%8\n")
                   .arg(output)
                   .arg(targets.size())
