@@ -7,3 +7,7 @@ leakscope_add_qtest(tst_heapgraphstore tst_heapgraphstore.cpp heapgraphtestutil.
 # leakscope-cli chain / backrefs / retained on real files (runs the binary).
 leakscope_add_qtest(tst_graphcommands tst_graphcommands.cpp heapgraphtestutil.h LIBS leakscope_model)
 add_dependencies(tst_graphcommands leakscope-cli)
+# Graphviz's SVG/PNG renderers fill fontconfig's caches, which live until exit
+# by design (the same suppressions as the graph view tests, asan preset).
+set_property(TEST tst_graphcommands APPEND PROPERTY ENVIRONMENT
+    "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/graphview.lsan.supp:print_suppressions=0")

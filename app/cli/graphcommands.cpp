@@ -448,7 +448,10 @@ LayoutInput layoutInput(const ReferenceSubgraph &sub)
         if (n.kind == ReferenceSubgraph::Kind::More) {
             node.title = oneLine(n.label);
         } else {
-            const QString label = oneLine(n.label);
+            // Dumpers label unknown objects by their type: show the id instead.
+            QString label = oneLine(n.label);
+            if (label == n.typeName)
+                label.clear();
             node.title = label.isEmpty() ? n.typeName : label;
             node.subtitle = label.isEmpty() ? hexId(n.objectId) : n.typeName;
         }
@@ -498,10 +501,15 @@ Expected<LayoutInput> layoutInput(const QJsonObject &reply, bool *truncated)
         node.kind = kinds.value(n.value(QStringLiteral("kind")).toString(), NodeKind::Object);
         const QString type = oneLine(n.value(QStringLiteral("type")).toString());
         QString label = oneLine(n.value(QStringLiteral("label")).toString());
-        if (node.kind == NodeKind::Collapsed && label.isEmpty())
-            label = tr("+%1 more").arg(n.value(QStringLiteral("more")).toInteger());
-        node.title = label.isEmpty() ? type : label;
-        node.subtitle = label.isEmpty() || node.kind == NodeKind::Collapsed ? QString() : type;
+        if (label == type)
+            label.clear();
+        const QJsonValue id = n.value(QStringLiteral("id"));
+        if (node.kind == NodeKind::Collapsed) {
+            node.title = label.isEmpty() ? tr("+%1 more").arg(n.value(QStringLiteral("more")).toInteger()) : label;
+        } else {
+            node.title = label.isEmpty() ? type : label;
+            node.subtitle = !label.isEmpty() ? type : id.isDouble() ? hexId(quint64(id.toDouble())) : QString();
+        }
         node.highlighted = node.kind == NodeKind::Target;
         byId.insert(key(n.value(QStringLiteral("id"))), int(input.nodes.size()));
         input.nodes.push_back(node);
