@@ -29,6 +29,7 @@
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -342,6 +343,7 @@ void TestMainWindow::baselineAndCurrentFromTheTimeline()
 {
     MainWindow w;
     w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
     w.openFiles({m_fileA});
     QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 4, 30000);
     QVERIFY(waitIdle(w));
@@ -364,6 +366,15 @@ void TestMainWindow::baselineAndCurrentFromTheTimeline()
     emit w.currentBox()->activated(2);
     QTRY_COMPARE(w.controller()->comparison()->current, 2);
     QTRY_COMPARE(leakyDelta(), qint64(0));
+    // Double-clicking a snapshot makes it the current one.
+    QTableView *timeline = w.timelineView();
+    const QRect cell = timeline->visualRect(timeline->model()->index(3, SnapshotTimelineModel::LabelColumn));
+    // As a real double-click arrives: press, release, then the double-click.
+    QTest::mouseClick(timeline->viewport(), Qt::LeftButton, {}, cell.center());
+    QTest::mouseDClick(timeline->viewport(), Qt::LeftButton, {}, cell.center());
+    QTRY_COMPARE(w.controller()->comparison()->current, 3);
+    QCOMPARE(w.controller()->comparison()->baseline, 2);
+    QTRY_COMPARE(leakyDelta(), qint64(200));
     // The selection and the chart survive the new comparison.
     QCOMPARE(w.trendChart()->lineCount(), 1);
     QCOMPARE(w.trendChart()->lineName(0), QStringLiteral("__main__.Leaky"));

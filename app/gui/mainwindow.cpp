@@ -351,8 +351,13 @@ QWidget *MainWindow::createTimelinePanel()
     m_timelineView->setColumnWidth(SnapshotTimelineModel::ObjectsColumn, fm.horizontalAdvance(QStringLiteral("000,000")) + 10);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::RssColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 12);
     connect(m_timelineView, &QWidget::customContextMenuRequested, this, &MainWindow::showTimelineMenu);
+    // Double-click: look at that snapshot (B), keeping the baseline unless it would come after it.
+    connect(m_timelineView, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex &index) {
+        if (index.isValid())
+            m_controller->setComparedSnapshots(std::min(index.row(), std::max(0, m_controller->baseline())), index.row());
+    });
     layout->addWidget(m_timelineView, 1);
-    auto *tip = new QLabel(tr("Right-click a snapshot to compare against it."), panel);
+    auto *tip = new QLabel(tr("Double-click a snapshot to show it (B); right-click to make it the baseline (A)."), panel);
     tip->setForegroundRole(QPalette::PlaceholderText);
     tip->setWordWrap(true);
     layout->addWidget(tip);
