@@ -170,6 +170,7 @@ private slots:
     void help();
     void realPythonHeap();
     void livePid();
+    void agentGraphDump();
 
 private:
     QString path(const QString &name) const { return m_dir.filePath(name); }
@@ -738,6 +739,109 @@ sys.stdin.readline()
     for (const QString &label : dot.value().nodeLabels)
         sessions += label.contains(QStringLiteral("__main__.Session")) ? 1 : 0;
     QVERIFY2(sessions >= 1, qPrintable(dot.value().nodeLabels.join(QLatin1Char('|'))));
+}
+
+void TestGraphCommands::agentGraphDump()
+{
+    // The real agent records a program with a module-level cache of Session
+    // objects: a snapshot without a graph, then one with graph=True.
+    const QString file = path(QStringLiteral("agent.lsnap"));
+    const QString script = QStringLiteral(R"PY(
+import inspect, sys
+import leakscope_agent
+if "graph" not in inspect.signature(leakscope_agent.snapshot).parameters:
+    print("no graph support")
+    sys.exit(0)
+
+class Session:
+    def __init__(self, n):
+        self.name = "session %d" % n
+        self.payload = [n] * 20
+
+_CACHE = {}
+for i in range(40):
+    _CACHE["s%d" % i] = Session(i)
+leakscope_agent.snapshot(sys.argv[1], label="before")
+for i in range(40, 80):
+    _CACHE["s%d" % i] = Session(i)
+leakscope_agent.snapshot(sys.argv[1], label="after", graph=True)
+print(sum(sys.getsizeof(s) for s in _CACHE.values()))
+)PY");
+    QProcess python;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/python"));
+    python.setProcessEnvironment(env);
+    python.start(QStringLiteral(LEAKSCOPE_PYTHON), {QStringLiteral("-c"), script, file});
+    QVERIFY(python.waitForFinished(120000));
+    QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+    const QByteArray printed = python.readAllStandardOutput().trimmed();
+    if (printed == "no graph support")
+        QSKIP("this agent's snapshot() has no graph parameter yet");
+    const qint64 sessionsShallow = printed.toLongLong();
+    QVERIFY(sessionsShallow > 0);
+
+    // info: format 2; chain defaults to the snapshot with the graph.
+    const Run chain = cli({QStringLiteral("chain"), file, QStringLiteral("--type"), QStringLiteral("__main__.Session")});
+    QVERIFY2(chain.code == 0, qPrintable(chain.err));
+    const QStringList out = lines(chain.out);
+    QVERIFY2(out[0].contains(QStringLiteral(", snapshot 1 (\"after\"): ")) && out[0].contains(QStringLiteral("(80 instances)")),
+             qPrintable(out[0]));
+    QVERIFY2(out[2].contains(QStringLiteral("(module root)")), qPrintable(chain.out));
+    bool cacheLine = false;
+    for (int i = 3; i < out.size(); ++i)
+        cacheLine = cacheLine || out[i].split(QLatin1Char(' '), Qt::SkipEmptyParts).at(1).contains(QStringLiteral("_CACHE"));
+    QVERIFY2(cacheLine, qPrintable(chain.out));
+    QVERIFY(out.last().split(QLatin1Char(' '), Qt::SkipEmptyParts).at(2) == QLatin1String("__main__.Session"));
+
+    // The snapshot without a graph is refused by index.
+    const Run first = cli({QStringLiteral("chain"), file, QStringLiteral("--type=__main__.Session"), QStringLiteral("--snapshot=0")});
+    QCOMPARE(first.code, 2);
+    QVERIFY2(first.err.contains(QStringLiteral("snapshot 0 has no heap graph (snapshots with one: 1)")), qPrintable(first.err));
+
+    // retained --by type: the dicts behind the cache retain at least the
+    // Sessions' shallow sizes; the Sessions' own figures match the program's.
+    const Run retained = cli({QStringLiteral("retained"), file, QStringLiteral("--by"), QStringLiteral("type"),
+                              QStringLiteral("--json"), QStringLiteral("--top"), QStringLiteral("100000")});
+    QVERIFY2(retained.code == 0, qPrintable(retained.err));
+    QHash<QString, QJsonObject> types;
+    for (const QJsonValue &v : QJsonDocument::fromJson(retained.out.toUtf8()).object().value(QStringLiteral("types")).toArray())
+        types.insert(v[QStringLiteral("type")].toString(), v.toObject());
+    const QJsonObject session = types.value(QStringLiteral("__main__.Session"));
+    QCOMPARE(session.value(QStringLiteral("count")).toInteger(), qint64(80));
+    QCOMPARE(session.value(QStringLiteral("shallow")).toInteger(), sessionsShallow);
+    QVERIFY(session.value(QStringLiteral("retained")).toInteger() >= sessionsShallow);
+    QVERIFY(types.value(QStringLiteral("dict")).value(QStringLiteral("retained")).toInteger() >= sessionsShallow);
+
+    // retained --by object: the _CACHE dict, named by its chain, retains at
+    // least every Session.
+    const Run objects = cli({QStringLiteral("retained"), file, QStringLiteral("--json"), QStringLiteral("--top=40")});
+    QVERIFY2(objects.code == 0, qPrintable(objects.err));
+    bool cache = false;
+    for (const QJsonValue &v : QJsonDocument::fromJson(objects.out.toUtf8()).object().value(QStringLiteral("objects")).toArray()) {
+        if (v[QStringLiteral("chain")].toString().endsWith(QStringLiteral("_CACHE"))) {
+            cache = true;
+            QVERIFY(v[QStringLiteral("retained")].toInteger() >= sessionsShallow);
+        }
+    }
+    QVERIFY2(cache, qPrintable(objects.out.left(3000)));
+
+    // backrefs --dot: the sampled Sessions and the cache edge.
+    const QString dotFile = path(QStringLiteral("agent.dot"));
+    const Run backrefs = cli({QStringLiteral("backrefs"), file, QStringLiteral("--type"), QStringLiteral("__main__.Session"),
+                              QStringLiteral("--dot"), dotFile});
+    QVERIFY2(backrefs.code == 0, qPrintable(backrefs.err));
+    QFile dotText(dotFile);
+    QVERIFY(dotText.open(QIODevice::ReadOnly));
+    const Expected<DotGraphInfo> dot = GraphLayout::readDot(dotText.readAll());
+    QVERIFY2(dot.ok(), qPrintable(dot.error()));
+    int sessions = 0;
+    for (const QString &label : dot.value().nodeLabels)
+        sessions += label.contains(QStringLiteral("__main__.Session")) ? 1 : 0;
+    QCOMPARE(sessions, 3);
+    bool cacheEdge = false;
+    for (const auto &e : dot.value().edges)
+        cacheEdge = cacheEdge || e.label.contains(QStringLiteral("_CACHE"));
+    QVERIFY(cacheEdge);
 }
 
 QTEST_GUILESS_MAIN(TestGraphCommands)
