@@ -18,6 +18,9 @@ QString tr(const char *text)
     return QCoreApplication::translate("ObjgraphReader", text);
 }
 
+// No real heap has more objects of one type; larger numbers are not counts.
+constexpr qint64 s_maxCount = qint64(1) << 40;
+
 bool isSpace(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
@@ -95,9 +98,7 @@ Expected<LoadedFile> ObjgraphReader::parseTypestats(const QByteArray &text, cons
             return malformed(tr("empty type name"));
         const QJsonValue value = it.value();
         const double number = value.toDouble(-1);
-        // Counts beyond 2^53 cannot come from a real heap and would not
-        // convert exactly.
-        if (!value.isDouble() || !(number >= 0) || number > 9007199254740992.0 || std::floor(number) != number)
+        if (!value.isDouble() || !(number >= 0) || number > double(s_maxCount) || std::floor(number) != number)
             return malformed(tr("the count of \"%1\" is not a non-negative integer").arg(name));
         TypeStat stat;
         stat.type = file.types.intern(name);
@@ -176,7 +177,7 @@ bool ObjgraphReader::parseGrowthLine(const QByteArray &line, GrowthLine *out)
         delta = -delta;
     // growth() lists a type only when its count rose above its peak, and the
     // delta is against that peak (>= 0), so 0 < delta <= count.
-    if (delta <= 0 || delta > count)
+    if (delta <= 0 || delta > count || count > s_maxCount)
         return false;
 
     out->name = QByteArray(begin, nameEnd - begin);

@@ -32,6 +32,10 @@ constexpr qint64 s_maxTextSize = qint64(512) * 1024 * 1024;
 // while the first one reads, which keeps big files at about the cost of one
 // scan; the reader checks duplicate type names itself.
 constexpr qint64 s_integrityCheckLimit = qint64(256) * 1024;
+// No real heap comes near these; beyond them, sums over all types in a
+// snapshot could overflow.
+constexpr qint64 s_maxCount = qint64(1) << 40;
+constexpr qint64 s_maxSize = qint64(1) << 46;
 
 QString tr(const char *text)
 {
@@ -498,8 +502,8 @@ bool LsnapReader::readCounts()
         const int type = typeIndex(fileType);
         if (type < 0)
             return malformed(tr("snapshot %1 refers to type %2, which does not exist").arg(snapshotId).arg(fileType));
-        if (count < 0 || size < 0)
-            return malformed(tr("snapshot %1 has a negative count or size for \"%2\"")
+        if (count < 0 || size < 0 || count > s_maxCount || size > s_maxSize)
+            return malformed(tr("snapshot %1 has an impossible count or size for \"%2\"")
                                  .arg(snapshotId)
                                  .arg(m_file.types.name(type)));
         if (!stats.empty() && stats.back().type >= type)

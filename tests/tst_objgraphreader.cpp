@@ -230,6 +230,8 @@ void TestObjgraphReader::parseGrowthLine_data()
         << qint64(1234567890LL) << 11;
     QTest::newRow("trailing spaces tolerated") << format("list", 4, 10, 2) + "   " << true << QByteArray("list")
                                                << qint64(10) << qint64(2) << 13;
+    QTest::newRow("count beyond any heap") << format("list", 4, 2199023255552LL, 1) << false << QByteArray()
+                                           << qint64(0) << qint64(0) << 0;
     QTest::newRow("zero delta (never printed)") << format("list", 4, 10, 0) << false << QByteArray() << qint64(0)
                                                 << qint64(0) << 0;
     QTest::newRow("negative delta") << format("list", 4, 10, -2) << false << QByteArray() << qint64(0) << qint64(0)

@@ -259,6 +259,7 @@ void TestSnapshotReader::badFiles_data()
     QTest::newRow("snapshot is a view") << QStringLiteral("view-snapshot") << malformed;
     QTest::newRow("negative count") << QStringLiteral("negative-count") << malformed;
     QTest::newRow("negative size") << QStringLiteral("negative-size") << malformed;
+    QTest::newRow("count of 2^62 (sums would overflow)") << QStringLiteral("huge-count") << malformed;
     QTest::newRow("count stored as text") << QStringLiteral("count-as-text") << malformed;
     QTest::newRow("count refers to a missing type") << QStringLiteral("dangling-type") << malformed;
     QTest::newRow("count refers to a missing snapshot") << QStringLiteral("dangling-snapshot") << malformed;
@@ -271,6 +272,7 @@ void TestSnapshotReader::badFiles_data()
     QTest::newRow("typestats: string count") << QStringLiteral("json-string") << badJson;
     QTest::newRow("typestats: fractional count") << QStringLiteral("json-fraction") << badJson;
     QTest::newRow("typestats: cut off") << QStringLiteral("json-cut") << badJson;
+    QTest::newRow("typestats: count of 2^62") << QStringLiteral("json-huge") << badJson;
 }
 
 void TestSnapshotReader::badFiles()
@@ -310,6 +312,8 @@ void TestSnapshotReader::badFiles()
         QVERIFY(writeBytes(file, "{\"dict\": \"12\"}"));
     } else if (kind == QLatin1String("json-fraction")) {
         QVERIFY(writeBytes(file, "{\"dict\": 12.5}"));
+    } else if (kind == QLatin1String("json-huge")) {
+        QVERIFY(writeBytes(file, "{\"dict\": 4611686018427387904}"));
     } else if (kind == QLatin1String("json-cut")) {
         QVERIFY(writeBytes(file, "{\"dict\": 12, \"li"));
     } else if (kind == QLatin1String("cut-50")) {

@@ -99,6 +99,8 @@ def main():
             counts[name] = (count, count * 56)
         if kind == "negative-count" and s == n_snapshots:
             counts[names[0]] = (-3, 10)
+        if kind == "huge-count" and s == n_snapshots:
+            counts[names[0]] = (2 ** 62, 10)
         if kind == "negative-size" and s == n_snapshots:
             counts[names[0]] = (3, -10)
         if kind == "count-as-text" and s == n_snapshots:
