@@ -29,16 +29,18 @@ def census(collect=True):
     return _census_impl(collect=collect)
 
 
-def snapshot(path, label=None, collect=True):
+def snapshot(path, label=None, collect=True, graph=False):
     """Append one snapshot of this process to the .lsnap file at path,
     creating it if needed, in one transaction, and return the snapshot id.
+    With graph, the whole heap graph (objects, references, labels) is
+    stored too, and the file becomes format version 2.
 
     Raises ValueError for a file that is not a Leakscope file or that a
     newer Leakscope wrote (the file is left untouched), RuntimeError when
     SQLite cannot write it.
     """
     from ._record import snapshot as _snapshot
-    return _snapshot(path, label=label, collect=collect)
+    return _snapshot(path, label=label, collect=collect, graph=graph)
 
 
 def start_server():

@@ -8,12 +8,13 @@ import os
 import sys
 
 __all__ = ["boot_from_environment", "ENV_OUTPUT", "ENV_EVERY", "ENV_COLLECT",
-           "ENV_SERVE", "ENV_BOOT_DIR"]
+           "ENV_SERVE", "ENV_GRAPH", "ENV_BOOT_DIR"]
 
 ENV_OUTPUT = "LEAKSCOPE_RECORD_OUTPUT"
 ENV_EVERY = "LEAKSCOPE_RECORD_EVERY"
 ENV_COLLECT = "LEAKSCOPE_RECORD_COLLECT"
 ENV_SERVE = "LEAKSCOPE_RECORD_SERVE"
+ENV_GRAPH = "LEAKSCOPE_RECORD_GRAPH"
 ENV_BOOT_DIR = "LEAKSCOPE_BOOT_DIR"
 _ENV_PREFIX = "LEAKSCOPE_RECORD_"
 
@@ -97,6 +98,7 @@ def boot_from_environment(own_module):
         return active_recorder()
     recorder = Recorder(output, every=every,
                         collect=_env_flag(settings, ENV_COLLECT, True),
-                        serve=_env_flag(settings, ENV_SERVE, True))
+                        serve=_env_flag(settings, ENV_SERVE, True),
+                        graph=_env_flag(settings, ENV_GRAPH, False))
     recorder.start(strict=False)
     return recorder

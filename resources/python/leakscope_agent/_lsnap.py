@@ -1,9 +1,12 @@
-"""Append snapshots to a .lsnap file (docs/file-format.md, format version 1).
+"""Append snapshots to a .lsnap file (docs/file-format.md, format versions
+1 and 2).
 
 Each snapshot is written in one BEGIN IMMEDIATE transaction with a busy
 timeout, so several processes can append to one file and a crash never leaves
 half a snapshot. Files that are not Leakscope's, or that a newer Leakscope
-wrote, are refused before anything is written to them.
+wrote, are refused before anything is written to them. A file stays at
+version 1 until the first snapshot with a heap graph, which creates the graph
+tables and raises the version to 2 in its own transaction.
 """
 
 import datetime
@@ -11,13 +14,18 @@ import json
 import os
 import sqlite3
 import sys
+import zlib
+from itertools import count, repeat
 
 from ._census import AGENT_VERSION
 
-__all__ = ["APPLICATION_ID", "FORMAT_VERSION", "append_snapshot"]
+__all__ = ["APPLICATION_ID", "FORMAT_VERSION", "GRAPH_VERSION",
+           "append_snapshot"]
 
 APPLICATION_ID = 0x4C534E50  # "LSNP"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1          # what a file without heap graphs is written as
+GRAPH_VERSION = 2           # the newest version this agent writes
+ZLIB_LEVEL = 1
 BUSY_TIMEOUT_SECONDS = 60.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -39,6 +47,29 @@ _SCHEMA = (
     " count INTEGER NOT NULL,"
     " size INTEGER NOT NULL,"
     " PRIMARY KEY(snapshot, type)) WITHOUT ROWID",
+)
+
+_GRAPH_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS graph("
+    " snapshot INTEGER PRIMARY KEY REFERENCES snapshot(id),"
+    " node_count INTEGER NOT NULL,"
+    " edge_count INTEGER NOT NULL,"
+    " compression TEXT NOT NULL,"
+    " ids BLOB NOT NULL,"
+    " types BLOB NOT NULL,"
+    " sizes BLOB NOT NULL,"
+    " flags BLOB NOT NULL,"
+    " edge_offsets BLOB NOT NULL,"
+    " edge_targets BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS graph_string("
+    " snapshot INTEGER NOT NULL,"
+    " id INTEGER NOT NULL,"
+    " text TEXT NOT NULL,"
+    " PRIMARY KEY(snapshot, id)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS graph_label("
+    " snapshot INTEGER PRIMARY KEY REFERENCES snapshot(id),"
+    " node_labels BLOB NOT NULL,"
+    " edge_labels BLOB NOT NULL)",
 )
 
 
@@ -83,27 +114,64 @@ def _create_schema(cur):
 
 def _prepare(cur, path):
     """Check the file inside the write transaction and create the schema
-    when the database is empty."""
+    when the database is empty. Returns the file's format version."""
     app_id = cur.execute("PRAGMA application_id").fetchone()[0]
     version = cur.execute("PRAGMA user_version").fetchone()[0]
     tables = {row[0] for row in cur.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     if app_id == 0 and version == 0 and not tables:
         _create_schema(cur)
-        return
+        return FORMAT_VERSION
     if app_id != APPLICATION_ID:
         raise ValueError("%s: not a Leakscope file (SQLite database with "
                          "application_id 0x%08X); refusing to write to it"
                          % (path, app_id & 0xFFFFFFFF))
-    if version > FORMAT_VERSION:
+    if version > GRAPH_VERSION:
         raise ValueError("%s: written by a newer Leakscope (format %d, this "
                          "agent writes up to %d); refusing to write to it"
-                         % (path, version, FORMAT_VERSION))
+                         % (path, version, GRAPH_VERSION))
     missing = {"meta", "snapshot", "type", "type_count"} - tables
     if version < 1 or missing:
         raise ValueError("%s: not a Leakscope file (format %d, missing tables: "
                          "%s); refusing to write to it"
                          % (path, version, ", ".join(sorted(missing)) or "none"))
+    return version
+
+
+def _write_graph(cur, snapshot_id, graph, version):
+    """The graph tables of docs/file-format.md, version 2; raises the file
+    to version 2 in the caller's transaction if it was version 1."""
+    if version < GRAPH_VERSION:
+        for statement in _GRAPH_SCHEMA:
+            cur.execute(statement)
+        cur.execute("PRAGMA user_version = %d" % GRAPH_VERSION)
+        cur.execute("UPDATE meta SET value = ? WHERE key = 'format_version'",
+                    (str(GRAPH_VERSION),))
+    cur.executemany("INSERT OR IGNORE INTO type(name) VALUES(?)",
+                    ((name,) for name in sorted(set(graph.type_names))))
+    type_ids = dict((name, tid) for tid, name in
+                    cur.execute("SELECT id, name FROM type"))
+
+    def blob(data):
+        return zlib.compress(data, ZLIB_LEVEL)
+
+    cur.execute(
+        "INSERT INTO graph(snapshot, node_count, edge_count, compression, "
+        "ids, types, sizes, flags, edge_offsets, edge_targets) "
+        "VALUES(?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?)",
+        (snapshot_id, graph.node_count, graph.edge_count,
+         blob(graph.packed("ids")), blob(graph.packed("types", type_ids)),
+         blob(graph.packed("sizes")), blob(graph.packed("flags")),
+         blob(graph.packed("edge_offsets")),
+         blob(graph.packed("edge_targets"))))
+    cur.executemany(
+        "INSERT INTO graph_string(snapshot, id, text) VALUES(?, ?, ?)",
+        zip(repeat(snapshot_id), count(), graph.strings))
+    cur.execute(
+        "INSERT INTO graph_label(snapshot, node_labels, edge_labels) "
+        "VALUES(?, ?, ?)",
+        (snapshot_id, blob(graph.packed("node_labels")),
+         blob(graph.packed("edge_labels"))))
 
 
 def _meta_json(meta):
@@ -112,8 +180,9 @@ def _meta_json(meta):
     return json.dumps(meta, sort_keys=True, default=str, allow_nan=False)
 
 
-def append_snapshot(path, types, meta, label=None):
-    """Append one snapshot (a census result) to path; return its id."""
+def append_snapshot(path, types, meta, label=None, graph=None):
+    """Append one snapshot (a census result, and a _graph.HeapGraph when
+    given) to path; return its id."""
     path = os.fspath(path)
     _check_header(path)
     try:
@@ -129,7 +198,7 @@ def append_snapshot(path, types, meta, label=None):
             raise RuntimeError("%s: cannot start a write transaction: %s"
                                % (path, exc))
         try:
-            _prepare(cur, path)
+            version = _prepare(cur, path)
             cur.execute(
                 "INSERT INTO snapshot(label, taken_at, pid, rss, gc_objects, "
                 "gc_garbage, meta_json) VALUES(?, ?, ?, ?, ?, ?, ?)",
@@ -147,6 +216,8 @@ def append_snapshot(path, types, meta, label=None):
                 "VALUES(?, ?, ?, ?)",
                 ((snapshot_id, ids[name], types[name][0], types[name][1])
                  for name in names if types[name][0] > 0))
+            if graph is not None:
+                _write_graph(cur, snapshot_id, graph, version)
             cur.execute("COMMIT")
             return snapshot_id
         except BaseException as exc:

@@ -7,6 +7,7 @@ module globals are still alive.
 """
 
 import atexit
+import gc
 import os
 import sys
 import threading
@@ -33,26 +34,55 @@ def warn(message):
         pass
 
 
-def snapshot(path, label=None, collect=True):
+def dump_graph_paused():
+    """The heap graph, with automatic collection off and the other threads
+    held back (a long switch interval: the dump does no blocking call, so
+    the GIL stays here until it is done and the graph is consistent)."""
+    from ._graph import dump_graph
+    with LOCK:
+        enabled = gc.isenabled()
+        interval = sys.getswitchinterval()
+        gc.disable()
+        sys.setswitchinterval(1000.0)
+        try:
+            return dump_graph()
+        finally:
+            sys.setswitchinterval(interval)
+            if enabled:
+                gc.enable()
+
+
+def snapshot(path, label=None, collect=True, graph=False):
     """Append one snapshot of this process to the .lsnap file at path
-    (created if missing) and return its id."""
+    (created if missing) and return its id; with graph, the heap graph
+    too."""
     # One lock around census and write: no other census of this process
     # sees the SQLite objects of a write in progress.
     with LOCK:
         types, meta = census(collect=collect)
-        return append_snapshot(path, types, meta, label)
+        heap = None
+        if graph:
+            heap = dump_graph_paused()
+            meta["graph_seconds"] = heap.seconds
+            meta["graph_nodes"] = heap.node_count
+            meta["graph_edges"] = heap.edge_count
+        try:
+            return append_snapshot(path, types, meta, label, graph=heap)
+        finally:
+            del heap
 
 
 class Recorder(object):
     """Snapshots at start, every `every` seconds, and at exit."""
 
     def __init__(self, output, every=0.0, collect=True, label_prefix="",
-                 serve=False):
+                 serve=False, graph=False):
         self.output = os.path.abspath(output.replace("{pid}", str(os.getpid())))
         self.every = float(every or 0.0)
         self.collect = bool(collect)
         self.label_prefix = label_prefix or ""
         self.serve = bool(serve)
+        self.graph = bool(graph)
         self.pid = os.getpid()
         self.count = 0
         self._lock = threading.Lock()
@@ -70,7 +100,7 @@ class Recorder(object):
         with self._lock:
             try:
                 snapshot_id = snapshot(self.output, self._label(text),
-                                       self.collect)
+                                       self.collect, self.graph)
             except Exception as exc:
                 if strict:
                     raise

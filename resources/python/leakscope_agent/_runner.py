@@ -22,6 +22,7 @@ options:
   --every S          also take a snapshot every S seconds (default: 0, off)
   -o, --output FILE  snapshot file (default: leakscope-<prog>-<pid>.lsnap)
   --no-collect       do not run gc.collect() before each census
+  --graph            store the heap graph with every snapshot
   --label-prefix P   prefix for snapshot labels ("start", "every 2s #3", "exit")
   --no-serve         do not serve the live protocol on a Unix socket
   --no-record        serve only, write no snapshot file
@@ -46,6 +47,7 @@ class _Options(object):
         self.every = 0.0
         self.output = None
         self.collect = True
+        self.graph = False
         self.label_prefix = ""
         self.serve = True
         self.record = True
@@ -93,6 +95,8 @@ def _parse_run(argv):
             opts.output = arg[2:]
         elif arg == "--no-collect":
             opts.collect = False
+        elif arg == "--graph":
+            opts.graph = True
         elif name == "--label-prefix":
             opts.label_prefix = value(name, inline)
         elif arg == "--no-serve":
@@ -290,7 +294,8 @@ def run(argv):
     if opts.record:
         output = opts.output or _default_output(opts)
         recorder = Recorder(output, every=opts.every, collect=opts.collect,
-                            label_prefix=opts.label_prefix, serve=opts.serve)
+                            label_prefix=opts.label_prefix, serve=opts.serve,
+                            graph=opts.graph)
         try:
             recorder.start(strict=True)
         except Exception as exc:

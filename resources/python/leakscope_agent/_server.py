@@ -28,7 +28,7 @@ MAX_LINE = 1 << 20          # bytes in one request line, newline excluded
 _RECV_CHUNK = 1 << 16
 _BACKLOG = 64
 MAX_CONNECTIONS = 64        # threads are cheap, not free
-_RESERVED_OPS = ("backrefs", "chain", "instances", "object", "graph_dump")
+_RESERVED_OPS = ()
 _IMPORTED_AT = time.time()
 
 # The server of this process (at most one).
@@ -220,6 +220,11 @@ class Server(object):
             "hello": self.op_hello,
             "ping": self.op_ping,
             "census": self.op_census,
+            "backrefs": self.op_backrefs,
+            "chain": self.op_chain,
+            "instances": self.op_instances,
+            "object": self.op_object,
+            "graph_dump": self.op_graph_dump,
         }
 
     def listen(self):
@@ -373,7 +378,11 @@ class Server(object):
         collect = request.get("collect", True)
         if not isinstance(collect, bool):
             raise ProtocolError("bad_request", "collect must be true or false")
+        remember = _param(request, "remember_ids", bool, False)
         types, meta = census(collect=collect)
+        if remember:
+            from ._refs import remember_ids
+            meta["remembered_ids"] = remember_ids()
         rows = [[name, count, size] for name, (count, size) in types.items()]
         del types
         rows.sort(key=lambda row: -row[1])
@@ -386,6 +395,61 @@ class Server(object):
             "meta": meta,
             "types": rows,
         }
+
+    def _live(self, function, *args, **kwargs):
+        from ._refs import LiveError
+        try:
+            return function(*args, **kwargs)
+        except LiveError as exc:
+            raise ProtocolError(exc.code, exc.message)
+
+    def op_backrefs(self, request):
+        from . import _refs
+        name, ids = _target(request, many=True)
+        return self._live(
+            _refs.backrefs, name, ids,
+            k=_param(request, "k", int, 3, 1, 1000),
+            depth=_param(request, "depth", int, 4, 0, 1000),
+            max_nodes=_param(request, "max_nodes", int, 200, 1, 100000),
+            fan_in=_param(request, "fan_in", int, 10, 1, 100000),
+            baseline_ids=_int_list(request, "baseline_ids", 10000000),
+            use_baseline=_param(request, "baseline", bool, True))
+
+    def op_chain(self, request):
+        from . import _refs
+        name, oid = _target(request, many=False)
+        return self._live(_refs.chain_to_root, name, oid)
+
+    def op_instances(self, request):
+        from . import _refs
+        name = _param(request, "type", str, None)
+        if not name:
+            raise ProtocolError("bad_request", "instances needs a type name")
+        return self._live(_refs.instances, name,
+                          _param(request, "offset", int, 0, 0, 1 << 62),
+                          _param(request, "limit", int, 50, 0, 100000))
+
+    def op_object(self, request):
+        from . import _refs
+        oid = _param(request, "object_id", int, None, 0, 1 << 64)
+        if oid is None:
+            raise ProtocolError("bad_request", "object needs an object_id")
+        return self._live(_refs.object_info, oid)
+
+    def op_graph_dump(self, request):
+        from ._record import snapshot
+        path = _param(request, "path", str, None)
+        if not path or not os.path.isabs(path) or "\0" in path:
+            raise ProtocolError("bad_request", "graph_dump needs an absolute "
+                                "path")
+        label = _param(request, "label", str, None)
+        collect = _param(request, "collect", bool, True)
+        try:
+            snapshot_id = snapshot(path, label=label, collect=collect,
+                                   graph=True)
+        except (ValueError, RuntimeError) as exc:
+            raise ProtocolError("write_failed", str(exc))
+        return {"snapshot_id": snapshot_id, "path": path}
 
     def stop(self, unlink=True):
         with self._lock:
@@ -420,6 +484,54 @@ class Server(object):
                     os.unlink(self.path)
             except OSError:
                 pass
+
+
+def _param(request, name, kind, default, low=None, high=None):
+    """A parameter of the expected JSON type (bool is not an int), within
+    [low, high] for ints; default when absent or null."""
+    value = request.get(name)
+    if value is None:
+        return default
+    if kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        raise ProtocolError("bad_request", "%s must be %s" % (name, {
+            int: "an integer", bool: "true or false",
+            str: "a string"}.get(kind, kind.__name__)))
+    if kind is int and ((low is not None and value < low) or
+                        (high is not None and value > high)):
+        raise ProtocolError("bad_request", "%s must be between %d and %d"
+                            % (name, low, high))
+    return value
+
+
+def _int_list(request, name, limit):
+    value = request.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > limit or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ProtocolError("bad_request", "%s must be a list of integers"
+                            % name)
+    return value
+
+
+def _target(request, many):
+    """(type name, None) or (None, ids / id) from a request."""
+    name = _param(request, "type", str, None)
+    if many:
+        ids = _int_list(request, "ids", 10000)
+        if (name is None) == (ids is None) or (ids is not None and not ids):
+            raise ProtocolError("bad_request", "give either type (a type "
+                                "name) or ids (a list of object ids)")
+        return name, ids
+    oid = _param(request, "object_id", int, None, 0, 1 << 64)
+    if (name is None) == (oid is None):
+        raise ProtocolError("bad_request", "give either type (a type name) "
+                            "or object_id (an object id)")
+    return name, oid
 
 
 def server_address():

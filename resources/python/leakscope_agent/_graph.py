@@ -1,0 +1,458 @@
+"""The heap-graph dump: every gc-tracked object of the program, its type,
+size, root flags and label, and its references (gc.get_referents) as CSR
+arrays with edge labels, as docs/file-format.md "Heap graphs (version 2)"
+stores them.
+
+Speed comes from C-level passes (map/zip/compress/chain over the object
+list) instead of a Python loop per object: objects are grouped by kind,
+lists, tuples, dicts and the most common classes are labelled per group,
+and only the remaining mixed objects get a per-object Python step.
+
+Nodes are the gc-tracked objects; untracked referents (str, int, float,
+untracked tuples and dicts, which can hold only such atoms) are not nodes
+and their edges are left out, so every edge target is a node. The agent's
+own objects and frames are left out, with every edge leading to them.
+"""
+
+import array
+import gc
+import sys
+from itertools import accumulate, chain, compress, count, repeat
+from operator import eq, is_, itemgetter, not_
+from types import FrameType, ModuleType
+
+from ._census import _agent_objects, _count_elements, type_name
+from ._labels import (CLASS_ROOT, MODULE_ROOT, THREAD_FRAME, AgentFrames,
+                      Labeler, _MODULE_DICT, _SPECIAL, agent_module_extras,
+                      key_label, node_label)
+
+__all__ = ["HeapGraph", "dump_graph"]
+
+_get_referents = gc.get_referents
+_getsizeof = sys.getsizeof
+_MISSING = object()
+INDEX_LABELS = 1 << 16       # list/tuple positions labelled "[i]" up to here
+MAX_SIZE = 0xFFFFFFFF
+BIG_GROUPS = 4               # classes labelled per group rather than per object
+_LITTLE = sys.byteorder == "little"
+# Set to a list to collect (phase, seconds) pairs of each dump (benchmarks).
+PHASES = None
+
+
+class HeapGraph(object):
+    """The dumped graph. Arrays are array.array objects in native order;
+    packed() returns them little-endian as the file wants them."""
+
+    def __init__(self):
+        self.node_count = 0
+        self.edge_count = 0
+        self.ids = array.array("Q")
+        self.type_names = []          # per distinct type, see types
+        self.types = array.array("i")  # index into type_names
+        self.sizes = array.array("I")
+        self.flags = bytearray()
+        self.edge_offsets = array.array("I")
+        self.edge_targets = array.array("I")
+        self.node_labels = array.array("i")
+        self.edge_labels = array.array("i")
+        self.strings = []
+        self.seconds = 0.0
+
+    def packed(self, name, type_ids=None):
+        """The named array as little-endian bytes; types are renumbered
+        through type_ids (type name -> file type id) when given."""
+        if name == "types" and type_ids is not None:
+            mapping = [type_ids[n] for n in self.type_names]
+            values = array.array("i", map(mapping.__getitem__, self.types))
+        elif name == "flags":
+            return bytes(self.flags)
+        else:
+            values = getattr(self, name)
+        if not _LITTLE:
+            values = array.array(values.typecode, values)
+            values.byteswap()
+        return values.tobytes()
+
+
+class _Strings(object):
+    def __init__(self):
+        self.ids = {}
+        self.texts = []
+
+    def sid(self, text):
+        if text is None:
+            return -1
+        found = self.ids.get(text)
+        if found is None:
+            found = self.ids[text] = len(self.texts)
+            self.texts.append(text)
+        return found
+
+
+def _sizes(objs):
+    try:
+        sizes = array.array("Q", map(_getsizeof, objs))
+    except Exception:
+        # A user __sizeof__ raised or returned something odd.
+        sizes = array.array("Q")
+        for obj in objs:
+            try:
+                sizes.append(max(int(_getsizeof(obj, 0)), 0))
+            except Exception:
+                sizes.append(0)
+    if sizes and max(sizes) > MAX_SIZE:
+        return array.array("I", (min(s, MAX_SIZE) for s in sizes))
+    return array.array("I", sizes)
+
+
+class _Group(object):
+    __slots__ = ("objs", "refs", "edge_sids", "node_sids")
+
+    def __init__(self, objs):
+        self.objs = objs
+        self.refs = list(map(_get_referents, objs))
+        self.edge_sids = None
+        self.node_sids = None
+
+
+class _Dumper(object):
+    def __init__(self):
+        self.strings = _Strings()
+        self.agent_frames = AgentFrames()
+        self.module_names = {}
+        self.module_dicts = set()
+        self.labeler = None
+
+    # -- choosing the nodes ------------------------------------------------
+
+    def collect_nodes(self):
+        frames = self.agent_frames.thread_frames()
+        modules = []
+        for name, module in list(sys.modules.items()):
+            if type(name) is str:
+                self.module_names.setdefault(id(module), name)
+                modules.append(module)
+        excluded = _agent_objects()
+        excluded.extend(agent_module_extras())
+        objs = gc.get_objects()
+        skip = set(map(id, excluded))
+        skip.update((id(excluded), id(frames), id(modules), id(self),
+                     id(self.__dict__), id(self.module_names),
+                     id(self.module_dicts), id(self.strings),
+                     id(self.strings.__dict__), id(self.strings.ids),
+                     id(self.strings.texts), id(self.agent_frames),
+                     id(self.agent_frames.__dict__),
+                     id(self.agent_frames._codes)))
+        excluded.clear()
+        del excluded
+        tps = list(map(type, objs))
+        for i in compress(count(), map(is_, tps, repeat(FrameType))):
+            if self.agent_frames.is_agent_frame(objs[i]):
+                skip.add(id(objs[i]))
+        # Cached agent code objects sit in a tuple inside _codes' values.
+        skip.update(map(id, self.agent_frames._codes.values()))
+        keep = list(map(not_, map(skip.__contains__, map(id, objs))))
+        objs = list(compress(objs, keep))
+        tps = list(compress(tps, keep))
+        del keep
+        self.thread_frame_ids = set(map(id, frames))
+        del frames
+        for module in modules:
+            if not issubclass(type(module), ModuleType):
+                continue
+            try:
+                namespace = _MODULE_DICT.__get__(module)
+            except Exception:
+                continue
+            if type(namespace) is dict:
+                self.module_dicts.add(id(namespace))
+        self.module_ids = set(self.module_names)
+        del modules
+        return objs, tps
+
+    # -- grouping ------------------------------------------------------------
+
+    def groups(self, objs, tps):
+        """[(kind, group)] in node order: per-group lists, tuples and
+        common classes, the mixed rest, then dicts (last, because instance
+        dicts are known only once their instances have been labelled)."""
+        counts = {}
+        _count_elements(counts, tps)
+        big = [list, tuple]
+        classes = []
+        threshold = max(1000, len(objs) // 100)
+        for tp, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            if len(classes) >= BIG_GROUPS or n < threshold:
+                break
+            if tp in _SPECIAL or issubclass(tp, (type, BaseException)):
+                continue
+            if self.labeler.type_info(tp).plain:
+                classes.append(tp)
+        result = []
+        for tp in big + classes:
+            if counts.get(tp):
+                result.append((tp, _Group(list(compress(
+                    objs, map(is_, tps, repeat(tp)))))))
+        grouped = set(big + classes + [dict])
+        mixed = list(compress(objs, map(not_, map(grouped.__contains__,
+                                                  tps))))
+        result.append((None, _Group(mixed)))
+        dicts = list(compress(objs, map(is_, tps, repeat(dict))))
+        return result, dicts
+
+    # -- labels --------------------------------------------------------------
+
+    def label_sequence(self, group):
+        sid = self.strings.sid
+        lens_refs = list(map(len, group.refs))
+        lens_objs = list(map(len, group.objs))
+        if lens_refs != lens_objs:
+            return self.label_mixed(group)
+        longest = max(lens_refs, default=0)
+        index_sids = [sid("[%d]" % i) for i in range(min(longest,
+                                                           INDEX_LABELS))]
+        if longest > INDEX_LABELS:
+            index_sids.extend(repeat(-1, longest - INDEX_LABELS))
+        group.edge_sids = map(index_sids.__getitem__,
+                              chain.from_iterable(map(range, lens_refs)))
+        self.container_node_labels(group, lens_objs)
+
+    def container_node_labels(self, group, lens):
+        sid = self.strings.sid
+        if not group.objs:
+            group.node_sids = ()
+            return
+        sample = group.objs[0]
+        by_len = {}
+        for n in set(lens):
+            try:
+                # Same type for the whole group: label one object per length.
+                by_len[n] = sid(_container_label(type(sample), n))
+            except Exception:
+                by_len[n] = -1
+        group.node_sids = map(by_len.__getitem__, lens)
+
+    def label_class(self, tp, group):
+        """All instances of one plain class, labelled like the first one
+        when a C-level check says each instance has the same layout."""
+        objs, refs = group.objs, group.refs
+        labels0 = self.labeler.labels(objs[0], refs[0])
+        width = len(labels0)
+        ok = list(map(len, refs)).count(width) == len(objs)
+        dict_positions = []
+        for j, label in enumerate(labels0):
+            if not ok:
+                break
+            column = list(map(itemgetter(j), refs))
+            if label is None:
+                continue
+            if label == "__class__":
+                ok = all(map(is_, column, repeat(tp)))
+            elif label == "__dict__":
+                ok = all(map(is_, map(type, column), repeat(dict)))
+                dict_positions.append(column)
+            elif label.startswith("."):
+                ok = all(map(is_, column, map(getattr, objs,
+                                              repeat(label[1:]),
+                                              repeat(_MISSING))))
+            else:
+                ok = False
+        if not ok:
+            return self.label_mixed(group)
+        for column in dict_positions:
+            self.labeler.instance_dicts.update(map(id, column))
+        sids = [self.strings.sid(label) for label in labels0]
+        group.edge_sids = chain.from_iterable(repeat(sids, len(objs)))
+        group.node_sids = repeat(-1, len(objs))
+
+    def label_mixed(self, group):
+        sid = self.strings.sid
+        labels = self.labeler.labels
+        names = self.module_names
+        edge_sids = []
+        node_sids = []
+        for obj, refs in zip(group.objs, group.refs):
+            if id(obj) in self.thread_frame_ids:
+                _add_frame_locals(obj, refs)
+            edge_sids.extend(map(sid, labels(obj, refs)))
+            node_sids.append(sid(node_label(obj, names)))
+        group.edge_sids = edge_sids
+        group.node_sids = node_sids
+
+    def label_dicts(self, dicts):
+        """Exact dicts: string-keyed dicts (whose referents are their
+        values, in order) in C-level passes per group; module namespaces
+        and dicts with other keys one by one."""
+        special = self.module_dicts
+        instance = self.labeler.instance_dicts
+        is_special = list(map(special.__contains__, map(id, dicts)))
+        plain = _Group(list(compress(dicts, map(not_, is_special))))
+        namespaces = _Group(list(compress(dicts, is_special)))
+        del is_special
+        simple = list(map(eq, map(len, plain.refs), map(len, plain.objs)))
+        others = _Group.__new__(_Group)
+        others.objs = list(compress(plain.objs, map(not_, simple)))
+        others.refs = list(compress(plain.refs, map(not_, simple)))
+        plain.objs = list(compress(plain.objs, simple))
+        plain.refs = list(compress(plain.refs, simple))
+        del simple
+        result = []
+        if all(map(is_, chain.from_iterable(plain.refs),
+                   chain.from_iterable(map(dict.values, plain.objs)))):
+            sid = self.strings.sid
+            kinds = list(map(instance.__contains__, map(id, plain.objs)))
+            # Instance dicts and the others: two sub-groups in node order.
+            for kind in (True, False):
+                sel = list(map(is_, kinds, repeat(kind)))
+                sub = _Group.__new__(_Group)
+                sub.objs = list(compress(plain.objs, sel))
+                sub.refs = list(compress(plain.refs, sel))
+                table = {}
+                for key in set(chain.from_iterable(sub.objs)):
+                    table[key] = sid(key_label(key, 2 if kind else 0))
+                sub.edge_sids = map(table.__getitem__,
+                                    chain.from_iterable(sub.objs))
+                self.container_node_labels(sub, list(map(len, sub.objs)))
+                result.append(sub)
+        else:
+            self.label_mixed(plain)
+            result.append(plain)
+        self.label_mixed(others)
+        self.label_mixed(namespaces)
+        result.append(others)
+        result.append(namespaces)
+        return result
+
+
+def _container_label(tp, n):
+    from ._labels import _CONTAINERS, _plural
+    return _plural(n, _CONTAINERS.get(tp, type_name(tp)))
+
+
+def _add_frame_locals(frame, refs):
+    """Python 3.11+ does not report the locals of a running frame as its
+    referents; a running frame keeps them alive all the same."""
+    if sys.version_info < (3, 11):
+        return
+    try:
+        values = list(frame.f_locals.values())
+    except Exception:
+        return
+    present = set(map(id, refs))
+    for value in values:
+        if id(value) not in present and gc.is_tracked(value):
+            present.add(id(value))
+            refs.append(value)
+
+
+def dump_graph():
+    """Dump the heap graph of this process (callers hold census LOCK and
+    have automatic collection disabled). Returns a HeapGraph."""
+    import time
+    started = last = time.perf_counter()
+
+    def phase(name):
+        nonlocal last
+        if PHASES is not None:
+            now = time.perf_counter()
+            PHASES.append((name, now - last))
+            last = now
+    d = _Dumper()
+    objs, tps = d.collect_nodes()
+    d.labeler = Labeler(d.module_dicts)
+    phase('nodes')
+    groups, dicts = d.groups(objs, tps)
+    phase('groups')
+    del objs, tps
+    for kind, group in groups:
+        if kind is list or kind is tuple:
+            d.label_sequence(group)
+        elif kind is None:
+            d.label_mixed(group)
+        else:
+            d.label_class(kind, group)
+    phase('label groups')
+    ordered = [g for _, g in groups] + d.label_dicts(dicts)
+    phase('label dicts')
+    del groups, dicts
+    graph = HeapGraph()
+    objs = list(chain.from_iterable(g.objs for g in ordered))
+    n = len(objs)
+    index = dict(zip(map(id, objs), count()))
+    phase('index')
+    refs = list(chain.from_iterable(g.refs for g in ordered))
+    flat = list(chain.from_iterable(refs))
+    targets = list(map(index.get, map(id, flat)))
+    phase('targets')
+    del flat
+    edge_sids = list(chain.from_iterable(g.edge_sids for g in ordered))
+    node_sids = array.array("i", chain.from_iterable(g.node_sids
+                                                     for g in ordered))
+    phase('labels')
+    del ordered
+    lens = list(map(len, refs))
+    del refs
+    if len(edge_sids) != len(targets):
+        raise RuntimeError("heap graph: %d edge labels for %d edges"
+                           % (len(edge_sids), len(targets)))
+    dropped = targets.count(None)
+    if dropped:
+        kept = list(map(is_, map(is_, targets, repeat(None)), repeat(False)))
+        cum = [0]
+        cum.extend(accumulate(kept))
+        ends = list(accumulate(lens))
+        offsets = array.array("I", [0])
+        offsets.extend(map(cum.__getitem__, ends))
+        targets = list(compress(targets, kept))
+        edge_sids = list(compress(edge_sids, kept))
+    else:
+        offsets = array.array("I", [0])
+        offsets.extend(accumulate(lens))
+    graph.node_count = n
+    graph.edge_count = len(targets)
+    graph.edge_offsets = offsets
+    graph.edge_targets = array.array("I", targets)
+    graph.edge_labels = array.array("i", edge_sids)
+    graph.node_labels = node_sids
+    # Labels of dropped edges (to the agent's objects) leave the table.
+    texts = d.strings.texts
+    used = set(graph.edge_labels)
+    used.update(node_sids)
+    used.discard(-1)
+    if len(used) < len(texts):
+        keep = sorted(used)
+        renumber = dict(zip(keep, count()))
+        renumber[-1] = -1
+        graph.edge_labels = array.array("i", map(renumber.__getitem__,
+                                                 graph.edge_labels))
+        graph.node_labels = array.array("i", map(renumber.__getitem__,
+                                                 node_sids))
+        d.strings.texts = list(map(texts.__getitem__, keep))
+    del texts, used
+    phase('offsets')
+    del targets, edge_sids
+    graph.ids = array.array("Q", index)
+    del index
+    tps = list(map(type, objs))
+    distinct = list(set(tps))
+    type_index = dict(zip(distinct, count()))
+    graph.type_names = [type_name(tp) for tp in distinct]
+    graph.types = array.array("i", map(type_index.__getitem__, tps))
+    graph.sizes = _sizes(objs)
+    phase('types+sizes')
+    flags = bytearray(n)
+    metas = set(tp for tp in distinct if issubclass(tp, type))
+    for i in compress(count(), map(metas.__contains__, tps)):
+        flags[i] |= CLASS_ROOT
+    del tps
+    ids = graph.ids
+    for i in compress(count(), map(d.module_ids.__contains__, ids)):
+        flags[i] |= MODULE_ROOT
+    for i in compress(count(), map(d.thread_frame_ids.__contains__, ids)):
+        flags[i] |= THREAD_FRAME
+    graph.flags = flags
+    phase('flags')
+    graph.strings = d.strings.texts
+    graph.seconds = time.perf_counter() - started
+    del objs
+    return graph

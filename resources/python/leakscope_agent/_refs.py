@@ -1,0 +1,484 @@
+"""Live reference ops of the server: backrefs, chain, instances, object.
+
+They walk the program's heap while it runs, with automatic collection off
+and other threads held back (a long switch interval), and never show the
+agent's own objects, frames or the lists these walks build.
+
+- backrefs: breadth-first over referrers (gc.get_referrers in batches),
+  with caps on depth, nodes and fan-in per node; roots (modules in
+  sys.modules, classes, frames on a thread's stack) are not expanded.
+- chain: the shortest chain from a root down to an object. It starts like
+  objgraph.find_backref_chain, backwards with gc.get_referrers, which is
+  fast when the chain is short; past a budget of heap scans it searches
+  forwards from all roots instead, one C-level pass per level, so a chain
+  hundreds of hops long costs about one walk of the heap rather than one
+  heap scan per hop.
+"""
+
+import gc
+import sys
+from itertools import chain, compress, repeat
+from operator import eq, is_, not_
+from types import FrameType, FunctionType, MethodType, ModuleType
+
+from ._census import LOCK, _agent_objects, type_name
+from ._labels import AgentFrames, Labeler, agent_module_extras, node_label
+
+__all__ = ["LiveError", "backrefs", "chain_to_root", "instances",
+           "object_info", "remember_ids"]
+
+_get_referents = gc.get_referents
+_get_referrers = gc.get_referrers
+_is_tracked = gc.is_tracked
+BATCH = 32             # objects per gc.get_referrers call
+SCAN_BUDGET = 12       # backward heap scans before the chain goes forwards
+
+
+class LiveError(Exception):
+    def __init__(self, code, message):
+        Exception.__init__(self, message)
+        self.code = code
+        self.message = message
+
+
+class _Paused(object):
+    """Census lock held, automatic collection off, other threads held back
+    for the duration of one walk."""
+
+    def __enter__(self):
+        LOCK.acquire()
+        self.enabled = gc.isenabled()
+        self.interval = sys.getswitchinterval()
+        gc.disable()
+        sys.setswitchinterval(1000.0)
+        return self
+
+    def __exit__(self, *exc):
+        sys.setswitchinterval(self.interval)
+        if self.enabled:
+            gc.enable()
+        LOCK.release()
+        return False
+
+
+class _Context(object):
+    """What one walk needs to tell roots, agent objects and names apart."""
+
+    def __init__(self):
+        self.frames = AgentFrames()
+        thread_frames = self.frames.thread_frames()
+        self.thread_frame_ids = set(map(id, thread_frames))
+        self.module_names = {}
+        module_dicts = set()
+        for name, module in list(sys.modules.items()):
+            if type(name) is str and issubclass(type(module), ModuleType):
+                self.module_names.setdefault(id(module), name)
+                try:
+                    module_dicts.add(id(ModuleType.__dict__["__dict__"]
+                                        .__get__(module)))
+                except Exception:
+                    pass
+        self.labeler = Labeler(module_dicts)
+        excluded = _agent_objects()
+        excluded.extend(agent_module_extras())
+        self.ignore = set(map(id, excluded))
+        excluded.clear()
+        self.ignore.update((id(excluded), id(thread_frames), id(self),
+                            id(self.__dict__), id(self.ignore)))
+        self.thread_frames = thread_frames
+        # Whatever this walk creates (lists, dicts, tuples, frames) did
+        # not exist yet: with collection off and the other threads held
+        # back, only objects alive at the start are the program's.
+        objs = gc.get_objects()
+        self.before = set(map(id, objs))
+        del objs
+        self.ignore.add(id(self.before))
+
+    def own(self, *containers):
+        for c in containers:
+            self.ignore.add(id(c))
+
+    def visible(self, obj):
+        if id(obj) in self.ignore or id(obj) not in self.before:
+            return False
+        if type(obj) is FrameType and self.frames.is_agent_frame(obj):
+            self.ignore.add(id(obj))
+            return False
+        return True
+
+    def kind(self, obj):
+        tp = type(obj)
+        if issubclass(tp, ModuleType):
+            return "module" if id(obj) in self.module_names else "object"
+        if issubclass(tp, type):
+            return "class"
+        if tp is FunctionType or tp is MethodType:
+            return "function"
+        if tp is FrameType:
+            return "frame"
+        return "object"
+
+    def is_root(self, obj):
+        tp = type(obj)
+        if issubclass(tp, ModuleType):
+            return id(obj) in self.module_names
+        if issubclass(tp, type):
+            return True
+        return tp is FrameType and id(obj) in self.thread_frame_ids
+
+    def label(self, obj, live_repr=True):
+        text = node_label(obj, self.module_names)
+        if text is None and live_repr:
+            text = guarded_repr(obj)
+        return text if text is not None else type_name(type(obj))
+
+    def referents(self, obj):
+        refs = _get_referents(obj)
+        if id(obj) in self.thread_frame_ids and sys.version_info >= (3, 11):
+            # A running frame's locals are not its gc referents on 3.11+.
+            try:
+                present = set(map(id, refs))
+                for value in list(obj.f_locals.values()):
+                    if id(value) not in present:
+                        present.add(id(value))
+                        refs.append(value)
+            except Exception:
+                pass
+        return refs
+
+    def edge_label(self, source, target):
+        refs = self.referents(source)
+        labels = self.labeler.labels(source, refs)
+        key = id(target)
+        for r, label in zip(refs, labels):
+            if id(r) == key:
+                return label
+        return None
+
+    def referrers(self, objs):
+        """Visible referrers of objs: [(referrer, [targets it refers to])]
+        in gc order, each referrer once."""
+        result = {}
+        wanted = set(map(id, objs))
+        for start in range(0, len(objs), BATCH):
+            batch = tuple(objs[start:start + BATCH])
+            self.ignore.add(id(batch))
+            found = _get_referrers(*batch)
+            self.ignore.add(id(found))
+            for r in found:
+                if id(r) in result or not self.visible(r):
+                    continue
+                if type(r) is tuple and len(r) == len(batch) and \
+                        all(map(is_, r, batch)):
+                    continue  # the argument tuple of the call itself
+                hits = [x for x in self.referents(r) if id(x) in wanted]
+                if hits:
+                    result[id(r)] = (r, hits)
+            del found, batch
+        return list(result.values())
+
+
+def guarded_repr(obj):
+    """repr() of a user object, guarded: anything it raises, or a result
+    that is not a str, gives None; cut to ~40 characters."""
+    from ._labels import cut
+    tp = type(obj)
+    try:
+        if type.__dict__["__dict__"].__get__(tp).get("__repr__") is None:
+            # Only classes that define __repr__ themselves; object's repr
+            # shows an address the node already has.
+            mro = type.__dict__["__mro__"].__get__(tp)
+            if not any("__repr__" in type.__dict__["__dict__"].__get__(k)
+                       for k in mro[1:] if k is not object):
+                return None
+        text = repr(obj)
+    except BaseException:
+        return None
+    if type(text) is not str:
+        return None
+    return cut(text.replace("\n", " "))
+
+
+def _objects_of_type(name, ctx):
+    objs = gc.get_objects()
+    ctx.own(objs)
+    tps = list(map(type, objs))
+    wanted = set(tp for tp in set(tps) if type_name(tp) == name)
+    if not wanted:
+        del objs, tps
+        raise LiveError("unknown_type", "no live object of type %r"
+                        % name[:200])
+    found = list(compress(objs, map(wanted.__contains__, tps)))
+    del objs, tps
+    ctx.own(found)
+    found = [o for o in found if ctx.visible(o)]
+    ctx.own(found)
+    return found
+
+
+def _object_by_id(oid, ctx):
+    objs = gc.get_objects()
+    ctx.own(objs)
+    hit = list(compress(objs, map(eq, map(id, objs), repeat(oid))))
+    del objs
+    if not hit or not ctx.visible(hit[0]):
+        raise LiveError("unknown_object", "no live gc-tracked object with "
+                        "id %d" % oid)
+    return hit[0]
+
+
+_baseline = None
+
+
+def remember_ids():
+    """Remember the ids of all live objects (after a census) so that
+    backrefs can prefer instances created since: objgraph's get_new_ids."""
+    global _baseline
+    with _Paused():
+        objs = gc.get_objects()
+        ids = frozenset(map(id, objs))
+        del objs
+    _baseline = ids
+    return len(ids)
+
+
+def _sample(found, k, baseline):
+    if baseline:
+        new = list(compress(found, map(not_, map(baseline.__contains__,
+                                                 map(id, found)))))
+        if len(new) < k:
+            seen = set(map(id, new))
+            new.extend(o for o in found if id(o) not in seen)
+        return new[:k]
+    # gc lists the youngest generation first: recent objects lead.
+    return found[:k]
+
+
+def _node(ctx, obj, kind, depth):
+    return {"id": id(obj), "type": type_name(type(obj)),
+            "label": ctx.label(obj), "kind": kind, "depth": depth}
+
+
+def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
+             fan_in=10, baseline_ids=None, use_baseline=True):
+    with _Paused():
+        ctx = _Context()
+        if ids is not None:
+            targets = [_object_by_id(i, ctx) for i in ids]
+        else:
+            found = _objects_of_type(type_name_, ctx)
+            baseline = None
+            if baseline_ids is not None:
+                baseline = set(baseline_ids)
+            elif use_baseline:
+                baseline = _baseline
+            targets = _sample(found, k, baseline)
+            del found
+        ctx.own(targets)
+        nodes = {}
+        edges = []
+        ctx.own(nodes, edges)
+        for t in targets:
+            if id(t) not in nodes:
+                nodes[id(t)] = _node(ctx, t, "target", 0)
+        truncated = False
+        frontier = [t for t in targets if not ctx.is_root(t)]
+        ctx.own(frontier)
+        level = 0
+        collapsed = 0
+        while frontier and level < depth and not truncated:
+            level += 1
+            found = ctx.referrers(frontier)
+            ctx.own(found)
+            per_target = {}
+            for r, hits in found:
+                for x in hits:
+                    per_target.setdefault(id(x), []).append(r)
+            next_frontier = []
+            ctx.own(next_frontier)
+            for x in frontier:
+                refs = per_target.get(id(x), [])
+                shown = refs[:fan_in]
+                for r in shown:
+                    if id(r) not in nodes:
+                        if len(nodes) >= max_nodes:
+                            truncated = True
+                            break
+                        kind = ctx.kind(r)
+                        nodes[id(r)] = _node(ctx, r, kind, level)
+                        if not ctx.is_root(r):
+                            next_frontier.append(r)
+                    edges.append({"from": id(r), "to": id(x),
+                                  "label": ctx.edge_label(r, x)})
+                if len(refs) > fan_in:
+                    collapsed += 1
+                    more = len(refs) - fan_in
+                    cid = -collapsed
+                    nodes[cid] = {"id": cid, "type": "",
+                                  "label": "+%d more" % more,
+                                  "kind": "collapsed", "depth": level,
+                                  "more": more}
+                    edges.append({"from": cid, "to": id(x), "label": None})
+                if truncated:
+                    break
+            del found, per_target
+            frontier = next_frontier
+        if frontier and level >= depth:
+            pass  # the depth cap is a normal end, not truncation
+        result = {"nodes": list(nodes.values()), "edges": edges,
+                  "truncated": truncated}
+        del nodes, frontier, targets
+        return result
+
+
+def _chain_backwards(ctx, target, budget):
+    """objgraph's way: breadth-first over gc.get_referrers. Returns the
+    path [root, ..., target], or (visited parents, frontier) when the
+    budget of heap scans ran out."""
+    parent = {id(target): None}
+    objs = {id(target): target}
+    ctx.own(parent, objs)
+    frontier = [target]
+    ctx.own(frontier)
+    scans = 0
+    while frontier:
+        scans += (len(frontier) + BATCH - 1) // BATCH
+        if scans > budget:
+            return None, parent, objs
+        found = ctx.referrers(frontier)
+        next_frontier = []
+        ctx.own(next_frontier)
+        for r, hits in found:
+            if id(r) in parent:
+                continue
+            parent[id(r)] = id(hits[0])
+            objs[id(r)] = r
+            if ctx.is_root(r):
+                path = [r]
+                key = parent[id(r)]
+                while key is not None:
+                    path.append(objs[key])
+                    key = parent[key]
+                return path, None, None
+            next_frontier.append(r)
+        frontier = next_frontier
+    return [], parent, objs
+
+
+def _chain_forwards(ctx, target, back_parent, back_objs):
+    """Breadth-first from all roots along references, level by level in
+    C-level passes, until it meets an object the backward search reached
+    (or the target). Returns [root, ..., target] or []."""
+    roots = []
+    for obj in gc.get_objects():
+        if ctx.is_root(obj) and ctx.visible(obj):
+            roots.append(obj)
+    roots.extend(o for o in ctx.thread_frames if ctx.visible(o))
+    ctx.own(roots)
+    parent = dict.fromkeys(ctx.ignore, 0)
+    ctx.own(parent)
+    objs = {}
+    ctx.own(objs)
+    for r in roots:
+        parent[id(r)] = None
+        objs[id(r)] = r
+    frontier = roots
+    meet = None
+    while frontier and meet is None:
+        refs = list(map(ctx.referents, frontier))
+        ctx.own(refs)
+        flat = list(chain.from_iterable(refs))
+        ctx.own(flat)
+        parents = list(chain.from_iterable(map(repeat, frontier,
+                                               map(len, refs))))
+        ctx.own(parents)
+        del refs
+        cand = dict(zip(map(id, flat), zip(flat, parents)))
+        ctx.own(cand)
+        del flat, parents
+        fresh = cand.keys() - parent.keys()
+        next_frontier = []
+        ctx.own(next_frontier)
+        for key in fresh:
+            child, par = cand[key]
+            if not _is_tracked(child) or not ctx.visible(child):
+                continue
+            parent[key] = id(par)
+            objs[key] = child
+            if key in back_parent:
+                meet = key
+                break
+            next_frontier.append(child)
+        del cand, fresh
+        frontier = next_frontier
+    if meet is None:
+        return []
+    path = []
+    key = meet
+    while key is not None:
+        path.append(objs[key])
+        key = parent[key]
+    path.reverse()
+    key = back_parent[meet]
+    while key is not None:
+        path.append(back_objs[key])
+        key = back_parent[key]
+    return path
+
+
+def chain_to_root(type_name_=None, oid=None, budget=SCAN_BUDGET):
+    with _Paused():
+        ctx = _Context()
+        if oid is not None:
+            target = _object_by_id(oid, ctx)
+        else:
+            found = _objects_of_type(type_name_, ctx)
+            targets = _sample(found, 1, _baseline)
+            target = targets[0]
+            del found, targets
+        if ctx.is_root(target):
+            path = [target]
+        else:
+            path, back_parent, back_objs = _chain_backwards(ctx, target,
+                                                            budget)
+            if path is None:
+                path = _chain_forwards(ctx, target, back_parent, back_objs)
+        steps = []
+        for i, obj in enumerate(path):
+            # The edge that leads into this step from the one above it.
+            edge = ctx.edge_label(path[i - 1], obj) if i else None
+            steps.append({"id": id(obj), "type": type_name(type(obj)),
+                          "label": ctx.label(obj), "kind": ctx.kind(obj),
+                          "edge": edge})
+        del path
+        return {"chain": steps, "found": bool(steps)}
+
+
+def instances(type_name_, offset=0, limit=50):
+    with _Paused():
+        ctx = _Context()
+        found = _objects_of_type(type_name_, ctx)
+        page = found[offset:offset + limit]
+        items = [{"id": id(o), "label": ctx.label(o)} for o in page]
+        total = len(found)
+        del found, page
+        return {"total": total, "offset": offset, "items": items}
+
+
+def object_info(oid):
+    with _Paused():
+        ctx = _Context()
+        obj = _object_by_id(oid, ctx)
+        try:
+            size = sys.getsizeof(obj, 0)
+        except Exception:
+            size = 0
+        refs = [r for r in ctx.referents(obj) if _is_tracked(r)]
+        referrers = ctx.referrers([obj])
+        result = {"id": oid, "type": type_name(type(obj)),
+                  "label": ctx.label(obj), "kind": ctx.kind(obj),
+                  "size": size, "root": ctx.is_root(obj),
+                  "referents_count": len(refs),
+                  "referrers_count": len(referrers)}
+        del obj, refs, referrers
+        return result

@@ -1,0 +1,460 @@
+"""Heap graphs: the file tables written by the real agent in a real child
+process (checked with an independent decoder, tests/python/graphdecode.py),
+and the live backrefs/chain/instances/object/graph_dump ops."""
+
+import json
+import os
+import sqlite3
+import sys
+
+from agentutil import (EXAMPLES, TempDirTestCase, child_env, run_python,
+                       write)
+from graphdecode import Graph
+from test_server import LiveChild
+
+# A program that leaks in the three ways of the examples, then waits for
+# commands on stdin (so the live ops see it mid-run).
+LEAKS = """
+    import sys
+    sys.path.insert(0, %(examples)r)
+    import leaky_cache, leaky_listeners, leaky_traceback
+    for i in range(30):
+        leaky_cache.handle(i)
+        leaky_listeners.Widget("w%%d" %% i)
+        leaky_traceback.fetch("k%%d" %% i)
+
+    class Node:
+        def __init__(self, nxt):
+            self.next = nxt
+
+    class Popular:
+        pass
+
+    _LONG = None
+    for i in range(%(long)d):
+        _LONG = Node(_LONG)
+    _POPULAR = Popular()
+    _FANS = [[_POPULAR] for _ in range(10000)]
+    print("ready", flush=True)
+    n = 1000
+    for line in sys.stdin:
+        if line.strip() == "more":
+            n += 1
+            leaky_cache.handle(n)
+        print("ok", flush=True)
+"""
+
+
+def leaks_script(test, long=5):
+    return write(test.tmp, "leaks.py", LEAKS % {"examples": EXAMPLES,
+                                                "long": long})
+
+
+class GraphFileTest(TempDirTestCase):
+    """One recorded file, shared by the checks (recording is the slow
+    part)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls._dir = tempfile.TemporaryDirectory(prefix="leakscope-graph-")
+        cls.out = os.path.join(cls._dir.name, "leaks.lsnap")
+        script = write(cls._dir.name, "leaks.py",
+                       LEAKS % {"examples": EXAMPLES, "long": 300})
+        cls.proc = run_python(["-m", "leakscope_agent", "run", "--no-serve",
+                               "--graph", "-o", cls.out, script], input="")
+        cls.graph = Graph(cls.out) if cls.proc.returncode == 0 else None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._dir.cleanup()
+
+    def setUp(self):
+        TempDirTestCase.setUp(self)
+        self.assertRan(self.proc)
+
+    def chain_labels(self, type_name):
+        g = self.graph
+        nodes = g.nodes_of_type(type_name)
+        self.assertTrue(nodes, type_name)
+        chain = g.chain(nodes[0])
+        self.assertTrue(chain, "no chain to a root for %s" % type_name)
+        return [label for _, label in chain[1:]], chain
+
+    def test_file_is_version_2_and_follows_the_spec(self):
+        self.graph.check()
+        conn = sqlite3.connect(self.out)
+        try:
+            self.assertEqual(conn.execute("PRAGMA user_version").fetchone(),
+                             (2,))
+            self.assertEqual(conn.execute(
+                "SELECT value FROM meta WHERE key = 'format_version'")
+                .fetchone(), ("2",))
+            graphs = conn.execute("SELECT snapshot FROM graph ORDER BY "
+                                  "snapshot").fetchall()
+            snapshots = conn.execute("SELECT id FROM snapshot ORDER BY "
+                                     "id").fetchall()
+        finally:
+            conn.close()
+        self.assertEqual(graphs, snapshots)  # start and exit, both graphs
+        self.assertGreater(self.graph.n, 10000)
+        self.assertGreater(self.graph.m, self.graph.n)
+
+    def test_module_cache_chain_names_the_global(self):
+        labels, chain = self.chain_labels("leaky_cache.Request")
+        self.assertEqual(self.graph.label(chain[0][0]),
+                         "module leaky_cache")
+        self.assertEqual(labels[:2], ["__dict__", "_CACHE"])
+        self.assertRegex(labels[2], r"^\['/items/\d+'\]$")
+
+    def test_listener_chain_goes_through_the_list_and_self(self):
+        labels, chain = self.chain_labels("leaky_listeners.Label")
+        self.assertEqual(labels[:2], ["__dict__", "_listeners"])
+        self.assertRegex(labels[2], r"^\[\d+\]$")
+        self.assertEqual(self.graph.type_name(chain[3][0]), "method")
+        self.assertEqual(labels[3], "__self__")
+        # Before 3.11 the attribute lives in the instance __dict__.
+        self.assertIn(labels[4:], (['.label'], ['__dict__', '.label']))
+
+    def test_traceback_chain_goes_through_traceback_and_frame(self):
+        labels, chain = self.chain_labels("leaky_traceback.Query")
+        self.assertEqual(labels[:3], ["__dict__", "_cached_error",
+                                      "__traceback__"])
+        self.assertEqual(labels[-2:], ["tb_frame", "query"])
+        self.assertTrue(set(labels[3:-2]) <= {"tb_next"}, labels)
+        frame = chain[-2][0]
+        self.assertEqual(self.graph.type_name(frame), "frame")
+        self.assertRegex(self.graph.label(frame),
+                         r"^fetch at leaky_traceback\.py:\d+$")
+
+    def test_long_chain_is_whole(self):
+        labels, chain = self.chain_labels("__main__.Popular")
+        self.assertEqual(labels, ["__dict__", "_POPULAR"])
+        g = self.graph
+        tails = [i for i in g.nodes_of_type("__main__.Node")]
+        self.assertEqual(len(tails), 300)
+        longest = max(len(g.chain(i)) for i in tails[:3] + tails[-3:])
+        self.assertGreater(longest, 290)
+
+    def test_agent_objects_are_absent(self):
+        g = self.graph
+        names = set(g.type_names[t] for t in set(g.types))
+        self.assertFalse([n for n in names if "leakscope" in n], names)
+        agent_dir = os.path.join("resources", "python", "leakscope_agent")
+        for i in g.nodes_of_type("frame"):
+            label = g.label(i) or ""
+            self.assertNotIn("_record.py", label)
+            self.assertNotIn("_graph.py", label)
+            self.assertNotIn("_runner.py", label)
+        for text in g.strings:
+            self.assertNotIn("leakscope_agent", text)
+            self.assertNotIn(agent_dir, text)
+
+    def test_roots_are_flagged(self):
+        g = self.graph
+        modules = [i for i in range(g.n) if g.flags[i] & 1]
+        module_labels = set(g.label(i) for i in modules)
+        self.assertIn("module leaky_cache", module_labels)
+        self.assertIn("module sys", module_labels)
+        classes = [i for i in range(g.n) if g.flags[i] & 2]
+        self.assertIn("class leaky_cache.Session",
+                      set(g.label(i) for i in classes))
+
+    def test_value_labels_are_short(self):
+        reprs = [t for t in self.graph.strings if t.startswith(("'", "["))]
+        self.assertTrue(reprs)
+        self.assertTrue(all(len(t) <= 42 for t in reprs),
+                        max(reprs, key=len))
+
+
+class GraphRecordingTest(TempDirTestCase):
+    def test_version_1_file_is_raised_to_2_by_the_first_graph(self):
+        out = self.path("mixed.lsnap")
+        code = ("import leakscope_agent as a, sys\n"
+                "a.snapshot(sys.argv[1], label='plain')\n"
+                "a.snapshot(sys.argv[1], label='graph', graph=True)\n"
+                "a.snapshot(sys.argv[1], label='plain again')\n")
+        script = write(self.tmp, "mixed.py", code)
+        conn = None
+        self.assertRan(run_python([script, out]))
+        conn = sqlite3.connect(out)
+        try:
+            self.assertEqual(conn.execute("PRAGMA user_version").fetchone(),
+                             (2,))
+            self.assertEqual(conn.execute(
+                "SELECT s.label FROM graph g JOIN snapshot s ON "
+                "s.id = g.snapshot").fetchall(), [("graph",)])
+        finally:
+            conn.close()
+        Graph(out).check()
+
+    def test_plain_file_stays_version_1(self):
+        out = self.path("plain.lsnap")
+        script = write(self.tmp, "plain.py",
+                       "import leakscope_agent as a, sys\n"
+                       "a.snapshot(sys.argv[1])\n")
+        self.assertRan(run_python([script, out]))
+        conn = sqlite3.connect(out)
+        try:
+            self.assertEqual(conn.execute("PRAGMA user_version").fetchone(),
+                             (1,))
+        finally:
+            conn.close()
+
+    def test_record_graph_environment_variable(self):
+        # What `leakscope-cli record --graph` sets up.
+        boot = self.path("boot")
+        os.makedirs(boot)
+        from agentutil import AGENT_DIR, AGENT_PARENT
+        with open(os.path.join(AGENT_DIR, "_sitecustomize.py")) as f:
+            hook = f.read()
+        with open(os.path.join(boot, "sitecustomize.py"), "w") as f:
+            f.write(hook)
+        out = self.path("env.lsnap")
+        env = child_env({"LEAKSCOPE_RECORD_OUTPUT": out,
+                         "LEAKSCOPE_RECORD_GRAPH": "1",
+                         "LEAKSCOPE_RECORD_SERVE": "0",
+                         "LEAKSCOPE_BOOT_DIR": boot},
+                        pythonpath=[boot, AGENT_PARENT])
+        script = write(self.tmp, "env.py", "x = [1]\n")
+        self.assertRan(run_python([script], env=env))
+        conn = sqlite3.connect(out)
+        try:
+            self.assertEqual(conn.execute(
+                "SELECT count(*) FROM graph").fetchone(), (2,))
+        finally:
+            conn.close()
+        Graph(out).check()
+
+
+class LiveGraphTest(TempDirTestCase):
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls._dir = tempfile.TemporaryDirectory(prefix="leakscope-live-")
+        holder = TempDirTestCase("run")
+        holder.tmp = cls._dir.name
+        holder.path = lambda *p: os.path.join(cls._dir.name, *p)
+        cls.child = LiveChild(holder, script=leaks_script(holder, long=600))
+        cls.child.wait_ready()
+        cls.client = cls.child.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.child.kill()
+        cls._dir.cleanup()
+
+    def call(self, op, **params):
+        reply = self.client.call(op, request_id=op, **params)
+        self.assertEqual(reply["id"], op)
+        return reply
+
+    def result(self, op, **params):
+        reply = self.call(op, **params)
+        self.assertIn("result", reply, reply)
+        return reply["result"]
+
+    def chain_edges(self, type_name):
+        chain = self.result("chain", type=type_name)["chain"]
+        self.assertTrue(chain)
+        self.assertIsNone(chain[0]["edge"])
+        self.assertEqual(chain[-1]["type"], type_name)
+        return [step["edge"] for step in chain[1:]], chain
+
+    def test_chain_through_module_cache(self):
+        edges, chain = self.chain_edges("leaky_cache.Request")
+        self.assertEqual(chain[0]["label"], "module leaky_cache")
+        self.assertEqual(chain[0]["kind"], "module")
+        self.assertEqual(edges[:2], ["__dict__", "_CACHE"])
+        self.assertRegex(edges[2], r"^\['/items/\d+'\]$")
+
+    def test_chain_through_listeners_and_self(self):
+        edges, chain = self.chain_edges("leaky_listeners.Label")
+        self.assertEqual(edges[:2], ["__dict__", "_listeners"])
+        self.assertEqual(chain[3]["type"], "method")
+        self.assertEqual(edges[3], "__self__")
+        self.assertIn(edges[4:], (['.label'], ['__dict__', '.label']))
+
+    def test_chain_through_traceback(self):
+        edges, chain = self.chain_edges("leaky_traceback.Query")
+        self.assertEqual(edges[:3], ["__dict__", "_cached_error",
+                                     "__traceback__"])
+        self.assertEqual(edges[-2:], ["tb_frame", "query"])
+        self.assertEqual(chain[-2]["kind"], "frame")
+
+    def test_long_chain_has_no_depth_limit(self):
+        nodes = self.result("instances", type="__main__.Node",
+                            limit=1000)
+        self.assertEqual(nodes["total"], 600)
+        lengths = []
+        for item in nodes["items"][:2] + nodes["items"][-2:]:
+            chain = self.result("chain", object_id=item["id"])["chain"]
+            self.assertEqual(chain[-1]["id"], item["id"])
+            self.assertLessEqual(set(s["edge"] for s in chain[3:]),
+                                 {".next", "__dict__"})
+            lengths.append(len(chain))
+        self.assertGreater(max(lengths), 600)
+
+    def test_fan_in_cap_collapses_10000_referrers(self):
+        result = self.result("backrefs", type="__main__.Popular", depth=1)
+        nodes = result["nodes"]
+        targets = [n for n in nodes if n["kind"] == "target"]
+        self.assertEqual(len(targets), 1)
+        referrers = [n for n in nodes if n["depth"] == 1
+                     and n["kind"] != "collapsed"]
+        collapsed = [n for n in nodes if n["kind"] == "collapsed"]
+        self.assertEqual(len(referrers), 10)
+        self.assertEqual(len(collapsed), 1)
+        # 10,000 lists and the module dict refer to it.
+        self.assertEqual(collapsed[0]["more"], 10001 - 10)
+        self.assertEqual(collapsed[0]["label"], "+9991 more")
+        ids = set(n["id"] for n in nodes)
+        for edge in result["edges"]:
+            self.assertIn(edge["from"], ids)
+            self.assertIn(edge["to"], ids)
+
+    def test_backrefs_caps_and_roots(self):
+        result = self.result("backrefs", type="leaky_cache.Request", k=2,
+                             depth=4, max_nodes=200)
+        nodes = {n["id"]: n for n in result["nodes"]}
+        self.assertLessEqual(len(nodes), 200)
+        self.assertEqual(sum(n["kind"] == "target" for n in nodes.values()),
+                         2)
+        modules = [n for n in nodes.values() if n["kind"] == "module"]
+        self.assertIn("module leaky_cache", [n["label"] for n in modules])
+        labels = set(e["label"] for e in result["edges"])
+        self.assertIn("_CACHE", labels)
+        # Roots are not expanded: nothing refers to a module in the graph.
+        for edge in result["edges"]:
+            self.assertNotEqual(nodes[edge["to"]]["kind"], "module")
+        tiny = self.result("backrefs", type="leaky_cache.Request", k=3,
+                           depth=10, max_nodes=5)
+        self.assertLessEqual(len(tiny["nodes"]), 5)
+        self.assertTrue(tiny["truncated"])
+
+    def test_backrefs_never_shows_the_agent(self):
+        result = self.result("backrefs", type="list", k=5, depth=3)
+        for node in result["nodes"]:
+            self.assertNotIn("leakscope", node["type"])
+            self.assertNotRegex(node["label"] or "",
+                                r"module leakscope|name='leakscope")
+            if node["kind"] == "frame":
+                self.assertNotRegex(node["label"], r"_refs\.py|_server\.py")
+
+    def test_backrefs_by_ids(self):
+        items = self.result("instances", type="leaky_listeners.Widget",
+                            limit=2)["items"]
+        ids = [i["id"] for i in items]
+        result = self.result("backrefs", ids=ids, depth=1)
+        self.assertEqual(sorted(n["id"] for n in result["nodes"]
+                                if n["kind"] == "target"), sorted(ids))
+        self.assertIn("__self__", set(e["label"] for e in result["edges"]))
+
+    def test_instances_are_paged(self):
+        first = self.result("instances", type="leaky_cache.Session",
+                            offset=0, limit=10)
+        rest = self.result("instances", type="leaky_cache.Session",
+                           offset=10, limit=100)
+        total = first["total"]
+        self.assertGreaterEqual(total, 30)  # 30, plus one per "more"
+        self.assertEqual(len(first["items"]), 10)
+        self.assertEqual(len(rest["items"]), total - 10)
+        ids = [i["id"] for i in first["items"] + rest["items"]]
+        self.assertEqual(len(set(ids)), total)
+        past = self.result("instances", type="leaky_cache.Session",
+                           offset=total, limit=10)
+        self.assertEqual(past["items"], [])
+
+    def test_object(self):
+        item = self.result("instances", type="__main__.Popular")["items"][0]
+        info = self.result("object", object_id=item["id"])
+        self.assertEqual(info["type"], "__main__.Popular")
+        self.assertEqual(info["referrers_count"], 10001)
+        self.assertGreater(info["size"], 0)
+
+    def test_graph_dump(self):
+        out = self.path("dump.lsnap")
+        result = self.result("graph_dump", path=out)
+        self.assertEqual(result["snapshot_id"], 1)
+        graph = Graph(out)
+        graph.check()
+        nodes = graph.nodes_of_type("__main__.Popular")
+        self.assertEqual(len(nodes), 1)
+        chain = graph.chain(nodes[0])
+        self.assertEqual([label for _, label in chain[1:]],
+                         ["__dict__", "_POPULAR"])
+
+    def test_the_same_chain_live_and_offline(self):
+        out = self.path("same.lsnap")
+        self.result("graph_dump", path=out)
+        graph = Graph(out)
+        for type_name in ("leaky_cache.Request", "leaky_listeners.Label",
+                          "leaky_traceback.Query"):
+            with self.subTest(type_name):
+                live = self.result("chain", type=type_name)["chain"]
+                index = dict((graph.ids[i], i) for i in range(graph.n))
+                offline = graph.chain(index[live[-1]["id"]])
+                self.assertEqual([graph.ids[n] for n, _ in offline],
+                                 [s["id"] for s in live])
+                self.assertEqual([label for _, label in offline],
+                                 [s["edge"] for s in live])
+
+    def test_errors(self):
+        cases = [
+            ("unknown_type", "chain", {"type": "no.such.Type"},
+             "unknown_type"),
+            ("unknown_type_backrefs", "backrefs", {"type": "nope"},
+             "unknown_type"),
+            ("unknown_type_instances", "instances", {"type": "nope"},
+             "unknown_type"),
+            ("dead_object", "object", {"object_id": 12345}, "unknown_object"),
+            ("chain_without_target", "chain", {}, "bad_request"),
+            ("chain_with_both", "chain", {"type": "list", "object_id": 1},
+             "bad_request"),
+            ("type_not_a_string", "backrefs", {"type": 12}, "bad_request"),
+            ("ids_not_ints", "backrefs", {"ids": ["1"]}, "bad_request"),
+            ("ids_empty", "backrefs", {"ids": []}, "bad_request"),
+            ("depth_negative", "backrefs", {"type": "list", "depth": -1},
+             "bad_request"),
+            ("k_is_bool", "backrefs", {"type": "list", "k": True},
+             "bad_request"),
+            ("fan_in_zero", "backrefs", {"type": "list", "fan_in": 0},
+             "bad_request"),
+            ("limit_is_float", "instances", {"type": "list", "limit": 1.5},
+             "bad_request"),
+            ("object_without_id", "object", {}, "bad_request"),
+            ("relative_dump_path", "graph_dump", {"path": "x.lsnap"},
+             "bad_request"),
+            ("dump_path_not_string", "graph_dump", {"path": ["/tmp/x"]},
+             "bad_request"),
+            ("dump_to_a_directory", "graph_dump", {"path": "/"},
+             "write_failed"),
+        ]
+        for name, op, params, code in cases:
+            with self.subTest(name):
+                reply = self.call(op, **params)
+                self.assertIn("error", reply, reply)
+                self.assertEqual(reply["error"]["code"], code, reply)
+        self.assertIn("result", self.call("ping"))
+
+    def test_baseline_prefers_new_instances(self):
+        census = self.result("census", remember_ids=True)
+        self.assertGreater(census["meta"]["remembered_ids"], 1000)
+        self.assertEqual(self.child.command("more"), "ok")
+        result = self.result("backrefs", type="leaky_cache.Request", k=1,
+                             depth=1)
+        self.assertEqual([e["label"] for e in result["edges"]],
+                         ["['/items/%d']" % (1000 + self.child_more())])
+        # Ids given by the client win over the remembered ones.
+        every = [i["id"] for i in self.result(
+            "instances", type="leaky_cache.Request", limit=1000)["items"]]
+        result = self.result("backrefs", type="leaky_cache.Request", k=1,
+                             depth=0, baseline_ids=every[1:])
+        self.assertEqual([n["id"] for n in result["nodes"]], every[:1])
+
+    _more = 0
+
+    def child_more(self):
+        LiveGraphTest._more += 1
+        return LiveGraphTest._more
