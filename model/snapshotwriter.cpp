@@ -232,8 +232,9 @@ Expected<qint64> SnapshotWriter::append(const Snapshot &snapshot, const TypeRegi
     for (const TypeStat &stat : snapshot.stats) {
         if (stat.type < 0 || stat.type >= types.size())
             return failure(tr("snapshot refers to an unknown type id %1").arg(stat.type));
-        if (stat.count < 0 || stat.size < 0)
-            return failure(tr("negative count or size for \"%1\"").arg(types.name(stat.type)));
+        // The reader's limits, so that a written file always reads back.
+        if (stat.count < 0 || stat.size < 0 || stat.count > (qint64(1) << 40) || stat.size > (qint64(1) << 46))
+            return failure(tr("negative or impossible count or size for \"%1\"").arg(types.name(stat.type)));
         if (types.name(stat.type).isEmpty())
             return failure(tr("a type has an empty name")); // readers refuse those
     }
