@@ -793,6 +793,14 @@ print(sum(sys.getsizeof(s) for s in _CACHE.values()))
     QVERIFY2(cacheLine, qPrintable(chain.out));
     QVERIFY(out.last().split(QLatin1Char(' '), Qt::SkipEmptyParts).at(2) == QLatin1String("__main__.Session"));
 
+    // info marks the snapshot that has one.
+    const Run info = cli({QStringLiteral("info"), file});
+    QCOMPARE(info.code, 0);
+    const QStringList infoLines = lines(info.out);
+    QVERIFY2(infoLines.contains(QStringLiteral("version:   2")), qPrintable(info.out));
+    QVERIFY2(!infoLines.at(infoLines.size() - 2).contains(QStringLiteral("[graph]")), qPrintable(info.out));
+    QVERIFY2(infoLines.last().contains(QStringLiteral("after [graph]")), qPrintable(info.out));
+
     // The snapshot without a graph is refused by index.
     const Run first = cli({QStringLiteral("chain"), file, QStringLiteral("--type=__main__.Session"), QStringLiteral("--snapshot=0")});
     QCOMPARE(first.code, 2);

@@ -45,6 +45,8 @@ QString describe(const LoadedFile &file)
         QString label = orDash(i.label);
         if (i.partial)
             label += tr(" (partial)");
+        if (i.hasGraph)
+            label += tr(" [graph]");
         table.addRow({QString::number(index++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
                       i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"), QString::number(s.totalObjects()),
                       QString::number(s.stats.size()), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
