@@ -499,31 +499,19 @@ QByteArray GraphLayout::toDot(const LayoutInput &input)
 
 Expected<QByteArray> GraphLayout::toSvg(const LayoutInput &input)
 {
-    if (const Status status = validate(input); !status)
-        return Expected<QByteArray>::failure(status.error());
-    const QByteArray dot = toDot(input);
-
-    GraphvizCall call;
-    GraphHandle graph(call.context(), agmemread(dot.constData()));
-    if (!graph.get())
-        return Expected<QByteArray>::failure(tr("Graphviz could not read the reference graph") + GraphvizCall::messages());
-    if (!graph.layout())
-        return Expected<QByteArray>::failure(tr("Graphviz dot could not lay out the reference graph")
-                                             + GraphvizCall::messages());
-    char *data = nullptr;
-    unsigned int length = 0;
-    if (gvRenderData(call.context(), graph.get(), "svg", &data, &length) != 0 || !data)
-        return Expected<QByteArray>::failure(tr("Graphviz could not render the reference graph as SVG")
-                                             + GraphvizCall::messages());
-    QByteArray svg(data, int(length));
-    gvFreeRenderData(data);
-    return svg;
+    return render(input, "svg");
 }
 
 Expected<QByteArray> GraphLayout::toPng(const LayoutInput &input)
 {
+    return render(input, "png");
+}
+
+Expected<QByteArray> GraphLayout::render(const LayoutInput &input, const char *format)
+{
     if (const Status status = validate(input); !status)
         return Expected<QByteArray>::failure(status.error());
+    // Through the DOT text, so the file matches the DOT export exactly.
     const QByteArray dot = toDot(input);
 
     GraphvizCall call;
@@ -535,15 +523,17 @@ Expected<QByteArray> GraphLayout::toPng(const LayoutInput &input)
                                              + GraphvizCall::messages());
     char *data = nullptr;
     unsigned int length = 0;
-    if (gvRenderData(call.context(), graph.get(), "png", &data, &length) != 0 || !data || length == 0) {
+    const int status = gvRenderData(call.context(), graph.get(), format, &data, &length);
+    if (status != 0 || !data || length == 0) {
         if (data)
             gvFreeRenderData(data);
-        return Expected<QByteArray>::failure(tr("Graphviz could not render the reference graph as PNG")
+        return Expected<QByteArray>::failure(tr("Graphviz could not render the reference graph as %1")
+                                                 .arg(QString::fromLatin1(format).toUpper())
                                              + GraphvizCall::messages());
     }
-    QByteArray png(data, int(length));
+    QByteArray bytes(data, int(length));
     gvFreeRenderData(data);
-    return png;
+    return bytes;
 }
 
 Expected<DotGraphInfo> GraphLayout::readDot(const QByteArray &dot)

@@ -153,6 +153,10 @@ public:
 
     // The node size used when LayoutNode::size is empty.
     static QSizeF estimatedSize(const LayoutNode &node, double fontSize);
+
+private:
+    // Lays the DOT export out with Graphviz and renders it (gvRenderData).
+    static Expected<QByteArray> render(const LayoutInput &input, const char *format);
 };
 
 } // namespace leakscope

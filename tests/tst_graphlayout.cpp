@@ -143,6 +143,7 @@ private slots:
     void readDotRejectsGarbage_data();
     void readDotRejectsGarbage();
     void svgExport();
+    void pngExport();
 
 private:
     QTemporaryDir m_localeDir;
@@ -430,6 +431,15 @@ void TestGraphLayout::svgExport()
     QVERIFY(text.contains("__main__"));
     QVERIFY(text.contains("+12 more"));
     QVERIFY(text.contains("[&#39;_CACHE&#39;]") || text.contains("['_CACHE']"));
+}
+
+void TestGraphLayout::pngExport()
+{
+    const Expected<QByteArray> png = GraphLayout::toPng(leakSample());
+    QVERIFY2(png.ok(), qPrintable(png.error()));
+    QVERIFY(png.value().startsWith("\x89PNG\r\n\x1a\n"));
+    QVERIFY(png.value().size() > 5000);
+    QVERIFY(!GraphLayout::toPng(layeredGraph(GraphLayout::s_maxNodes + 1)).ok());
 }
 
 QTEST_GUILESS_MAIN(TestGraphLayout)
