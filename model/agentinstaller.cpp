@@ -223,6 +223,8 @@ QProcessEnvironment AgentInstaller::recordEnvironment(const QProcessEnvironment 
         env.insert(QStringLiteral("LEAKSCOPE_RECORD_EVERY"), QString::number(options.every, 'g', 10));
     env.insert(QStringLiteral("LEAKSCOPE_RECORD_COLLECT"), options.collect ? QStringLiteral("1") : QStringLiteral("0"));
     env.insert(QStringLiteral("LEAKSCOPE_RECORD_SERVE"), options.serve ? QStringLiteral("1") : QStringLiteral("0"));
+    if (options.graph)
+        env.insert(QStringLiteral("LEAKSCOPE_RECORD_GRAPH"), QStringLiteral("1"));
     env.insert(QStringLiteral("LEAKSCOPE_BOOT_DIR"), install.bootDir);
     return env;
 }

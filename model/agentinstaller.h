@@ -23,6 +23,7 @@ struct RecordOptions
     double every = 0.0;  // seconds between periodic snapshots; <= 0: start/exit only
     bool collect = true; // gc.collect() before each census
     bool serve = true;   // start the live server in the recorded process
+    bool graph = false;  // LEAKSCOPE_RECORD_GRAPH: store the heap graph with every snapshot
 };
 
 // Unpacks the agent compiled into the binary (":/agent/leakscope_agent/*.py")

@@ -341,7 +341,7 @@ bool GraphLoader::readBlob(SqliteStatement &stmt, int column, const char *name, 
     } else {
         const QString error = inflateCapped(stored, minBytes, maxBytes, out, m_control);
         if (!error.isEmpty()) {
-            m_error = error == tr("loading cancelled") ? error : tr("array %1: %2").arg(QLatin1String(name), error);
+            m_error = m_control.cancelled() ? tr("loading cancelled") : tr("array %1: %2").arg(QLatin1String(name), error);
             return false;
         }
     }

@@ -151,7 +151,7 @@ private slots:
     void recordForwardsSignals_data();
     void recordForwardsSignals();
     void recordCommandNotFound();
-    void recordGraphNotSupported();
+    void recordGraphAccepted();
 
 private:
     Run cli(const QStringList &args, const QString &cwd = QString(), const QByteArray &input = QByteArray(),
@@ -971,13 +971,15 @@ void TestCli::recordCommandNotFound()
     QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
 }
 
-void TestCli::recordGraphNotSupported()
+void TestCli::recordGraphAccepted()
 {
-    const Run r = cli({QStringLiteral("record"), QStringLiteral("--graph"), QStringLiteral("--"), python(), QStringLiteral("-c"),
-                       QStringLiteral("pass")});
-    QCOMPARE(r.code, 2);
-    QCOMPARE(r.errLines().size(), 1);
-    QVERIFY(r.err.contains(QStringLiteral("heap graphs are not supported yet")));
+    // --graph records like any run (tst_graphcommands checks the graphs).
+    const QString out = m_dir.filePath(QStringLiteral("graph.lsnap"));
+    const Run r = cli({QStringLiteral("record"), QStringLiteral("--graph"), QStringLiteral("-o"), out, QStringLiteral("--"),
+                       python(), QStringLiteral("-c"), QStringLiteral("pass")});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.err.contains(QStringLiteral("snapshots in")), qPrintable(r.err));
+    QVERIFY(QFile::exists(out));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -171,6 +171,7 @@ private slots:
     void realPythonHeap();
     void livePid();
     void agentGraphDump();
+    void recordGraph();
 
 private:
     QString path(const QString &name) const { return m_dir.filePath(name); }
@@ -850,6 +851,46 @@ print(sum(sys.getsizeof(s) for s in _CACHE.values()))
     for (const auto &e : dot.value().edges)
         cacheEdge = cacheEdge || e.label.contains(QStringLiteral("_CACHE"));
     QVERIFY(cacheEdge);
+}
+
+void TestGraphCommands::recordGraph()
+{
+    // leakscope-cli record --graph: the agent compiled into the binary stores
+    // a graph with each snapshot; chain reads the exit snapshot.
+    QProcess probe;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/python"));
+    probe.setProcessEnvironment(env);
+    probe.start(QStringLiteral(LEAKSCOPE_PYTHON),
+                {QStringLiteral("-c"), QStringLiteral("import inspect, leakscope_agent; print('graph' in "
+                                                      "inspect.signature(leakscope_agent.snapshot).parameters)")});
+    QVERIFY(probe.waitForFinished(30000));
+    if (probe.readAllStandardOutput().trimmed() != "True")
+        QSKIP("this agent cannot record heap graphs yet");
+
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(path(QStringLiteral("cache"))));
+    const QString program = path(QStringLiteral("cached_sessions.py"));
+    QFile source(program);
+    QVERIFY(source.open(QIODevice::WriteOnly));
+    source.write("class Session:\n"
+                 "    def __init__(self, n):\n"
+                 "        self.n = n\n"
+                 "_CACHE = {}\n"
+                 "for i in range(25):\n"
+                 "    _CACHE['s%d' % i] = Session(i)\n");
+    source.close();
+    const QString file = path(QStringLiteral("recorded.lsnap"));
+    const Run record = cli({QStringLiteral("record"), QStringLiteral("--graph"), QStringLiteral("--no-serve"),
+                            QStringLiteral("-o"), file, QStringLiteral("--"), QStringLiteral(LEAKSCOPE_PYTHON), program});
+    QVERIFY2(record.code == 0, qPrintable(record.err));
+    const Run info = cli({QStringLiteral("info"), file});
+    QVERIFY2(info.out.contains(QStringLiteral("start [graph]")) && info.out.contains(QStringLiteral("exit [graph]")),
+             qPrintable(info.out));
+    const Run chain = cli({QStringLiteral("chain"), file, QStringLiteral("--type"), QStringLiteral("__main__.Session")});
+    QVERIFY2(chain.code == 0, qPrintable(chain.err));
+    QVERIFY2(chain.out.contains(QStringLiteral("snapshot 1 (\"exit\"): ")) && chain.out.contains(QStringLiteral("(25 instances)")),
+             qPrintable(chain.out));
+    QVERIFY2(chain.out.contains(QStringLiteral("_CACHE")), qPrintable(chain.out));
 }
 
 QTEST_GUILESS_MAIN(TestGraphCommands)

@@ -29,7 +29,6 @@ struct RecordArguments
 {
     QString output;
     RecordOptions options;
-    bool graph = false;
     bool help = false;
     QStringList command;
 };
@@ -82,7 +81,7 @@ std::optional<QString> parse(const QStringList &args, RecordArguments &r)
         } else if (name == QLatin1String("--no-serve") && !hasValue) {
             r.options.serve = false;
         } else if (name == QLatin1String("--graph") && !hasValue) {
-            r.graph = true;
+            r.options.graph = true;
         } else {
             return tr("unknown option '%1'").arg(arg);
         }
@@ -155,7 +154,8 @@ QString RecordCommand::usage()
               "  --every S          also take a snapshot every S seconds (fractions allowed)\n"
               "  --no-collect       do not run gc.collect() before each census\n"
               "  --no-serve         do not start the live server in the recorded process\n"
-              "  --graph            record heap graphs (not supported yet: exits with 2)\n"
+              "  --graph            also store the heap graph with every snapshot (for chain,\n"
+              "                     backrefs and retained; larger files, longer pauses)\n"
               "  -h, --help         show this help\n");
 }
 
@@ -171,11 +171,6 @@ int RecordCommand::run(const QStringList &arguments, CliOutput &io)
         io.out += usage();
         return 0;
     }
-    if (r.graph) {
-        io.error(tr("record --graph: heap graphs are not supported yet"));
-        return 2;
-    }
-
     const QProcessEnvironment base = QProcessEnvironment::systemEnvironment();
     const QString program = PythonCommand::findExecutable(r.command.first(), base);
     if (program.isEmpty()) {
