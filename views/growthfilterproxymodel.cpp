@@ -99,10 +99,8 @@ bool GrowthFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex
         return QSortFilterProxyModel::lessThan(left, right);
     const int column = left.column();
     const int l = left.row(), r = right.row();
-    if (column == GrowthTableModel::TypeColumn) {
-        const int c = m_growth->typeName(l).compare(m_growth->typeName(r), Qt::CaseInsensitive);
-        return c != 0 ? c < 0 : l < r;
-    }
+    if (column == GrowthTableModel::TypeColumn)
+        return m_growth->nameRank(l) < m_growth->nameRank(r);
     double a = m_growth->sortValue(l, column), b = m_growth->sortValue(r, column);
     // NaN would break the strict weak ordering the sort relies on.
     if (std::isnan(a))
@@ -111,8 +109,9 @@ bool GrowthFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex
         b = -std::numeric_limits<double>::infinity();
     if (a != b)
         return a < b;
-    // Ties by name, so equal numbers keep a predictable order.
-    return m_growth->typeName(l).compare(m_growth->typeName(r), Qt::CaseInsensitive) > 0;
+    // Ties by name, so equal numbers keep a predictable order (A to Z in the
+    // descending sort the table starts with).
+    return m_growth->nameRank(l) > m_growth->nameRank(r);
 }
 
 } // namespace leakscope

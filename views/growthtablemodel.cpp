@@ -8,6 +8,7 @@
 #include <QPixmap>
 #include <QIcon>
 
+#include <algorithm>
 #include <cmath>
 
 namespace leakscope {
@@ -54,6 +55,8 @@ GrowthTableModel::GrowthTableModel(QObject *parent) : QAbstractTableModel(parent
 void GrowthTableModel::setComparison(std::shared_ptr<const Session> session, std::shared_ptr<const Comparison> comparison)
 {
     beginResetModel();
+    if (session != m_session)
+        m_rankedTypes = nullptr; // the ranks belong to the old session's registry
     m_session = std::move(session);
     m_comparison = std::move(comparison);
     if (!m_session || !m_comparison)
@@ -104,6 +107,25 @@ int GrowthTableModel::rowOfType(int typeId) const
     if (typeId < 0 || typeId >= int(m_rowOfType.size()))
         return -1;
     return m_rowOfType[size_t(typeId)];
+}
+
+int GrowthTableModel::nameRank(int sourceRow) const
+{
+    const TypeRegistry &types = m_session->types();
+    if (m_rankedTypes != &types || int(m_nameRank.size()) != types.size()) {
+        std::vector<int> order(size_t(types.size()));
+        for (int i = 0; i < types.size(); ++i)
+            order[size_t(i)] = i;
+        std::sort(order.begin(), order.end(), [&types](int a, int b) {
+            const int c = types.name(a).compare(types.name(b), Qt::CaseInsensitive);
+            return c != 0 ? c < 0 : types.name(a) < types.name(b);
+        });
+        m_nameRank.assign(order.size(), 0);
+        for (size_t r = 0; r < order.size(); ++r)
+            m_nameRank[size_t(order[r])] = int(r);
+        m_rankedTypes = &types;
+    }
+    return m_nameRank[size_t(row(sourceRow).type)];
 }
 
 double GrowthTableModel::sortValue(int sourceRow, int column) const

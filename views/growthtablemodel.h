@@ -61,6 +61,9 @@ public:
     bool isBuiltin(int sourceRow) const { return m_builtin[size_t(sourceRow)]; }
     double sortValue(int sourceRow, int column) const;
     int rowOfType(int typeId) const; // -1 when the type has no row
+    // Position of the row's type name in case-insensitive name order, so the
+    // proxy compares names (and breaks ties) with one integer comparison.
+    int nameRank(int sourceRow) const;
 
     // Text of the given rows (tab separated, with a header line) for the clipboard.
     QString rowsAsText(const std::vector<int> &sourceRows) const;
@@ -78,6 +81,10 @@ private:
     std::shared_ptr<const Comparison> m_comparison;
     std::vector<char> m_builtin;
     std::vector<int> m_rowOfType;
+    // By type id; computed on first use and kept while the session's registry
+    // is the same size (the registry only ever grows).
+    mutable std::vector<int> m_nameRank;
+    mutable const TypeRegistry *m_rankedTypes = nullptr;
     bool m_hasSizes = true;
 };
 
