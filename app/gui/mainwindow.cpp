@@ -357,7 +357,7 @@ QWidget *MainWindow::createTimelinePanel()
             m_controller->setComparedSnapshots(std::min(index.row(), std::max(0, m_controller->baseline())), index.row());
     });
     layout->addWidget(m_timelineView, 1);
-    auto *tip = new QLabel(tr("Double-click a snapshot to show it (B); right-click to make it the baseline (A)."), panel);
+    auto *tip = new QLabel(tr("Double-click: show it as B \u00b7 right-click: make it the baseline A"), panel);
     tip->setForegroundRole(QPalette::PlaceholderText);
     tip->setWordWrap(true);
     layout->addWidget(tip);
