@@ -149,8 +149,6 @@ class _Dumper(object):
         for i in compress(count(), map(is_, tps, repeat(FrameType))):
             if self.agent_frames.is_agent_frame(objs[i]):
                 skip.add(id(objs[i]))
-        # Cached agent code objects sit in a tuple inside _codes' values.
-        skip.update(map(id, self.agent_frames._codes.values()))
         keep = list(map(not_, map(skip.__contains__, map(id, objs))))
         objs = list(compress(objs, keep))
         tps = list(compress(tps, keep))

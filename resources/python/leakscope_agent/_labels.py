@@ -420,9 +420,11 @@ class AgentFrames(object):
             if filename and not os.path.isabs(filename):
                 filename = os.path.abspath(filename)
             known = filename.startswith(self.prefixes)
-            self._codes[key] = (known, code)
-            return known
-        return known[0]
+            # Only a bool: a cache holding the code would show up as one
+            # of its referrers. Walks run with collection off and keep the
+            # frames alive, so ids stay unique while the cache is used.
+            self._codes[key] = known
+        return known
 
     def is_agent_frame(self, frame):
         try:
@@ -439,10 +441,13 @@ class AgentFrames(object):
             current = sys._current_frames()
         except Exception:
             return result
+        self.agent_frame_ids = set()
         for frame in list(current.values()):
             while frame is not None:
                 if not self.is_agent_frame(frame):
                     result.append(frame)
+                else:
+                    self.agent_frame_ids.add(id(frame))
                 frame = frame.f_back
         del current
         return result

@@ -17,8 +17,8 @@ agent's own objects, frames or the lists these walks build.
 
 import gc
 import sys
-from itertools import chain, compress, repeat
-from operator import eq, is_, not_
+from itertools import chain, compress, filterfalse, repeat
+from operator import indexOf, is_, not_
 from types import FrameType, FunctionType, MethodType, ModuleType
 
 from ._census import LOCK, _agent_objects, type_name
@@ -31,7 +31,7 @@ _get_referents = gc.get_referents
 _get_referrers = gc.get_referrers
 _is_tracked = gc.is_tracked
 BATCH = 32             # objects per gc.get_referrers call
-SCAN_BUDGET = 12       # backward heap scans before the chain goes forwards
+SCAN_BUDGET = 8        # backward heap scans before the chain goes forwards
 
 
 class LiveError(Exception):
@@ -85,21 +85,31 @@ class _Context(object):
         excluded.clear()
         self.ignore.update((id(excluded), id(thread_frames), id(self),
                             id(self.__dict__), id(self.ignore)))
+        self.ignore.update(self.frames.agent_frame_ids)
         self.thread_frames = thread_frames
-        # Whatever this walk creates (lists, dicts, tuples, frames) did
-        # not exist yet: with collection off and the other threads held
-        # back, only objects alive at the start are the program's.
-        objs = gc.get_objects()
-        self.before = set(map(id, objs))
-        del objs
-        self.ignore.add(id(self.before))
+        # Whatever this walk creates (lists, dicts, tuples, frames) is
+        # ours: with collection off and the other threads held back, new
+        # gc objects stay in the youngest generation, so the objects there
+        # now are the program's and any other young object is the walk's.
+        young = gc.get_objects(0)
+        self.young = set(map(id, young))
+        del young
+        self.ignore.add(id(self.young))
+        self.new = set()
 
     def own(self, *containers):
         for c in containers:
             self.ignore.add(id(c))
 
+    def refresh(self):
+        """Learn the ids of the objects this walk has created so far."""
+        young = gc.get_objects(0)
+        self.new = set(filterfalse(self.young.__contains__, map(id, young)))
+        del young
+        self.new.add(id(self.new))
+
     def visible(self, obj):
-        if id(obj) in self.ignore or id(obj) not in self.before:
+        if id(obj) in self.ignore or id(obj) in self.new:
             return False
         if type(obj) is FrameType and self.frames.is_agent_frame(obj):
             self.ignore.add(id(obj))
@@ -163,6 +173,7 @@ class _Context(object):
         for start in range(0, len(objs), BATCH):
             batch = tuple(objs[start:start + BATCH])
             self.ignore.add(id(batch))
+            self.refresh()
             found = _get_referrers(*batch)
             self.ignore.add(id(found))
             for r in found:
@@ -171,7 +182,10 @@ class _Context(object):
                 if type(r) is tuple and len(r) == len(batch) and \
                         all(map(is_, r, batch)):
                     continue  # the argument tuple of the call itself
-                hits = [x for x in self.referents(r) if id(x) in wanted]
+                refs = self.referents(r)
+                hits = list(compress(refs, map(wanted.__contains__,
+                                               map(id, refs))))
+                del refs
                 if hits:
                     result[id(r)] = (r, hits)
             del found, batch
@@ -211,6 +225,7 @@ def _objects_of_type(name, ctx):
     found = list(compress(objs, map(wanted.__contains__, tps)))
     del objs, tps
     ctx.own(found)
+    ctx.refresh()
     found = [o for o in found if ctx.visible(o)]
     ctx.own(found)
     return found
@@ -218,13 +233,16 @@ def _objects_of_type(name, ctx):
 
 def _object_by_id(oid, ctx):
     objs = gc.get_objects()
-    ctx.own(objs)
-    hit = list(compress(objs, map(eq, map(id, objs), repeat(oid))))
+    try:
+        obj = objs[indexOf(map(id, objs), oid)]
+    except ValueError:
+        obj = None
     del objs
-    if not hit or not ctx.visible(hit[0]):
+    ctx.refresh()
+    if obj is None or not ctx.visible(obj):
         raise LiveError("unknown_object", "no live gc-tracked object with "
                         "id %d" % oid)
-    return hit[0]
+    return obj
 
 
 _baseline = None
@@ -369,48 +387,57 @@ def _chain_forwards(ctx, target, back_parent, back_objs):
     """Breadth-first from all roots along references, level by level in
     C-level passes, until it meets an object the backward search reached
     (or the target). Returns [root, ..., target] or []."""
-    roots = []
-    for obj in gc.get_objects():
-        if ctx.is_root(obj) and ctx.visible(obj):
-            roots.append(obj)
+    ctx.refresh()
+    roots = [obj for obj in gc.get_objects()
+             if ctx.is_root(obj) and ctx.visible(obj)]
     roots.extend(o for o in ctx.thread_frames if ctx.visible(o))
     ctx.own(roots)
+    # parent: id -> id of the object one step closer to a root (None for
+    # roots); the agent's objects count as seen so the walk never enters.
     parent = dict.fromkeys(ctx.ignore, 0)
-    ctx.own(parent)
-    objs = {}
-    ctx.own(objs)
-    for r in roots:
-        parent[id(r)] = None
-        objs[id(r)] = r
+    parent.update(dict.fromkeys(ctx.new, 0))
+    parent.update(dict.fromkeys(map(id, roots), None))
+    objs = dict(zip(map(id, roots), roots))
+    ctx.own(parent, objs)
+    frames = ctx.thread_frame_ids
     frontier = roots
     meet = None
     while frontier and meet is None:
-        refs = list(map(ctx.referents, frontier))
-        ctx.own(refs)
-        flat = list(chain.from_iterable(refs))
-        ctx.own(flat)
-        parents = list(chain.from_iterable(map(repeat, frontier,
+        refs = list(map(_get_referents, frontier))
+        for i in compress(range(len(frontier)), map(frames.__contains__,
+                                                    map(id, frontier))):
+            refs[i] = ctx.referents(frontier[i])
+        children = list(chain.from_iterable(refs))
+        parents = list(chain.from_iterable(map(repeat, map(id, frontier),
                                                map(len, refs))))
-        ctx.own(parents)
         del refs
-        cand = dict(zip(map(id, flat), zip(flat, parents)))
-        ctx.own(cand)
-        del flat, parents
-        fresh = cand.keys() - parent.keys()
-        next_frontier = []
-        ctx.own(next_frontier)
-        for key in fresh:
-            child, par = cand[key]
-            if not _is_tracked(child) or not ctx.visible(child):
-                continue
-            parent[key] = id(par)
-            objs[key] = child
-            if key in back_parent:
-                meet = key
-                break
-            next_frontier.append(child)
-        del cand, fresh
-        frontier = next_frontier
+        # Atoms (str, int, ...) lead nowhere: drop them before any dict
+        # work, which halves it on a typical heap.
+        tracked = list(map(_is_tracked, children))
+        children = list(compress(children, tracked))
+        parents = list(compress(parents, tracked))
+        del tracked
+        keys = list(map(id, children))
+        fresh = list(compress(range(len(keys)), map(
+            not_, map(parent.__contains__, keys))))
+        # A child reached twice in one level keeps its first parent.
+        first = dict(zip(map(keys.__getitem__, reversed(fresh)),
+                         reversed(fresh)))
+        picked = sorted(first.values())
+        del first, fresh
+        new_keys = list(map(keys.__getitem__, picked))
+        new_children = list(map(children.__getitem__, picked))
+        parent.update(zip(new_keys, map(parents.__getitem__, picked)))
+        objs.update(zip(new_keys, new_children))
+        del children, parents, keys, picked
+        hits = list(compress(new_keys, map(back_parent.__contains__,
+                                           new_keys)))
+        if hits:
+            meet = hits[0]
+            break
+        frontier = new_children
+        ctx.own(frontier)
+        del new_keys
     if meet is None:
         return []
     path = []

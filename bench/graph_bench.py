@@ -1,0 +1,176 @@
+"""Heap-graph benchmarks of the agent, one run, figures and ratios:
+
+- recording the heap graph of a ~1M-object heap (leakscope_agent.snapshot
+  with graph=True) against a plain Python walk that calls gc.get_referents
+  once per object collecting ids, types, sizes and referent ids;
+- bytes per object in the .lsnap file;
+- peak memory the dump adds to the process (ru_maxrss before and after);
+- the live `chain` op on that heap against objgraph.find_backref_chain on
+  the same object (a 5-step chain), and a chain 1,000 hops long.
+
+    /usr/bin/python3 bench/graph_bench.py            # Debian's objgraph is there
+    /usr/bin/python3 bench/graph_bench.py --objects 200000
+
+Not a test: timings depend on the machine (and on what else runs on it);
+the ratios, measured in the same process on the same heap, are what to
+compare.
+"""
+
+import argparse
+import gc
+import os
+import resource
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "resources", "python"))
+
+import leakscope_agent  # noqa: E402
+from leakscope_agent import _graph, _refs  # noqa: E402
+
+try:
+    import objgraph
+except ImportError:
+    objgraph = None
+
+
+class Item:
+    def __init__(self, i):
+        self.name = "item%d" % i
+        self.tags = [i, str(i)]
+        self.meta = {"k": i, "v": [i, i + 1]}
+        self.owner = None
+
+
+class Link:
+    def __init__(self, nxt):
+        self.next = nxt
+
+
+_CACHE = {}
+_LONG = None
+
+
+def build_heap(n):
+    """About n gc-tracked objects: per item an instance (plus its dict
+    before 3.11), a list, a dict and a list inside it, all reachable from
+    the module-level _CACHE."""
+    global _LONG
+    per = 4 if sys.version_info >= (3, 11) else 5
+    for i in range(n // per):
+        _CACHE["key%d" % i] = Item(i)
+    for _ in range(1000):
+        _LONG = Link(_LONG)
+
+
+def deepest_link():
+    """The id of the last link (held by no local variable of any frame)."""
+    tail = _LONG
+    while tail.next is not None:
+        tail = tail.next
+    return id(tail)
+
+
+def maxrss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def plain_walk(objs):
+    ids = []
+    types = []
+    sizes = []
+    targets = []
+    offsets = [0]
+    for obj in objs:
+        ids.append(id(obj))
+        types.append(type(obj))
+        sizes.append(sys.getsizeof(obj))
+        targets.extend(map(id, gc.get_referents(obj)))
+        offsets.append(len(targets))
+    return len(ids), len(targets)
+
+
+def timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=1000000)
+    args = parser.parse_args()
+
+    build_heap(args.objects)
+    gc.collect()
+    print("Python %s, %d gc objects" % (sys.version.split()[0],
+                                         len(gc.get_objects())))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bench.lsnap")
+        rss_before = maxrss()
+        _graph.PHASES = []
+        seconds, _ = timed(leakscope_agent.snapshot, path, collect=False,
+                           graph=True)
+        rss_after = maxrss()
+        phases = _graph.PHASES
+        _graph.PHASES = None
+        size = os.path.getsize(path)
+        import sqlite3
+        conn = sqlite3.connect(path)
+        nodes, edges = conn.execute(
+            "SELECT node_count, edge_count FROM graph").fetchone()
+        meta = conn.execute("SELECT meta_json FROM snapshot").fetchone()[0]
+        conn.close()
+    import json
+    dump = json.loads(meta)["graph_seconds"]
+    print("graph: %d nodes, %d edges" % (nodes, edges))
+    print("dump phases: " + ", ".join("%s %.2f" % p for p in phases))
+
+    gc.disable()
+    objs = gc.get_objects()
+    walk, _ = timed(plain_walk, objs)
+    del objs
+    gc.enable()
+    objs = gc.get_objects()
+    walk_gc, _ = timed(plain_walk, objs)
+    del objs
+
+    print("plain walk (gc off):            %6.2f s" % walk)
+    print("plain walk (gc on):             %6.2f s" % walk_gc)
+    print("graph dump:                     %6.2f s   ratio walk(gc off)/dump %.2f"
+          % (dump, walk / dump))
+    print("snapshot with graph (census,    %6.2f s   ratio walk(gc off)/snapshot %.2f"
+          % (seconds, walk / seconds))
+    print("  dump, SQLite write)")
+    print("file: %d bytes, %.1f bytes per node" % (size, size / float(nodes)))
+    print("peak RSS added by the snapshot: %.1f MB (%.0f bytes per node)"
+          % ((rss_after - rss_before) / 1e6,
+             (rss_after - rss_before) / float(nodes)))
+
+    target = _CACHE["key%d" % (len(_CACHE) // 2)].tags
+    # objgraph sees the target as a local of this frame, a root to the
+    # agent: both chains go through the module here.
+    live, result = timed(_refs.chain_to_root, oid=id(target))
+    steps = result["chain"]
+    print("live chain, %d steps:            %6.3f s   (%s)"
+          % (len(steps) - 1, live, " -> ".join(
+              str(s["edge"]) for s in steps[1:])))
+    if objgraph is not None:
+        og, chain = timed(objgraph.find_backref_chain, target,
+                          objgraph.is_proper_module)
+        print("objgraph.find_backref_chain:    %6.3f s   (%d steps)   "
+              "ratio objgraph/live %.2f" % (og, len(chain) - 1, og / live))
+    else:
+        print("objgraph.find_backref_chain:    (objgraph not importable; run "
+              "with /usr/bin/python3)")
+    oid = deepest_link()
+    long_chain, result = timed(_refs.chain_to_root, oid=oid)
+    print("live chain, %d steps:          %6.3f s"
+          % (len(result["chain"]) - 1, long_chain))
+
+
+if __name__ == "__main__":
+    main()
