@@ -458,3 +458,101 @@ class LiveGraphTest(TempDirTestCase):
     def child_more(self):
         LiveGraphTest._more += 1
         return LiveGraphTest._more
+
+
+# Objects whose methods must never run during a dump: each hook ends the
+# process with a message, so a dump that calls one cannot pass.
+HOSTILE = """
+    import os, sys, leakscope_agent
+
+    def caught(what):
+        sys.stdout.write("called %s\\n" % what)
+        sys.stdout.flush()
+        os._exit(3)
+
+    class Meta(type):
+        def __getattribute__(cls, name):
+            if name.startswith("__") and name not in ("__name__",):
+                return type.__getattribute__(cls, name)
+            caught("Meta.__getattribute__ " + name)
+
+    class Hostile(metaclass=Meta):
+        def __init__(self):
+            self.payload = [1, 2, 3]
+        def __getattribute__(self, name):
+            caught("__getattribute__ " + name)
+        def __repr__(self):
+            caught("__repr__")
+        def __eq__(self, other):
+            caught("__eq__")
+        __hash__ = None
+
+    class Lazy:
+        def __init__(self):
+            self.kept = ["kept"]
+        def __getattr__(self, name):
+            caught("__getattr__ " + name)
+        @property
+        def prop(self):
+            caught("property")
+
+    class Key(str):
+        def __hash__(self):
+            return 1
+        def __eq__(self, other):
+            return str.__eq__(self, other)
+        def __repr__(self):
+            caught("Key.__repr__")
+
+    class Sized:
+        def __sizeof__(self):
+            raise ValueError("no size")
+
+    class Slotted:
+        __slots__ = ("a", "b")
+
+    s = Slotted()
+    s.a = [Hostile()]
+    _KEEP = {
+        "hostile": Hostile(),
+        "lazy": Lazy(),
+        Key("strange key"): [Hostile()],
+        (1, "t"): ["tuple key"],
+        "sized": Sized(),
+        "slotted": s,
+        "big": [[i] for i in range(70000)],
+    }
+    leakscope_agent.snapshot(sys.argv[1], graph=True)
+    print("ok", flush=True)
+"""
+
+
+class HostileHeapTest(TempDirTestCase):
+    def test_dump_runs_no_user_code(self):
+        out = self.path("hostile.lsnap")
+        script = write(self.tmp, "hostile.py", HOSTILE)
+        proc = run_python([script, out])
+        self.assertRan(proc)
+        self.assertEqual(proc.stdout, "ok\n")
+        g = Graph(out)
+        g.check()
+        labels = [label for _, label in g.chain(
+            g.nodes_of_type("__main__.Lazy")[0])[1:]]
+        self.assertEqual(labels[:3], ["__dict__", "_KEEP", "['lazy']"])
+        slotted = g.nodes_of_type("__main__.Slotted")[0]
+        self.assertIn(".a", [g.edge_label(e) for e, _ in
+                             g.out_edges(slotted)])
+        strange = [g.edge_label(e) for n in g.nodes_of_type("dict")
+                   for e, _ in g.out_edges(n)]
+        self.assertIn("[<__main__.Key>]", strange)
+        self.assertIn("key of [<__main__.Key>]", strange)
+        self.assertIn("[(1, 't')]", strange)
+        big = [n for n in g.nodes_of_type("list")
+               if g.label(n) == "list (70000 items)"]
+        self.assertEqual(len(big), 1)
+        positions = [g.edge_label(e) for e, _ in g.out_edges(big[0])]
+        self.assertEqual(positions[:2], ["[0]", "[1]"])
+        self.assertEqual(positions[65535], "[65535]")
+        self.assertIsNone(positions[65536])  # past the labelled positions
+        sized = g.nodes_of_type("__main__.Sized")[0]
+        self.assertEqual(g.sizes[sized], 0)
