@@ -29,6 +29,7 @@ from ._labels import (CLASS_ROOT, MODULE_ROOT, THREAD_FRAME, AgentFrames,
 __all__ = ["HeapGraph", "dump_graph"]
 
 _get_referents = gc.get_referents
+_is_tracked = gc.is_tracked
 _getsizeof = sys.getsizeof
 _MISSING = object()
 INDEX_LABELS = 1 << 16       # list/tuple positions labelled "[i]" up to here
@@ -380,55 +381,55 @@ def dump_graph():
     phase('index')
     refs = list(chain.from_iterable(g.refs for g in ordered))
     flat = list(chain.from_iterable(refs))
-    targets = list(map(index.get, map(id, flat)))
-    phase('targets')
+    lens = list(map(len, refs))
+    del refs
+    # Atoms (str, int, ...) are not nodes: their edges go, and the id
+    # lookups are only done for the gc-tracked referents.
+    tracked = list(map(_is_tracked, flat))
+    targets = list(map(index.get, map(id, compress(flat, tracked))))
     del flat
-    edge_sids = list(chain.from_iterable(g.edge_sids for g in ordered))
+    phase('targets')
+    edge_sids = list(compress(chain.from_iterable(g.edge_sids
+                                                  for g in ordered), tracked))
     node_sids = array.array("i", chain.from_iterable(g.node_sids
                                                      for g in ordered))
     phase('labels')
     del ordered
-    lens = list(map(len, refs))
-    del refs
     if len(edge_sids) != len(targets):
         raise RuntimeError("heap graph: %d edge labels for %d edges"
                            % (len(edge_sids), len(targets)))
-    dropped = targets.count(None)
-    if dropped:
+    cum = [0]
+    cum.extend(accumulate(tracked))
+    del tracked
+    offsets = array.array("I", [0])
+    offsets.extend(map(cum.__getitem__, accumulate(lens)))
+    del cum, lens
+    if None in targets:
+        # Tracked referents that are not nodes: the agent's own objects.
         kept = list(map(is_, map(is_, targets, repeat(None)), repeat(False)))
         cum = [0]
         cum.extend(accumulate(kept))
-        ends = list(accumulate(lens))
-        offsets = array.array("I", [0])
-        offsets.extend(map(cum.__getitem__, ends))
+        offsets = array.array("I", map(cum.__getitem__, offsets))
         targets = list(compress(targets, kept))
         edge_sids = list(compress(edge_sids, kept))
-    else:
-        offsets = array.array("I", [0])
-        offsets.extend(accumulate(lens))
+        del kept, cum
     graph.node_count = n
     graph.edge_count = len(targets)
     graph.edge_offsets = offsets
     graph.edge_targets = array.array("I", targets)
     graph.edge_labels = array.array("i", edge_sids)
     graph.node_labels = node_sids
-    # Labels of dropped edges (to the agent's objects) leave the table.
+    del targets, edge_sids
+    # Labels only dropped edges used (some name the agent's modules) are
+    # blanked rather than renumbered: no pass over the label arrays.
     texts = d.strings.texts
     used = set(graph.edge_labels)
     used.update(node_sids)
-    used.discard(-1)
-    if len(used) < len(texts):
-        keep = sorted(used)
-        renumber = dict(zip(keep, count()))
-        renumber[-1] = -1
-        graph.edge_labels = array.array("i", map(renumber.__getitem__,
-                                                 graph.edge_labels))
-        graph.node_labels = array.array("i", map(renumber.__getitem__,
-                                                 node_sids))
-        d.strings.texts = list(map(texts.__getitem__, keep))
+    if len(used) <= len(texts):
+        for unused in set(range(len(texts))).difference(used):
+            texts[unused] = ""
     del texts, used
     phase('offsets')
-    del targets, edge_sids
     graph.ids = array.array("Q", index)
     del index
     tps = list(map(type, objs))
