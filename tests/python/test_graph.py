@@ -556,3 +556,31 @@ class HostileHeapTest(TempDirTestCase):
         self.assertIsNone(positions[65536])  # past the labelled positions
         sized = g.nodes_of_type("__main__.Sized")[0]
         self.assertEqual(g.sizes[sized], 0)
+
+
+ORPHAN = """
+    import gc, sys
+    gc.disable()
+
+    class Orphan:
+        pass
+
+    o = Orphan()
+    o.me = o      # a cycle nothing else refers to: garbage, kept by gc off
+    del o
+    print("ready", flush=True)
+    for line in sys.stdin:
+        print("ok", flush=True)
+"""
+
+
+class UnreferencedChainTest(TempDirTestCase):
+    def test_chain_of_garbage_ends_unreferenced(self):
+        child = LiveChild(self, script_text=ORPHAN)
+        child.wait_ready()
+        reply = child.client().call("chain", type="__main__.Orphan")
+        result = reply["result"]
+        self.assertFalse(result["found"])
+        self.assertEqual(result["end"], "unreferenced")
+        self.assertEqual(result["chain"][-1]["type"], "__main__.Orphan")
+        self.assertIsNone(result["chain"][0]["edge"])

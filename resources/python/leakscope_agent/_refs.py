@@ -355,7 +355,9 @@ def _chain_backwards(ctx, target, budget):
     budget of heap scans ran out."""
     parent = {id(target): None}
     objs = {id(target): target}
-    ctx.own(parent, objs)
+    order = [id(target)]
+    referenced = set()
+    ctx.own(parent, objs, order, referenced)
     frontier = [target]
     ctx.own(frontier)
     scans = 0
@@ -367,8 +369,10 @@ def _chain_backwards(ctx, target, budget):
         next_frontier = []
         ctx.own(next_frontier)
         for r, hits in found:
+            referenced.update(map(id, hits))
             if id(r) in parent:
                 continue
+            order.append(id(r))
             parent[id(r)] = id(hits[0])
             objs[id(r)] = r
             if ctx.is_root(r):
@@ -380,7 +384,16 @@ def _chain_backwards(ctx, target, budget):
                 return path, None, None
             next_frontier.append(r)
         frontier = next_frontier
-    return [], parent, objs
+    # No root: start at the nearest object nothing visible refers to (held
+    # by C code, or garbage the collector has not freed yet).
+    tops = [key for key in order if key not in referenced] or order[-1:]
+    path = []
+    key = tops[0]
+    while key is not None:
+        path.append(objs[key])
+        key = parent[key]
+    ctx.unreferenced = True
+    return path, None, None
 
 
 def _chain_forwards(ctx, target, back_parent, back_objs):
@@ -463,6 +476,7 @@ def chain_to_root(type_name_=None, oid=None, budget=SCAN_BUDGET):
             targets = _sample(found, 1, _baseline)
             target = targets[0]
             del found, targets
+        ctx.unreferenced = False
         if ctx.is_root(target):
             path = [target]
         else:
@@ -478,7 +492,9 @@ def chain_to_root(type_name_=None, oid=None, budget=SCAN_BUDGET):
                           "label": ctx.label(obj), "kind": ctx.kind(obj),
                           "edge": edge})
         del path
-        return {"chain": steps, "found": bool(steps)}
+        return {"chain": steps, "found": bool(steps) and not ctx.unreferenced,
+                "end": "unreferenced" if ctx.unreferenced else
+                ("root" if steps else "none")}
 
 
 def instances(type_name_, offset=0, limit=50):
