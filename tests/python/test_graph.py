@@ -584,3 +584,40 @@ class UnreferencedChainTest(TempDirTestCase):
         self.assertEqual(result["end"], "unreferenced")
         self.assertEqual(result["chain"][-1]["type"], "__main__.Orphan")
         self.assertIsNone(result["chain"][0]["edge"])
+
+
+NO_DICTS = """
+    import gc, sys, leakscope_agent
+    from leakscope_agent import _refs
+
+    class Point:
+        def __init__(self):
+            self.x = [1]
+            self.y = [2]
+
+    _POINTS = [Point() for _ in range(3)]
+
+    def has_dict(p):
+        return any(type(r) is dict for r in gc.get_referents(p))
+
+    before = [has_dict(p) for p in _POINTS]
+    leakscope_agent.snapshot(sys.argv[1], graph=True)
+    chain = _refs.chain_to_root(oid=id(_POINTS[0].y))["chain"]
+    after = [has_dict(p) for p in _POINTS]
+    print(before == after, [s["edge"] for s in chain][-1])
+"""
+
+
+class InlineValuesTest(TempDirTestCase):
+    def test_no_instance_dict_is_materialised(self):
+        out = self.path("points.lsnap")
+        proc = run_python([write(self.tmp, "points.py", NO_DICTS), out])
+        self.assertRan(proc)
+        self.assertEqual(proc.stdout, "True .y\n")
+        g = Graph(out)
+        point = g.nodes_of_type("__main__.Point")[0]
+        labels = [g.edge_label(e) for e, _ in g.out_edges(point)]
+        if sys.version_info >= (3, 11):
+            self.assertEqual(labels, [".x", ".y", "__class__"])
+        else:
+            self.assertEqual(labels, ["__dict__", "__class__"])
