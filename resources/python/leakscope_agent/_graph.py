@@ -18,7 +18,7 @@ import array
 import gc
 import sys
 from itertools import accumulate, chain, compress, count, repeat
-from operator import eq, is_, itemgetter, not_, rshift
+from operator import eq, is_, itemgetter, ne, not_, rshift
 from types import FrameType, ModuleType
 
 from ._census import _agent_objects, _count_elements, type_name
@@ -34,6 +34,7 @@ _getsizeof = sys.getsizeof
 _MISSING = object()
 INDEX_LABELS = 1 << 16       # list/tuple positions labelled "[i]" up to here
 MAX_SIZE = 0xFFFFFFFF
+NOT_A_NODE = 0xFFFFFFFF
 BIG_GROUPS = 4               # classes labelled per group rather than per object
 _LITTLE = sys.byteorder == "little"
 # Set to a list to collect (phase, seconds) pairs of each dump (benchmarks).
@@ -391,15 +392,20 @@ def dump_graph():
     flat = list(chain.from_iterable(refs))
     lens = list(map(len, refs))
     del refs
+    for g in ordered:
+        g.refs = None  # the per-object lists are the dump's largest part
     # Atoms (str, int, ...) are not nodes: their edges go, and the id
     # lookups are only done for the gc-tracked referents.
     tracked = list(map(_is_tracked, flat))
-    targets = list(map(index.get, map(rshift, map(id, compress(flat, tracked)),
-                                      repeat(shift))))
+    # Straight into arrays (4 bytes an entry rather than a list slot and
+    # an int object); NOT_A_NODE marks tracked referents that are no node.
+    targets = array.array("I", map(index.get, map(
+        rshift, map(id, compress(flat, tracked)), repeat(shift)),
+        repeat(NOT_A_NODE)))
     del flat
     phase('targets')
-    edge_sids = list(compress(chain.from_iterable(g.edge_sids
-                                                  for g in ordered), tracked))
+    edge_sids = array.array("i", compress(chain.from_iterable(
+        g.edge_sids for g in ordered), tracked))
     node_sids = array.array("i", chain.from_iterable(g.node_sids
                                                      for g in ordered))
     phase('labels')
@@ -407,26 +413,26 @@ def dump_graph():
     if len(edge_sids) != len(targets):
         raise RuntimeError("heap graph: %d edge labels for %d edges"
                            % (len(edge_sids), len(targets)))
-    cum = [0]
+    cum = array.array("I", [0])
     cum.extend(accumulate(tracked))
     del tracked
     offsets = array.array("I", [0])
     offsets.extend(map(cum.__getitem__, accumulate(lens)))
     del cum, lens
-    if None in targets:
+    if NOT_A_NODE in targets:
         # Tracked referents that are not nodes: the agent's own objects.
-        kept = list(map(is_, map(is_, targets, repeat(None)), repeat(False)))
-        cum = [0]
+        kept = list(map(ne, targets, repeat(NOT_A_NODE)))
+        cum = array.array("I", [0])
         cum.extend(accumulate(kept))
         offsets = array.array("I", map(cum.__getitem__, offsets))
-        targets = list(compress(targets, kept))
-        edge_sids = list(compress(edge_sids, kept))
+        targets = array.array("I", compress(targets, kept))
+        edge_sids = array.array("i", compress(edge_sids, kept))
         del kept, cum
     graph.node_count = n
     graph.edge_count = len(targets)
     graph.edge_offsets = offsets
-    graph.edge_targets = array.array("I", targets)
-    graph.edge_labels = array.array("i", edge_sids)
+    graph.edge_targets = targets
+    graph.edge_labels = edge_sids
     graph.node_labels = node_sids
     del targets, edge_sids
     # Labels only dropped edges used (some name the agent's modules) are
