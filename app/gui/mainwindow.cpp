@@ -348,7 +348,7 @@ QWidget *MainWindow::createTimelinePanel()
     m_timelineView->setColumnWidth(SnapshotTimelineModel::IndexColumn, fm.horizontalAdvance(QStringLiteral("000")) + 30);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::LabelColumn, fm.horizontalAdvance(QStringLiteral("every 0.5s #100")) + 8);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00")) + 12);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::ObjectsColumn, fm.horizontalAdvance(QStringLiteral("000,000")) + 10);
+    m_timelineView->setColumnWidth(SnapshotTimelineModel::ObjectsColumn, fm.horizontalAdvance(QStringLiteral("00,000,000")) + 10);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::RssColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 12);
     connect(m_timelineView, &QWidget::customContextMenuRequested, this, &MainWindow::showTimelineMenu);
     // Double-click: look at that snapshot (B), keeping the baseline unless it would come after it.
