@@ -68,13 +68,13 @@ void LiveUi::createActions()
     connect(m_connect, &QAction::triggered, this, &LiveUi::connectDialog);
 
     m_snapshot = new QAction(style->standardIcon(QStyle::SP_DialogSaveButton), tr("&Snapshot Now"), this);
-    m_snapshot->setShortcut(QKeySequence(Qt::Key_F5));
+    m_snapshot->setShortcuts({QKeySequence(Qt::Key_F5), QKeySequence(Qt::CTRL | Qt::Key_T)});
     m_snapshot->setStatusTip(tr("Count the live objects of the watched process now (after gc.collect())"));
     connect(m_snapshot, &QAction::triggered, this, [this] { m_live->snapshotNow(); });
 
     m_every = new QAction(style->standardIcon(QStyle::SP_BrowserReload), tr("Snapshot &Every"), this);
     m_every->setCheckable(true);
-    m_every->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_every->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
     m_every->setStatusTip(tr("Take a snapshot every few seconds (interval next to the button)"));
     connect(m_every, &QAction::toggled, this, [this](bool on) {
         m_live->setAutoSnapshot(on);
