@@ -2,7 +2,6 @@
 process (checked with an independent decoder, tests/python/graphdecode.py),
 and the live backrefs/chain/instances/object/graph_dump ops."""
 
-import json
 import os
 import sqlite3
 import sys

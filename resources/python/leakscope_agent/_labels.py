@@ -21,7 +21,7 @@ from types import (BuiltinFunctionType, CodeType, FrameType, FunctionType,
 
 from ._census import _exact_str, type_name
 
-__all__ = ["short_repr", "node_label", "referent_labels", "AgentFrames",
+__all__ = ["short_repr", "node_label", "Labeler", "AgentFrames",
            "MODULE_ROOT", "CLASS_ROOT", "THREAD_FRAME", "OTHER_ROOT",
            "key_label", "CellType"]
 
