@@ -171,7 +171,10 @@ void TestMainWindow::openTwoFilesAndChartTheSelectedType()
     QVERIFY(points.back().x() > 0.0);
 
     // Two types: two lines; none: the empty state again.
+    QSignalSpy selectionSpy(&w, &MainWindow::selectedTypesChanged);
     w.selectTypes({QStringLiteral("__main__.Leaky"), QStringLiteral("__main__.Steady")});
+    QCOMPARE(selectionSpy.size(), 1);
+    QCOMPARE(w.selectedTypes().size(), 2);
     QCOMPARE(w.trendChart()->lineCount(), 2);
     QCOMPARE(w.trendChart()->linePoints(1).size(), 7);
     for (const QPointF &p : w.trendChart()->linePoints(1))

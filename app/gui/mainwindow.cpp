@@ -564,14 +564,17 @@ void MainWindow::onSelectionChanged()
 {
     if (m_restoringSelection)
         return;
+    QModelIndexList rows = m_growthView->selectionModel()->selectedRows(GrowthTableModel::TypeColumn);
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
     QVector<int> types;
-    const QModelIndexList rows = m_growthView->selectionModel()->selectedRows(GrowthTableModel::TypeColumn);
-    for (const QModelIndex &i : rows) {
+    types.reserve(rows.size());
+    for (const QModelIndex &i : rows)
         types.append(i.data(GrowthTableModel::TypeIdRole).toInt());
-        if (types.size() >= TrendChart::s_maxLines)
-            break;
+    m_trend->setTypes(types); // draws the first TrendChart::s_maxLines
+    if (types != m_selectedTypes) {
+        m_selectedTypes = types;
+        emit selectedTypesChanged(m_selectedTypes);
     }
-    m_trend->setTypes(types);
 }
 
 void MainWindow::selectTypes(const QStringList &names)

@@ -2,6 +2,7 @@
 
 #include <QMainWindow>
 #include <QStringList>
+#include <QVector>
 
 #include <memory>
 #include <vector>
@@ -60,6 +61,10 @@ public:
     QComboBox *baselineBox() const { return m_baselineBox; }
     QComboBox *currentBox() const { return m_currentBox; }
     bool isShowingEmptyState() const;
+    // The tabs below the table (Trend first); other panels add theirs here.
+    QTabWidget *detailTabs() const { return m_tabs; }
+    // Type ids (session registry) of the selected rows, in table order.
+    QVector<int> selectedTypes() const { return m_selectedTypes; }
     QStringList recentFiles() const { return m_recentFiles; }
     QString summaryText() const;
 
@@ -70,6 +75,10 @@ public:
     void copySelectedRows();
     // Writes the rows as shown (filtered, in table order).
     bool exportTable(const QString &path, bool json);
+
+signals:
+    // The selection of the growth table changed (ids in the session's registry).
+    void selectedTypesChanged(const QVector<int> &typeIds);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -144,6 +153,7 @@ private:
 
     QStringList m_recentFiles;
     std::vector<int> m_selectionToRestore; // type ids across a model reset
+    QVector<int> m_selectedTypes;
     bool m_restoringSelection = false;
     bool m_splitterSized = false; // restored from the settings or sized once
 };
