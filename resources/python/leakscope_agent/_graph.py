@@ -18,7 +18,7 @@ import array
 import gc
 import sys
 from itertools import accumulate, chain, compress, count, repeat
-from operator import eq, is_, itemgetter, ne, not_, rshift
+from operator import eq, is_, itemgetter, ne, not_, rshift, sub
 from types import FrameType, ModuleType
 
 from ._census import _agent_objects, _count_elements, type_name
@@ -206,15 +206,20 @@ class _Dumper(object):
         sid = self.strings.sid
         lens_refs = list(map(len, group.refs))
         lens_objs = list(map(len, group.objs))
-        if lens_refs != lens_objs:
+        # gc visits list and tuple items last to first; check that, then
+        # label each object's referents [n-1] ... [0].
+        if lens_refs != lens_objs or not all(map(
+                is_, chain.from_iterable(group.refs),
+                chain.from_iterable(map(reversed, group.objs)))):
             return self.label_mixed(group)
         longest = max(lens_refs, default=0)
         index_sids = [sid("[%d]" % i) for i in range(min(longest,
                                                            INDEX_LABELS))]
         if longest > INDEX_LABELS:
             index_sids.extend(repeat(-1, longest - INDEX_LABELS))
-        group.edge_sids = map(index_sids.__getitem__,
-                              chain.from_iterable(map(range, lens_refs)))
+        group.edge_sids = map(index_sids.__getitem__, chain.from_iterable(
+            map(range, map(sub, lens_refs, repeat(1)), repeat(-1),
+                repeat(-1))))
         self.container_node_labels(group, lens_objs)
 
     def container_node_labels(self, group, lens):

@@ -16,6 +16,8 @@ import gc
 import os
 import sys
 import types
+from itertools import compress, count, repeat
+from operator import is_
 from types import (BuiltinFunctionType, CodeType, FrameType, FunctionType,
                    MethodType, ModuleType, TracebackType)
 
@@ -261,8 +263,10 @@ class Labeler(object):
         try:
             if tp is dict or tp in _CONTAINERS or tp not in _SPECIAL:
                 if tp is list or tp is tuple:
-                    if len(refs) == len(obj):
-                        return ["[%d]" % i for i in range(len(refs))]
+                    # gc visits list and tuple items last to first.
+                    n = len(obj)
+                    if len(refs) == n and all(map(is_, refs, reversed(obj))):
+                        return ["[%d]" % i for i in range(n - 1, -1, -1)]
                     return _by_identity(refs, (
                         (v, "[%d]" % i) for i, v in enumerate(obj)))
                 if issubclass(tp, dict):
@@ -292,6 +296,32 @@ class Labeler(object):
         except Exception:
             pass
         return [None] * len(refs)
+
+    def label_of(self, obj, refs, target):
+        """The label of the reference from obj to target (one of refs),
+        without labelling every other referent of a big container."""
+        tp = type(obj)
+        try:
+            if tp is list or tp is tuple:
+                for i in compress(count(), map(is_, obj, repeat(target))):
+                    return "[%d]" % i
+                return None
+            if tp is dict:
+                kind = self.dict_kind(obj)
+                for k in compress(dict.keys(obj), map(is_, dict.values(obj),
+                                                      repeat(target))):
+                    return key_label(k, kind)
+                for k in compress(dict.keys(obj), map(is_, dict.keys(obj),
+                                                      repeat(target))):
+                    return "key of [" + key_text(k) + "]"
+                return None
+        except Exception:
+            return None
+        key = id(target)
+        for r, label in zip(refs, self.labels(obj, refs)):
+            if id(r) == key:
+                return label
+        return None
 
     def _dict_labels(self, d, refs):
         kind = self.dict_kind(d)

@@ -157,13 +157,7 @@ class _Context(object):
         return refs
 
     def edge_label(self, source, target):
-        refs = self.referents(source)
-        labels = self.labeler.labels(source, refs)
-        key = id(target)
-        for r, label in zip(refs, labels):
-            if id(r) == key:
-                return label
-        return None
+        return self.labeler.label_of(source, self.referents(source), target)
 
     def referrers(self, objs):
         """Visible referrers of objs: [(referrer, [targets it refers to])]
