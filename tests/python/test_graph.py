@@ -623,3 +623,45 @@ class InlineValuesTest(TempDirTestCase):
             self.assertEqual(labels, [".x", ".y", "__class__"])
         else:
             self.assertEqual(labels, ["__dict__", "__class__"])
+
+
+class LabelTest(TempDirTestCase):
+    """Labels of single objects, in this process."""
+
+    def test_guarded_repr(self):
+        from collections import OrderedDict
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))), "resources",
+            "python"))
+        from leakscope_agent._labels import node_label
+        from leakscope_agent._refs import guarded_repr
+
+        class Long:
+            def __repr__(self):
+                return "Long<" + "x" * 100 + ">"
+
+        class Raises:
+            def __repr__(self):
+                raise SystemExit("never leaves the agent")
+
+        class NotAString:
+            def __repr__(self):
+                return 42
+
+        class Plain:
+            pass
+
+        cases = [
+            ("cut_to_40", Long(), "Long<" + "x" * 32 + "..."),
+            ("raising_repr_is_caught", Raises(), None),
+            ("non_string_repr", NotAString(), None),
+            ("object_repr_not_called", Plain(), None),
+            ("c_repr_not_called", OrderedDict(a=1), None),
+        ]
+        for name, obj, expected in cases:
+            with self.subTest(name):
+                self.assertEqual(guarded_repr(obj), expected)
+        self.assertEqual(node_label(OrderedDict(a=1, b=2)),
+                         "collections.OrderedDict (2 items)")
+        self.assertEqual(node_label("x" * 100), "'" + "x" * 36 + "...")
+        self.assertEqual(node_label([1]), "list (1 item)")

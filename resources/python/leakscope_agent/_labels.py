@@ -59,6 +59,7 @@ _MEMBER_TYPES = (types.MemberDescriptorType,)
 _ATOMS = (str, int, float, bool, bytes, complex, type(None))
 _CONTAINERS = {dict: "dict", list: "list", tuple: "tuple", set: "set",
                frozenset: "frozenset"}
+_CONTAINER_BASES = (dict, list, tuple, set, frozenset)
 # Types whose referents this module labels itself; everything else is
 # treated as a possible user instance.
 _SPECIAL = frozenset((dict, list, tuple, set, frozenset, FunctionType,
@@ -132,6 +133,11 @@ def node_label(obj, module_names=None):
     try:
         if tp in _CONTAINERS:
             return _plural(len(obj), _CONTAINERS[tp])
+        for base in _CONTAINER_BASES:
+            if issubclass(tp, base):
+                # The built-in base's own length: a subclass's __len__ is
+                # never called.
+                return _plural(base.__len__(obj), type_name(tp))
         if issubclass(tp, type):
             return "class " + type_name(obj)
         if tp is FunctionType:

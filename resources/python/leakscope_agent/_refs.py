@@ -187,19 +187,22 @@ class _Context(object):
 
 
 def guarded_repr(obj):
-    """repr() of a user object, guarded: anything it raises, or a result
-    that is not a str, gives None; cut to ~40 characters."""
+    """repr() of a user object when its class defines __repr__ in Python
+    (a C type's repr, e.g. of a million-entry OrderedDict, can be huge and
+    would call its items' reprs); anything it raises, or a result that is
+    not a str, gives None; cut to ~40 characters."""
     from ._labels import cut
-    tp = type(obj)
+    type_dict = type.__dict__["__dict__"]
     try:
-        if type.__dict__["__dict__"].__get__(tp).get("__repr__") is None:
-            # Only classes that define __repr__ themselves; object's repr
-            # shows an address the node already has.
-            mro = type.__dict__["__mro__"].__get__(tp)
-            if not any("__repr__" in type.__dict__["__dict__"].__get__(k)
-                       for k in mro[1:] if k is not object):
-                return None
-        text = repr(obj)
+        method = None
+        for klass in type.__dict__["__mro__"].__get__(type(obj)):
+            namespace = type_dict.__get__(klass)
+            if "__repr__" in namespace:
+                method = namespace["__repr__"]
+                break
+        if type(method) is not FunctionType:
+            return None
+        text = method(obj)
     except BaseException:
         return None
     if type(text) is not str:
