@@ -545,7 +545,8 @@ void TestCli::badInputs_data()
     };
     for (const char *command : {"compare", "info", "import"}) {
         for (const Case &c : cases)
-            QTest::addRow("%s/%s", command, c.name) << QString::fromLatin1(command) << c.file << c.reason;
+            QTest::newRow((QByteArray(command) + '/' + c.name).constData())
+                << QString::fromLatin1(command) << c.file << c.reason;
     }
     QTest::newRow("compare/no snapshots") << QStringLiteral("compare") << zero << QStringLiteral("no snapshots");
     QTest::newRow("import/no snapshots") << QStringLiteral("import") << zero << QStringLiteral("no snapshots");
