@@ -545,7 +545,7 @@ void TestCli::badInputs_data()
     };
     for (const char *command : {"compare", "info", "import"}) {
         for (const Case &c : cases)
-            QTest::newRow((QByteArray(command) + '/' + c.name).constData())
+            QTest::newRow(QByteArray(QByteArray(command) + '/' + c.name).constData())
                 << QString::fromLatin1(command) << c.file << c.reason;
     }
     QTest::newRow("compare/no snapshots") << QStringLiteral("compare") << zero << QStringLiteral("no snapshots");
