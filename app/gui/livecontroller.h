@@ -59,6 +59,9 @@ public:
     bool isLive() const { return m_state == State::Starting || m_state == State::Connected; }
     bool ownsProcess() const { return m_process != nullptr; }
     qint64 pid() const { return m_pid; }
+    // The connection to the agent, for other parts that ask it questions
+    // (the References tab); requests are matched to replies by id.
+    AgentClient *client() const { return m_client; }
     QString autosavePath() const { return m_autosavePath; }
     QString statusText() const { return m_statusText; }
     int snapshotsTaken() const { return m_snapshotsTaken; }

@@ -3,6 +3,7 @@
 #include "livedialogs.h"
 #include "liveui.h"
 #include "mainwindow.h"
+#include "referencetabs.h"
 #include "sessioncontroller.h"
 
 #include <QApplication>
@@ -72,6 +73,8 @@ int main(int argc, char *argv[])
 
     leakscope::MainWindow window;
     leakscope::LiveUi live(&window, window.controller());
+    auto *references = new leakscope::ReferenceTabs(&window);
+    references->setLiveController(live.live());
     window.show();
 
     if (parser.isSet(demo)) {

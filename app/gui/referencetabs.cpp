@@ -1,0 +1,58 @@
+#include "referencetabs.h"
+
+#include "heapgraphcache.h"
+#include "mainwindow.h"
+#include "messagebar.h"
+#include "referencespanel.h"
+#include "retainerspanel.h"
+#include "sessioncontroller.h"
+
+#include <QTabWidget>
+
+namespace leakscope {
+
+ReferenceTabs::ReferenceTabs(MainWindow *window)
+    : QObject(window), m_window(window), m_graphs(new HeapGraphCache(this))
+{
+    QTabWidget *tabs = window->detailTabs();
+    m_references = new ReferencesPanel(window->controller(), m_graphs, tabs);
+    m_retainers = new RetainersPanel(window->controller(), m_graphs, tabs);
+    tabs->addTab(m_references, tr("References"));
+    tabs->setTabToolTip(tabs->indexOf(m_references),
+                        tr("Who keeps sample instances of the selected type alive (from the snapshot's heap graph "
+                           "or the live process)"));
+    tabs->addTab(m_retainers, tr("Retainers"));
+    tabs->setTabToolTip(tabs->indexOf(m_retainers), tr("The objects that keep the most memory alive"));
+
+    connect(window, &MainWindow::selectedTypesChanged, this, &ReferenceTabs::onSelectedTypes);
+    connect(m_references, &ReferencesPanel::message, window,
+            [window](const QString &text) { window->messageBar()->addMessage(text); });
+    connect(m_references, &ReferencesPanel::notice, window, [window](const QString &text) {
+        window->messageBar()->addMessage(text, MessageBar::Kind::Information);
+    });
+    connect(window->controller(), &SessionController::sessionChanged, this, [this] {
+        const auto session = m_window->controller()->session();
+        if (!session || session->snapshotCount() == 0)
+            m_graphs->clear();
+    });
+    onSelectedTypes(window->selectedTypes());
+}
+
+ReferenceTabs::~ReferenceTabs() = default;
+
+void ReferenceTabs::setLiveController(LiveController *live)
+{
+    m_references->setLiveController(live);
+}
+
+void ReferenceTabs::onSelectedTypes(const QVector<int> &typeIds)
+{
+    const auto session = m_window->controller()->session();
+    if (typeIds.isEmpty() || !session || typeIds.front() < 0 || typeIds.front() >= session->typeCount()) {
+        m_references->setTypeName(QString());
+        return;
+    }
+    m_references->setTypeName(session->types().name(typeIds.front()));
+}
+
+} // namespace leakscope

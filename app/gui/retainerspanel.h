@@ -1,0 +1,61 @@
+#pragma once
+
+#include "heapgraphcache.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QListWidget;
+class QSortFilterProxyModel;
+class QStackedWidget;
+class QTableView;
+
+namespace leakscope {
+
+class RetainersModel;
+class SessionController;
+
+// The Retainers tab: the objects (or types) that keep the most memory alive
+// in the compared snapshot's heap graph, and for the selected row the chain
+// of references from a root that keeps it alive.
+class RetainersPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    RetainersPanel(SessionController *sessions, HeapGraphCache *graphs, QWidget *parent = nullptr);
+
+    RetainersModel *model() const { return m_model; }
+    QSortFilterProxyModel *proxy() const { return m_proxy; }
+    QTableView *table() const { return m_table; }
+    QListWidget *chainList() const { return m_chain; }
+    QCheckBox *byTypeBox() const { return m_byType; }
+    bool isShowingEmptyState() const;
+    QString emptyText() const;
+    // Loads (through the cache) the graph of the compared snapshot if the
+    // tab is visible or `force`.
+    void refresh(bool force = false);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void showGraph();
+    void onCurrentRowChanged();
+    void setEmpty(const QString &text);
+
+    SessionController *m_sessions;
+    HeapGraphCache *m_graphs;
+    RetainersModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QStackedWidget *m_stack;
+    QLabel *m_empty;
+    QLabel *m_summary;
+    QTableView *m_table;
+    QListWidget *m_chain;
+    QCheckBox *m_byType;
+    HeapGraphCache::Key m_key;
+    bool m_hasKey = false;
+};
+
+} // namespace leakscope

@@ -1,0 +1,436 @@
+// The References and Retainers tabs in the main window offscreen, on a real
+// recording with heap graphs written by the real agent, and on a live process.
+#include "guitestdata.h"
+#include "heapgraphcache.h"
+#include "heapgraphstore.h"
+#include "livecontroller.h"
+#include "liveui.h"
+#include "mainwindow.h"
+#include "referencegraphscene.h"
+#include "referencespanel.h"
+#include "referencetabs.h"
+#include "retainersmodel.h"
+#include "retainerspanel.h"
+#include "sessioncontroller.h"
+#include "trendchart.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QDir>
+#include <QFile>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace leakscope;
+using namespace leakscope::testdata;
+
+namespace {
+
+// A module-level cache of Session objects that only grows: 5 Sessions in the
+// first snapshot, 40 in the second (both with heap graphs), and a third
+// snapshot without a graph.
+const char *const s_program = R"PY(
+import sys
+import leakscope_agent
+
+class Session:
+    def __init__(self, i):
+        self.user = "user%d" % i
+        self.history = [[i, j] for j in range(30)]
+
+_CACHE = {}
+
+def handle(i):
+    _CACHE["s%d" % i] = Session(i)
+
+for i in range(5):
+    handle(i)
+leakscope_agent.snapshot(sys.argv[1], label="warm-up", graph=True)
+for i in range(5, 40):
+    handle(i)
+leakscope_agent.snapshot(sys.argv[1], label="after 40 requests", graph=True)
+leakscope_agent.snapshot(sys.argv[1], label="census only")
+)PY";
+
+const QString s_session = QStringLiteral("__main__.Session");
+
+QStringList edgeLabels(const LayoutInput &g)
+{
+    QStringList out;
+    for (const LayoutEdge &e : g.edges)
+        out << e.label;
+    return out;
+}
+
+int findNode(const LayoutInput &g, const std::function<bool(const LayoutNode &)> &pred)
+{
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+        if (pred(g.nodes[i]))
+            return int(i);
+    return -1;
+}
+
+} // namespace
+
+class TestReferences : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void referencesTabShowsWhoKeepsTheSelectedTypeAlive();
+    void doubleClickExpandsAndContextMenuActions();
+    void snapshotWithoutGraphShowsHowToRecordOne();
+    void retainersListTheCacheDict();
+    void liveProcessFillsTheReferencesTab();
+
+private:
+    struct Window
+    {
+        MainWindow window;
+        ReferenceTabs *tabs = nullptr;
+    };
+    bool openRecording(Window &w);
+
+    QTemporaryDir m_dir;
+    QString m_file;
+};
+
+void TestReferences::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("config"))));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("cache"))));
+    m_file = m_dir.filePath(QStringLiteral("cache.lsnap"));
+    QString error;
+    QVERIFY2(runPython(QString::fromUtf8(s_program), {m_file}, &error), qPrintable(error));
+}
+
+bool TestReferences::openRecording(Window &w)
+{
+    w.tabs = new ReferenceTabs(&w.window);
+    w.window.resize(1300, 900);
+    w.window.show();
+    w.window.openFiles({m_file});
+    if (!QTest::qWaitFor([&w] { return w.window.controller()->session()->snapshotCount() == 3; }, 30000))
+        return false;
+    w.window.controller()->setComparedSnapshots(0, 1);
+    return QTest::qWaitFor(
+        [&w] {
+            const auto c = w.window.controller()->comparison();
+            return c && c->current == 1 && c->baseline == 0 && !w.window.controller()->isBusy();
+        },
+        30000);
+}
+
+void TestReferences::referencesTabShowsWhoKeepsTheSelectedTypeAlive()
+{
+    Window w;
+    QVERIFY(openRecording(w));
+    QTabWidget *tabs = w.window.detailTabs();
+    QCOMPARE(tabs->tabText(tabs->indexOf(w.tabs->references())), QStringLiteral("References"));
+    QCOMPARE(tabs->indexOf(w.tabs->references()), tabs->indexOf(w.window.trendChart()) + 1);
+    tabs->setCurrentWidget(w.tabs->references());
+
+    ReferencesPanel *panel = w.tabs->references();
+    ReferenceGraphView *view = panel->view();
+    w.window.selectTypes({s_session});
+    QCOMPARE(panel->typeName(), s_session);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > 0 && !view->isLayoutRunning(), 30000);
+    QCOMPARE(panel->source(), ReferencesPanel::Source::File);
+
+    const LayoutInput &g = view->graph();
+    ReferenceGraphScene *scene = view->graphScene();
+    QCOMPARE(scene->nodeCount(), int(g.nodes.size()));
+    // Three sample Sessions, all new since the warm-up snapshot...
+    int targets = 0;
+    for (const LayoutNode &n : g.nodes)
+        targets += n.kind == NodeKind::Target ? 1 : 0;
+    QCOMPARE(targets, 3);
+    QVERIFY2(panel->infoText().contains(QStringLiteral("40 instances")), qPrintable(panel->infoText()));
+    QVERIFY(panel->infoText().contains(QStringLiteral("new since the baseline")));
+    // ...held by the _CACHE dict, held by __main__'s globals, held by the module.
+    QVERIFY2(edgeLabels(g).contains(QStringLiteral("_CACHE")), qPrintable(edgeLabels(g).join(QLatin1Char('|'))));
+    const int module = findNode(g, [](const LayoutNode &n) {
+        return n.kind == NodeKind::Root && n.title == QStringLiteral("module __main__");
+    });
+    QVERIFY(module >= 0);
+    QCOMPARE(scene->nodeItem(module)->title(), QStringLiteral("module __main__"));
+    const int cacheDict = findNode(g, [](const LayoutNode &n) { return n.title == QStringLiteral("dict (40 items)"); });
+    QVERIFY(cacheDict >= 0);
+
+    // Retained sizes arrive once the dominator tree is computed.
+    QTRY_VERIFY_WITH_TIMEOUT(view->graph().nodes[size_t(view->graphScene()->indexOf(g.nodes[size_t(cacheDict)].id))]
+                                 .subtitle.contains(QStringLiteral("retained")),
+                             30000);
+    QTRY_VERIFY(!view->isLayoutRunning());
+    QVERIFY(!panel->infoText().contains(QStringLiteral("computing")));
+
+    // Exports write what is on screen.
+    const QString dot = m_dir.filePath(QStringLiteral("refs.dot"));
+    const Status written = panel->exportTo(dot, ReferenceGraphView::ExportFormat::Dot);
+    QVERIFY2(written, qPrintable(written.error()));
+    QFile f(dot);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    QVERIFY(text.contains("_CACHE"));
+    QVERIFY(text.contains("module __main__"));
+    const QString png = m_dir.filePath(QStringLiteral("refs.png"));
+    QVERIFY(panel->exportTo(png, ReferenceGraphView::ExportFormat::Png));
+    QVERIFY(QImage(png).width() > 100);
+    const Status bad = panel->exportTo(m_dir.filePath(QStringLiteral("no/such/dir/x.svg")),
+                                       ReferenceGraphView::ExportFormat::Svg);
+    QVERIFY(!bad);
+    QVERIFY(bad.error().contains(QStringLiteral("x.svg")));
+
+    // The screenshot for the docs (LEAKSCOPE_SCREENSHOT_DIR set by hand).
+    const QByteArray shotDir = qgetenv("LEAKSCOPE_SCREENSHOT_DIR");
+    if (!shotDir.isEmpty()) {
+        view->fitToView();
+        QTest::qWait(50); // let the offscreen backend paint once before grabbing
+        QVERIFY(w.window.grab().save(QFile::decodeName(shotDir) + QStringLiteral("/screenshot-references-tab.png")));
+    }
+}
+
+void TestReferences::doubleClickExpandsAndContextMenuActions()
+{
+    Window w;
+    QVERIFY(openRecording(w));
+    w.window.detailTabs()->setCurrentWidget(w.tabs->references());
+    ReferencesPanel *panel = w.tabs->references();
+    ReferenceGraphView *view = panel->view();
+    panel->depthBox()->setValue(1);
+    w.window.selectTypes({s_session});
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > 0 && !view->isLayoutRunning()
+                                 && view->graphScene()->nodeCount() > 0,
+                             30000);
+    // Depth 1: the Sessions and the dict that holds them, nothing above.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        findNode(view->graph(), [](const LayoutNode &n) { return n.title == QStringLiteral("dict (40 items)"); }) >= 0,
+        30000);
+    QTRY_VERIFY(!view->isLayoutRunning());
+    const int before = view->graphScene()->nodeCount();
+    QVERIFY(!edgeLabels(view->graph()).contains(QStringLiteral("_CACHE")));
+
+    // A real double-click on the cache dict adds its referrers.
+    const int dict =
+        findNode(view->graph(), [](const LayoutNode &n) { return n.title == QStringLiteral("dict (40 items)"); });
+    const quint64 shown = view->layoutsShown();
+    GraphNodeItem *item = view->graphScene()->nodeItem(dict);
+    view->centerOn(item);
+    const QPoint at = view->mapFromScene(item->sceneBoundingRect().center());
+    QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, at);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > shown && !view->isLayoutRunning(), 30000);
+    QVERIFY2(view->graphScene()->nodeCount() > before,
+             qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(view->graphScene()->nodeCount())));
+    QVERIFY(edgeLabels(view->graph()).contains(QStringLiteral("_CACHE")));
+
+    // Chain to root from a sample Session: a highlighted path from a module.
+    const int target = findNode(view->graph(), [](const LayoutNode &n) { return n.kind == NodeKind::Target; });
+    QVERIFY(target >= 0);
+    const QString targetId = view->graph().nodes[size_t(target)].id;
+    const quint64 shown2 = view->layoutsShown();
+    emit view->chainToRootRequested(target);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > shown2 && !view->isLayoutRunning(), 30000);
+    const LayoutInput &g = view->graph();
+    std::vector<int> lit;
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+        if (g.nodes[i].highlighted)
+            lit.push_back(int(i));
+    QVERIFY(lit.size() >= 4); // module, globals dict, _CACHE dict, Session
+    int litRoots = 0;
+    for (int i : lit) {
+        QVERIFY(view->graphScene()->nodeItem(i)->isHighlighted());
+        if (g.nodes[size_t(i)].kind == NodeKind::Root) {
+            ++litRoots;
+            QCOMPARE(g.nodes[size_t(i)].title, QStringLiteral("module __main__"));
+        }
+    }
+    QCOMPARE(litRoots, 1);
+    QVERIFY(g.nodes[size_t(view->graphScene()->indexOf(targetId))].highlighted);
+    int litEdges = 0;
+    for (const LayoutEdge &e : g.edges)
+        litEdges += e.highlighted ? 1 : 0;
+    QCOMPARE(litEdges, int(lit.size()) - 1);
+    QVERIFY(panel->infoText().contains(QStringLiteral("module __main__")));
+
+    // Copy repr, show instances, hide.
+    const int t = view->graphScene()->indexOf(targetId);
+    panel->copyRepr(t);
+    QVERIFY(QApplication::clipboard()->text().contains(QStringLiteral("Session")));
+    panel->showInstances(t);
+    QCOMPARE(panel->lastInstances().size(), 40);
+    QVERIFY(panel->lastInstances().front().startsWith(QStringLiteral("0x")));
+    const int count = view->graphScene()->nodeCount();
+    const quint64 shown3 = view->layoutsShown();
+    emit view->hideNodeRequested(t);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > shown3 && !view->isLayoutRunning(), 30000);
+    QCOMPARE(view->graphScene()->nodeCount(), count - 1);
+    QCOMPARE(view->graphScene()->indexOf(targetId), -1);
+}
+
+void TestReferences::snapshotWithoutGraphShowsHowToRecordOne()
+{
+    Window w;
+    QVERIFY(openRecording(w));
+    ReferencesPanel *panel = w.tabs->references();
+    w.window.selectTypes({s_session});
+    QTRY_VERIFY_WITH_TIMEOUT(panel->view()->layoutsShown() > 0, 30000);
+    w.window.controller()->setComparedSnapshots(1, 2);
+    QTRY_COMPARE_WITH_TIMEOUT(w.window.controller()->comparison()->current, 2, 30000);
+    QTRY_COMPARE(panel->source(), ReferencesPanel::Source::None);
+    QVERIFY(panel->view()->graphScene()->isEmpty());
+    QCOMPARE(panel->view()->placeholderText(), ReferencesPanel::noGraphText());
+    QVERIFY(panel->view()->placeholderText().contains(QStringLiteral("leakscope-cli record --graph")));
+    w.window.detailTabs()->setCurrentWidget(w.tabs->retainers());
+    QTRY_VERIFY(w.tabs->retainers()->isShowingEmptyState());
+    QCOMPARE(w.tabs->retainers()->emptyText(), ReferencesPanel::noGraphText());
+}
+
+void TestReferences::retainersListTheCacheDict()
+{
+    Window w;
+    QVERIFY(openRecording(w));
+    RetainersPanel *panel = w.tabs->retainers();
+    QAbstractItemModelTester tester(panel->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    w.window.detailTabs()->setCurrentWidget(panel);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->isShowingEmptyState() && panel->model()->rowCount() > 0, 30000);
+
+    // What the Sessions weigh, from an independent read of the file.
+    const auto session = w.window.controller()->session();
+    const Expected<HeapGraph> graph = HeapGraphStore::read(m_file, session->snapshot(1).info.id);
+    QVERIFY2(graph, qPrintable(graph.error()));
+    quint64 sessions = 0;
+    for (quint32 n : graph.value().nodesOfType(graph.value().findType(s_session)))
+        sessions += graph.value().shallowSize(n);
+    QVERIFY(sessions > 0);
+
+    // Sorted by retained size (raw numbers), the dict behind _CACHE near the top.
+    QSortFilterProxyModel *proxy = panel->proxy();
+    int cacheRow = -1;
+    for (int r = 0; r < proxy->rowCount(); ++r) {
+        if (r > 0)
+            QVERIFY(proxy->index(r - 1, RetainersModel::RetainedColumn).data(RetainersModel::SortRole).toULongLong()
+                    >= proxy->index(r, RetainersModel::RetainedColumn).data(RetainersModel::SortRole).toULongLong());
+        if (cacheRow < 0 && proxy->index(r, RetainersModel::ObjectColumn).data().toString() == QStringLiteral("dict (40 items)"))
+            cacheRow = r;
+    }
+    QVERIFY2(cacheRow >= 0 && cacheRow < 5, qPrintable(QString::number(cacheRow)));
+    const quint64 retained =
+        proxy->index(cacheRow, RetainersModel::RetainedColumn).data(RetainersModel::SortRole).toULongLong();
+    QVERIFY2(retained >= sessions, qPrintable(QStringLiteral("%1 < %2").arg(retained).arg(sessions)));
+    QVERIFY(proxy->index(cacheRow, RetainersModel::PercentColumn).data().toString().endsWith(QLatin1Char('%')));
+
+    // The selected row's chain to root: module __main__ -> globals -> _CACHE.
+    panel->table()->selectRow(cacheRow);
+    panel->table()->setCurrentIndex(proxy->index(cacheRow, 0));
+    QListWidget *chain = panel->chainList();
+    QVERIFY(chain->count() >= 3);
+    QVERIFY2(chain->item(0)->text().contains(QStringLiteral("module __main__")), qPrintable(chain->item(0)->text()));
+    QVERIFY(chain->item(chain->count() - 1)->text().contains(QStringLiteral("_CACHE")));
+    QVERIFY(chain->item(chain->count() - 1)->text().contains(QStringLiteral("dict (40 items)")));
+
+    // By type: the Sessions' type retains at least their own bytes.
+    panel->byTypeBox()->setChecked(true);
+    int typeRow = -1;
+    for (int r = 0; r < proxy->rowCount(); ++r)
+        if (proxy->index(r, RetainersModel::TypeColumn).data().toString() == s_session)
+            typeRow = r;
+    QVERIFY(typeRow >= 0);
+    QCOMPARE(proxy->index(typeRow, RetainersModel::ObjectColumn).data(RetainersModel::SortRole).toULongLong(),
+             quint64(40));
+    QVERIFY(proxy->index(typeRow, RetainersModel::RetainedColumn).data(RetainersModel::SortRole).toULongLong()
+            >= sessions);
+    panel->table()->setCurrentIndex(proxy->index(typeRow, 0));
+    QVERIFY(chain->count() >= 4);
+    QVERIFY(chain->item(0)->text().contains(QStringLiteral("module __main__")));
+    // Sorting by another column sorts by the raw number.
+    panel->table()->sortByColumn(RetainersModel::ShallowColumn, Qt::DescendingOrder);
+    for (int r = 1; r < proxy->rowCount(); ++r)
+        QVERIFY(proxy->index(r - 1, RetainersModel::ShallowColumn).data(RetainersModel::SortRole).toULongLong()
+                >= proxy->index(r, RetainersModel::ShallowColumn).data(RetainersModel::SortRole).toULongLong());
+}
+
+void TestReferences::liveProcessFillsTheReferencesTab()
+{
+    const QString sockets = m_dir.filePath(QStringLiteral("sockets"));
+    QVERIFY(QDir().mkpath(sockets));
+    QFile::setPermissions(sockets, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    qputenv("LEAKSCOPE_SOCKET_DIR", QFile::encodeName(sockets));
+    qputenv("LEAKSCOPE_AUTOSAVE_DIR", QFile::encodeName(m_dir.filePath(QStringLiteral("autosave"))));
+    const QString script = m_dir.filePath(QStringLiteral("serve.py"));
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("import time\n"
+            "class Session:\n"
+            "    def __init__(self, i):\n"
+            "        self.user = 'user%d' % i\n"
+            "_CACHE = {}\n"
+            "for i in range(25):\n"
+            "    _CACHE[i] = Session(i)\n"
+            "time.sleep(60)\n");
+    f.close();
+
+    MainWindow window;
+    LiveUi live(&window, window.controller());
+    auto *tabs = new ReferenceTabs(&window);
+    tabs->setLiveController(live.live());
+    window.show();
+    QVERIFY(live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), script, {}, QString(), 0));
+    QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 20000);
+    live.live()->snapshotNow(QStringLiteral("now"));
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller()->session()->types().find(s_session) >= 0, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.controller()->isBusy(), 20000);
+    window.selectTypes({s_session});
+
+    ReferencesPanel *panel = tabs->references();
+    ReferenceGraphView *view = panel->view();
+    QTRY_COMPARE(panel->source(), ReferencesPanel::Source::Live);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > 0 && !view->isLayoutRunning(), 30000);
+    QVERIFY2(edgeLabels(view->graph()).contains(QStringLiteral("_CACHE")),
+             qPrintable(edgeLabels(view->graph()).join(QLatin1Char('|'))));
+    QVERIFY(findNode(view->graph(), [](const LayoutNode &n) { return n.title == QStringLiteral("module __main__"); }) >= 0);
+
+    // Chain to root through the agent's chain op.
+    const int target = findNode(view->graph(), [](const LayoutNode &n) { return n.kind == NodeKind::Target; });
+    QVERIFY(target >= 0);
+    const quint64 shown = view->layoutsShown();
+    emit view->chainToRootRequested(target);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > shown && !view->isLayoutRunning(), 30000);
+    const int root = findNode(view->graph(), [](const LayoutNode &n) {
+        return n.highlighted && n.kind == NodeKind::Root && n.title == QStringLiteral("module __main__");
+    });
+    QVERIFY(root >= 0);
+
+    // Instances through the agent's instances op.
+    panel->showInstances(target);
+    QTRY_COMPARE_WITH_TIMEOUT(panel->lastInstances().size(), 25, 20000);
+
+    // Depth 1 then expand the cache dict by its object id.
+    const quint64 beforeDepth = view->layoutsShown();
+    panel->depthBox()->setValue(1);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > beforeDepth && !view->isLayoutRunning(), 30000);
+    QVERIFY(!edgeLabels(view->graph()).contains(QStringLiteral("_CACHE")));
+    const int dict = findNode(view->graph(), [](const LayoutNode &n) { return n.title == QStringLiteral("dict (25 items)"); });
+    QVERIFY2(dict >= 0, qPrintable(edgeLabels(view->graph()).join(QLatin1Char('|'))));
+    const int before = view->graphScene()->nodeCount();
+    panel->expandNode(dict);
+    QTRY_VERIFY_WITH_TIMEOUT(edgeLabels(view->graph()).contains(QStringLiteral("_CACHE")) && !view->isLayoutRunning(),
+                             30000);
+    QVERIFY(view->graphScene()->nodeCount() > before);
+
+    QSignalSpy exited(live.live(), &LiveController::processExited);
+    live.live()->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
+    QTRY_COMPARE(panel->source(), ReferencesPanel::Source::None);
+}
+
+QTEST_MAIN(TestReferences)
+#include "tst_references.moc"
