@@ -23,6 +23,7 @@
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
@@ -145,6 +146,15 @@ void TestReferences::referencesTabShowsWhoKeepsTheSelectedTypeAlive()
     QCOMPARE(panel->typeName(), s_session);
     QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > 0 && !view->isLayoutRunning(), 30000);
     QCOMPARE(panel->source(), ReferencesPanel::Source::File);
+    // Both compared graphs are cached (the baseline picks the new samples).
+    const auto session = w.window.controller()->session();
+    const HeapGraphCache::Key current{m_file, session->snapshot(1).info.id};
+    const HeapGraphCache::Key baseline{m_file, session->snapshot(0).info.id};
+    QVERIFY(w.tabs->graphs()->entry(current));
+    QVERIFY(w.tabs->graphs()->entry(baseline));
+    QCOMPARE(w.tabs->graphs()->entry(current)->graph->instanceCount(
+                 w.tabs->graphs()->entry(current)->graph->findType(s_session)),
+             quint64(40));
 
     const LayoutInput &g = view->graph();
     ReferenceGraphScene *scene = view->graphScene();
@@ -193,6 +203,13 @@ void TestReferences::referencesTabShowsWhoKeepsTheSelectedTypeAlive()
     // The screenshot for the docs (LEAKSCOPE_SCREENSHOT_DIR set by hand).
     const QByteArray shotDir = qgetenv("LEAKSCOPE_SCREENSHOT_DIR");
     if (!shotDir.isEmpty()) {
+        // Give the graph most of the height, as someone reading it would.
+        if (auto *split = w.window.findChild<QSplitter *>(QStringLiteral("rightSplitter")))
+            split->setSizes({260, 620});
+        if (auto *split = w.window.findChild<QSplitter *>(QStringLiteral("mainSplitter")))
+            split->setSizes({330, 1070});
+        w.window.resize(1400, 900);
+        QApplication::processEvents();
         view->fitToView();
         QTest::qWait(50); // let the offscreen backend paint once before grabbing
         QVERIFY(w.window.grab().save(QFile::decodeName(shotDir) + QStringLiteral("/screenshot-references-tab.png")));

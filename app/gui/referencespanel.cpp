@@ -238,6 +238,7 @@ void ReferencesPanel::setEmpty(const QString &text)
     m_view->clear();
     m_view->setEmptyText(text);
     m_info->clear();
+    m_info->setToolTip(QString());
     emit graphUpdated();
 }
 
@@ -362,6 +363,8 @@ void ReferencesPanel::updateInfo()
     if (!m_chainText.isEmpty())
         parts << m_chainText.toHtmlEscaped();
     m_info->setText(parts.join(QStringLiteral(" \u00b7 ")));
+    // The label is cut to the width of the tab; the whole text on hover.
+    m_info->setToolTip(m_info->text());
 }
 
 int ReferencesPanel::sourceIndex(int viewNode) const
