@@ -3,6 +3,7 @@
 #include "guitestdata.h"
 #include "heapgraphcache.h"
 #include "heapgraphstore.h"
+#include "jobrunner.h"
 #include "livecontroller.h"
 #include "liveui.h"
 #include "mainwindow.h"
@@ -29,6 +30,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 using namespace leakscope;
 using namespace leakscope::testdata;
@@ -89,6 +91,7 @@ private slots:
     void referencesTabShowsWhoKeepsTheSelectedTypeAlive();
     void doubleClickExpandsAndContextMenuActions();
     void snapshotWithoutGraphShowsHowToRecordOne();
+    void cancelLoadingThenReload();
     void retainersListTheCacheDict();
     void liveProcessFillsTheReferencesTab();
 
@@ -309,6 +312,40 @@ void TestReferences::snapshotWithoutGraphShowsHowToRecordOne()
     w.window.detailTabs()->setCurrentWidget(w.tabs->retainers());
     QTRY_VERIFY(w.tabs->retainers()->isShowingEmptyState());
     QCOMPARE(w.tabs->retainers()->emptyText(), ReferencesPanel::noGraphText());
+}
+
+void TestReferences::cancelLoadingThenReload()
+{
+    Window w;
+    QVERIFY(openRecording(w));
+    ReferencesPanel *panel = w.tabs->references();
+    auto *cancel = panel->findChild<QToolButton *>(QStringLiteral("cancelReferences"));
+    auto *reload = panel->findChild<QToolButton *>(QStringLiteral("reloadReferences"));
+    QVERIFY(cancel && reload);
+    // Cancel as soon as the load starts: its result is queued to this thread,
+    // so it can never arrive before the click.
+    QSignalSpy cancelled(w.tabs->graphs()->loader(), &JobRunner::cancelled);
+    const auto clickCancel = connect(w.tabs->graphs()->loader(), &JobRunner::started, cancel, [cancel] {
+        QVERIFY(cancel->isVisibleTo(cancel->parentWidget()));
+        cancel->click();
+    });
+    w.window.selectTypes({s_session});
+    QCOMPARE(cancelled.size(), 1);
+    disconnect(clickCancel);
+    QVERIFY2(panel->view()->placeholderText().contains(QStringLiteral("cancelled")),
+             qPrintable(panel->view()->placeholderText()));
+    QVERIFY(!cancel->isVisibleTo(panel));
+    const auto session = w.window.controller()->session();
+    QVERIFY(!w.tabs->graphs()->entry(HeapGraphCache::Key{m_file, session->snapshot(1).info.id}));
+    // Whatever the cancelled job still delivers is dropped.
+    w.tabs->graphs()->loader()->waitForIdle();
+    QCoreApplication::processEvents();
+    QVERIFY(!w.tabs->graphs()->entry(HeapGraphCache::Key{m_file, session->snapshot(1).info.id}));
+    QCOMPARE(panel->view()->layoutsShown(), quint64(0));
+
+    reload->click();
+    QTRY_VERIFY_WITH_TIMEOUT(panel->view()->layoutsShown() > 0 && !panel->view()->isLayoutRunning(), 30000);
+    QVERIFY(edgeLabels(panel->view()->graph()).contains(QStringLiteral("_CACHE")));
 }
 
 void TestReferences::retainersListTheCacheDict()

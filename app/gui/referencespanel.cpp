@@ -67,6 +67,7 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     m_progress->hide();
     bar->addWidget(m_progress);
     m_cancel = new QToolButton(this);
+    m_cancel->setObjectName(QStringLiteral("cancelReferences"));
     m_cancel->setText(tr("Cancel"));
     m_cancel->setToolTip(tr("Stop loading the heap graph"));
     m_cancel->hide();
@@ -86,6 +87,13 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     m_maxNodes->setToolTip(tr("Nodes drawn at most; more referrers collapse into \"+N more\" nodes"));
     bar->addWidget(m_maxNodes);
 
+    auto *reload = new QToolButton(this);
+    reload->setObjectName(QStringLiteral("reloadReferences"));
+    reload->setText(tr("Reload"));
+    reload->setToolTip(tr("Draw the graph again from the start: ask the live process again, or reload a graph whose "
+                          "loading was cancelled"));
+    bar->addWidget(reload);
+    connect(reload, &QToolButton::clicked, this, &ReferencesPanel::refresh);
     auto *fit = new QToolButton(this);
     fit->setText(tr("Fit"));
     fit->setToolTip(tr("Fit the graph to the view (F)"));
@@ -163,7 +171,7 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
         });
     connect(loader, &JobRunner::cancelled, this, [this] {
         if (m_source == Source::File && !m_graph)
-            setEmpty(tr("Loading the heap graph was cancelled. Select the type again to retry."));
+            setEmpty(tr("Loading the heap graph was cancelled. Press Reload to load it again."));
     });
     connect(m_cancel, &QToolButton::clicked, m_graphs, &HeapGraphCache::cancel);
 }
@@ -276,8 +284,11 @@ void ReferencesPanel::refresh()
     if (hasBaseline)
         keys.push_back(baseline);
     if (!m_graphs->request(keys)) {
-        m_view->clear();
-        m_view->setEmptyText(tr("Loading the heap graph of snapshot %1\u2026").arg(key.snapshotId));
+        // (Unless the load was cancelled as soon as it started.)
+        if (m_graphs->loader()->isRunning()) {
+            m_view->clear();
+            m_view->setEmptyText(tr("Loading the heap graph of snapshot %1\u2026").arg(key.snapshotId));
+        }
         return;
     }
     rebuildFromFile();
