@@ -118,11 +118,16 @@ void TestLiveGui::scriptThatExitsKeepsSnapshotsAndReportsCode()
     QTRY_VERIFY(live.console()->plainText().contains(QStringLiteral("hello from the script")));
     QVERIFY(live.console()->plainText().contains(QStringLiteral("oops")));
     // The agent's own exit snapshot (taken while KEPT was alive) joined the session.
-    auto lastLabel = [&window] {
+    auto labels = [&window] {
         const auto s = window.controller()->session();
-        return s->snapshotCount() ? s->snapshot(s->snapshotCount() - 1).info.label : QString();
+        QStringList out;
+        for (int i = 0; i < s->snapshotCount(); ++i)
+            out << s->snapshot(i).info.label;
+        return out;
     };
-    QTRY_COMPARE_WITH_TIMEOUT(lastLabel(), QStringLiteral("exit"), 10000);
+    QTRY_VERIFY2_WITH_TIMEOUT(labels().value(labels().size() - 1) == QStringLiteral("exit"),
+                              qPrintable(labels().join(QStringLiteral(", ")) + QStringLiteral(" | ") + live.stateLabel()->text()),
+                              30000);
     const auto s = window.controller()->session();
     QVERIFY(s->snapshotCount() >= 2);
     const int kept = s->types().find(QStringLiteral("__main__.Kept"));

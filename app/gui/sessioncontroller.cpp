@@ -19,6 +19,18 @@ QString canonical(const QString &path)
     return c.isEmpty() ? info.absoluteFilePath() : c;
 }
 
+// True when `after` holds the snapshots of `before` at the same indices, with
+// the new ones after them (what a live feed does), so indices stay meaningful.
+bool appendedAfter(const Session &before, const Session &after)
+{
+    const int n = before.snapshotCount();
+    if (n == 0 || after.snapshotCount() < n)
+        return false;
+    const SnapshotInfo &a = before.snapshot(n - 1).info;
+    const SnapshotInfo &b = after.snapshot(n - 1).info;
+    return a.id == b.id && a.sourceFile == b.sourceFile && a.takenAt == b.takenAt;
+}
+
 } // namespace
 
 SessionController::SessionController(QObject *parent)
@@ -101,11 +113,15 @@ void SessionController::startNextBatch()
     auto batch = std::make_shared<Batch>(std::move(m_pending.front()));
     m_pending.erase(m_pending.begin());
     const std::shared_ptr<const Session> base = m_session;
+    // A live feed appends one snapshot at a time: keep the baseline the user
+    // chose and let "current" follow the newest snapshot when it was the newest.
+    const int keptBaseline = m_baseline;
+    const int keptCurrent = m_current;
 
     const QString title = batch->paths.size() == 1 ? tr("Opening %1").arg(QFileInfo(batch->paths.front()).fileName())
                           : batch->paths.isEmpty() ? tr("Adding snapshots")
                                                    : tr("Opening %1 files").arg(batch->paths.size());
-    m_loader->start(title, [this, batch, base](JobRunner::Context &ctx) -> std::function<void()> {
+    m_loader->start(title, [this, batch, base, keptBaseline, keptCurrent](JobRunner::Context &ctx) -> std::function<void()> {
         // Reading is the long part: it gets 90% of the bar.
         constexpr qint64 scale = 1000;
         const qint64 files = std::max<qint64>(1, batch->paths.size());
@@ -140,7 +156,14 @@ void SessionController::startNextBatch()
             return {};
         ctx.setProgress(scale * 95 / 100, scale, tr("Computing growth"));
         const int n = session->snapshotCount();
-        auto comparison = std::make_shared<Comparison>(GrowthAnalysis::compare(*session, n > 0 ? 0 : -1, n - 1));
+        int baseline = n > 0 ? 0 : -1;
+        int current = n - 1;
+        const int oldCount = base->snapshotCount();
+        if (appendedAfter(*base, *session) && keptBaseline >= 0 && keptBaseline < oldCount) {
+            baseline = keptBaseline;
+            current = keptCurrent == oldCount - 1 ? n - 1 : keptCurrent;
+        }
+        auto comparison = std::make_shared<Comparison>(GrowthAnalysis::compare(*session, baseline, current));
         ctx.setProgress(scale, scale);
         const bool changed = !loaded.empty();
         return [this, session, comparison, opened, failed, changed]() {
