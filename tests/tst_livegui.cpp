@@ -76,6 +76,14 @@ void TestLiveGui::demoShowsLeakingTypeAsSuspect()
     QTRY_VERIFY_WITH_TIMEOUT(
         window.growthProxy()->index(0, GrowthTableModel::TypeColumn).data(GrowthTableModel::SuspectRole).toBool(), 30000);
 
+    // Set Baseline pins the latest snapshot; later ones compare against it.
+    live.baselineAction()->trigger();
+    const int pinned = window.controller()->session()->snapshotCount() - 1;
+    QTRY_COMPARE(window.controller()->comparison()->baseline, pinned);
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller()->session()->snapshotCount() > pinned + 2, 30000);
+    QTRY_COMPARE(window.controller()->comparison()->current, window.controller()->session()->snapshotCount() - 1);
+    QCOMPARE(window.controller()->comparison()->baseline, pinned);
+
     // Snapshot Now adds one more; every snapshot is in the autosave file.
     const int before = window.controller()->session()->snapshotCount();
     live.everyAction()->setChecked(false);
