@@ -134,11 +134,17 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
         bool hasBaseline = false;
         HeapGraphCache::Key baseline;
         const HeapGraphCache::Key key = currentKey(&has, &baseline, &hasBaseline);
-        if (m_source == Source::File && has && key == m_key && m_graph)
+        if (m_source == Source::File && has && key == m_key && m_graph && hasBaseline == m_hasBaseline
+            && (!hasBaseline || baseline == m_baselineKey))
             return;
         refresh();
     });
-    connect(m_graphs, &HeapGraphCache::ready, this, &ReferencesPanel::refresh);
+    // Only when waiting for it: a load the Retainers tab started must not
+    // throw away what the user expanded here.
+    connect(m_graphs, &HeapGraphCache::ready, this, [this] {
+        if (m_source == Source::File && m_waiting)
+            refresh();
+    });
     connect(m_graphs, &HeapGraphCache::analysed, this, [this] {
         if (m_source != Source::File)
             return;
@@ -280,10 +286,13 @@ void ReferencesPanel::refresh()
     if (!(key == m_key))
         m_graph.reset();
     m_key = key;
+    m_hasBaseline = hasBaseline;
+    m_baselineKey = baseline;
     std::vector<HeapGraphCache::Key> keys{key};
     if (hasBaseline)
         keys.push_back(baseline);
-    if (!m_graphs->request(keys)) {
+    m_waiting = !m_graphs->request(keys);
+    if (m_waiting) {
         // (Unless the load was cancelled as soon as it started.)
         if (m_graphs->loader()->isRunning()) {
             m_view->clear();

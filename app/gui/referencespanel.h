@@ -102,6 +102,9 @@ private:
     Source m_source = Source::None;
     // File source.
     HeapGraphCache::Key m_key;
+    HeapGraphCache::Key m_baselineKey;
+    bool m_hasBaseline = false;
+    bool m_waiting = false; // for the cache to load the graphs
     HeapGraphPtr m_graph;
     std::shared_ptr<const DominatorTree> m_dominators;
     ReferenceSubgraph m_sub;
