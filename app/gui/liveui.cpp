@@ -21,6 +21,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 #include <QToolBar>
 
 namespace leakscope {
@@ -194,7 +195,8 @@ bool LiveUi::runScript(const QString &python, const QString &script, const QStri
 {
     m_console->clear();
     m_consoleDock->show();
-    m_window->resizeDocks({m_consoleDock}, {140}, Qt::Vertical);
+    // After the window has its size, or the dock takes half of it.
+    QTimer::singleShot(0, m_consoleDock, [this] { m_window->resizeDocks({m_consoleDock}, {120}, Qt::Vertical); });
     if (interval > 0) {
         m_intervalBox->setValue(interval);
         m_live->setInterval(interval);

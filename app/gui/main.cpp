@@ -80,6 +80,14 @@ int main(int argc, char *argv[])
     if (parser.isSet(demo)) {
         if (!live.startDemo())
             return 1;
+        // Chart the leak next to the bounded cache once there is something to see.
+        auto *once = new QObject(&window);
+        QObject::connect(window.controller(), &leakscope::SessionController::comparisonChanged, once, [&window, once] {
+            if (window.controller()->session()->snapshotCount() < 3)
+                return;
+            window.selectTypes({QStringLiteral("__main__.Session"), QStringLiteral("__main__.CacheEntry")});
+            once->deleteLater();
+        });
     } else if (!runCommand.isEmpty()) {
         const QStringList pythons = leakscope::RunScriptDialog::interpretersOnPath();
         if (!live.runScript(pythons.first(), runCommand.first(), runCommand.mid(1), QString(),
