@@ -41,6 +41,7 @@ private slots:
     void initTestCase();
     void demoShowsLeakingTypeAsSuspect();
     void scriptThatExitsKeepsSnapshotsAndReportsCode();
+    void badStartsGiveClearErrors();
 
 private:
     QTemporaryDir m_dir;
@@ -141,6 +142,52 @@ void TestLiveGui::scriptThatExitsKeepsSnapshotsAndReportsCode()
     const int kept = s->types().find(QStringLiteral("__main__.Kept"));
     QVERIFY(kept >= 0);
     QCOMPARE(s->count(s->snapshotCount() - 1, kept), qint64(321));
+}
+
+void TestLiveGui::badStartsGiveClearErrors()
+{
+    MainWindow window;
+    LiveUi ui(&window, window.controller());
+    LiveController *live = ui.live();
+
+    const Status missing = live->runScript(QStringLiteral(LEAKSCOPE_PYTHON), m_dir.filePath(QStringLiteral("nope.py")), {});
+    QVERIFY(!missing);
+    QVERIFY(missing.error().contains(QStringLiteral("nope.py")));
+
+    const Status dead = live->connectToPid(999999);
+    QVERIFY(!dead);
+    QVERIFY(dead.error().contains(QStringLiteral("999999")));
+
+    // An interpreter that does not exist: a clear message, no crash, not live.
+    const QString script = m_dir.filePath(QStringLiteral("fine.py"));
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("print('never runs')\n");
+    f.close();
+    QSignalSpy errors(live, &LiveController::errorOccurred);
+    const Status noPython = live->runScript(m_dir.filePath(QStringLiteral("no-such-python")), script, {});
+    if (noPython)
+        QTRY_VERIFY(errors.size() >= 1);
+    else
+        QVERIFY(noPython.error().contains(QStringLiteral("no-such-python")));
+    QVERIFY(!live->isLive());
+
+    // A program that exits before its agent serves: the exit is reported
+    // with its code and whatever the agent recorded stays.
+    const QString quick = m_dir.filePath(QStringLiteral("quick.py"));
+    QFile q(quick);
+    QVERIFY(q.open(QIODevice::WriteOnly));
+    q.write("import sys\nsys.exit(7)\n");
+    q.close();
+    QSignalSpy exited(live, &LiveController::processExited);
+    QVERIFY(live->runScript(QStringLiteral(LEAKSCOPE_PYTHON), quick, {}));
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 30000);
+    QCOMPARE(exited.at(0).at(0).toInt(), 7);
+    QVERIFY(!live->isLive());
+    // Snapshot Now without a live process says so instead of hanging.
+    errors.clear();
+    live->snapshotNow();
+    QCOMPARE(errors.size(), 1);
 }
 
 QTEST_MAIN(TestLiveGui)
