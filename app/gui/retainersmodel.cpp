@@ -54,6 +54,19 @@ void RetainersModel::rebuild()
                 r.label = g.label(n);
                 if (r.label.isEmpty())
                     r.label = QStringLiteral("0x") + QString::number(g.id(n), 16);
+                const quint32 idom = m_dominators->immediateDominator(n);
+                if (idom != HeapGraph::NoNode) {
+                    r.dominator = g.label(idom);
+                    if (r.dominator.isEmpty())
+                        r.dominator = g.typeName(g.type(idom)) + QStringLiteral(" 0x") + QString::number(g.id(idom), 16);
+                } else if (g.isRoot(n)) {
+                    r.dominator = tr("(a root itself)");
+                } else if (g.inDegree(n) == 0) {
+                    r.dominator = tr("(nothing: held from C code or garbage)");
+                } else {
+                    // Paths from more than one root reach it.
+                    r.dominator = tr("(several roots)");
+                }
                 r.count = 1;
                 r.shallow = g.shallowSize(n);
                 r.retained = m_dominators->retainedSize(n);
@@ -88,6 +101,8 @@ QVariant RetainersModel::data(const QModelIndex &index, int role) const
             return r.type;
         case ObjectColumn:
             return m_byType ? QLocale().toString(r.count) : r.label;
+        case DominatorColumn:
+            return r.dominator;
         case ShallowColumn:
             return ReferenceLayout::formatBytes(r.shallow);
         case RetainedColumn:
@@ -102,6 +117,8 @@ QVariant RetainersModel::data(const QModelIndex &index, int role) const
             return r.type;
         case ObjectColumn:
             return m_byType ? QVariant(r.count) : QVariant(r.label);
+        case DominatorColumn:
+            return r.dominator;
         case ShallowColumn:
             return r.shallow;
         case RetainedColumn:
@@ -119,6 +136,8 @@ QVariant RetainersModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == ObjectColumn && !m_byType)
             return r.label;
+        if (index.column() == DominatorColumn)
+            return r.dominator;
         break;
     default:
         break;
@@ -136,6 +155,8 @@ QVariant RetainersModel::headerData(int section, Qt::Orientation orientation, in
             return tr("Type");
         case ObjectColumn:
             return m_byType ? tr("Instances") : tr("Object");
+        case DominatorColumn:
+            return m_byType ? QString() : tr("Kept alive by");
         case ShallowColumn:
             return tr("Shallow");
         case RetainedColumn:
@@ -145,6 +166,8 @@ QVariant RetainersModel::headerData(int section, Qt::Orientation orientation, in
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {
+        case DominatorColumn:
+            return tr("Its immediate dominator: the object every path from a root to it goes through");
         case ShallowColumn:
             return tr("Bytes of the object itself (sys.getsizeof)");
         case RetainedColumn:

@@ -17,7 +17,7 @@ class RetainersModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { TypeColumn, ObjectColumn, ShallowColumn, RetainedColumn, PercentColumn, ColumnCount };
+    enum Column { TypeColumn, ObjectColumn, DominatorColumn, ShallowColumn, RetainedColumn, PercentColumn, ColumnCount };
     enum Role {
         SortRole = Qt::UserRole + 1,
         NodeRole, // graph node index (objects) or type id (types)
@@ -42,6 +42,7 @@ private:
         qint64 key = 0; // node or type id
         QString type;
         QString label;
+        QString dominator; // label of the immediate dominator; empty for the virtual root
         quint64 count = 0;
         quint64 shallow = 0;
         quint64 retained = 0;

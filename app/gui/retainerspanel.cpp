@@ -62,6 +62,7 @@ RetainersPanel::RetainersPanel(SessionController *sessions, HeapGraphCache *grap
     m_table->setWordWrap(false);
     m_table->horizontalHeader()->setSectionResizeMode(RetainersModel::ObjectColumn, QHeaderView::Stretch);
     m_table->setColumnWidth(RetainersModel::TypeColumn, 200);
+    m_table->setColumnWidth(RetainersModel::DominatorColumn, 220);
     m_chain = new QListWidget(split);
     m_chain->setObjectName(QStringLiteral("retainerChain"));
     m_chain->setToolTip(tr("The shortest chain of references from a root (a module, class or thread frame) to the "
