@@ -389,8 +389,14 @@ void ReferencesPanel::updateInfo()
 
 int ReferencesPanel::sourceIndex(int viewNode) const
 {
+    // While a new layout runs, the graph on screen may stand for an older
+    // subgraph whose node indices mean something else now.
+    if (m_view->isLayoutRunning())
+        return -1;
     const LayoutInput &g = m_view->graph();
     if (viewNode < 0 || size_t(viewNode) >= g.nodes.size())
+        return -1;
+    if (m_source == Source::File && !m_graph)
         return -1;
     const QString id = g.nodes[size_t(viewNode)].id;
     bool ok = false;
