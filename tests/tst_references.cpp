@@ -403,6 +403,22 @@ void TestReferences::retainersListTheCacheDict()
     if (!shotDir.isEmpty())
         QVERIFY(w.window.grab().save(QFile::decodeName(shotDir) + QStringLiteral("/screenshot-retainers-tab.png")));
 
+    // Double-click: the References tab shows who refers to that dict.
+    ReferencesPanel *refs = w.tabs->references();
+    emit panel->table()->activated(proxy->index(cacheRow, RetainersModel::ObjectColumn));
+    QCOMPARE(w.window.detailTabs()->currentWidget(), refs);
+    QVERIFY(refs->shownObject() != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(refs->view()->layoutsShown() > 0 && !refs->view()->isLayoutRunning(), 30000);
+    {
+        const LayoutInput &g = refs->view()->graph();
+        const int t = findNode(g, [](const LayoutNode &n) { return n.kind == NodeKind::Target; });
+        QVERIFY(t >= 0);
+        QCOMPARE(g.nodes[size_t(t)].title, QStringLiteral("dict (40 items)"));
+        QVERIFY(edgeLabels(g).contains(QStringLiteral("_CACHE")));
+        QVERIFY(refs->infoText().contains(QStringLiteral("object 0x")));
+    }
+    w.window.detailTabs()->setCurrentWidget(panel);
+
     // By type: the Sessions' type retains at least their own bytes.
     panel->byTypeBox()->setChecked(true);
     int typeRow = -1;
@@ -417,6 +433,14 @@ void TestReferences::retainersListTheCacheDict()
     panel->table()->setCurrentIndex(proxy->index(typeRow, 0));
     QVERIFY(chain->count() >= 4);
     QVERIFY(chain->item(0)->text().contains(QStringLiteral("module __main__")));
+    // A type row shows its samples there.
+    const quint64 shownBefore = refs->view()->layoutsShown();
+    emit panel->table()->activated(proxy->index(typeRow, 0));
+    QCOMPARE(refs->typeName(), s_session);
+    QCOMPARE(refs->shownObject(), quint64(0));
+    QTRY_VERIFY_WITH_TIMEOUT(refs->view()->layoutsShown() > shownBefore && !refs->view()->isLayoutRunning(), 30000);
+    QVERIFY(refs->infoText().contains(QStringLiteral("40 instances")));
+    w.window.detailTabs()->setCurrentWidget(panel);
     // Sorting by another column sorts by the raw number.
     panel->table()->sortByColumn(RetainersModel::ShallowColumn, Qt::DescendingOrder);
     for (int r = 1; r < proxy->rowCount(); ++r)

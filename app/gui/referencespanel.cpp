@@ -192,9 +192,16 @@ QString ReferencesPanel::noGraphText()
 
 void ReferencesPanel::setTypeName(const QString &typeName)
 {
-    if (typeName == m_typeName)
+    if (typeName == m_typeName && !m_objectId)
         return;
     m_typeName = typeName;
+    m_objectId = 0;
+    refresh();
+}
+
+void ReferencesPanel::showObject(quint64 objectId)
+{
+    m_objectId = objectId;
     refresh();
 }
 
@@ -262,12 +269,12 @@ void ReferencesPanel::refresh()
     m_chainText.clear();
     m_pending.clear();
     m_expanding.clear();
-    if (m_typeName.isEmpty()) {
+    if (m_typeName.isEmpty() && !m_objectId) {
         m_source = Source::None;
         setEmpty(tr("Select a type in the table to see what keeps its instances alive."));
         return;
     }
-    if (isLive()) {
+    if (isLive() && !m_objectId) {
         m_source = Source::Live;
         requestLive();
         return;
@@ -315,6 +322,21 @@ void ReferencesPanel::rebuildFromFile()
     HeapGraphCache::Key baselineKey;
     currentKey(&has, &baselineKey, &hasBaseline);
     const HeapGraphCache::Entry *b = hasBaseline ? m_graphs->entry(baselineKey) : nullptr;
+    if (m_objectId) {
+        const quint32 node = m_graph->findNode(m_objectId);
+        if (node == HeapGraph::NoNode) {
+            m_sub = ReferenceSubgraph();
+            setEmpty(tr("Object %1 is not in the heap graph of this snapshot.").arg(hexId(m_objectId)));
+            return;
+        }
+        m_instanceCount = 1;
+        m_sampleCount = 1;
+        m_samplesNew = false;
+        m_sampleIds = QStringList{hexId(m_objectId)};
+        m_sub = ReferenceSubgraph::build(*m_graph, {node}, options());
+        relayoutFile();
+        return;
+    }
     const qint32 type = m_graph->findType(m_typeName);
     m_instanceCount = type >= 0 ? m_graph->instanceCount(type) : 0;
     if (m_instanceCount == 0) {
@@ -366,6 +388,18 @@ QString ReferencesPanel::infoText() const
 void ReferencesPanel::updateInfo()
 {
     QStringList parts;
+    if (m_source == Source::File && m_objectId && m_graph) {
+        const quint32 node = m_graph->findNode(m_objectId);
+        const QString type = node == HeapGraph::NoNode ? QString() : m_graph->typeName(m_graph->type(node));
+        parts << QStringLiteral("<b>%1</b>").arg(type.toHtmlEscaped()) << tr("object %1").arg(hexId(m_objectId));
+        if (m_sub.truncated())
+            parts << tr("<i>truncated: raise depth or max nodes</i>");
+        if (!m_chainText.isEmpty())
+            parts << m_chainText.toHtmlEscaped();
+        m_info->setText(parts.join(QStringLiteral(" \u00b7 ")));
+        m_info->setToolTip(m_info->text());
+        return;
+    }
     parts << QStringLiteral("<b>%1</b>").arg(m_typeName.toHtmlEscaped());
     if (m_source == Source::File) {
         parts << tr("%1 instances").arg(QLocale().toString(m_instanceCount));

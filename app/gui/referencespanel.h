@@ -40,6 +40,10 @@ public:
     // The type to show (as the census names it); empty clears the graph.
     void setTypeName(const QString &typeName);
     QString typeName() const { return m_typeName; }
+    // Who refers to one object of the compared snapshot's heap graph (a top
+    // retainer, say), until the next type is selected.
+    void showObject(quint64 objectId);
+    quint64 shownObject() const { return m_objectId; }
     // With a connected process, graphs come from its agent.
     void setLiveController(LiveController *live);
 
@@ -99,6 +103,7 @@ private:
     QToolButton *m_cancel;
 
     QString m_typeName;
+    quint64 m_objectId = 0; // showObject(); 0 when showing samples of m_typeName
     Source m_source = Source::None;
     // File source.
     HeapGraphCache::Key m_key;

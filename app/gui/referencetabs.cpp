@@ -30,6 +30,15 @@ ReferenceTabs::ReferenceTabs(MainWindow *window)
     connect(m_references, &ReferencesPanel::notice, window, [window](const QString &text) {
         window->messageBar()->addMessage(text, MessageBar::Kind::Information);
     });
+    connect(m_retainers, &RetainersPanel::objectActivated, this, [this, tabs](quint64 objectId) {
+        m_references->showObject(objectId);
+        tabs->setCurrentWidget(m_references);
+    });
+    connect(m_retainers, &RetainersPanel::typeActivated, this, [this, tabs](const QString &typeName) {
+        m_window->selectTypes({typeName});
+        m_references->setTypeName(typeName); // also when the table hides the type
+        tabs->setCurrentWidget(m_references);
+    });
     connect(window->controller(), &SessionController::sessionChanged, this, [this] {
         const auto session = m_window->controller()->session();
         if (!session || session->snapshotCount() == 0)

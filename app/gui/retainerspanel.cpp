@@ -79,6 +79,19 @@ RetainersPanel::RetainersPanel(SessionController *sessions, HeapGraphCache *grap
         m_model->setByType(on);
         m_chain->clear();
     });
+    connect(m_table, &QTableView::activated, this, [this](const QModelIndex &index) {
+        const HeapGraphPtr graph = m_model->graph();
+        if (!graph || !index.isValid())
+            return;
+        const qint64 key = index.data(RetainersModel::NodeRole).toLongLong();
+        if (m_model->byType()) {
+            if (key >= 0 && key < graph->typeCount())
+                emit typeActivated(graph->typeName(qint32(key)));
+        } else if (key >= 0 && key < qint64(graph->nodeCount())) {
+            emit objectActivated(graph->id(quint32(key)));
+        }
+    });
+    m_table->setToolTip(tr("Double-click a row to see who refers to it in the References tab"));
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &RetainersPanel::onCurrentRowChanged);
     connect(m_sessions, &SessionController::comparisonChanged, this, [this] { refresh(); });

@@ -36,6 +36,11 @@ public:
     // tab is visible or `force`.
     void refresh(bool force = false);
 
+signals:
+    // Double-click or Enter on a row: an object (by its id) or a type.
+    void objectActivated(quint64 objectId);
+    void typeActivated(const QString &typeName);
+
 protected:
     void showEvent(QShowEvent *event) override;
 
