@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <cmath>
 
 namespace leakscope {
@@ -77,6 +78,13 @@ QByteArray ComparisonExport::toJson(const Session &session, const Comparison &co
         o.insert(QStringLiteral("slope_per_snapshot"), jsonNumberOrNull(r.verdict.slopePerSnapshot));
         o.insert(QStringLiteral("slope_per_minute"), jsonNumberOrNull(r.verdict.slopePerMinute));
         o.insert(QStringLiteral("r2"), r.verdict.r2);
+        // Only when the snapshots' heap graphs were analysed (the GUI).
+        if (r.retained >= 0)
+            o.insert(QStringLiteral("retained"), r.retained);
+        if (r.baselineRetained >= 0)
+            o.insert(QStringLiteral("baseline_retained"), r.baselineRetained);
+        if (r.retained >= 0 && r.baselineRetained >= 0)
+            o.insert(QStringLiteral("delta_retained"), r.deltaRetained);
         types.append(o);
     }
 
@@ -97,6 +105,11 @@ QByteArray ComparisonExport::toCsv(const Session &session, const Comparison &com
                        QStringLiteral("delta_baseline"), QStringLiteral("delta_first"), QStringLiteral("delta_percent"),
                        QStringLiteral("size"), QStringLiteral("delta_size"), QStringLiteral("suspect"),
                        QStringLiteral("score"), QStringLiteral("reason")};
+    // Retained columns only when some row has them (the GUI with heap graphs).
+    const bool retained = std::any_of(comparison.rows.begin(), comparison.rows.end(),
+                                      [](const GrowthRow &r) { return r.retained >= 0 || r.baselineRetained >= 0; });
+    if (retained)
+        header << QStringLiteral("retained") << QStringLiteral("delta_retained");
     for (int i = 0; i < session.snapshotCount(); ++i)
         header << QStringLiteral("count_%1").arg(i);
     out += header.join(QLatin1Char(',')) + QLatin1String("\r\n");
@@ -108,6 +121,9 @@ QByteArray ComparisonExport::toCsv(const Session &session, const Comparison &com
           << QString::number(r.size) << QString::number(r.deltaSize)
           << (r.verdict.suspect ? QStringLiteral("1") : QStringLiteral("0")) << QString::number(r.verdict.score)
           << csvField(r.verdict.reason);
+        if (retained)
+            f << (r.retained >= 0 ? QString::number(r.retained) : QString())
+              << (r.retained >= 0 && r.baselineRetained >= 0 ? QString::number(r.deltaRetained) : QString());
         for (int i = 0; i < session.snapshotCount(); ++i)
             f << QString::number(session.count(i, r.type));
         out += f.join(QLatin1Char(',')) + QLatin1String("\r\n");

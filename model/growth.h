@@ -48,6 +48,12 @@ struct GrowthRow
     qint64 peakBefore = 0;     // highest count before current (objgraph's peak)
     qint64 deltaPeak = 0;      // count - peakBefore when positive, else 0 (show_growth)
     SuspectVerdict verdict;
+    // Bytes the type's objects keep alive (dominator tree of the snapshot's
+    // heap graph, RetainedByType); -1 when unknown: the snapshot has no graph
+    // or its retained sizes are still being computed.
+    qint64 retained = -1;         // in current
+    qint64 deltaRetained = 0;     // retained - baselineRetained when both are known
+    qint64 baselineRetained = -1; // in baseline
 };
 
 enum class BaselineMode { First, Previous, Index };

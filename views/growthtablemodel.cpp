@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace leakscope {
 
@@ -64,6 +65,7 @@ void GrowthTableModel::setComparison(std::shared_ptr<const Session> session, std
     m_builtin.clear();
     m_rowOfType.clear();
     m_hasSizes = true;
+    m_hasRetained = false;
     if (m_comparison) {
         const auto &rows = m_comparison->rows;
         m_builtin.resize(rows.size());
@@ -76,6 +78,8 @@ void GrowthTableModel::setComparison(std::shared_ptr<const Session> session, std
         }
         for (int i = 0; i < m_session->snapshotCount(); ++i)
             m_hasSizes = m_hasSizes && m_session->snapshot(i).info.hasSizes;
+        for (int i : {m_comparison->baseline, m_comparison->current})
+            m_hasRetained = m_hasRetained || (i >= 0 && i < m_session->snapshotCount() && m_session->snapshot(i).info.hasGraph);
     }
     endResetModel();
 }
@@ -144,6 +148,12 @@ double GrowthTableModel::sortValue(int sourceRow, int column) const
         return double(r.size);
     case DeltaSizeColumn:
         return double(r.deltaSize);
+    // Unknown sorts below every known value (a type can retain 0 bytes).
+    case RetainedColumn:
+        return double(r.retained);
+    case DeltaRetainedColumn:
+        return r.retained >= 0 && r.baselineRetained >= 0 ? double(r.deltaRetained)
+                                                          : -std::numeric_limits<double>::infinity();
     case TrendColumn:
         return r.verdict.slopePerSnapshot;
     case SuspectColumn:
@@ -207,6 +217,10 @@ QString GrowthTableModel::displayText(const GrowthRow &r, int sourceRow, int col
         return m_hasSizes ? formatBytes(r.size) : tr("n/a");
     case DeltaSizeColumn:
         return m_hasSizes ? formatDeltaBytes(r.deltaSize) : tr("n/a");
+    case RetainedColumn:
+        return r.retained >= 0 ? formatBytes(r.retained) : QStringLiteral("\u2014");
+    case DeltaRetainedColumn:
+        return r.retained >= 0 && r.baselineRetained >= 0 ? formatDeltaBytes(r.deltaRetained) : QStringLiteral("\u2014");
     case TrendColumn:
         return {};
     case SuspectColumn:
@@ -214,6 +228,19 @@ QString GrowthTableModel::displayText(const GrowthRow &r, int sourceRow, int col
     default:
         return {};
     }
+}
+
+QString GrowthTableModel::retainedToolTip(const GrowthRow &r) const
+{
+    if (!m_hasRetained)
+        return tr("Neither compared snapshot has a heap graph: record with graph=True for retained sizes");
+    if (r.retained < 0 && r.baselineRetained < 0)
+        return tr("Retained size unknown: computing, or the heap graph could not be read");
+    const QString current = r.retained >= 0 ? formatBytes(r.retained) : tr("unknown");
+    const QString baseline = r.baselineRetained >= 0 ? formatBytes(r.baselineRetained) : tr("unknown");
+    return tr("Retained %1 in the current snapshot, %2 in the baseline: bytes that would be freed if the objects "
+              "of this type were freed (dominator tree of the heap graph)")
+        .arg(current, baseline);
 }
 
 QVariant GrowthTableModel::data(const QModelIndex &index, int role) const
@@ -262,6 +289,8 @@ QVariant GrowthTableModel::data(const QModelIndex &index, int role) const
             return deltaColor(r.deltaPercent);
         case DeltaSizeColumn:
             return m_hasSizes ? deltaColor(double(r.deltaSize)) : QVariant();
+        case DeltaRetainedColumn:
+            return r.retained >= 0 && r.baselineRetained >= 0 ? deltaColor(double(r.deltaRetained)) : QVariant();
         case SuspectColumn:
             return r.verdict.suspect ? QBrush(s_growColor) : QVariant();
         default:
@@ -293,6 +322,8 @@ QVariant GrowthTableModel::data(const QModelIndex &index, int role) const
         if (column == CountColumn)
             return tr("%1 in the baseline, %2 in the previous snapshot, %3 before the current snapshot at most")
                 .arg(formatCount(r.baselineCount), formatCount(r.previousCount), formatCount(r.peakBefore));
+        if (column == RetainedColumn || column == DeltaRetainedColumn)
+            return retainedToolTip(r);
         return {};
     default:
         return {};
@@ -312,6 +343,8 @@ QVariant GrowthTableModel::headerData(int section, Qt::Orientation orientation, 
         case DeltaPercentColumn: return tr("\u0394 %");
         case SizeColumn: return tr("Size");
         case DeltaSizeColumn: return tr("\u0394 size");
+        case RetainedColumn: return tr("Retained");
+        case DeltaRetainedColumn: return tr("\u0394 retained");
         case TrendColumn: return tr("Trend");
         case SuspectColumn: return tr("Suspect");
         }
@@ -333,6 +366,12 @@ QVariant GrowthTableModel::headerData(int section, Qt::Orientation orientation, 
             return tr("Total shallow size (sys.getsizeof) of the objects of this type in the current snapshot");
         case DeltaSizeColumn:
             return tr("Change in total shallow size between baseline and current snapshot");
+        case RetainedColumn:
+            return tr("Retained size in the current snapshot: bytes that would be freed if the objects of this type\n"
+                      "were freed (the dominator tree of the heap graph). Needs snapshots with heap graphs;\n"
+                      "\u2014 while unknown.");
+        case DeltaRetainedColumn:
+            return tr("Change in retained size between baseline and current snapshot (both need heap graphs)");
         case TrendColumn:
             return tr("Count over the snapshots up to the current one; sorts by the slope per snapshot");
         case SuspectColumn:
@@ -349,9 +388,13 @@ QVariant GrowthTableModel::headerData(int section, Qt::Orientation orientation, 
 QString GrowthTableModel::rowsAsText(const std::vector<int> &sourceRows) const
 {
     QStringList lines;
+    // The Retained columns are hidden (and say nothing) without heap graphs.
+    auto copied = [this](int c) {
+        return c != TrendColumn && (m_hasRetained || (c != RetainedColumn && c != DeltaRetainedColumn));
+    };
     QStringList header;
     for (int c = 0; c < ColumnCount; ++c)
-        if (c != TrendColumn)
+        if (copied(c))
             header << headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
     lines << header.join(QLatin1Char('\t'));
     for (int sourceRow : sourceRows) {
@@ -359,7 +402,7 @@ QString GrowthTableModel::rowsAsText(const std::vector<int> &sourceRows) const
             continue;
         QStringList fields;
         for (int c = 0; c < ColumnCount; ++c)
-            if (c != TrendColumn)
+            if (copied(c))
                 fields << displayText(row(sourceRow), sourceRow, c);
         lines << fields.join(QLatin1Char('\t'));
     }

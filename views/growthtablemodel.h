@@ -25,6 +25,8 @@ public:
         DeltaPercentColumn,
         SizeColumn,
         DeltaSizeColumn,
+        RetainedColumn,      // GrowthRow::retained; a dash when unknown
+        DeltaRetainedColumn, // GrowthRow::deltaRetained; a dash unless both snapshots have retained sizes
         TrendColumn,
         SuspectColumn,
         ColumnCount
@@ -61,6 +63,9 @@ public:
     bool isBuiltin(int sourceRow) const { return m_builtin[size_t(sourceRow)]; }
     double sortValue(int sourceRow, int column) const;
     int rowOfType(int typeId) const; // -1 when the type has no row
+    // True when the baseline or the current snapshot carries a heap graph,
+    // i.e. when the Retained columns can show anything.
+    bool hasRetained() const { return m_hasRetained; }
     // Position of the row's type name in case-insensitive name order, so the
     // proxy compares names (and breaks ties) with one integer comparison.
     int nameRank(int sourceRow) const;
@@ -76,6 +81,7 @@ public:
 
 private:
     QString displayText(const GrowthRow &r, int sourceRow, int column) const;
+    QString retainedToolTip(const GrowthRow &r) const;
 
     std::shared_ptr<const Session> m_session;
     std::shared_ptr<const Comparison> m_comparison;
@@ -86,6 +92,7 @@ private:
     mutable std::vector<int> m_nameRank;
     mutable const TypeRegistry *m_rankedTypes = nullptr;
     bool m_hasSizes = true;
+    bool m_hasRetained = false;
 };
 
 } // namespace leakscope

@@ -87,6 +87,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_controller, &SessionController::comparisonChanged, this, &MainWindow::onComparisonChanged);
     connect(m_controller, &SessionController::fileFailed, this,
             [this](const QString &, const QString &error) { m_messageBar->addMessage(error); });
+    connect(m_controller, &SessionController::retainedFailed, this,
+            [this](const QString &error) { m_messageBar->addMessage(error); });
     connect(m_controller, &SessionController::fileOpened, this, &MainWindow::addRecentFile);
     connect(m_controller, &SessionController::sessionSaved, this, [this](const QString &path) {
         statusBar()->showMessage(tr("Session saved to %1").arg(QDir::toNativeSeparators(path)), 5000);
@@ -96,7 +98,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
             [this](const QString &path, const QString &error) {
                 m_messageBar->addMessage(tr("Could not save the session to %1: %2").arg(path, error));
             });
-    for (JobRunner *runner : {m_controller->loader(), m_controller->comparer(), m_controller->saver()}) {
+    for (JobRunner *runner : {m_controller->loader(), m_controller->comparer(), m_controller->saver(),
+                              m_controller->retainer()}) {
         connect(runner, &JobRunner::started, this, [this, runner] { showJobProgress(runner); });
         connect(runner, &JobRunner::progress, this, [this](qint64 done, qint64 total, const QString &text) {
             m_progressBar->setRange(0, int(total));
@@ -441,6 +444,9 @@ QWidget *MainWindow::createGrowthPanel()
     m_growthView->setColumnWidth(GrowthTableModel::DeltaPercentColumn, fm.horizontalAdvance(QStringLiteral("+0,000%")) + 14);
     m_growthView->setColumnWidth(GrowthTableModel::SizeColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 16);
     m_growthView->setColumnWidth(GrowthTableModel::DeltaSizeColumn, fm.horizontalAdvance(QStringLiteral("+000.0 MB")) + 16);
+    m_growthView->setColumnWidth(GrowthTableModel::RetainedColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 16);
+    m_growthView->setColumnWidth(GrowthTableModel::DeltaRetainedColumn,
+                                 fm.horizontalAdvance(QStringLiteral("\u0394 retained")) + 16);
     m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 100);
     m_growthView->setColumnWidth(GrowthTableModel::SuspectColumn, fm.horizontalAdvance(QStringLiteral("Suspect")) + 18);
     m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);
@@ -526,6 +532,7 @@ void MainWindow::onComparisonChanged()
     const auto comparison = m_controller->comparison();
     m_growthModel->setComparison(m_controller->session(), comparison);
     qCDebug(lcWindow) << "growth model reset and sorted in" << timer.elapsed() << "ms";
+    showRetainedColumns();
     const int baseline = comparison ? comparison->baseline : -1;
     const int current = comparison ? comparison->current : -1;
     m_timelineModel->setComparedSnapshots(baseline, current);
@@ -537,6 +544,13 @@ void MainWindow::onComparisonChanged()
     updateSummary();
     updateFilterCount();
     qCDebug(lcWindow) << "comparison shown in" << timer.elapsed() << "ms";
+}
+
+void MainWindow::showRetainedColumns()
+{
+    const bool show = m_growthModel->hasRetained();
+    for (int c : {GrowthTableModel::RetainedColumn, GrowthTableModel::DeltaRetainedColumn})
+        m_growthView->header()->setSectionHidden(c, !show);
 }
 
 void MainWindow::setComparedFromBoxes()
@@ -816,6 +830,7 @@ void MainWindow::readSettings()
     m_splitterSized = m_mainSplitter->restoreState(s.value(QStringLiteral("window/mainSplitter")).toByteArray());
     m_rightSplitter->restoreState(s.value(QStringLiteral("window/rightSplitter")).toByteArray());
     m_growthView->header()->restoreState(s.value(QStringLiteral("window/growthHeader")).toByteArray());
+    showRetainedColumns(); // the saved state may say otherwise
     // The issue wants the table sorted by growth against the baseline at start.
     m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);
     m_hideBuiltins->setChecked(s.value(QStringLiteral("filter/hideBuiltins"), false).toBool());

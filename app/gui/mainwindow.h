@@ -104,6 +104,8 @@ private:
     void addRecentFile(const QString &path);
     void showJobProgress(JobRunner *runner);
     void setComparedFromBoxes();
+    // The Retained columns only when a compared snapshot has a heap graph.
+    void showRetainedColumns();
     void showTimelineMenu(const QPoint &pos);
 
     void openDialog();

@@ -1,16 +1,23 @@
 #include "sessioncontroller.h"
 
+#include "heapgraphstore.h"
 #include "snapshotreader.h"
 #include "snapshotwriter.h"
 
 #include <QFileInfo>
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcController, "leakscope.gui.controller", QtWarningMsg)
 
 namespace leakscope {
 
 namespace {
+
+// Retained sizes per type are a few kilobytes per snapshot; the graphs they
+// come from are dropped as soon as they are computed.
+constexpr size_t s_maxRetainedEntries = 256;
 
 QString canonical(const QString &path)
 {
@@ -38,6 +45,7 @@ SessionController::SessionController(QObject *parent)
       m_loader(new JobRunner(this)),
       m_comparer(new JobRunner(this)),
       m_saver(new JobRunner(this)),
+      m_retainer(new JobRunner(this)),
       m_session(std::make_shared<Session>())
 {
     auto updateBusy = [this] {
@@ -47,7 +55,7 @@ SessionController::SessionController(QObject *parent)
             emit busyChanged(busy);
         }
     };
-    for (JobRunner *r : {m_loader, m_comparer, m_saver}) {
+    for (JobRunner *r : {m_loader, m_comparer, m_saver, m_retainer}) {
         connect(r, &JobRunner::started, this, updateBusy);
         connect(r, &JobRunner::finished, this, updateBusy);
         connect(r, &JobRunner::cancelled, this, updateBusy);
@@ -59,7 +67,7 @@ SessionController::~SessionController() = default;
 
 bool SessionController::isBusy() const
 {
-    return m_loader->isRunning() || m_comparer->isRunning() || m_saver->isRunning();
+    return m_loader->isRunning() || m_comparer->isRunning() || m_saver->isRunning() || m_retainer->isRunning();
 }
 
 void SessionController::openFiles(const QStringList &paths)
@@ -186,10 +194,137 @@ void SessionController::publish(std::shared_ptr<const Session> session, std::sha
 {
     const bool sessionChangedToo = session != m_session;
     m_session = std::move(session);
-    m_comparison = std::move(comparison);
+    m_comparison = withRetained(std::move(comparison));
+    // Started first, so whoever sees the comparison sees the job too.
+    requestRetained();
     if (sessionChangedToo)
         emit sessionChanged();
     emit comparisonChanged();
+}
+
+std::shared_ptr<const RetainedByType> SessionController::cachedRetained(const QString &file, qint64 snapshotId) const
+{
+    const RetainedEntry *e = retainedEntry(GraphKey(file, snapshotId));
+    return e ? e->retained : nullptr;
+}
+
+bool SessionController::graphKey(int snapshot, GraphKey *key) const
+{
+    if (!m_session || snapshot < 0 || snapshot >= m_session->snapshotCount())
+        return false;
+    const SnapshotInfo &info = m_session->snapshot(snapshot).info;
+    // A live snapshot has no file to load its graph from.
+    if (!info.hasGraph || info.sourceFile.isEmpty())
+        return false;
+    *key = GraphKey(info.sourceFile, info.id);
+    return true;
+}
+
+const SessionController::RetainedEntry *SessionController::retainedEntry(const GraphKey &key) const
+{
+    for (const RetainedEntry &e : m_retained)
+        if (e.key == key)
+            return &e;
+    return nullptr;
+}
+
+std::shared_ptr<const Comparison> SessionController::withRetained(std::shared_ptr<const Comparison> comparison) const
+{
+    if (!comparison)
+        return comparison;
+    GraphKey key;
+    const RetainedEntry *baseline = graphKey(comparison->baseline, &key) ? retainedEntry(key) : nullptr;
+    const RetainedEntry *current = graphKey(comparison->current, &key) ? retainedEntry(key) : nullptr;
+    // Fresh comparisons have every retained field unknown already.
+    if (!baseline && !current)
+        return comparison;
+    auto filled = std::make_shared<Comparison>(*comparison);
+    RetainedByType::fill(*filled, m_session->types(), baseline ? baseline->retained.get() : nullptr,
+                         current ? current->retained.get() : nullptr);
+    return filled;
+}
+
+void SessionController::requestRetained()
+{
+    std::vector<GraphKey> missing;
+    if (m_comparison) {
+        for (int snapshot : {m_comparison->current, m_comparison->baseline}) {
+            GraphKey key;
+            if (graphKey(snapshot, &key) && !retainedEntry(key)
+                && std::find(missing.begin(), missing.end(), key) == missing.end())
+                missing.push_back(key);
+        }
+    }
+    const QString title = tr("Computing retained sizes\u2026");
+    if (missing.empty()) {
+        // Whatever a running job computes is no longer shown: supersede it
+        // quietly (cancel() would say "Cancelled" in the status bar).
+        if (m_retainer->isRunning())
+            m_retainer->start(title, [](JobRunner::Context &) -> std::function<void()> { return {}; });
+        return;
+    }
+    m_retainer->start(title, [this, missing, title](JobRunner::Context &ctx) -> std::function<void()> {
+        // Reading the graph and its dominator tree take about as long: two
+        // equal parts of the bar per snapshot.
+        constexpr qint64 scale = 1000;
+        const qint64 parts = qint64(missing.size()) * 2;
+        qint64 part = 0;
+        TaskControl control;
+        control.cancel = ctx.cancelFlag();
+        control.progress = [&ctx, &part, parts](const char *, qint64 done, qint64 total) {
+            const qint64 within = total > 0 ? std::min(done, total) * scale / total : 0;
+            ctx.setProgress((part * scale + within) / parts, scale);
+        };
+        std::vector<RetainedEntry> computed;
+        QStringList errors;
+        for (const GraphKey &key : missing) {
+            const QString what = tr("%1, snapshot %2").arg(QFileInfo(key.first).fileName()).arg(key.second);
+            ctx.setProgress(part * scale / parts, scale, tr("%1 reading the heap graph of %2").arg(title, what));
+            Expected<HeapGraph> graph = HeapGraphStore::read(key.first, key.second, control);
+            if (ctx.isCancelled())
+                return {};
+            ++part;
+            if (!graph) {
+                errors << graph.error();
+                computed.push_back(RetainedEntry{key, nullptr});
+                ++part;
+                continue;
+            }
+            ctx.setProgress(part * scale / parts, scale, tr("%1 dominator tree of %2").arg(title, what));
+            Expected<RetainedByType> retained = RetainedByType::compute(graph.value(), control);
+            if (ctx.isCancelled())
+                return {};
+            ++part;
+            if (!retained) {
+                errors << tr("%1: %2").arg(what, retained.error());
+                computed.push_back(RetainedEntry{key, nullptr});
+                continue;
+            }
+            computed.push_back(RetainedEntry{key, std::make_shared<const RetainedByType>(retained.take())});
+        }
+        ctx.setProgress(scale, scale);
+        return [this, computed = std::move(computed), errors]() {
+            for (const RetainedEntry &e : computed) {
+                m_retained.erase(std::remove_if(m_retained.begin(), m_retained.end(),
+                                                [&e](const RetainedEntry &x) { return x.key == e.key; }),
+                                 m_retained.end());
+                m_retained.push_back(e);
+            }
+            if (m_retained.size() > s_maxRetainedEntries)
+                m_retained.erase(m_retained.begin(), m_retained.end() - std::ptrdiff_t(s_maxRetainedEntries));
+            for (const QString &error : errors) {
+                qCWarning(lcController) << error;
+                emit retainedFailed(tr("Retained sizes unknown: %1").arg(error));
+            }
+            // A newer comparison would have superseded this job: the one shown
+            // is the one these sizes were computed for.
+            std::shared_ptr<const Comparison> filled = withRetained(m_comparison);
+            if (filled != m_comparison) {
+                m_comparison = std::move(filled);
+                emit comparisonChanged();
+            }
+        };
+    });
 }
 
 void SessionController::setComparedSnapshots(int baseline, int current)
@@ -218,6 +353,8 @@ void SessionController::clear()
     m_pending.clear();
     m_loader->cancel();
     m_comparer->cancel();
+    m_retainer->cancel();
+    m_retained.clear();
     m_files.clear();
     m_baseline = m_current = -1;
     publish(std::make_shared<Session>(), std::make_shared<Comparison>());
@@ -228,6 +365,7 @@ void SessionController::cancel()
     m_pending.clear();
     m_loader->cancel();
     m_comparer->cancel();
+    m_retainer->cancel();
 }
 
 void SessionController::saveSessionAs(const QString &path)

@@ -4,12 +4,14 @@
 #include "growth.h"
 #include "jobrunner.h"
 #include "loadedfile.h"
+#include "retainedbytype.h"
 #include "session.h"
 
 #include <QObject>
 #include <QStringList>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace leakscope {
@@ -18,7 +20,9 @@ namespace leakscope {
 // Each change is computed on a worker thread on a copy of the session and
 // published whole (sessionChanged, then comparisonChanged), so views reset
 // once per batch. Files today; a live feed adds batches with addLoadedFiles()
-// or addSnapshots() in the same way.
+// or addSnapshots() in the same way. When the compared snapshots carry heap
+// graphs, their retained sizes per type follow in a second background job and
+// the comparison is published again with the rows' retained fields filled.
 class SessionController : public QObject
 {
     Q_OBJECT
@@ -51,6 +55,11 @@ public:
     JobRunner *loader() const { return m_loader; }
     JobRunner *comparer() const { return m_comparer; }
     JobRunner *saver() const { return m_saver; }
+    // Loads heap graphs and computes retained sizes per type.
+    JobRunner *retainer() const { return m_retainer; }
+    // Retained sizes per type of snapshot `snapshotId` of `file` when they
+    // were computed (they stay cached while the file is open); null otherwise.
+    std::shared_ptr<const RetainedByType> cachedRetained(const QString &file, qint64 snapshotId) const;
 
 signals:
     void sessionChanged();
@@ -60,6 +69,9 @@ signals:
     void sessionSaved(const QString &path);
     void saveFailed(const QString &path, const QString &error);
     void busyChanged(bool busy);
+    // The heap graph of a compared snapshot could not be loaded or analysed;
+    // its retained columns stay unknown.
+    void retainedFailed(const QString &error);
 
 private:
     struct Batch
@@ -70,9 +82,27 @@ private:
     void startNextBatch();
     void publish(std::shared_ptr<const Session> session, std::shared_ptr<const Comparison> comparison);
 
+    // (file, snapshot id) of a snapshot with a heap graph that can be loaded.
+    using GraphKey = std::pair<QString, qint64>;
+    struct RetainedEntry
+    {
+        GraphKey key;
+        std::shared_ptr<const RetainedByType> retained; // null when it failed
+    };
+    bool graphKey(int snapshot, GraphKey *key) const;
+    const RetainedEntry *retainedEntry(const GraphKey &key) const;
+    // The comparison with the retained fields filled from the cache (the same
+    // pointer when neither compared snapshot has a graph).
+    std::shared_ptr<const Comparison> withRetained(std::shared_ptr<const Comparison> comparison) const;
+    // Starts computing what the current comparison misses, or supersedes a
+    // job that computes something no longer shown.
+    void requestRetained();
+
     JobRunner *m_loader;
     JobRunner *m_comparer;
     JobRunner *m_saver;
+    JobRunner *m_retainer;
+    std::vector<RetainedEntry> m_retained; // most recently computed last
     std::vector<Batch> m_pending;
     std::shared_ptr<const Session> m_session;
     std::shared_ptr<const Comparison> m_comparison;
