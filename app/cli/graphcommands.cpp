@@ -6,6 +6,7 @@
 #include "graphlayout.h"
 #include "heapgraphstore.h"
 #include "referencechain.h"
+#include "referencelayout.h"
 #include "referencesubgraph.h"
 #include "snapshotreader.h"
 #include "textformat.h"
@@ -413,119 +414,6 @@ std::optional<Target> target(const Arguments &a, const char *command, QString *e
 
 // ------------------------------------------------------------------ backrefs
 
-NodeKind layoutKind(const ReferenceSubgraph::Node &node)
-{
-    switch (node.kind) {
-    case ReferenceSubgraph::Kind::Object:
-        return node.target ? NodeKind::Target : NodeKind::Object;
-    case ReferenceSubgraph::Kind::Module:
-    case ReferenceSubgraph::Kind::OtherRoot:
-        return NodeKind::Root;
-    case ReferenceSubgraph::Kind::Class:
-        return NodeKind::Class;
-    case ReferenceSubgraph::Kind::Function:
-        return NodeKind::Function;
-    case ReferenceSubgraph::Kind::Frame:
-        return NodeKind::Frame;
-    case ReferenceSubgraph::Kind::More:
-        return NodeKind::Collapsed;
-    }
-    return NodeKind::Object;
-}
-
-// The subgraph as GraphLayout draws it: visible nodes only, referrers above.
-LayoutInput layoutInput(const ReferenceSubgraph &sub)
-{
-    LayoutInput input;
-    std::vector<int> index(size_t(sub.nodeCount()), -1);
-    for (int i = 0; i < sub.nodeCount(); ++i) {
-        const ReferenceSubgraph::Node &n = sub.node(i);
-        if (!n.visible)
-            continue;
-        LayoutNode node;
-        node.id = QStringLiteral("n%1").arg(i);
-        node.kind = layoutKind(n);
-        if (n.kind == ReferenceSubgraph::Kind::More) {
-            node.title = oneLine(n.label);
-        } else {
-            // Dumpers label unknown objects by their type: show the id instead.
-            QString label = oneLine(n.label);
-            if (label == n.typeName)
-                label.clear();
-            node.title = label.isEmpty() ? n.typeName : label;
-            node.subtitle = label.isEmpty() ? hexId(n.objectId) : n.typeName;
-        }
-        node.highlighted = n.target;
-        index[size_t(i)] = int(input.nodes.size());
-        input.nodes.push_back(node);
-    }
-    for (const ReferenceSubgraph::Edge &e : sub.edges()) {
-        const int from = index[size_t(e.from)];
-        const int to = index[size_t(e.to)];
-        if (from < 0 || to < 0)
-            continue;
-        input.edges.push_back(LayoutEdge{from, to, oneLine(e.label), false});
-    }
-    // Referrers point down at what they keep alive; roots end up on top.
-    input.rankDir = LayoutInput::RankDir::TopToBottom;
-    return input;
-}
-
-// The live agent's reply to op "backrefs" (docs/protocol.md): {"nodes":
-// [{"id", "type", "label", "kind", "more"?}], "edges": [{"from", "to",
-// "label"}], "truncated"}; edges name their nodes by id.
-Expected<LayoutInput> layoutInput(const QJsonObject &reply, bool *truncated)
-{
-    static const QHash<QString, NodeKind> kinds = {
-        {QStringLiteral("target"), NodeKind::Target},     {QStringLiteral("object"), NodeKind::Object},
-        {QStringLiteral("module"), NodeKind::Root},       {QStringLiteral("root"), NodeKind::Root},
-        {QStringLiteral("class"), NodeKind::Class},       {QStringLiteral("function"), NodeKind::Function},
-        {QStringLiteral("frame"), NodeKind::Frame},       {QStringLiteral("collapsed"), NodeKind::Collapsed},
-        {QStringLiteral("more"), NodeKind::Collapsed},
-    };
-    const QJsonArray nodes = reply.value(QStringLiteral("nodes")).toArray();
-    if (nodes.isEmpty())
-        return Expected<LayoutInput>::failure(tr("the agent's backrefs reply has no nodes"));
-    if (nodes.size() > GraphLayout::s_maxNodes)
-        return Expected<LayoutInput>::failure(tr("the agent's backrefs reply has %1 nodes, more than can be drawn")
-                                                  .arg(nodes.size()));
-    LayoutInput input;
-    QHash<QString, int> byId;
-    const auto key = [](const QJsonValue &v) {
-        return v.isDouble() ? QString::number(qint64(v.toDouble())) : v.toString();
-    };
-    for (const QJsonValue &value : nodes) {
-        const QJsonObject n = value.toObject();
-        LayoutNode node;
-        node.id = QStringLiteral("n%1").arg(input.nodes.size());
-        node.kind = kinds.value(n.value(QStringLiteral("kind")).toString(), NodeKind::Object);
-        const QString type = oneLine(n.value(QStringLiteral("type")).toString());
-        QString label = oneLine(n.value(QStringLiteral("label")).toString());
-        if (label == type)
-            label.clear();
-        const QJsonValue id = n.value(QStringLiteral("id"));
-        if (node.kind == NodeKind::Collapsed) {
-            node.title = label.isEmpty() ? tr("+%1 more").arg(n.value(QStringLiteral("more")).toInteger()) : label;
-        } else {
-            node.title = label.isEmpty() ? type : label;
-            node.subtitle = !label.isEmpty() ? type : id.isDouble() ? hexId(quint64(id.toDouble())) : QString();
-        }
-        node.highlighted = node.kind == NodeKind::Target;
-        byId.insert(key(n.value(QStringLiteral("id"))), int(input.nodes.size()));
-        input.nodes.push_back(node);
-    }
-    for (const QJsonValue &value : reply.value(QStringLiteral("edges")).toArray()) {
-        const QJsonObject e = value.toObject();
-        const int from = byId.value(key(e.value(QStringLiteral("from"))), -1);
-        const int to = byId.value(key(e.value(QStringLiteral("to"))), -1);
-        if (from < 0 || to < 0)
-            return Expected<LayoutInput>::failure(tr("the agent's backrefs reply has an edge between unknown nodes"));
-        input.edges.push_back(LayoutEdge{from, to, oneLine(e.value(QStringLiteral("label")).toString()), false});
-    }
-    *truncated = reply.value(QStringLiteral("truncated")).toBool();
-    return input;
-}
-
 // Writes the graph as DOT, SVG or PNG to `output`; false after reporting.
 bool writeGraph(const LayoutInput &input, const char *format, const QString &output, const QString &what,
                 CliOutput &io)
@@ -671,7 +559,11 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
             return 2;
         }
         bool truncated = false;
-        const Expected<LayoutInput> input = layoutInput(reply.value(), &truncated);
+        LiveReferenceGraph live;
+        const Status merged = live.mergeBackrefs(reply.value());
+        const Expected<LayoutInput> input = merged ? Expected<LayoutInput>(live.layout().input)
+                                                   : Expected<LayoutInput>::failure(merged.error());
+        truncated = live.truncated();
         if (!input) {
             io.error(tr("pid %1: %2").arg(t->pid).arg(input.error()));
             return 2;
@@ -708,7 +600,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
     options.maxNodes = int(*maxNodes);
     const std::vector<quint32> targets = g.graph.sampleInstances(type.value(), 3);
     const ReferenceSubgraph sub = ReferenceSubgraph::build(g.graph, targets, options);
-    const LayoutInput input = layoutInput(sub);
+    const LayoutInput input = ReferenceLayout::fromSubgraph(sub).input;
 
     if (!writeGraph(input, format, output, describeSnapshot(g), io))
         return 2;
