@@ -2,6 +2,7 @@
 // with heap graphs written by the real agent: retained sizes per type from the
 // dominator tree, computed by the session controller off the UI thread and
 // cached, shown (or hidden) by the table and the main window.
+#include "comparisonexport.h"
 #include "dominatortree.h"
 #include "growthfilterproxymodel.h"
 #include "growthtablemodel.h"
@@ -15,6 +16,9 @@
 #include <QAbstractItemModelTester>
 #include <QFile>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -91,6 +95,7 @@ private slots:
     void cancelLeavesThemUnknownAndTheNextComparisonRetries();
     void unreadableGraphIsReportedNotFatal();
     void tableSortsByTheRawNumber();
+    void exportCarriesRetainedWhenKnown();
     void mainWindowShowsTheColumnsOnlyWithGraphs();
 
 private:
@@ -407,6 +412,44 @@ void TestRetained::tableSortsByTheRawNumber()
         // Formatted sizes ("9.0 KB" vs "120 bytes") would sort differently.
         QVERIFY(textOrderDiffers);
     }
+}
+
+void TestRetained::exportCarriesRetainedWhenKnown()
+{
+    SessionController controller;
+    controller.openFiles({m_file});
+    QTRY_VERIFY_WITH_TIMEOUT(controller.session()->snapshotCount() == 3 && !controller.isBusy(), 30000);
+    controller.setComparedSnapshots(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(controller.comparison()->current == 1 && retainedKnown(controller) && !controller.isBusy(),
+                             30000);
+    const Session &session = *controller.session();
+    const GrowthRow *s = rowOf(session, *controller.comparison(), s_session);
+
+    QJsonObject found;
+    const QJsonArray types = QJsonDocument::fromJson(ComparisonExport::toJson(session, *controller.comparison()))
+                                 .object()
+                                 .value(QStringLiteral("types"))
+                                 .toArray();
+    for (const QJsonValue &t : types)
+        if (t.toObject().value(QStringLiteral("name")).toString() == s_session)
+            found = t.toObject();
+    QCOMPARE(found.value(QStringLiteral("retained")).toInteger(), s->retained);
+    QCOMPARE(found.value(QStringLiteral("baseline_retained")).toInteger(), s->baselineRetained);
+    QCOMPARE(found.value(QStringLiteral("delta_retained")).toInteger(), s->deltaRetained);
+    const QList<QByteArray> lines = ComparisonExport::toCsv(session, *controller.comparison()).split('\n');
+    QVERIFY2(lines.at(0).contains(",reason,retained,delta_retained,count_0"), lines.at(0).constData());
+    const QByteArray prefix = (s_session + QLatin1Char(',')).toUtf8();
+    const QByteArray fields = ',' + QByteArray::number(s->retained) + ',' + QByteArray::number(s->deltaRetained) + ',';
+    bool row = false;
+    for (const QByteArray &l : lines)
+        row = row || (l.startsWith(prefix) && l.contains(fields));
+    QVERIFY(row);
+
+    // What the CLI exports (no graphs analysed) keeps its documented columns.
+    const Comparison plain = GrowthAnalysis::compare(session, 0, 1);
+    QVERIFY(!ComparisonExport::toCsv(session, plain).contains(",retained"));
+    const QByteArray json = ComparisonExport::toJson(session, plain);
+    QVERIFY(!json.contains("\"retained\"") && !json.contains("_retained\""));
 }
 
 void TestRetained::mainWindowShowsTheColumnsOnlyWithGraphs()
