@@ -446,7 +446,8 @@ QWidget *MainWindow::createGrowthPanel()
     m_growthView->setColumnWidth(GrowthTableModel::DeltaSizeColumn, fm.horizontalAdvance(QStringLiteral("+000.0 MB")) + 16);
     m_growthView->setColumnWidth(GrowthTableModel::RetainedColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 16);
     m_growthView->setColumnWidth(GrowthTableModel::DeltaRetainedColumn,
-                                 fm.horizontalAdvance(QStringLiteral("\u0394 retained")) + 16);
+                                 std::max(fm.horizontalAdvance(QStringLiteral("\u0394 retained")),
+                                          fm.horizontalAdvance(QStringLiteral("+000.0 MB"))) + 16);
     m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 100);
     m_growthView->setColumnWidth(GrowthTableModel::SuspectColumn, fm.horizontalAdvance(QStringLiteral("Suspect")) + 18);
     m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);
