@@ -1,8 +1,10 @@
 #include "recordcommand.h"
 
+
 #include "agentinstaller.h"
 #include "childprocess.h"
 #include "growth.h"
+#include "optionargument.h"
 #include "pythoncommand.h"
 #include "snapshotreader.h"
 #include "textformat.h"
@@ -44,23 +46,13 @@ std::optional<QString> parse(const QStringList &args, RecordArguments &r)
         }
         if (!arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-"))
             break; // the command starts here
-        QString name = arg;
+        OptionArgument option(args, i);
+        const QString name = option.name();
+        const bool hasValue = option.hasInlineValue();
         QString value;
-        bool hasValue = false;
-        const qsizetype eq = arg.indexOf(QLatin1Char('='));
-        if (arg.startsWith(QLatin1String("--")) && eq > 0) {
-            name = arg.left(eq);
-            value = arg.mid(eq + 1);
-            hasValue = true;
-        }
-        auto takeValue = [&]() -> bool {
-            if (hasValue)
-                return true;
-            if (i + 1 >= args.size())
-                return false;
-            value = args.at(++i);
-            return true;
-        };
+        if (hasValue)
+            option.takeValue(value);
+        auto takeValue = [&option, &value] { return option.takeValue(value); };
         if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
             r.help = true;
             return std::nullopt;
