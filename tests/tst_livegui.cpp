@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QFile>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -65,7 +66,14 @@ void TestLiveGui::demoShowsLeakingTypeAsSuspect()
     MainWindow window;
     LiveUi live(&window, window.controller());
     window.show();
-    QVERIFY(live.startDemo());
+    // The empty state offers the demo; its button starts it.
+    QPushButton *demoButton = nullptr;
+    for (QPushButton *b : window.findChildren<QPushButton *>())
+        if (b->text() == QStringLiteral("Watch the Live Demo"))
+            demoButton = b;
+    QVERIFY(demoButton);
+    QVERIFY(window.isShowingEmptyState());
+    QTest::mouseClick(demoButton, Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 20000);
     // A snapshot every second: after a few, the leaking type is a suspect.
     QTRY_VERIFY_WITH_TIMEOUT(suspectRow(window.growthModel(), QStringLiteral("__main__.Session")) >= 0, 40000);

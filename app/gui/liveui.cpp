@@ -4,6 +4,7 @@
 #include "consolepane.h"
 #include "livecontroller.h"
 #include "livedialogs.h"
+#include "mainwindow.h"
 #include "sessioncontroller.h"
 
 #include <QAction>
@@ -67,6 +68,10 @@ void LiveUi::createActions()
     m_connect->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     m_connect->setStatusTip(tr("Watch a running Python process whose agent serves"));
     connect(m_connect, &QAction::triggered, this, &LiveUi::connectDialog);
+
+    m_demo = new QAction(style->standardIcon(QStyle::SP_MediaPlay), tr("Watch the Live &Demo"), this);
+    m_demo->setStatusTip(tr("Start a bundled leaking Python program and watch it live, a snapshot every second"));
+    connect(m_demo, &QAction::triggered, this, &LiveUi::startDemo);
 
     m_snapshot = new QAction(style->standardIcon(QStyle::SP_DialogSaveButton), tr("&Snapshot Now"), this);
     m_snapshot->setShortcuts({QKeySequence(Qt::Key_F5), QKeySequence(Qt::CTRL | Qt::Key_T)});
@@ -134,6 +139,7 @@ void LiveUi::install()
     auto *liveMenu = new QMenu(tr("&Live"), m_window);
     liveMenu->addAction(m_run);
     liveMenu->addAction(m_connect);
+    liveMenu->addAction(m_demo);
     liveMenu->addSeparator();
     liveMenu->addAction(m_snapshot);
     liveMenu->addAction(m_every);
@@ -163,6 +169,11 @@ void LiveUi::install()
     liveMenu->addSeparator();
     liveMenu->addAction(m_consoleDock->toggleViewAction());
 
+    if (auto *main = qobject_cast<MainWindow *>(m_window)) {
+        main->addEmptyStateAction(m_run);
+        main->addEmptyStateAction(m_demo);
+    }
+
     m_stateLabel = new QLabel(m_window);
     m_stateLabel->setToolTip(tr("The live process Leakscope watches"));
     m_window->statusBar()->addPermanentWidget(m_stateLabel);
@@ -177,6 +188,7 @@ void LiveUi::updateActions()
     m_stop->setEnabled(m_live->isLive());
     m_baseline->setEnabled(m_sessions->session() && m_sessions->session()->snapshotCount() > 0);
     m_run->setEnabled(!m_live->isLive());
+    m_demo->setEnabled(!m_live->isLive());
     m_connect->setEnabled(!m_live->isLive());
     QString state = m_live->statusText();
     if (m_live->isLive() && m_live->isCensusRunning())

@@ -67,6 +67,7 @@ private:
     QDoubleSpinBox *m_intervalBox = nullptr;
     QAction *m_run = nullptr;
     QAction *m_connect = nullptr;
+    QAction *m_demo = nullptr;
     QAction *m_snapshot = nullptr;
     QAction *m_every = nullptr;
     QAction *m_baseline = nullptr;

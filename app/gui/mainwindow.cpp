@@ -295,6 +295,7 @@ QWidget *MainWindow::createEmptyState()
     connect(example, &QPushButton::clicked, m_exampleAction, &QAction::trigger);
     buttons->addWidget(example);
     buttons->addStretch(1);
+    m_emptyButtons = buttons;
     outer->addLayout(buttons);
 
     m_recentLayout = new QVBoxLayout;
@@ -303,6 +304,14 @@ QWidget *MainWindow::createEmptyState()
     outer->addLayout(m_recentLayout);
     outer->addStretch(3);
     return page;
+}
+
+void MainWindow::addEmptyStateAction(QAction *action)
+{
+    auto *button = new QPushButton(action->text().remove(QLatin1Char('&')), m_emptyPage);
+    button->setToolTip(action->statusTip());
+    connect(button, &QPushButton::clicked, action, &QAction::trigger);
+    m_emptyButtons->insertWidget(m_emptyButtons->count() - 1, button);
 }
 
 QWidget *MainWindow::createTimelinePanel()

@@ -21,6 +21,7 @@ class QTabWidget;
 class QTableView;
 class QTreeView;
 class QToolButton;
+class QHBoxLayout;
 class QVBoxLayout;
 
 namespace leakscope {
@@ -67,6 +68,8 @@ public:
     QVector<int> selectedTypes() const { return m_selectedTypes; }
     QStringList recentFiles() const { return m_recentFiles; }
     QString summaryText() const;
+    // Adds a button for the action to the empty state's row (e.g. the live actions).
+    void addEmptyStateAction(QAction *action);
 
     // Selects the rows of these type names in the table (tests, restore).
     void selectTypes(const QStringList &names);
@@ -135,6 +138,7 @@ private:
     QTabWidget *m_tabs = nullptr;
     TrendChart *m_trend = nullptr;
     QVBoxLayout *m_recentLayout = nullptr;
+    QHBoxLayout *m_emptyButtons = nullptr;
 
     QLabel *m_summary = nullptr;
     QLabel *m_progressLabel = nullptr;
