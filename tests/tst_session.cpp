@@ -155,8 +155,8 @@ void TestSession::peakSemanticsLikeShowGrowth()
     s.addFile(makeFile(QStringLiteral("p"), {QStringLiteral("T")}, {{10, 20, 15, 18, 25}}, 0, 1000));
     const std::vector<std::pair<int, qint64>> expected{{0, 10}, {1, 10}, {2, 0}, {3, 0}, {4, 5}};
     for (const auto &[current, deltaPeak] : expected) {
-        const GrowthRow &r = GrowthAnalysis::compare(s, 0, current).rows.at(0);
-        QCOMPARE(r.deltaPeak, deltaPeak);
+        const Comparison c = GrowthAnalysis::compare(s, 0, current);
+        QCOMPARE(c.rows.at(0).deltaPeak, deltaPeak);
     }
     QCOMPARE(GrowthAnalysis::compare(s, 0, 4).rows.at(0).peakBefore, qint64(20));
 }
