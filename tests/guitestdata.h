@@ -80,4 +80,31 @@ inline bool recordLeakyRun(const QString &path, int snapshots, int step, QString
     return runPython(code, {path, QString::number(snapshots), QString::number(step)}, error);
 }
 
+// A real recording for the graph tests (argv[1] = the .lsnap to write):
+// a module-level cache of Session objects that only grows: 5 Sessions in the
+// first snapshot, 40 in the second (both with heap graphs), then a snapshot
+// without a graph.
+inline const char *const s_growingCacheProgram = R"PY(
+import sys
+import leakscope_agent
+
+class Session:
+    def __init__(self, i):
+        self.user = "user%d" % i
+        self.history = [[i, j] for j in range(30)]
+
+_CACHE = {}
+
+def handle(i):
+    _CACHE["s%d" % i] = Session(i)
+
+for i in range(5):
+    handle(i)
+leakscope_agent.snapshot(sys.argv[1], label="warm-up", graph=True)
+for i in range(5, 40):
+    handle(i)
+leakscope_agent.snapshot(sys.argv[1], label="after 40 requests", graph=True)
+leakscope_agent.snapshot(sys.argv[1], label="census only")
+)PY";
+
 } // namespace leakscope::testdata

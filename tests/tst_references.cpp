@@ -37,31 +37,6 @@ using namespace leakscope::testdata;
 
 namespace {
 
-// A module-level cache of Session objects that only grows: 5 Sessions in the
-// first snapshot, 40 in the second (both with heap graphs), and a third
-// snapshot without a graph.
-const char *const s_program = R"PY(
-import sys
-import leakscope_agent
-
-class Session:
-    def __init__(self, i):
-        self.user = "user%d" % i
-        self.history = [[i, j] for j in range(30)]
-
-_CACHE = {}
-
-def handle(i):
-    _CACHE["s%d" % i] = Session(i)
-
-for i in range(5):
-    handle(i)
-leakscope_agent.snapshot(sys.argv[1], label="warm-up", graph=True)
-for i in range(5, 40):
-    handle(i)
-leakscope_agent.snapshot(sys.argv[1], label="after 40 requests", graph=True)
-leakscope_agent.snapshot(sys.argv[1], label="census only")
-)PY";
 
 const QString s_session = QStringLiteral("__main__.Session");
 
@@ -114,7 +89,7 @@ void TestReferences::initTestCase()
     qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("cache"))));
     m_file = m_dir.filePath(QStringLiteral("cache.lsnap"));
     QString error;
-    QVERIFY2(runPython(QString::fromUtf8(s_program), {m_file}, &error), qPrintable(error));
+    QVERIFY2(runPython(QString::fromUtf8(s_growingCacheProgram), {m_file}, &error), qPrintable(error));
 }
 
 bool TestReferences::openRecording(Window &w)
