@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QTextStream>
 #include <QTimer>
 
@@ -65,6 +66,10 @@ int main(int argc, char *argv[])
             QTextStream(stderr) << "leakscope: --run needs a script\n";
             return 2;
         }
+        if (!QFileInfo(runCommand.first()).isFile()) {
+            QTextStream(stderr) << "leakscope: " << runCommand.first() << ": no such script\n";
+            return 2;
+        }
     }
     parser.addPositionalArgument(QStringLiteral("files"),
                                  QApplication::translate("main", ".lsnap files or objgraph outputs to open."),
@@ -90,10 +95,9 @@ int main(int argc, char *argv[])
         });
     } else if (!runCommand.isEmpty()) {
         const QStringList pythons = leakscope::RunScriptDialog::interpretersOnPath();
-        if (!live.runScript(pythons.first(), runCommand.first(), runCommand.mid(1), QString(),
-                            parser.value(interval).toDouble())) {
-            QTextStream(stderr) << live.live()->statusText() << '\n';
-        }
+        // A failure is shown in the window (status bar and console).
+        live.runScript(pythons.first(), runCommand.first(), runCommand.mid(1), QString(),
+                       parser.value(interval).toDouble());
     } else if (parser.isSet(connectPid)) {
         live.connectToPid(parser.value(connectPid).toLongLong());
     }
