@@ -19,7 +19,8 @@ ENV_BOOT_DIR = "LEAKSCOPE_BOOT_DIR"
 _ENV_PREFIX = "LEAKSCOPE_RECORD_"
 
 
-def _warn(message):
+def warn(message):
+    """One line on stderr; the agent never breaks the program it watches."""
     try:
         sys.stderr.write("leakscope: %s\n" % (message,))
         sys.stderr.flush()
@@ -83,14 +84,14 @@ def boot_from_environment(own_module):
     try:
         _chain_sitecustomize(boot_dir, own_module)
     except Exception as exc:
-        _warn("cannot run the next sitecustomize: %s" % (exc,))
+        warn("cannot run the next sitecustomize: %s" % (exc,))
     output = settings.get(ENV_OUTPUT, "")
     if not output:
         return None
     try:
         every = float(settings.get(ENV_EVERY, "") or 0.0)
     except ValueError:
-        _warn("ignoring %s=%r: not a number of seconds"
+        warn("ignoring %s=%r: not a number of seconds"
               % (ENV_EVERY, settings.get(ENV_EVERY)))
         every = 0.0
     from ._record import Recorder, active_recorder

@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 
+from ._boot import warn
 from ._census import LOCK, census
 from ._lsnap import append_snapshot
 
@@ -23,15 +24,6 @@ _active = None
 
 def active_recorder():
     return _active
-
-
-def warn(message):
-    """One line on stderr; the agent never breaks the program it watches."""
-    try:
-        sys.stderr.write("leakscope: %s\n" % (message,))
-        sys.stderr.flush()
-    except Exception:
-        pass
 
 
 def dump_graph_paused():

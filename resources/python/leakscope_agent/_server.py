@@ -44,14 +44,6 @@ class ProtocolError(Exception):
         self.message = message
 
 
-def _warn(message):
-    try:
-        sys.stderr.write("leakscope: %s\n" % (message,))
-        sys.stderr.flush()
-    except Exception:
-        pass
-
-
 def socket_dir():
     """The directory for this user's sockets: $LEAKSCOPE_SOCKET_DIR, else
     $XDG_RUNTIME_DIR/leakscope when XDG_RUNTIME_DIR is usable, else
