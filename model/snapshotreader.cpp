@@ -253,17 +253,26 @@ bool LsnapReader::checkIntegrity(qint64 fileSize)
 
     // Only now, with SQLite's shared lock held, is the file at rest: a
     // writer committing in between could otherwise look like a cut file.
+    // The page size and count come through SQLite and the size from stat():
+    // opening and closing another descriptor on the file would drop this
+    // process's POSIX locks, SQLite's shared lock among them, and let a
+    // writer commit in the middle of the read.
     if (!m_walExists) {
-        QFile file(m_path);
-        if (file.open(QIODevice::ReadOnly)) {
-            const QString truncation =
-                LsnapFormat::truncationReason(LsnapFormat::parseHeader(file.read(LsnapFormat::SqliteHeaderSize)),
-                                              file.size());
-            if (!truncation.isEmpty()) {
-                m_error = truncation;
-                return false;
-            }
-            fileSize = file.size();
+        SqliteStatement pageSize = m_db.prepare("PRAGMA page_size");
+        SqliteStatement pageCount = m_db.prepare("PRAGMA page_count");
+        if (!pageSize.isValid() || pageSize.step() != SqliteStatement::Row)
+            return sqliteFailed("PRAGMA page_size");
+        if (!pageCount.isValid() || pageCount.step() != SqliteStatement::Row)
+            return sqliteFailed("PRAGMA page_count");
+        LsnapFormat::Header pages;
+        pages.pageSize = pageSize.int64(0);
+        pages.pageCount = pageCount.int64(0);
+        pages.pageCountValid = true;
+        fileSize = QFileInfo(m_path).size();
+        const QString truncation = LsnapFormat::truncationReason(pages, fileSize);
+        if (!truncation.isEmpty()) {
+            m_error = truncation;
+            return false;
         }
     }
 
