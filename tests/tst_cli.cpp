@@ -131,6 +131,10 @@ private slots:
     void compareCsv();
     void failOnSuspect_data();
     void failOnSuspect();
+    void failOnGrowth_data();
+    void failOnGrowth();
+    void failOnGrowthBadOptions_data();
+    void failOnGrowthBadOptions();
 
     void badInputs_data();
     void badInputs();
@@ -265,6 +269,9 @@ void TestCli::helpAndVersion()
         QCOMPARE(viaFlag.code, 0);
         QCOMPARE(viaFlag.out, r.out);
     }
+    r = cli({QStringLiteral("compare"), QStringLiteral("--help")});
+    for (const char *option : {"--fail-on-growth N", "--growth-filter REGEX"})
+        QVERIFY2(r.out.contains(QLatin1String(option)), option);
 }
 
 void TestCli::usageErrors_data()
@@ -487,6 +494,126 @@ void TestCli::failOnSuspect()
     QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
     QCOMPARE(r.code, code);
     QVERIFY(!r.out.isEmpty()); // the report is printed either way
+}
+
+void TestCli::failOnGrowth_data()
+{
+    // Deltas of the series from snapshot 0 to 5: Leak +500, Cache +90,
+    // Other +25, dict +15, tuple 0, list -50; from 4 to 5: Leak +100,
+    // dict +15, Other +5, Cache 0, list -10.
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("error"); // the whole stderr
+    const QString f = QStringLiteral("series.lsnap");
+    const QString gate = QStringLiteral("--fail-on-growth");
+    const QString filter = QStringLiteral("--growth-filter");
+    const QString suspect = QStringLiteral("--fail-on-suspect");
+    const QString leak500 = QStringLiteral("leakscope-cli: __main__.Leak grew by 500 (>= %1) from snapshot 0 to 5\n");
+    QTest::newRow("trips at exactly N") << QStringList{gate, QStringLiteral("500"), f} << 3 << leak500.arg(500);
+    QTest::newRow("passes at N+1") << QStringList{gate, QStringLiteral("501"), f} << 0 << QString();
+    QTest::newRow("= form") << QStringList{QStringLiteral("--fail-on-growth=500"), f} << 3 << leak500.arg(500);
+    QTest::newRow("names the worst offender") << QStringList{f, gate, QStringLiteral("20")} << 3 << leak500.arg(20);
+    QTest::newRow("filter excludes the growing type")
+        << QStringList{gate, QStringLiteral("100"), filter, QStringLiteral("Cache"), f} << 0 << QString();
+    QTest::newRow("filter includes the growing type")
+        << QStringList{gate, QStringLiteral("90"), filter, QStringLiteral("Cache"), f} << 3
+        << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 90) from snapshot 0 to 5\n");
+    QTest::newRow("filter is an unanchored search")
+        << QStringList{gate, QStringLiteral("20"), QStringLiteral("--growth-filter=_\\.(Other|Cache)"), f} << 3
+        << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 20) from snapshot 0 to 5\n");
+    QTest::newRow("filter anchored to a small grower")
+        << QStringList{gate, QStringLiteral("16"), filter, QStringLiteral("^dict$"), f} << 0 << QString();
+    QTest::newRow("shrinking type never trips")
+        << QStringList{gate, QStringLiteral("1"), filter, QStringLiteral("^(list|tuple)$"), f} << 0 << QString();
+    QTest::newRow("baseline previous trips at N")
+        << QStringList{QStringLiteral("--baseline"), QStringLiteral("previous"), gate, QStringLiteral("100"), f} << 3
+        << QStringLiteral("leakscope-cli: __main__.Leak grew by 100 (>= 100) from snapshot 4 to 5\n");
+    QTest::newRow("baseline previous passes at N+1")
+        << QStringList{QStringLiteral("--baseline=previous"), gate, QStringLiteral("101"), f} << 0 << QString();
+    QTest::newRow("baseline index") << QStringList{QStringLiteral("--baseline=2"), gate, QStringLiteral("300"), f} << 3
+                                    << QStringLiteral("leakscope-cli: __main__.Leak grew by 300 (>= 300) from snapshot 2 to 5\n");
+    QTest::newRow("merged files")
+        << QStringList{gate, QStringLiteral("500"), QStringLiteral("series-b.lsnap"), QStringLiteral("series-a.lsnap")} << 3
+        << leak500.arg(500);
+    QTest::newRow("growth trips, suspect gate passes")
+        << QStringList{suspect, QStringLiteral("^dict$"), gate, QStringLiteral("500"), f} << 3 << leak500.arg(500);
+    QTest::newRow("suspect trips, growth gate passes")
+        << QStringList{suspect, gate, QStringLiteral("501"), f} << 3 << QString();
+    QTest::newRow("both pass") << QStringList{QStringLiteral("--fail-on-suspect=Cache"), gate, QStringLiteral("501"), f}
+                               << 0 << QString();
+    QTest::newRow("both trip") << QStringList{suspect, QStringLiteral("Leak"), gate, QStringLiteral("90"), f} << 3
+                               << leak500.arg(90);
+    QTest::newRow("json trips") << QStringList{QStringLiteral("--json"), gate, QStringLiteral("500"), f} << 3 << leak500.arg(500);
+    QTest::newRow("json passes") << QStringList{QStringLiteral("--json"), gate, QStringLiteral("501"), f} << 0 << QString();
+    QTest::newRow("json --top 1 still gates every type")
+        << QStringList{QStringLiteral("--json"), QStringLiteral("--top=1"), gate, QStringLiteral("90"), filter,
+                       QStringLiteral("Cache"), f}
+        << 3 << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 90) from snapshot 0 to 5\n");
+    QTest::newRow("csv trips") << QStringList{QStringLiteral("--csv"), gate, QStringLiteral("25"), filter, QStringLiteral("Other"), f}
+                               << 3 << QStringLiteral("leakscope-cli: __main__.Other grew by 25 (>= 25) from snapshot 0 to 5\n");
+    QTest::newRow("table --top 1 still gates every type")
+        << QStringList{QStringLiteral("--top"), QStringLiteral("1"), gate, QStringLiteral("15"), filter, QStringLiteral("dict"), f}
+        << 3 << QStringLiteral("leakscope-cli: dict grew by 15 (>= 15) from snapshot 0 to 5\n");
+    QTest::newRow("one snapshot against itself")
+        << QStringList{QStringLiteral("--baseline=5"), gate, QStringLiteral("1"), f} << 0 << QString();
+}
+
+void TestCli::failOnGrowth()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, error);
+    const Run r = cli(QStringList{QStringLiteral("compare")} + args);
+    QCOMPARE(r.err, error);
+    QCOMPARE(r.code, code);
+
+    // Stdout is exactly what compare prints without the growth gate.
+    QStringList plain{QStringLiteral("compare")};
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &a = args.at(i);
+        if (a == QLatin1String("--fail-on-growth") || a == QLatin1String("--growth-filter"))
+            ++i; // and its value
+        else if (!a.startsWith(QLatin1String("--fail-on-growth=")) && !a.startsWith(QLatin1String("--growth-filter=")))
+            plain << a;
+    }
+    const Run without = cli(plain);
+    QVERIFY2(without.code == 0 || without.code == 3, qPrintable(without.err));
+    QVERIFY(!r.out.isEmpty());
+    QCOMPARE(r.out, without.out);
+}
+
+void TestCli::failOnGrowthBadOptions_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    const QString f = QStringLiteral("series.lsnap");
+    const QString gate = QStringLiteral("--fail-on-growth");
+    QTest::newRow("N missing at the end") << QStringList{f, gate} << QStringLiteral("--fail-on-growth needs a number");
+    QTest::newRow("N missing, a file follows") << QStringList{gate, f} << QStringLiteral("'series.lsnap' is not a positive number");
+    QTest::newRow("N missing, an option follows") << QStringList{gate, QStringLiteral("--json"), f} << QStringLiteral("'--json' is not a positive number");
+    QTest::newRow("N empty after =") << QStringList{QStringLiteral("--fail-on-growth="), f} << QStringLiteral("'' is not a positive number");
+    QTest::newRow("N zero") << QStringList{gate, QStringLiteral("0"), f} << QStringLiteral("'0' is not a positive number");
+    QTest::newRow("N negative") << QStringList{QStringLiteral("--fail-on-growth=-5"), f} << QStringLiteral("'-5' is not a positive number");
+    QTest::newRow("N a word") << QStringList{gate, QStringLiteral("many"), f} << QStringLiteral("'many' is not a positive number");
+    QTest::newRow("N a fraction") << QStringList{gate, QStringLiteral("1.5"), f} << QStringLiteral("'1.5' is not a positive number");
+    QTest::newRow("N beyond int") << QStringList{gate, QStringLiteral("99999999999"), f} << QStringLiteral("'99999999999' is not a positive number");
+    QTest::newRow("invalid filter regex") << QStringList{gate, QStringLiteral("10"), QStringLiteral("--growth-filter"), QStringLiteral("(unclosed"), f}
+                                          << QStringLiteral("--growth-filter: invalid regular expression '(unclosed'");
+    QTest::newRow("filter without a value") << QStringList{gate, QStringLiteral("10"), f, QStringLiteral("--growth-filter")}
+                                            << QStringLiteral("--growth-filter needs a regular expression");
+    QTest::newRow("filter without the gate") << QStringList{QStringLiteral("--growth-filter=Leak"), f}
+                                             << QStringLiteral("--growth-filter only applies to --fail-on-growth");
+}
+
+void TestCli::failOnGrowthBadOptions()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const Run r = cli(QStringList{QStringLiteral("compare")} + args);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+    QCOMPARE(r.errLines().size(), 1);
+    QVERIFY2(r.err.startsWith(QStringLiteral("leakscope-cli: ")) && r.err.contains(message), qPrintable(r.err));
 }
 
 void TestCli::badInputs_data()

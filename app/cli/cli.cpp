@@ -35,7 +35,7 @@ QString generalUsage()
               "                 run a Python program with the agent and record snapshots\n"
               "  compare [options] FILE...\n"
               "                 compare the last snapshot against a baseline (show_growth table,\n"
-              "                 --json, --csv; --fail-on-suspect for CI)\n"
+              "                 --json, --csv; --fail-on-suspect, --fail-on-growth N for CI)\n"
               "  info FILE...   describe files and their snapshots\n"
               "  import OBJGRAPH_FILE... -o FILE.lsnap\n"
               "                 convert objgraph output into a .lsnap file\n"
@@ -55,8 +55,8 @@ QString generalUsage()
               "  -h, --help     show this help\n"
               "  --version      show the version\n"
               "\n"
-              "Exit codes: 0 ok, 2 bad usage or bad input, 3 suspect found (--fail-on-suspect),\n"
-              "record: the command's own exit code.\n");
+              "Exit codes: 0 ok, 2 bad usage or bad input, 3 suspect found (--fail-on-suspect)\n"
+              "or growth over the threshold (--fail-on-growth), record: the command's own exit code.\n");
 }
 
 using Runner = int (*)(const QStringList &, CliOutput &);

@@ -33,6 +33,9 @@ struct CompareOptions
     bool csv = false;
     bool failOnSuspect = false;
     QString failPattern;
+    int growthThreshold = 0; // 0: no --fail-on-growth
+    bool growthFilterGiven = false;
+    QString growthFilter;
     QStringList files;
     bool help = false;
 };
@@ -53,7 +56,15 @@ bool parseInt(const QString &text, int *value)
     return ok;
 }
 
-std::optional<QString> parse(const QStringList &args, CompareOptions &o)
+struct ParseProblem
+{
+    QString message;
+    // A bad value of the CI gates is one stderr line: a CI log should show
+    // the reason, not the whole usage text.
+    bool showUsage = true;
+};
+
+std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
 {
     bool optionsDone = false;
     for (int i = 0; i < args.size(); ++i) {
@@ -77,7 +88,7 @@ std::optional<QString> parse(const QStringList &args, CompareOptions &o)
             o.help = true;
         } else if (name == QLatin1String("--baseline")) {
             if (!takeValue())
-                return tr("--baseline needs a value: first, previous or a snapshot index");
+                return ParseProblem{tr("--baseline needs a value: first, previous or a snapshot index")};
             if (value == QLatin1String("first")) {
                 o.baselineMode = BaselineMode::First;
             } else if (value == QLatin1String("previous")) {
@@ -85,13 +96,13 @@ std::optional<QString> parse(const QStringList &args, CompareOptions &o)
             } else if (parseInt(value, &o.baselineIndex) && o.baselineIndex >= 0) {
                 o.baselineMode = BaselineMode::Index;
             } else {
-                return tr("--baseline: '%1' is not first, previous or a snapshot index (0, 1, ...)").arg(value);
+                return ParseProblem{tr("--baseline: '%1' is not first, previous or a snapshot index (0, 1, ...)").arg(value)};
             }
         } else if (name == QLatin1String("--top")) {
             if (!takeValue())
-                return tr("--top needs a number");
+                return ParseProblem{tr("--top needs a number")};
             if (!parseInt(value, &o.top) || o.top < 1)
-                return tr("--top: '%1' is not a positive number").arg(value);
+                return ParseProblem{tr("--top: '%1' is not a positive number").arg(value)};
             o.topGiven = true;
         } else if (name == QLatin1String("--all") && !hasValue) {
             o.all = true;
@@ -106,16 +117,29 @@ std::optional<QString> parse(const QStringList &args, CompareOptions &o)
             } else if (i + 1 < args.size() && !looksLikeInputFile(args.at(i + 1))) {
                 o.failPattern = args.at(++i);
             }
+        } else if (name == QLatin1String("--fail-on-growth")) {
+            if (!takeValue())
+                return ParseProblem{tr("--fail-on-growth needs a number of objects (a positive integer)"), false};
+            if (!parseInt(value, &o.growthThreshold) || o.growthThreshold < 1)
+                return ParseProblem{
+                    tr("--fail-on-growth: '%1' is not a positive number of objects").arg(value), false};
+        } else if (name == QLatin1String("--growth-filter")) {
+            if (!takeValue())
+                return ParseProblem{tr("--growth-filter needs a regular expression"), false};
+            o.growthFilterGiven = true;
+            o.growthFilter = value;
         } else {
-            return tr("unknown option '%1'").arg(arg);
+            return ParseProblem{tr("unknown option '%1'").arg(arg)};
         }
     }
     if (o.help)
         return std::nullopt;
     if (o.json && o.csv)
-        return tr("--json and --csv cannot be used together");
+        return ParseProblem{tr("--json and --csv cannot be used together")};
+    if (o.growthFilterGiven && o.growthThreshold == 0)
+        return ParseProblem{tr("--growth-filter only applies to --fail-on-growth N"), false};
     if (o.files.isEmpty())
-        return tr("compare needs at least one file");
+        return ParseProblem{tr("compare needs at least one file")};
     return std::nullopt;
 }
 
@@ -202,15 +226,19 @@ QString CompareCommand::usage()
               "                               the next argument is REGEX unless it is an existing\n"
               "                               path, ends in .lsnap or starts with '-'\n"
               "                               (--fail-on-suspect=REGEX is always a REGEX)\n"
+              "  --fail-on-growth N           exit 3 when a type's count grew by at least N objects\n"
+              "                               from the baseline to the last snapshot (the delta column)\n"
+              "  --growth-filter REGEX        only types matching REGEX count for --fail-on-growth\n"
               "  -h, --help                   show this help\n");
 }
 
 int CompareCommand::run(const QStringList &arguments, CliOutput &io)
 {
     CompareOptions o;
-    if (const std::optional<QString> problem = parse(arguments, o)) {
-        io.error(*problem);
-        io.err += usage();
+    if (const std::optional<ParseProblem> problem = parse(arguments, o)) {
+        io.error(problem->message);
+        if (problem->showUsage)
+            io.err += usage();
         return 2;
     }
     if (o.help) {
@@ -222,6 +250,15 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
         failRe.setPattern(o.failPattern);
         if (!failRe.isValid()) {
             io.error(tr("--fail-on-suspect: invalid regular expression '%1': %2").arg(o.failPattern, failRe.errorString()));
+            return 2;
+        }
+    }
+
+    QRegularExpression growthRe;
+    if (o.growthFilterGiven) {
+        growthRe.setPattern(o.growthFilter);
+        if (!growthRe.isValid()) {
+            io.error(tr("--growth-filter: invalid regular expression '%1': %2").arg(o.growthFilter, growthRe.errorString()));
             return 2;
         }
     }
@@ -255,6 +292,26 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
         }
     }
 
+    // The worst offender among all types, before --top trims the rows.
+    const GrowthRow *worstGrowth = nullptr;
+    if (o.growthThreshold > 0) {
+        for (const GrowthRow &r : comparison.rows) {
+            if (r.deltaBaseline < o.growthThreshold || (worstGrowth && r.deltaBaseline <= worstGrowth->deltaBaseline))
+                continue;
+            if (o.growthFilterGiven && !growthRe.match(session.types().name(r.type)).hasMatch())
+                continue;
+            worstGrowth = &r;
+        }
+    }
+    QString growthMessage;
+    if (worstGrowth)
+        growthMessage = tr("%1 grew by %2 (>= %3) from snapshot %4 to %5")
+                            .arg(session.types().name(worstGrowth->type))
+                            .arg(worstGrowth->deltaBaseline)
+                            .arg(o.growthThreshold)
+                            .arg(comparison.baseline)
+                            .arg(comparison.current);
+
     const int total = int(comparison.rows.size());
     if (o.json || o.csv) {
         if (o.topGiven && int(comparison.rows.size()) > o.top)
@@ -280,7 +337,9 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
             shown.resize(size_t(o.top));
         io.out += renderTable(session, comparison, shown, int(o.files.size()), hidden, total);
     }
-    return o.failOnSuspect && suspectFound ? 3 : 0;
+    if (!growthMessage.isEmpty())
+        io.error(growthMessage);
+    return (o.failOnSuspect && suspectFound) || !growthMessage.isEmpty() ? 3 : 0;
 }
 
 } // namespace leakscope
