@@ -12,12 +12,16 @@ class LsnapFormat
 {
 public:
     static constexpr quint32 ApplicationId = 0x4C534E50; // "LSNP"
-    // The version of a file without heap graphs; writing the first heap graph
-    // raises a file to GraphVersion (docs/file-format.md, "Heap graphs").
+    // The version of a file without heap graphs (docs/file-format.md,
+    // "Heap graphs"). GraphVersion is the first with heap graphs; from
+    // TargetIdsVersion on, each graph row says in target_encoding whether its
+    // edge_targets are node indices or object ids. Writing a heap graph
+    // raises a file to TargetIdsVersion.
     static constexpr int Version = 1;
     static constexpr int GraphVersion = 2;
+    static constexpr int TargetIdsVersion = 3;
     // The newest version this build reads.
-    static constexpr int NewestVersion = GraphVersion;
+    static constexpr int NewestVersion = TargetIdsVersion;
     static constexpr int SqliteHeaderSize = 100;
 
     // What the first 100 bytes of a SQLite file say about it.

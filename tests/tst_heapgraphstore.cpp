@@ -137,6 +137,28 @@ GraphSpec bigHeap()
     return g;
 }
 
+// The heaps of the round-trip rows: 0 module cache, 1 listeners, 2
+// traceback, 3 empty, 4 60k nodes.
+HeapGraphArrays heapArrays(int heap)
+{
+    if (heap == 3) {
+        GraphSpec empty;
+        empty.typeNames = {};
+        return empty.arrays();
+    }
+    return (heap == 0 ? cacheHeap() : heap == 1 ? listenerHeap() : heap == 2 ? tracebackHeap() : bigHeap()).arrays();
+}
+
+// Edge targets as version 3's target_encoding 'id' stores them: the id of
+// each target node, uint64 little-endian.
+QByteArray targetIdsBlob(const HeapGraphArrays &a, const std::vector<quint32> &targets)
+{
+    std::vector<quint64> ids(targets.size());
+    for (size_t e = 0; e < targets.size(); ++e)
+        ids[e] = a.ids[targets[e]];
+    return PackedArray::encode(ids);
+}
+
 struct Labelled
 {
     std::vector<QString> nodes;
@@ -168,9 +190,18 @@ std::vector<quint64> storedSizes(const std::vector<quint64> &sizes, size_t n)
     return out;
 }
 
+// One zlib stream, as Python's zlib.compress writes it (qCompress gives
+// nothing at all for empty input).
 QByteArray zlibStream(const QByteArray &raw)
 {
-    return qCompress(raw).mid(4); // qCompress = 4-byte length + one zlib stream
+    uLongf length = compressBound(uLong(raw.size()));
+    QByteArray out(qsizetype(length), Qt::Uninitialized);
+    if (compress(reinterpret_cast<Bytef *>(out.data()), &length, reinterpret_cast<const Bytef *>(raw.constData()),
+                 uLong(raw.size()))
+        != Z_OK)
+        return QByteArray();
+    out.resize(qsizetype(length));
+    return out;
 }
 
 qint64 pragma(const QString &path, const char *sql)
@@ -200,6 +231,20 @@ bool hasTable(const QString &path, const char *name)
     SqliteStatement s = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1");
     s.bindText(1, QString::fromLatin1(name));
     return s.step() == SqliteStatement::Row && s.int64(0) == 1;
+}
+
+// "snapshot:target_encoding" of every graph row, by snapshot.
+QStringList targetEncodings(const QString &path)
+{
+    SqliteDatabase db;
+    db.open(path, SqliteDatabase::ReadOnly);
+    SqliteStatement s = db.prepare("SELECT snapshot, target_encoding FROM graph ORDER BY snapshot");
+    QStringList rows;
+    while (s.isValid() && s.step() == SqliteStatement::Row)
+        rows << QStringLiteral("%1:%2").arg(s.int64(0)).arg(s.text(1));
+    if (!s.isValid())
+        rows << QStringLiteral("error: %1").arg(db.errorMessage());
+    return rows;
 }
 
 // Runs one statement with an optional BLOB as ?1 on a file.
@@ -258,14 +303,24 @@ private slots:
     void failedWriteLeavesFileAlone();
     void readRefuses_data();
     void readRefuses();
+    void specWrittenGraph_data();
     void specWrittenGraph();
+    void version2FileGetsAGraph();
+    void idTargetsLoadLikeIndices_data();
+    void idTargetsLoadLikeIndices();
     void offsetsAsUint64();
     void corruptGraph_data();
     void corruptGraph();
+    void zipBombStopsAtTheCounts_data();
     void zipBombStopsAtTheCounts();
+    void cancelAndProgress_data();
     void cancelAndProgress();
 
 private:
+    // Writes the 5-node graph of snapshot 1 with Python's sqlite3 + zlib from
+    // the spec, as format "2", "3-index" or "3-id" (target_encoding 'id').
+    bool writeSpecGraph(const QString &path, const QString &format, QString *error);
+    void checkSpecGraph(const QString &path, qint64 snapshot);
     // A v1 file with `count` snapshots written by SnapshotWriter.
     QString makeFile(const QString &name, int count = 2);
     QTemporaryDir m_dir;
@@ -314,12 +369,7 @@ void TestHeapGraphStore::roundTrip()
 {
     QFETCH(int, heap);
     QFETCH(HeapGraphStore::Compression, compression);
-    GraphSpec spec = heap == 0 ? cacheHeap() : heap == 1 ? listenerHeap() : heap == 2 ? tracebackHeap()
-                   : heap == 3 ? GraphSpec{}
-                               : bigHeap();
-    if (heap == 3)
-        spec.typeNames = {};
-    const HeapGraphArrays in = spec.arrays();
+    const HeapGraphArrays in = heapArrays(heap);
     const QString path = makeFile(QStringLiteral("roundtrip"));
     QVERIFY(!path.isEmpty());
 
@@ -349,7 +399,7 @@ void TestHeapGraphStore::roundTrip()
 
     Expected<LoadedFile> loaded = SnapshotReader::read(path);
     QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
-    QCOMPARE(loaded.value().formatVersion, 2);
+    QCOMPARE(loaded.value().formatVersion, 3);
     QVERIFY(!loaded.value().snapshots[0].info.hasGraph);
     QVERIFY(loaded.value().snapshots[1].info.hasGraph);
 
@@ -413,15 +463,17 @@ void TestHeapGraphStore::versionUpgrade()
              qPrintable(none.error()));
 
     QVERIFY(HeapGraphStore::write(path, 3, cacheHeap().arrays()).ok());
-    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(2));
+    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(3));
     QCOMPARE(pragma(path, "PRAGMA application_id"), qint64(0x4C534E50));
-    QCOMPARE(metaValue(path, QStringLiteral("format_version")), QStringLiteral("2"));
+    QCOMPARE(metaValue(path, QStringLiteral("format_version")), QStringLiteral("3"));
     QVERIFY(hasTable(path, "graph") && hasTable(path, "graph_string") && hasTable(path, "graph_label"));
+    // Created with the version 3 column, and the C++ writer stores indices.
+    QCOMPARE(targetEncodings(path), QStringList{QStringLiteral("3:index")});
 
     // The counts read as before; only snapshot 3 has a graph.
     Expected<LoadedFile> after = SnapshotReader::read(path);
     QVERIFY2(after.ok(), qPrintable(after.error()));
-    QCOMPARE(after.value().formatVersion, 2);
+    QCOMPARE(after.value().formatVersion, 3);
     QCOMPARE(after.value().snapshots.size(), before.value().snapshots.size());
     for (size_t i = 0; i < after.value().snapshots.size(); ++i) {
         const Snapshot &a = after.value().snapshots[i];
@@ -432,10 +484,11 @@ void TestHeapGraphStore::versionUpgrade()
         QCOMPARE(a.info.label, b.info.label);
     }
 
-    // A second graph in the same file leaves the version at 2; writing the
+    // A second graph in the same file leaves the version at 3; writing the
     // same snapshot twice is refused.
     QVERIFY(HeapGraphStore::write(path, 1, listenerHeap().arrays(), HeapGraphStore::Compression::None).ok());
-    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(2));
+    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(3));
+    QCOMPARE(targetEncodings(path), (QStringList{QStringLiteral("1:index"), QStringLiteral("3:index")}));
     const Status again = HeapGraphStore::write(path, 3, listenerHeap().arrays());
     QVERIFY(!again.ok());
     QCOMPARE(again.error(), path + QStringLiteral(": snapshot 3 already has a heap graph"));
@@ -449,7 +502,7 @@ void TestHeapGraphStore::appendAfterUpgrade()
 {
     const QString path = makeFile(QStringLiteral("append"), 1);
     QVERIFY(HeapGraphStore::write(path, 1, cacheHeap().arrays()).ok());
-    // SnapshotWriter appends to a version 2 file and keeps its version.
+    // SnapshotWriter appends to a version 3 file and keeps its version.
     SnapshotWriter writer;
     const Status opened = writer.open(path);
     QVERIFY2(opened.ok(), qPrintable(opened.error()));
@@ -460,7 +513,7 @@ void TestHeapGraphStore::appendAfterUpgrade()
     const Expected<qint64> id = writer.append(s, types);
     QVERIFY2(id.ok(), qPrintable(id.error()));
     writer.close();
-    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(2));
+    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(3));
     Expected<LoadedFile> loaded = SnapshotReader::read(path);
     QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
     QCOMPARE(loaded.value().snapshots.size(), size_t(2));
@@ -522,7 +575,7 @@ void TestHeapGraphStore::readRefuses_data()
     QTest::newRow("missing file") << 0 << QStringLiteral(": no such file");
     QTest::newRow("foreign sqlite file") << 1 << QStringLiteral(": not a Leakscope file");
     QTest::newRow("text file") << 2 << QStringLiteral(": not a Leakscope file (not a SQLite database)");
-    QTest::newRow("newer format") << 3 << QStringLiteral(": written by a newer Leakscope (format 3");
+    QTest::newRow("newer format 4") << 3 << QStringLiteral(": written by a newer Leakscope (format 4; this build reads up to 3)");
     QTest::newRow("snapshot without graph") << 4 << QStringLiteral(": snapshot 1 has no heap graph");
     QTest::newRow("no such snapshot") << 5 << QStringLiteral(": there is no snapshot 9");
     QTest::newRow("graph is a view") << 6 << QStringLiteral(": has no heap graphs");
@@ -544,7 +597,7 @@ void TestHeapGraphStore::readRefuses()
         path = makeFile(QStringLiteral("refuse"));
         QVERIFY(HeapGraphStore::write(path, 2, cacheHeap().arrays()).ok());
         if (kind == 3)
-            QVERIFY(execSql(path, QStringLiteral("PRAGMA user_version = 3")));
+            QVERIFY(execSql(path, QStringLiteral("PRAGMA user_version = 4")));
         if (kind == 5)
             snapshot = 9;
         if (kind == 6) {
@@ -557,6 +610,13 @@ void TestHeapGraphStore::readRefuses()
     QVERIFY(!g.ok());
     QVERIFY2(g.error().startsWith(path + error), qPrintable(g.error()));
     QVERIFY(!g.error().contains(QLatin1Char('\n')));
+    if (kind == 3) {
+        // The counts reader refuses it the same way.
+        Expected<LoadedFile> loaded = SnapshotReader::read(path);
+        QVERIFY(!loaded.ok());
+        QVERIFY2(loaded.error().contains(QStringLiteral("written by a newer Leakscope (format 4")),
+                 qPrintable(loaded.error()));
+    }
     if (kind == 6) {
         // The counts stay usable and no snapshot claims a graph.
         Expected<LoadedFile> loaded = SnapshotReader::read(path);
@@ -566,15 +626,39 @@ void TestHeapGraphStore::readRefuses()
     }
 }
 
+void TestHeapGraphStore::specWrittenGraph_data()
+{
+    QTest::addColumn<QString>("format");
+    QTest::newRow("version 2, uint32 node indices") << QStringLiteral("2");
+    QTest::newRow("version 3, target_encoding 'index'") << QStringLiteral("3-index");
+    QTest::newRow("version 3, target_encoding 'id'") << QStringLiteral("3-id");
+}
+
 void TestHeapGraphStore::specWrittenGraph()
+{
+    QFETCH(QString, format);
+    const QString path = makeFile(QStringLiteral("spec"), 1);
+    QString error;
+    QVERIFY2(writeSpecGraph(path, format, &error), qPrintable(error));
+    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(format.startsWith(QLatin1Char('3')) ? 3 : 2));
+
+    Expected<LoadedFile> loaded = SnapshotReader::read(path);
+    QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
+    QVERIFY(loaded.value().snapshots[0].info.hasGraph);
+    checkSpecGraph(path, 1);
+}
+
+bool TestHeapGraphStore::writeSpecGraph(const QString &path, const QString &format, QString *error)
 {
     // An independent writer that follows docs/file-format.md only: Python's
     // sqlite3 and zlib, type ids that are not 0-based, strings in its own
-    // order, offsets as uint32.
-    const QString path = makeFile(QStringLiteral("spec"), 1);
+    // order, offsets as uint32; edge targets as node indices (version 2, or
+    // version 3 with target_encoding 'index') or as the referents' ids
+    // (version 3, 'id'), the way the Python agent stores them.
     const QString script = QStringLiteral(R"PY(
 import sqlite3, struct, sys, zlib
 db = sqlite3.connect(sys.argv[1])
+fmt = sys.argv[2]
 types = {}
 for name in ("module", "dict", "__main__.Session"):
     row = db.execute("SELECT id FROM type WHERE name = ?", (name,)).fetchone()
@@ -602,30 +686,42 @@ for out in edges:
 nlabels = [sid(n[4]) for n in nodes]
 n, m = len(nodes), len(targets)
 z = lambda b: zlib.compress(b)
-db.execute("CREATE TABLE graph(snapshot INTEGER PRIMARY KEY REFERENCES snapshot(id), node_count INTEGER NOT NULL, edge_count INTEGER NOT NULL, compression TEXT NOT NULL, ids BLOB NOT NULL, types BLOB NOT NULL, sizes BLOB NOT NULL, flags BLOB NOT NULL, edge_offsets BLOB NOT NULL, edge_targets BLOB NOT NULL)")
+columns = "snapshot INTEGER PRIMARY KEY REFERENCES snapshot(id), node_count INTEGER NOT NULL, edge_count INTEGER NOT NULL, compression TEXT NOT NULL, ids BLOB NOT NULL, types BLOB NOT NULL, sizes BLOB NOT NULL, flags BLOB NOT NULL, edge_offsets BLOB NOT NULL, edge_targets BLOB NOT NULL"
+if fmt == "2":
+    packed_targets, extra = struct.pack("<%dI" % m, *targets), ()
+else:
+    columns += ", target_encoding TEXT NOT NULL DEFAULT 'index'"
+    if fmt == "3-id":
+        packed_targets, extra = struct.pack("<%dQ" % m, *[nodes[t][0] for t in targets]), ("id",)
+    else:
+        packed_targets, extra = struct.pack("<%dI" % m, *targets), ("index",)
+db.execute("CREATE TABLE graph(%s)" % columns)
 db.execute("CREATE TABLE graph_string(snapshot INTEGER NOT NULL, id INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY(snapshot, id)) WITHOUT ROWID")
 db.execute("CREATE TABLE graph_label(snapshot INTEGER PRIMARY KEY REFERENCES snapshot(id), node_labels BLOB NOT NULL, edge_labels BLOB NOT NULL)")
-db.execute("INSERT INTO graph VALUES (1, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?)", (n, m,
+db.execute("INSERT INTO graph VALUES (1, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?%s)" % (", ?" * len(extra)), (n, m,
     z(struct.pack("<%dQ" % n, *[x[0] for x in nodes])),
     z(struct.pack("<%di" % n, *[types[x[1]] for x in nodes])),
     z(struct.pack("<%dI" % n, *[x[2] for x in nodes])),
     z(bytes(x[3] for x in nodes)),
     z(struct.pack("<%dI" % (n + 1), *offsets)),
-    z(struct.pack("<%dI" % m, *targets))))
+    z(packed_targets)) + extra)
 db.executemany("INSERT INTO graph_string VALUES (1, ?, ?)", list(enumerate(strings)))
 db.execute("INSERT INTO graph_label VALUES (1, ?, ?)", (z(struct.pack("<%di" % n, *nlabels)), z(struct.pack("<%di" % m, *elabels))))
-db.execute("PRAGMA user_version = 2")
+db.execute("PRAGMA user_version = %d" % (2 if fmt == "2" else 3))
 db.commit()
 )PY");
     QProcess python;
-    python.start(QStringLiteral(LEAKSCOPE_PYTHON), {QStringLiteral("-c"), script, path});
-    QVERIFY(python.waitForFinished(30000));
-    QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+    python.start(QStringLiteral(LEAKSCOPE_PYTHON), {QStringLiteral("-c"), script, path, format});
+    if (!python.waitForFinished(30000) || python.exitStatus() != QProcess::NormalExit || python.exitCode() != 0) {
+        *error = QString::fromUtf8(python.readAllStandardError());
+        return false;
+    }
+    return true;
+}
 
-    Expected<LoadedFile> loaded = SnapshotReader::read(path);
-    QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
-    QVERIFY(loaded.value().snapshots[0].info.hasGraph);
-    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+void TestHeapGraphStore::checkSpecGraph(const QString &path, qint64 snapshot)
+{
+    Expected<HeapGraph> g = HeapGraphStore::read(path, snapshot);
     QVERIFY2(g.ok(), qPrintable(g.error()));
     const HeapGraph &graph = g.value();
     QCOMPARE(graph.nodeCount(), quint32(5));
@@ -641,6 +737,107 @@ db.commit()
     QCOMPARE(graph.id(4), quint64(0x7f0050));
     QVERIFY(graph.isRoot(0));
     QCOMPARE(graph.findNode(0x7f0040), quint32(3));
+    const std::vector<quint32> targets = {1, 2, 3, 4};
+    for (quint32 e = 0; e < graph.edgeCount(); ++e)
+        QCOMPARE(graph.target(e), targets[e]);
+}
+
+void TestHeapGraphStore::version2FileGetsAGraph()
+{
+    // A version 2 file from the spec writer (graph of snapshot 1, no
+    // target_encoding column) gets a graph for snapshot 2 from the C++ writer.
+    const QString path = makeFile(QStringLiteral("v2"), 2);
+    QString error;
+    QVERIFY2(writeSpecGraph(path, QStringLiteral("2"), &error), qPrintable(error));
+    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(2));
+    QVERIFY(targetEncodings(path).value(0).contains(QStringLiteral("no such column: target_encoding")));
+
+    // A write that fails after the schema change rolls it back as well.
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray before = file.readAll();
+    file.close();
+    const Status refused = HeapGraphStore::write(path, 1, cacheHeap().arrays());
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().endsWith(QStringLiteral("snapshot 1 already has a heap graph")), qPrintable(refused.error()));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), before);
+    file.close();
+    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(2));
+
+    const Status written = HeapGraphStore::write(path, 2, cacheHeap().arrays());
+    QVERIFY2(written.ok(), qPrintable(written.error()));
+    QCOMPARE(pragma(path, "PRAGMA user_version"), qint64(3));
+    QCOMPARE(metaValue(path, QStringLiteral("format_version")), QStringLiteral("3"));
+    // The old row reads 'index' through the column's default.
+    QCOMPARE(targetEncodings(path), (QStringList{QStringLiteral("1:index"), QStringLiteral("2:index")}));
+
+    Expected<LoadedFile> loaded = SnapshotReader::read(path);
+    QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
+    QCOMPARE(loaded.value().formatVersion, 3);
+    QVERIFY(loaded.value().snapshots[0].info.hasGraph);
+    QVERIFY(loaded.value().snapshots[1].info.hasGraph);
+    checkSpecGraph(path, 1);
+    if (QTest::currentTestFailed())
+        return;
+    Expected<HeapGraphArrays> second = HeapGraphStore::readArrays(path, 2);
+    QVERIFY2(second.ok(), qPrintable(second.error()));
+    const HeapGraphArrays want = cacheHeap().arrays();
+    QCOMPARE(second.value().ids, want.ids);
+    QCOMPARE(second.value().edgeOffsets, want.edgeOffsets);
+    QCOMPARE(second.value().edgeTargets, want.edgeTargets);
+    QCOMPARE(texts(second.value()).edges, texts(want).edges);
+}
+
+void TestHeapGraphStore::idTargetsLoadLikeIndices_data()
+{
+    roundTrip_data();
+}
+
+void TestHeapGraphStore::idTargetsLoadLikeIndices()
+{
+    QFETCH(int, heap);
+    QFETCH(HeapGraphStore::Compression, compression);
+    HeapGraphArrays in = heapArrays(heap);
+    // Ids in gc order, not in address order (an odd multiplier permutes the
+    // 32-bit numbers, so they stay unique).
+    for (size_t i = 0; i < in.ids.size(); ++i)
+        in.ids[i] = 0x7f0000000000ull + quint64(quint32(i) * 0x9E3779B1u) * 16;
+    const QString byIndex = makeFile(QStringLiteral("targets-index"));
+    const QString byId = makeFile(QStringLiteral("targets-id"));
+    QVERIFY(HeapGraphStore::write(byIndex, 2, in, compression).ok());
+    QVERIFY(HeapGraphStore::write(byId, 2, in, compression).ok());
+    QByteArray targetIds = targetIdsBlob(in, in.edgeTargets);
+    if (compression == HeapGraphStore::Compression::Zlib)
+        targetIds = zlibStream(targetIds);
+    QVERIFY(execSql(byId, QStringLiteral("UPDATE graph SET target_encoding = 'id', edge_targets = ?1"), targetIds,
+                    true));
+    QCOMPARE(targetEncodings(byId), QStringList{QStringLiteral("2:id")});
+
+    Expected<HeapGraphArrays> a = HeapGraphStore::readArrays(byIndex, 2);
+    Expected<HeapGraphArrays> b = HeapGraphStore::readArrays(byId, 2);
+    QVERIFY2(a.ok(), qPrintable(a.error()));
+    QVERIFY2(b.ok(), qPrintable(b.error()));
+    QCOMPARE(b.value().edgeTargets, in.edgeTargets);
+    QCOMPARE(b.value().edgeTargets, a.value().edgeTargets);
+    QCOMPARE(b.value().ids, a.value().ids);
+    QCOMPARE(b.value().types, a.value().types);
+    QCOMPARE(b.value().sizes, a.value().sizes);
+    QCOMPARE(b.value().flags, a.value().flags);
+    QCOMPARE(b.value().nodeLabels, a.value().nodeLabels);
+    QCOMPARE(b.value().edgeOffsets, a.value().edgeOffsets);
+    QCOMPARE(b.value().edgeLabels, a.value().edgeLabels);
+    QCOMPARE(b.value().strings, a.value().strings);
+    QCOMPARE(b.value().typeNames, a.value().typeNames);
+
+    Expected<HeapGraph> g = HeapGraphStore::read(byId, 2);
+    QVERIFY2(g.ok(), qPrintable(g.error()));
+    QCOMPARE(g.value().nodeCount(), quint32(in.ids.size()));
+    QCOMPARE(g.value().edgeCount(), quint32(in.edgeTargets.size()));
+    for (quint32 e = 0; e < g.value().edgeCount(); ++e) {
+        if (g.value().id(g.value().target(e)) != in.ids[in.edgeTargets[e]])
+            QFAIL(qPrintable(QStringLiteral("edge %1 leads to the wrong node").arg(e)));
+    }
 }
 
 void TestHeapGraphStore::offsetsAsUint64()
@@ -740,6 +937,41 @@ void TestHeapGraphStore::corruptGraph_data()
     QTest::newRow("edge label below -1, zlib") << C::Zlib << Corruption{QStringLiteral("UPDATE graph_label SET edge_labels = ?1"), zlibStream(i32({-2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1})), true} << QStringLiteral("edge_labels[0] = -2 is not a label string");
     QTest::newRow("label string missing") << C::Zlib << sql(QStringLiteral("DELETE FROM graph_string WHERE id = (SELECT max(id) FROM graph_string)")) << QStringLiteral("is not a label string");
     QTest::newRow("label string ids with a gap") << C::None << sql(QStringLiteral("DELETE FROM graph_string WHERE id = 3")) << QStringLiteral("graph_string ids are not 0, 1, 2...: found 4 where 3 was expected");
+
+    // Version 3: edge targets stored as the targets' ids.
+    const auto asIds = [](const QByteArray &bytes, const QString &more = QString()) {
+        return Corruption{QStringLiteral("UPDATE graph SET target_encoding = 'id', edge_targets = ?1") + more, bytes,
+                          true};
+    };
+    QTest::newRow("unknown target_encoding") << C::None << sql(QStringLiteral("UPDATE graph SET target_encoding = 'pointer'")) << QStringLiteral("unknown target_encoding \"pointer\" (expected \"index\" or \"id\")");
+    QTest::newRow("empty target_encoding, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET target_encoding = ''")) << QStringLiteral("unknown target_encoding \"\"");
+    QTest::newRow("target_encoding 'ID' (case matters)") << C::None << sql(QStringLiteral("UPDATE graph SET target_encoding = 'ID'")) << QStringLiteral("unknown target_encoding \"ID\"");
+    QTest::newRow("'id' with m x 4 bytes") << C::None << sql(QStringLiteral("UPDATE graph SET target_encoding = 'id'")) << QStringLiteral("array edge_targets has 48 bytes, expected 96 for 10 nodes and 12 edges");
+    QTest::newRow("'id' with m x 4 bytes, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET target_encoding = 'id'")) << QStringLiteral("array edge_targets has 6 entries, expected 12");
+    QTest::newRow("'id' with m x 8 + 4 bytes") << C::None << asIds(targetIdsBlob(a, a.edgeTargets) + QByteArray(4, '\0')) << QStringLiteral("array edge_targets has 100 bytes, expected 96");
+    QTest::newRow("'id' one entry short, zlib") << C::Zlib << asIds(zlibStream(targetIdsBlob(a, a.edgeTargets).chopped(8))) << QStringLiteral("array edge_targets has 11 entries, expected 12");
+    QTest::newRow("'id' inflates past m x 8 (zip-bomb guard)") << C::Zlib << asIds(zlibStream(QByteArray(97, '\1'))) << QStringLiteral("array edge_targets: decompresses to more than the 96 bytes the counts imply");
+    {
+        QByteArray ids = targetIdsBlob(a, a.edgeTargets);
+        qToLittleEndian<quint64>(0xdeadbeef0ull, ids.data() + 4 * 8);
+        QTest::newRow("'id' that is no node") << C::None << asIds(ids) << QStringLiteral("edge_targets[4] = 0xdeadbeef0 is not the id of a node");
+        ids = targetIdsBlob(a, a.edgeTargets);
+        qToLittleEndian<quint64>(a.ids[9] + 8, ids.data() + 11 * 8);
+        QTest::newRow("'id' inside a node, zlib") << C::Zlib << asIds(zlibStream(ids)) << QStringLiteral("edge_targets[11] = 0x%1 is not the id of a node").arg(a.ids[9] + 8, 0, 16);
+        ids = targetIdsBlob(a, a.edgeTargets);
+        qToLittleEndian<quint64>(0, ids.data());
+        QTest::newRow("'id' 0") << C::None << asIds(ids) << QStringLiteral("edge_targets[0] = 0x0 is not the id of a node");
+        // An index where an id belongs: 9 is a node index but no node's id.
+        ids = targetIdsBlob(a, a.edgeTargets);
+        qToLittleEndian<quint64>(9, ids.data() + 2 * 8);
+        QTest::newRow("'id' holding a node index") << C::None << asIds(ids) << QStringLiteral("edge_targets[2] = 0x9 is not the id of a node");
+    }
+    {
+        auto ids = a.ids;
+        ids[7] = ids[2];
+        QTest::newRow("duplicate object id, 'id' targets") << C::None << asIds(targetIdsBlob(a, a.edgeTargets), QStringLiteral(", ids = X'%1'").arg(QString::fromLatin1(PackedArray::encode(ids).toHex()))) << QStringLiteral("appears twice (nodes 2 and 7)");
+    }
+    QTest::newRow("version 3 graph table without target_encoding") << C::None << sql(QStringLiteral("ALTER TABLE graph DROP COLUMN target_encoding")) << QStringLiteral("reading the graph table failed (no such column: target_encoding)");
 }
 
 void TestHeapGraphStore::corruptGraph()
@@ -768,12 +1000,26 @@ void TestHeapGraphStore::corruptGraph()
     QVERIFY(loaded.value().snapshots[0].totalObjects() > 0);
 }
 
+void TestHeapGraphStore::zipBombStopsAtTheCounts_data()
+{
+    QTest::addColumn<QString>("update");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("ids") << QStringLiteral("UPDATE graph SET ids = ?1")
+                         << QStringLiteral("array ids: decompresses to more than the 80 bytes");
+    QTest::newRow("edge_targets as ids")
+        << QStringLiteral("UPDATE graph SET target_encoding = 'id', edge_targets = ?1")
+        << QStringLiteral("array edge_targets: decompresses to more than the 96 bytes");
+}
+
 void TestHeapGraphStore::zipBombStopsAtTheCounts()
 {
     // A 4 MiB zlib stream that would expand to 4 GiB of zeros (full-flushed
-    // blocks of 1 MiB repeated), in a graph that claims 10 nodes: reading
-    // must stop right after the 80 bytes the ids may have, so the process's
-    // peak memory does not grow by anything like 4 GiB.
+    // blocks of 1 MiB repeated), in a graph that claims 10 nodes and 12
+    // edges: reading must stop right after the 80 bytes the ids (or the 96
+    // bytes 'id' edge targets) may have, so the process's peak memory does
+    // not grow by anything like 4 GiB.
+    QFETCH(QString, update);
+    QFETCH(QString, error);
     const QString path = makeFile(QStringLiteral("bomb"), 1);
     QVERIFY(HeapGraphStore::write(path, 1, cacheHeap().arrays()).ok());
     QByteArray bomb;
@@ -799,20 +1045,31 @@ void TestHeapGraphStore::zipBombStopsAtTheCounts()
             bomb += repeat;
     }
     QVERIFY(bomb.size() < 16 * 1024 * 1024);
-    QVERIFY(execSql(path, QStringLiteral("UPDATE graph SET ids = ?1"), bomb, true));
+    QVERIFY(execSql(path, update, bomb, true));
     const qint64 peakBefore = peakRssKiB();
     Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
     QVERIFY(!g.ok());
-    QVERIFY2(g.error().contains(QStringLiteral("array ids: decompresses to more than the 80 bytes")),
-             qPrintable(g.error()));
+    QVERIFY2(g.error().contains(error), qPrintable(g.error()));
     const qint64 grown = peakRssKiB() - peakBefore;
     QVERIFY2(grown < 256 * 1024, qPrintable(QStringLiteral("peak RSS grew by %1 KiB").arg(grown)));
 }
 
+void TestHeapGraphStore::cancelAndProgress_data()
+{
+    QTest::addColumn<bool>("targetIds");
+    QTest::newRow("target_encoding 'index'") << false;
+    QTest::newRow("target_encoding 'id'") << true;
+}
+
 void TestHeapGraphStore::cancelAndProgress()
 {
+    QFETCH(bool, targetIds);
     const QString path = makeFile(QStringLiteral("cancel"), 1);
-    QVERIFY(HeapGraphStore::write(path, 1, bigHeap().arrays()).ok());
+    const HeapGraphArrays big = bigHeap().arrays();
+    QVERIFY(HeapGraphStore::write(path, 1, big).ok());
+    if (targetIds)
+        QVERIFY(execSql(path, QStringLiteral("UPDATE graph SET target_encoding = 'id', edge_targets = ?1"),
+                        zlibStream(targetIdsBlob(big, big.edgeTargets)), true));
 
     std::atomic_bool cancel{false};
     QStringList phases;
@@ -827,6 +1084,25 @@ void TestHeapGraphStore::cancelAndProgress()
     QVERIFY2(g.ok(), qPrintable(g.error()));
     QVERIFY2(phases.contains(QStringLiteral("reading graph")), qPrintable(phases.join(QLatin1Char(','))));
     QVERIFY2(phases.contains(QStringLiteral("in-edges")), qPrintable(phases.join(QLatin1Char(','))));
+    QCOMPARE(phases.contains(QStringLiteral("resolving edge targets")), targetIds);
+
+    if (targetIds) {
+        // Cancelled in the middle of resolving: nothing after it runs.
+        QVERIFY(big.edgeTargets.size() > 65536); // more than one chunk
+        QStringList after;
+        control.progress = [&](const char *phase, qint64 done, qint64 total) {
+            if (cancel)
+                after << QStringLiteral("%1 %2/%3").arg(QLatin1String(phase)).arg(done).arg(total);
+            if (qstrcmp(phase, "resolving edge targets") == 0 && done > 0 && done < total)
+                cancel = true;
+        };
+        g = HeapGraphStore::read(path, 1, control);
+        QVERIFY(!g.ok());
+        QVERIFY2(g.error().endsWith(QStringLiteral("heap graph: loading cancelled")), qPrintable(g.error()));
+        QVERIFY2(cancel, "never reported a partly resolved state");
+        QVERIFY2(after.isEmpty(), qPrintable(after.join(QLatin1Char(','))));
+        cancel = false;
+    }
 
     // Cancelled from the progress callback in the middle of reading.
     control.progress = [&](const char *, qint64 done, qint64) {
