@@ -9,8 +9,11 @@
 #include "snapshottimelinemodel.h"
 #include "trendchart.h"
 
+#include <QAbstractAxis>
 #include <QAction>
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
@@ -22,9 +25,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QScrollBar>
 #include <QStatusBar>
 #include <QToolButton>
 #include <QSet>
@@ -63,6 +68,13 @@ int distinctColours(const QImage &image)
     return int(colours.size());
 }
 
+QAbstractAxis *valueAxis(TrendChart *trend)
+{
+    const QChartView *view = trend->findChild<QChartView *>();
+    const QList<QAbstractAxis *> axes = view ? view->chart()->axes(Qt::Vertical) : QList<QAbstractAxis *>();
+    return axes.isEmpty() ? nullptr : axes.front();
+}
+
 bool waitIdle(MainWindow &w)
 {
     return QTest::qWaitFor([&w] { return !w.controller()->isBusy(); }, 30000);
@@ -84,6 +96,7 @@ private slots:
     void badFileNextToGoodFile();
     void dropOpensTheFile();
     void baselineAndCurrentFromTheTimeline();
+    void timelineSourceColumnOnlyForSeveralFiles();
     void shortcutsAndCopy();
     void exportsTheRowsAsShown();
     void remembersRecentFilesAndSwitches();
@@ -214,6 +227,17 @@ void TestMainWindow::chartMetricAndLogScale()
     QVERIFY2(w.trendChart()->hoverText(0, QPointF(0.4, 0)).contains(QLocale().formattedDataSize(100 * 56, 1, QLocale::DataSizeTraditionalFormat)),
              qPrintable(w.trendChart()->hoverText(0, QPointF(0.4, 0))));
     QLocale::setDefault(QLocale::system());
+
+    // A short axis title; what is counted is in the chart's tooltip.
+    QAbstractAxis *axis = valueAxis(w.trendChart());
+    QVERIFY(axis);
+    QCOMPARE(axis->titleText(), QStringLiteral("Size (KiB)")); // 400 * 56 bytes
+    QVERIFY2(w.trendChart()->findChild<QChartView *>()->chart()->toolTip().contains(QStringLiteral("shallow size")),
+             qPrintable(w.trendChart()->findChild<QChartView *>()->chart()->toolTip()));
+    w.trendChart()->setMetric(TrendChart::Metric::Count);
+    axis = valueAxis(w.trendChart());
+    QCOMPARE(axis->titleText(), QStringLiteral("Objects"));
+    QVERIFY(w.trendChart()->findChild<QChartView *>()->chart()->toolTip().contains(QStringLiteral("gc-tracked")));
 }
 
 void TestMainWindow::sortsByNumbers()
@@ -387,6 +411,70 @@ void TestMainWindow::baselineAndCurrentFromTheTimeline()
     QCOMPARE(w.trendChart()->lineName(0), QStringLiteral("__main__.Leaky"));
 }
 
+void TestMainWindow::timelineSourceColumnOnlyForSeveralFiles()
+{
+    // At the default size every column is readable without a horizontal
+    // scrollbar, and the numbers are not cut.
+    auto checkFits = [](QTableView *timeline) {
+        QHeaderView *h = timeline->horizontalHeader();
+        // The stretched columns fill the viewport exactly once laid out.
+        QTRY_COMPARE(h->length(), timeline->viewport()->width());
+        QVERIFY(!timeline->horizontalScrollBar()->isVisible());
+        QFont bold = timeline->font();
+        bold.setBold(true);
+        const QFontMetrics fm(bold);
+        for (int c : {SnapshotTimelineModel::TimeColumn, SnapshotTimelineModel::ObjectsColumn, SnapshotTimelineModel::RssColumn}) {
+            for (int r = 0; r < timeline->model()->rowCount(); ++r) {
+                const QString text = timeline->model()->index(r, c).data().toString();
+                QVERIFY2(fm.horizontalAdvance(text) + 6 <= timeline->columnWidth(c),
+                         qPrintable(QStringLiteral("column %1: '%2' in %3 px").arg(c).arg(text).arg(timeline->columnWidth(c))));
+            }
+        }
+    };
+    const QString pathA = QFileInfo(m_fileA).canonicalFilePath();
+    const QString pathB = QFileInfo(m_fileB).canonicalFilePath();
+    {
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.openFiles({m_fileA});
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 4, 30000);
+        QVERIFY(waitIdle(w));
+        QTableView *timeline = w.timelineView();
+        QVERIFY(timeline->isColumnHidden(SnapshotTimelineModel::SourceColumn));
+        const auto *heading = w.findChild<QLabel *>(QStringLiteral("timelineHeading"));
+        QVERIFY(heading);
+        QVERIFY2(heading->text().contains(QStringLiteral("a.lsnap")), qPrintable(heading->text()));
+        QCOMPARE(QFileInfo(heading->toolTip()).canonicalFilePath(), pathA);
+        // Each row still names its file in full.
+        QVERIFY(timeline->model()->index(3, 0).data(Qt::ToolTipRole).toString().contains(heading->toolTip()));
+        checkFits(timeline);
+    }
+    {
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.openFiles({m_fileA, m_fileB});
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 7, 30000);
+        QVERIFY(waitIdle(w));
+        QTableView *timeline = w.timelineView();
+        QVERIFY(!timeline->isColumnHidden(SnapshotTimelineModel::SourceColumn));
+        const auto *heading = w.findChild<QLabel *>(QStringLiteral("timelineHeading"));
+        QVERIFY2(heading->text().contains(QStringLiteral("2 files")), qPrintable(heading->text()));
+        const QStringList tipFiles = heading->toolTip().split(QLatin1Char('\n'));
+        QCOMPARE(tipFiles.size(), 2);
+        QCOMPARE(QFileInfo(tipFiles.at(0)).canonicalFilePath(), pathA);
+        QCOMPARE(QFileInfo(tipFiles.at(1)).canonicalFilePath(), pathB);
+        checkFits(timeline);
+        // The Source column shows the whole file name.
+        const QString source = timeline->model()->index(6, SnapshotTimelineModel::SourceColumn).data().toString();
+        QCOMPARE(source, QStringLiteral("b.lsnap"));
+        QVERIFY(timeline->fontMetrics().horizontalAdvance(source) + 6 <= timeline->columnWidth(SnapshotTimelineModel::SourceColumn));
+    }
+}
+
 void TestMainWindow::shortcutsAndCopy()
 {
     MainWindow w;
@@ -488,6 +576,13 @@ void TestMainWindow::screenshotWithSession()
     QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 7, 30000);
     QVERIFY(waitIdle(w));
     w.selectTypes({QStringLiteral("__main__.Leaky"), QStringLiteral("__main__.Steady")});
+    // The value axis title is not cut at the default size.
+    const QAbstractAxis *axis = valueAxis(w.trendChart());
+    QVERIFY(axis);
+    const QChart *chart = w.trendChart()->findChild<QChartView *>()->chart();
+    QTRY_VERIFY(chart->plotArea().height() > 0);
+    QVERIFY2(QFontMetrics(axis->titleFont()).horizontalAdvance(axis->titleText()) < chart->plotArea().height(),
+             qPrintable(QStringLiteral("'%1' along %2 px").arg(axis->titleText()).arg(chart->plotArea().height())));
     const QImage shot = w.grab().toImage();
     QCOMPARE(shot.size(), QSize(1400, 900) * shot.devicePixelRatio());
     QVERIFY(shot.save(QStringLiteral(LEAKSCOPE_BIN_DIR "/screenshot-session.png")));

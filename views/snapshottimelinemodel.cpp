@@ -55,13 +55,18 @@ void SnapshotTimelineModel::setSession(std::shared_ptr<const Session> session)
     m_session = std::move(session);
     m_axis.clear();
     m_totals.clear();
+    m_sourceFiles.clear();
     m_hasTimes = false;
     if (m_session) {
         m_axis = m_session->timeAxis();
         m_hasTimes = m_session->hasTimes();
         m_totals.reserve(size_t(m_session->snapshotCount()));
-        for (int i = 0; i < m_session->snapshotCount(); ++i)
-            m_totals.push_back(m_session->snapshot(i).totalObjects());
+        for (int i = 0; i < m_session->snapshotCount(); ++i) {
+            const Snapshot &s = m_session->snapshot(i);
+            m_totals.push_back(s.totalObjects());
+            if (!m_sourceFiles.contains(s.info.sourceFile))
+                m_sourceFiles.append(s.info.sourceFile);
+        }
     }
     const int n = m_session ? m_session->snapshotCount() : 0;
     if (m_baseline >= n || m_current >= n) {

@@ -3,6 +3,7 @@
 #include "session.h"
 
 #include <QAbstractTableModel>
+#include <QStringList>
 
 #include <memory>
 
@@ -30,6 +31,10 @@ public:
 
     // "#3 after 100 requests" for menus and combo boxes.
     QString snapshotTitle(int index) const;
+    // The distinct files the snapshots were read from, in session order. A
+    // live session or a single file has one: the Source column then says
+    // nothing a title could not say once.
+    const QStringList &sourceFiles() const { return m_sourceFiles; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -40,6 +45,7 @@ private:
     std::shared_ptr<const Session> m_session;
     std::vector<double> m_axis;
     std::vector<qint64> m_totals;
+    QStringList m_sourceFiles;
     bool m_hasTimes = false;
     int m_baseline = -1;
     int m_current = -1;

@@ -6,6 +6,7 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QCursor>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -23,6 +24,22 @@
 
 namespace leakscope {
 
+namespace {
+
+// What the y axis counts: its title is one short word, so the detail lives
+// in the chart's tooltip.
+QString valueToolTip(bool bytes)
+{
+    return bytes ? QCoreApplication::translate("leakscope::TrendChart",
+                                               "Total shallow size (sys.getsizeof) of each type's gc-tracked objects")
+                 : QCoreApplication::translate("leakscope::TrendChart",
+                                               "Live gc-tracked objects per type (gc.get_objects()), as objgraph "
+                                               "counts them;\natomic objects such as int and str are usually not "
+                                               "included");
+}
+
+} // namespace
+
 TrendChart::TrendChart(QWidget *parent) : QWidget(parent)
 {
     auto *layout = new QVBoxLayout(this);
@@ -35,6 +52,8 @@ TrendChart::TrendChart(QWidget *parent) : QWidget(parent)
     m_metricBox = new QComboBox(this);
     m_metricBox->addItem(tr("Object count"));
     m_metricBox->addItem(tr("Size (bytes)"));
+    m_metricBox->setItemData(0, valueToolTip(false), Qt::ToolTipRole);
+    m_metricBox->setItemData(1, valueToolTip(true), Qt::ToolTipRole);
     m_metricBox->setToolTip(tr("Chart the number of live objects or their total shallow size"));
     bar->addWidget(m_metricBox);
     m_logBox = new QCheckBox(tr("Log scale"), this);
@@ -237,7 +256,8 @@ void TrendChart::rebuild()
     }
     m_chart->addAxis(xAxis, Qt::AlignBottom);
 
-    const QString yTitle = bytes ? tr("Size (%1)").arg(m_valueUnit) : tr("Live objects (gc-tracked)");
+    const QString yTitle = bytes ? tr("Size (%1)").arg(m_valueUnit) : tr("Objects");
+    m_chart->setToolTip(valueToolTip(bytes));
     QAbstractAxis *yAxis = nullptr;
     if (m_logScale) {
         auto *log = new QLogValueAxis;
@@ -286,13 +306,18 @@ QString TrendChart::hoverText(int line, const QPointF &valuePosition) const
 
 void TrendChart::showHover(int line, const QPointF &point, bool state)
 {
+    // The scene answers the tooltip event that follows a hover with the
+    // chart's tooltip, so that tooltip is the point's text while hovering.
     if (!state) {
         QToolTip::hideText();
+        m_chart->setToolTip(valueToolTip(m_metric == Metric::Bytes));
         return;
     }
     m_lastHoverText = hoverText(line, point);
-    if (!m_lastHoverText.isEmpty())
+    if (!m_lastHoverText.isEmpty()) {
+        m_chart->setToolTip(m_lastHoverText);
         QToolTip::showText(QCursor::pos(), m_lastHoverText, m_view);
+    }
 }
 
 } // namespace leakscope

@@ -320,6 +320,9 @@ QWidget *MainWindow::createTimelinePanel()
     auto *layout = new QVBoxLayout(panel);
     layout->setContentsMargins(0, 0, 0, 0);
     auto *heading = new QLabel(tr("<b>Snapshots</b>"), panel);
+    heading->setObjectName(QStringLiteral("timelineHeading"));
+    // A long file name must not widen the pane; the tooltip has it in full.
+    heading->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     layout->addWidget(heading);
 
     auto *form = new QFormLayout;
@@ -353,15 +356,38 @@ QWidget *MainWindow::createTimelinePanel()
     QHeaderView *h = m_timelineView->horizontalHeader();
     h->setHighlightSections(false);
     h->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    h->setStretchLastSection(true);
+    // Label and Source take the room the numbers leave, so the pane never
+    // needs a horizontal scrollbar; cut-off text is in the row's tooltip.
+    h->setStretchLastSection(false);
+    h->setSectionResizeMode(SnapshotTimelineModel::LabelColumn, QHeaderView::Stretch);
+    h->setSectionResizeMode(SnapshotTimelineModel::SourceColumn, QHeaderView::Stretch);
     QFont bold = m_timelineView->font();
     bold.setBold(true); // baseline and current rows are bold
     const QFontMetrics fm(bold);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::IndexColumn, fm.horizontalAdvance(QStringLiteral("000")) + 30);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::LabelColumn, fm.horizontalAdvance(QStringLiteral("every 0.5s #100")) + 8);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00")) + 12);
+    m_timelineView->setColumnWidth(SnapshotTimelineModel::TimeColumn,
+                                   std::max(fm.horizontalAdvance(QStringLiteral("00:00:00")),
+                                            fm.horizontalAdvance(QStringLiteral("+00.0 min"))) + 12);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::ObjectsColumn, fm.horizontalAdvance(QStringLiteral("00,000,000")) + 10);
     m_timelineView->setColumnWidth(SnapshotTimelineModel::RssColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 12);
+    // One source file (a single recording, a live session): name it once in
+    // the heading instead of on every row.
+    connect(m_timelineModel, &QAbstractItemModel::modelReset, heading, [this, heading] {
+        const QStringList files = m_timelineModel->sourceFiles();
+        m_timelineView->setColumnHidden(SnapshotTimelineModel::SourceColumn, files.size() <= 1);
+        if (files.size() == 1 && !files.front().isEmpty()) {
+            const QString name = heading->fontMetrics().elidedText(QFileInfo(files.front()).fileName(), Qt::ElideMiddle, 280);
+            heading->setText(tr("<b>Snapshots</b> from %1").arg(name.toHtmlEscaped()));
+            heading->setToolTip(files.front());
+        } else if (files.size() > 1) {
+            heading->setText(tr("<b>Snapshots</b> from %1 files").arg(files.size()));
+            heading->setToolTip(files.join(QLatin1Char('\n')));
+        } else {
+            heading->setText(tr("<b>Snapshots</b>"));
+            heading->setToolTip(QString());
+        }
+    });
+    m_timelineView->setColumnHidden(SnapshotTimelineModel::SourceColumn, true);
     connect(m_timelineView, &QWidget::customContextMenuRequested, this, &MainWindow::showTimelineMenu);
     // Double-click: look at that snapshot (B), keeping the baseline unless it would come after it.
     connect(m_timelineView, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex &index) {
