@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QLoggingCategory>
+#include <QRandomGenerator>
 
 #include <zlib.h>
 
@@ -248,7 +249,9 @@ qint64 pragmaValue(SqliteDatabase &db, const char *sql, bool *ok)
 // searches took 3 to 8 times as long in a trial, and 16-byte (id, node)
 // slots about 1.5 times.
 // Ids are addresses (multiples of 16, clustered in arenas), so the slot comes
-// from the high bits of a multiplicative hash rather than from the id itself.
+// from the high bits of a multiplicative hash rather than from the id itself;
+// the multiplier is random per load (multiply-shift hashing), so a crafted
+// file cannot pile its ids into one probe run and stall the load.
 class IdToNode
 {
 public:
@@ -264,6 +267,7 @@ public:
             ++bits;
         m_shift = 64 - bits;
         m_mask = (size_t(1) << bits) - 1;
+        m_multiplier = QRandomGenerator::global()->generate64() | 1;
         m_slots.assign(m_mask + 1, NoNode);
         const size_t n = m_ids.size();
         for (size_t i = 0; i < n; ++i) {
@@ -308,12 +312,13 @@ private:
         Q_UNUSED(p);
 #endif
     }
-    size_t slotOf(quint64 id) const { return size_t((id * 0x9E3779B97F4A7C15ull) >> m_shift); }
+    size_t slotOf(quint64 id) const { return size_t((id * m_multiplier) >> m_shift); }
 
     const std::vector<quint64> &m_ids;
     std::vector<quint32> m_slots;
+    quint64 m_multiplier = 1;
     size_t m_mask = 0;
-    int m_shift = 64;
+    int m_shift = 63;
 };
 
 // Loads one graph; every method returns false after setting m_error (the
