@@ -31,6 +31,7 @@
 #include <QProgressBar>
 #include <QScrollBar>
 #include <QStatusBar>
+#include <QStyle>
 #include <QToolButton>
 #include <QSet>
 #include <QSettings>
@@ -423,10 +424,13 @@ void TestMainWindow::timelineSourceColumnOnlyForSeveralFiles()
         QFont bold = timeline->font();
         bold.setBold(true);
         const QFontMetrics fm(bold);
-        for (int c : {SnapshotTimelineModel::TimeColumn, SnapshotTimelineModel::ObjectsColumn, SnapshotTimelineModel::RssColumn}) {
+        const int badge = timeline->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, timeline);
+        for (int c : {SnapshotTimelineModel::IndexColumn, SnapshotTimelineModel::TimeColumn,
+                      SnapshotTimelineModel::ObjectsColumn, SnapshotTimelineModel::RssColumn}) {
             for (int r = 0; r < timeline->model()->rowCount(); ++r) {
                 const QString text = timeline->model()->index(r, c).data().toString();
-                QVERIFY2(fm.horizontalAdvance(text) + 6 <= timeline->columnWidth(c),
+                const int needed = fm.horizontalAdvance(text) + 6 + (c == SnapshotTimelineModel::IndexColumn ? badge : 0);
+                QVERIFY2(needed <= timeline->columnWidth(c),
                          qPrintable(QStringLiteral("column %1: '%2' in %3 px").arg(c).arg(text).arg(timeline->columnWidth(c))));
             }
         }

@@ -39,6 +39,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
@@ -351,6 +352,8 @@ QWidget *MainWindow::createTimelinePanel()
     m_timelineView->setShowGrid(false);
     m_timelineView->setAlternatingRowColors(true);
     m_timelineView->setWordWrap(false);
+    // File names from one run differ at the end (time stamps), labels in their numbers.
+    m_timelineView->setTextElideMode(Qt::ElideMiddle);
     m_timelineView->setContextMenuPolicy(Qt::CustomContextMenu);
     m_timelineView->setToolTip(QString());
     QHeaderView *h = m_timelineView->horizontalHeader();
@@ -361,19 +364,26 @@ QWidget *MainWindow::createTimelinePanel()
     h->setStretchLastSection(false);
     h->setSectionResizeMode(SnapshotTimelineModel::LabelColumn, QHeaderView::Stretch);
     h->setSectionResizeMode(SnapshotTimelineModel::SourceColumn, QHeaderView::Stretch);
-    QFont bold = m_timelineView->font();
-    bold.setBold(true); // baseline and current rows are bold
-    const QFontMetrics fm(bold);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::IndexColumn, fm.horizontalAdvance(QStringLiteral("000")) + 30);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::TimeColumn,
-                                   std::max(fm.horizontalAdvance(QStringLiteral("00:00:00")),
-                                            fm.horizontalAdvance(QStringLiteral("+00.0 min"))) + 12);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::ObjectsColumn, fm.horizontalAdvance(QStringLiteral("00,000,000")) + 10);
-    m_timelineView->setColumnWidth(SnapshotTimelineModel::RssColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 12);
     // One source file (a single recording, a live session): name it once in
     // the heading instead of on every row.
     connect(m_timelineModel, &QAbstractItemModel::modelReset, heading, [this, heading] {
         const QStringList files = m_timelineModel->sourceFiles();
+        // The numbers are never cut: their columns fit their widest cell in
+        // bold (the A and B rows move) and their header, plus a gap so
+        // neighbouring numbers stay apart. The A/B badge sits before the index.
+        QFont bold = m_timelineView->font();
+        bold.setBold(true);
+        const QFontMetrics fm(bold);
+        const QFontMetrics headerFm(m_timelineView->horizontalHeader()->font());
+        const int badge = m_timelineView->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, m_timelineView) + 6;
+        for (int c : {SnapshotTimelineModel::IndexColumn, SnapshotTimelineModel::TimeColumn,
+                      SnapshotTimelineModel::ObjectsColumn, SnapshotTimelineModel::RssColumn}) {
+            int width = headerFm.horizontalAdvance(m_timelineModel->headerData(c, Qt::Horizontal).toString());
+            for (int r = 0; r < m_timelineModel->rowCount(); ++r)
+                width = std::max(width, fm.horizontalAdvance(m_timelineModel->index(r, c).data().toString()) +
+                                            (c == SnapshotTimelineModel::IndexColumn ? badge : 0));
+            m_timelineView->setColumnWidth(c, width + 16);
+        }
         m_timelineView->setColumnHidden(SnapshotTimelineModel::SourceColumn, files.size() <= 1);
         if (files.size() == 1 && !files.front().isEmpty()) {
             const QString name = heading->fontMetrics().elidedText(QFileInfo(files.front()).fileName(), Qt::ElideMiddle, 280);
