@@ -2,7 +2,9 @@
 
 - recording the heap graph of a ~1M-object heap (leakscope_agent.snapshot
   with graph=True) against a plain Python walk that calls gc.get_referents
-  once per object collecting ids, types, sizes and referent ids;
+  once per object collecting ids, types, sizes and referent ids, and against
+  the floor of any standard-library dump (the same calls as whole-list
+  passes, without labels or a node index);
 - bytes per object in the .lsnap file;
 - peak memory the dump adds to the process (ru_maxrss before and after);
 - the live `chain` op on that heap against objgraph.find_backref_chain on
@@ -92,6 +94,25 @@ def plain_walk(objs):
     return len(ids), len(targets)
 
 
+def stdlib_floor(objs):
+    """The passes any standard-library dump has to make, with no labels,
+    no node index and nothing written: one gc.get_referents call per object,
+    the ids of the tracked referents, and each object's id, type and size,
+    all at C speed over whole lists."""
+    from itertools import chain, compress
+    import array
+    refs = list(map(gc.get_referents, objs))
+    lens = array.array("I", map(len, refs))
+    flat = list(chain.from_iterable(refs))
+    del refs
+    targets = array.array("Q", map(id, compress(flat, map(gc.is_tracked,
+                                                          flat))))
+    ids = array.array("Q", map(id, objs))
+    types = list(map(type, objs))
+    sizes = array.array("Q", map(sys.getsizeof, objs))
+    return len(ids) + len(types) + len(sizes) + len(lens), len(targets)
+
+
 def timed(fn, *args, **kwargs):
     started = time.perf_counter()
     result = fn(*args, **kwargs)
@@ -132,6 +153,7 @@ def main():
     gc.disable()
     objs = gc.get_objects()
     walk, _ = timed(plain_walk, objs)
+    floor, _ = timed(stdlib_floor, objs)
     del objs
     gc.enable()
     objs = gc.get_objects()
@@ -140,6 +162,8 @@ def main():
 
     print("plain walk (gc off):            %6.2f s" % walk)
     print("plain walk (gc on):             %6.2f s" % walk_gc)
+    print("stdlib floor (no labels):       %6.2f s   ratio walk(gc off)/floor %.2f"
+          % (floor, walk / floor))
     print("graph dump:                     %6.2f s   ratio walk(gc off)/dump %.2f"
           % (dump, walk / dump))
     print("snapshot with graph (census,    %6.2f s   ratio walk(gc off)/snapshot %.2f"

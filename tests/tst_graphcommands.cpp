@@ -798,7 +798,7 @@ print(sum(sys.getsizeof(s) for s in _CACHE.values()))
     const Run info = cli({QStringLiteral("info"), file});
     QCOMPARE(info.code, 0);
     const QStringList infoLines = lines(info.out);
-    QVERIFY2(infoLines.contains(QStringLiteral("version:   2")), qPrintable(info.out));
+    QVERIFY2(infoLines.contains(QStringLiteral("version:   3")), qPrintable(info.out));
     QVERIFY2(!infoLines.at(infoLines.size() - 2).contains(QStringLiteral("[graph]")), qPrintable(info.out));
     QVERIFY2(infoLines.last().contains(QStringLiteral("after [graph]")), qPrintable(info.out));
 

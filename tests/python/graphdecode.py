@@ -1,5 +1,5 @@
 """A tiny decoder of the heap-graph tables (docs/file-format.md, "Heap
-graphs (version 2)"), written from the spec and independent of the agent,
+graphs (versions 2 and 3)"), written from the spec and independent of the agent,
 to check what the agent writes."""
 
 import array
@@ -34,8 +34,10 @@ class Graph(object):
 
     def _load(self, conn, snapshot):
         self.version = conn.execute("PRAGMA user_version").fetchone()[0]
+        encoding = ", target_encoding" if self.version >= 3 else ", 'index'"
         sql = ("SELECT snapshot, node_count, edge_count, compression, ids, "
-               "types, sizes, flags, edge_offsets, edge_targets FROM graph")
+               "types, sizes, flags, edge_offsets, edge_targets" + encoding +
+               " FROM graph")
         row = conn.execute(sql + " WHERE snapshot = ?", (snapshot,)).fetchone() \
             if snapshot is not None else \
             conn.execute(sql + " ORDER BY snapshot DESC").fetchone()
@@ -55,7 +57,21 @@ class Graph(object):
             raise SpecError("flags: %d bytes for %d nodes"
                             % (len(self.flags), n))
         self.offsets = _array("I", raw(row[8]), n + 1, "edge_offsets")
-        self.targets = _array("I", raw(row[9]), m, "edge_targets")
+        self.target_encoding = row[10]
+        if row[10] == "index":
+            self.targets = _array("I", raw(row[9]), m, "edge_targets")
+        elif row[10] == "id":
+            target_ids = _array("Q", raw(row[9]), m, "edge_targets")
+            index = dict(zip(self.ids, range(n)))
+            if len(index) != n:
+                raise SpecError("ids are not unique")
+            missing = [t for t in target_ids if t not in index]
+            if missing:
+                raise SpecError("edge_targets: id 0x%x is no node" % missing[0])
+            self.targets = array.array("I", map(index.__getitem__,
+                                                target_ids))
+        else:
+            raise SpecError("target_encoding %r" % (row[10],))
         labels = conn.execute("SELECT node_labels, edge_labels FROM "
                               "graph_label WHERE snapshot = ?",
                               (self.snapshot,)).fetchone()

@@ -80,15 +80,16 @@ class GraphFileTest(TempDirTestCase):
         self.assertTrue(chain, "no chain to a root for %s" % type_name)
         return [label for _, label in chain[1:]], chain
 
-    def test_file_is_version_2_and_follows_the_spec(self):
+    def test_file_is_version_3_and_follows_the_spec(self):
         self.graph.check()
+        self.assertEqual(self.graph.target_encoding, "id")
         conn = sqlite3.connect(self.out)
         try:
             self.assertEqual(conn.execute("PRAGMA user_version").fetchone(),
-                             (2,))
+                             (3,))
             self.assertEqual(conn.execute(
                 "SELECT value FROM meta WHERE key = 'format_version'")
-                .fetchone(), ("2",))
+                .fetchone(), ("3",))
             graphs = conn.execute("SELECT snapshot FROM graph ORDER BY "
                                   "snapshot").fetchall()
             snapshots = conn.execute("SELECT id FROM snapshot ORDER BY "
@@ -167,7 +168,7 @@ class GraphFileTest(TempDirTestCase):
 
 
 class GraphRecordingTest(TempDirTestCase):
-    def test_version_1_file_is_raised_to_2_by_the_first_graph(self):
+    def test_version_1_file_is_raised_to_3_by_the_first_graph(self):
         out = self.path("mixed.lsnap")
         code = ("import leakscope_agent as a, sys\n"
                 "a.snapshot(sys.argv[1], label='plain')\n"
@@ -179,13 +180,84 @@ class GraphRecordingTest(TempDirTestCase):
         conn = sqlite3.connect(out)
         try:
             self.assertEqual(conn.execute("PRAGMA user_version").fetchone(),
-                             (2,))
+                             (3,))
             self.assertEqual(conn.execute(
                 "SELECT s.label FROM graph g JOIN snapshot s ON "
                 "s.id = g.snapshot").fetchall(), [("graph",)])
         finally:
             conn.close()
         Graph(out).check()
+
+    def test_version_2_file_keeps_its_index_graph_and_gains_an_id_graph(self):
+        # A file an earlier agent wrote: graph tables without
+        # target_encoding. Rewrite the agent's graph into that shape (ids
+        # back to node indices), then append another graph to it.
+        out = self.path("old.lsnap")
+        code = ("import leakscope_agent as a, sys\n"
+                "a.snapshot(sys.argv[1], label='old', graph=True)\n")
+        script = write(self.tmp, "old.py", code)
+        self.assertRan(run_python([script, out]))
+        old = Graph(out)
+        conn = sqlite3.connect(out)
+        try:
+            columns = [r[1] for r in conn.execute("PRAGMA table_info(graph)")]
+            columns.remove("target_encoding")
+            conn.execute("CREATE TABLE graph2 AS SELECT %s FROM graph"
+                         % ", ".join(columns))
+            conn.execute("DROP TABLE graph")
+            conn.execute("ALTER TABLE graph2 RENAME TO graph")
+            packed = old.targets.tobytes() if sys.byteorder == "little" \
+                else None
+            self.assertIsNotNone(packed)
+            conn.execute("UPDATE graph SET compression = 'none', ids = ?, "
+                         "types = ?, sizes = ?, flags = ?, edge_offsets = ?,"
+                         " edge_targets = ?",
+                         (old.ids.tobytes(), old.types.tobytes(),
+                          old.sizes.tobytes(), bytes(old.flags),
+                          old.offsets.tobytes(), packed))
+            conn.execute("UPDATE graph_label SET node_labels = ?, "
+                         "edge_labels = ?", (old.node_labels.tobytes(),
+                                             old.edge_labels.tobytes()))
+            conn.execute("PRAGMA user_version = 2")
+            conn.commit()
+        finally:
+            conn.close()
+        old_again = Graph(out)
+        self.assertEqual(old_again.target_encoding, "index")
+        self.assertEqual(list(old_again.targets), list(old.targets))
+        code = ("import leakscope_agent as a, sys\n"
+                "a.snapshot(sys.argv[1], label='new', graph=True)\n")
+        script = write(self.tmp, "new.py", code)
+        self.assertRan(run_python([script, out]))
+        conn = sqlite3.connect(out)
+        try:
+            self.assertEqual(conn.execute("PRAGMA user_version").fetchone(),
+                             (3,))
+            rows = conn.execute("SELECT snapshot, target_encoding FROM graph "
+                                "ORDER BY snapshot").fetchall()
+        finally:
+            conn.close()
+        self.assertEqual([r[1] for r in rows], ["index", "id"])
+        first = Graph(out, rows[0][0])
+        first.check()
+        self.assertEqual(list(first.targets), list(old.targets))
+        Graph(out, rows[1][0]).check()
+
+    def test_objects_frozen_by_gc_freeze_are_no_edge_targets(self):
+        # gc.freeze() hides objects from gc.get_objects() although they stay
+        # tracked: edges to them must go rather than name ids of no node.
+        out = self.path("frozen.lsnap")
+        code = ("import gc, leakscope_agent as a, sys\n"
+                "class Frozen: pass\n"
+                "keep = [Frozen() for _ in range(50)]\n"
+                "gc.freeze()\n"
+                "holder = {'frozen': keep}\n"
+                "a.snapshot(sys.argv[1], graph=True)\n")
+        script = write(self.tmp, "frozen.py", code)
+        self.assertRan(run_python([script, out]))
+        g = Graph(out)
+        g.check()
+        self.assertEqual(g.nodes_of_type("__main__.Frozen"), [])
 
     def test_plain_file_stays_version_1(self):
         out = self.path("plain.lsnap")

@@ -153,7 +153,7 @@ class RefusalTest(TempDirTestCase):
     def make_newer(self, path):
         leakscope_agent.snapshot(path)
         conn = sqlite3.connect(path)
-        conn.execute("PRAGMA user_version = 3")
+        conn.execute("PRAGMA user_version = 4")
         conn.commit()
         conn.close()
 
@@ -185,7 +185,7 @@ class RefusalTest(TempDirTestCase):
             ("other_application_id", self.make_other_app, ValueError,
              "application_id 0x000004D2"),
             ("newer_user_version", self.make_newer, ValueError,
-             "newer Leakscope (format 3"),
+             "newer Leakscope (format 4"),
             ("our_id_but_tables_missing", self.make_ours_without_tables,
              ValueError, "missing tables"),
             ("text_file", self.make_bytes(b"hello, world\n" * 20),

@@ -33,7 +33,7 @@ def snapshot(path, label=None, collect=True, graph=False):
     """Append one snapshot of this process to the .lsnap file at path,
     creating it if needed, in one transaction, and return the snapshot id.
     With graph, the whole heap graph (objects, references, labels) is
-    stored too, and the file becomes format version 2.
+    stored too, and the file becomes format version 3.
 
     Raises ValueError for a file that is not a Leakscope file or that a
     newer Leakscope wrote (the file is left untouched), RuntimeError when

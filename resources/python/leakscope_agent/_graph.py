@@ -1,6 +1,6 @@
 """The heap-graph dump: every gc-tracked object of the program, its type,
 size, root flags and label, and its references (gc.get_referents) as CSR
-arrays with edge labels, as docs/file-format.md "Heap graphs (version 2)"
+arrays with edge labels, as docs/file-format.md "Heap graphs (versions 2 and 3)"
 stores them.
 
 Speed comes from C-level passes (map/zip/compress/chain over the object
@@ -17,8 +17,10 @@ own objects and frames are left out, with every edge leading to them.
 import array
 import gc
 import sys
-from itertools import accumulate, chain, compress, count, repeat
-from operator import eq, is_, itemgetter, ne, not_, rshift, sub
+from bisect import bisect_right
+from itertools import (accumulate, chain, compress, count, filterfalse,
+                       repeat)
+from operator import eq, is_, itemgetter, not_, sub
 from types import FrameType, ModuleType
 
 from ._census import _agent_objects, _count_elements, type_name
@@ -34,7 +36,6 @@ _getsizeof = sys.getsizeof
 _MISSING = object()
 INDEX_LABELS = 1 << 16       # list/tuple positions labelled "[i]" up to here
 MAX_SIZE = 0xFFFFFFFF
-NOT_A_NODE = 0xFFFFFFFF
 BIG_GROUPS = 4               # classes labelled per group rather than per object
 _LITTLE = sys.byteorder == "little"
 # Set to a list to collect (phase, seconds) pairs of each dump (benchmarks).
@@ -54,7 +55,7 @@ class HeapGraph(object):
         self.sizes = array.array("I")
         self.flags = bytearray()
         self.edge_offsets = array.array("I")
-        self.edge_targets = array.array("I")
+        self.edge_targets = array.array("Q")  # ids of the targets
         self.node_labels = array.array("i")
         self.edge_labels = array.array("i")
         self.strings = []
@@ -124,6 +125,7 @@ class _Dumper(object):
         self.module_names = {}
         self.module_dicts = set()
         self.labeler = None
+        self.skipped = set()
 
     # -- choosing the nodes ------------------------------------------------
 
@@ -151,6 +153,7 @@ class _Dumper(object):
         for i in compress(count(), map(is_, tps, repeat(FrameType))):
             if self.agent_frames.is_agent_frame(objs[i]):
                 skip.add(id(objs[i]))
+        self.skipped = skip
         keep = list(map(not_, map(skip.__contains__, map(id, objs))))
         objs = list(compress(objs, keep))
         tps = list(compress(tps, keep))
@@ -350,6 +353,28 @@ def _add_frame_locals(frame, refs):
             refs.append(value)
 
 
+def _drop_edges(offsets, targets, labels, drop):
+    """The CSR arrays without the edges at the ascending positions drop:
+    C-speed slices between them, so a few strays cost little."""
+    kept_targets = array.array(targets.typecode)
+    kept_labels = array.array(labels.typecode)
+    start = 0
+    for position in drop:
+        kept_targets.extend(targets[start:position])
+        kept_labels.extend(labels[start:position])
+        start = position + 1
+    kept_targets.extend(targets[start:])
+    kept_labels.extend(labels[start:])
+    # Offsets past the j-th dropped edge shrink by j + 1.
+    bounds = [bisect_right(offsets, position) for position in drop]
+    bounds.append(len(offsets))
+    new_offsets = offsets[:bounds[0]]
+    for j in range(len(drop)):
+        new_offsets.extend(map(sub, offsets[bounds[j]:bounds[j + 1]],
+                               repeat(j + 1)))
+    return new_offsets, kept_targets, kept_labels
+
+
 def dump_graph():
     """Dump the heap graph of this process (callers hold census LOCK and
     have automatic collection disabled). Returns a HeapGraph."""
@@ -383,30 +408,18 @@ def dump_graph():
     graph = HeapGraph()
     objs = list(chain.from_iterable(g.objs for g in ordered))
     n = len(objs)
-    # Keyed by id >> 4: objects are 16-byte aligned and at least 16 bytes
-    # long, so that is still exact, and consecutive objects land in
-    # neighbouring hash slots (plain addresses collide in the low bits and
-    # probe all over the table: lookups take twice as long).
-    shift = 4
-    index = dict(zip(map(rshift, map(id, objs), repeat(shift)), count()))
-    if len(index) != n:
-        shift = 0  # not aligned after all: plain ids
-        index = dict(zip(map(id, objs), count()))
-    phase('index')
+    graph.ids = ids = array.array("Q", map(id, objs))
     refs = list(chain.from_iterable(g.refs for g in ordered))
     flat = list(chain.from_iterable(refs))
     lens = list(map(len, refs))
     del refs
     for g in ordered:
         g.refs = None  # the per-object lists are the dump's largest part
-    # Atoms (str, int, ...) are not nodes: their edges go, and the id
-    # lookups are only done for the gc-tracked referents.
+    # Atoms (str, int, ...) are not nodes: their edges go. Targets are stored
+    # as ids (format version 3, target_encoding 'id'): the reader turns them
+    # into node indices, which C++ does twenty times faster than a dict here.
     tracked = list(map(_is_tracked, flat))
-    # Straight into arrays (4 bytes an entry rather than a list slot and
-    # an int object); NOT_A_NODE marks tracked referents that are no node.
-    targets = array.array("I", map(index.get, map(
-        rshift, map(id, compress(flat, tracked)), repeat(shift)),
-        repeat(NOT_A_NODE)))
+    targets = array.array("Q", map(id, compress(flat, tracked)))
     del flat
     phase('targets')
     edge_sids = array.array("i", compress(chain.from_iterable(
@@ -424,15 +437,34 @@ def dump_graph():
     offsets = array.array("I", [0])
     offsets.extend(map(cum.__getitem__, accumulate(lens)))
     del cum, lens
-    if NOT_A_NODE in targets:
-        # Tracked referents that are not nodes: the agent's own objects.
-        kept = list(map(ne, targets, repeat(NOT_A_NODE)))
-        cum = array.array("I", [0])
-        cum.extend(accumulate(kept))
-        offsets = array.array("I", map(cum.__getitem__, offsets))
-        targets = array.array("I", compress(targets, kept))
-        edge_sids = array.array("i", compress(edge_sids, kept))
-        del kept, cum
+    phase('offsets')
+    # Tracked referents that are no node: the agent's own objects (left
+    # out on purpose) and objects gc.freeze() moved out of gc.get_objects()'
+    # sight. Other threads cannot add any while the dump holds the GIL (see
+    # _record.dump_graph_paused), so the whole id set is built only after a
+    # freeze: it costs 0.4 s at 1M objects.
+    if gc.get_freeze_count():
+        node_ids = set(ids)
+        strays = set(filterfalse(node_ids.__contains__, targets))
+        del node_ids
+    else:
+        strays = d.skipped.intersection(targets)
+    d.skipped = None
+    if strays:
+        drop = list(compress(count(), map(strays.__contains__, targets)))
+        dropped = set(map(edge_sids.__getitem__, drop))
+        offsets, targets, edge_sids = _drop_edges(offsets, targets,
+                                                  edge_sids, drop)
+        # Labels only dropped edges used (some name the agent's modules) are
+        # blanked rather than renumbered: no pass to rewrite label arrays.
+        dropped.difference_update(filter(dropped.__contains__, edge_sids))
+        dropped.difference_update(filter(dropped.__contains__, node_sids))
+        dropped.discard(-1)
+        for unused in dropped:
+            d.strings.texts[unused] = ""
+        del drop, dropped
+    del strays
+    phase('strays')
     graph.node_count = n
     graph.edge_count = len(targets)
     graph.edge_offsets = offsets
@@ -440,18 +472,6 @@ def dump_graph():
     graph.edge_labels = edge_sids
     graph.node_labels = node_sids
     del targets, edge_sids
-    # Labels only dropped edges used (some name the agent's modules) are
-    # blanked rather than renumbered: no pass over the label arrays.
-    texts = d.strings.texts
-    used = set(graph.edge_labels)
-    used.update(node_sids)
-    if len(used) <= len(texts):
-        for unused in set(range(len(texts))).difference(used):
-            texts[unused] = ""
-    del texts, used
-    phase('offsets')
-    graph.ids = array.array("Q", map(id, objs))
-    del index
     tps = list(map(type, objs))
     distinct = list(set(tps))
     type_index = dict(zip(distinct, count()))

@@ -1,12 +1,14 @@
 """Append snapshots to a .lsnap file (docs/file-format.md, format versions
-1 and 2).
+1 to 3).
 
 Each snapshot is written in one BEGIN IMMEDIATE transaction with a busy
 timeout, so several processes can append to one file and a crash never leaves
 half a snapshot. Files that are not Leakscope's, or that a newer Leakscope
 wrote, are refused before anything is written to them. A file stays at
 version 1 until the first snapshot with a heap graph, which creates the graph
-tables and raises the version to 2 in its own transaction.
+tables and raises the version to 3 in its own transaction; a version 2 file
+gets the target_encoding column its graphs lacked (they keep node indices,
+new graphs store their targets as ids).
 """
 
 import datetime
@@ -24,7 +26,7 @@ __all__ = ["APPLICATION_ID", "FORMAT_VERSION", "GRAPH_VERSION",
 
 APPLICATION_ID = 0x4C534E50  # "LSNP"
 FORMAT_VERSION = 1          # what a file without heap graphs is written as
-GRAPH_VERSION = 2           # the newest version this agent writes
+GRAPH_VERSION = 3           # the newest version this agent writes
 ZLIB_LEVEL = 1
 BUSY_TIMEOUT_SECONDS = 60.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -60,7 +62,8 @@ _GRAPH_SCHEMA = (
     " sizes BLOB NOT NULL,"
     " flags BLOB NOT NULL,"
     " edge_offsets BLOB NOT NULL,"
-    " edge_targets BLOB NOT NULL)",
+    " edge_targets BLOB NOT NULL,"
+    " target_encoding TEXT NOT NULL DEFAULT 'index')",
     "CREATE TABLE IF NOT EXISTS graph_string("
     " snapshot INTEGER NOT NULL,"
     " id INTEGER NOT NULL,"
@@ -139,11 +142,16 @@ def _prepare(cur, path):
 
 
 def _write_graph(cur, snapshot_id, graph, version):
-    """The graph tables of docs/file-format.md, version 2; raises the file
-    to version 2 in the caller's transaction if it was version 1."""
+    """The graph tables of docs/file-format.md, version 3; raises the file
+    to version 3 in the caller's transaction if it was version 1 or 2."""
     if version < GRAPH_VERSION:
-        for statement in _GRAPH_SCHEMA:
-            cur.execute(statement)
+        if version == 2:
+            # Graphs already there keep their node indices ('index').
+            cur.execute("ALTER TABLE graph ADD COLUMN target_encoding TEXT "
+                        "NOT NULL DEFAULT 'index'")
+        else:
+            for statement in _GRAPH_SCHEMA:
+                cur.execute(statement)
         cur.execute("PRAGMA user_version = %d" % GRAPH_VERSION)
         cur.execute("UPDATE meta SET value = ? WHERE key = 'format_version'",
                     (str(GRAPH_VERSION),))
@@ -157,8 +165,8 @@ def _write_graph(cur, snapshot_id, graph, version):
 
     cur.execute(
         "INSERT INTO graph(snapshot, node_count, edge_count, compression, "
-        "ids, types, sizes, flags, edge_offsets, edge_targets) "
-        "VALUES(?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?)",
+        "ids, types, sizes, flags, edge_offsets, edge_targets, "
+        "target_encoding) VALUES(?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, 'id')",
         (snapshot_id, graph.node_count, graph.edge_count,
          blob(graph.packed("ids")), blob(graph.packed("types", type_ids)),
          blob(graph.packed("sizes")), blob(graph.packed("flags")),
