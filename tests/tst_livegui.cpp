@@ -7,6 +7,8 @@
 #include "livecontroller.h"
 #include "liveui.h"
 #include "mainwindow.h"
+#include "referencespanel.h"
+#include "referencetabs.h"
 #include "sessioncontroller.h"
 #include "snapshotreader.h"
 
@@ -19,9 +21,19 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace leakscope;
 
 namespace {
+
+int typeRow(const GrowthTableModel *model, const QString &name)
+{
+    for (int r = 0; r < model->rowCount(); ++r)
+        if (model->index(r, GrowthTableModel::TypeColumn).data(GrowthTableModel::TypeNameRole).toString() == name)
+            return r;
+    return -1;
+}
 
 int suspectRow(const GrowthTableModel *model, const QString &name)
 {
@@ -43,6 +55,7 @@ private slots:
     void demoShowsLeakingTypeAsSuspect();
     void scriptThatExitsKeepsSnapshotsAndReportsCode();
     void badStartsGiveClearErrors();
+    void heapGraphSnapshotOfTheLiveProcess();
 
 private:
     QTemporaryDir m_dir;
@@ -196,6 +209,79 @@ void TestLiveGui::badStartsGiveClearErrors()
     errors.clear();
     live->snapshotNow();
     QCOMPARE(errors.size(), 1);
+}
+
+// Snapshot with Heap Graph while watching the demo: the agent writes the graph
+// into the autosave file, the snapshot joins the session and stays compared
+// (automatic snapshots pause), the table gets retained sizes and the
+// References tab answers from that graph although the process is live.
+void TestLiveGui::heapGraphSnapshotOfTheLiveProcess()
+{
+    MainWindow window;
+    LiveUi live(&window, window.controller());
+    auto *tabs = new ReferenceTabs(&window);
+    tabs->setLiveController(live.live());
+    window.show();
+    QVERIFY(live.startDemo());
+    QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(typeRow(window.growthModel(), QStringLiteral("__main__.Session")) >= 0, 30000);
+    QVERIFY(!window.growthModel()->hasRetained());
+    QTRY_VERIFY_WITH_TIMEOUT(live.graphSnapshotAction()->isEnabled(), 20000);
+
+    live.graphSnapshotAction()->trigger();
+    QVERIFY(live.live()->isGraphDumpRunning());
+    QVERIFY(!live.snapshotAction()->isEnabled());
+    QVERIFY(!live.graphSnapshotAction()->isEnabled());
+    const auto graphIndex = [&window] {
+        const auto session = window.controller()->session();
+        for (int i = session ? session->snapshotCount() - 1 : -1; i >= 0; --i)
+            if (session->snapshot(i).info.hasGraph)
+                return i;
+        return -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(graphIndex() >= 0, 60000);
+    QTRY_VERIFY(!live.live()->isGraphDumpRunning());
+    const int index = graphIndex();
+    const SnapshotInfo info = window.controller()->session()->snapshot(index).info;
+    QVERIFY2(info.label.endsWith(QStringLiteral("+ graph")), qPrintable(info.label));
+    QCOMPARE(info.sourceFile, live.live()->autosavePath());
+    QTRY_COMPARE(window.controller()->comparison()->current, index);
+    QVERIFY(live.live()->isPaused());
+    QVERIFY(live.pauseAction()->isChecked());
+    QVERIFY(live.snapshotAction()->isEnabled());
+
+    // Retained sizes for the compared snapshot: every leaked Session keeps
+    // its own objects, so its retained size is above its shallow size.
+    QTRY_VERIFY_WITH_TIMEOUT(window.growthModel()->hasRetained(), 20000);
+    const int row = typeRow(window.growthModel(), QStringLiteral("__main__.Session"));
+    QVERIFY(row >= 0);
+    const auto retainedOf = [&window, row] {
+        return window.growthModel()->index(row, GrowthTableModel::RetainedColumn).data(GrowthTableModel::SortRole).toLongLong();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(retainedOf() > 0, 30000);
+    const qint64 shallow =
+        window.growthModel()->index(row, GrowthTableModel::SizeColumn).data(GrowthTableModel::SortRole).toLongLong();
+    QVERIFY2(retainedOf() > shallow, qPrintable(QStringLiteral("%1 <= %2").arg(retainedOf()).arg(shallow)));
+
+    // The References tab draws from the snapshot's graph, not the live agent.
+    ReferencesPanel *references = tabs->references();
+    references->setTypeName(QStringLiteral("__main__.Session"));
+    QTRY_COMPARE_WITH_TIMEOUT(references->source(), ReferencesPanel::Source::File, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(references->view()->graph().nodes.size() > 1, 30000);
+
+    // Back to the newest plain snapshot: the live agent answers again.
+    live.pauseAction()->setChecked(false);
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller()->session()->snapshotCount() > index + 1, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(references->source(), ReferencesPanel::Source::Live, 20000);
+
+    // The autosave file holds the graph, readable by the offline commands.
+    const Expected<LoadedFile> saved = SnapshotReader::read(live.live()->autosavePath());
+    QVERIFY2(saved, qPrintable(saved.error()));
+    QVERIFY(std::any_of(saved.value().snapshots.begin(), saved.value().snapshots.end(),
+                        [](const Snapshot &s) { return s.info.hasGraph; }));
+    QSignalSpy exited(live.live(), &LiveController::processExited);
+    live.stopAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
 }
 
 QTEST_MAIN(TestLiveGui)

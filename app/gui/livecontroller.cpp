@@ -20,6 +20,8 @@ namespace leakscope {
 namespace {
 constexpr int s_socketWaitMs = 15000;
 constexpr int s_censusTimeoutMs = 120000;
+// A heap graph of a few million objects takes tens of seconds to dump.
+constexpr int s_graphTimeoutMs = 600000;
 } // namespace
 
 LiveController::LiveController(SessionController *sessions, QObject *parent)
@@ -218,7 +220,7 @@ void LiveController::snapshotNow(const QString &label)
         Q_EMIT errorOccurred(tr("No live process to take a snapshot of"));
         return;
     }
-    if (m_censusId >= 0)
+    if (isCensusRunning())
         return; // one census at a time; the next tick asks again
     m_pendingLabel = label;
     QJsonObject params;
@@ -226,16 +228,52 @@ void LiveController::snapshotNow(const QString &label)
     setCensusId(m_client->request(QStringLiteral("census"), params, s_censusTimeoutMs));
 }
 
+void LiveController::snapshotWithGraph(const QString &label)
+{
+    if (m_state != State::Connected) {
+        Q_EMIT errorOccurred(tr("No live process to take a snapshot of"));
+        return;
+    }
+    if (isCensusRunning()) {
+        Q_EMIT errorOccurred(tr("A snapshot of process %1 is still being taken; try again when it is done").arg(m_pid));
+        return;
+    }
+    ++m_snapshotsTaken;
+    m_graphLabel = label.isEmpty() ? tr("live #%1 + graph").arg(m_snapshotsTaken) : label;
+    QJsonObject params;
+    params.insert(QStringLiteral("path"), QFileInfo(m_autosavePath).absoluteFilePath());
+    params.insert(QStringLiteral("label"), m_graphLabel);
+    params.insert(QStringLiteral("collect"), m_collect);
+    setState(m_state, tr("Recording the heap graph of process %1…").arg(m_pid));
+    setGraphId(m_client->request(QStringLiteral("graph_dump"), params, s_graphTimeoutMs));
+}
+
 void LiveController::setCensusId(qint64 id)
 {
-    const bool wasRunning = m_censusId >= 0;
+    const bool wasRunning = isCensusRunning();
     m_censusId = id;
-    if (wasRunning != (id >= 0))
-        Q_EMIT censusRunningChanged(id >= 0);
+    if (wasRunning != isCensusRunning())
+        Q_EMIT censusRunningChanged(isCensusRunning());
+}
+
+void LiveController::setGraphId(qint64 id)
+{
+    const bool wasRunning = isCensusRunning();
+    m_graphId = id;
+    if (wasRunning != isCensusRunning())
+        Q_EMIT censusRunningChanged(isCensusRunning());
 }
 
 void LiveController::onReplied(qint64 id, const QJsonObject &result)
 {
+    if (id == m_graphId && id >= 0) {
+        setGraphId(-1);
+        // The agent appended the snapshot and its graph to the autosave file.
+        syncFromAutosave();
+        setState(m_state, tr("Watching process %1").arg(m_pid));
+        Q_EMIT snapshotAdded(m_graphLabel);
+        return;
+    }
     if (id != m_censusId)
         return;
     setCensusId(-1);
@@ -260,6 +298,15 @@ void LiveController::onReplied(qint64 id, const QJsonObject &result)
 
 void LiveController::onFailed(qint64 id, const QString &message)
 {
+    if (id == m_graphId && id >= 0) {
+        setGraphId(-1);
+        if (m_process && m_process->state() == QProcess::NotRunning)
+            return;
+        if (m_state == State::Connected)
+            setState(m_state, tr("Watching process %1").arg(m_pid));
+        Q_EMIT errorOccurred(tr("Heap graph of process %1 failed: %2").arg(m_pid).arg(message));
+        return;
+    }
     if (id != m_censusId)
         return;
     setCensusId(-1);
@@ -280,6 +327,7 @@ void LiveController::onProcessFinished(int exitCode, QProcess::ExitStatus status
         : tr("Process %1 exited with code %2").arg(m_pid).arg(exitCode);
     m_client->disconnectFromAgent();
     setCensusId(-1);
+    setGraphId(-1);
     syncFromAutosave();
     setState(State::Exited, description);
     Q_EMIT processExited(status == QProcess::CrashExit ? -1 : exitCode, description);
@@ -287,7 +335,7 @@ void LiveController::onProcessFinished(int exitCode, QProcess::ExitStatus status
 
 void LiveController::onTimer()
 {
-    if (!m_paused && m_state == State::Connected && m_censusId < 0)
+    if (!m_paused && m_state == State::Connected && !isCensusRunning())
         snapshotNow();
 }
 

@@ -47,6 +47,10 @@ public:
     void stop();
 
     void snapshotNow(const QString &label = QString());
+    // A snapshot with the whole heap graph: the agent writes it into the
+    // autosave file itself (graph_dump), and it joins the session from there,
+    // with retained sizes and offline references like a recorded --graph file.
+    void snapshotWithGraph(const QString &label = QString());
     void setInterval(double seconds);
     double interval() const { return m_intervalSeconds; }
     void setAutoSnapshot(bool on);
@@ -65,7 +69,11 @@ public:
     QString autosavePath() const { return m_autosavePath; }
     QString statusText() const { return m_statusText; }
     int snapshotsTaken() const { return m_snapshotsTaken; }
-    bool isCensusRunning() const { return m_censusId >= 0; }
+    // A census or a heap-graph dump is under way (one at a time).
+    bool isCensusRunning() const { return m_censusId >= 0 || m_graphId >= 0; }
+    bool isGraphDumpRunning() const { return m_graphId >= 0; }
+    // The label of the heap-graph snapshot under way (snapshotAdded names it).
+    QString pendingGraphLabel() const { return m_graphLabel; }
 
     // Where autosave files go: $XDG_DATA_HOME/leakscope/autosave (or ~/.local/share/...).
     static QString autosaveDirectory();
@@ -93,6 +101,7 @@ private:
     // ("start", "exit") that the session does not have yet.
     void syncFromAutosave();
     void setCensusId(qint64 id);
+    void setGraphId(qint64 id);
 
     SessionController *m_sessions;
     AgentClient *m_client;
@@ -108,6 +117,8 @@ private:
     State m_state = State::Idle;
     qint64 m_pid = 0;
     qint64 m_censusId = -1;
+    qint64 m_graphId = -1;
+    QString m_graphLabel;
     int m_snapshotsTaken = 0;
     double m_intervalSeconds = 1.0;
     bool m_auto = false;

@@ -49,6 +49,10 @@ LiveUi::LiveUi(QMainWindow *window, SessionController *sessions, QObject *parent
             15000);
     });
     connect(m_live, &LiveController::snapshotAdded, this, [this](const QString &label) {
+        if (!m_graphLabel.isEmpty() && label == m_graphLabel) {
+            showGraphSnapshot(label);
+            return;
+        }
         m_window->statusBar()->showMessage(tr("Snapshot “%1” taken").arg(label), 2000);
     });
     updateActions();
@@ -77,6 +81,15 @@ void LiveUi::createActions()
     m_snapshot->setShortcuts({QKeySequence(Qt::Key_F5), QKeySequence(Qt::CTRL | Qt::Key_T)});
     m_snapshot->setStatusTip(tr("Count the live objects of the watched process now (after gc.collect())"));
     connect(m_snapshot, &QAction::triggered, this, [this] { m_live->snapshotNow(); });
+
+    m_graphSnapshot = new QAction(style->standardIcon(QStyle::SP_FileDialogDetailedView),
+                                  tr("Snapshot with &Heap Graph"), this);
+    m_graphSnapshot->setIconText(tr("Heap Graph"));
+    m_graphSnapshot->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    m_graphSnapshot->setStatusTip(tr("Count the objects and record every reference between them: retained sizes and "
+                                     "References for that snapshot (pauses the process for about 3 s per million "
+                                     "objects)"));
+    connect(m_graphSnapshot, &QAction::triggered, this, &LiveUi::takeGraphSnapshot);
 
     m_every = new QAction(style->standardIcon(QStyle::SP_BrowserReload), tr("Snapshot &Every"), this);
     m_every->setCheckable(true);
@@ -142,6 +155,7 @@ void LiveUi::install()
     liveMenu->addAction(m_demo);
     liveMenu->addSeparator();
     liveMenu->addAction(m_snapshot);
+    liveMenu->addAction(m_graphSnapshot);
     liveMenu->addAction(m_every);
     liveMenu->addAction(m_pause);
     liveMenu->addAction(m_baseline);
@@ -154,6 +168,7 @@ void LiveUi::install()
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     bar->addAction(m_run);
     bar->addAction(m_snapshot);
+    bar->addAction(m_graphSnapshot);
     bar->addAction(m_every);
     bar->addWidget(m_intervalBox);
     bar->addAction(m_pause);
@@ -183,6 +198,7 @@ void LiveUi::updateActions()
 {
     const bool connected = m_live->state() == LiveController::State::Connected;
     m_snapshot->setEnabled(connected && !m_live->isCensusRunning());
+    m_graphSnapshot->setEnabled(connected && !m_live->isCensusRunning());
     m_every->setEnabled(m_live->isLive());
     m_pause->setEnabled(m_live->isLive() && m_live->autoSnapshot());
     m_stop->setEnabled(m_live->isLive());
@@ -191,9 +207,55 @@ void LiveUi::updateActions()
     m_demo->setEnabled(!m_live->isLive());
     m_connect->setEnabled(!m_live->isLive());
     QString state = m_live->statusText();
-    if (m_live->isLive() && m_live->isCensusRunning())
+    if (m_live->isLive() && m_live->isGraphDumpRunning())
+        state += tr(" · heap graph running…");
+    else if (m_live->isLive() && m_live->isCensusRunning())
         state += tr(" · snapshot running…");
     m_stateLabel->setText(state);
+}
+
+void LiveUi::takeGraphSnapshot()
+{
+    if (!m_live->isLive() || m_live->isCensusRunning())
+        return;
+    m_live->snapshotWithGraph();
+    if (m_live->isGraphDumpRunning()) {
+        // The label the controller chose comes back with snapshotAdded.
+        m_graphLabel = m_live->pendingGraphLabel();
+        m_window->statusBar()->showMessage(tr("Recording the heap graph of process %1…").arg(m_live->pid()));
+    }
+    updateActions();
+}
+
+void LiveUi::showGraphSnapshot(const QString &label)
+{
+    m_graphLabel.clear();
+    // Keep the graph snapshot compared (automatic snapshots would move on
+    // from it at the next tick) until the user resumes.
+    if (m_live->autoSnapshot() && !m_live->isPaused())
+        m_pause->setChecked(true);
+    const auto session = m_sessions->session();
+    int index = -1;
+    for (int i = session ? session->snapshotCount() - 1 : -1; i >= 0; --i) {
+        const SnapshotInfo &info = session->snapshot(i).info;
+        if (info.hasGraph && info.label == label) {
+            index = i;
+            break;
+        }
+    }
+    if (index >= 0) {
+        int baseline = m_sessions->baseline();
+        if (baseline < 0 || baseline == index)
+            baseline = 0;
+        m_sessions->setComparedSnapshots(baseline, index);
+    }
+    m_window->statusBar()->showMessage(
+        m_live->autoSnapshot()
+            ? tr("Heap graph “%1” recorded; automatic snapshots paused so it stays compared (Pause resumes them)")
+                  .arg(label)
+            : tr("Heap graph “%1” recorded").arg(label),
+        10000);
+    updateActions();
 }
 
 void LiveUi::showError(const QString &message)

@@ -19,7 +19,8 @@ class LiveController;
 class SessionController;
 
 // The live half of the main window: the actions (Run Python Script…, Connect
-// to Process…, Snapshot now, Snapshot every N s, Set baseline, Pause, Stop),
+// to Process…, Snapshot now, Snapshot with heap graph, Snapshot every N s, Set
+// baseline, Pause, Stop),
 // the Live toolbar and menu, the console pane and the process state in the
 // status bar, all driving one LiveController.
 class LiveUi : public QObject
@@ -34,6 +35,7 @@ public:
     QAction *runAction() const { return m_run; }
     QAction *connectAction() const { return m_connect; }
     QAction *snapshotAction() const { return m_snapshot; }
+    QAction *graphSnapshotAction() const { return m_graphSnapshot; }
     QAction *everyAction() const { return m_every; }
     QAction *baselineAction() const { return m_baseline; }
     QAction *pauseAction() const { return m_pause; }
@@ -57,6 +59,8 @@ private:
     void runDialog();
     void connectDialog();
     void setBaselineToLatest();
+    void takeGraphSnapshot();
+    void showGraphSnapshot(const QString &label);
 
     QMainWindow *m_window;
     SessionController *m_sessions;
@@ -69,6 +73,8 @@ private:
     QAction *m_connect = nullptr;
     QAction *m_demo = nullptr;
     QAction *m_snapshot = nullptr;
+    QAction *m_graphSnapshot = nullptr;
+    QString m_graphLabel; // the heap-graph snapshot on its way, if any
     QAction *m_every = nullptr;
     QAction *m_baseline = nullptr;
     QAction *m_pause = nullptr;

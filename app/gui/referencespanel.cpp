@@ -128,7 +128,7 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     // A live feed publishes a comparison per snapshot: keep what the user
     // expanded unless the compared snapshot's graph really changed.
     connect(m_sessions, &SessionController::comparisonChanged, this, [this] {
-        if (m_source == Source::Live && isLive())
+        if (m_source == Source::Live && wantsLive())
             return;
         bool has = false;
         bool hasBaseline = false;
@@ -213,7 +213,7 @@ void ReferencesPanel::setLiveController(LiveController *live)
     if (!live)
         return;
     connect(live, &LiveController::stateChanged, this, [this] {
-        if ((m_source == Source::Live) != isLive())
+        if ((m_source == Source::Live) != wantsLive())
             refresh();
     });
     AgentClient *client = live->client();
@@ -225,6 +225,20 @@ void ReferencesPanel::setLiveController(LiveController *live)
 bool ReferencesPanel::isLive() const
 {
     return m_live && m_live->state() == LiveController::State::Connected;
+}
+
+bool ReferencesPanel::wantsLive() const
+{
+    // A compared snapshot with a heap graph (a live "Snapshot with Heap
+    // Graph", say) answers from its graph: the same moment as the table's
+    // counts, with retained sizes. Otherwise a connected process answers.
+    if (!isLive() || m_objectId)
+        return false;
+    bool has = false;
+    bool hasBaseline = false;
+    HeapGraphCache::Key baseline;
+    currentKey(&has, &baseline, &hasBaseline);
+    return !has;
 }
 
 BackrefOptions ReferencesPanel::options() const
@@ -274,7 +288,7 @@ void ReferencesPanel::refresh()
         setEmpty(tr("Select a type in the table to see what keeps its instances alive."));
         return;
     }
-    if (isLive() && !m_objectId) {
+    if (wantsLive()) {
         m_source = Source::Live;
         requestLive();
         return;

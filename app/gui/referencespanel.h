@@ -25,7 +25,8 @@ class SessionController;
 // The References tab: who keeps sample instances of the selected type alive.
 // From a file, the back-reference subgraph of the compared snapshot's heap
 // graph (loaded and analysed off the UI thread through HeapGraphCache); from a
-// live process, the agent's backrefs/chain/instances ops. Double-click expands
+// live process, the agent's backrefs/chain/instances ops (unless the compared
+// snapshot has a heap graph of its own). Double-click expands
 // a node, the context menu highlights the chain to a root, hides a node,
 // copies its repr or lists the instances of its type.
 class ReferencesPanel : public QWidget
@@ -89,6 +90,7 @@ private:
     int sourceIndex(int viewNode) const;
     void showInstanceDialog(const QString &title, const QStringList &items);
     bool isLive() const;
+    bool wantsLive() const;
     BackrefOptions options() const;
     HeapGraphCache::Key currentKey(bool *has, HeapGraphCache::Key *baseline, bool *hasBaseline) const;
 
