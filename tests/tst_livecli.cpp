@@ -48,6 +48,7 @@ private slots:
     void psFindsRecordedProcessAndSnapshotsGrow();
     void deadPidFailsFast();
     void killedDuringSnapshotFailsWithinSeconds();
+    void snapshotWithGraphAnswersChainOffline();
 
 private:
     CliResult cli(const QStringList &args, int timeoutMs = 60000);
@@ -78,6 +79,7 @@ void TestLiveCli::initTestCase()
 CliResult TestLiveCli::cli(const QStringList &args, int timeoutMs)
 {
     QProcess p;
+    p.setWorkingDirectory(m_dir.path());
     p.start(QStringLiteral(LEAKSCOPE_BIN_DIR "/leakscope-cli"), args);
     CliResult r;
     if (!p.waitForFinished(timeoutMs)) {
@@ -163,6 +165,40 @@ void TestLiveCli::psFindsRecordedProcessAndSnapshotsGrow()
     QVERIFY(target.waitForFinished(30000));
     QCOMPARE(target.exitCode(), 0);
     QCOMPARE(pidOfTarget(), qint64(-1));
+}
+
+// `snapshot --graph`: the agent appends a snapshot with its heap graph; a
+// relative -o is the caller's directory, not the process's; `chain` then
+// answers from the file after the process has gone.
+void TestLiveCli::snapshotWithGraphAnswersChainOffline()
+{
+    QProcess target;
+    QVERIFY(startTarget(target));
+    const qint64 pid = pidOfTarget();
+    QVERIFY(pid > 0);
+    QCOMPARE(command(target, "leak 50"), QByteArray("ok 50"));
+    const CliResult snap = cli({QStringLiteral("snapshot"), QStringLiteral("--pid"), QString::number(pid),
+                                QStringLiteral("-o"), QStringLiteral("graph.lsnap"), QStringLiteral("--graph"),
+                                QStringLiteral("--label"), QStringLiteral("with graph")});
+    QVERIFY2(snap.code == 0, snap.err.constData());
+    QVERIFY2(snap.out.contains("with its heap graph"), snap.out.constData());
+    const QString out = m_dir.filePath(QStringLiteral("graph.lsnap"));
+    const CliResult bad = cli({QStringLiteral("snapshot"), QStringLiteral("--pid"), QString::number(pid), QStringLiteral("-o"),
+                               m_dir.filePath(QStringLiteral("no/such/dir/x.lsnap")), QStringLiteral("--graph")});
+    QCOMPARE(bad.code, 2);
+    QVERIFY2(bad.err.contains("no/such/dir"), bad.err.constData());
+    QCOMPARE(bad.err.count('\n'), 1);
+
+    target.closeWriteChannel();
+    QVERIFY(target.waitForFinished(30000));
+    const Expected<LoadedFile> file = SnapshotReader::read(out);
+    QVERIFY2(file, qPrintable(file.error()));
+    QCOMPARE(int(file.value().snapshots.size()), 1);
+    QCOMPARE(file.value().snapshots.front().info.label, QStringLiteral("with graph"));
+    QVERIFY(file.value().snapshots.front().info.hasGraph);
+    const CliResult chain = cli({QStringLiteral("chain"), out, QStringLiteral("--type"), QStringLiteral("__main__.Leak")});
+    QVERIFY2(chain.code == 0, chain.err.constData());
+    QVERIFY2(chain.out.contains("_KEPT"), chain.out.constData());
 }
 
 void TestLiveCli::deadPidFailsFast()

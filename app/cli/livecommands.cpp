@@ -5,6 +5,7 @@
 #include "snapshotwriter.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonObject>
 
 #include <cmath>
@@ -76,11 +77,15 @@ int PsCommand::run(const QStringList &arguments, CliOutput &io)
 
 QString SnapshotCommand::usage()
 {
-    return tr("Usage: leakscope-cli snapshot --pid PID -o FILE [--label L] [--no-collect] [--timeout S]\n"
+    return tr("Usage: leakscope-cli snapshot --pid PID -o FILE [--label L] [--graph] [--no-collect]\n"
+              "                             [--timeout S]\n"
               "\n"
               "Asks the agent in process PID for a census (after gc.collect() unless\n"
               "--no-collect) and appends it to FILE as one snapshot (created if missing).\n"
-              "--timeout: seconds to wait for the census (default 120).\n"
+              "--graph: the agent appends the snapshot with its whole heap graph itself\n"
+              "         (for chain, backrefs and retained; the process pauses while it is\n"
+              "         recorded, about 3 s per million objects).\n"
+              "--timeout: seconds to wait for the census (default 120, 600 with --graph).\n"
               "Exit codes: 0 ok, 2 no agent / the process died / bad file.\n");
 }
 
@@ -90,7 +95,8 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
     QString output;
     QString label;
     bool collect = true;
-    double timeout = 120;
+    bool graph = false;
+    double timeout = 0;
     for (int i = 0; i < arguments.size(); ++i) {
         const QString &a = arguments.at(i);
         auto value = [&](QString &into) {
@@ -114,6 +120,8 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
         } else if (a == QLatin1String("--label") && value(label)) {
         } else if (a == QLatin1String("--no-collect")) {
             collect = false;
+        } else if (a == QLatin1String("--graph")) {
+            graph = true;
         } else if (a == QLatin1String("--timeout") && value(v)) {
             bool ok = false;
             timeout = v.toDouble(&ok);
@@ -138,8 +146,29 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
                                                    : tr("no process with pid %1").arg(pid));
         return 2;
     }
+    if (timeout <= 0)
+        timeout = graph ? 600 : 120;
     QJsonObject params;
     params.insert(QStringLiteral("collect"), collect);
+    if (graph) {
+        // The agent writes the file itself (with the process's permissions,
+        // which are the caller's): it needs an absolute path.
+        const QString path = QFileInfo(output).absoluteFilePath();
+        params.insert(QStringLiteral("path"), path);
+        if (!label.isEmpty())
+            params.insert(QStringLiteral("label"), label);
+        const Expected<QJsonObject> dumped = AgentClient::call(socket, QStringLiteral("graph_dump"), params,
+                                                               int(std::min(timeout, 86400.0) * 1000));
+        if (!dumped) {
+            io.error(tr("pid %1: %2").arg(pid).arg(dumped.error()));
+            return 2;
+        }
+        io.out += tr("snapshot %1 of pid %2, with its heap graph, appended to %3\n")
+                      .arg(dumped.value().value(QStringLiteral("snapshot_id")).toInteger())
+                      .arg(pid)
+                      .arg(output);
+        return 0;
+    }
     const Expected<QJsonObject> census =
         AgentClient::call(socket, QStringLiteral("census"), params, int(std::min(timeout, 86400.0) * 1000));
     if (!census) {
