@@ -391,6 +391,11 @@ void TestGrowthTableModel::timelineMarksBaselineAndCurrent()
     QCOMPARE(timeline.index(2, SnapshotTimelineModel::SourceColumn).data().toString(), QStringLiteral("fixture.lsnap"));
     QVERIFY(timeline.index(1, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("Baseline")));
     QCOMPARE(timeline.snapshotTitle(0), QStringLiteral("#1 s0"));
+    // One file behind every snapshot: the window hides the Source column.
+    QCOMPARE(timeline.sourceFiles().size(), 1);
+    QVERIFY(timeline.sourceFiles().front().endsWith(QStringLiteral("fixture.lsnap")));
+    timeline.setSession(nullptr);
+    QVERIFY(timeline.sourceFiles().isEmpty());
 }
 
 QTEST_MAIN(TestGrowthTableModel)
