@@ -446,6 +446,16 @@ void TestRetained::mainWindowShowsTheColumnsOnlyWithGraphs()
     const int row = w.growthModel()->rowOfType(w.controller()->session()->types().find(s_session));
     QVERIFY(w.growthModel()->row(row).retained > 0);
     QVERIFY(w.growthModel()->index(row, GrowthTableModel::RetainedColumn).data().toString() != QStringLiteral("\u2014"));
+    // The two extra columns leave the type names readable even in a narrow
+    // window (a stretched Type column shrank to its 40-pixel minimum; now the
+    // table scrolls sideways instead), and the columns fill the table when
+    // there is room.
+    w.resize(1000, 800);
+    const int nameWidth = w.growthView()->fontMetrics().horizontalAdvance(QStringLiteral("__main__.Session"));
+    QTRY_VERIFY2(header->sectionSize(GrowthTableModel::TypeColumn) > nameWidth,
+                 qPrintable(QString::number(header->sectionSize(GrowthTableModel::TypeColumn))));
+    w.resize(2400, 900);
+    QTRY_COMPARE(header->length(), w.growthView()->viewport()->width());
 
     // Closing the session: nothing compared, nothing to show.
     w.controller()->clear();

@@ -479,10 +479,14 @@ QWidget *MainWindow::createGrowthPanel()
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
     header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setSectionResizeMode(GrowthTableModel::TypeColumn, QHeaderView::Stretch);
     header->setMinimumSectionSize(40);
+    m_growthView->viewport()->installEventFilter(this);
+    connect(header, &QHeaderView::sectionResized, this, [this](int logical) {
+        if (logical != GrowthTableModel::TypeColumn)
+            fitTypeColumn();
+    });
     const QFontMetrics fm = m_growthView->fontMetrics();
-    const int number = fm.horizontalAdvance(QStringLiteral("+0,000,000")) + 14;
+    const int number = fm.horizontalAdvance(QStringLiteral("+000,000")) + 14;
     for (int c : {GrowthTableModel::CountColumn, GrowthTableModel::DeltaPreviousColumn,
                   GrowthTableModel::DeltaBaselineColumn})
         m_growthView->setColumnWidth(c, number);
@@ -493,7 +497,7 @@ QWidget *MainWindow::createGrowthPanel()
     m_growthView->setColumnWidth(GrowthTableModel::DeltaRetainedColumn,
                                  std::max(fm.horizontalAdvance(QStringLiteral("\u0394 retained")),
                                           fm.horizontalAdvance(QStringLiteral("+000.0 MB"))) + 16);
-    m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 100);
+    m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 90);
     m_growthView->setColumnWidth(GrowthTableModel::SuspectColumn, fm.horizontalAdvance(QStringLiteral("Suspect")) + 18);
     m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);
     connect(m_growthView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
@@ -597,6 +601,27 @@ void MainWindow::showRetainedColumns()
     const bool show = m_growthModel->hasRetained();
     for (int c : {GrowthTableModel::RetainedColumn, GrowthTableModel::DeltaRetainedColumn})
         m_growthView->header()->setSectionHidden(c, !show);
+    fitTypeColumn();
+}
+
+void MainWindow::fitTypeColumn()
+{
+    QHeaderView *header = m_growthView->header();
+    int others = 0;
+    for (int c = 0; c < header->count(); ++c)
+        if (c != GrowthTableModel::TypeColumn && !header->isSectionHidden(c))
+            others += header->sectionSize(c);
+    const int minimum = m_growthView->fontMetrics().horizontalAdvance(QStringLiteral("__main__.SessionManager")) + 40;
+    const int width = std::max(minimum, m_growthView->viewport()->width() - others);
+    if (header->sectionSize(GrowthTableModel::TypeColumn) != width)
+        header->resizeSection(GrowthTableModel::TypeColumn, width);
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_growthView->viewport() && event->type() == QEvent::Resize)
+        fitTypeColumn();
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::setComparedFromBoxes()
@@ -876,6 +901,8 @@ void MainWindow::readSettings()
     m_splitterSized = m_mainSplitter->restoreState(s.value(QStringLiteral("window/mainSplitter")).toByteArray());
     m_rightSplitter->restoreState(s.value(QStringLiteral("window/rightSplitter")).toByteArray());
     m_growthView->header()->restoreState(s.value(QStringLiteral("window/growthHeader")).toByteArray());
+    // States saved by earlier versions stretch the Type column.
+    m_growthView->header()->setSectionResizeMode(GrowthTableModel::TypeColumn, QHeaderView::Interactive);
     showRetainedColumns(); // the saved state may say otherwise
     // The issue wants the table sorted by growth against the baseline at start.
     m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);

@@ -85,6 +85,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 
@@ -109,6 +110,10 @@ private:
     void setComparedFromBoxes();
     // The Retained columns only when a compared snapshot has a heap graph.
     void showRetainedColumns();
+    // The Type column takes the width the other columns leave (at least
+    // enough for a qualified name): a Stretch section shrinks to nothing
+    // when the Retained columns appear.
+    void fitTypeColumn();
     void showTimelineMenu(const QPoint &pos);
 
     void openDialog();
