@@ -16,12 +16,15 @@
 #include <QDir>
 #include <QFile>
 #include <QLabel>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
+
+#include <signal.h>
 
 using namespace leakscope;
 
@@ -56,6 +59,7 @@ private slots:
     void scriptThatExitsKeepsSnapshotsAndReportsCode();
     void badStartsGiveClearErrors();
     void heapGraphSnapshotOfTheLiveProcess();
+    void programGoesWhenLeakscopeIsKilled();
 
 private:
     QTemporaryDir m_dir;
@@ -282,6 +286,38 @@ void TestLiveGui::heapGraphSnapshotOfTheLiveProcess()
     QSignalSpy exited(live.live(), &LiveController::processExited);
     live.stopAction()->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
+}
+
+// `leakscope --run script.py` killed with SIGKILL (no destructor runs): the
+// program it started must not keep running on its own.
+void TestLiveGui::programGoesWhenLeakscopeIsKilled()
+{
+    const QString pidFile = m_dir.filePath(QStringLiteral("orphan.pid"));
+    const QString script = m_dir.filePath(QStringLiteral("orphan.py"));
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("import os, sys, time\n"
+            "with open(sys.argv[1] + '.tmp', 'w') as out:\n"
+            "    out.write(str(os.getpid()))\n"
+            "os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n"
+            "time.sleep(120)\n");
+    f.close();
+    QProcess gui;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    gui.setProcessEnvironment(env);
+    gui.start(QStringLiteral(LEAKSCOPE_BIN_DIR "/leakscope"), {QStringLiteral("--run"), script, pidFile});
+    QVERIFY(gui.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(pidFile), 30000);
+    QFile p(pidFile);
+    QVERIFY(p.open(QIODevice::ReadOnly));
+    const qint64 pid = p.readAll().trimmed().toLongLong();
+    QVERIFY(pid > 0);
+    QVERIFY(::kill(pid_t(pid), 0) == 0);
+    gui.kill();
+    QVERIFY(gui.waitForFinished(10000));
+    // Gone, and reaped by init (a zombie would still answer kill(pid, 0)).
+    QTRY_VERIFY_WITH_TIMEOUT(::kill(pid_t(pid), 0) != 0, 10000);
 }
 
 QTEST_MAIN(TestLiveGui)

@@ -13,6 +13,12 @@
 #include <QStandardPaths>
 #include <QTimer>
 
+#ifdef Q_OS_LINUX
+#include <csignal>
+#include <sys/prctl.h>
+#include <unistd.h>
+#endif
+
 Q_LOGGING_CATEGORY(lcLive, "leakscope.live")
 
 namespace leakscope {
@@ -130,6 +136,16 @@ Status LiveController::runScript(const QString &python, const QString &script, c
         Q_EMIT consoleOutput(QString::fromLocal8Bit(m_process->readAllStandardError()), true);
     });
     connect(m_process, &QProcess::finished, this, &LiveController::onProcessFinished);
+#ifdef Q_OS_LINUX
+    // The program goes when Leakscope goes, even killed (the destructor stops
+    // it on a normal exit): no demo left running in the background.
+    const pid_t parent = ::getpid();
+    m_process->setChildProcessModifier([parent] {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != parent) // Leakscope died before the line above
+            ::_exit(1);
+    });
+#endif
     connect(m_process, &QProcess::errorOccurred, this, [this, python](QProcess::ProcessError error) {
         if (error != QProcess::FailedToStart)
             return;
