@@ -48,6 +48,63 @@ quint32 distinctReferrers(const HeapGraph &g, quint32 node)
     return count;
 }
 
+// True when `node` dominates `referrer`. The dominator chain is walked a
+// bounded number of steps: a popular object with 100,000 referrers stays
+// cheap, and a referrer that deep below is drawn rather than hidden.
+bool keptAliveBy(const DominatorTree &tree, quint32 node, quint32 referrer)
+{
+    constexpr int maxSteps = 256;
+    quint32 x = referrer;
+    for (int step = 0; step < maxSteps && x < tree.nodeCount(); ++step) {
+        if (x == node)
+            return true;
+        x = tree.immediateDominator(x);
+    }
+    return false;
+}
+
+// True when a module in sys.modules refers to the node as its __dict__.
+bool isModuleNamespace(const HeapGraph &g, const std::vector<Referrer> &refs)
+{
+    for (const Referrer &r : refs) {
+        if (!(g.flags(r.source) & HeapGraph::ModuleRoot))
+            continue;
+        for (quint32 j = r.first; j < r.end; ++j)
+            if (g.edgeLabel(g.inEdge(j)) == QLatin1String("__dict__"))
+                return true;
+    }
+    return false;
+}
+
+// BackrefOptions::skipKeptAlive: leaves out the referrers of `node` that
+// only close a cycle back to it. Those it dominates (it keeps them alive),
+// and for a module's namespace everything but the module: every function
+// defined in the module points back at it through __globals__ (and running
+// frames through f_globals) while the module is what holds it. Keeps all
+// when nothing would be left.
+void skipCycles(const HeapGraph &g, quint32 node, const BackrefOptions &options, std::vector<Referrer> *refs,
+                quint32 *skipped)
+{
+    const bool dominators = options.dominators && node < options.dominators->nodeCount();
+    const bool moduleNamespace = isModuleNamespace(g, *refs);
+    if (!dominators && !moduleNamespace)
+        return;
+    std::vector<Referrer> outside;
+    outside.reserve(refs->size());
+    for (const Referrer &r : *refs) {
+        if (r.source == node)
+            outside.push_back(r);
+        else if (moduleNamespace && !(g.flags(r.source) & HeapGraph::ModuleRoot))
+            continue;
+        else if (!dominators || !keptAliveBy(*options.dominators, node, r.source))
+            outside.push_back(r);
+    }
+    if (!outside.empty() && outside.size() < refs->size()) {
+        *skipped = quint32(refs->size() - outside.size());
+        refs->swap(outside);
+    }
+}
+
 QString moreLabel(quint32 hidden)
 {
     return QCoreApplication::translate("leakscope::ReferenceSubgraph", "+%1 more").arg(hidden);
@@ -114,7 +171,9 @@ void ReferenceSubgraph::addReferrers(const HeapGraph &g, int node, quint32 offse
 {
     const quint32 graphNode = m_nodes[size_t(node)].graphNode;
     const int depth = m_nodes[size_t(node)].depth + 1;
-    const std::vector<Referrer> refs = referrersOf(g, graphNode);
+    std::vector<Referrer> refs = referrersOf(g, graphNode);
+    if (options.skipKeptAlive)
+        skipCycles(g, graphNode, options, &refs, &m_nodes[size_t(node)].keptAliveReferrers);
     const quint32 total = quint32(refs.size());
     const int fanIn = std::max(1, options.maxFanIn);
 

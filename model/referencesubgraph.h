@@ -22,6 +22,15 @@ struct BackrefOptions
     int maxFanIn = 10;  // more distinct referrers than this collapse into "+N more"
     // When set, nodes carry their retained size.
     const DominatorTree *dominators = nullptr;
+    // Leave out referrers that only close a cycle back to the object: with
+    // dominators, those it keeps alive itself (it dominates them, so they
+    // reach a root only through it: an instance's own bound methods, a
+    // module's private helpers); and for a module's namespace every referrer
+    // but the module (the functions defined there point back at it through
+    // __globals__, running frames through f_globals). They cannot be what
+    // keeps it alive. When every referrer is such a one (a cycle nothing
+    // outside holds) all stay.
+    bool skipKeptAlive = false;
 };
 
 // A small graph around some target objects: who refers to them, level by
@@ -57,6 +66,9 @@ public:
         bool target = false;       // one of the objects the search started from
         bool expanded = false;     // its referrers have been added (or it has none)
         quint32 referrerCount = 0; // distinct referrers in the whole graph
+        // Referrers left out as cycles back to the node
+        // (BackrefOptions::skipKeptAlive), once its referrers were added.
+        quint32 keptAliveReferrers = 0;
         bool visible = true;       // hidden by the user, or a More node used up
         // More nodes: the node whose referrers they stand for, how many are
         // hidden, and where in its referrer list they start.

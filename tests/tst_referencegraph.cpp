@@ -407,6 +407,69 @@ private slots:
         QVERIFY(!sub.truncated());
     }
 
+    // Referrers that only close a cycle back to the object are skipped with
+    // skipKeptAlive: the functions of a module pointing back at its namespace
+    // through __globals__ (the module holds it), and with a dominator tree a
+    // bound method the entry keeps alive itself (its __self__ points back).
+    // A cycle nothing else holds keeps its members (none would be left).
+    void referrersThatCloseACycleAreSkipped()
+    {
+        GraphSpec s = leakSpec();
+        // module(0) dict(1) f(2) g(3) list(4) entry(5) garbage a(6) b(7) method(8)
+        s.nodes = 9;
+        s.types = {Module, Dict, Function, Function, List, Entry, Entry, Entry, Method};
+        s.flags = {{0, HeapGraph::ModuleRoot}};
+        s.edge(0, 1, QStringLiteral("__dict__"));
+        s.edge(1, 2, QStringLiteral("['f']"));
+        s.edge(1, 3, QStringLiteral("['g']"));
+        s.edge(2, 1, QStringLiteral("__globals__"));
+        s.edge(3, 1, QStringLiteral("__globals__"));
+        s.edge(1, 4, QStringLiteral("['_CACHE']"));
+        s.edge(4, 5, QStringLiteral("[0]"));
+        s.edge(6, 7, QStringLiteral(".peer"));
+        s.edge(7, 6, QStringLiteral(".peer"));
+        s.edge(5, 8, QStringLiteral(".callback"));
+        s.edge(8, 5, QStringLiteral("__self__"));
+        const HeapGraph g = build(s);
+        auto tree = DominatorTree::compute(g);
+        QVERIFY2(tree, qPrintable(tree.error()));
+
+        BackrefOptions all;
+        all.dominators = &tree.value();
+        const ReferenceSubgraph everything = ReferenceSubgraph::build(g, {5}, all);
+        QCOMPARE(everything.nodeCount(), 7); // entry, list, method, dict, f, g, module
+        QCOMPARE(everything.node(everything.indexOf(1)).keptAliveReferrers, 0u);
+
+        BackrefOptions skip = all;
+        skip.skipKeptAlive = true;
+        const ReferenceSubgraph sub = ReferenceSubgraph::build(g, {5}, skip);
+        QCOMPARE(sub.nodeCount(), 4); // entry, list, dict, module
+        QCOMPARE(sub.indexOf(2), -1);
+        QCOMPARE(sub.indexOf(3), -1);
+        QCOMPARE(sub.indexOf(8), -1);
+        QVERIFY(sub.indexOf(0) >= 0);
+        const auto &dict = sub.node(sub.indexOf(1));
+        QCOMPARE(dict.keptAliveReferrers, 2u);
+        QCOMPARE(dict.referrerCount, 3u);
+        QVERIFY(!dict.canExpand());
+        QCOMPARE(sub.node(sub.indexOf(5)).keptAliveReferrers, 1u);
+
+        // The garbage pair: each is all the other has.
+        const ReferenceSubgraph cycle = ReferenceSubgraph::build(g, {6}, skip);
+        QCOMPARE(cycle.nodeCount(), 2);
+        QVERIFY(cycle.indexOf(7) >= 0);
+        QCOMPARE(cycle.node(0).keptAliveReferrers, 0u);
+
+        // Without a dominator tree only the module namespace rule applies:
+        // the method stays, the functions go.
+        BackrefOptions noTree;
+        noTree.skipKeptAlive = true;
+        const ReferenceSubgraph partial = ReferenceSubgraph::build(g, {5}, noTree);
+        QCOMPARE(partial.nodeCount(), 5);
+        QVERIFY(partial.indexOf(8) >= 0);
+        QCOMPARE(partial.indexOf(2), -1);
+    }
+
     // A list holding the same object twice is one referrer with two edges.
     void repeatedReferenceIsOneNodeTwoEdges()
     {

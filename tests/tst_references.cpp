@@ -69,6 +69,7 @@ private slots:
     void cancelLoadingThenReload();
     void retainersListTheCacheDict();
     void liveProcessFillsTheReferencesTab();
+    void cyclesAreSkippedOnceRetainedSizesAreKnown();
 
 private:
     struct Window
@@ -462,6 +463,19 @@ void TestReferences::liveProcessFillsTheReferencesTab()
     QVERIFY2(edgeLabels(view->graph()).contains(QStringLiteral("_CACHE")),
              qPrintable(edgeLabels(view->graph()).join(QLatin1Char('|'))));
     QVERIFY(findNode(view->graph(), [](const LayoutNode &n) { return n.title == QStringLiteral("module __main__"); }) >= 0);
+    // Skip cycles (on by default): Session.__init__'s __globals__ pointing
+    // back at the module namespace is left out by the agent; off, it is back.
+    QVERIFY(!edgeLabels(view->graph()).contains(QStringLiteral("__globals__")));
+    QVERIFY2(panel->infoText().contains(QStringLiteral("in cycles skipped")), qPrintable(panel->infoText()));
+    const quint64 beforeSkip = view->layoutsShown();
+    panel->skipCyclesBox()->setChecked(false);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > beforeSkip && !view->isLayoutRunning(), 30000);
+    QVERIFY2(edgeLabels(view->graph()).contains(QStringLiteral("__globals__")),
+             qPrintable(edgeLabels(view->graph()).join(QLatin1Char('|'))));
+    const quint64 beforeSkipAgain = view->layoutsShown();
+    panel->skipCyclesBox()->setChecked(true);
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > beforeSkipAgain && !view->isLayoutRunning(), 30000);
+    QVERIFY(!edgeLabels(view->graph()).contains(QStringLiteral("__globals__")));
 
     // Chain to root through the agent's chain op.
     const int target = findNode(view->graph(), [](const LayoutNode &n) { return n.kind == NodeKind::Target; });
@@ -495,6 +509,35 @@ void TestReferences::liveProcessFillsTheReferencesTab()
     live.live()->stop();
     QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
     QTRY_COMPARE(panel->source(), ReferencesPanel::Source::None);
+}
+
+// The module's function `handle` refers back to the module namespace through
+// __globals__, but the namespace keeps it alive: once the dominator tree is
+// known it is left out (and counted in the info line); unchecking "Skip
+// cycles" draws it again.
+void TestReferences::cyclesAreSkippedOnceRetainedSizesAreKnown()
+{
+    Window w;
+    QVERIFY(openRecording(w));
+    ReferencesPanel *panel = w.tabs->references();
+    w.window.detailTabs()->setCurrentWidget(panel);
+    ReferenceGraphView *view = panel->view();
+    QVERIFY(panel->skipCyclesBox()->isChecked());
+    w.window.selectTypes({s_session});
+    const auto handleNode = [view] {
+        return findNode(view->graph(), [](const LayoutNode &n) { return n.title == QStringLiteral("handle"); });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(panel->infoText().contains(QStringLiteral("in cycles skipped"))
+                                 && !panel->infoText().contains(QStringLiteral("computing retained sizes"))
+                                 && view->layoutsShown() > 0 && !view->isLayoutRunning(),
+                             30000);
+    QCOMPARE(handleNode(), -1);
+    // The module itself still leads the way up.
+    QVERIFY(findNode(view->graph(), [](const LayoutNode &n) { return n.kind == NodeKind::Root; }) >= 0);
+
+    panel->skipCyclesBox()->setChecked(false);
+    QTRY_VERIFY_WITH_TIMEOUT(handleNode() >= 0 && !view->isLayoutRunning(), 30000);
+    QVERIFY(!panel->infoText().contains(QStringLiteral("in cycles skipped")));
 }
 
 QTEST_MAIN(TestReferences)

@@ -8,6 +8,7 @@
 #include "sessioncontroller.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -28,6 +29,9 @@
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <climits>
 
 Q_LOGGING_CATEGORY(lcReferences, "leakscope.gui.references", QtInfoMsg)
 
@@ -86,6 +90,19 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     m_maxNodes->setValue(200);
     m_maxNodes->setToolTip(tr("Nodes drawn at most; more referrers collapse into \"+N more\" nodes"));
     bar->addWidget(m_maxNodes);
+    m_skipKeptAlive = new QCheckBox(tr("Skip cycles"), this);
+    m_skipKeptAlive->setChecked(true);
+    m_skipKeptAlive->setToolTip(tr("Leave out referrers that only close a cycle back to an object: above a module's "
+                                   "namespace only the module (its functions point back through __globals__), and "
+                                   "in files, once retained sizes are known, whatever the object keeps alive itself "
+                                   "(its own bound methods...). They cannot be what keeps it alive."));
+    bar->addWidget(m_skipKeptAlive);
+    connect(m_skipKeptAlive, &QCheckBox::toggled, this, [this] {
+        if (m_source == Source::File)
+            rebuildFromFile();
+        else if (m_source == Source::Live)
+            refresh();
+    });
 
     auto *reload = new QToolButton(this);
     reload->setObjectName(QStringLiteral("reloadReferences"));
@@ -151,7 +168,13 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
         const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
         if (e && e->graph == m_graph && e->dominators && !m_dominators) {
             m_dominators = e->dominators;
-            relayoutFile();
+            // The first drawing could not tell which referrers the objects
+            // keep alive themselves; it comes within a second of the load,
+            // before anything was expanded, so draw it again without them.
+            if (m_skipKeptAlive->isChecked())
+                rebuildFromFile();
+            else
+                relayoutFile();
         }
     });
     connect(m_graphs, &HeapGraphCache::failed, this, [this](const QString &error) {
@@ -246,6 +269,8 @@ BackrefOptions ReferencesPanel::options() const
     BackrefOptions o;
     o.maxDepth = m_depth->value();
     o.maxNodes = m_maxNodes->value();
+    o.dominators = m_dominators.get();
+    o.skipKeptAlive = m_skipKeptAlive->isChecked();
     return o;
 }
 
@@ -329,6 +354,9 @@ void ReferencesPanel::rebuildFromFile()
     const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
     if (!e)
         return;
+    // A new subgraph: indices of the old one mean nothing in it.
+    m_chain.clear();
+    m_chainText.clear();
     m_graph = e->graph;
     m_dominators = e->dominators;
     bool has = false;
@@ -421,12 +449,19 @@ void ReferencesPanel::updateInfo()
                                         m_samplesNew ? tr(" (new since the baseline)") : QString());
         if (m_sub.truncated())
             parts << tr("<i>truncated: raise depth or max nodes</i>");
+        quint32 skipped = 0;
+        for (const ReferenceSubgraph::Node &n : m_sub.nodes())
+            skipped += n.keptAliveReferrers;
+        if (skipped)
+            parts << tr("%n referrer(s) in cycles skipped", nullptr, int(skipped));
         if (!m_dominators)
             parts << tr("computing retained sizes\u2026");
     } else if (m_source == Source::Live) {
         parts << tr("live, pid %1").arg(m_live ? m_live->pid() : 0);
         if (m_liveGraph.truncated())
             parts << tr("<i>truncated: raise max nodes</i>");
+        if (m_liveSkipped)
+            parts << tr("%n referrer(s) in cycles skipped", nullptr, int(std::min<quint64>(m_liveSkipped, INT_MAX)));
     }
     if (!m_chainText.isEmpty())
         parts << m_chainText.toHtmlEscaped();
@@ -491,7 +526,8 @@ void ReferencesPanel::expandNode(int viewNode)
         }
         QJsonObject params{{QStringLiteral("ids"), QJsonArray{double(n.objectId)}},
                            {QStringLiteral("depth"), 1},
-                           {QStringLiteral("max_nodes"), m_maxNodes->value()}};
+                           {QStringLiteral("max_nodes"), m_maxNodes->value()},
+                           {QStringLiteral("skip_cycles"), m_skipKeptAlive->isChecked()}};
         const qint64 id = liveRequest(QStringLiteral("backrefs"), params, QStringLiteral("expand"));
         if (id >= 0)
             m_expanding.insert(id, n.objectId);
@@ -642,10 +678,12 @@ void ReferencesPanel::requestLive()
     m_liveGraph.clear();
     m_view->clear();
     m_view->setEmptyText(tr("Asking the agent who refers to %1\u2026").arg(m_typeName));
+    m_liveSkipped = 0;
     QJsonObject params{{QStringLiteral("type"), m_typeName},
                        {QStringLiteral("k"), s_samples},
                        {QStringLiteral("depth"), m_depth->value()},
-                       {QStringLiteral("max_nodes"), m_maxNodes->value()}};
+                       {QStringLiteral("max_nodes"), m_maxNodes->value()},
+                       {QStringLiteral("skip_cycles"), m_skipKeptAlive->isChecked()}};
     liveRequest(QStringLiteral("backrefs"), params, QStringLiteral("backrefs"));
     updateInfo();
 }
@@ -663,6 +701,7 @@ void ReferencesPanel::onLiveReply(qint64 id, const QJsonObject &result)
         if (expanded)
             anchor = QStringLiteral("o%1").arg(expanded);
         const Status merged = m_liveGraph.mergeBackrefs(result, expanded);
+        m_liveSkipped += quint64(std::max(0.0, result.value(QStringLiteral("skipped")).toDouble()));
         if (!merged) {
             emit message(tr("Process %1: %2").arg(m_live ? m_live->pid() : 0).arg(merged.error()));
             if (m_liveGraph.nodeCount() == 0)

@@ -12,6 +12,7 @@
 
 #include <vector>
 
+class QCheckBox;
 class QLabel;
 class QProgressBar;
 class QSpinBox;
@@ -53,6 +54,7 @@ public:
     QString infoText() const;
     QSpinBox *depthBox() const { return m_depth; }
     QSpinBox *maxNodesBox() const { return m_maxNodes; }
+    QCheckBox *skipCyclesBox() const { return m_skipKeptAlive; }
     // Writes the graph on screen; the error names the file.
     Status exportTo(const QString &path, ReferenceGraphView::ExportFormat format);
 
@@ -101,6 +103,7 @@ private:
     QLabel *m_info;
     QSpinBox *m_depth;
     QSpinBox *m_maxNodes;
+    QCheckBox *m_skipKeptAlive;
     QProgressBar *m_progress;
     QToolButton *m_cancel;
 
@@ -121,6 +124,7 @@ private:
     QStringList m_sampleIds;
     // Live source.
     LiveReferenceGraph m_liveGraph;
+    quint64 m_liveSkipped = 0; // referrers the agent left out (skip_cycles)
     QHash<qint64, QString> m_pending; // request id -> purpose
     QHash<qint64, qint64> m_expanding; // request id -> object id
     // Both.

@@ -404,6 +404,33 @@ class LiveGraphTest(TempDirTestCase):
         self.assertLessEqual(len(tiny["nodes"]), 5)
         self.assertTrue(tiny["truncated"])
 
+    def test_backrefs_skip_cycles_keeps_only_the_module_above_its_namespace(self):
+        def namespace_referrers(result):
+            nodes = {n["id"]: n for n in result["nodes"]}
+            namespace = [e["from"] for e in result["edges"]
+                         if e["label"] == "__dict__"
+                         and nodes[e["from"]]["label"] == "module leaky_cache"]
+            self.assertEqual(len(namespace), 1)
+            space = [e["to"] for e in result["edges"]
+                     if e["from"] == namespace[0]][0]
+            return nodes, [nodes[e["from"]] for e in result["edges"]
+                           if e["to"] == space]
+        full = self.result("backrefs", type="leaky_cache.Request", k=1,
+                           depth=4)
+        nodes, referrers = namespace_referrers(full)
+        # The functions of leaky_cache point back through __globals__.
+        self.assertIn("function", [n["kind"] for n in referrers])
+        self.assertNotIn("skipped", full)
+        skipped = self.result("backrefs", type="leaky_cache.Request", k=1,
+                              depth=4, skip_cycles=True)
+        nodes, referrers = namespace_referrers(skipped)
+        self.assertEqual([n["kind"] for n in referrers], ["module"])
+        self.assertGreater(skipped["skipped"], 0)
+        self.assertEqual(sum(n.get("skipped", 0) for n in nodes.values()),
+                         skipped["skipped"])
+        self.assertNotIn("__globals__",
+                         set(e["label"] for e in skipped["edges"]))
+
     def test_backrefs_never_shows_the_agent(self):
         result = self.result("backrefs", type="list", k=5, depth=3)
         for node in result["nodes"]:
@@ -484,6 +511,9 @@ class LiveGraphTest(TempDirTestCase):
             ("chain_with_both", "chain", {"type": "list", "object_id": 1},
              "bad_request"),
             ("type_not_a_string", "backrefs", {"type": 12}, "bad_request"),
+            ("skip_cycles_not_a_bool", "backrefs",
+             {"type": "leaky_cache.Request", "skip_cycles": 1},
+             "bad_request"),
             ("ids_not_ints", "backrefs", {"ids": ["1"]}, "bad_request"),
             ("ids_empty", "backrefs", {"ids": []}, "bad_request"),
             ("depth_negative", "backrefs", {"type": "list", "depth": -1},

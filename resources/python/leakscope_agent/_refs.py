@@ -79,6 +79,7 @@ class _Context(object):
                 except Exception:
                     pass
         self.labeler = Labeler(module_dicts)
+        self.module_dicts = module_dicts
         excluded = _agent_objects()
         excluded.extend(agent_module_extras())
         self.ignore = set(map(id, excluded))
@@ -275,7 +276,8 @@ def _node(ctx, obj, kind, depth):
 
 
 def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
-             fan_in=10, baseline_ids=None, use_baseline=True):
+             fan_in=10, baseline_ids=None, use_baseline=True,
+             skip_cycles=False):
     with _Paused():
         ctx = _Context()
         if ids is not None:
@@ -301,6 +303,7 @@ def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
         ctx.own(frontier)
         level = 0
         collapsed = 0
+        skipped = 0
         while frontier and level < depth and not truncated:
             level += 1
             found = ctx.referrers(frontier)
@@ -313,6 +316,15 @@ def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
             ctx.own(next_frontier)
             for x in frontier:
                 refs = per_target.get(id(x), [])
+                if skip_cycles and id(x) in ctx.module_dicts:
+                    # A module's namespace: its functions point back at it
+                    # through __globals__ (running frames through
+                    # f_globals), but the module is what holds it.
+                    modules = [r for r in refs if ctx.kind(r) == "module"]
+                    if modules and len(modules) < len(refs):
+                        nodes[id(x)]["skipped"] = len(refs) - len(modules)
+                        skipped += len(refs) - len(modules)
+                        refs = modules
                 shown = refs[:fan_in]
                 for r in shown:
                     if id(r) not in nodes:
@@ -342,6 +354,8 @@ def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
             pass  # the depth cap is a normal end, not truncation
         result = {"nodes": list(nodes.values()), "edges": edges,
                   "truncated": truncated}
+        if skip_cycles:
+            result["skipped"] = skipped
         del nodes, frontier, targets
         return result
 

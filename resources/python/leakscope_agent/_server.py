@@ -405,7 +405,8 @@ class Server(object):
             max_nodes=_param(request, "max_nodes", int, 200, 1, 100000),
             fan_in=_param(request, "fan_in", int, 10, 1, 100000),
             baseline_ids=_int_list(request, "baseline_ids", 10000000),
-            use_baseline=_param(request, "baseline", bool, True))
+            use_baseline=_param(request, "baseline", bool, True),
+            skip_cycles=_param(request, "skip_cycles", bool, False))
 
     def op_chain(self, request):
         from . import _refs
