@@ -385,6 +385,23 @@ void TestGrowthTableModel::timelineMarksBaselineAndCurrent()
     QVERIFY(!timeline.index(1, 0).data(Qt::DecorationRole).value<QIcon>().isNull());
     QVERIFY(timeline.index(2, 0).data(Qt::DecorationRole).value<QIcon>().isNull());
     QCOMPARE(timeline.index(2, SnapshotTimelineModel::LabelColumn).data().toString(), QStringLiteral("s2"));
+    // Snapshots with a heap graph carry a mark by their label and say so.
+    for (int i = 0; i < fx.session->snapshotCount(); ++i) {
+        const QModelIndex label = timeline.index(i, SnapshotTimelineModel::LabelColumn);
+        QVERIFY(label.data(Qt::DecorationRole).value<QIcon>().isNull());
+        QVERIFY(!label.data(Qt::ToolTipRole).toString().contains(QStringLiteral("Heap graph")));
+    }
+    {
+        LoadedFile withGraph = makeFile(QStringLiteral("/tmp/graph.lsnap"), {QStringLiteral("dict")}, {{1, 2}});
+        withGraph.snapshots[1].info.hasGraph = true;
+        auto graphSession = std::make_shared<Session>();
+        graphSession->addFile(std::move(withGraph));
+        SnapshotTimelineModel marked;
+        marked.setSession(graphSession);
+        QVERIFY(marked.index(0, SnapshotTimelineModel::LabelColumn).data(Qt::DecorationRole).value<QIcon>().isNull());
+        QVERIFY(!marked.index(1, SnapshotTimelineModel::LabelColumn).data(Qt::DecorationRole).value<QIcon>().isNull());
+        QVERIFY(marked.index(1, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("Heap graph recorded")));
+    }
     QCOMPARE(timeline.index(2, SnapshotTimelineModel::TimeColumn).data(SnapshotTimelineModel::SortRole).toDouble(), 20.0);
     QCOMPARE(timeline.index(2, SnapshotTimelineModel::ObjectsColumn).data(SnapshotTimelineModel::SortRole).toLongLong(),
              qint64(510 + 500 + 80 + 12 + 7 + 0 + 20));

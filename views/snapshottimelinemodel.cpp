@@ -33,6 +33,25 @@ QIcon badge(const QString &letter, const QColor &color)
     return QIcon(pm);
 }
 
+// Three linked nodes: this snapshot has a heap graph.
+QIcon graphGlyph()
+{
+    QPixmap pm(32, 32);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QColor ink(0x6a, 0x1b, 0x9a);
+    p.setPen(QPen(ink, 2.5));
+    const QPointF top(16, 7), left(7, 25), right(25, 25);
+    p.drawLine(top, left);
+    p.drawLine(top, right);
+    p.setPen(Qt::NoPen);
+    p.setBrush(ink);
+    for (const QPointF &c : {top, left, right})
+        p.drawEllipse(c, 5, 5);
+    return QIcon(pm);
+}
+
 const QColor s_baselineColor(0x54, 0x6e, 0x7a);
 const QColor s_currentColor(0x15, 0x65, 0xc0);
 
@@ -161,6 +180,10 @@ QVariant SnapshotTimelineModel::data(const QModelIndex &index, int role) const
             if (isBaseline)
                 return a;
         }
+        if (index.column() == LabelColumn && info.hasGraph) {
+            static const QIcon graph = graphGlyph();
+            return graph;
+        }
         return {};
     case Qt::FontRole:
         if (isBaseline || isCurrent) {
@@ -195,6 +218,8 @@ QVariant SnapshotTimelineModel::data(const QModelIndex &index, int role) const
             lines << tr("%1 objects in gc.garbage").arg(info.gcGarbage);
         if (info.partial)
             lines << tr("Partial: imported from a show_growth log; unlisted types keep their last count");
+        if (info.hasGraph)
+            lines << tr("Heap graph recorded: retained sizes, References and Retainers for this snapshot");
         lines << tr("From %1").arg(info.sourceFile);
         return lines.join(QLatin1Char('\n'));
     }
