@@ -848,9 +848,31 @@ print(sum(sys.getsizeof(s) for s in _CACHE.values()))
         sessions += label.contains(QStringLiteral("__main__.Session")) ? 1 : 0;
     QCOMPARE(sessions, 3);
     bool cacheEdge = false;
-    for (const auto &e : dot.value().edges)
+    bool globalsEdge = false;
+    for (const auto &e : dot.value().edges) {
         cacheEdge = cacheEdge || e.label.contains(QStringLiteral("_CACHE"));
+        globalsEdge = globalsEdge || e.label == QLatin1String("__globals__");
+    }
     QVERIFY(cacheEdge);
+    // Session.__init__ points back at __main__'s namespace...
+    QVERIFY(globalsEdge);
+    // ...which --skip-cycles leaves out: only the module stays above it.
+    const QString skippedFile = path(QStringLiteral("agent-skipped.dot"));
+    const Run skipped = cli({QStringLiteral("backrefs"), file, QStringLiteral("--type"), QStringLiteral("__main__.Session"),
+                             QStringLiteral("--skip-cycles"), QStringLiteral("--dot"), skippedFile});
+    QVERIFY2(skipped.code == 0, qPrintable(skipped.err));
+    QFile skippedText(skippedFile);
+    QVERIFY(skippedText.open(QIODevice::ReadOnly));
+    const Expected<DotGraphInfo> lean = GraphLayout::readDot(skippedText.readAll());
+    QVERIFY2(lean.ok(), qPrintable(lean.error()));
+    QVERIFY(lean.value().nodes.size() < dot.value().nodes.size());
+    bool leanCache = false;
+    for (const auto &e : lean.value().edges) {
+        QVERIFY(e.label != QLatin1String("__globals__"));
+        leanCache = leanCache || e.label.contains(QStringLiteral("_CACHE"));
+    }
+    QVERIFY(leanCache);
+    QVERIFY(lean.value().nodeLabels.contains(QStringLiteral("module __main__\nmodule")));
 }
 
 void TestGraphCommands::recordGraph()

@@ -489,7 +489,8 @@ int ChainCommand::run(const QStringList &arguments, CliOutput &io)
 QString BackrefsCommand::usage()
 {
     return tr("Usage: leakscope-cli backrefs (FILE | --pid PID) --type NAME [--snapshot N]\n"
-              "                              [--depth N] [--max-nodes N] (--dot OUT | --svg OUT | --png OUT)\n"
+              "                              [--depth N] [--max-nodes N] [--skip-cycles]\n"
+              "                              (--dot OUT | --svg OUT | --png OUT)\n"
               "\n"
               "Draws who refers to a few instances of type NAME (up to 3, like objgraph's\n"
               "show_backrefs), level by level up to the roots: edges carry the attribute, key or\n"
@@ -501,6 +502,10 @@ QString BackrefsCommand::usage()
               "  --snapshot N    0-based snapshot index in FILE (default: the last with a graph)\n"
               "  --depth N       levels of referrers (default 4)\n"
               "  --max-nodes N   at most N nodes, \"+N more\" nodes included (default 200, at most 2000)\n"
+              "  --skip-cycles   leave out referrers that only point back: above a module's\n"
+              "                  namespace only the module (not its functions' __globals__),\n"
+              "                  and from FILE whatever an object keeps alive itself\n"
+              "                  (computes the dominator tree first)\n"
               "  --dot OUT       write Graphviz DOT text (render with `dot -Tsvg OUT`)\n"
               "  --svg OUT       write SVG laid out by Graphviz dot\n"
               "  --png OUT       write PNG rendered by Graphviz dot\n"
@@ -516,7 +521,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         arguments,
         {QStringLiteral("--pid"), QStringLiteral("--type"), QStringLiteral("--snapshot"), QStringLiteral("--depth"),
          QStringLiteral("--max-nodes"), QStringLiteral("--dot"), QStringLiteral("--svg"), QStringLiteral("--png")},
-        {}, &error);
+        {QStringLiteral("--skip-cycles")}, &error);
     if (!a)
         return usageError(io, error, usage());
     if (a->help) {
@@ -539,6 +544,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
                           usage());
     const char *format = a->has("--dot") ? "--dot" : a->has("--svg") ? "--svg" : "--png";
     const QString output = a->value(format);
+    const bool skipCycles = a->flags.contains(QStringLiteral("--skip-cycles"));
     if (output.isEmpty())
         return usageError(io, tr("%1 needs a file name").arg(QLatin1String(format)), usage());
 
@@ -552,6 +558,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         params.insert(QStringLiteral("type"), t->type);
         params.insert(QStringLiteral("depth"), *depth);
         params.insert(QStringLiteral("max_nodes"), *maxNodes);
+        params.insert(QStringLiteral("skip_cycles"), skipCycles);
         const Expected<QJsonObject> reply =
             AgentClient::call(socket.value(), QStringLiteral("backrefs"), params, 120000);
         if (!reply) {
@@ -598,6 +605,16 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
     BackrefOptions options;
     options.maxDepth = int(*depth);
     options.maxNodes = int(*maxNodes);
+    options.skipKeptAlive = skipCycles;
+    Expected<DominatorTree> tree = Expected<DominatorTree>::failure(QString());
+    if (skipCycles) {
+        tree = DominatorTree::compute(g.graph);
+        if (!tree) {
+            io.error(tr("%1: %2").arg(describeSnapshot(g), tree.error()));
+            return 2;
+        }
+        options.dominators = &tree.value();
+    }
     const std::vector<quint32> targets = g.graph.sampleInstances(type.value(), 3);
     const ReferenceSubgraph sub = ReferenceSubgraph::build(g.graph, targets, options);
     const LayoutInput input = ReferenceLayout::fromSubgraph(sub).input;
