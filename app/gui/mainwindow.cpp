@@ -485,20 +485,27 @@ QWidget *MainWindow::createGrowthPanel()
         if (logical != GrowthTableModel::TypeColumn)
             fitTypeColumn();
     });
+    // Each column as wide as its widest usual value or its title (with room
+    // for the sort arrow), whichever is wider.
     const QFontMetrics fm = m_growthView->fontMetrics();
-    const int number = fm.horizontalAdvance(QStringLiteral("+000,000")) + 14;
+    QFont headerFont = header->font();
+    headerFont.setBold(true);
+    const QFontMetrics hm(headerFont);
+    const auto fit = [this, &fm, &hm](int column, const QString &sample, int padding = 14) {
+        const QString title = m_growthModel->headerData(column, Qt::Horizontal).toString();
+        m_growthView->setColumnWidth(column, std::max(fm.horizontalAdvance(sample) + padding,
+                                                      hm.horizontalAdvance(title) + 22));
+    };
     for (int c : {GrowthTableModel::CountColumn, GrowthTableModel::DeltaPreviousColumn,
                   GrowthTableModel::DeltaBaselineColumn})
-        m_growthView->setColumnWidth(c, number);
-    m_growthView->setColumnWidth(GrowthTableModel::DeltaPercentColumn, fm.horizontalAdvance(QStringLiteral("+0,000%")) + 14);
-    m_growthView->setColumnWidth(GrowthTableModel::SizeColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 16);
-    m_growthView->setColumnWidth(GrowthTableModel::DeltaSizeColumn, fm.horizontalAdvance(QStringLiteral("+000.0 MB")) + 16);
-    m_growthView->setColumnWidth(GrowthTableModel::RetainedColumn, fm.horizontalAdvance(QStringLiteral("000.0 MB")) + 16);
-    m_growthView->setColumnWidth(GrowthTableModel::DeltaRetainedColumn,
-                                 std::max(fm.horizontalAdvance(QStringLiteral("\u0394 retained")),
-                                          fm.horizontalAdvance(QStringLiteral("+000.0 MB"))) + 16);
-    m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 90);
-    m_growthView->setColumnWidth(GrowthTableModel::SuspectColumn, fm.horizontalAdvance(QStringLiteral("Suspect")) + 18);
+        fit(c, QStringLiteral("+000,000"));
+    fit(GrowthTableModel::DeltaPercentColumn, QStringLiteral("+0,000%"));
+    fit(GrowthTableModel::SizeColumn, QStringLiteral("000.0 MB"), 16);
+    fit(GrowthTableModel::DeltaSizeColumn, QStringLiteral("+000.0 MB"), 16);
+    fit(GrowthTableModel::RetainedColumn, QStringLiteral("000.0 MB"), 16);
+    fit(GrowthTableModel::DeltaRetainedColumn, QStringLiteral("+000.0 MB"), 16);
+    m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 80);
+    fit(GrowthTableModel::SuspectColumn, QStringLiteral("100"));
     m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);
     connect(m_growthView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
@@ -556,7 +563,7 @@ void MainWindow::onSessionChanged()
         // columns, now that the window has its real size.
         m_splitterSized = true;
         const int total = m_stack->width();
-        m_mainSplitter->setSizes({total * 32 / 100, total - total * 32 / 100});
+        m_mainSplitter->setSizes({total * 30 / 100, total - total * 30 / 100});
     }
     m_saveAsAction->setEnabled(!empty);
     m_exportCsvAction->setEnabled(!empty);
@@ -611,7 +618,7 @@ void MainWindow::fitTypeColumn()
     for (int c = 0; c < header->count(); ++c)
         if (c != GrowthTableModel::TypeColumn && !header->isSectionHidden(c))
             others += header->sectionSize(c);
-    const int minimum = m_growthView->fontMetrics().horizontalAdvance(QStringLiteral("__main__.SessionManager")) + 40;
+    const int minimum = m_growthView->fontMetrics().horizontalAdvance(QStringLiteral("__main__.Session")) + 48;
     const int width = std::max(minimum, m_growthView->viewport()->width() - others);
     if (header->sectionSize(GrowthTableModel::TypeColumn) != width)
         header->resizeSection(GrowthTableModel::TypeColumn, width);
