@@ -338,7 +338,7 @@ QString SnapshotWriter::path() const
 }
 
 Status SnapshotWriter::writeFile(const QString &path, const std::vector<const Snapshot *> &snapshots,
-                                 const TypeRegistry &types)
+                                 const TypeRegistry &types, const Finish &finish)
 {
     auto failure = [&](const QString &reason) { return Status::failure(path + QStringLiteral(": ") + reason); };
     const QFileInfo target(path);
@@ -365,16 +365,26 @@ Status SnapshotWriter::writeFile(const QString &path, const std::vector<const Sn
         // failure, so no journal and no per-transaction sync; one fsync below.
         if (!writer.d->db.exec("PRAGMA journal_mode = MEMORY") || !writer.d->db.exec("PRAGMA synchronous = OFF"))
             return discard(writer.d->db.errorMessage());
+        std::vector<qint64> ids;
+        ids.reserve(snapshots.size());
         for (const Snapshot *snapshot : snapshots) {
-            if (!snapshot)
+            if (!snapshot) {
+                ids.push_back(-1);
                 continue;
+            }
             const Expected<qint64> id = writer.append(*snapshot, types);
             if (!id)
                 return discard(id.error().mid(temporary.size() + 2));
+            ids.push_back(id.value());
         }
         writer.d->releaseStatements();
         if (!writer.d->db.close())
             return discard(tr("cannot close the temporary file (%1)").arg(writer.d->db.errorMessage()));
+        if (finish) {
+            const Status finished = finish(temporary, ids);
+            if (!finished)
+                return discard(finished.error());
+        }
     }
     if (!syncPath(temporary, false))
         return discard(tr("cannot flush the temporary file to disk"));

@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace leakscope {
@@ -28,9 +29,13 @@ public:
     QString path() const;
 
     // Writes the snapshots to a new file atomically (temporary file + rename),
-    // so a failure never leaves half a file behind.
+    // so a failure never leaves half a file behind. `finish`, when given, runs
+    // on the complete temporary file before the rename with the id each
+    // snapshot got there (-1 for null entries), e.g. to copy heap graphs; a
+    // failure it returns discards the file.
+    using Finish = std::function<Status(const QString &temporaryPath, const std::vector<qint64> &ids)>;
     static Status writeFile(const QString &path, const std::vector<const Snapshot *> &snapshots,
-                            const TypeRegistry &types);
+                            const TypeRegistry &types, const Finish &finish = {});
 
 private:
     struct Private;

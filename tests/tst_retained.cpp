@@ -12,8 +12,10 @@
 #include "mainwindow.h"
 #include "retainedbytype.h"
 #include "sessioncontroller.h"
+#include "snapshotreader.h"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
 #include <QFile>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -72,6 +74,7 @@ private slots:
     void tableSortsByTheRawNumber();
     void exportCarriesRetainedWhenKnown();
     void mainWindowShowsTheColumnsOnlyWithGraphs();
+    void savedSessionKeepsTheHeapGraphs();
 
 private:
     QTemporaryDir m_dir;
@@ -465,6 +468,68 @@ void TestRetained::mainWindowShowsTheColumnsOnlyWithGraphs()
     QTRY_VERIFY_WITH_TIMEOUT(w.controller()->session()->snapshotCount() == 3 && !w.controller()->isBusy(), 30000);
     QVERIFY(header->isSectionHidden(GrowthTableModel::RetainedColumn));
     QVERIFY(header->isSectionHidden(GrowthTableModel::DeltaRetainedColumn));
+}
+
+// Save Session As writes the heap graphs too (a live session's graph
+// snapshots live in the autosave file): the saved file answers the same
+// questions, and a failure leaves no file behind.
+void TestRetained::savedSessionKeepsTheHeapGraphs()
+{
+    SessionController controller;
+    controller.openFiles({m_file, m_noGraphs});
+    QTRY_VERIFY_WITH_TIMEOUT(controller.session() && controller.session()->snapshotCount() == 6 && !controller.isBusy(),
+                             30000);
+    const QString saved = m_dir.filePath(QStringLiteral("saved.lsnap"));
+    QSignalSpy done(&controller, &SessionController::sessionSaved);
+    QSignalSpy failed(&controller, &SessionController::saveFailed);
+    controller.saveSessionAs(saved);
+    QTRY_VERIFY_WITH_TIMEOUT(done.size() + failed.size() == 1, 60000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+
+    const Expected<LoadedFile> original = SnapshotReader::read(m_file);
+    const Expected<LoadedFile> copy = SnapshotReader::read(saved);
+    QVERIFY2(copy, qPrintable(copy.error()));
+    QCOMPARE(int(copy.value().snapshots.size()), 6);
+    int graphs = 0;
+    for (const Snapshot &s : copy.value().snapshots) {
+        if (!s.info.hasGraph)
+            continue;
+        ++graphs;
+        // The same graph as the snapshot of the same label in the recording.
+        const auto from = std::find_if(original.value().snapshots.begin(), original.value().snapshots.end(),
+                                       [&s](const Snapshot &o) { return o.info.label == s.info.label; });
+        QVERIFY(from != original.value().snapshots.end());
+        const Expected<HeapGraph> a = HeapGraphStore::read(m_file, from->info.id);
+        const Expected<HeapGraph> b = HeapGraphStore::read(saved, s.info.id);
+        QVERIFY2(a && b, qPrintable(a ? b.error() : a.error()));
+        QCOMPARE(b.value().nodeCount(), a.value().nodeCount());
+        QCOMPARE(b.value().edgeCount(), a.value().edgeCount());
+        const qint32 type = b.value().findType(s_session);
+        QVERIFY(type >= 0);
+        QCOMPARE(b.value().instanceCount(type), a.value().instanceCount(a.value().findType(s_session)));
+    }
+    QCOMPARE(graphs, 2);
+
+    // A graph that cannot be read (its source file was damaged meanwhile):
+    // the save fails with a message and writes nothing.
+    const QString broken = m_dir.filePath(QStringLiteral("broken-copy.lsnap"));
+    QVERIFY(QFile::copy(m_file, broken));
+    SessionController second;
+    second.openFiles({broken});
+    QTRY_VERIFY_WITH_TIMEOUT(second.session() && second.session()->snapshotCount() == 3 && !second.isBusy(), 30000);
+    {
+        QFile f(broken);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.resize(f.size() / 2));
+    }
+    const QString refused = m_dir.filePath(QStringLiteral("refused.lsnap"));
+    QSignalSpy secondFailed(&second, &SessionController::saveFailed);
+    second.saveSessionAs(refused);
+    QTRY_VERIFY_WITH_TIMEOUT(secondFailed.size() == 1, 60000);
+    QVERIFY2(secondFailed.first().at(1).toString().contains(QStringLiteral("heap graph")),
+             qPrintable(secondFailed.first().at(1).toString()));
+    QVERIFY(!QFile::exists(refused));
+    QVERIFY(QDir(m_dir.path()).entryList({QStringLiteral("refused.lsnap*")}).isEmpty());
 }
 
 QTEST_MAIN(TestRetained)

@@ -371,12 +371,40 @@ void SessionController::cancel()
 void SessionController::saveSessionAs(const QString &path)
 {
     const std::shared_ptr<const Session> session = m_session;
-    m_saver->start(tr("Saving %1").arg(QFileInfo(path).fileName()), [this, session, path](JobRunner::Context &) -> std::function<void()> {
+    const QString title = tr("Saving %1").arg(QFileInfo(path).fileName());
+    m_saver->start(title, [this, session, path, title](JobRunner::Context &ctx) -> std::function<void()> {
         std::vector<const Snapshot *> snapshots;
         snapshots.reserve(size_t(session->snapshotCount()));
         for (int i = 0; i < session->snapshotCount(); ++i)
             snapshots.push_back(&session->snapshot(i));
-        const Status status = SnapshotWriter::writeFile(path, snapshots, session->types());
+        // Heap graphs go along: read from the file each came from, written
+        // into the new file before it replaces anything.
+        const auto copyGraphs = [&ctx, &snapshots, &title](const QString &temporary,
+                                                          const std::vector<qint64> &ids) -> Status {
+            int total = 0;
+            for (const Snapshot *s : snapshots)
+                total += s->info.hasGraph && !s->info.sourceFile.isEmpty() ? 1 : 0;
+            int done = 0;
+            TaskControl control;
+            control.cancel = ctx.cancelFlag();
+            for (size_t i = 0; i < snapshots.size(); ++i) {
+                const SnapshotInfo &info = snapshots[i]->info;
+                if (!info.hasGraph || info.sourceFile.isEmpty() || ids[i] < 0)
+                    continue;
+                ctx.setProgress(done, total, tr("%1: heap graph of %2").arg(title, info.label));
+                Expected<HeapGraphArrays> arrays = HeapGraphStore::readArrays(info.sourceFile, info.id, control);
+                if (ctx.isCancelled())
+                    return Status::failure(tr("cancelled"));
+                if (!arrays)
+                    return Status::failure(tr("cannot copy the heap graph of \u201c%1\u201d: %2").arg(info.label, arrays.error()));
+                const Status written = HeapGraphStore::write(temporary, ids[i], arrays.value());
+                if (!written)
+                    return Status::failure(tr("cannot copy the heap graph of \u201c%1\u201d: %2").arg(info.label, written.error()));
+                ++done;
+            }
+            return Status();
+        };
+        const Status status = SnapshotWriter::writeFile(path, snapshots, session->types(), copyGraphs);
         return [this, status, path]() {
             if (status)
                 emit sessionSaved(path);
