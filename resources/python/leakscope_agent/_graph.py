@@ -24,9 +24,9 @@ from operator import eq, is_, itemgetter, not_, sub
 from types import FrameType, ModuleType
 
 from ._census import _agent_objects, _count_elements, type_name
-from ._labels import (CLASS_ROOT, MODULE_ROOT, THREAD_FRAME, AgentFrames,
-                      Labeler, _MODULE_DICT, _SPECIAL, agent_module_extras,
-                      key_label, node_label)
+from ._labels import (CLASS_ROOT, MAX_LABEL, MODULE_ROOT, THREAD_FRAME,
+                      AgentFrames, Labeler, _MODULE_DICT, _SPECIAL,
+                      agent_module_extras, cut, key_label, node_label)
 
 __all__ = ["HeapGraph", "dump_graph"]
 
@@ -287,6 +287,33 @@ class _Dumper(object):
         group.edge_sids = edge_sids
         group.node_sids = node_sids
 
+    def key_table(self, keys, kind):
+        """{key: string id of key_label(key, kind)}. Inlines key_label
+        for the usual short str keys: dicts with many distinct keys spend
+        most of their labelling time here."""
+        strings = self.strings
+        ids = strings.ids
+        texts = strings.texts
+        get = ids.get
+        table = {}
+        short = MAX_LABEL - 1 if kind == 2 else MAX_LABEL
+        for key in keys:
+            if type(key) is str and len(key) <= short:
+                if kind == 2:
+                    label = "." + key
+                else:
+                    text = repr(key)
+                    label = "[" + (text if len(text) <= MAX_LABEL
+                                   else cut(text)) + "]"
+            else:
+                label = key_label(key, kind)
+            found = get(label)
+            if found is None:
+                found = ids[label] = len(texts)
+                texts.append(label)
+            table[key] = found
+        return table
+
     def label_dicts(self, dicts):
         """Exact dicts: string-keyed dicts (whose referents are their
         values, in order) in C-level passes per group; module namespaces
@@ -315,9 +342,8 @@ class _Dumper(object):
                 sub = _Group.__new__(_Group)
                 sub.objs = list(compress(plain.objs, sel))
                 sub.refs = list(compress(plain.refs, sel))
-                table = {}
-                for key in set(chain.from_iterable(sub.objs)):
-                    table[key] = sid(key_label(key, 2 if kind else 0))
+                table = self.key_table(set(chain.from_iterable(sub.objs)),
+                                       2 if kind else 0)
                 sub.edge_sids = map(table.__getitem__,
                                     chain.from_iterable(sub.objs))
                 self.container_node_labels(sub, list(map(len, sub.objs)))
