@@ -217,6 +217,7 @@ int LiveReferenceGraph::addNode(const QJsonObject &n, QString *error)
     node.label = oneLine(n.value(QStringLiteral("label")).toString());
     node.kind = kind;
     node.more = n.value(QStringLiteral("more")).toInteger();
+    node.moreOffset = std::max<qint64>(0, n.value(QStringLiteral("offset")).toInteger());
     // Roots are never searched past; there is nothing to expand.
     node.expanded = kind == NodeKind::Root || kind == NodeKind::Class || kind == NodeKind::Collapsed;
     m_nodes.push_back(node);
@@ -266,6 +267,9 @@ Status LiveReferenceGraph::mergeBackrefs(const QJsonObject &reply, qint64 expand
             || !local.contains(from) || !local.contains(to))
             return Status::failure(tr("the agent's backrefs reply has an edge between unknown nodes"));
         merged.addEdge(local.value(from), local.value(to), e.value(QStringLiteral("label")).toString());
+        Node &source = merged.m_nodes[size_t(local.value(from))];
+        if (source.kind == NodeKind::Collapsed && source.moreOf < 0)
+            source.moreOf = local.value(to);
     }
     if (expandedId) {
         const int index = merged.indexOf(expandedId);

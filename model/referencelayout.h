@@ -55,6 +55,10 @@ public:
         QString label;
         NodeKind kind = NodeKind::Object;
         qint64 more = 0;
+        // "+N more" nodes: the node whose referrers they stand for, and where
+        // in its referrer list the hidden ones start (the agent's `offset`).
+        int moreOf = -1;
+        qint64 moreOffset = 0;
         bool expanded = false;
         bool visible = true;
     };

@@ -441,6 +441,10 @@ void TestReferences::liveProcessFillsTheReferencesTab()
             "_CACHE = {}\n"
             "for i in range(25):\n"
             "    _CACHE[i] = Session(i)\n"
+            "class Hub:\n"
+            "    pass\n"
+            "_HUB = Hub()\n"
+            "_HOLDERS = [[_HUB] for _ in range(30)]\n"
             "time.sleep(60)\n");
     f.close();
 
@@ -504,6 +508,41 @@ void TestReferences::liveProcessFillsTheReferencesTab()
     QTRY_VERIFY_WITH_TIMEOUT(edgeLabels(view->graph()).contains(QStringLiteral("_CACHE")) && !view->isLayoutRunning(),
                              30000);
     QVERIFY(view->graphScene()->nodeCount() > before);
+
+    // 31 objects refer to the one Hub (30 lists and the module namespace):
+    // 10 are drawn and "+21 more"; double-clicking that node pages through
+    // the rest, 10 at a time, until none is left.
+    window.selectTypes({QStringLiteral("__main__.Hub")});
+    const auto moreNode = [view] {
+        return findNode(view->graph(), [](const LayoutNode &n) { return n.kind == NodeKind::Collapsed; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(moreNode() >= 0 && !view->isLayoutRunning(), 30000);
+    QCOMPARE(view->graph().nodes[size_t(moreNode())].title, QStringLiteral("+21 more"));
+    const int lists = [view] {
+        int n = 0;
+        for (const LayoutNode &node : view->graph().nodes)
+            n += node.title.startsWith(QStringLiteral("list")) ? 1 : 0;
+        return n;
+    }();
+    QVERIFY(lists >= 9);
+    for (const QString &next : {QStringLiteral("+11 more"), QStringLiteral("+1 more")}) {
+        const quint64 shownBefore = view->layoutsShown();
+        panel->expandNode(moreNode());
+        QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > shownBefore && !view->isLayoutRunning(), 30000);
+        int collapsed = 0;
+        for (const LayoutNode &node : view->graph().nodes)
+            collapsed += node.kind == NodeKind::Collapsed ? 1 : 0;
+        QCOMPARE(collapsed, 1); // the old one gave way
+        QCOMPARE(view->graph().nodes[size_t(moreNode())].title, next);
+    }
+    const quint64 lastPage = view->layoutsShown();
+    panel->expandNode(moreNode());
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > lastPage && !view->isLayoutRunning(), 30000);
+    QCOMPARE(moreNode(), -1);
+    int referrers = 0;
+    for (const LayoutEdge &e : view->graph().edges)
+        referrers += view->graph().nodes[size_t(e.to)].kind == NodeKind::Target ? 1 : 0;
+    QCOMPARE(referrers, 31);
 
     QSignalSpy exited(live.live(), &LiveController::processExited);
     live.live()->stop();

@@ -308,6 +308,7 @@ void ReferencesPanel::refresh()
     m_chainText.clear();
     m_pending.clear();
     m_expanding.clear();
+    m_expandingMore.clear();
     if (m_typeName.isEmpty() && !m_objectId) {
         m_source = Source::None;
         setEmpty(tr("Select a type in the table to see what keeps its instances alive."));
@@ -520,6 +521,21 @@ void ReferencesPanel::expandNode(int viewNode)
     }
     if (m_source == Source::Live) {
         const LiveReferenceGraph::Node &n = m_liveGraph.node(i);
+        if (n.kind == NodeKind::Collapsed && n.more > 0 && n.moreOf >= 0) {
+            // The next page of the referrers this node stands for.
+            const qint64 of = m_liveGraph.node(n.moreOf).objectId;
+            QJsonObject params{{QStringLiteral("ids"), QJsonArray{double(of)}},
+                               {QStringLiteral("depth"), 1},
+                               {QStringLiteral("offset"), double(n.moreOffset)},
+                               {QStringLiteral("max_nodes"), m_maxNodes->value()},
+                               {QStringLiteral("skip_cycles"), m_skipKeptAlive->isChecked()}};
+            const qint64 id = liveRequest(QStringLiteral("backrefs"), params, QStringLiteral("expand"));
+            if (id >= 0) {
+                m_expanding.insert(id, of);
+                m_expandingMore.insert(id, i + 1); // 0: none
+            }
+            return;
+        }
         if (n.expanded || n.objectId <= 0) {
             emit notice(tr("No more referrers of %1 to show.").arg(m_view->graph().nodes[size_t(viewNode)].title));
             return;
@@ -697,10 +713,15 @@ void ReferencesPanel::onLiveReply(qint64 id, const QJsonObject &result)
         return;
     if (purpose == QStringLiteral("backrefs") || purpose == QStringLiteral("expand")) {
         const qint64 expanded = m_expanding.take(id);
+        const int pagedMore = m_expandingMore.take(id) - 1;
         QString anchor;
         if (expanded)
             anchor = QStringLiteral("o%1").arg(expanded);
         const Status merged = m_liveGraph.mergeBackrefs(result, expanded);
+        // The "+N more" node that was paged through gives way to what came
+        // (and to a new "+N more" for whatever is still left).
+        if (merged && pagedMore >= 0 && pagedMore < m_liveGraph.nodeCount())
+            m_liveGraph.setVisible(pagedMore, false);
         m_liveSkipped += quint64(std::max(0.0, result.value(QStringLiteral("skipped")).toDouble()));
         if (!merged) {
             emit message(tr("Process %1: %2").arg(m_live ? m_live->pid() : 0).arg(merged.error()));

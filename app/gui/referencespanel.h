@@ -127,6 +127,7 @@ private:
     quint64 m_liveSkipped = 0; // referrers the agent left out (skip_cycles)
     QHash<qint64, QString> m_pending; // request id -> purpose
     QHash<qint64, qint64> m_expanding; // request id -> object id
+    QHash<qint64, int> m_expandingMore; // request id -> live "+N more" node paged through
     // Both.
     std::vector<int> m_chain; // source indices, root first
     QString m_chainText;

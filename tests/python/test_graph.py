@@ -380,10 +380,33 @@ class LiveGraphTest(TempDirTestCase):
         # 10,000 lists and the module dict refer to it.
         self.assertEqual(collapsed[0]["more"], 10001 - 10)
         self.assertEqual(collapsed[0]["label"], "+9991 more")
+        self.assertEqual(collapsed[0]["offset"], 10)
         ids = set(n["id"] for n in nodes)
         for edge in result["edges"]:
             self.assertIn(edge["from"], ids)
             self.assertIn(edge["to"], ids)
+        # The next pages behind "+N more": the same target by id, from the
+        # collapsed node's offset; pages do not overlap and end with a last
+        # page that has no "+N more".
+        target = targets[0]["id"]
+        seen = set(n["id"] for n in referrers)
+        page = self.result("backrefs", ids=[target], depth=1,
+                           offset=collapsed[0]["offset"], fan_in=5000,
+                           max_nodes=6000)
+        fresh = [n for n in page["nodes"] if n["depth"] == 1
+                 and n["kind"] != "collapsed"]
+        self.assertEqual(len(fresh), 5000)
+        self.assertFalse(seen & set(n["id"] for n in fresh))
+        more = [n for n in page["nodes"] if n["kind"] == "collapsed"]
+        self.assertEqual([(m["more"], m["offset"]) for m in more],
+                         [(10001 - 5010, 5010)])
+        last = self.result("backrefs", ids=[target], depth=1,
+                           offset=more[0]["offset"], fan_in=5000,
+                           max_nodes=6000)
+        self.assertEqual(len([n for n in last["nodes"] if n["depth"] == 1]),
+                         10001 - 5010)
+        self.assertFalse([n for n in last["nodes"]
+                          if n["kind"] == "collapsed"])
 
     def test_backrefs_caps_and_roots(self):
         result = self.result("backrefs", type="leaky_cache.Request", k=2,

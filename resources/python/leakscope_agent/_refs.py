@@ -277,7 +277,7 @@ def _node(ctx, obj, kind, depth):
 
 def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
              fan_in=10, baseline_ids=None, use_baseline=True,
-             skip_cycles=False):
+             skip_cycles=False, offset=0):
     with _Paused():
         ctx = _Context()
         if ids is not None:
@@ -325,6 +325,10 @@ def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
                         nodes[id(x)]["skipped"] = len(refs) - len(modules)
                         skipped += len(refs) - len(modules)
                         refs = modules
+                # Paging through a "+N more" node: the targets' referrers
+                # from `offset` on (the order is gc's, stable while paused).
+                start = offset if level == 1 else 0
+                refs = refs[start:]
                 shown = refs[:fan_in]
                 for r in shown:
                     if id(r) not in nodes:
@@ -344,7 +348,7 @@ def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
                     nodes[cid] = {"id": cid, "type": "",
                                   "label": "+%d more" % more,
                                   "kind": "collapsed", "depth": level,
-                                  "more": more}
+                                  "more": more, "offset": start + fan_in}
                     edges.append({"from": cid, "to": id(x), "label": None})
                 if truncated:
                     break

@@ -406,7 +406,8 @@ class Server(object):
             fan_in=_param(request, "fan_in", int, 10, 1, 100000),
             baseline_ids=_int_list(request, "baseline_ids", 10000000),
             use_baseline=_param(request, "baseline", bool, True),
-            skip_cycles=_param(request, "skip_cycles", bool, False))
+            skip_cycles=_param(request, "skip_cycles", bool, False),
+            offset=_param(request, "offset", int, 0, 0, 10000000))
 
     def op_chain(self, request):
         from . import _refs
