@@ -275,6 +275,8 @@ QWidget *MainWindow::createEmptyState()
                      "leakscope_agent.snapshot(\"run.lsnap\", label=\"after 100 requests\")</p>"
                      "<p>or without touching it:</p>"
                      "<p style=\"white-space:pre; font-family:monospace\">leakscope-cli record --every 2 -o run.lsnap -- python3 server.py</p>"
+                     "<p>Add <tt>graph=True</tt> or <tt>--graph</tt> to record who refers to whom as well: "
+                     "retained sizes and the chain from a module global down to each leaked object.</p>"
                      "<p>objgraph output (typestats JSON, show_growth logs) opens too.</p>"));
     hint->setMinimumWidth(560);
     hint->setForegroundRole(QPalette::PlaceholderText);
