@@ -109,13 +109,28 @@ def _sizes(objs):
 
 
 class _Group(object):
-    __slots__ = ("objs", "refs", "edge_sids", "node_sids")
+    # tp: the type of every object of the group, or None and tps: the type
+    # of each object (the mixed group), so types are never looked up twice.
+    __slots__ = ("objs", "refs", "edge_sids", "node_sids", "tp", "tps")
 
-    def __init__(self, objs):
+    def __init__(self, objs, tp=None, tps=None):
         self.objs = objs
         self.refs = list(map(_get_referents, objs))
         self.edge_sids = None
         self.node_sids = None
+        self.tp = tp
+        self.tps = tps
+
+    @classmethod
+    def part(cls, objs, refs, tp):
+        group = cls.__new__(cls)
+        group.objs = objs
+        group.refs = refs
+        group.edge_sids = None
+        group.node_sids = None
+        group.tp = tp
+        group.tps = None
+        return group
 
 
 class _Dumper(object):
@@ -195,11 +210,12 @@ class _Dumper(object):
         for tp in big + classes:
             if counts.get(tp):
                 result.append((tp, _Group(list(compress(
-                    objs, map(is_, tps, repeat(tp)))))))
+                    objs, map(is_, tps, repeat(tp)))), tp)))
         grouped = set(big + classes + [dict])
-        mixed = list(compress(objs, map(not_, map(grouped.__contains__,
-                                                  tps))))
-        result.append((None, _Group(mixed)))
+        sel = list(map(not_, map(grouped.__contains__, tps)))
+        result.append((None, _Group(list(compress(objs, sel)), None,
+                                    list(compress(tps, sel)))))
+        del sel
         dicts = list(compress(objs, map(is_, tps, repeat(dict))))
         return result, dicts
 
@@ -215,24 +231,29 @@ class _Dumper(object):
                 is_, chain.from_iterable(group.refs),
                 chain.from_iterable(map(reversed, group.objs)))):
             return self.label_mixed(group)
-        longest = max(lens_refs, default=0)
+        distinct = set(lens_refs)
+        longest = max(distinct, default=0)
         index_sids = [sid("[%d]" % i) for i in range(min(longest,
                                                            INDEX_LABELS))]
         if longest > INDEX_LABELS:
             index_sids.extend(repeat(-1, longest - INDEX_LABELS))
-        group.edge_sids = map(index_sids.__getitem__, chain.from_iterable(
-            map(range, map(sub, lens_refs, repeat(1)), repeat(-1),
-                repeat(-1))))
-        self.container_node_labels(group, lens_objs)
+        # One tuple of labels per distinct length (together no longer than
+        # the group's referents): chaining them beats indexing per edge.
+        by_len = {}
+        for n in distinct:
+            by_len[n] = tuple(reversed(index_sids[:n]))
+        group.edge_sids = chain.from_iterable(map(by_len.__getitem__,
+                                                  lens_refs))
+        self.container_node_labels(group, lens_objs, distinct)
 
-    def container_node_labels(self, group, lens):
+    def container_node_labels(self, group, lens, distinct=None):
         sid = self.strings.sid
         if not group.objs:
             group.node_sids = ()
             return
         sample = group.objs[0]
         by_len = {}
-        for n in set(lens):
+        for n in set(lens) if distinct is None else distinct:
             try:
                 # Same type for the whole group: label one object per length.
                 by_len[n] = sid(_container_label(type(sample), n))
@@ -321,13 +342,13 @@ class _Dumper(object):
         special = self.module_dicts
         instance = self.labeler.instance_dicts
         is_special = list(map(special.__contains__, map(id, dicts)))
-        plain = _Group(list(compress(dicts, map(not_, is_special))))
-        namespaces = _Group(list(compress(dicts, is_special)))
+        plain = _Group(list(compress(dicts, map(not_, is_special))), dict)
+        namespaces = _Group(list(compress(dicts, is_special)), dict)
         del is_special
         simple = list(map(eq, map(len, plain.refs), map(len, plain.objs)))
-        others = _Group.__new__(_Group)
-        others.objs = list(compress(plain.objs, map(not_, simple)))
-        others.refs = list(compress(plain.refs, map(not_, simple)))
+        others = _Group.part(list(compress(plain.objs, map(not_, simple))),
+                             list(compress(plain.refs, map(not_, simple))),
+                             dict)
         plain.objs = list(compress(plain.objs, simple))
         plain.refs = list(compress(plain.refs, simple))
         del simple
@@ -339,9 +360,8 @@ class _Dumper(object):
             # Instance dicts and the others: two sub-groups in node order.
             for kind in (True, False):
                 sel = list(map(is_, kinds, repeat(kind)))
-                sub = _Group.__new__(_Group)
-                sub.objs = list(compress(plain.objs, sel))
-                sub.refs = list(compress(plain.refs, sel))
+                sub = _Group.part(list(compress(plain.objs, sel)),
+                                  list(compress(plain.refs, sel)), dict)
                 table = self.key_table(set(chain.from_iterable(sub.objs)),
                                        2 if kind else 0)
                 sub.edge_sids = map(table.__getitem__,
@@ -439,8 +459,10 @@ def dump_graph():
     flat = list(chain.from_iterable(refs))
     lens = list(map(len, refs))
     del refs
+    sizes = [len(g.objs) for g in ordered]
     for g in ordered:
         g.refs = None  # the per-object lists are the dump's largest part
+        g.objs = None
     # Atoms (str, int, ...) are not nodes: their edges go. Targets are stored
     # as ids (format version 3, target_encoding 'id'): the reader turns them
     # into node indices, which C++ does twenty times faster than a dict here.
@@ -453,7 +475,6 @@ def dump_graph():
     node_sids = array.array("i", chain.from_iterable(g.node_sids
                                                      for g in ordered))
     phase('labels')
-    del ordered
     if len(edge_sids) != len(targets):
         raise RuntimeError("heap graph: %d edge labels for %d edges"
                            % (len(edge_sids), len(targets)))
@@ -498,23 +519,44 @@ def dump_graph():
     graph.edge_labels = edge_sids
     graph.node_labels = node_sids
     del targets, edge_sids
-    tps = list(map(type, objs))
-    distinct = list(set(tps))
+    # The groups know their types: only the mixed group's are looked up.
+    starts = list(accumulate(chain((0,), sizes)))
+    distinct = set(g.tp for g in ordered if g.tp is not None)
+    for g in ordered:
+        if g.tp is None:
+            distinct.update(g.tps)
+    distinct = list(distinct)
     type_index = dict(zip(distinct, count()))
     graph.type_names = [type_name(tp) for tp in distinct]
-    graph.types = array.array("i", map(type_index.__getitem__, tps))
+    types = array.array("i")
+    for g, size in zip(ordered, sizes):
+        if g.tp is None:
+            types.extend(map(type_index.__getitem__, g.tps))
+        else:
+            types.extend(repeat(type_index[g.tp], size))
+    graph.types = types
+    del types
     graph.sizes = _sizes(objs)
     phase('types+sizes')
+    # Classes, modules and frames are in the mixed group only (class
+    # groups never hold types; a module subclass may make one).
     flags = bytearray(n)
     metas = set(tp for tp in distinct if issubclass(tp, type))
-    for i in compress(count(), map(metas.__contains__, tps)):
-        flags[i] |= CLASS_ROOT
-    del tps
     ids = graph.ids
-    for i in compress(count(), map(d.module_ids.__contains__, ids)):
-        flags[i] |= MODULE_ROOT
-    for i in compress(count(), map(d.thread_frame_ids.__contains__, ids)):
-        flags[i] |= THREAD_FRAME
+    for g, start, size in zip(ordered, starts, sizes):
+        if g.tp is None:
+            for i in compress(count(start), map(metas.__contains__, g.tps)):
+                flags[i] |= CLASS_ROOT
+        elif not issubclass(g.tp, ModuleType):
+            continue
+        end = start + size
+        for i in compress(count(start), map(d.module_ids.__contains__,
+                                            ids[start:end])):
+            flags[i] |= MODULE_ROOT
+        for i in compress(count(start), map(d.thread_frame_ids.__contains__,
+                                            ids[start:end])):
+            flags[i] |= THREAD_FRAME
+    del ordered, starts, sizes
     graph.flags = flags
     phase('flags')
     graph.strings = d.strings.texts
