@@ -169,10 +169,8 @@ class _Dumper(object):
             if self.agent_frames.is_agent_frame(objs[i]):
                 skip.add(id(objs[i]))
         self.skipped = skip
-        keep = list(map(not_, map(skip.__contains__, map(id, objs))))
-        objs = list(compress(objs, keep))
-        tps = list(compress(tps, keep))
-        del keep
+        # Positions to leave out; groups() drops them while it sorts.
+        drop = list(compress(count(), map(skip.__contains__, map(id, objs))))
         self.thread_frame_ids = set(map(id, frames))
         del frames
         for module in modules:
@@ -186,19 +184,23 @@ class _Dumper(object):
                 self.module_dicts.add(id(namespace))
         self.module_ids = set(self.module_names)
         del modules
-        return objs, tps
+        return objs, tps, drop
 
     # -- grouping ------------------------------------------------------------
 
-    def groups(self, objs, tps):
+    def groups(self, objs, tps, drop):
         """[(kind, group)] in node order: per-group lists, tuples and
         common classes, the mixed rest, then dicts (last, because instance
-        dicts are known only once their instances have been labelled)."""
+        dicts are known only once their instances have been labelled).
+        The objects at the positions drop are left out."""
         counts = {}
         _count_elements(counts, tps)
+        for i in drop:
+            counts[tps[i]] -= 1
+        total = len(objs) - len(drop)
         big = [list, tuple]
         classes = []
-        threshold = max(1000, len(objs) // 100)
+        threshold = max(1000, total // 100)
         for tp, n in sorted(counts.items(), key=lambda kv: -kv[1]):
             if len(classes) >= BIG_GROUPS or n < threshold:
                 break
@@ -206,17 +208,30 @@ class _Dumper(object):
                 continue
             if self.labeler.type_info(tp).plain:
                 classes.append(tp)
+        kinds = [tp for tp in big + classes if counts.get(tp)]
+        # One stable sort of the positions by group (a small int per
+        # object) instead of one compress pass over all objects per group.
+        code = dict(zip(kinds, count()))
+        mixed = len(kinds)
+        code[dict] = mixed + 1
+        codes = list(map(code.get, tps, repeat(mixed)))
+        for i in drop:
+            codes[i] = mixed + 2
+        order = sorted(range(len(objs)), key=codes.__getitem__)
+        del codes, order[total:]
         result = []
-        for tp in big + classes:
-            if counts.get(tp):
-                result.append((tp, _Group(list(compress(
-                    objs, map(is_, tps, repeat(tp)))), tp)))
-        grouped = set(big + classes + [dict])
-        sel = list(map(not_, map(grouped.__contains__, tps)))
-        result.append((None, _Group(list(compress(objs, sel)), None,
-                                    list(compress(tps, sel)))))
-        del sel
-        dicts = list(compress(objs, map(is_, tps, repeat(dict))))
+        start = 0
+        for tp in kinds:
+            end = start + counts[tp]
+            result.append((tp, _Group(list(map(objs.__getitem__,
+                                               order[start:end])), tp)))
+            start = end
+        end = total - counts.get(dict, 0)
+        part = order[start:end]
+        result.append((None, _Group(list(map(objs.__getitem__, part)), None,
+                                    list(map(tps.__getitem__, part)))))
+        dicts = list(map(objs.__getitem__, order[end:]))
+        del part, order
         return result, dicts
 
     # -- labels --------------------------------------------------------------
@@ -434,12 +449,12 @@ def dump_graph():
             PHASES.append((name, now - last))
             last = now
     d = _Dumper()
-    objs, tps = d.collect_nodes()
+    objs, tps, drop = d.collect_nodes()
     d.labeler = Labeler(d.module_dicts)
     phase('nodes')
-    groups, dicts = d.groups(objs, tps)
+    groups, dicts = d.groups(objs, tps, drop)
     phase('groups')
-    del objs, tps
+    del objs, tps, drop
     for kind, group in groups:
         if kind is list or kind is tuple:
             d.label_sequence(group)
@@ -456,19 +471,19 @@ def dump_graph():
     n = len(objs)
     graph.ids = ids = array.array("Q", map(id, objs))
     refs = list(chain.from_iterable(g.refs for g in ordered))
-    flat = list(chain.from_iterable(refs))
     lens = list(map(len, refs))
-    del refs
     sizes = [len(g.objs) for g in ordered]
     for g in ordered:
-        g.refs = None  # the per-object lists are the dump's largest part
+        g.refs = None
         g.objs = None
     # Atoms (str, int, ...) are not nodes: their edges go. Targets are stored
     # as ids (format version 3, target_encoding 'id'): the reader turns them
     # into node indices, which C++ does twenty times faster than a dict here.
-    tracked = list(map(_is_tracked, flat))
-    targets = array.array("Q", map(id, compress(flat, tracked)))
-    del flat
+    # Chaining the referent lists twice beats one flat list of them all.
+    tracked = list(map(_is_tracked, chain.from_iterable(refs)))
+    targets = array.array("Q", map(id, compress(chain.from_iterable(refs),
+                                                tracked)))
+    del refs  # the per-object lists are the dump's largest part
     phase('targets')
     edge_sids = array.array("i", compress(chain.from_iterable(
         g.edge_sids for g in ordered), tracked))
