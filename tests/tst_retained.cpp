@@ -7,11 +7,13 @@
 #include "growthfilterproxymodel.h"
 #include "growthtablemodel.h"
 #include "guitestdata.h"
+#include "heapgraphcache.h"
 #include "heapgraphstore.h"
 #include "jobrunner.h"
 #include "mainwindow.h"
 #include "retainedbytype.h"
 #include "sessioncontroller.h"
+#include "sharedgraphs.h"
 #include "snapshotreader.h"
 
 #include <QAbstractItemModelTester>
@@ -75,6 +77,7 @@ private slots:
     void exportCarriesRetainedWhenKnown();
     void mainWindowShowsTheColumnsOnlyWithGraphs();
     void savedSessionKeepsTheHeapGraphs();
+    void tableAndTabsShareOneGraphAndTree();
 
 private:
     QTemporaryDir m_dir;
@@ -530,6 +533,46 @@ void TestRetained::savedSessionKeepsTheHeapGraphs()
              qPrintable(secondFailed.first().at(1).toString()));
     QVERIFY(!QFile::exists(refused));
     QVERIFY(QDir(m_dir.path()).entryList({QStringLiteral("refused.lsnap*")}).isEmpty());
+}
+
+// The retained sizes and the References/Retainers tabs read and analyse a
+// snapshot's graph once: the tabs get the very objects the table's job made,
+// and they go once nobody holds them.
+void TestRetained::tableAndTabsShareOneGraphAndTree()
+{
+    auto controller = std::make_unique<SessionController>();
+    controller->openFiles({m_file});
+    QTRY_VERIFY_WITH_TIMEOUT(controller->session() && controller->session()->snapshotCount() == 3 && !controller->isBusy(),
+                             30000);
+    controller->setComparedSnapshots(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(retainedKnown(*controller) && !controller->isBusy(), 30000);
+    const qint64 id = controller->session()->snapshot(1).info.id;
+    HeapGraphPtr held = SharedGraphs::find(m_file, id);
+    QVERIFY(held);
+    QVERIFY(SharedGraphs::find(m_file, controller->session()->snapshot(0).info.id));
+    // Another name for the same file is the same file.
+    QCOMPARE(SharedGraphs::find(QDir(m_dir.path()).filePath(QStringLiteral("./cache.lsnap")), id), held);
+
+    auto cache = std::make_unique<HeapGraphCache>();
+    QSignalSpy analysed(cache.get(), &HeapGraphCache::analysed);
+    const HeapGraphCache::Key key{m_file, id};
+    if (!cache->request({key}))
+        QTRY_VERIFY_WITH_TIMEOUT(cache->entry(key), 30000);
+    QCOMPARE(cache->entry(key)->graph, held);
+    QTRY_VERIFY_WITH_TIMEOUT(analysed.size() >= 1, 30000);
+    const auto tree = SharedGraphs::dominators(held);
+    QVERIFY(tree);
+    QCOMPARE(cache->entry(key)->dominators, tree.value());
+
+    // Once nobody holds them they go, and the next load reads the file again.
+    cache.reset();
+    controller.reset();
+    QCOMPARE(held.use_count(), 1L);
+    held.reset();
+    QVERIFY(!SharedGraphs::find(m_file, id));
+    const Expected<HeapGraphPtr> again = SharedGraphs::load(m_file, id);
+    QVERIFY2(again, qPrintable(again.error()));
+    QCOMPARE(SharedGraphs::find(m_file, id), again.value());
 }
 
 QTEST_MAIN(TestRetained)

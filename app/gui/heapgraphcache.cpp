@@ -1,7 +1,7 @@
 #include "heapgraphcache.h"
 
-#include "heapgraphstore.h"
 #include "jobrunner.h"
+#include "sharedgraphs.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -80,14 +80,15 @@ bool HeapGraphCache::request(const std::vector<Key> &keys)
         QString error;
         for (const Key &k : missing) {
             const QString what = tr("%1, snapshot %2").arg(QFileInfo(k.file).fileName()).arg(k.snapshotId);
-            Expected<HeapGraph> graph = HeapGraphStore::read(k.file, k.snapshotId, controlFor(context, what));
+            // Already read for the growth table's retained sizes, most likely.
+            Expected<HeapGraphPtr> graph = SharedGraphs::load(k.file, k.snapshotId, controlFor(context, what));
             if (context.isCancelled())
                 return {};
             if (!graph) {
                 error = graph.error();
                 break;
             }
-            loaded.push_back(Entry{k, std::make_shared<const HeapGraph>(graph.take()), nullptr, nullptr});
+            loaded.push_back(Entry{k, graph.take(), nullptr, nullptr});
         }
         return [this, loaded = std::move(loaded), error, keys]() mutable {
             for (Entry &e : loaded)
@@ -130,7 +131,7 @@ void HeapGraphCache::analyse(const Key &key)
     HeapGraphPtr graph = e->graph;
     m_analyser->start(tr("Computing retained sizes"), [this, graph, key](JobRunner::Context &context) -> std::function<void()> {
         const QString what = tr("retained sizes");
-        Expected<DominatorTree> dom = DominatorTree::compute(*graph, controlFor(context, what));
+        Expected<std::shared_ptr<const DominatorTree>> dom = SharedGraphs::dominators(graph, controlFor(context, what));
         if (context.isCancelled())
             return {};
         Expected<RootPathIndex> paths = RootPathIndex::build(*graph, controlFor(context, what));
@@ -143,7 +144,7 @@ void HeapGraphCache::analyse(const Key &key)
                 emit failed(error);
             };
         }
-        auto domPtr = std::make_shared<const DominatorTree>(dom.take());
+        std::shared_ptr<const DominatorTree> domPtr = dom.take();
         auto pathPtr = std::make_shared<const RootPathIndex>(paths.take());
         return [this, key, graph, domPtr, pathPtr] {
             for (Entry &x : m_entries) {

@@ -1,6 +1,7 @@
 #include "sessioncontroller.h"
 
 #include "heapgraphstore.h"
+#include "sharedgraphs.h"
 #include "snapshotreader.h"
 #include "snapshotwriter.h"
 
@@ -246,6 +247,15 @@ std::shared_ptr<const Comparison> SessionController::withRetained(std::shared_pt
 
 void SessionController::requestRetained()
 {
+    // Graphs of snapshots no longer compared are let go.
+    m_heldGraphs.erase(std::remove_if(m_heldGraphs.begin(), m_heldGraphs.end(),
+                                      [this](const HeldGraph &h) {
+                                          GraphKey b, c;
+                                          const bool isB = m_comparison && graphKey(m_comparison->baseline, &b) && b == h.key;
+                                          const bool isC = m_comparison && graphKey(m_comparison->current, &c) && c == h.key;
+                                          return !isB && !isC;
+                                      }),
+                       m_heldGraphs.end());
     std::vector<GraphKey> missing;
     if (m_comparison) {
         for (int snapshot : {m_comparison->current, m_comparison->baseline}) {
@@ -276,11 +286,12 @@ void SessionController::requestRetained()
             ctx.setProgress((part * scale + within) / parts, scale);
         };
         std::vector<RetainedEntry> computed;
+        std::vector<HeldGraph> held;
         QStringList errors;
         for (const GraphKey &key : missing) {
             const QString what = tr("%1, snapshot %2").arg(QFileInfo(key.first).fileName()).arg(key.second);
             ctx.setProgress(part * scale / parts, scale, tr("%1 reading the heap graph of %2").arg(title, what));
-            Expected<HeapGraph> graph = HeapGraphStore::read(key.first, key.second, control);
+            Expected<HeapGraphPtr> graph = SharedGraphs::load(key.first, key.second, control);
             if (ctx.isCancelled())
                 return {};
             ++part;
@@ -291,19 +302,38 @@ void SessionController::requestRetained()
                 continue;
             }
             ctx.setProgress(part * scale / parts, scale, tr("%1 dominator tree of %2").arg(title, what));
-            Expected<RetainedByType> retained = RetainedByType::compute(graph.value(), control);
+            Expected<std::shared_ptr<const DominatorTree>> tree = SharedGraphs::dominators(graph.value(), control);
             if (ctx.isCancelled())
                 return {};
             ++part;
-            if (!retained) {
-                errors << tr("%1: %2").arg(what, retained.error());
+            if (!tree) {
+                errors << tr("%1: %2").arg(what, tree.error());
                 computed.push_back(RetainedEntry{key, nullptr});
                 continue;
             }
-            computed.push_back(RetainedEntry{key, std::make_shared<const RetainedByType>(retained.take())});
+            computed.push_back(RetainedEntry{key, std::make_shared<const RetainedByType>(
+                                                      RetainedByType::fromDominators(*graph.value(), *tree.value()))});
+            held.push_back(HeldGraph{key, graph.value(), tree.value()});
         }
         ctx.setProgress(scale, scale);
-        return [this, computed = std::move(computed), errors]() {
+        return [this, computed = std::move(computed), held = std::move(held), errors]() {
+            // The compared graphs stay in memory for the References and
+            // Retainers tabs (SharedGraphs hands them the same objects).
+            std::vector<GraphKey> compared;
+            for (int snapshot : {m_comparison ? m_comparison->baseline : -1, m_comparison ? m_comparison->current : -1}) {
+                GraphKey k;
+                if (graphKey(snapshot, &k))
+                    compared.push_back(k);
+            }
+            const auto isCompared = [&compared](const HeldGraph &h) {
+                return std::find(compared.begin(), compared.end(), h.key) != compared.end();
+            };
+            m_heldGraphs.erase(std::remove_if(m_heldGraphs.begin(), m_heldGraphs.end(),
+                                              [&](const HeldGraph &h) { return !isCompared(h); }),
+                               m_heldGraphs.end());
+            for (const HeldGraph &h : held)
+                if (isCompared(h))
+                    m_heldGraphs.push_back(h);
             for (const RetainedEntry &e : computed) {
                 m_retained.erase(std::remove_if(m_retained.begin(), m_retained.end(),
                                                 [&e](const RetainedEntry &x) { return x.key == e.key; }),
@@ -355,6 +385,7 @@ void SessionController::clear()
     m_comparer->cancel();
     m_retainer->cancel();
     m_retained.clear();
+    m_heldGraphs.clear();
     m_files.clear();
     m_baseline = m_current = -1;
     publish(std::make_shared<Session>(), std::make_shared<Comparison>());

@@ -103,6 +103,15 @@ private:
     JobRunner *m_saver;
     JobRunner *m_retainer;
     std::vector<RetainedEntry> m_retained; // most recently computed last
+    // The graphs and dominator trees of the compared snapshots, kept so the
+    // tabs that draw them reuse them (SharedGraphs).
+    struct HeldGraph
+    {
+        GraphKey key;
+        HeapGraphPtr graph;
+        std::shared_ptr<const DominatorTree> tree;
+    };
+    std::vector<HeldGraph> m_heldGraphs;
     std::vector<Batch> m_pending;
     std::shared_ptr<const Session> m_session;
     std::shared_ptr<const Comparison> m_comparison;
