@@ -20,7 +20,7 @@ import sys
 from bisect import bisect_right
 from itertools import (accumulate, chain, compress, count, filterfalse,
                        repeat)
-from operator import eq, is_, itemgetter, not_, sub
+from operator import attrgetter, is_, itemgetter, ne, not_, sub
 from types import FrameType, ModuleType
 
 from ._census import _agent_objects, _count_elements, type_name
@@ -284,22 +284,35 @@ class _Dumper(object):
         width = len(labels0)
         ok = list(map(len, refs)).count(width) == len(objs)
         dict_positions = []
+        attr_positions = []
+        names = []
         for j, label in enumerate(labels0):
             if not ok:
                 break
-            column = list(map(itemgetter(j), refs))
             if label is None:
                 continue
             if label == "__class__":
-                ok = all(map(is_, column, repeat(tp)))
+                ok = all(map(is_, map(itemgetter(j), refs), repeat(tp)))
             elif label == "__dict__":
+                column = list(map(itemgetter(j), refs))
                 ok = all(map(is_, map(type, column), repeat(dict)))
                 dict_positions.append(column)
-            elif label.startswith("."):
-                ok = all(map(is_, column, map(getattr, objs,
-                                              repeat(label[1:]),
-                                              repeat(_MISSING))))
+            elif label.startswith(".") and "." not in label[1:]:
+                attr_positions.append(j)
+                names.append(label[1:])
             else:
+                ok = False
+        if ok and len(names) == 1:
+            ok = all(map(is_, map(itemgetter(attr_positions[0]), refs),
+                         map(getattr, objs, repeat(names[0]),
+                             repeat(_MISSING))))
+        elif ok and names:
+            # All attributes in one pass: a tuple per object on each side.
+            try:
+                ok = all(map(is_, chain.from_iterable(map(
+                    itemgetter(*attr_positions), refs)),
+                    chain.from_iterable(map(attrgetter(*names), objs))))
+            except Exception:
                 ok = False
         if not ok:
             return self.label_mixed(group)
@@ -356,36 +369,50 @@ class _Dumper(object):
         and dicts with other keys one by one."""
         special = self.module_dicts
         instance = self.labeler.instance_dicts
-        is_special = list(map(special.__contains__, map(id, dicts)))
-        plain = _Group(list(compress(dicts, map(not_, is_special))), dict)
-        namespaces = _Group(list(compress(dicts, is_special)), dict)
-        del is_special
-        simple = list(map(eq, map(len, plain.refs), map(len, plain.objs)))
-        others = _Group.part(list(compress(plain.objs, map(not_, simple))),
-                             list(compress(plain.refs, map(not_, simple))),
-                             dict)
-        plain.objs = list(compress(plain.objs, simple))
-        plain.refs = list(compress(plain.refs, simple))
-        del simple
+        refs = list(map(_get_referents, dicts))
+        lens = list(map(len, dicts))
+        ids = list(map(id, dicts))
+        # Sub-groups by one stable sort on a code per dict: 0 instance
+        # dicts, 1 other dicts whose referents can be their values (as many
+        # as items), 2 other dicts, 3 module namespaces.
+        codes = list(map(not_, map(instance.__contains__, ids)))
+        for i in compress(count(), map(ne, map(len, refs), lens)):
+            codes[i] = 2
+        for i in compress(count(), map(special.__contains__, ids)):
+            codes[i] = 3
+        del ids
+        order = sorted(range(len(dicts)), key=codes.__getitem__)
+        bounds = [0, 0, 0, 0, len(dicts)]
+        for code in range(1, 4):
+            bounds[code] = bounds[code - 1] + codes.count(code - 1)
+        del codes
+        dicts = list(map(dicts.__getitem__, order))
+        refs = list(map(refs.__getitem__, order))
+        lens = list(map(lens.__getitem__, order))
+        del order
+        parts = [_Group.part(dicts[bounds[c]:bounds[c + 1]],
+                             refs[bounds[c]:bounds[c + 1]], dict)
+                 for c in range(4)]
+        plain = bounds[2]
         result = []
-        if all(map(is_, chain.from_iterable(plain.refs),
-                   chain.from_iterable(map(dict.values, plain.objs)))):
-            sid = self.strings.sid
-            kinds = list(map(instance.__contains__, map(id, plain.objs)))
-            # Instance dicts and the others: two sub-groups in node order.
-            for kind in (True, False):
-                sel = list(map(is_, kinds, repeat(kind)))
-                sub = _Group.part(list(compress(plain.objs, sel)),
-                                  list(compress(plain.refs, sel)), dict)
+        if all(map(is_, chain.from_iterable(refs[:plain]),
+                   chain.from_iterable(map(dict.values, dicts[:plain])))):
+            for code in (0, 1):
+                sub = parts[code]
+                kind = 2 if code == 0 else 0
                 table = self.key_table(set(chain.from_iterable(sub.objs)),
-                                       2 if kind else 0)
+                                       kind)
                 sub.edge_sids = map(table.__getitem__,
                                     chain.from_iterable(sub.objs))
-                self.container_node_labels(sub, list(map(len, sub.objs)))
+                self.container_node_labels(
+                    sub, lens[bounds[code]:bounds[code + 1]])
                 result.append(sub)
         else:
-            self.label_mixed(plain)
-            result.append(plain)
+            simple = _Group.part(dicts[:plain], refs[:plain], dict)
+            self.label_mixed(simple)
+            result.append(simple)
+        del dicts, refs, lens
+        others, namespaces = parts[2], parts[3]
         self.label_mixed(others)
         self.label_mixed(namespaces)
         result.append(others)
