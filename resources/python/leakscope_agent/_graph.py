@@ -219,19 +219,22 @@ class _Dumper(object):
             codes[i] = mixed + 2
         order = sorted(range(len(objs)), key=codes.__getitem__)
         del codes, order[total:]
-        result = []
+        parts = []
         start = 0
         for tp in kinds:
             end = start + counts[tp]
-            result.append((tp, _Group(list(map(objs.__getitem__,
-                                               order[start:end])), tp)))
+            parts.append(list(map(objs.__getitem__, order[start:end])))
             start = end
         end = total - counts.get(dict, 0)
-        part = order[start:end]
-        result.append((None, _Group(list(map(objs.__getitem__, part)), None,
-                                    list(map(tps.__getitem__, part)))))
+        mixed = order[start:end]
+        mixed_tps = list(map(tps.__getitem__, mixed))
+        parts.append(list(map(objs.__getitem__, mixed)))
         dicts = list(map(objs.__getitem__, order[end:]))
-        del part, order
+        # The positions go before the referent lists come (peak memory).
+        del mixed, order
+        result = [(tp, _Group(part, tp)) for tp, part in zip(kinds, parts)]
+        result.append((None, _Group(parts[-1], None, mixed_tps)))
+        del parts
         return result, dicts
 
     # -- labels --------------------------------------------------------------
@@ -503,14 +506,17 @@ def dump_graph():
     for g in ordered:
         g.refs = None
         g.objs = None
+    # One flat list lets the per-object lists (the dump's largest part) go
+    # before the next passes: chaining them twice is a little faster but
+    # raises the peak by a tenth.
+    flat = list(chain.from_iterable(refs))
+    del refs
     # Atoms (str, int, ...) are not nodes: their edges go. Targets are stored
     # as ids (format version 3, target_encoding 'id'): the reader turns them
     # into node indices, which C++ does twenty times faster than a dict here.
-    # Chaining the referent lists twice beats one flat list of them all.
-    tracked = list(map(_is_tracked, chain.from_iterable(refs)))
-    targets = array.array("Q", map(id, compress(chain.from_iterable(refs),
-                                                tracked)))
-    del refs  # the per-object lists are the dump's largest part
+    tracked = list(map(_is_tracked, flat))
+    targets = array.array("Q", map(id, compress(flat, tracked)))
+    del flat
     phase('targets')
     edge_sids = array.array("i", compress(chain.from_iterable(
         g.edge_sids for g in ordered), tracked))
