@@ -13,14 +13,17 @@
 #include "snapshotreader.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <algorithm>
 
@@ -60,6 +63,7 @@ private slots:
     void badStartsGiveClearErrors();
     void heapGraphSnapshotOfTheLiveProcess();
     void programGoesWhenLeakscopeIsKilled();
+    void bigHeapGraphAsksFirst();
 
 private:
     QTemporaryDir m_dir;
@@ -318,6 +322,49 @@ void TestLiveGui::programGoesWhenLeakscopeIsKilled()
     QVERIFY(gui.waitForFinished(10000));
     // Gone, and reaped by init (a zombie would still answer kill(pid, 0)).
     QTRY_VERIFY_WITH_TIMEOUT(::kill(pid_t(pid), 0) != 0, 10000);
+}
+
+// Over two million objects, Snapshot with Heap Graph says what it will cost
+// the program and asks; Cancel records nothing.
+void TestLiveGui::bigHeapGraphAsksFirst()
+{
+    const QString script = m_dir.filePath(QStringLiteral("big.py"));
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("import time\n"
+            "_BIG = [[i] for i in range(2100000)]\n"
+            "print('built', flush=True)\n"
+            "time.sleep(120)\n");
+    f.close();
+    MainWindow window;
+    LiveUi live(&window, window.controller());
+    window.show();
+    QVERIFY(live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), script, {}, QString(), 0));
+    QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(live.console()->plainText().contains(QStringLiteral("built")), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(live.snapshotAction()->isEnabled(), 30000);
+    live.snapshotAction()->trigger();
+    QVERIFY(live.live()->isCensusRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller()->session()->snapshotCount() >= 1
+                                 && window.controller()->session()->snapshot(window.controller()->session()->snapshotCount() - 1)
+                                            .totalObjects()
+                                        > 2000000,
+                             60000);
+    QTRY_VERIFY_WITH_TIMEOUT(live.graphSnapshotAction()->isEnabled(), 30000);
+    QString asked;
+    QTimer::singleShot(200, this, [&asked] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box)
+            return;
+        asked = box->text();
+        box->button(QMessageBox::Cancel)->click();
+    });
+    live.graphSnapshotAction()->trigger();
+    QVERIFY2(asked.contains(QStringLiteral("million objects")), qPrintable(asked));
+    QVERIFY(!live.live()->isGraphDumpRunning());
+    QSignalSpy exited(live.live(), &LiveController::processExited);
+    live.stopAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
 }
 
 QTEST_MAIN(TestLiveGui)
