@@ -787,6 +787,43 @@ class FastLabelsTest(TempDirTestCase):
         self.assertTrue(checked.issuperset(range(6)), checked)
 
 
+# sys.modules may hold any object, not only modules: a dict, a list and an
+# instance of a class common enough to be labelled as a group.
+NOT_MODULES = """
+    import sys, leakscope_agent
+
+    class Fake:
+        def __init__(self, i):
+            self.value = [i]
+
+    FAKES = [Fake(i) for i in range(1500)]
+    sys.modules["fake_dict_module"] = {"fake": [1]}
+    sys.modules["fake_list_module"] = [[1]]
+    sys.modules["fake_instance_module"] = FAKES[7]
+    leakscope_agent.snapshot(sys.argv[1], graph=True)
+    print("ok", flush=True)
+"""
+
+
+class ModuleFlagTest(TempDirTestCase):
+    def test_whatever_sys_modules_holds_is_flagged(self):
+        out = self.path("fake.lsnap")
+        proc = run_python([write(self.tmp, "fake.py", NOT_MODULES), out])
+        self.assertRan(proc)
+        g = Graph(out)
+        g.check()
+
+        def flagged(type_name):
+            return [n for n in g.nodes_of_type(type_name) if g.flags[n] & 1]
+        self.assertEqual(len(g.nodes_of_type("__main__.Fake")), 1500)
+        self.assertEqual(len(flagged("__main__.Fake")), 1)
+        self.assertEqual([g.label(n) for n in flagged("dict")],
+                         ["dict (1 item)"])
+        self.assertEqual([g.label(n) for n in flagged("list")],
+                         ["list (1 item)"])
+        self.assertGreater(len(flagged("module")), 10)
+
+
 ORPHAN = """
     import gc, sys
     gc.disable()

@@ -183,6 +183,9 @@ class _Dumper(object):
             if type(namespace) is dict:
                 self.module_dicts.add(id(namespace))
         self.module_ids = set(self.module_names)
+        # sys.modules may hold any object: flags look for them in the
+        # groups of these types.
+        self.module_types = set(map(type, modules))
         del modules
         return objs, tps, drop
 
@@ -586,24 +589,25 @@ def dump_graph():
     del types
     graph.sizes = _sizes(objs)
     phase('types+sizes')
-    # Classes, modules and frames are in the mixed group only (class
-    # groups never hold types; a module subclass may make one).
+    # Classes and frames are in the mixed group only (class groups never
+    # hold types or frames); what sys.modules holds, in the groups of its
+    # types.
     flags = bytearray(n)
     metas = set(tp for tp in distinct if issubclass(tp, type))
     ids = graph.ids
     for g, start, size in zip(ordered, starts, sizes):
+        end = start + size
         if g.tp is None:
             for i in compress(count(start), map(metas.__contains__, g.tps)):
                 flags[i] |= CLASS_ROOT
-        elif not issubclass(g.tp, ModuleType):
+            for i in compress(count(start), map(
+                    d.thread_frame_ids.__contains__, ids[start:end])):
+                flags[i] |= THREAD_FRAME
+        elif g.tp not in d.module_types:
             continue
-        end = start + size
         for i in compress(count(start), map(d.module_ids.__contains__,
                                             ids[start:end])):
             flags[i] |= MODULE_ROOT
-        for i in compress(count(start), map(d.thread_frame_ids.__contains__,
-                                            ids[start:end])):
-            flags[i] |= THREAD_FRAME
     del ordered, starts, sizes
     graph.flags = flags
     phase('flags')
