@@ -285,6 +285,33 @@ QString HeapGraph::label(quint32 node) const
     return l < 0 ? QString() : m_strings[size_t(l)];
 }
 
+QString HeapGraph::namespaceLabel(const QString &dictLabel, const QString &moduleLabel)
+{
+    static const QString dictPrefix = QStringLiteral("dict (");
+    static const QString modulePrefix = QStringLiteral("module ");
+    if (!dictLabel.startsWith(dictPrefix) || !moduleLabel.startsWith(modulePrefix)
+        || moduleLabel.size() == modulePrefix.size())
+        return QString();
+    return QStringLiteral("%1 globals %2").arg(moduleLabel.mid(modulePrefix.size()), dictLabel.mid(dictPrefix.size() - 1));
+}
+
+QString HeapGraph::describe(quint32 node) const
+{
+    const QString text = label(node);
+    if (!text.startsWith(QLatin1String("dict (")))
+        return text;
+    const quint32 end = inEnd(node);
+    for (quint32 j = inBegin(node); j < end; ++j) {
+        const quint32 source = inSource(j);
+        if (!(flags(source) & ModuleRoot) || edgeLabel(inEdge(j)) != QLatin1String("__dict__"))
+            continue;
+        const QString named = namespaceLabel(text, label(source));
+        if (!named.isEmpty())
+            return named;
+    }
+    return text;
+}
+
 QString HeapGraph::edgeLabel(quint32 edge) const
 {
     const qint32 l = edgeLabelIndex(edge);

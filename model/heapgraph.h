@@ -95,6 +95,14 @@ public:
     quint8 flags(quint32 node) const { return m_flags.empty() ? 0 : m_flags[node]; }
     bool isRoot(quint32 node) const { return flags(node) & RootMask; }
     QString label(quint32 node) const; // empty when none
+    // The label as a person wants to read it: a module's namespace dict
+    // ("dict (21 items)" in the file) says whose globals it holds:
+    // "__main__ globals (21 items)".
+    QString describe(quint32 node) const;
+    // "__main__ globals (21 items)" for the dict labelled dictLabel that the
+    // module labelled moduleLabel ("module __main__") holds as its __dict__;
+    // empty when the labels do not have those shapes.
+    static QString namespaceLabel(const QString &dictLabel, const QString &moduleLabel);
     qint32 labelIndex(quint32 node) const { return m_nodeLabels.empty() ? -1 : m_nodeLabels[node]; }
 
     // Referents: out-edge e in [outBegin, outEnd) points to target(e).

@@ -1,6 +1,7 @@
 #include "referencelayout.h"
 
 #include "dominatortree.h"
+#include "heapgraph.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -311,6 +312,15 @@ Expected<std::vector<int>> LiveReferenceGraph::mergeChain(const QJsonObject &rep
 ReferenceLayout LiveReferenceGraph::layout(const std::vector<int> &chain) const
 {
     ReferenceLayout out;
+    // A module's namespace says whose globals it holds, as in files.
+    QHash<int, QString> described;
+    for (const Edge &e : m_edges) {
+        if (e.label != QLatin1String("__dict__") || m_nodes[size_t(e.from)].kind != NodeKind::Root)
+            continue;
+        const QString named = HeapGraph::namespaceLabel(m_nodes[size_t(e.to)].label, m_nodes[size_t(e.from)].label);
+        if (!named.isEmpty())
+            described.insert(e.to, named);
+    }
     std::vector<int> index(m_nodes.size(), -1);
     for (int i = 0; i < nodeCount(); ++i) {
         const Node &n = m_nodes[size_t(i)];
@@ -323,7 +333,7 @@ ReferenceLayout LiveReferenceGraph::layout(const std::vector<int> &chain) const
         if (n.kind == NodeKind::Collapsed)
             node.title = n.label.isEmpty() ? tr("+%1 more").arg(n.more) : n.label;
         else
-            setText(&node, n.type, n.label, quint64(n.objectId));
+            setText(&node, n.type, described.value(i, n.label), quint64(n.objectId));
         index[size_t(i)] = int(out.input.nodes.size());
         out.input.nodes.push_back(node);
         out.nodeSource.push_back(i);

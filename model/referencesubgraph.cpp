@@ -139,7 +139,7 @@ int ReferenceSubgraph::addNode(const HeapGraph &g, quint32 graphNode, int depth,
     n.objectId = g.id(graphNode);
     n.type = g.type(graphNode);
     n.typeName = g.typeName(n.type);
-    n.label = g.label(graphNode);
+    n.label = g.describe(graphNode);
     n.flags = g.flags(graphNode);
     n.depth = depth;
     n.shallowSize = g.shallowSize(graphNode);

@@ -470,6 +470,31 @@ private slots:
         QCOMPARE(partial.indexOf(2), -1);
     }
 
+    // A module's namespace reads as whose globals it is; other dicts, and a
+    // dict a module refers to under another name, keep their label.
+    void moduleNamespaceIsDescribedAsGlobals()
+    {
+        GraphSpec s = leakSpec();
+        s.nodes = 4; // module(0) namespace(1) other dict(2) dict held as a global(3)
+        s.types = {Module, Dict, Dict, Dict};
+        s.flags = {{0, HeapGraph::ModuleRoot}};
+        s.labels = {{0, QStringLiteral("module app.cache")},
+                    {1, QStringLiteral("dict (3 items)")},
+                    {2, QStringLiteral("dict (7 items)")},
+                    {3, QStringLiteral("dict (1 item)")}};
+        s.edge(0, 1, QStringLiteral("__dict__"));
+        s.edge(1, 3, QStringLiteral("_CACHE"));
+        s.edge(0, 3, QStringLiteral("_extra"));
+        const HeapGraph g = build(s);
+        QCOMPARE(g.describe(1), QStringLiteral("app.cache globals (3 items)"));
+        QCOMPARE(g.describe(2), QStringLiteral("dict (7 items)"));
+        QCOMPARE(g.describe(3), QStringLiteral("dict (1 item)"));
+        QCOMPARE(g.describe(0), QStringLiteral("module app.cache"));
+        // The subgraph shows the description.
+        const ReferenceSubgraph sub = ReferenceSubgraph::build(g, {3});
+        QCOMPARE(sub.node(sub.indexOf(1)).label, QStringLiteral("app.cache globals (3 items)"));
+    }
+
     // A list holding the same object twice is one referrer with two edges.
     void repeatedReferenceIsOneNodeTwoEdges()
     {

@@ -51,12 +51,12 @@ void RetainersModel::rebuild()
                 Row r;
                 r.key = n;
                 r.type = g.typeName(g.type(n));
-                r.label = g.label(n);
+                r.label = g.describe(n);
                 if (r.label.isEmpty())
                     r.label = QStringLiteral("0x") + QString::number(g.id(n), 16);
                 const quint32 idom = m_dominators->immediateDominator(n);
                 if (idom != HeapGraph::NoNode) {
-                    r.dominator = g.label(idom);
+                    r.dominator = g.describe(idom);
                     if (r.dominator.isEmpty())
                         r.dominator = g.typeName(g.type(idom)) + QStringLiteral(" 0x") + QString::number(g.id(idom), 16);
                 } else if (g.isRoot(n)) {
