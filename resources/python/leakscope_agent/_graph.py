@@ -111,15 +111,21 @@ def _sizes(objs):
 class _Group(object):
     # tp: the type of every object of the group, or None and tps: the type
     # of each object (the mixed group), so types are never looked up twice.
-    __slots__ = ("objs", "refs", "edge_sids", "node_sids", "tp", "tps")
+    # refs: a list of referents per object, or None and flat: all the
+    # referents in one list, lens: how many per object (lists, tuples).
+    __slots__ = ("objs", "refs", "edge_sids", "node_sids", "tp", "tps",
+                 "flat", "lens")
 
     def __init__(self, objs, tp=None, tps=None):
         self.objs = objs
-        self.refs = list(map(_get_referents, objs))
+        self.refs = None if tp is list or tp is tuple else \
+            list(map(_get_referents, objs))
         self.edge_sids = None
         self.node_sids = None
         self.tp = tp
         self.tps = tps
+        self.flat = None
+        self.lens = None
 
     @classmethod
     def part(cls, objs, refs, tp):
@@ -130,6 +136,8 @@ class _Group(object):
         group.node_sids = None
         group.tp = tp
         group.tps = None
+        group.flat = None
+        group.lens = None
         return group
 
 
@@ -244,14 +252,20 @@ class _Dumper(object):
 
     def label_sequence(self, group):
         sid = self.strings.sid
-        lens_refs = list(map(len, group.refs))
-        lens_objs = list(map(len, group.objs))
-        # gc visits list and tuple items last to first; check that, then
-        # label each object's referents [n-1] ... [0].
-        if lens_refs != lens_objs or not all(map(
-                is_, chain.from_iterable(group.refs),
-                chain.from_iterable(map(reversed, group.objs)))):
+        # All referents of the group in one call (no list per object):
+        # gc visits list and tuple items last to first, so they are the
+        # items, each object's reversed, one object after the other; check
+        # that, then label each object's referents [n-1] ... [0].
+        flat = _get_referents(*group.objs)
+        lens = list(map(len, group.objs))
+        if len(flat) != sum(lens) or not all(map(
+                is_, flat, chain.from_iterable(map(reversed, group.objs)))):
+            del flat
+            group.refs = list(map(_get_referents, group.objs))
             return self.label_mixed(group)
+        group.flat = flat
+        group.lens = lens
+        lens_refs = lens_objs = lens
         distinct = set(lens_refs)
         longest = max(distinct, default=0)
         index_sids = [sid("[%d]" % i) for i in range(min(longest,
@@ -503,17 +517,20 @@ def dump_graph():
     objs = list(chain.from_iterable(g.objs for g in ordered))
     n = len(objs)
     graph.ids = ids = array.array("Q", map(id, objs))
-    refs = list(chain.from_iterable(g.refs for g in ordered))
-    lens = list(map(len, refs))
     sizes = [len(g.objs) for g in ordered]
-    for g in ordered:
-        g.refs = None
-        g.objs = None
     # One flat list lets the per-object lists (the dump's largest part) go
     # before the next passes: chaining them twice is a little faster but
     # raises the peak by a tenth.
-    flat = list(chain.from_iterable(refs))
-    del refs
+    lens = []
+    flat = []
+    for g in ordered:
+        if g.refs is None:
+            lens.extend(g.lens)
+            flat.extend(g.flat)
+        else:
+            lens.extend(map(len, g.refs))
+            flat.extend(chain.from_iterable(g.refs))
+        g.refs = g.flat = g.lens = g.objs = None
     # Atoms (str, int, ...) are not nodes: their edges go. Targets are stored
     # as ids (format version 3, target_encoding 'id'): the reader turns them
     # into node indices, which C++ does twenty times faster than a dict here.
