@@ -307,7 +307,7 @@ int chainFromFile(const QString &path, const QString &typeName, qint64 index, Cl
             if (via.isEmpty())
                 via = QStringLiteral("?");
         }
-        const QString label = oneLine(graph.label(node));
+        const QString label = oneLine(graph.describe(node));
         table.addRow({QString::number(i), via, graph.typeName(graph.type(node)), hexId(graph.id(node)),
                       label.isEmpty() ? QStringLiteral("-") : label});
     }
@@ -716,7 +716,7 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
         for (quint32 node : d.topRetainers(graph, int(*top))) {
             const Expected<ReferenceChain> chain = ReferenceChain::shortestToRoot(graph, {node});
             const QString path = chain ? compactChain(graph, chain.value()) : QString();
-            const QString label = oneLine(graph.label(node));
+            const QString label = oneLine(graph.describe(node));
             const QString typeName = graph.typeName(graph.type(node));
             QJsonObject row;
             row.insert(QStringLiteral("id"), hexId(graph.id(node)));
