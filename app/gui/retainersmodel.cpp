@@ -59,6 +59,16 @@ void RetainersModel::rebuild()
                     r.dominator = g.describe(idom);
                     if (r.dominator.isEmpty())
                         r.dominator = g.typeName(g.type(idom)) + QStringLiteral(" 0x") + QString::number(g.id(idom), 16);
+                    // Which reference of the keeper it is, when it holds the
+                    // object directly: the global's name, key or attribute.
+                    for (quint32 j = g.inBegin(n); j < g.inEnd(n); ++j) {
+                        if (g.inSource(j) != idom)
+                            continue;
+                        const QString via = g.edgeLabel(g.inEdge(j));
+                        if (!via.isEmpty())
+                            r.dominator += QStringLiteral(" \u2192 ") + via;
+                        break;
+                    }
                 } else if (g.isRoot(n)) {
                     r.dominator = tr("(a root itself)");
                 } else if (g.inDegree(n) == 0) {
