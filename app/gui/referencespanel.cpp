@@ -418,7 +418,16 @@ void ReferencesPanel::showLayout(const ReferenceLayout &layout, const QString &a
         setEmpty(tr("Every node is hidden."));
         return;
     }
-    m_view->setGraph(layout.input, anchorId);
+    LayoutInput input = layout.input;
+    // The tab is usually wide and short: a chain of referrers reads from the
+    // root on the left to the objects on the right and stays legible; a tall
+    // tab gets objgraph's top-to-bottom drawing.
+    if (m_view->width() > 2 * m_view->height()) {
+        input.rankDir = LayoutInput::RankDir::LeftToRight;
+        // Edge labels sit between the ranks: leave them room side by side.
+        input.rankSeparation = std::max(input.rankSeparation, 70.0);
+    }
+    m_view->setGraph(std::move(input), anchorId);
     updateInfo();
     emit graphUpdated();
 }
