@@ -359,7 +359,7 @@ class Labeler(object):
         info = self.type_info(tp)
         for name, desc in info.slots:
             try:
-                pairs.append((desc.__get__(obj, tp), "." + name))
+                pairs.append((desc.__get__(obj, tp), cut("." + name)))
             except Exception:
                 pass
         if info.plain and info.names:
@@ -368,7 +368,7 @@ class Labeler(object):
                     value = _OBJECT_GETATTRIBUTE(obj, name)
                 except Exception:
                     continue
-                pairs.append((value, "." + name))
+                pairs.append((value, cut("." + name)))
         pairs.append((tp, "__class__"))
         labels = _by_identity(refs, pairs)
         for i, r in enumerate(refs):
