@@ -227,10 +227,14 @@ void TrendChart::rebuild()
         series->replace(points); // one call per line, not one per point
         series->setPointsVisible(x.size() <= 60);
         m_chart->addSeries(series);
-        // After addSeries, which gives the line its theme colour.
+        // After addSeries, which gives the line its theme colour. Each line
+        // is a little narrower than the one before and drawn over it, so two
+        // types that grow in lockstep (a Request holding a Session) still
+        // show both colours.
         QPen pen = series->pen();
-        pen.setWidthF(2.0);
+        pen.setWidthF(std::max(1.25, 3.25 - 1.0 * double(l)));
         series->setPen(pen);
+        series->setMarkerSize(std::max(3.5, 6.0 - 1.25 * double(l)));
         const int line = int(m_lines.size());
         connect(series, &QXYSeries::hovered, this,
                 [this, line](const QPointF &p, bool state) { showHover(line, p, state); });
