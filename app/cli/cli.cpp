@@ -31,7 +31,7 @@ QString generalUsage()
               "snapshots and reporting the types that keep growing.\n"
               "\n"
               "Commands:\n"
-              "  record [-o FILE] [--every S] [--no-collect] [--no-serve] -- COMMAND...\n"
+              "  record [-o FILE] [--every S] [--no-collect] [--no-serve] [--graph] -- COMMAND...\n"
               "                 run a Python program with the agent and record snapshots\n"
               "  compare [options] FILE...\n"
               "                 compare the last snapshot against a baseline (show_growth table,\n"
