@@ -685,6 +685,68 @@ class HostileHeapTest(TempDirTestCase):
         self.assertEqual(g.sizes[sized], 0)
 
 
+# Classes common enough to be grouped whose instances differ in size
+# (own __sizeof__, an int subclass with digits, slots, a 3.13 inline-values
+# class whose later instances have more attributes): every node's size is
+# what sys.getsizeof said in the process itself.
+SIZES = """
+    import json, sys, leakscope_agent
+
+    class Plain:
+        def __init__(self, i):
+            self.a = [i]
+
+    class Growing:
+        def __init__(self, i):
+            self.a = [i]
+            if i > 1000:
+                self.b = [i]
+                self.c = [i]
+
+    class OwnSize:
+        def __init__(self, i):
+            self.n = i
+        def __sizeof__(self):
+            return 100 + self.n
+
+    class Big(int):
+        pass
+
+    class Slotted:
+        __slots__ = ("x", "y")
+        def __init__(self, i):
+            self.x = [i]
+
+    KEEP = [cls(i) for cls in (Plain, Growing, OwnSize, Slotted)
+            for i in range(1500)]
+    KEEP.extend(Big(10 ** (i % 40)) for i in range(1500))
+    leakscope_agent.snapshot(sys.argv[1], graph=True)
+    print(json.dumps(dict((str(id(o)), sys.getsizeof(o)) for o in KEEP)),
+          flush=True)
+"""
+
+
+class SizesTest(TempDirTestCase):
+    def test_class_group_sizes_are_each_objects_getsizeof(self):
+        import json
+        out = self.path("sizes.lsnap")
+        proc = run_python([write(self.tmp, "sizes.py", SIZES), out])
+        self.assertRan(proc)
+        expected = dict((int(k), v) for k, v in
+                        json.loads(proc.stdout).items())
+        g = Graph(out)
+        g.check()
+        found = {}
+        for name in ("Plain", "Growing", "OwnSize", "Slotted", "Big"):
+            nodes = g.nodes_of_type("__main__." + name)
+            if name != "Big":  # small ints are untracked: no nodes
+                self.assertEqual(len(nodes), 1500, name)
+            for node in nodes:
+                found[g.ids[node]] = g.sizes[node]
+        self.assertGreater(len(set(expected.values())), 10)
+        self.assertEqual(found, dict((i, expected[i]) for i in found))
+
+
 # Keys and attribute names around the 40-character label limit, with
 # quotes, escapes and non-ASCII (their reprs are longer than they are), in
 # a dict of str keys and in instance __dict__s; classes common enough to be

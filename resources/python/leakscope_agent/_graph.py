@@ -92,6 +92,52 @@ class _Strings(object):
         return found
 
 
+_OBJECT_SIZEOF = object.__dict__["__sizeof__"]
+
+
+def _fixed_size(tp, sample):
+    """sys.getsizeof of every instance of tp when object.__sizeof__ serves
+    it and tp has no per-item part (tp_basicsize plus a per-type header,
+    and on 3.13 the type's inline values), else None."""
+    try:
+        if tp.__itemsize__:
+            return None
+        for klass in tp.__mro__:
+            found = klass.__dict__.get("__sizeof__")
+            if found is not None:
+                break
+        if found is not _OBJECT_SIZEOF:
+            return None
+        size = _getsizeof(sample)
+    except Exception:
+        return None
+    return size if 0 <= size <= MAX_SIZE else None
+
+
+def _group_sizes(objs, ordered, counts):
+    """Sizes in node order; instances of a class group whose size is fixed
+    are sized once (no getsizeof call per object). Straight into 32-bit
+    values: the rare size above 4 GiB or a failing __sizeof__ falls back
+    to _sizes."""
+    try:
+        sizes = array.array("I")
+        start = 0
+        for g, n in zip(ordered, counts):
+            end = start + n
+            fixed = None
+            if n and g.tp is not None and g.tp is not list and \
+                    g.tp is not tuple and g.tp is not dict:
+                fixed = _fixed_size(g.tp, objs[start])
+            if fixed is None:
+                sizes.extend(map(_getsizeof, objs[start:end]))
+            else:
+                sizes.extend(repeat(fixed, n))
+            start = end
+        return sizes
+    except Exception:
+        return _sizes(objs)
+
+
 def _sizes(objs):
     try:
         sizes = array.array("Q", map(_getsizeof, objs))
@@ -604,7 +650,7 @@ def dump_graph():
             types.extend(repeat(type_index[g.tp], size))
     graph.types = types
     del types
-    graph.sizes = _sizes(objs)
+    graph.sizes = _group_sizes(objs, ordered, sizes)
     phase('types+sizes')
     # Classes and frames are in the mixed group only (class groups never
     # hold types or frames); what sys.modules holds, in the groups of its
