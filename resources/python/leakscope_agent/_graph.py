@@ -20,7 +20,7 @@ import sys
 from bisect import bisect_right
 from itertools import (accumulate, chain, compress, count, filterfalse,
                        repeat)
-from operator import attrgetter, is_, itemgetter, ne, not_, sub
+from operator import attrgetter, is_, ne, not_, sub
 from types import FrameType, ModuleType
 
 from ._census import _agent_objects, _count_elements, type_name
@@ -164,7 +164,9 @@ class _Group(object):
 
     def __init__(self, objs, tp=None, tps=None):
         self.objs = objs
-        self.refs = None if tp is list or tp is tuple else \
+        # Lists, tuples and class groups take their referents when they
+        # are labelled, all in one call when they can.
+        self.refs = None if tp is not None else \
             list(map(_get_referents, objs))
         self.edge_sids = None
         self.node_sids = None
@@ -345,10 +347,23 @@ class _Dumper(object):
     def label_class(self, tp, group):
         """All instances of one plain class, labelled like the first one
         when a C-level check says each instance has the same layout."""
-        objs, refs = group.objs, group.refs
-        labels0 = self.labeler.labels(objs[0], refs[0])
-        width = len(labels0)
-        ok = list(map(len, refs)).count(width) == len(objs)
+        objs = group.objs
+        width = len(_get_referents(objs[0]))
+        step = width + 1
+        # All referents of the group in one call (no list per object),
+        # each object's followed by a private untracked marker: the markers
+        # at every step-th place, and nowhere else, prove that each object
+        # has exactly width referents. Column j is then flat[j::step].
+        marker = object()
+        flat = _get_referents(*chain.from_iterable(zip(objs,
+                                                       repeat((marker,)))))
+        if len(flat) != step * len(objs) or not all(map(
+                is_, flat[width::step], repeat(marker))):
+            del flat
+            group.refs = list(map(_get_referents, objs))
+            return self.label_mixed(group)
+        labels0 = self.labeler.labels(objs[0], flat[:width])
+        ok = len(labels0) == width
         dict_positions = []
         attr_positions = []
         names = []
@@ -358,9 +373,9 @@ class _Dumper(object):
             if label is None:
                 continue
             if label == "__class__":
-                ok = all(map(is_, map(itemgetter(j), refs), repeat(tp)))
+                ok = all(map(is_, flat[j::step], repeat(tp)))
             elif label == "__dict__":
-                column = list(map(itemgetter(j), refs))
+                column = flat[j::step]
                 ok = all(map(is_, map(type, column), repeat(dict)))
                 dict_positions.append(column)
             elif label.startswith(".") and "." not in label[1:]:
@@ -369,22 +384,30 @@ class _Dumper(object):
             else:
                 ok = False
         if ok and len(names) == 1:
-            ok = all(map(is_, map(itemgetter(attr_positions[0]), refs),
+            ok = all(map(is_, flat[attr_positions[0]::step],
                          map(getattr, objs, repeat(names[0]),
                              repeat(_MISSING))))
         elif ok and names:
             # All attributes in one pass: a tuple per object on each side.
             try:
-                ok = all(map(is_, chain.from_iterable(map(
-                    itemgetter(*attr_positions), refs)),
+                ok = all(map(is_, chain.from_iterable(zip(*[
+                    flat[j::step] for j in attr_positions])),
                     chain.from_iterable(map(attrgetter(*names), objs))))
             except Exception:
                 ok = False
         if not ok:
+            del flat, dict_positions
+            group.refs = list(map(_get_referents, objs))
             return self.label_mixed(group)
         for column in dict_positions:
             self.labeler.instance_dicts.update(map(id, column))
+        del dict_positions
+        # The markers stay in flat: untracked, their edges go with the
+        # atoms' (the -1 label is dropped with them).
+        group.flat = flat
+        group.lens = repeat(step, len(objs))
         sids = [self.strings.sid(label) for label in labels0]
+        sids.append(-1)
         group.edge_sids = chain.from_iterable(repeat(sids, len(objs)))
         group.node_sids = repeat(-1, len(objs))
 
