@@ -882,6 +882,42 @@ class ModuleFlagTest(TempDirTestCase):
         self.assertGreater(len(flagged("module")), 10)
 
 
+# Most instances hold None where a few hold a list: whichever instance the
+# class group starts from, the list edges are still named by attribute.
+MOSTLY_NONE = """
+    import sys, leakscope_agent
+
+    class Holder:
+        def __init__(self, i):
+            self.ref = [i] if i % 100 == 37 else None
+            self.other = None
+
+    HOLDERS = [Holder(i) for i in range(1500)]
+    HOLDERS.reverse()
+    leakscope_agent.snapshot(sys.argv[1], graph=True)
+"""
+
+
+class MostlyNoneTest(TempDirTestCase):
+    def test_attribute_named_when_the_first_instance_holds_none(self):
+        out = self.path("holders.lsnap")
+        proc = run_python([write(self.tmp, "holders.py", MOSTLY_NONE), out])
+        self.assertRan(proc)
+        g = Graph(out)
+        g.check()
+        holders = g.nodes_of_type("__main__.Holder")
+        self.assertEqual(len(holders), 1500)
+        labels = []
+        for n in holders:
+            for e, target in g.out_edges(n):
+                # Before 3.11 the attributes live in the instance's __dict__.
+                edges = g.out_edges(target) if g.edge_label(e) == "__dict__" \
+                    else [(e, target)]
+                labels.extend(g.edge_label(d) for d, t in edges
+                              if g.type_name(t) == "list")
+        self.assertEqual(labels, [".ref"] * 15)
+
+
 ORPHAN = """
     import gc, sys
     gc.disable()

@@ -20,7 +20,7 @@ import sys
 from bisect import bisect_right
 from itertools import (accumulate, chain, compress, count, filterfalse,
                        repeat)
-from operator import attrgetter, is_, ne, not_, sub
+from operator import attrgetter, is_, is_not, ne, not_, sub
 from types import FrameType, ModuleType
 
 from ._census import _agent_objects, _count_elements, type_name
@@ -363,6 +363,22 @@ class _Dumper(object):
             group.refs = list(map(_get_referents, objs))
             return self.label_mixed(group)
         labels0 = self.labeler.labels(objs[0], flat[:width])
+        if None in labels0 and len(labels0) == width:
+            # The first instance may hold None where others hold objects (the
+            # tail of a linked list): None is no node and gets no label, so
+            # ask the first instance whose value in that column is not None.
+            labels0 = list(labels0)
+            for j in range(width):
+                if labels0[j] is not None:
+                    continue
+                k = next(compress(count(), map(is_not, flat[j::step],
+                                               repeat(None))), None)
+                if k is None:
+                    continue
+                other = self.labeler.labels(objs[k],
+                                            flat[k * step:k * step + width])
+                if len(other) == width:
+                    labels0[j] = other[j]
         ok = len(labels0) == width
         dict_positions = []
         attr_positions = []
