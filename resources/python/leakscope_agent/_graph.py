@@ -177,15 +177,9 @@ class _Group(object):
 
     @classmethod
     def part(cls, objs, refs, tp):
-        group = cls.__new__(cls)
-        group.objs = objs
+        """A group of objects of type tp whose referents are known."""
+        group = cls(objs, tp)
         group.refs = refs
-        group.edge_sids = None
-        group.node_sids = None
-        group.tp = tp
-        group.tps = None
-        group.flat = None
-        group.lens = None
         return group
 
 
