@@ -530,32 +530,26 @@ void ReferencesPanel::expandNode(int viewNode)
     }
     if (m_source == Source::Live) {
         const LiveReferenceGraph::Node &n = m_liveGraph.node(i);
-        if (n.kind == NodeKind::Collapsed && n.more > 0 && n.moreOf >= 0) {
-            // The next page of the referrers this node stands for.
-            const qint64 of = m_liveGraph.node(n.moreOf).objectId;
-            QJsonObject params{{QStringLiteral("ids"), QJsonArray{double(of)}},
-                               {QStringLiteral("depth"), 1},
-                               {QStringLiteral("offset"), double(n.moreOffset)},
-                               {QStringLiteral("max_nodes"), m_maxNodes->value()},
-                               {QStringLiteral("skip_cycles"), m_skipKeptAlive->isChecked()}};
-            const qint64 id = liveRequest(QStringLiteral("backrefs"), params, QStringLiteral("expand"));
-            if (id >= 0) {
-                m_expanding.insert(id, of);
-                m_expandingMore.insert(id, i + 1); // 0: none
-            }
-            return;
-        }
-        if (n.expanded || n.objectId <= 0) {
+        // A "+N more" node asks for the next page of the referrers it
+        // stands for; any other node for its referrers.
+        const bool paging = n.kind == NodeKind::Collapsed && n.more > 0 && n.moreOf >= 0;
+        if (!paging && (n.expanded || n.objectId <= 0)) {
             emit notice(tr("No more referrers of %1 to show.").arg(m_view->graph().nodes[size_t(viewNode)].title));
             return;
         }
-        QJsonObject params{{QStringLiteral("ids"), QJsonArray{double(n.objectId)}},
+        const qint64 of = paging ? m_liveGraph.node(n.moreOf).objectId : n.objectId;
+        QJsonObject params{{QStringLiteral("ids"), QJsonArray{double(of)}},
                            {QStringLiteral("depth"), 1},
                            {QStringLiteral("max_nodes"), m_maxNodes->value()},
                            {QStringLiteral("skip_cycles"), m_skipKeptAlive->isChecked()}};
+        if (paging)
+            params.insert(QStringLiteral("offset"), double(n.moreOffset));
         const qint64 id = liveRequest(QStringLiteral("backrefs"), params, QStringLiteral("expand"));
-        if (id >= 0)
-            m_expanding.insert(id, n.objectId);
+        if (id >= 0) {
+            m_expanding.insert(id, of);
+            if (paging)
+                m_expandingMore.insert(id, i);
+        }
     }
 }
 
@@ -722,7 +716,7 @@ void ReferencesPanel::onLiveReply(qint64 id, const QJsonObject &result)
         return;
     if (purpose == QStringLiteral("backrefs") || purpose == QStringLiteral("expand")) {
         const qint64 expanded = m_expanding.take(id);
-        const int pagedMore = m_expandingMore.take(id) - 1;
+        const int pagedMore = m_expandingMore.contains(id) ? m_expandingMore.take(id) : -1;
         QString anchor;
         if (expanded)
             anchor = QStringLiteral("o%1").arg(expanded);
