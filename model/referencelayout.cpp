@@ -76,6 +76,15 @@ int ReferenceLayout::layoutIndexOf(int sourceNode) const
     return it == nodeSource.end() ? -1 : int(it - nodeSource.begin());
 }
 
+void ReferenceLayout::highlightChain(const std::vector<int> &sourceChain)
+{
+    const auto [nodes, edges] = chainIndices(sourceChain);
+    for (int n : nodes)
+        input.nodes[size_t(n)].highlighted = true;
+    for (int e : edges)
+        input.edges[size_t(e)].highlighted = true;
+}
+
 std::pair<std::vector<int>, std::vector<int>> ReferenceLayout::chainIndices(const std::vector<int> &sourceChain) const
 {
     std::vector<int> nodes;
@@ -166,11 +175,7 @@ ReferenceLayout ReferenceLayout::fromSubgraph(const ReferenceSubgraph &sub, cons
         out.input.edges.push_back(LayoutEdge{from, to, oneLine(edge.label), false});
         out.edgeSource.push_back(int(e));
     }
-    const auto [nodes, edges] = out.chainIndices(chain);
-    for (int n : nodes)
-        out.input.nodes[size_t(n)].highlighted = true;
-    for (int e : edges)
-        out.input.edges[size_t(e)].highlighted = true;
+    out.highlightChain(chain);
     // Referrers point down at what they keep alive; roots end up on top.
     out.input.rankDir = LayoutInput::RankDir::TopToBottom;
     return out;
@@ -346,11 +351,7 @@ ReferenceLayout LiveReferenceGraph::layout(const std::vector<int> &chain) const
         out.input.edges.push_back(LayoutEdge{from, to, m_edges[e].label, false});
         out.edgeSource.push_back(int(e));
     }
-    const auto [nodes, edges] = out.chainIndices(chain);
-    for (int n : nodes)
-        out.input.nodes[size_t(n)].highlighted = true;
-    for (int e : edges)
-        out.input.edges[size_t(e)].highlighted = true;
+    out.highlightChain(chain);
     return out;
 }
 

@@ -29,6 +29,8 @@ struct ReferenceLayout
     // Layout indices of these source nodes and of the edges between
     // consecutive ones (a chain, root first), for the view's highlight.
     std::pair<std::vector<int>, std::vector<int>> chainIndices(const std::vector<int> &sourceChain) const;
+    // Highlights those nodes and edges in `input`.
+    void highlightChain(const std::vector<int> &sourceChain);
 
     // The file case. With `dominators`, object nodes say how much they retain.
     // Nodes of `chain` (subgraph indices, root first) and the edges between
