@@ -245,17 +245,25 @@ std::shared_ptr<const Comparison> SessionController::withRetained(std::shared_pt
     return filled;
 }
 
+bool SessionController::isCompared(const GraphKey &key) const
+{
+    if (!m_comparison)
+        return false;
+    GraphKey k;
+    return (graphKey(m_comparison->baseline, &k) && k == key) || (graphKey(m_comparison->current, &k) && k == key);
+}
+
+void SessionController::releaseUncomparedGraphs()
+{
+    m_heldGraphs.erase(std::remove_if(m_heldGraphs.begin(), m_heldGraphs.end(),
+                                      [this](const HeldGraph &h) { return !isCompared(h.key); }),
+                       m_heldGraphs.end());
+}
+
 void SessionController::requestRetained()
 {
     // Graphs of snapshots no longer compared are let go.
-    m_heldGraphs.erase(std::remove_if(m_heldGraphs.begin(), m_heldGraphs.end(),
-                                      [this](const HeldGraph &h) {
-                                          GraphKey b, c;
-                                          const bool isB = m_comparison && graphKey(m_comparison->baseline, &b) && b == h.key;
-                                          const bool isC = m_comparison && graphKey(m_comparison->current, &c) && c == h.key;
-                                          return !isB && !isC;
-                                      }),
-                       m_heldGraphs.end());
+    releaseUncomparedGraphs();
     std::vector<GraphKey> missing;
     if (m_comparison) {
         for (int snapshot : {m_comparison->current, m_comparison->baseline}) {
@@ -319,20 +327,9 @@ void SessionController::requestRetained()
         return [this, computed = std::move(computed), held = std::move(held), errors]() {
             // The compared graphs stay in memory for the References and
             // Retainers tabs (SharedGraphs hands them the same objects).
-            std::vector<GraphKey> compared;
-            for (int snapshot : {m_comparison ? m_comparison->baseline : -1, m_comparison ? m_comparison->current : -1}) {
-                GraphKey k;
-                if (graphKey(snapshot, &k))
-                    compared.push_back(k);
-            }
-            const auto isCompared = [&compared](const HeldGraph &h) {
-                return std::find(compared.begin(), compared.end(), h.key) != compared.end();
-            };
-            m_heldGraphs.erase(std::remove_if(m_heldGraphs.begin(), m_heldGraphs.end(),
-                                              [&](const HeldGraph &h) { return !isCompared(h); }),
-                               m_heldGraphs.end());
+            releaseUncomparedGraphs();
             for (const HeldGraph &h : held)
-                if (isCompared(h))
+                if (isCompared(h.key))
                     m_heldGraphs.push_back(h);
             for (const RetainedEntry &e : computed) {
                 m_retained.erase(std::remove_if(m_retained.begin(), m_retained.end(),

@@ -97,6 +97,9 @@ private:
     // Starts computing what the current comparison misses, or supersedes a
     // job that computes something no longer shown.
     void requestRetained();
+    // Whether the graph of `key` belongs to the compared baseline or current.
+    bool isCompared(const GraphKey &key) const;
+    void releaseUncomparedGraphs();
 
     JobRunner *m_loader;
     JobRunner *m_comparer;
