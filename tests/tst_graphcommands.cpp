@@ -28,6 +28,16 @@ using leakscope::test::GraphSpec;
 
 namespace {
 
+// The DOT file a backrefs run wrote, parsed; a file that cannot be opened is
+// an error too.
+Expected<DotGraphInfo> readDotFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Expected<DotGraphInfo>::failure(path + QStringLiteral(": cannot open"));
+    return GraphLayout::readDot(file.readAll());
+}
+
 struct Run
 {
     int code = -1;
@@ -396,9 +406,7 @@ void TestGraphCommands::backrefsDot()
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.startsWith(out + QStringLiteral(": back-references of 3 of 3 instances of __main__.Session in ")),
              qPrintable(r.out));
-    QFile file(out);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    const Expected<DotGraphInfo> dot = GraphLayout::readDot(file.readAll());
+    const Expected<DotGraphInfo> dot = readDotFile(out);
     QVERIFY2(dot.ok(), qPrintable(dot.error()));
     const DotGraphInfo &g = dot.value();
     // The three Sessions, the cache dict, the module's dict and the module.
@@ -423,9 +431,7 @@ void TestGraphCommands::backrefsCaps()
                  QStringLiteral("1"), QStringLiteral("--dot=") + out});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains(QStringLiteral("4 nodes, 3 edges (cut at --depth/--max-nodes)")), qPrintable(r.out));
-    QFile file(out);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    const Expected<DotGraphInfo> dot = GraphLayout::readDot(file.readAll());
+    const Expected<DotGraphInfo> dot = readDotFile(out);
     QVERIFY(dot.ok());
     QCOMPARE(dot.value().nodes.size(), 4); // the Sessions and the cache dict
 
@@ -650,9 +656,7 @@ sys.stdout.write(buf.getvalue())
     const Run backrefs = cli({QStringLiteral("backrefs"), file, QStringLiteral("--type"), QStringLiteral("__main__.Entry"),
                               QStringLiteral("--dot"), dotFile});
     QVERIFY2(backrefs.code == 0, qPrintable(backrefs.err));
-    QFile dotText(dotFile);
-    QVERIFY(dotText.open(QIODevice::ReadOnly));
-    const Expected<DotGraphInfo> dot = GraphLayout::readDot(dotText.readAll());
+    const Expected<DotGraphInfo> dot = readDotFile(dotFile);
     QVERIFY2(dot.ok(), qPrintable(dot.error()));
     int entries = 0;
     for (const QString &label : dot.value().nodeLabels)
@@ -732,9 +736,7 @@ sys.stdin.readline()
     QVERIFY(out.last().contains(QStringLiteral("__main__.Session")));
 
     QVERIFY2(backrefs.code == 0, qPrintable(backrefs.err));
-    QFile dotText(dotFile);
-    QVERIFY(dotText.open(QIODevice::ReadOnly));
-    const Expected<DotGraphInfo> dot = GraphLayout::readDot(dotText.readAll());
+    const Expected<DotGraphInfo> dot = readDotFile(dotFile);
     QVERIFY2(dot.ok(), qPrintable(dot.error()));
     int sessions = 0;
     for (const QString &label : dot.value().nodeLabels)
@@ -839,9 +841,7 @@ print(sum(sys.getsizeof(s) for s in _CACHE.values()))
     const Run backrefs = cli({QStringLiteral("backrefs"), file, QStringLiteral("--type"), QStringLiteral("__main__.Session"),
                               QStringLiteral("--dot"), dotFile});
     QVERIFY2(backrefs.code == 0, qPrintable(backrefs.err));
-    QFile dotText(dotFile);
-    QVERIFY(dotText.open(QIODevice::ReadOnly));
-    const Expected<DotGraphInfo> dot = GraphLayout::readDot(dotText.readAll());
+    const Expected<DotGraphInfo> dot = readDotFile(dotFile);
     QVERIFY2(dot.ok(), qPrintable(dot.error()));
     int sessions = 0;
     for (const QString &label : dot.value().nodeLabels)
@@ -861,9 +861,7 @@ print(sum(sys.getsizeof(s) for s in _CACHE.values()))
     const Run skipped = cli({QStringLiteral("backrefs"), file, QStringLiteral("--type"), QStringLiteral("__main__.Session"),
                              QStringLiteral("--skip-cycles"), QStringLiteral("--dot"), skippedFile});
     QVERIFY2(skipped.code == 0, qPrintable(skipped.err));
-    QFile skippedText(skippedFile);
-    QVERIFY(skippedText.open(QIODevice::ReadOnly));
-    const Expected<DotGraphInfo> lean = GraphLayout::readDot(skippedText.readAll());
+    const Expected<DotGraphInfo> lean = readDotFile(skippedFile);
     QVERIFY2(lean.ok(), qPrintable(lean.error()));
     QVERIFY(lean.value().nodes.size() < dot.value().nodes.size());
     bool leanCache = false;
