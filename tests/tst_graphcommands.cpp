@@ -25,6 +25,7 @@
 
 using namespace leakscope;
 using leakscope::test::GraphSpec;
+using leakscope::test::cacheHeap;
 
 namespace {
 
@@ -63,32 +64,6 @@ Run cli(const QStringList &args)
 }
 
 constexpr quint8 Module = HeapGraph::ModuleRoot;
-constexpr quint8 Class = HeapGraph::ClassRoot;
-
-// module __main__ (72) -> dict (1176) -> ['_CACHE'] dict (640) -> three
-// Sessions (56) -> their __dict__ (104); the class is a root of its own.
-GraphSpec cacheHeap()
-{
-    GraphSpec g;
-    g.typeNames = {QStringLiteral("module"), QStringLiteral("dict"), QStringLiteral("__main__.Session"),
-                   QStringLiteral("type")};
-    g.nodes = 10;
-    g.types = {0, 1, 1, 2, 2, 2, 1, 1, 1, 3};
-    g.sizes = {72, 1176, 640, 56, 56, 56, 104, 104, 104, 1064};
-    g.flags = {{0, Module}, {9, Class}};
-    g.labels = {{0, QStringLiteral("module __main__")}, {2, QStringLiteral("dict (3 items)")},
-                {3, QStringLiteral("<Session s0>")}, {4, QStringLiteral("<Session s1>")},
-                {5, QStringLiteral("<Session s2>")}, {9, QStringLiteral("class __main__.Session")}};
-    g.edge(0, 1, QStringLiteral("__dict__"));
-    g.edge(1, 2, QStringLiteral("['_CACHE']"));
-    g.edge(1, 9, QStringLiteral("['Session']"));
-    for (quint32 i = 0; i < 3; ++i) {
-        g.edge(2, 3 + i, QStringLiteral("['s%1']").arg(i));
-        g.edge(3 + i, 6 + i, QStringLiteral("__dict__"));
-        g.edge(3 + i, 9, QStringLiteral("__class__"));
-    }
-    return g;
-}
 
 GraphSpec listenerHeap()
 {
