@@ -300,6 +300,10 @@ class _Dumper(object):
         # that, then label each object's referents [n-1] ... [0].
         flat = _get_referents(*group.objs)
         lens = list(map(len, group.objs))
+        # Items are read at Python level (reversed) only once the counts
+        # agree: a list or tuple with NULL slots (C extensions keep such)
+        # has fewer referents than items, and reading a NULL slot would
+        # crash the program. The `or` must stay short-circuit.
         if len(flat) != sum(lens) or not all(map(
                 is_, flat, chain.from_iterable(map(reversed, group.objs)))):
             del flat

@@ -22,7 +22,8 @@ from operator import indexOf, is_, not_
 from types import FrameType, FunctionType, MethodType, ModuleType
 
 from ._census import LOCK, _agent_objects, type_name
-from ._labels import AgentFrames, Labeler, agent_module_extras, node_label
+from ._labels import (AgentFrames, Labeler, agent_module_extras,
+                      node_label, whole)
 
 __all__ = ["LiveError", "backrefs", "chain_to_root", "instances",
            "object_info", "remember_ids"]
@@ -175,7 +176,7 @@ class _Context(object):
                 if id(r) in result or not self.visible(r):
                     continue
                 if type(r) is tuple and len(r) == len(batch) and \
-                        all(map(is_, r, batch)):
+                        whole(r) is not None and all(map(is_, r, batch)):
                     continue  # the argument tuple of the call itself
                 refs = self.referents(r)
                 hits = list(compress(refs, map(wanted.__contains__,
