@@ -86,3 +86,109 @@ class NullSlotTest(TempDirTestCase):
                 self.assertEqual(proc.returncode, 0, err)
                 self.assertEqual(out_text, "alive 1\n")
                 self.assertGreater(Graph(out).n, 1000)
+
+
+# A program with a raised recursion limit whose output the fuzzing must not
+# disturb: it prints one numbered line per request on stdin.
+FUZZ_TARGET = """
+    import sys
+    sys.setrecursionlimit(10 ** 6)
+    print("ready", flush=True)
+    n = 0
+    for line in sys.stdin:
+        n += 1
+        print("line", n, flush=True)
+    print("done", n, flush=True)
+"""
+
+
+def hostile_lines(rng, count):
+    """count request lines meant to hurt a JSON-lines server."""
+    ops = ["hello", "ping", "census", "backrefs", "chain", "instances",
+           "object", "graph_dump", "nope", "", "__class__", "op" * 50]
+    values = [None, True, False, 0, -1, 1 << 70, -(1 << 70), 1e308, "x",
+              "", [], {}, [1, "a"], {"a": 1}, "../../etc/passwd",
+              "\u202e\x1b[31m", 10 ** 30]
+    params = ["type", "ids", "object_id", "k", "depth", "max_nodes",
+              "fan_in", "offset", "limit", "path", "collect", "id",
+              "baseline_ids", "label", "remember_ids"]
+    lines = []
+    for i in range(count):
+        kind = i % 10
+        if kind == 0:
+            line = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 200)))
+            line = line.replace(b"\n", b" ")
+        elif kind == 1:
+            depth = rng.choice([65, 1000, 100000])
+            opener = rng.choice(["[", "{\"a\":"])
+            line = (opener * depth).encode()
+        elif kind == 2:
+            line = ('{"op":"ping","id":%s}' % ("9" * rng.choice(
+                [41, 5000, 100000]))).encode()
+        elif kind == 3:
+            line = json.dumps({"op": rng.choice(ops),
+                               "id": rng.choice(values)}).encode()
+        elif kind == 4:
+            request = {"op": rng.choice(ops[3:8]), "id": i}
+            for _ in range(rng.randint(1, 4)):
+                request[rng.choice(params)] = rng.choice(values)
+            if request["op"] == "graph_dump":
+                request["path"] = rng.choice([None, 3, "relative.lsnap"])
+            line = json.dumps(request).encode()
+        elif kind == 5:
+            line = json.dumps(rng.choice(values)).encode()
+        elif kind == 6:
+            line = b'{"op":"ping","id":"' + b"\\" * rng.randint(1, 5000) + \
+                b'"' + b"[" * rng.randint(0, 1000)
+        elif kind == 7:
+            line = b"[" * 70 + b'"' + b"]" * 70
+        elif kind == 8:
+            line = json.dumps({"op": "instances", "type": "list",
+                               "limit": rng.choice([0, 1, 5]),
+                               "offset": rng.choice([0, 1 << 62]),
+                               "id": i}).encode()
+        elif i % 100 == 9:
+            line = b"x" * ((1 << 20) + 10)  # over MAX_LINE: closes
+        else:
+            line = b'{"op":"hello","id":%d}' % i + b" " * rng.randint(0, 9000)
+        lines.append(line)
+    return lines
+
+
+class ProtocolFuzzTest(TempDirTestCase):
+    def test_ten_thousand_hostile_lines(self):
+        import random
+        from test_server import LiveChild
+        child = LiveChild(self, FUZZ_TARGET)
+        child.wait_ready()
+        rng = random.Random(12)
+        lines = hostile_lines(rng, 10000)
+        client = Client(child.path)
+        answered = closed = 0
+        for n, line in enumerate(lines, 1):
+            try:
+                client.send_raw(line + b"\n")
+                reply = client.read_reply()
+            except (EOFError, ConnectionError):
+                reply = None
+            if reply is None or (reply.get("error", {}).get("code")
+                                 == "too_large"):
+                closed += 1
+                client.close()
+                client = Client(child.path)
+            else:
+                answered += 1
+                self.assertIn(set(reply) - {"id"}, ({"result"}, {"error"}))
+                if line.startswith((b"[" * 65, b'{"a":' * 65)):
+                    self.assertEqual(reply["error"]["code"], "bad_json",
+                                     line[:80])
+            if n % 500 == 0:
+                self.assertEqual(child.command("tick"), "line %d" % (n // 500))
+                self.assertIn("result", client.call("ping"))
+        client.close()
+        self.assertEqual(closed, 100)
+        self.assertEqual(answered, 9900)
+        code, out, err = child.finish()
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, "done 20\n")
+        self.assertEqual(err, "")

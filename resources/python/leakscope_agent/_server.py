@@ -10,6 +10,7 @@ threads block in poll()/recv() while idle: no timers, no busy waiting.
 import atexit
 import json
 import os
+import re
 import select
 import socket
 import stat
@@ -17,6 +18,7 @@ import struct
 import sys
 import threading
 import time
+from itertools import accumulate
 
 from ._census import AGENT_VERSION, census
 
@@ -35,6 +37,39 @@ _IMPORTED_AT = time.time()
 _server = None
 _server_lock = threading.Lock()
 _hooks_registered = False
+
+
+MAX_DEPTH = 64              # nesting of arrays and objects in one request
+MAX_DIGITS = 40             # digits of one JSON integer
+
+# Escapes, then string literals (skipped when counting brackets). The
+# closing quote is optional: an unterminated string runs to the end of the
+# line, so no match fails and backtracks (linear time).
+_JSON_ESCAPE = re.compile(r'\\.', re.S)
+_JSON_STRING = re.compile(r'"[^"]*"?')
+_NOT_BRACKET = re.compile(r'[^\[\]{}]+')
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _nesting(text):
+    """The deepest nesting of [ and { in a JSON text, found with C-level
+    passes before json.loads sees it: json's decoder recurses once per
+    level, and a program that raised its recursion limit would overflow
+    the C stack on a line of 100,000 brackets."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub(
+        "", _JSON_ESCAPE.sub("", text)))
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)),
+               default=0)
+
+
+def _parse_int(text):
+    # int() of a huge digit string is quadratic before Python 3.11 (and
+    # refused after it): a bounded request has bounded numbers.
+    if len(text) > MAX_DIGITS:
+        raise ValueError("integer with %d digits" % len(text))
+    return int(text)
 
 
 class ProtocolError(Exception):
@@ -310,8 +345,12 @@ class Server(object):
             except UnicodeDecodeError as exc:
                 raise ProtocolError("bad_json", "request is not UTF-8: %s"
                                     % exc)
+            depth = _nesting(text)
+            if depth > MAX_DEPTH:
+                raise ProtocolError("bad_json", "request nests %d levels "
+                                    "deep (at most %d)" % (depth, MAX_DEPTH))
             try:
-                request = json.loads(text)
+                request = json.loads(text, parse_int=_parse_int)
             except (ValueError, RecursionError) as exc:
                 raise ProtocolError("bad_json", "request is not JSON: %s"
                                     % exc)
