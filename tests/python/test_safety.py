@@ -192,3 +192,27 @@ class ProtocolFuzzTest(TempDirTestCase):
         self.assertEqual(code, 0, err)
         self.assertEqual(out, "done 20\n")
         self.assertEqual(err, "")
+
+
+class TriggerTest(TempDirTestCase):
+    def test_files_with_triggers_or_views_are_refused_untouched(self):
+        import sqlite3
+        sys.path.insert(0, AGENT_PARENT)
+        import leakscope_agent
+        for extra in ("CREATE TRIGGER t AFTER INSERT ON snapshot BEGIN "
+                      "INSERT INTO meta(key, value) VALUES('pwned', 'x'); END",
+                      "CREATE VIEW v AS SELECT * FROM meta"):
+            with self.subTest(extra=extra.split()[1]):
+                out = self.path("t-%s.lsnap" % extra.split()[1])
+                leakscope_agent.snapshot(out, collect=False)
+                conn = sqlite3.connect(out)
+                conn.execute(extra)
+                conn.commit()
+                conn.close()
+                with open(out, "rb") as f:
+                    before = f.read()
+                with self.assertRaises(ValueError) as caught:
+                    leakscope_agent.snapshot(out, collect=False)
+                self.assertIn("refusing", str(caught.exception))
+                with open(out, "rb") as f:
+                    self.assertEqual(f.read(), before)

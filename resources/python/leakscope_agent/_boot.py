@@ -7,6 +7,8 @@ directory (children of a recorded process) pay for a few imports only.
 import os
 import sys
 
+from ._warn import warn
+
 __all__ = ["boot_from_environment", "ENV_OUTPUT", "ENV_EVERY", "ENV_COLLECT",
            "ENV_SERVE", "ENV_GRAPH", "ENV_BOOT_DIR"]
 
@@ -17,15 +19,6 @@ ENV_SERVE = "LEAKSCOPE_RECORD_SERVE"
 ENV_GRAPH = "LEAKSCOPE_RECORD_GRAPH"
 ENV_BOOT_DIR = "LEAKSCOPE_BOOT_DIR"
 _ENV_PREFIX = "LEAKSCOPE_RECORD_"
-
-
-def warn(message):
-    """One line on stderr; the agent never breaks the program it watches."""
-    try:
-        sys.stderr.write("leakscope: %s\n" % (message,))
-        sys.stderr.flush()
-    except Exception:
-        pass
 
 
 def _env_flag(environ, name, default):

@@ -12,9 +12,9 @@ import os
 import sys
 import threading
 
-from ._boot import warn
 from ._census import LOCK, census
 from ._lsnap import append_snapshot
+from ._warn import warn
 
 __all__ = ["Recorder", "active_recorder", "snapshot", "warn"]
 

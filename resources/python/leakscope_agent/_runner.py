@@ -269,7 +269,8 @@ def _exec_main(code, module):
 
 
 def run(argv):
-    from ._record import Recorder, warn
+    from ._record import Recorder
+    from ._warn import warn
     try:
         opts = _parse_run(argv)
     except UsageError as exc:
