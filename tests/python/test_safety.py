@@ -216,3 +216,58 @@ class TriggerTest(TempDirTestCase):
                 self.assertIn("refusing", str(caught.exception))
                 with open(out, "rb") as f:
                     self.assertEqual(f.read(), before)
+
+
+# A daemon-style program: closes every descriptor above 2, opens four
+# files (which get the numbers the agent's server had) and writes them.
+CLOSERANGE = """
+    import os, sys, time
+    os.closerange(3, 65536)
+    files = [open(os.path.join(sys.argv[1], "f%d" % i), "w") for i in range(4)]
+    for i, f in enumerate(files):
+        f.write("content %d\\n" % i)
+        f.flush()
+    time.sleep(float(sys.argv[2]))
+    for f in files:
+        f.close()
+    print("daemon done")
+"""
+
+
+class DescriptorTest(TempDirTestCase):
+    def test_closerange_then_open_leaves_the_programs_files_intact(self):
+        script = write(self.tmp, "daemon.py", CLOSERANGE)
+        sock_dir = self.path("sock")
+        os.mkdir(self.path("files"))
+        env = child_env({"LEAKSCOPE_SOCKET_DIR": sock_dir})
+        proc = subprocess.run(
+            [sys.executable, "-m", "leakscope_agent", "run", "--no-record",
+             script, self.path("files"), "3"], env=env, timeout=TIMEOUT,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True)
+        self.assertEqual((proc.returncode, proc.stdout, proc.stderr),
+                         (0, "daemon done\n", ""))
+        for i in range(4):
+            with open(self.path("files", "f%d" % i)) as f:
+                self.assertEqual(f.read(), "content %d\n" % i)
+        # The server noticed its socket was gone and removed its file.
+        self.assertEqual(os.listdir(sock_dir), [])
+
+
+class ConnectionLimitTest(TempDirTestCase):
+    def test_idle_connections_do_not_lock_others_out(self):
+        from test_server import LiveChild, LEAKY
+        child = LiveChild(self, LEAKY)
+        child.wait_ready()
+        idle = []
+        for _ in range(64):
+            c = Client(child.path)
+            self.addCleanup(c.close)
+            idle.append(c)
+        # Each of the 64 is accepted (answers), then falls silent.
+        for c in idle:
+            self.assertIn("result", c.call("ping"))
+        for _ in range(3):
+            late = Client(child.path)
+            self.addCleanup(late.close)
+            self.assertIn("result", late.call("hello"))
