@@ -269,3 +269,51 @@ class ConnectionLimitTest(TempDirTestCase):
             late = Client(child.path)
             self.addCleanup(late.close)
             self.assertIn("result", late.call("hello"))
+
+
+# Forks 300 children as fast as it can while the agent records every
+# 0.05 s; each child reports its gc state and opens its own SQLite file.
+FORKER = """
+    import gc, os, sqlite3, sys
+    out = sys.argv[1]
+    bad = 0
+    for i in range(300):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            conn = sqlite3.connect(os.path.join(out, "c%d.db" % i))
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("CREATE TABLE t(x)")
+            conn.commit()
+            conn.close()
+            os.write(w, b"1" if gc.isenabled() else b"0")
+            os._exit(0)
+        os.close(w)
+        with os.fdopen(r, "rb") as f:
+            state = f.read()
+        os.waitpid(pid, 0)
+        bad += state != b"1"
+        [object() for _ in range(2000)]
+    print("children with gc off:", bad)
+    print("parent gc:", gc.isenabled())
+"""
+
+
+class ForkTest(TempDirTestCase):
+    def test_300_forks_under_fast_recording_keep_gc_and_never_hang(self):
+        script = write(self.tmp, "forker.py", FORKER)
+        os.mkdir(self.path("dbs"))
+        for graph in ([],):
+            with self.subTest(graph=bool(graph)):
+                proc = subprocess.run(
+                    [sys.executable, "-m", "leakscope_agent", "run",
+                     "--every", "0.05", "-o", self.path("f%d.lsnap"
+                                                        % len(graph))]
+                    + graph + [script, self.path("dbs")],
+                    env=child_env({"LEAKSCOPE_SOCKET_DIR": self.path("s")}),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    universal_newlines=True, timeout=500)
+                self.assertEqual(
+                    (proc.returncode, proc.stdout, proc.stderr),
+                    (0, "children with gc off: 0\nparent gc: True\n", ""))

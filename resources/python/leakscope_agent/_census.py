@@ -55,6 +55,84 @@ except ImportError:  # pragma: no cover - other implementations
 # all ask at once, and each census turns automatic collection off and on.
 LOCK = threading.RLock()
 
+# How long a fork in another thread waits for a snapshot in progress to end.
+FORK_WAIT_SECONDS = 30.0
+
+# While the agent holds automatic collection off (and other threads back):
+# the program's own settings, restored by resume() and in a forked child.
+_paused = {"depth": 0, "state": None}
+_fork_held = [False]
+
+
+def pause(hold_threads=False):
+    """Turn automatic collection off (callers hold LOCK) and, with
+    hold_threads, keep the GIL here (a long switch interval); returns what
+    resume() needs."""
+    state = (gc.isenabled(), sys.getswitchinterval())
+    if _paused["depth"] == 0:
+        _paused["state"] = state
+    _paused["depth"] += 1
+    if hold_threads:
+        sys.setswitchinterval(1000.0)
+    gc.disable()
+    return state
+
+
+def resume(state):
+    enabled, interval = state
+    _paused["depth"] = max(_paused["depth"] - 1, 0)
+    if _paused["depth"] == 0:
+        _paused["state"] = None
+    if enabled:
+        gc.enable()
+    sys.setswitchinterval(interval)
+
+
+def _before_fork():
+    # No fork in the middle of a census, dump or SQLite write: the child
+    # would inherit collection off, a held lock, or SQLite's global mutex
+    # held by a thread it does not have. Bounded: a finaliser that the
+    # census' gc.collect() runs may wait for the forking thread.
+    try:
+        _fork_held[0] = LOCK.acquire(timeout=FORK_WAIT_SECONDS)
+    except Exception:
+        _fork_held[0] = False
+
+
+def _after_fork_in_parent():
+    if _fork_held[0]:
+        _fork_held[0] = False
+        LOCK.release()
+
+
+def _after_fork_in_child():
+    """Leave the child as the program would have it: its gc settings, and
+    a census lock no vanished thread holds."""
+    global LOCK
+    if _fork_held[0]:
+        _fork_held[0] = False
+        LOCK.release()
+    else:
+        LOCK = threading.RLock()
+        for name, module in list(sys.modules.items()):
+            if _is_ours_name(name) and "LOCK" in getattr(module, "__dict__",
+                                                         {}):
+                module.LOCK = LOCK
+    state = _paused["state"]
+    _paused["depth"] = 0
+    _paused["state"] = None
+    if state is not None:
+        enabled, interval = state
+        sys.setswitchinterval(interval)
+        if enabled:
+            gc.enable()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork,
+                        after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
+
 _getsizeof = sys.getsizeof
 _is_tracked = gc.is_tracked
 _get_referents = gc.get_referents
@@ -256,13 +334,14 @@ def _census_locked(collect):
     All containers in the result are tuples, dicts and strings, which the
     collector untracks, so a kept result does not show up in the next census.
     """
-    gc_enabled = gc.isenabled()
     freed = None
     if collect:
         freed = gc.collect()
     # No automatic collection between listing the objects and subtracting
     # the agent's own: it would untrack some of them half way.
-    gc.disable()
+    # Threads held back too: while collection is off, no thread of the
+    # program runs to see gc.isenabled() return False.
+    state = pause(hold_threads=True)
     try:
         started = time.perf_counter()
         taken_at = time.time()
@@ -285,8 +364,7 @@ def _census_locked(collect):
         excluded.clear()
         del excluded
     finally:
-        if gc_enabled:
-            gc.enable()
+        resume(state)
     by_name = {}
     for tp, count in counts.items():
         if count <= 0:

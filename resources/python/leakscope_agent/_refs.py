@@ -21,7 +21,7 @@ from itertools import chain, compress, filterfalse, repeat
 from operator import indexOf, is_, not_
 from types import FrameType, FunctionType, MethodType, ModuleType
 
-from ._census import LOCK, _agent_objects, type_name
+from ._census import _agent_objects, pause, resume, type_name
 from ._labels import (AgentFrames, Labeler, agent_module_extras,
                       node_label, whole)
 
@@ -47,18 +47,15 @@ class _Paused(object):
     for the duration of one walk."""
 
     def __enter__(self):
-        LOCK.acquire()
-        self.enabled = gc.isenabled()
-        self.interval = sys.getswitchinterval()
-        gc.disable()
-        sys.setswitchinterval(1000.0)
+        from . import _census
+        self.lock = _census.LOCK
+        self.lock.acquire()
+        self.state = pause(hold_threads=True)
         return self
 
     def __exit__(self, *exc):
-        sys.setswitchinterval(self.interval)
-        if self.enabled:
-            gc.enable()
-        LOCK.release()
+        resume(self.state)
+        self.lock.release()
         return False
 
 

@@ -21,6 +21,7 @@ import time
 from itertools import accumulate
 
 from ._census import AGENT_VERSION, census
+from ._threads import AgentThread
 
 __all__ = ["PROTOCOL_VERSION", "MAX_LINE", "socket_dir", "start_server",
            "stop_server", "server_address"]
@@ -222,9 +223,7 @@ class Connection(object):
         self.last_active = time.monotonic()
         self.buffer = bytearray()
         self.request = None
-        self.thread = threading.Thread(target=self.serve,
-                                       name="leakscope-connection")
-        self.thread.daemon = True
+        self.thread = AgentThread(self.serve)
 
     def send(self, message):
         data = json.dumps(message, separators=(",", ":"), allow_nan=False)
@@ -359,10 +358,7 @@ class Server(object):
         self.sock.listen(_BACKLOG)
         # Non-blocking: accept() after a poll timeout must not wait.
         self.sock.setblocking(False)
-        self.thread = threading.Thread(target=self._accept_loop,
-                                       name="leakscope-server")
-        self.thread.daemon = True
-        self.thread.start()
+        self.thread = AgentThread(self._accept_loop).start()
 
     def _wait_readable(self):
         """Block until a client connects, stop() writes the wake-up pipe or
@@ -602,7 +598,7 @@ class Server(object):
             except OSError:
                 pass
         thread = self.thread
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None:
             thread.join(5.0)
         for connection in connections:
             connection.kick()
@@ -733,8 +729,10 @@ def stop_server():
 
 
 def _forget_in_child():
-    # A forked child has no server thread; the socket is the parent's.
-    global _server
+    # A forked child has no server thread; the socket is the parent's. The
+    # lock may have been held by a thread the child does not have.
+    global _server, _server_lock
+    _server_lock = threading.Lock()
     server, _server = _server, None
     if server is not None:
         server.wake_r.close()
