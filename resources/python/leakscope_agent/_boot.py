@@ -59,21 +59,62 @@ def _chain_sitecustomize(boot_dir, own_module):
                          "traceback:\n%s: %s\n" % (type(exc).__name__, exc))
 
 
-def boot_from_environment(own_module):
+def _forget_path_entries(environ, dirs):
+    """Take the directories the installer put in front of PYTHONPATH (the
+    boot directory, the agent's parent) out of PYTHONPATH, sys.path and
+    sys.path_importer_cache: the program and its children see the search
+    path they would have had without the agent."""
+    def ours(entry):
+        return bool(entry) and any(_same_dir(entry, d) for d in dirs if d)
+    value = environ.get("PYTHONPATH")
+    if value is not None:
+        entries = value.split(os.pathsep)
+        while entries and ours(entries[0]):
+            del entries[0]
+        if entries:
+            environ["PYTHONPATH"] = os.pathsep.join(entries)
+        else:
+            del environ["PYTHONPATH"]
+    for d in dirs:
+        if not d:
+            continue
+        for i, entry in enumerate(sys.path):
+            if entry and _same_dir(entry, d):
+                del sys.path[i]
+                break
+    for key in list(sys.path_importer_cache):
+        if type(key) is str and ours(key) and key not in sys.path:
+            sys.path_importer_cache.pop(key, None)
+
+
+def boot_from_environment(own_module, agent_parent=None):
     """Entry point of leakscope_agent/_sitecustomize.py.
 
-    Chains to the next sitecustomize on sys.path, then, when
-    LEAKSCOPE_RECORD_OUTPUT is set, removes the LEAKSCOPE_RECORD_* variables
-    (children of this process do not record) and starts recording."""
+    Removes every LEAKSCOPE_* variable the installer set and, with
+    agent_parent (the directory the agent was loaded from), the
+    installer's PYTHONPATH entries, so that the program and its children
+    see the environment they would have had; chains to the program's own
+    sitecustomize; then, when LEAKSCOPE_RECORD_OUTPUT was set, starts
+    recording (children of this process do not record)."""
     environ = os.environ
     boot_dir = environ.get(ENV_BOOT_DIR, "")
+    if not boot_dir:
+        try:
+            boot_dir = os.path.dirname(os.path.abspath(own_module.__file__))
+        except Exception:
+            boot_dir = ""
     settings = dict((k, v) for k, v in environ.items()
                     if k.startswith(_ENV_PREFIX))
-    for key in settings:
+    for key in list(settings) + [ENV_BOOT_DIR]:
         try:
             del environ[key]
         except KeyError:
             pass
+    if agent_parent:
+        try:
+            _forget_path_entries(environ, (boot_dir, agent_parent))
+        except Exception as exc:
+            warn("cannot restore the search path: %s" % (exc,))
     try:
         _chain_sitecustomize(boot_dir, own_module)
     except Exception as exc:
