@@ -6,6 +6,7 @@ directory (children of a recorded process) pay for a few imports only.
 
 import os
 import sys
+from types import FunctionType
 
 from ._warn import warn
 
@@ -137,3 +138,57 @@ def boot_from_environment(own_module, agent_parent=None):
                         graph=_env_flag(settings, ENV_GRAPH, False))
     recorder.start(strict=False)
     return recorder
+
+
+PRIVATE_NAME = "_leakscope_agent_boot"
+_SUBMODULES = ("_boot", "_census", "_graph", "_labels", "_lsnap", "_record",
+               "_refs", "_runner", "_server", "_threads", "_warn")
+
+
+def hide_public_name():
+    """`python3 -m leakscope_agent run`: move the agent's modules from
+    sys.modules["leakscope_agent..."] to a private name before the program
+    runs, so that the program's own `import leakscope_agent` finds its own
+    package (or a fresh copy of ours), as it would without the agent. Every
+    submodule is imported first: later relative imports inside the agent
+    then resolve under the private name."""
+    from . import _census
+    public = _census._PKG
+    if public == PRIVATE_NAME:
+        return
+    import importlib
+    for name in _SUBMODULES:
+        importlib.import_module(public + "." + name)
+    for name in [n for n in list(sys.modules)
+                 if n == public or n.startswith(public + ".")]:
+        module = sys.modules.pop(name)
+        new = PRIVATE_NAME + name[len(public):]
+        try:
+            module.__name__ = new
+            module.__package__ = PRIVATE_NAME
+            spec = getattr(module, "__spec__", None)
+            if spec is not None:
+                spec.name = new
+        except Exception:
+            pass
+        sys.modules[new] = module
+        # Classes and functions name their module: the census tells the
+        # agent's from the program's by that name.
+        for value in list(vars(module).values()):
+            _rename_module_of(value, name, new)
+            if isinstance(value, type):
+                for inner in list(vars(value).values()):
+                    _rename_module_of(inner, name, new)
+    _census._PKG = PRIVATE_NAME
+    _census._PKG_PREFIX = PRIVATE_NAME + "."
+
+
+def _rename_module_of(value, old, new):
+    tp = type(value)
+    if tp is not FunctionType and not issubclass(tp, type):
+        return
+    try:
+        if value.__module__ == old:
+            value.__module__ = new
+    except Exception:
+        pass

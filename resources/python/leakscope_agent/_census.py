@@ -367,7 +367,9 @@ def _census_locked(collect):
         resume(state)
     by_name = {}
     for tp, count in counts.items():
-        if count <= 0:
+        # Instances of the agent's classes are the agent's wherever they
+        # are held (a Recorder in a frame, an _Options in a local).
+        if count <= 0 or _is_ours_type(tp):
             continue
         name = type_name(tp)
         size = max(sizes.get(tp, 0), 0)

@@ -23,7 +23,8 @@ from itertools import (accumulate, chain, compress, count, filterfalse,
 from operator import attrgetter, is_, is_not, ne, not_, sub
 from types import FrameType, ModuleType
 
-from ._census import _agent_objects, _count_elements, type_name
+from ._census import (_agent_objects, _count_elements, _is_ours_type,
+                      type_name)
 from ._labels import (CLASS_ROOT, MAX_LABEL, MODULE_ROOT, THREAD_FRAME,
                       AgentFrames, Labeler, _MODULE_DICT, _SPECIAL,
                       agent_module_extras, cut, key_label, node_label)
@@ -215,6 +216,10 @@ class _Dumper(object):
         excluded.clear()
         del excluded
         tps = list(map(type, objs))
+        # Instances of the agent's own classes, wherever they are held.
+        ours = set(filter(_is_ours_type, set(tps)))
+        if ours:
+            skip.update(map(id, compress(objs, map(ours.__contains__, tps))))
         for i in compress(count(), map(is_, tps, repeat(FrameType))):
             if self.agent_frames.is_agent_frame(objs[i]):
                 skip.add(id(objs[i]))

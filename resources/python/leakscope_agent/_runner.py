@@ -290,6 +290,8 @@ def run(argv):
         sys.modules.setdefault(__name__.rpartition(".")[0] + ".__main__",
                                own_main)
     sys.modules["__main__"] = module
+    from ._boot import hide_public_name
+    hide_public_name()
     # Registered first, so it runs last: after the exit snapshot.
     atexit.register(_Interrupted.at_exit)
     if opts.record:
