@@ -320,6 +320,48 @@ def process_meta():
     }
 
 
+_MODULE_DICT = ModuleType.__dict__["__dict__"]
+_INNER_TYPES = (dict, list, set)
+
+
+def agent_module_extras():
+    """What the import system keeps for the agent's modules (their specs,
+    loaders, __path__ lists, the path finder of the agent's directory in
+    sys.path_importer_cache, and those objects' dicts, lists and sets): the
+    agent's too, though the ownership walk stops at such foreign classes."""
+    result = []
+    dirs = []
+    for name, module in list(sys.modules.items()):
+        if type(name) is not str or not _is_ours_name(name) or \
+                not issubclass(type(module), ModuleType):
+            continue
+        try:
+            namespace = _MODULE_DICT.__get__(module)
+        except Exception:
+            continue
+        for key in ("__spec__", "__loader__", "__path__"):
+            value = namespace.get(key)
+            if value is None or issubclass(type(value), ModuleType):
+                continue
+            result.append(value)
+            if key == "__path__" and type(value) is list and \
+                    len(_get_referents(value)) == len(value):
+                dirs.extend(d for d in value if type(d) is str)
+    cache = getattr(sys, "path_importer_cache", None)
+    if type(cache) is dict:
+        for d in dirs:
+            finder = cache.get(d)
+            if finder is not None and gc.is_tracked(finder):
+                result.append(finder)
+    for value in list(result):
+        for inner in _get_referents(value):
+            if type(inner) in _INNER_TYPES:
+                result.append(inner)
+                result.extend(r for r in _get_referents(inner)
+                              if type(r) in _INNER_TYPES)
+    return result
+
+
 def census(collect=True):
     """Count live gc-tracked objects per type: (types, meta), see below."""
     with LOCK:
@@ -346,6 +388,10 @@ def _census_locked(collect):
         started = time.perf_counter()
         taken_at = time.time()
         excluded = _agent_objects()
+        excluded.extend(agent_module_extras())
+        # Each object once: the two lists may share some.
+        # (it holds itself, and stays in the result once).
+        excluded[:] = list(dict(zip(map(id, excluded), excluded)).values())
         objs = gc.get_objects()
         counts, sizes = _counts_and_sizes(objs)
         n_objects = len(objs)

@@ -21,7 +21,7 @@ from operator import is_
 from types import (BuiltinFunctionType, CodeType, FrameType, FunctionType,
                    MethodType, ModuleType, TracebackType)
 
-from ._census import _exact_str, type_name
+from ._census import _exact_str, agent_module_extras, type_name
 
 __all__ = ["whole", "short_repr", "node_label", "Labeler", "AgentFrames",
            "MODULE_ROOT", "CLASS_ROOT", "THREAD_FRAME", "OTHER_ROOT",
@@ -425,33 +425,6 @@ def _is_module_code(code):
         return code.co_name == "<module>"
     except Exception:
         return True
-
-
-def agent_module_extras():
-    """What the import system keeps for the agent's modules (their specs,
-    loaders, __path__ lists and those objects' dicts): the agent's too,
-    though the census' ownership walk stops at such foreign classes."""
-    from ._census import _is_ours_name
-    result = []
-    for name, module in list(sys.modules.items()):
-        if type(name) is not str or not _is_ours_name(name) or \
-                not issubclass(type(module), ModuleType):
-            continue
-        try:
-            namespace = _MODULE_DICT.__get__(module)
-        except Exception:
-            continue
-        for key in ("__spec__", "__loader__", "__path__"):
-            value = namespace.get(key)
-            if value is None or issubclass(type(value), ModuleType):
-                continue
-            result.append(value)
-            for inner in _get_referents(value):
-                if type(inner) in (dict, list):
-                    result.append(inner)
-                    result.extend(r for r in _get_referents(inner)
-                                  if type(r) is list)
-    return result
 
 
 class AgentFrames(object):
