@@ -726,8 +726,9 @@ class HostileHeapTest(TempDirTestCase):
         self.assertEqual(positions[65535], "[65535]")
         self.assertIsNone(positions[65536])  # past the labelled positions
         self.assertIsNone(positions[69999])
+        # Its __sizeof__ (which would raise) is not called: object's size.
         sized = g.nodes_of_type("__main__.Sized")[0]
-        self.assertEqual(g.sizes[sized], 0)
+        self.assertGreater(g.sizes[sized], 0)
 
 
 # Classes common enough to be grouped whose instances differ in size
@@ -766,7 +767,14 @@ SIZES = """
             for i in range(1500)]
     KEEP.extend(Big(10 ** (i % 40)) for i in range(1500))
     leakscope_agent.snapshot(sys.argv[1], graph=True)
-    print(json.dumps(dict((str(id(o)), sys.getsizeof(o)) for o in KEEP)),
+    # A class's own __sizeof__ is never called: such instances are sized
+    # as object.__sizeof__ plus the header getsizeof adds.
+    header = sys.getsizeof(Plain(0)) - Plain(0).__sizeof__()
+    def size(o):
+        if type(o) is OwnSize:
+            return object.__sizeof__(o) + header
+        return sys.getsizeof(o)
+    print(json.dumps(dict((str(id(o)), size(o)) for o in KEEP)),
           flush=True)
 """
 
@@ -1031,39 +1039,21 @@ class InlineValuesTest(TempDirTestCase):
 class LabelTest(TempDirTestCase):
     """Labels of single objects, in this process."""
 
-    def test_guarded_repr(self):
+    def test_node_labels_call_no_repr(self):
         from collections import OrderedDict
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
             os.path.dirname(os.path.abspath(__file__)))), "resources",
             "python"))
         from leakscope_agent._labels import node_label
-        from leakscope_agent._refs import guarded_repr
+        called = []
 
-        class Long:
+        class Loud:
             def __repr__(self):
-                return "Long<" + "x" * 100 + ">"
+                called.append(1)
+                return "loud"
 
-        class Raises:
-            def __repr__(self):
-                raise SystemExit("never leaves the agent")
-
-        class NotAString:
-            def __repr__(self):
-                return 42
-
-        class Plain:
-            pass
-
-        cases = [
-            ("cut_to_40", Long(), "Long<" + "x" * 32 + "..."),
-            ("raising_repr_is_caught", Raises(), None),
-            ("non_string_repr", NotAString(), None),
-            ("object_repr_not_called", Plain(), None),
-            ("c_repr_not_called", OrderedDict(a=1), None),
-        ]
-        for name, obj, expected in cases:
-            with self.subTest(name):
-                self.assertEqual(guarded_repr(obj), expected)
+        self.assertIsNone(node_label(Loud()))
+        self.assertEqual(called, [])
         self.assertEqual(node_label(OrderedDict(a=1, b=2)),
                          "collections.OrderedDict (2 items)")
         self.assertEqual(node_label("x" * 100), "'" + "x" * 36 + "...")

@@ -134,6 +134,60 @@ if hasattr(os, "register_at_fork"):
                         after_in_child=_after_fork_in_child)
 
 _getsizeof = sys.getsizeof
+_TYPE_MRO = type.__dict__["__mro__"]
+_TYPE_DICT = type.__dict__["__dict__"]
+_C_METHODS = (type(object.__sizeof__), type(object.__init__),
+              type(len))
+_OBJECT_SIZEOF = object.__sizeof__
+
+
+class _Probe(object):
+    pass
+
+
+# What sys.getsizeof adds to __sizeof__ for an instance of a plain class
+# (the collector's header, and on 3.12+ the pre-header).
+_HEADER = _getsizeof(_Probe()) - _Probe().__sizeof__()
+_sizeof_in_c = {}
+
+
+def find_sizeof(tp):
+    """The __sizeof__ that sys.getsizeof would call for instances of tp,
+    found through type's own descriptors (no metaclass hook runs)."""
+    mro = _TYPE_MRO.__get__(tp)
+    if type(mro) is not tuple or len(_get_referents(mro)) != len(mro):
+        return None
+    for klass in mro:
+        found = _TYPE_DICT.__get__(klass).get("__sizeof__")
+        if found is not None:
+            return found
+    return None
+
+
+def sizeof_in_c(tp):
+    """True when sys.getsizeof on an instance of tp runs no Python code."""
+    known = _sizeof_in_c.get(tp)
+    if known is None:
+        try:
+            known = type(find_sizeof(tp)) in _C_METHODS
+        except Exception:
+            known = False
+        _sizeof_in_c[tp] = known
+    return known
+
+
+def safe_getsizeof(obj):
+    """sys.getsizeof(obj) without calling a __sizeof__ the program wrote:
+    for such classes object.__sizeof__ plus the header."""
+    if sizeof_in_c(type(obj)):
+        try:
+            return _getsizeof(obj, 0)
+        except Exception:
+            return 0
+    try:
+        return _OBJECT_SIZEOF(obj) + _HEADER
+    except Exception:
+        return 0
 _is_tracked = gc.is_tracked
 _get_referents = gc.get_referents
 
@@ -260,16 +314,19 @@ def _counts_and_sizes(objs):
     counts = {}
     sizes = {}
     try:
+        tps = list(map(type, objs))
+        slow = set(tp for tp in set(tps) if not sizeof_in_c(tp))
+        if slow:
+            # Classes with their own __sizeof__: never call it.
+            raise TypeError("sizes by hand")
+        del tps
         pairs = {}
         _count_elements(pairs, zip(map(type, objs), map(_getsizeof, objs)))
     except Exception:
         # A user __sizeof__ raised: fall back to a guarded per-object loop.
         for obj in objs:
             tp = type(obj)
-            try:
-                size = _getsizeof(obj, 0)
-            except Exception:
-                size = 0
+            size = safe_getsizeof(obj)
             counts[tp] = counts.get(tp, 0) + 1
             sizes[tp] = sizes.get(tp, 0) + size
         return counts, sizes
@@ -400,10 +457,7 @@ def _census_locked(collect):
             if _is_tracked(obj):
                 tp = type(obj)
                 counts[tp] = counts.get(tp, 0) - 1
-                try:
-                    sizes[tp] = sizes.get(tp, 0) - _getsizeof(obj, 0)
-                except Exception:
-                    pass
+                sizes[tp] = sizes.get(tp, 0) - safe_getsizeof(obj)
                 n_objects -= 1
         # The list no longer needs itself; breaking the cycle lets it be
         # freed by reference counting instead of waiting for the collector.

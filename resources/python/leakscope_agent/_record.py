@@ -113,7 +113,7 @@ class Recorder(object):
             except Exception as exc:
                 warn("cannot start the live server: %s" % (exc,))
         if self.every > 0:
-            self._thread = AgentThread(self._run).start()
+            self._thread = AgentThread(Recorder._run, self).start()
         atexit.register(self.finish)
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._forget_in_child)

@@ -135,10 +135,9 @@ class _Context(object):
             return True
         return tp is FrameType and id(obj) in self.thread_frame_ids
 
-    def label(self, obj, live_repr=True):
+    def label(self, obj):
+        # node_label runs none of the program's code (no __repr__).
         text = node_label(obj, self.module_names)
-        if text is None and live_repr:
-            text = guarded_repr(obj)
         return text if text is not None else type_name(type(obj))
 
     def referents(self, obj):
@@ -183,30 +182,6 @@ class _Context(object):
                     result[id(r)] = (r, hits)
             del found, batch
         return list(result.values())
-
-
-def guarded_repr(obj):
-    """repr() of a user object when its class defines __repr__ in Python
-    (a C type's repr, e.g. of a million-entry OrderedDict, can be huge and
-    would call its items' reprs); anything it raises, or a result that is
-    not a str, gives None; cut to ~40 characters."""
-    from ._labels import cut
-    type_dict = type.__dict__["__dict__"]
-    try:
-        method = None
-        for klass in type.__dict__["__mro__"].__get__(type(obj)):
-            namespace = type_dict.__get__(klass)
-            if "__repr__" in namespace:
-                method = namespace["__repr__"]
-                break
-        if type(method) is not FunctionType:
-            return None
-        text = method(obj)
-    except BaseException:
-        return None
-    if type(text) is not str:
-        return None
-    return cut(text.replace("\n", " "))
 
 
 def _objects_of_type(name, ctx):

@@ -223,7 +223,7 @@ class Connection(object):
         self.last_active = time.monotonic()
         self.buffer = bytearray()
         self.request = None
-        self.thread = AgentThread(self.serve)
+        self.thread = AgentThread(Connection.serve, self)
 
     def send(self, message):
         data = json.dumps(message, separators=(",", ":"), allow_nan=False)
@@ -358,7 +358,7 @@ class Server(object):
         self.sock.listen(_BACKLOG)
         # Non-blocking: accept() after a poll timeout must not wait.
         self.sock.setblocking(False)
-        self.thread = AgentThread(self._accept_loop).start()
+        self.thread = AgentThread(Server._accept_loop, self).start()
 
     def _wait_readable(self):
         """Block until a client connects, stop() writes the wake-up pipe or
