@@ -796,7 +796,8 @@ class SizesTest(TempDirTestCase):
                 self.assertEqual(len(nodes), 1500, name)
             for node in nodes:
                 found[g.ids[node]] = g.sizes[node]
-        self.assertGreater(len(set(expected.values())), 10)
+        # Sizes differ within a class group (ints, 3.13 inline values).
+        self.assertGreater(len(set(expected.values())), 3)
         self.assertEqual(found, dict((i, expected[i]) for i in found))
 
 
