@@ -21,7 +21,8 @@ from itertools import chain, compress, filterfalse, repeat
 from operator import indexOf, is_, not_
 from types import FrameType, FunctionType, MethodType, ModuleType
 
-from ._census import _agent_objects, pause, resume, type_name
+from ._census import (_agent_objects, pause, resume, safe_getsizeof,
+                      type_name)
 from ._labels import (AgentFrames, Labeler, agent_module_extras,
                       node_label, whole)
 
@@ -500,10 +501,7 @@ def object_info(oid):
     with _Paused():
         ctx = _Context()
         obj = _object_by_id(oid, ctx)
-        try:
-            size = sys.getsizeof(obj, 0)
-        except Exception:
-            size = 0
+        size = safe_getsizeof(obj)
         refs = [r for r in ctx.referents(obj) if _is_tracked(r)]
         referrers = ctx.referrers([obj])
         result = {"id": oid, "type": type_name(type(obj)),
