@@ -93,3 +93,28 @@ class TempDirTestCase(unittest.TestCase):
         self.assertEqual(proc.returncode, code,
                          "exit %s\nstdout:\n%s\nstderr:\n%s"
                          % (proc.returncode, proc.stdout, proc.stderr))
+
+
+# Interpreters the multi-version tests run on: this one, and the oldest
+# and newest supported ones where this machine has them (pyenv).
+_EXTRA_PYTHONS = (
+    ("3.8", os.path.expanduser("~/.pyenv/versions/3.8.18/bin/python3")),
+    ("3.13", os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python3")),
+)
+
+
+def interpreters():
+    """[(name, executable)] of the interpreters present; each missing one
+    is reported on stderr by name (never skipped silently)."""
+    found = [("%d.%d" % sys.version_info[:2], PYTHON)]
+    if os.path.exists("/usr/bin/python3") and \
+            os.path.realpath("/usr/bin/python3") != os.path.realpath(PYTHON):
+        found.append(("system", "/usr/bin/python3"))
+    for name, path in _EXTRA_PYTHONS:
+        if os.path.exists(path):
+            if os.path.realpath(path) != os.path.realpath(PYTHON):
+                found.append((name, path))
+        else:
+            sys.stderr.write("\nskipping Python %s: %s not found\n"
+                             % (name, path))
+    return found

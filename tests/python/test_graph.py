@@ -44,6 +44,40 @@ LEAKS = """
 """
 
 
+# Appended to LEAKS for the recorded file: the ids of the agent's own
+# gc-tracked objects, written just before the exit snapshot.
+AGENT_IDS = """
+    import gc, json, os
+    _ids = {}
+    def _note(obj, kind=None):
+        if obj is not None and gc.is_tracked(obj) and id(obj) not in _ids:
+            _ids[id(obj)] = kind or type(obj).__name__
+            d = getattr(type(obj), "__dictoffset__", 0) and \\
+                object.__getattribute__(obj, "__dict__")
+            if d:
+                _note(d)
+    _agent_dirs = set()
+    for _name, _module in list(sys.modules.items()):
+        if _name.split(".")[0] != "_leakscope_agent_boot":
+            continue
+        _note(_module)
+        for _key in ("__spec__", "__loader__", "__path__"):
+            _value = _module.__dict__.get(_key)
+            _note(_value)
+            if _key == "__spec__" and _value is not None:
+                _note(_value.submodule_search_locations)
+        for _p in _module.__dict__.get("__path__") or ():
+            _agent_dirs.add(_p)
+    for _p in _agent_dirs:
+        _note(sys.path_importer_cache.get(_p), "FileFinder")
+    _record = sys.modules["_leakscope_agent_boot._record"]
+    _note(_record.active_recorder(), "Recorder")
+    with open(%(out)r, "w") as _f:
+        json.dump({"ids": list(_ids), "kinds": sorted(set(_ids.values())),
+                   "kind_of": sorted(_ids.items())}, _f)
+"""
+
+
 def leaks_script(test, long=5):
     return write(test.tmp, "leaks.py", LEAKS % {"examples": EXAMPLES,
                                                 "long": long})
@@ -58,8 +92,10 @@ class GraphFileTest(TempDirTestCase):
         import tempfile
         cls._dir = tempfile.TemporaryDirectory(prefix="leakscope-graph-")
         cls.out = os.path.join(cls._dir.name, "leaks.lsnap")
+        cls.agent_ids_file = os.path.join(cls._dir.name, "agent-ids.json")
         script = write(cls._dir.name, "leaks.py",
-                       LEAKS % {"examples": EXAMPLES, "long": 300})
+                       LEAKS % {"examples": EXAMPLES, "long": 300}
+                       + AGENT_IDS % {"out": cls.agent_ids_file})
         cls.proc = run_python(["-m", "leakscope_agent", "run", "--no-serve",
                                "--graph", "-o", cls.out, script], input="")
         cls.graph = Graph(cls.out) if cls.proc.returncode == 0 else None
@@ -137,18 +173,27 @@ class GraphFileTest(TempDirTestCase):
         self.assertGreater(longest, 290)
 
     def test_agent_objects_are_absent(self):
+        # By identity: the ids of the agent's own objects (its modules,
+        # their namespaces, specs, loaders, __path__ lists, its path
+        # finder, the Recorder), taken inside the recorded process just
+        # before the exit snapshot, are no nodes of the graph; nor is any
+        # type of the agent's, nor any frame of its code.
+        import json
+        with open(self.agent_ids_file) as f:
+            agent = json.load(f)
+        self.assertGreater(len(agent["ids"]), 20)
+        self.assertIn("Recorder", agent["kinds"])
+        self.assertIn("FileFinder", agent["kinds"])
         g = self.graph
+        present = set(agent["ids"]).intersection(g.ids)
+        self.assertEqual([k for i, k in agent["kind_of"] if i in present], [])
         names = set(g.type_names[t] for t in set(g.types))
         self.assertFalse([n for n in names if "leakscope" in n], names)
-        agent_dir = os.path.join("resources", "python", "leakscope_agent")
         for i in g.nodes_of_type("frame"):
             label = g.label(i) or ""
             self.assertNotIn("_record.py", label)
             self.assertNotIn("_graph.py", label)
             self.assertNotIn("_runner.py", label)
-        for text in g.strings:
-            self.assertNotIn("leakscope_agent", text)
-            self.assertNotIn(agent_dir, text)
 
     def test_roots_are_flagged(self):
         g = self.graph
@@ -681,8 +726,9 @@ class HostileHeapTest(TempDirTestCase):
         self.assertEqual(positions[65535], "[65535]")
         self.assertIsNone(positions[65536])  # past the labelled positions
         self.assertIsNone(positions[69999])
+        # Its __sizeof__ (which would raise) is not called: object's size.
         sized = g.nodes_of_type("__main__.Sized")[0]
-        self.assertEqual(g.sizes[sized], 0)
+        self.assertGreater(g.sizes[sized], 0)
 
 
 # Classes common enough to be grouped whose instances differ in size
@@ -721,7 +767,14 @@ SIZES = """
             for i in range(1500)]
     KEEP.extend(Big(10 ** (i % 40)) for i in range(1500))
     leakscope_agent.snapshot(sys.argv[1], graph=True)
-    print(json.dumps(dict((str(id(o)), sys.getsizeof(o)) for o in KEEP)),
+    # A class's own __sizeof__ is never called: such instances are sized
+    # as object.__sizeof__ plus the header getsizeof adds.
+    header = sys.getsizeof(Plain(0)) - Plain(0).__sizeof__()
+    def size(o):
+        if type(o) is OwnSize:
+            return object.__sizeof__(o) + header
+        return sys.getsizeof(o)
+    print(json.dumps(dict((str(id(o)), size(o)) for o in KEEP)),
           flush=True)
 """
 
@@ -743,7 +796,8 @@ class SizesTest(TempDirTestCase):
                 self.assertEqual(len(nodes), 1500, name)
             for node in nodes:
                 found[g.ids[node]] = g.sizes[node]
-        self.assertGreater(len(set(expected.values())), 10)
+        # Sizes differ within a class group (ints, 3.13 inline values).
+        self.assertGreater(len(set(expected.values())), 3)
         self.assertEqual(found, dict((i, expected[i]) for i in found))
 
 
@@ -986,39 +1040,21 @@ class InlineValuesTest(TempDirTestCase):
 class LabelTest(TempDirTestCase):
     """Labels of single objects, in this process."""
 
-    def test_guarded_repr(self):
+    def test_node_labels_call_no_repr(self):
         from collections import OrderedDict
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
             os.path.dirname(os.path.abspath(__file__)))), "resources",
             "python"))
         from leakscope_agent._labels import node_label
-        from leakscope_agent._refs import guarded_repr
+        called = []
 
-        class Long:
+        class Loud:
             def __repr__(self):
-                return "Long<" + "x" * 100 + ">"
+                called.append(1)
+                return "loud"
 
-        class Raises:
-            def __repr__(self):
-                raise SystemExit("never leaves the agent")
-
-        class NotAString:
-            def __repr__(self):
-                return 42
-
-        class Plain:
-            pass
-
-        cases = [
-            ("cut_to_40", Long(), "Long<" + "x" * 32 + "..."),
-            ("raising_repr_is_caught", Raises(), None),
-            ("non_string_repr", NotAString(), None),
-            ("object_repr_not_called", Plain(), None),
-            ("c_repr_not_called", OrderedDict(a=1), None),
-        ]
-        for name, obj, expected in cases:
-            with self.subTest(name):
-                self.assertEqual(guarded_repr(obj), expected)
+        self.assertIsNone(node_label(Loud()))
+        self.assertEqual(called, [])
         self.assertEqual(node_label(OrderedDict(a=1, b=2)),
                          "collections.OrderedDict (2 items)")
         self.assertEqual(node_label("x" * 100), "'" + "x" * 36 + "...")

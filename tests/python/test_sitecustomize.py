@@ -10,21 +10,26 @@ from agentutil import (AGENT_DIR, AGENT_PARENT, TempDirTestCase, child_env,
 
 CHILD_AWARE = """
     import json, os, subprocess, sys
-    import sitecustomize
+    sitecustomize = sys.modules.get("sitecustomize")
     class Thing:
         pass
     things = [Thing() for _ in range(250)]
     child = subprocess.run(
         [sys.executable, "-c",
-         "import os, json, sitecustomize; print(json.dumps(["
+         "import os, json, sys; print(json.dumps(["
          "sorted(k for k in os.environ if k.startswith('LEAKSCOPE')),"
-         "getattr(sitecustomize, 'USER_MARK', None)]))"],
+         "getattr(sys.modules.get('sitecustomize'), 'USER_MARK', None),"
+         "os.environ.get('PYTHONPATH')]))"],
         stdout=subprocess.PIPE, universal_newlines=True, check=True)
     print(json.dumps({
         "env": sorted(k for k in os.environ if k.startswith("LEAKSCOPE")),
         "user_mark": getattr(sitecustomize, "USER_MARK", None),
         "child": json.loads(child.stdout),
         "pid": os.getpid(),
+        "pythonpath": os.environ.get("PYTHONPATH"),
+        "agent_on_path": [p for p in sys.path if os.path.exists(
+            os.path.join(p or ".", "leakscope_agent", "_boot.py"))],
+        "public_agent": "leakscope_agent" in sys.modules,
     }))
     if len(sys.argv) > 1:
         sys.exit(int(sys.argv[1]))
@@ -62,11 +67,16 @@ class SitecustomizeTest(TempDirTestCase):
         self.assertEqual(proc.returncode, 5, proc.stderr)
         self.assertEqual(proc.stderr, "")
         result = json.loads(proc.stdout)
-        # Only the boot directory variable stays, so children chain too.
-        self.assertEqual(result["env"], ["LEAKSCOPE_BOOT_DIR"])
+        # No agent variable, PYTHONPATH entry or module name is left: the
+        # program and its children see what they would see without it, and
+        # the user's sitecustomize runs in both.
+        self.assertEqual(result["env"], [])
+        self.assertEqual(result["pythonpath"], self.user)
+        self.assertEqual(result["agent_on_path"], [])
+        self.assertFalse(result["public_agent"])
         self.assertEqual(result["user_mark"], "user sitecustomize ran")
         self.assertEqual(result["child"],
-                         [["LEAKSCOPE_BOOT_DIR"], "user sitecustomize ran"])
+                         [[], "user sitecustomize ran", self.user])
         snaps = read_snapshots(self.out)
         self.assertEqual([s[1] for s in snaps], ["start", "exit"])
         self.assertEqual({s[2] for s in snaps}, {result["pid"]})
@@ -150,8 +160,8 @@ class SitecustomizeTest(TempDirTestCase):
     def test_serve_flag(self):
         script = write(self.tmp, "served.py", """
             import json, os, sys
-            from leakscope_agent import _server
-            path = _server.server_address()
+            _server = sys.modules.get("_leakscope_agent_boot._server")
+            path = _server.server_address() if _server else None
             print(json.dumps([path, bool(path) and os.path.exists(path)]))
         """)
         sockets = self.path("sockets")

@@ -6,6 +6,9 @@ directory (children of a recorded process) pay for a few imports only.
 
 import os
 import sys
+from types import FunctionType
+
+from ._warn import warn
 
 __all__ = ["boot_from_environment", "ENV_OUTPUT", "ENV_EVERY", "ENV_COLLECT",
            "ENV_SERVE", "ENV_GRAPH", "ENV_BOOT_DIR"]
@@ -17,15 +20,6 @@ ENV_SERVE = "LEAKSCOPE_RECORD_SERVE"
 ENV_GRAPH = "LEAKSCOPE_RECORD_GRAPH"
 ENV_BOOT_DIR = "LEAKSCOPE_BOOT_DIR"
 _ENV_PREFIX = "LEAKSCOPE_RECORD_"
-
-
-def warn(message):
-    """One line on stderr; the agent never breaks the program it watches."""
-    try:
-        sys.stderr.write("leakscope: %s\n" % (message,))
-        sys.stderr.flush()
-    except Exception:
-        pass
 
 
 def _env_flag(environ, name, default):
@@ -66,21 +60,62 @@ def _chain_sitecustomize(boot_dir, own_module):
                          "traceback:\n%s: %s\n" % (type(exc).__name__, exc))
 
 
-def boot_from_environment(own_module):
+def _forget_path_entries(environ, dirs):
+    """Take the directories the installer put in front of PYTHONPATH (the
+    boot directory, the agent's parent) out of PYTHONPATH, sys.path and
+    sys.path_importer_cache: the program and its children see the search
+    path they would have had without the agent."""
+    def ours(entry):
+        return bool(entry) and any(_same_dir(entry, d) for d in dirs if d)
+    value = environ.get("PYTHONPATH")
+    if value is not None:
+        entries = value.split(os.pathsep)
+        while entries and ours(entries[0]):
+            del entries[0]
+        if entries:
+            environ["PYTHONPATH"] = os.pathsep.join(entries)
+        else:
+            del environ["PYTHONPATH"]
+    for d in dirs:
+        if not d:
+            continue
+        for i, entry in enumerate(sys.path):
+            if entry and _same_dir(entry, d):
+                del sys.path[i]
+                break
+    for key in list(sys.path_importer_cache):
+        if type(key) is str and ours(key) and key not in sys.path:
+            sys.path_importer_cache.pop(key, None)
+
+
+def boot_from_environment(own_module, agent_parent=None):
     """Entry point of leakscope_agent/_sitecustomize.py.
 
-    Chains to the next sitecustomize on sys.path, then, when
-    LEAKSCOPE_RECORD_OUTPUT is set, removes the LEAKSCOPE_RECORD_* variables
-    (children of this process do not record) and starts recording."""
+    Removes every LEAKSCOPE_* variable the installer set and, with
+    agent_parent (the directory the agent was loaded from), the
+    installer's PYTHONPATH entries, so that the program and its children
+    see the environment they would have had; chains to the program's own
+    sitecustomize; then, when LEAKSCOPE_RECORD_OUTPUT was set, starts
+    recording (children of this process do not record)."""
     environ = os.environ
     boot_dir = environ.get(ENV_BOOT_DIR, "")
+    if not boot_dir:
+        try:
+            boot_dir = os.path.dirname(os.path.abspath(own_module.__file__))
+        except Exception:
+            boot_dir = ""
     settings = dict((k, v) for k, v in environ.items()
                     if k.startswith(_ENV_PREFIX))
-    for key in settings:
+    for key in list(settings) + [ENV_BOOT_DIR]:
         try:
             del environ[key]
         except KeyError:
             pass
+    if agent_parent:
+        try:
+            _forget_path_entries(environ, (boot_dir, agent_parent))
+        except Exception as exc:
+            warn("cannot restore the search path: %s" % (exc,))
     try:
         _chain_sitecustomize(boot_dir, own_module)
     except Exception as exc:
@@ -103,3 +138,57 @@ def boot_from_environment(own_module):
                         graph=_env_flag(settings, ENV_GRAPH, False))
     recorder.start(strict=False)
     return recorder
+
+
+PRIVATE_NAME = "_leakscope_agent_boot"
+_SUBMODULES = ("_boot", "_census", "_graph", "_labels", "_lsnap", "_record",
+               "_refs", "_runner", "_server", "_threads", "_warn")
+
+
+def hide_public_name():
+    """`python3 -m leakscope_agent run`: move the agent's modules from
+    sys.modules["leakscope_agent..."] to a private name before the program
+    runs, so that the program's own `import leakscope_agent` finds its own
+    package (or a fresh copy of ours), as it would without the agent. Every
+    submodule is imported first: later relative imports inside the agent
+    then resolve under the private name."""
+    from . import _census
+    public = _census._PKG
+    if public == PRIVATE_NAME:
+        return
+    import importlib
+    for name in _SUBMODULES:
+        importlib.import_module(public + "." + name)
+    for name in [n for n in list(sys.modules)
+                 if n == public or n.startswith(public + ".")]:
+        module = sys.modules.pop(name)
+        new = PRIVATE_NAME + name[len(public):]
+        try:
+            module.__name__ = new
+            module.__package__ = PRIVATE_NAME
+            spec = getattr(module, "__spec__", None)
+            if spec is not None:
+                spec.name = new
+        except Exception:
+            pass
+        sys.modules[new] = module
+        # Classes and functions name their module: the census tells the
+        # agent's from the program's by that name.
+        for value in list(vars(module).values()):
+            _rename_module_of(value, name, new)
+            if isinstance(value, type):
+                for inner in list(vars(value).values()):
+                    _rename_module_of(inner, name, new)
+    _census._PKG = PRIVATE_NAME
+    _census._PKG_PREFIX = PRIVATE_NAME + "."
+
+
+def _rename_module_of(value, old, new):
+    tp = type(value)
+    if tp is not FunctionType and not issubclass(tp, type):
+        return
+    try:
+        if value.__module__ == old:
+            value.__module__ = new
+    except Exception:
+        pass

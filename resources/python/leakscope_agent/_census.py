@@ -55,7 +55,139 @@ except ImportError:  # pragma: no cover - other implementations
 # all ask at once, and each census turns automatic collection off and on.
 LOCK = threading.RLock()
 
+# How long a fork in another thread waits for a snapshot in progress to end.
+FORK_WAIT_SECONDS = 30.0
+
+# While the agent holds automatic collection off (and other threads back):
+# the program's own settings, restored by resume() and in a forked child.
+_paused = {"depth": 0, "state": None}
+_fork_held = [False]
+
+
+def pause(hold_threads=False):
+    """Turn automatic collection off (callers hold LOCK) and, with
+    hold_threads, keep the GIL here (a long switch interval); returns what
+    resume() needs."""
+    state = (gc.isenabled(), sys.getswitchinterval())
+    if _paused["depth"] == 0:
+        _paused["state"] = state
+    _paused["depth"] += 1
+    if hold_threads:
+        sys.setswitchinterval(1000.0)
+    gc.disable()
+    return state
+
+
+def resume(state):
+    enabled, interval = state
+    _paused["depth"] = max(_paused["depth"] - 1, 0)
+    if _paused["depth"] == 0:
+        _paused["state"] = None
+    if enabled:
+        gc.enable()
+    sys.setswitchinterval(interval)
+
+
+def _before_fork():
+    # No fork in the middle of a census, dump or SQLite write: the child
+    # would inherit collection off, a held lock, or SQLite's global mutex
+    # held by a thread it does not have. Bounded: a finaliser that the
+    # census' gc.collect() runs may wait for the forking thread.
+    try:
+        _fork_held[0] = LOCK.acquire(timeout=FORK_WAIT_SECONDS)
+    except Exception:
+        _fork_held[0] = False
+
+
+def _after_fork_in_parent():
+    if _fork_held[0]:
+        _fork_held[0] = False
+        LOCK.release()
+
+
+def _after_fork_in_child():
+    """Leave the child as the program would have it: its gc settings, and
+    a census lock no vanished thread holds."""
+    global LOCK
+    if _fork_held[0]:
+        _fork_held[0] = False
+        LOCK.release()
+    else:
+        LOCK = threading.RLock()
+        for name, module in list(sys.modules.items()):
+            if _is_ours_name(name) and "LOCK" in getattr(module, "__dict__",
+                                                         {}):
+                module.LOCK = LOCK
+    state = _paused["state"]
+    _paused["depth"] = 0
+    _paused["state"] = None
+    if state is not None:
+        enabled, interval = state
+        sys.setswitchinterval(interval)
+        if enabled:
+            gc.enable()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork,
+                        after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
+
 _getsizeof = sys.getsizeof
+_TYPE_MRO = type.__dict__["__mro__"]
+_TYPE_DICT = type.__dict__["__dict__"]
+_C_METHODS = (type(object.__sizeof__), type(object.__init__),
+              type(len))
+_OBJECT_SIZEOF = object.__sizeof__
+
+
+class _Probe(object):
+    pass
+
+
+# What sys.getsizeof adds to __sizeof__ for an instance of a plain class
+# (the collector's header, and on 3.12+ the pre-header).
+_HEADER = _getsizeof(_Probe()) - _Probe().__sizeof__()
+_sizeof_in_c = {}
+
+
+def find_sizeof(tp):
+    """The __sizeof__ that sys.getsizeof would call for instances of tp,
+    found through type's own descriptors (no metaclass hook runs)."""
+    mro = _TYPE_MRO.__get__(tp)
+    if type(mro) is not tuple or len(_get_referents(mro)) != len(mro):
+        return None
+    for klass in mro:
+        found = _TYPE_DICT.__get__(klass).get("__sizeof__")
+        if found is not None:
+            return found
+    return None
+
+
+def sizeof_in_c(tp):
+    """True when sys.getsizeof on an instance of tp runs no Python code."""
+    known = _sizeof_in_c.get(tp)
+    if known is None:
+        try:
+            known = type(find_sizeof(tp)) in _C_METHODS
+        except Exception:
+            known = False
+        _sizeof_in_c[tp] = known
+    return known
+
+
+def safe_getsizeof(obj):
+    """sys.getsizeof(obj) without calling a __sizeof__ the program wrote:
+    for such classes object.__sizeof__ plus the header."""
+    if sizeof_in_c(type(obj)):
+        try:
+            return _getsizeof(obj, 0)
+        except Exception:
+            return 0
+    try:
+        return _OBJECT_SIZEOF(obj) + _HEADER
+    except Exception:
+        return 0
 _is_tracked = gc.is_tracked
 _get_referents = gc.get_referents
 
@@ -182,16 +314,19 @@ def _counts_and_sizes(objs):
     counts = {}
     sizes = {}
     try:
+        tps = list(map(type, objs))
+        slow = set(tp for tp in set(tps) if not sizeof_in_c(tp))
+        if slow:
+            # Classes with their own __sizeof__: never call it.
+            raise TypeError("sizes by hand")
+        del tps
         pairs = {}
         _count_elements(pairs, zip(map(type, objs), map(_getsizeof, objs)))
     except Exception:
         # A user __sizeof__ raised: fall back to a guarded per-object loop.
         for obj in objs:
             tp = type(obj)
-            try:
-                size = _getsizeof(obj, 0)
-            except Exception:
-                size = 0
+            size = safe_getsizeof(obj)
             counts[tp] = counts.get(tp, 0) + 1
             sizes[tp] = sizes.get(tp, 0) + size
         return counts, sizes
@@ -242,6 +377,48 @@ def process_meta():
     }
 
 
+_MODULE_DICT = ModuleType.__dict__["__dict__"]
+_INNER_TYPES = (dict, list, set)
+
+
+def agent_module_extras():
+    """What the import system keeps for the agent's modules (their specs,
+    loaders, __path__ lists, the path finder of the agent's directory in
+    sys.path_importer_cache, and those objects' dicts, lists and sets): the
+    agent's too, though the ownership walk stops at such foreign classes."""
+    result = []
+    dirs = []
+    for name, module in list(sys.modules.items()):
+        if type(name) is not str or not _is_ours_name(name) or \
+                not issubclass(type(module), ModuleType):
+            continue
+        try:
+            namespace = _MODULE_DICT.__get__(module)
+        except Exception:
+            continue
+        for key in ("__spec__", "__loader__", "__path__"):
+            value = namespace.get(key)
+            if value is None or issubclass(type(value), ModuleType):
+                continue
+            result.append(value)
+            if key == "__path__" and type(value) is list and \
+                    len(_get_referents(value)) == len(value):
+                dirs.extend(d for d in value if type(d) is str)
+    cache = getattr(sys, "path_importer_cache", None)
+    if type(cache) is dict:
+        for d in dirs:
+            finder = cache.get(d)
+            if finder is not None and gc.is_tracked(finder):
+                result.append(finder)
+    for value in list(result):
+        for inner in _get_referents(value):
+            if type(inner) in _INNER_TYPES:
+                result.append(inner)
+                result.extend(r for r in _get_referents(inner)
+                              if type(r) in _INNER_TYPES)
+    return result
+
+
 def census(collect=True):
     """Count live gc-tracked objects per type: (types, meta), see below."""
     with LOCK:
@@ -256,17 +433,22 @@ def _census_locked(collect):
     All containers in the result are tuples, dicts and strings, which the
     collector untracks, so a kept result does not show up in the next census.
     """
-    gc_enabled = gc.isenabled()
     freed = None
     if collect:
         freed = gc.collect()
     # No automatic collection between listing the objects and subtracting
     # the agent's own: it would untrack some of them half way.
-    gc.disable()
+    # Threads held back too: while collection is off, no thread of the
+    # program runs to see gc.isenabled() return False.
+    state = pause(hold_threads=True)
     try:
         started = time.perf_counter()
         taken_at = time.time()
         excluded = _agent_objects()
+        excluded.extend(agent_module_extras())
+        # Each object once: the two lists may share some.
+        # (it holds itself, and stays in the result once).
+        excluded[:] = list(dict(zip(map(id, excluded), excluded)).values())
         objs = gc.get_objects()
         counts, sizes = _counts_and_sizes(objs)
         n_objects = len(objs)
@@ -275,21 +457,19 @@ def _census_locked(collect):
             if _is_tracked(obj):
                 tp = type(obj)
                 counts[tp] = counts.get(tp, 0) - 1
-                try:
-                    sizes[tp] = sizes.get(tp, 0) - _getsizeof(obj, 0)
-                except Exception:
-                    pass
+                sizes[tp] = sizes.get(tp, 0) - safe_getsizeof(obj)
                 n_objects -= 1
         # The list no longer needs itself; breaking the cycle lets it be
         # freed by reference counting instead of waiting for the collector.
         excluded.clear()
         del excluded
     finally:
-        if gc_enabled:
-            gc.enable()
+        resume(state)
     by_name = {}
     for tp, count in counts.items():
-        if count <= 0:
+        # Instances of the agent's classes are the agent's wherever they
+        # are held (a Recorder in a frame, an _Options in a local).
+        if count <= 0 or _is_ours_type(tp):
             continue
         name = type_name(tp)
         size = max(sizes.get(tp, 0), 0)

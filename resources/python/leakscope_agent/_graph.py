@@ -23,7 +23,9 @@ from itertools import (accumulate, chain, compress, count, filterfalse,
 from operator import attrgetter, is_, is_not, ne, not_, sub
 from types import FrameType, ModuleType
 
-from ._census import _agent_objects, _count_elements, type_name
+from ._census import (_OBJECT_SIZEOF, _agent_objects, _count_elements,
+                      _is_ours_type, find_sizeof, safe_getsizeof,
+                      sizeof_in_c, type_name)
 from ._labels import (CLASS_ROOT, MAX_LABEL, MODULE_ROOT, THREAD_FRAME,
                       AgentFrames, Labeler, _MODULE_DICT, _SPECIAL,
                       agent_module_extras, cut, key_label, node_label)
@@ -92,21 +94,20 @@ class _Strings(object):
         return found
 
 
-_OBJECT_SIZEOF = object.__dict__["__sizeof__"]
+
+
+_TYPE_ITEMSIZE = type.__dict__["__itemsize__"]
 
 
 def _fixed_size(tp, sample):
     """sys.getsizeof of every instance of tp when object.__sizeof__ serves
     it and tp has no per-item part (tp_basicsize plus a per-type header,
-    and on 3.13 the type's inline values), else None."""
+    and on 3.13 the type's inline values), else None. Read through type's
+    own descriptors: a metaclass hook must not run."""
     try:
-        if tp.__itemsize__:
+        if _TYPE_ITEMSIZE.__get__(tp):
             return None
-        for klass in tp.__mro__:
-            found = klass.__dict__.get("__sizeof__")
-            if found is not None:
-                break
-        if found is not _OBJECT_SIZEOF:
+        if find_sizeof(tp) is not _OBJECT_SIZEOF:
             return None
         size = _getsizeof(sample)
     except Exception:
@@ -129,7 +130,12 @@ def _group_sizes(objs, ordered, counts):
                     g.tp is not tuple and g.tp is not dict:
                 fixed = _fixed_size(g.tp, objs[start])
             if fixed is None:
-                sizes.extend(map(_getsizeof, objs[start:end]))
+                if g.tp is not None:
+                    c_sizes = sizeof_in_c(g.tp)
+                else:
+                    c_sizes = all(map(sizeof_in_c, set(g.tps)))
+                sizes.extend(map(_getsizeof if c_sizes else safe_getsizeof,
+                                 objs[start:end]))
             else:
                 sizes.extend(repeat(fixed, n))
             start = end
@@ -139,16 +145,7 @@ def _group_sizes(objs, ordered, counts):
 
 
 def _sizes(objs):
-    try:
-        sizes = array.array("Q", map(_getsizeof, objs))
-    except Exception:
-        # A user __sizeof__ raised or returned something odd.
-        sizes = array.array("Q")
-        for obj in objs:
-            try:
-                sizes.append(max(int(_getsizeof(obj, 0)), 0))
-            except Exception:
-                sizes.append(0)
+    sizes = array.array("Q", map(max, map(safe_getsizeof, objs), repeat(0)))
     if sizes and max(sizes) > MAX_SIZE:
         return array.array("I", (min(s, MAX_SIZE) for s in sizes))
     return array.array("I", sizes)
@@ -215,6 +212,10 @@ class _Dumper(object):
         excluded.clear()
         del excluded
         tps = list(map(type, objs))
+        # Instances of the agent's own classes, wherever they are held.
+        ours = set(filter(_is_ours_type, set(tps)))
+        if ours:
+            skip.update(map(id, compress(objs, map(ours.__contains__, tps))))
         for i in compress(count(), map(is_, tps, repeat(FrameType))):
             if self.agent_frames.is_agent_frame(objs[i]):
                 skip.add(id(objs[i]))
@@ -300,6 +301,10 @@ class _Dumper(object):
         # that, then label each object's referents [n-1] ... [0].
         flat = _get_referents(*group.objs)
         lens = list(map(len, group.objs))
+        # Items are read at Python level (reversed) only once the counts
+        # agree: a list or tuple with NULL slots (C extensions keep such)
+        # has fewer referents than items, and reading a NULL slot would
+        # crash the program. The `or` must stay short-circuit.
         if len(flat) != sum(lens) or not all(map(
                 is_, flat, chain.from_iterable(map(reversed, group.objs)))):
             del flat

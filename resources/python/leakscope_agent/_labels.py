@@ -21,9 +21,9 @@ from operator import is_
 from types import (BuiltinFunctionType, CodeType, FrameType, FunctionType,
                    MethodType, ModuleType, TracebackType)
 
-from ._census import _exact_str, type_name
+from ._census import _exact_str, agent_module_extras, type_name
 
-__all__ = ["short_repr", "node_label", "Labeler", "AgentFrames",
+__all__ = ["whole", "short_repr", "node_label", "Labeler", "AgentFrames",
            "MODULE_ROOT", "CLASS_ROOT", "THREAD_FRAME", "OTHER_ROOT",
            "key_label", "CellType"]
 
@@ -67,6 +67,22 @@ _SPECIAL = frozenset((dict, list, tuple, set, frozenset, FunctionType,
                       TracebackType, ModuleType, CellType, CodeType))
 
 
+def whole(seq, refs=None):
+    """seq itself when it is an exact list or tuple whose every slot holds an
+    object, else None. C code may keep lists and tuples with NULL slots (the
+    C ElementTree TreeBuilder's element stack, a tuple being filled): gc
+    skips them, but iterating, indexing, enumerate() or reversed() at Python
+    level would dereference NULL and crash the program. A NULL slot is not a
+    referent, so as many referents as items proves there is none (refs:
+    gc.get_referents(seq) when the caller has it already)."""
+    tp = type(seq)
+    if tp is not list and tp is not tuple:
+        return None
+    if refs is None:
+        refs = _get_referents(seq)
+    return seq if len(refs) == len(seq) else None
+
+
 def cut(text, limit=MAX_LABEL):
     if len(text) <= limit:
         return text
@@ -91,7 +107,7 @@ def key_text(key):
     text = short_repr(key)
     if text is not None:
         return text
-    if type(key) is tuple and len(key) <= 4:
+    if type(key) is tuple and len(key) <= 4 and whole(key) is not None:
         parts = [short_repr(k) for k in key]
         if None not in parts:
             return cut("(" + ", ".join(parts) + ("," if len(parts) == 1
@@ -162,8 +178,8 @@ def node_label(obj, module_names=None):
                 name = _exact_str(_MODULE_DICT.__get__(obj).get("__name__"))
             return "module " + (name or "?")
         if issubclass(tp, BaseException):
-            args = _EXC_ARGS.__get__(obj)
-            if type(args) is tuple and args and short_repr(args[0]):
+            args = whole(_EXC_ARGS.__get__(obj))
+            if args and short_repr(args[0]):
                 return cut("%s(%s)" % (type_name(tp), short_repr(args[0])))
             return None
         return short_repr(obj)
@@ -199,8 +215,10 @@ class TypeInfo(object):
         self.names = ()
         self.slots = ()
         try:
-            mro = _TYPE_DESCRIPTORS[0][1].__get__(tp)
+            mro = whole(_TYPE_DESCRIPTORS[0][1].__get__(tp))
         except Exception:
+            return
+        if mro is None:
             return
         class_attrs = set()
         names = []
@@ -269,9 +287,13 @@ class Labeler(object):
         try:
             if tp is dict or tp in _CONTAINERS or tp not in _SPECIAL:
                 if tp is list or tp is tuple:
-                    # gc visits list and tuple items last to first.
+                    # gc visits list and tuple items last to first. With
+                    # NULL slots (fewer referents than items) the positions
+                    # cannot be read safely: no labels.
+                    if whole(obj, refs) is None:
+                        return [None] * len(refs)
                     n = len(obj)
-                    if len(refs) == n and all(map(is_, refs, reversed(obj))):
+                    if all(map(is_, refs, reversed(obj))):
                         return ["[%d]" % i for i in range(n - 1, -1, -1)]
                     return _by_identity(refs, (
                         (v, "[%d]" % i) for i, v in enumerate(obj)))
@@ -309,6 +331,8 @@ class Labeler(object):
         tp = type(obj)
         try:
             if tp is list or tp is tuple:
+                if whole(obj, refs) is None:
+                    return None
                 for i in compress(count(), map(is_, obj, repeat(target))):
                     return "[%d]" % i
                 return None
@@ -401,33 +425,6 @@ def _is_module_code(code):
         return code.co_name == "<module>"
     except Exception:
         return True
-
-
-def agent_module_extras():
-    """What the import system keeps for the agent's modules (their specs,
-    loaders, __path__ lists and those objects' dicts): the agent's too,
-    though the census' ownership walk stops at such foreign classes."""
-    from ._census import _is_ours_name
-    result = []
-    for name, module in list(sys.modules.items()):
-        if type(name) is not str or not _is_ours_name(name) or \
-                not issubclass(type(module), ModuleType):
-            continue
-        try:
-            namespace = _MODULE_DICT.__get__(module)
-        except Exception:
-            continue
-        for key in ("__spec__", "__loader__", "__path__"):
-            value = namespace.get(key)
-            if value is None or issubclass(type(value), ModuleType):
-                continue
-            result.append(value)
-            for inner in _get_referents(value):
-                if type(inner) in (dict, list):
-                    result.append(inner)
-                    result.extend(r for r in _get_referents(inner)
-                                  if type(r) is list)
-    return result
 
 
 class AgentFrames(object):

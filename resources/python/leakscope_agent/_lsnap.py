@@ -120,8 +120,16 @@ def _prepare(cur, path):
     when the database is empty. Returns the file's format version."""
     app_id = cur.execute("PRAGMA application_id").fetchone()[0]
     version = cur.execute("PRAGMA user_version").fetchone()[0]
-    tables = {row[0] for row in cur.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    schema = cur.execute("SELECT type, name FROM sqlite_master").fetchall()
+    # A trigger would run on our INSERTs (an endless one fills the disk), a
+    # view is nothing a Leakscope file has: refuse before writing a row.
+    active = sorted(set(kind for kind, _ in schema
+                        if kind in ("trigger", "view")))
+    if active:
+        raise ValueError("%s: contains %s (not written by Leakscope); "
+                         "refusing to write to it"
+                         % (path, " and ".join(k + "s" for k in active)))
+    tables = {name for kind, name in schema if kind == "table"}
     if app_id == 0 and version == 0 and not tables:
         _create_schema(cur)
         return FORMAT_VERSION
@@ -201,6 +209,9 @@ def append_snapshot(path, types, meta, label=None, graph=None):
     try:
         cur = conn.cursor()
         try:
+            # Defence in depth: no SQL functions with side effects from
+            # the schema (SQLite 3.31+; older ones ignore the pragma).
+            cur.execute("PRAGMA trusted_schema = OFF")
             cur.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
             raise RuntimeError("%s: cannot start a write transaction: %s"

@@ -12,9 +12,10 @@ import os
 import sys
 import threading
 
-from ._boot import warn
-from ._census import LOCK, census
+from ._census import LOCK, census, pause, resume
 from ._lsnap import append_snapshot
+from ._threads import AgentThread
+from ._warn import warn
 
 __all__ = ["Recorder", "active_recorder", "snapshot", "warn"]
 
@@ -32,16 +33,11 @@ def dump_graph_paused():
     the GIL stays here until it is done and the graph is consistent)."""
     from ._graph import dump_graph
     with LOCK:
-        enabled = gc.isenabled()
-        interval = sys.getswitchinterval()
-        gc.disable()
-        sys.setswitchinterval(1000.0)
+        state = pause(hold_threads=True)
         try:
             return dump_graph()
         finally:
-            sys.setswitchinterval(interval)
-            if enabled:
-                gc.enable()
+            resume(state)
 
 
 def snapshot(path, label=None, collect=True, graph=False):
@@ -117,10 +113,7 @@ class Recorder(object):
             except Exception as exc:
                 warn("cannot start the live server: %s" % (exc,))
         if self.every > 0:
-            self._thread = threading.Thread(target=self._run,
-                                            name="leakscope-recorder")
-            self._thread.daemon = True
-            self._thread.start()
+            self._thread = AgentThread(Recorder._run, self).start()
         atexit.register(self.finish)
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._forget_in_child)
@@ -139,6 +132,7 @@ class Recorder(object):
         # process: its atexit must not add an "exit" snapshot.
         global _active
         self._finished = True
+        self._lock = threading.Lock()
         self._stop.set()
         _active = None
 
@@ -150,7 +144,7 @@ class Recorder(object):
         self._finished = True
         self._stop.set()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None:
             thread.join(BUSY_JOIN_SECONDS)
         self.take("exit")
         if _active is self:

@@ -21,8 +21,10 @@ from itertools import chain, compress, filterfalse, repeat
 from operator import indexOf, is_, not_
 from types import FrameType, FunctionType, MethodType, ModuleType
 
-from ._census import LOCK, _agent_objects, type_name
-from ._labels import AgentFrames, Labeler, agent_module_extras, node_label
+from ._census import (_agent_objects, pause, resume, safe_getsizeof,
+                      type_name)
+from ._labels import (AgentFrames, Labeler, agent_module_extras,
+                      node_label, whole)
 
 __all__ = ["LiveError", "backrefs", "chain_to_root", "instances",
            "object_info", "remember_ids"]
@@ -46,18 +48,15 @@ class _Paused(object):
     for the duration of one walk."""
 
     def __enter__(self):
-        LOCK.acquire()
-        self.enabled = gc.isenabled()
-        self.interval = sys.getswitchinterval()
-        gc.disable()
-        sys.setswitchinterval(1000.0)
+        from . import _census
+        self.lock = _census.LOCK
+        self.lock.acquire()
+        self.state = pause(hold_threads=True)
         return self
 
     def __exit__(self, *exc):
-        sys.setswitchinterval(self.interval)
-        if self.enabled:
-            gc.enable()
-        LOCK.release()
+        resume(self.state)
+        self.lock.release()
         return False
 
 
@@ -137,10 +136,9 @@ class _Context(object):
             return True
         return tp is FrameType and id(obj) in self.thread_frame_ids
 
-    def label(self, obj, live_repr=True):
+    def label(self, obj):
+        # node_label runs none of the program's code (no __repr__).
         text = node_label(obj, self.module_names)
-        if text is None and live_repr:
-            text = guarded_repr(obj)
         return text if text is not None else type_name(type(obj))
 
     def referents(self, obj):
@@ -175,7 +173,7 @@ class _Context(object):
                 if id(r) in result or not self.visible(r):
                     continue
                 if type(r) is tuple and len(r) == len(batch) and \
-                        all(map(is_, r, batch)):
+                        whole(r) is not None and all(map(is_, r, batch)):
                     continue  # the argument tuple of the call itself
                 refs = self.referents(r)
                 hits = list(compress(refs, map(wanted.__contains__,
@@ -185,30 +183,6 @@ class _Context(object):
                     result[id(r)] = (r, hits)
             del found, batch
         return list(result.values())
-
-
-def guarded_repr(obj):
-    """repr() of a user object when its class defines __repr__ in Python
-    (a C type's repr, e.g. of a million-entry OrderedDict, can be huge and
-    would call its items' reprs); anything it raises, or a result that is
-    not a str, gives None; cut to ~40 characters."""
-    from ._labels import cut
-    type_dict = type.__dict__["__dict__"]
-    try:
-        method = None
-        for klass in type.__dict__["__mro__"].__get__(type(obj)):
-            namespace = type_dict.__get__(klass)
-            if "__repr__" in namespace:
-                method = namespace["__repr__"]
-                break
-        if type(method) is not FunctionType:
-            return None
-        text = method(obj)
-    except BaseException:
-        return None
-    if type(text) is not str:
-        return None
-    return cut(text.replace("\n", " "))
 
 
 def _objects_of_type(name, ctx):
@@ -527,10 +501,7 @@ def object_info(oid):
     with _Paused():
         ctx = _Context()
         obj = _object_by_id(oid, ctx)
-        try:
-            size = sys.getsizeof(obj, 0)
-        except Exception:
-            size = 0
+        size = safe_getsizeof(obj)
         refs = [r for r in ctx.referents(obj) if _is_tracked(r)]
         referrers = ctx.referrers([obj])
         result = {"id": oid, "type": type_name(type(obj)),

@@ -269,7 +269,8 @@ def _exec_main(code, module):
 
 
 def run(argv):
-    from ._record import Recorder, warn
+    from ._record import Recorder
+    from ._warn import warn
     try:
         opts = _parse_run(argv)
     except UsageError as exc:
@@ -289,6 +290,8 @@ def run(argv):
         sys.modules.setdefault(__name__.rpartition(".")[0] + ".__main__",
                                own_main)
     sys.modules["__main__"] = module
+    from ._boot import hide_public_name
+    hide_public_name()
     # Registered first, so it runs last: after the exit snapshot.
     atexit.register(_Interrupted.at_exit)
     if opts.record:

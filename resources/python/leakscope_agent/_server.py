@@ -10,6 +10,7 @@ threads block in poll()/recv() while idle: no timers, no busy waiting.
 import atexit
 import json
 import os
+import re
 import select
 import socket
 import stat
@@ -17,8 +18,10 @@ import struct
 import sys
 import threading
 import time
+from itertools import accumulate
 
 from ._census import AGENT_VERSION, census
+from ._threads import AgentThread
 
 __all__ = ["PROTOCOL_VERSION", "MAX_LINE", "socket_dir", "start_server",
            "stop_server", "server_address"]
@@ -35,6 +38,92 @@ _IMPORTED_AT = time.time()
 _server = None
 _server_lock = threading.Lock()
 _hooks_registered = False
+
+
+MAX_DEPTH = 64              # nesting of arrays and objects in one request
+MAX_DIGITS = 40             # digits of one JSON integer
+
+# Escapes, then string literals (skipped when counting brackets). The
+# closing quote is optional: an unterminated string runs to the end of the
+# line, so no match fails and backtracks (linear time).
+_JSON_ESCAPE = re.compile(r'\\.', re.S)
+_JSON_STRING = re.compile(r'"[^"]*"?')
+_NOT_BRACKET = re.compile(r'[^\[\]{}]+')
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _nesting(text):
+    """The deepest nesting of [ and { in a JSON text, found with C-level
+    passes before json.loads sees it: json's decoder recurses once per
+    level, and a program that raised its recursion limit would overflow
+    the C stack on a line of 100,000 brackets."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub(
+        "", _JSON_ESCAPE.sub("", text)))
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)),
+               default=0)
+
+
+def _parse_int(text):
+    # int() of a huge digit string is quadratic before Python 3.11 (and
+    # refused after it): a bounded request has bounded numbers.
+    if len(text) > MAX_DIGITS:
+        raise ValueError("integer with %d digits" % len(text))
+    return int(text)
+
+
+IDLE_SECONDS = 300.0        # a connection silent this long is closed
+CHECK_SECONDS = 2.0         # how often an idle server checks its descriptors
+
+
+def fd_identity(fd):
+    """(device, inode) of an open descriptor, None when it is closed."""
+    try:
+        st = os.fstat(fd)
+    except (OSError, ValueError, TypeError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+class OwnedFd(object):
+    """A descriptor the agent created, with the identity it had then. The
+    program may close any descriptor (os.closerange(3, ...) in daemons) and
+    reuse the number for its own files: before each use the agent checks
+    the number still names its object, and never writes to or closes one
+    that does not."""
+
+    __slots__ = ("fd", "identity")
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.identity = fd_identity(fd)
+
+    def ours(self):
+        return self.identity is not None and \
+            fd_identity(self.fd) == self.identity
+
+    def close(self):
+        if self.ours():
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+        self.identity = None
+
+
+def release_socket(sock, owned):
+    """Close sock if its descriptor is still ours, else let go of the
+    number without closing it (the socket object would close it when
+    freed)."""
+    try:
+        if owned.ours():
+            sock.close()
+        else:
+            sock.detach()
+    except OSError:
+        pass
+    owned.identity = None
 
 
 class ProtocolError(Exception):
@@ -129,11 +218,12 @@ class Connection(object):
     def __init__(self, server, sock):
         self.server = server
         self.sock = sock
+        self.owned = OwnedFd(sock.fileno())
+        self.busy = False
+        self.last_active = time.monotonic()
         self.buffer = bytearray()
         self.request = None
-        self.thread = threading.Thread(target=self.serve,
-                                       name="leakscope-connection")
-        self.thread.daemon = True
+        self.thread = AgentThread(Connection.serve, self)
 
     def send(self, message):
         data = json.dumps(message, separators=(",", ":"), allow_nan=False)
@@ -150,21 +240,27 @@ class Connection(object):
             self.buffer = bytearray()
             self.request = None
             self.server.forget(self)
-            try:
-                self.sock.close()
-            except OSError:
-                pass
+            release_socket(self.sock, self.owned)
 
     def _serve(self):
+        # An idle client is dropped after IDLE_SECONDS: a pile of silent
+        # connections must not keep the slots from everyone else.
+        self.sock.settimeout(IDLE_SECONDS)
         while True:
             newline = self.buffer.find(b"\n")
             if newline < 0:
                 if len(self.buffer) > MAX_LINE:
                     self._too_large()
                     return
-                chunk = self.sock.recv(_RECV_CHUNK)
+                if not self.owned.ours():
+                    return
+                try:
+                    chunk = self.sock.recv(_RECV_CHUNK)
+                except socket.timeout:
+                    return
                 if not chunk:
                     return  # a line cut off by a disconnect is dropped
+                self.last_active = time.monotonic()
                 self.buffer.extend(chunk)
                 continue
             if newline > MAX_LINE:
@@ -173,7 +269,24 @@ class Connection(object):
             line = bytes(self.buffer[:newline])
             del self.buffer[:newline + 1]
             if line.strip():
-                self.send(self.server.answer(self, line))
+                self.busy = True
+                try:
+                    reply = self.server.answer(self, line)
+                finally:
+                    self.busy = False
+                if not self.owned.ours():
+                    return
+                self.send(reply)
+                self.last_active = time.monotonic()
+
+    def kick(self):
+        """Make serve() end (its recv returns) without closing the
+        descriptor under it."""
+        try:
+            if self.owned.ours():
+                self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _too_large(self):
         self.send({"id": None, "error": {
@@ -206,7 +319,12 @@ class Server(object):
         self._lock = threading.Lock()
         self._stopping = False
         self._wake_r, self._wake_w = os.pipe()
+        self.wake_r = OwnedFd(self._wake_r)
+        self.wake_w = OwnedFd(self._wake_w)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.owned = OwnedFd(self.sock.fileno())
+        self.path_identity = None
+        self.gone = False
         self.thread = None
         self.ops = {
             "hello": self.op_hello,
@@ -235,38 +353,48 @@ class Server(object):
         # The 0700 directory keeps others out while the socket briefly has
         # the umask's mode.
         os.chmod(self.path, 0o600)
+        st = os.lstat(self.path)
+        self.path_identity = (st.st_dev, st.st_ino)
         self.sock.listen(_BACKLOG)
-        self.thread = threading.Thread(target=self._accept_loop,
-                                       name="leakscope-server")
-        self.thread.daemon = True
-        self.thread.start()
+        # Non-blocking: accept() after a poll timeout must not wait.
+        self.sock.setblocking(False)
+        self.thread = AgentThread(Server._accept_loop, self).start()
 
     def _wait_readable(self):
-        """Block until a client connects or stop() writes the wake-up pipe;
-        True when woken to stop. poll() has no limit on descriptor numbers,
-        unlike select() (a program with 1024 open files is not unusual)."""
+        """Block until a client connects, stop() writes the wake-up pipe or
+        CHECK_SECONDS pass; True when woken by the pipe. poll() has no limit
+        on descriptor numbers, unlike select() (a program with 1024 open
+        files is not unusual)."""
         listen_fd = self.sock.fileno()
         if hasattr(select, "poll"):
             poller = select.poll()
             poller.register(listen_fd, select.POLLIN)
             poller.register(self._wake_r, select.POLLIN)
-            while True:
-                try:
-                    events = poller.poll()
-                except InterruptedError:
-                    continue
-                fds = [fd for fd, _ in events]
-                return self._wake_r in fds or listen_fd not in fds
-        ready = select.select([listen_fd, self._wake_r], [], [])[0]
+            try:
+                events = poller.poll(CHECK_SECONDS * 1000)
+            except InterruptedError:
+                return False
+            return self._wake_r in [fd for fd, _ in events]
+        ready = select.select([listen_fd, self._wake_r], [], [],
+                              CHECK_SECONDS)[0]
         return self._wake_r in ready
 
     def _accept_loop(self):
         while not self._stopping:
             try:
-                if self._wait_readable() or self._stopping:
-                    return
+                woken = self._wait_readable()
             except (OSError, ValueError):
+                woken = True
+            if self._stopping:
                 return
+            if not (self.owned.ours() and self.wake_r.ours()):
+                # The program closed our descriptors (a daemon's
+                # closerange): the server is gone. Touch none of those
+                # numbers again; they may be the program's files by now.
+                self._abandon()
+                return
+            if woken:
+                continue
             try:
                 client, _ = self.sock.accept()
             except OSError:
@@ -281,6 +409,15 @@ class Server(object):
                     client.close()
                     return
                 crowded = len(self.connections) >= MAX_CONNECTIONS
+                if crowded:
+                    # Make room by dropping the connection idle longest:
+                    # idle clients must not lock everyone else out.
+                    idle = [c for c in self.connections if not c.busy]
+                    if idle:
+                        oldest = min(idle, key=lambda c: c.last_active)
+                        self.connections.discard(oldest)
+                        oldest.kick()
+                        crowded = False
                 if not crowded:
                     self.connections.add(connection)
             if crowded:
@@ -310,8 +447,12 @@ class Server(object):
             except UnicodeDecodeError as exc:
                 raise ProtocolError("bad_json", "request is not UTF-8: %s"
                                     % exc)
+            depth = _nesting(text)
+            if depth > MAX_DEPTH:
+                raise ProtocolError("bad_json", "request nests %d levels "
+                                    "deep (at most %d)" % (depth, MAX_DEPTH))
             try:
-                request = json.loads(text)
+                request = json.loads(text, parse_int=_parse_int)
             except (ValueError, RecursionError) as exc:
                 raise ProtocolError("bad_json", "request is not JSON: %s"
                                     % exc)
@@ -451,33 +592,49 @@ class Server(object):
                 return
             self._stopping = True
             connections = list(self.connections)
-        try:
-            os.write(self._wake_w, b"x")
-        except OSError:
-            pass
+        if self.wake_w.ours():
+            try:
+                os.write(self._wake_w, b"x")
+            except OSError:
+                pass
         thread = self.thread
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None:
             thread.join(5.0)
         for connection in connections:
-            try:
-                connection.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            connection.kick()
+        release_socket(self.sock, self.owned)
+        self.wake_r.close()
+        self.wake_w.close()
+        if unlink and os.getpid() == self.pid:
+            self._unlink()
+
+    def _unlink(self):
+        """Remove the socket file if it is still the one we bound."""
         try:
-            self.sock.close()
+            st = os.lstat(self.path)
+            if stat.S_ISSOCK(st.st_mode) and \
+                    (st.st_dev, st.st_ino) == self.path_identity:
+                os.unlink(self.path)
         except OSError:
             pass
-        for fd in (self._wake_r, self._wake_w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        if unlink and os.getpid() == self.pid:
-            try:
-                if stat.S_ISSOCK(os.lstat(self.path).st_mode):
-                    os.unlink(self.path)
-            except OSError:
-                pass
+
+    def _abandon(self):
+        """Our listening socket or wake-up pipe was closed behind our back:
+        stop serving, let go of every descriptor without closing the
+        numbers, and remove the socket file so clients no longer list a
+        server that cannot answer."""
+        global _server
+        with self._lock:
+            self._stopping = True
+            self.gone = True
+        release_socket(self.sock, self.owned)
+        self.wake_r.close()
+        self.wake_w.close()
+        if os.getpid() == self.pid:
+            self._unlink()
+        with _server_lock:
+            if _server is self:
+                _server = None
 
 
 def _param(request, name, kind, default, low=None, high=None):
@@ -572,16 +729,12 @@ def stop_server():
 
 
 def _forget_in_child():
-    # A forked child has no server thread; the socket is the parent's.
-    global _server
+    # A forked child has no server thread; the socket is the parent's. The
+    # lock may have been held by a thread the child does not have.
+    global _server, _server_lock
+    _server_lock = threading.Lock()
     server, _server = _server, None
     if server is not None:
-        for fd in (server._wake_r, server._wake_w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        try:
-            server.sock.close()
-        except OSError:
-            pass
+        server.wake_r.close()
+        server.wake_w.close()
+        release_socket(server.sock, server.owned)
