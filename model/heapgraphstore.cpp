@@ -1,5 +1,6 @@
 #include "heapgraphstore.h"
 
+#include "checkedint.h"
 #include "lsnapformat.h"
 #include "packedarray.h"
 #include "sqlitedatabase.h"
@@ -654,7 +655,18 @@ bool GraphLoader::readTypes()
             m_fileError = tr("malformed (a type row is not an integer id and a name)");
             return false;
         }
-        fileIds.push_back(stmt.int64(0));
+        // The type table of a crafted file need not have an INTEGER PRIMARY
+        // KEY: ascending, unique ids are checked, the lookup below relies on them.
+        const qint64 id = stmt.int64(0);
+        if (!fileIds.empty() && id <= fileIds.back()) {
+            m_fileError = tr("malformed (type id %1 repeats or is out of order)").arg(num(id));
+            return false;
+        }
+        if (fileIds.size() >= size_t(std::numeric_limits<qint32>::max())) {
+            m_fileError = tr("malformed (too many types)");
+            return false;
+        }
+        fileIds.push_back(id);
         m_arrays.typeNames.push_back(stmt.text(1));
     }
     if (step == SqliteStatement::Error)
@@ -663,12 +675,14 @@ bool GraphLoader::readTypes()
     // File type id -> index into typeNames. Ids are ascending (ORDER BY the
     // primary key) and usually dense (1, 2, 3...): a table then, else a
     // binary search.
+    // Ids may span the whole int64 range: distances are taken unsigned (the
+    // ids ascend, so they are exact), never as int64 differences.
     std::vector<qint32> lookup;
     const qint64 base = fileIds.empty() ? 0 : fileIds.front();
-    if (!fileIds.empty() && fileIds.back() - base < qint64(fileIds.size()) * 4 + 1024) {
-        lookup.assign(size_t(fileIds.back() - base) + 1, -1);
+    if (!fileIds.empty() && checked::span(base, fileIds.back()) < quint64(fileIds.size()) * 4 + 1024) {
+        lookup.assign(size_t(checked::span(base, fileIds.back())) + 1, -1);
         for (size_t t = 0; t < fileIds.size(); ++t)
-            lookup[size_t(fileIds[t] - base)] = qint32(t);
+            lookup[size_t(checked::span(base, fileIds[t]))] = qint32(t);
     }
     std::vector<qint32> &types = m_arrays.types;
     for (size_t i = 0; i < types.size(); ++i) {
@@ -676,7 +690,7 @@ bool GraphLoader::readTypes()
         qint32 index = -1;
         if (!lookup.empty()) {
             // Unsigned, so ids below the base wrap around and miss too.
-            const quint64 offset = quint64(qint64(fileId) - base);
+            const quint64 offset = quint64(qint64(fileId)) - quint64(base);
             if (offset < lookup.size())
                 index = lookup[size_t(offset)];
         } else {

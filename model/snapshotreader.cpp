@@ -1,5 +1,6 @@
 #include "snapshotreader.h"
 
+#include "checkedint.h"
 #include "lsnapformat.h"
 #include "objgraphreader.h"
 #include "sqlitedatabase.h"
@@ -372,12 +373,14 @@ bool LsnapReader::readTypes()
         return sqliteFailed("reading types");
 
     if (!m_typeIds.empty()) {
-        const qint64 span = m_typeIds.back() - m_typeIds.front();
-        if (span >= 0 && span < qint64(m_typeIds.size()) * 4 + 1024) {
+        // Ids may span the whole int64 range: the distance is taken unsigned
+        // (ascending ids make it exact), never as an int64 difference.
+        const quint64 span = checked::span(m_typeIds.front(), m_typeIds.back());
+        if (span < quint64(m_typeIds.size()) * 4 + 1024) {
             m_typeLookupBase = m_typeIds.front();
             m_typeLookup.assign(size_t(span) + 1, -1);
             for (size_t i = 0; i < m_typeIds.size(); ++i)
-                m_typeLookup[size_t(m_typeIds[i] - m_typeLookupBase)] = int(i);
+                m_typeLookup[size_t(checked::span(m_typeLookupBase, m_typeIds[i]))] = int(i);
         }
     }
     return true;

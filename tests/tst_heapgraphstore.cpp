@@ -292,6 +292,8 @@ private slots:
     void zipBombStopsAtTheCounts();
     void cancelAndProgress_data();
     void cancelAndProgress();
+    void typeIdsSpanningInt64_data();
+    void typeIdsSpanningInt64();
 
 private:
     // Writes the 5-node graph of snapshot 1 with Python's sqlite3 + zlib from
@@ -1089,6 +1091,36 @@ void TestHeapGraphStore::cancelAndProgress()
     g = HeapGraphStore::read(path, 1, control);
     QVERIFY(!g.ok());
     QVERIFY2(g.error().endsWith(QStringLiteral("loading cancelled")), qPrintable(g.error()));
+}
+
+void TestHeapGraphStore::typeIdsSpanningInt64_data()
+{
+    QTest::addColumn<QString>("ids");
+    QTest::addColumn<bool>("loads");
+    // The lowest and highest int64 as type ids: their difference overflows
+    // int64, which once made the lookup table 0 entries long and wrote
+    // through a null pointer (issue 12, item 5).
+    QTest::newRow("INT64_MIN and INT64_MAX") << QStringLiteral("(-9223372036854775808, 'lo'), (9223372036854775807, 'hi')") << true;
+    QTest::newRow("INT64_MIN and 1000") << QStringLiteral("(-9223372036854775808, 'lo'), (1000, 'hi')") << true;
+    QTest::newRow("-1 and INT64_MAX") << QStringLiteral("(-1, 'lo'), (9223372036854775807, 'hi')") << true;
+}
+
+void TestHeapGraphStore::typeIdsSpanningInt64()
+{
+    QFETCH(QString, ids);
+    QFETCH(bool, loads);
+    const QString path = makeFile(QStringLiteral("int64types"), 1);
+    QVERIFY(HeapGraphStore::write(path, 1, cacheHeap().arrays()).ok());
+    QVERIFY(execSql(path, QStringLiteral("INSERT INTO type(id, name) VALUES %1").arg(ids)));
+    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+    QCOMPARE(g.ok(), loads);
+    if (loads)
+        QCOMPARE(g.value().nodeCount(), quint32(10));
+    // The counts reader maps the same ids (flagged by UBSan before).
+    Expected<LoadedFile> loaded = SnapshotReader::read(path);
+    QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
+    QVERIFY(loaded.value().types.find(QStringLiteral("lo")) >= 0);
+    QVERIFY(loaded.value().types.find(QStringLiteral("hi")) >= 0);
 }
 
 QTEST_GUILESS_MAIN(TestHeapGraphStore)
