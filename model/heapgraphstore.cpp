@@ -187,10 +187,19 @@ QString openForReading(SqliteDatabase &db, const QString &path)
             return refusal;
     }
     const auto mode = header.wal && !walExists ? SqliteDatabase::ReadOnlyImmutable : SqliteDatabase::ReadOnly;
-    if (!db.open(path, mode))
-        return tr("cannot be read (%1)").arg(oneLine(db.errorMessage()));
+    // A hot journal is rolled back in a private copy, never in the user's file.
+    if (!db.openForReading(path, mode))
+        return db.errorClass() == SqliteDatabase::HotJournal
+            ? tr("interrupted write: run `leakscope-cli repair %1`").arg(path)
+            : tr("cannot be read (%1)").arg(oneLine(db.errorMessage()));
     db.setBusyTimeout(5000);
-    return QString();
+    bool schemaOk = false;
+    const QString unsafe = LsnapFormat::unsafeSchemaReason(db, &schemaOk);
+    if (!schemaOk)
+        return db.errorClass() == SqliteDatabase::HotJournal
+            ? tr("interrupted write: run `leakscope-cli repair %1`").arg(path)
+            : tr("truncated or corrupt (%1)").arg(oneLine(db.errorMessage()));
+    return unsafe;
 }
 
 // Which of the named tables exist, and whether each is a real table (a view
@@ -889,7 +898,10 @@ QString GraphWriter::prepareSchema()
     m_version = pragmaValue(m_db, "PRAGMA user_version", &ok);
     if (!ok)
         return sqliteError(tr("reading the format version"));
-    if (!readTables(m_db, &m_tables))
+    bool schemaOk = false;
+    if (const QString unsafe = LsnapFormat::unsafeSchemaReason(m_db, &schemaOk); !unsafe.isEmpty())
+        return unsafe;
+    if (!schemaOk || !readTables(m_db, &m_tables))
         return sqliteError(tr("reading the schema"));
     if (!m_tables.notATable.isEmpty())
         return tr("malformed (\"%1\" is not a table)").arg(m_tables.notATable);

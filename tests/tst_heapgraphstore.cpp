@@ -557,7 +557,7 @@ void TestHeapGraphStore::readRefuses_data()
     QTest::newRow("newer format 4") << 3 << QStringLiteral(": written by a newer Leakscope (format 4; this build reads up to 3)");
     QTest::newRow("snapshot without graph") << 4 << QStringLiteral(": snapshot 1 has no heap graph");
     QTest::newRow("no such snapshot") << 5 << QStringLiteral(": there is no snapshot 9");
-    QTest::newRow("graph is a view") << 6 << QStringLiteral(": has no heap graphs");
+    QTest::newRow("graph is a view") << 6 << QStringLiteral(": refused: the file contains SQL that Leakscope never runs (view \"graph\")");
 }
 
 void TestHeapGraphStore::readRefuses()
@@ -597,11 +597,13 @@ void TestHeapGraphStore::readRefuses()
                  qPrintable(loaded.error()));
     }
     if (kind == 6) {
-        // The counts stay usable and no snapshot claims a graph.
+        // The counts reader refuses it too, and a writer adds nothing to it.
         Expected<LoadedFile> loaded = SnapshotReader::read(path);
-        QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
-        for (const Snapshot &s : loaded.value().snapshots)
-            QVERIFY(!s.info.hasGraph);
+        QVERIFY(!loaded.ok());
+        QVERIFY2(loaded.error().contains(QStringLiteral("contains SQL that Leakscope never runs")), qPrintable(loaded.error()));
+        const Status written = HeapGraphStore::write(path, 1, cacheHeap().arrays());
+        QVERIFY(!written.ok());
+        QVERIFY2(written.error().contains(QStringLiteral("contains SQL that Leakscope never runs")), qPrintable(written.error()));
     }
 }
 

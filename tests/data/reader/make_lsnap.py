@@ -114,6 +114,20 @@ def main():
         described.append({"id": s, "label": label, "taken_at": taken_at, "pid": 4242, "rss": rss,
                           "gc_objects": 500 * s, "gc_garbage": s - 1, "meta": meta,
                           "counts": {k: list(v) for k, v in counts.items()}})
+    if kind == "trigger":
+        # Would fill the file on the next append if it ever ran.
+        conn.execute("CREATE TABLE junk(x)")
+        conn.execute("CREATE TRIGGER grow AFTER INSERT ON snapshot BEGIN "
+                     "INSERT INTO junk SELECT randomblob(1000000) FROM snapshot; END")
+    if kind == "extra-view":
+        conn.execute("CREATE VIEW \"ev\x1b[31mil\" AS SELECT * FROM snapshot")
+    if kind == "virtual-table":
+        for module in ("fts5", "fts4", "rtree"):
+            try:
+                conn.execute("CREATE VIRTUAL TABLE vt USING %s(a, b, c)" % module)
+                break
+            except sqlite3.OperationalError:
+                continue
     conn.execute("COMMIT")
     if kind == "wal-leftover":
         # Leave the committed data in the -wal file, as a crashed or still
