@@ -15,6 +15,8 @@
 
 #include <zlib.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <limits>
 #include <utility>
@@ -43,6 +45,26 @@ constexpr int s_zlibLevel = 1;
 constexpr qint64 s_inflateChunk = qint64(16) * 1024 * 1024;
 // Deflate cannot do better than about 1032:1; a BLOB claiming more lies.
 constexpr qint64 s_maxZlibRatio = 1040;
+// Object ids are unique 8-byte values: zlib gets at most about 7.5:1 from
+// them (addresses in arithmetic progression, the best case, measured for
+// strides 1 to 64; real heaps 3 to 6:1). A node_count that needs more than
+// 32:1 from the stored ids is a lie, found before anything is decompressed:
+// it bounds the nodes, and with them every node array, by the file's size
+// (about 4 nodes per stored byte of ids).
+constexpr qint64 s_maxIdsRatio = 32;
+// What a loaded graph costs in memory per node and per edge (the arrays
+// read here, and HeapGraph's in-edges), to refuse up front a graph that could
+// never fit: edges of one node to one target compress about 1000:1, so the
+// edge count of an honest file is not bounded by its size.
+constexpr qint64 s_bytesPerNode = 33;
+constexpr qint64 s_bytesPerEdge = 12;
+
+qint64 physicalMemory()
+{
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long pageSize = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && pageSize > 0 ? qint64(pages) * qint64(pageSize) : 0;
+}
 
 // The version 3 tables, exactly as docs/file-format.md gives them.
 const char *const s_graphSchema = "CREATE TABLE IF NOT EXISTS graph(\n"
@@ -524,6 +546,26 @@ bool GraphLoader::readGraphRow()
     const Expect expect[] = {{"ids", nodes * 8, -1},         {"types", nodes * 4, -1},
                              {"sizes", nodes * 4, -1},       {"flags", nodes, -1},
                              {"edge_offsets", (nodes + 1) * 4, (nodes + 1) * 8}, {"edge_targets", targetBytes, -1}};
+    if (m_zlib) {
+        const qint64 storedIds = stmt.int64(3);
+        if (nodes > 0 && nodes * 8 > storedIds * s_maxIdsRatio) {
+            m_error = tr("node_count %1 cannot be true: its %2 bytes of unique ids would have to be stored in %3 "
+                         "compressed bytes (more than %4:1)")
+                          .arg(num(nodes), num(nodes * 8), num(storedIds), num(s_maxIdsRatio));
+            return false;
+        }
+    }
+    {
+        // n and m are below 2^32, so these stay far from overflowing.
+        const qint64 needed = nodes * s_bytesPerNode + edges * s_bytesPerEdge;
+        const qint64 memory = physicalMemory();
+        if (memory > 0 && needed > memory / 2) {
+            m_error = tr("%1 nodes and %2 edges would need about %3 MiB of memory, more than half of this "
+                         "machine's %4 MiB")
+                          .arg(num(nodes), num(edges), num(needed >> 20), num(memory >> 20));
+            return false;
+        }
+    }
     if (!m_zlib) {
         for (int i = 0; i < 6; ++i) {
             const qint64 length = stmt.int64(3 + i);
@@ -592,6 +634,13 @@ bool GraphLoader::readGraphRow()
         return false;
     }
     m_arrays.edgeOffsets = offsets.take();
+    // The offsets must end at edge_count before the largest array is
+    // decompressed (HeapGraph::fromArrays checks them in full later).
+    if (m_arrays.edgeOffsets.front() != 0 || m_arrays.edgeOffsets.back() != quint64(edges)) {
+        m_error = tr("edge_offsets run from %1 to %2, expected 0 to the edge count %3")
+                      .arg(num(m_arrays.edgeOffsets.front()), num(m_arrays.edgeOffsets.back()), num(edges));
+        return false;
+    }
 
     if (!readBlob(blobs, 5, "edge_targets", targetBytes, targetBytes, &bytes))
         return false;
