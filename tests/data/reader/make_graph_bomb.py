@@ -9,8 +9,8 @@ KIND nodes: node_count = COUNT, no edges, every array a valid zlib stream of
 KIND edges: 2 nodes with distinct ids, edge_count = COUNT, all edges from
     node 0 to node 1 (offsets 0, COUNT, COUNT), targets and labels zeros.
 Zero runs are compressed once per MiB (full flush) and the block repeated, so
-a file of a few MB claims gigabytes; the adler32 at the end is left wrong
-(a reader only finds out after inflating everything).
+a file of a few MB claims gigabytes; the adler32 at the end is computed for
+the whole stream, so every array is a valid zlib stream of the right length.
 Prints the file size.
 """
 
@@ -34,7 +34,13 @@ def zeros_stream(length, prefix=b""):
         left %= MIB
     out.append(c.compress(b"\0" * left))
     out.append(c.flush())
-    return b"".join(out)
+    stream = b"".join(out)
+    # adler32 of prefix + zeros: zeros leave a alone and add a to b each.
+    head = prefix[:length]
+    checksum = zlib.adler32(head)
+    a, b = checksum & 0xFFFF, checksum >> 16
+    b = (b + (length - len(head)) * a) % 65521
+    return stream[:-4] + struct.pack(">I", (b << 16) | a)
 
 
 def main():

@@ -55,6 +55,22 @@ def main():
         conn.close()
         return
     conn.executescript(SCHEMA % {"unique": "" if kind == "duplicate-type-name" else "UNIQUE"})
+    if kind == "sparse-many":
+        # SNAPSHOTS snapshots over TYPES types, each snapshot counting only 3
+        # of them: small on disk, snapshots x types if anything makes it dense.
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO meta VALUES ('format_version', '1')")
+        conn.executemany("INSERT INTO type(id, name) VALUES (?, ?)",
+                         ((t + 1, "mod%d.Type%d" % (t % 97, t)) for t in range(n_types)))
+        conn.executemany("INSERT INTO snapshot VALUES (?, NULL, ?, 1, NULL, 0, 0, '{}')",
+                         ((s + 1, 1767225600.0 + s) for s in range(n_snapshots)))
+        conn.executemany("INSERT INTO type_count VALUES (?, ?, ?, ?)",
+                         ((s + 1, (s * 3 + k) % n_types + 1, s + k + 1, 64) for s in range(n_snapshots)
+                          for k in range(3)))
+        conn.execute("COMMIT")
+        conn.close()
+        print(json.dumps({"snapshots": n_snapshots, "types": n_types}))
+        return
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("format_version", "1"), ("writer", "make_lsnap.py"),
