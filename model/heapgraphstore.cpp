@@ -1,5 +1,6 @@
 #include "heapgraphstore.h"
 
+#include "checkedint.h"
 #include "lsnapformat.h"
 #include "packedarray.h"
 #include "sqlitedatabase.h"
@@ -13,6 +14,8 @@
 #include <QRandomGenerator>
 
 #include <zlib.h>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <limits>
@@ -42,6 +45,26 @@ constexpr int s_zlibLevel = 1;
 constexpr qint64 s_inflateChunk = qint64(16) * 1024 * 1024;
 // Deflate cannot do better than about 1032:1; a BLOB claiming more lies.
 constexpr qint64 s_maxZlibRatio = 1040;
+// Object ids are unique 8-byte values: zlib gets at most about 7.5:1 from
+// them (addresses in arithmetic progression, the best case, measured for
+// strides 1 to 64; real heaps 3 to 6:1). A node_count that needs more than
+// 32:1 from the stored ids is a lie, found before anything is decompressed:
+// it bounds the nodes, and with them every node array, by the file's size
+// (about 4 nodes per stored byte of ids).
+constexpr qint64 s_maxIdsRatio = 32;
+// What a loaded graph costs in memory per node and per edge (the arrays
+// read here, and HeapGraph's in-edges), to refuse up front a graph that could
+// never fit: edges of one node to one target compress about 1000:1, so the
+// edge count of an honest file is not bounded by its size.
+constexpr qint64 s_bytesPerNode = 33;
+constexpr qint64 s_bytesPerEdge = 12;
+
+qint64 physicalMemory()
+{
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long pageSize = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && pageSize > 0 ? qint64(pages) * qint64(pageSize) : 0;
+}
 
 // The version 3 tables, exactly as docs/file-format.md gives them.
 const char *const s_graphSchema = "CREATE TABLE IF NOT EXISTS graph(\n"
@@ -186,10 +209,19 @@ QString openForReading(SqliteDatabase &db, const QString &path)
             return refusal;
     }
     const auto mode = header.wal && !walExists ? SqliteDatabase::ReadOnlyImmutable : SqliteDatabase::ReadOnly;
-    if (!db.open(path, mode))
-        return tr("cannot be read (%1)").arg(oneLine(db.errorMessage()));
+    // A hot journal is rolled back in a private copy, never in the user's file.
+    if (!db.openForReading(path, mode))
+        return db.errorClass() == SqliteDatabase::HotJournal
+            ? tr("interrupted write: run `leakscope-cli repair %1`").arg(path)
+            : tr("cannot be read (%1)").arg(oneLine(db.errorMessage()));
     db.setBusyTimeout(5000);
-    return QString();
+    bool schemaOk = false;
+    const QString unsafe = LsnapFormat::unsafeSchemaReason(db, &schemaOk);
+    if (!schemaOk)
+        return db.errorClass() == SqliteDatabase::HotJournal
+            ? tr("interrupted write: run `leakscope-cli repair %1`").arg(path)
+            : tr("truncated or corrupt (%1)").arg(oneLine(db.errorMessage()));
+    return unsafe;
 }
 
 // Which of the named tables exist, and whether each is a real table (a view
@@ -514,6 +546,26 @@ bool GraphLoader::readGraphRow()
     const Expect expect[] = {{"ids", nodes * 8, -1},         {"types", nodes * 4, -1},
                              {"sizes", nodes * 4, -1},       {"flags", nodes, -1},
                              {"edge_offsets", (nodes + 1) * 4, (nodes + 1) * 8}, {"edge_targets", targetBytes, -1}};
+    if (m_zlib) {
+        const qint64 storedIds = stmt.int64(3);
+        if (nodes > 0 && nodes * 8 > storedIds * s_maxIdsRatio) {
+            m_error = tr("node_count %1 cannot be true: its %2 bytes of unique ids would have to be stored in %3 "
+                         "compressed bytes (more than %4:1)")
+                          .arg(num(nodes), num(nodes * 8), num(storedIds), num(s_maxIdsRatio));
+            return false;
+        }
+    }
+    {
+        // n and m are below 2^32, so these stay far from overflowing.
+        const qint64 needed = nodes * s_bytesPerNode + edges * s_bytesPerEdge;
+        const qint64 memory = physicalMemory();
+        if (memory > 0 && needed > memory / 2) {
+            m_error = tr("%1 nodes and %2 edges would need about %3 MiB of memory, more than half of this "
+                         "machine's %4 MiB")
+                          .arg(num(nodes), num(edges), num(needed >> 20), num(memory >> 20));
+            return false;
+        }
+    }
     if (!m_zlib) {
         for (int i = 0; i < 6; ++i) {
             const qint64 length = stmt.int64(3 + i);
@@ -582,6 +634,13 @@ bool GraphLoader::readGraphRow()
         return false;
     }
     m_arrays.edgeOffsets = offsets.take();
+    // The offsets must end at edge_count before the largest array is
+    // decompressed (HeapGraph::fromArrays checks them in full later).
+    if (m_arrays.edgeOffsets.front() != 0 || m_arrays.edgeOffsets.back() != quint64(edges)) {
+        m_error = tr("edge_offsets run from %1 to %2, expected 0 to the edge count %3")
+                      .arg(num(m_arrays.edgeOffsets.front()), num(m_arrays.edgeOffsets.back()), num(edges));
+        return false;
+    }
 
     if (!readBlob(blobs, 5, "edge_targets", targetBytes, targetBytes, &bytes))
         return false;
@@ -654,7 +713,18 @@ bool GraphLoader::readTypes()
             m_fileError = tr("malformed (a type row is not an integer id and a name)");
             return false;
         }
-        fileIds.push_back(stmt.int64(0));
+        // The type table of a crafted file need not have an INTEGER PRIMARY
+        // KEY: ascending, unique ids are checked, the lookup below relies on them.
+        const qint64 id = stmt.int64(0);
+        if (!fileIds.empty() && id <= fileIds.back()) {
+            m_fileError = tr("malformed (type id %1 repeats or is out of order)").arg(num(id));
+            return false;
+        }
+        if (fileIds.size() >= size_t(std::numeric_limits<qint32>::max())) {
+            m_fileError = tr("malformed (too many types)");
+            return false;
+        }
+        fileIds.push_back(id);
         m_arrays.typeNames.push_back(stmt.text(1));
     }
     if (step == SqliteStatement::Error)
@@ -663,12 +733,14 @@ bool GraphLoader::readTypes()
     // File type id -> index into typeNames. Ids are ascending (ORDER BY the
     // primary key) and usually dense (1, 2, 3...): a table then, else a
     // binary search.
+    // Ids may span the whole int64 range: distances are taken unsigned (the
+    // ids ascend, so they are exact), never as int64 differences.
     std::vector<qint32> lookup;
     const qint64 base = fileIds.empty() ? 0 : fileIds.front();
-    if (!fileIds.empty() && fileIds.back() - base < qint64(fileIds.size()) * 4 + 1024) {
-        lookup.assign(size_t(fileIds.back() - base) + 1, -1);
+    if (!fileIds.empty() && checked::span(base, fileIds.back()) < quint64(fileIds.size()) * 4 + 1024) {
+        lookup.assign(size_t(checked::span(base, fileIds.back())) + 1, -1);
         for (size_t t = 0; t < fileIds.size(); ++t)
-            lookup[size_t(fileIds[t] - base)] = qint32(t);
+            lookup[size_t(checked::span(base, fileIds[t]))] = qint32(t);
     }
     std::vector<qint32> &types = m_arrays.types;
     for (size_t i = 0; i < types.size(); ++i) {
@@ -676,7 +748,7 @@ bool GraphLoader::readTypes()
         qint32 index = -1;
         if (!lookup.empty()) {
             // Unsigned, so ids below the base wrap around and miss too.
-            const quint64 offset = quint64(qint64(fileId) - base);
+            const quint64 offset = quint64(qint64(fileId)) - quint64(base);
             if (offset < lookup.size())
                 index = lookup[size_t(offset)];
         } else {
@@ -875,7 +947,10 @@ QString GraphWriter::prepareSchema()
     m_version = pragmaValue(m_db, "PRAGMA user_version", &ok);
     if (!ok)
         return sqliteError(tr("reading the format version"));
-    if (!readTables(m_db, &m_tables))
+    bool schemaOk = false;
+    if (const QString unsafe = LsnapFormat::unsafeSchemaReason(m_db, &schemaOk); !unsafe.isEmpty())
+        return unsafe;
+    if (!schemaOk || !readTables(m_db, &m_tables))
         return sqliteError(tr("reading the schema"));
     if (!m_tables.notATable.isEmpty())
         return tr("malformed (\"%1\" is not a table)").arg(m_tables.notATable);

@@ -1,6 +1,9 @@
 #include "lsnapformat.h"
 
+#include "sqlitedatabase.h"
+
 #include <QCoreApplication>
+#include <QStringList>
 
 namespace leakscope {
 
@@ -77,6 +80,43 @@ QString LsnapFormat::truncationReason(const Header &header, qint64 fileSize)
             .arg(fileSize)
             .arg(header.pageCount * header.pageSize);
     return QString();
+}
+
+QString LsnapFormat::unsafeSchemaReason(SqliteDatabase &db, bool *ok)
+{
+    // A virtual table is a 'table' row with no b-tree of its own (rootpage 0).
+    SqliteStatement stmt = db.prepare("SELECT type, name FROM sqlite_schema "
+                                      "WHERE type IN ('trigger', 'view') OR (type = 'table' AND rootpage = 0) "
+                                      "ORDER BY type, name");
+    *ok = stmt.isValid();
+    if (!*ok)
+        return QString();
+    QStringList found;
+    SqliteStatement::StepResult step;
+    int count = 0;
+    while ((step = stmt.step()) == SqliteStatement::Row) {
+        if (++count > 3)
+            continue;
+        QString kind = stmt.text(0);
+        if (kind == QLatin1String("table"))
+            kind = QStringLiteral("virtual table");
+        // The name is the file's text: quoted, and only printable characters.
+        QString name = stmt.text(1).left(60);
+        for (QChar &c : name) {
+            if (!c.isPrint())
+                c = QLatin1Char('?');
+        }
+        found << kind + QStringLiteral(" \"") + name + QLatin1Char('"');
+    }
+    *ok = step == SqliteStatement::Done;
+    if (!*ok || found.isEmpty())
+        return QString();
+    if (count > 3)
+        found << QCoreApplication::translate("LsnapFormat", "%1 more").arg(count - 3);
+    return QCoreApplication::translate("LsnapFormat",
+                                       "refused: the file contains SQL that Leakscope never runs (%1); "
+                                       "a .lsnap file holds only tables")
+        .arg(found.join(QStringLiteral(", ")));
 }
 
 const char *LsnapFormat::schemaSql()

@@ -5,6 +5,8 @@
 
 namespace leakscope {
 
+class SqliteDatabase;
+
 // Facts about the .lsnap container shared by the reader and the writer (see
 // docs/file-format.md), and the checks both run on the raw SQLite header
 // before SQLite itself touches a file.
@@ -44,6 +46,13 @@ public:
     // The reason why a file of fileSize bytes cannot be whole given its
     // header (cut pages), or an empty string. Skip when a -wal file exists.
     static QString truncationReason(const Header &header, qint64 fileSize);
+
+    // The reason (no file name) why a file must be neither read nor written
+    // because of what its schema holds: triggers (run by writes), views and
+    // virtual tables (run SQL or module code from the file when queried).
+    // Empty when the schema holds only tables and indexes. Sets *ok to false
+    // (and returns an empty string) when the schema could not be read.
+    static QString unsafeSchemaReason(SqliteDatabase &db, bool *ok);
 
     // CREATE statements of the current version, in one string for sqlite3_exec.
     static const char *schemaSql();

@@ -1,5 +1,6 @@
 #include "snapshotreader.h"
 
+#include "checkedint.h"
 #include "lsnapformat.h"
 #include "objgraphreader.h"
 #include "sqlitedatabase.h"
@@ -119,13 +120,11 @@ QString sqliteFailureReason(const SqliteDatabase &db, const QString &path, const
         return tr("truncated or corrupt (%1)").arg(message);
     case SqliteDatabase::Busy:
         return tr("locked by another process (%1)").arg(message);
+    case SqliteDatabase::HotJournal:
+        // Only when no private copy could be made to roll it back in.
+        return tr("interrupted write: run `leakscope-cli repair %1`").arg(path);
     case SqliteDatabase::ReadOnlyError:
-        // A read-only connection cannot roll back a hot journal, and this
-        // reader never writes: the next writer (agent or Leakscope) will.
-        return QFileInfo::exists(path + QStringLiteral("-journal"))
-            ? tr("an interrupted write left %1 behind; it must be rolled back by a writer first (%2)")
-                  .arg(QFileInfo(path).fileName() + QStringLiteral("-journal"), message)
-            : tr("cannot be read (%1)").arg(message);
+        return tr("cannot be read (%1)").arg(message);
     default:
         return tr("malformed (%1 failed: %2)").arg(QLatin1String(what), message);
     }
@@ -180,10 +179,12 @@ Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64
     // data, so then SQLite must see it.
     m_walExists = QFileInfo(m_path + QStringLiteral("-wal")).size() > 0;
     const auto mode = header.wal && !m_walExists ? SqliteDatabase::ReadOnlyImmutable : SqliteDatabase::ReadOnly;
-    if (!m_db.open(m_path, mode)) {
+    if (!m_db.openForReading(m_path, mode)) {
         sqliteFailed("open");
         return fail(m_path, m_error);
     }
+    if (m_db.rolledBackPrivately())
+        qCInfo(lcReader) << m_path << "has a hot journal (an interrupted write); read through a rolled-back private copy";
     m_db.setBusyTimeout(5000);
     if (m_cancel)
         m_db.setInterruptCheck([cancel = m_cancel] { return cancel->load(std::memory_order_relaxed); });
@@ -268,7 +269,7 @@ bool LsnapReader::checkIntegrity(qint64 fileSize)
         pages.pageSize = pageSize.int64(0);
         pages.pageCount = pageCount.int64(0);
         pages.pageCountValid = true;
-        fileSize = QFileInfo(m_path).size();
+        fileSize = QFileInfo(m_db.path()).size();
         const QString truncation = LsnapFormat::truncationReason(pages, fileSize);
         if (!truncation.isEmpty()) {
             m_error = truncation;
@@ -287,8 +288,9 @@ bool LsnapReader::checkIntegrity(qint64 fileSize)
 
 QString LsnapReader::runParallelCheck(SqliteDatabase::OpenMode mode, const std::atomic_bool *abort)
 {
+    // The file the first connection reads: a private copy after a rollback.
     SqliteDatabase db;
-    if (!db.open(m_path, mode))
+    if (!db.open(m_db.path(), mode))
         return sqliteFailureReason(db, m_path, "open");
     db.setBusyTimeout(5000);
     const std::atomic_bool *cancel = m_cancel;
@@ -304,6 +306,14 @@ QString LsnapReader::runParallelCheck(SqliteDatabase::OpenMode mode, const std::
 
 bool LsnapReader::checkSchema()
 {
+    bool schemaOk = false;
+    const QString unsafe = LsnapFormat::unsafeSchemaReason(m_db, &schemaOk);
+    if (!schemaOk)
+        return sqliteFailed("reading the schema");
+    if (!unsafe.isEmpty()) {
+        m_error = unsafe;
+        return false;
+    }
     // Tables only: a view or virtual table of the same name could run
     // arbitrary SQL from the file.
     SqliteStatement stmt = m_db.prepare("SELECT name, type FROM sqlite_schema "
@@ -372,12 +382,14 @@ bool LsnapReader::readTypes()
         return sqliteFailed("reading types");
 
     if (!m_typeIds.empty()) {
-        const qint64 span = m_typeIds.back() - m_typeIds.front();
-        if (span >= 0 && span < qint64(m_typeIds.size()) * 4 + 1024) {
+        // Ids may span the whole int64 range: the distance is taken unsigned
+        // (ascending ids make it exact), never as an int64 difference.
+        const quint64 span = checked::span(m_typeIds.front(), m_typeIds.back());
+        if (span < quint64(m_typeIds.size()) * 4 + 1024) {
             m_typeLookupBase = m_typeIds.front();
             m_typeLookup.assign(size_t(span) + 1, -1);
             for (size_t i = 0; i < m_typeIds.size(); ++i)
-                m_typeLookup[size_t(m_typeIds[i] - m_typeLookupBase)] = int(i);
+                m_typeLookup[size_t(checked::span(m_typeLookupBase, m_typeIds[i]))] = int(i);
         }
     }
     return true;
@@ -478,6 +490,8 @@ bool LsnapReader::readCounts()
     bool currentStarted = false;
     size_t reserveHint = 0;
     qint64 rows = 0;
+    qint64 countSum = 0;
+    qint64 sizeSum = 0;
     SqliteStatement::StepResult step;
     while ((step = stmt.step()) == SqliteStatement::Row) {
         if ((++rows & 8191) == 0 && cancelled(m_cancel)) {
@@ -517,6 +531,17 @@ bool LsnapReader::readCounts()
                                  .arg(m_file.types.name(type)));
         if (!stats.empty() && stats.back().type >= type)
             return malformed(tr("snapshot %1 lists type %2 twice").arg(snapshotId).arg(fileType));
+        // Sums over a snapshot's types must stay in int64 (totals, charts).
+        if (stats.empty()) {
+            countSum = 0;
+            sizeSum = 0;
+        }
+        const std::optional<qint64> newCount = checked::add(countSum, count);
+        const std::optional<qint64> newSize = checked::add(sizeSum, size);
+        if (!newCount || !newSize)
+            return malformed(tr("snapshot %1: its counts or sizes add up past 2^63").arg(snapshotId));
+        countSum = *newCount;
+        sizeSum = *newSize;
         stats.push_back(TypeStat{type, count, size});
     }
     if (step == SqliteStatement::Error)

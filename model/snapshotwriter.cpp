@@ -113,6 +113,11 @@ Status SnapshotWriter::Private::verifyExisting()
     const QString refusal = LsnapFormat::refusalReason(header);
     if (!refusal.isEmpty())
         return fail(refusal);
+    bool schemaOk = false;
+    if (const QString unsafe = LsnapFormat::unsafeSchemaReason(db, &schemaOk); !unsafe.isEmpty())
+        return fail(unsafe);
+    if (!schemaOk)
+        return fail(tr("cannot read (%1)").arg(sqliteError()));
     SqliteStatement tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                                         "AND name IN ('meta', 'snapshot', 'type', 'type_count')");
     if (!tables.isValid() || tables.step() != SqliteStatement::Row)
@@ -252,6 +257,17 @@ Expected<qint64> SnapshotWriter::append(const Snapshot &snapshot, const TypeRegi
 
     if (!d->db.exec("BEGIN IMMEDIATE"))
         return failure(tr("cannot lock for writing (%1)").arg(d->sqliteError()));
+    // Another writer may have changed the schema since open(): checked again
+    // under the write lock, before anything is written.
+    {
+        bool schemaOk = false;
+        const QString unsafe = LsnapFormat::unsafeSchemaReason(d->db, &schemaOk);
+        if (!schemaOk || !unsafe.isEmpty()) {
+            const QString reason = schemaOk ? unsafe : tr("cannot read the schema (%1)").arg(d->sqliteError());
+            d->db.exec("ROLLBACK");
+            return failure(reason);
+        }
+    }
 
     QHash<QString, qint64> added; // only merged into the cache after COMMIT
     auto rollback = [&](const QString &what) {

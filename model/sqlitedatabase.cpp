@@ -1,6 +1,8 @@
 #include "sqlitedatabase.h"
 
+#include <QFile>
 #include <QFileInfo>
+#include <QTemporaryDir>
 #include <QUrl>
 
 #include <sqlite3.h>
@@ -123,6 +125,8 @@ QByteArray SqliteStatement::blob(int column) const
     return QByteArray(static_cast<const char *>(data), sqlite3_column_bytes(m_stmt, column));
 }
 
+SqliteDatabase::SqliteDatabase() = default;
+
 SqliteDatabase::~SqliteDatabase()
 {
     close();
@@ -161,18 +165,79 @@ bool SqliteDatabase::open(const QString &path, OpenMode mode)
         return false;
     }
     m_db = db;
+    m_path = path;
     // Files come from anywhere: no schema-defined functions with side effects,
     // no writes to sqlite_schema, and cell sizes checked while reading pages.
+    // Triggers and views are SQL stored in the file: none of it ever runs
+    // (readers and writers also refuse files that hold any, see LsnapFormat).
     sqlite3_db_config(m_db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
     sqlite3_db_config(m_db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+    sqlite3_db_config(m_db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+    sqlite3_db_config(m_db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
     sqlite3_exec(m_db, "PRAGMA cell_size_check=ON", nullptr, nullptr, nullptr);
+    return true;
+}
+
+bool SqliteDatabase::probe()
+{
+    // The first read takes the shared lock, which is when SQLite looks for a
+    // hot journal.
+    SqliteStatement stmt = prepare("SELECT count(*) FROM sqlite_schema");
+    return stmt.isValid() && stmt.step() == SqliteStatement::Row;
+}
+
+bool SqliteDatabase::hasHotJournal(const QString &path)
+{
+    if (QFileInfo(path + QStringLiteral("-journal")).size() <= 0)
+        return false;
+    SqliteDatabase db;
+    if (!db.open(path, ReadOnly))
+        return false;
+    return !db.probe() && db.errorCode() == SQLITE_READONLY_ROLLBACK;
+}
+
+bool SqliteDatabase::openForReading(const QString &path, OpenMode mode)
+{
+    if (!open(path, mode))
+        return false;
+    if (probe() || errorCode() != SQLITE_READONLY_ROLLBACK)
+        return true;
+
+    // A hot journal: roll it back in a private copy of the file and journal.
+    const QString journal = path + QStringLiteral("-journal");
+    close();
+    auto dir = std::make_unique<QTemporaryDir>();
+    const QString copy = dir->isValid() ? dir->filePath(QStringLiteral("rollback.lsnap")) : QString();
+    if (copy.isEmpty() || !QFile::copy(path, copy) || !QFile::copy(journal, copy + QStringLiteral("-journal"))) {
+        m_openError = QStringLiteral("an interrupted write left %1 behind and no private copy could be made "
+                                     "to roll it back; run `leakscope-cli repair FILE`")
+                          .arg(QFileInfo(journal).fileName());
+        m_openErrorCode = SQLITE_READONLY_ROLLBACK;
+        return false;
+    }
+    QFile::setPermissions(copy, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    if (!open(copy, ReadWriteCreate))
+        return false;
+    if (!probe()) {
+        const QString message = errorMessage();
+        const int code = errorCode();
+        close();
+        m_openError = message;
+        m_openErrorCode = code;
+        return false;
+    }
+    // From here on this connection only reads.
+    exec("PRAGMA query_only = ON");
+    m_privateCopy = std::move(dir);
     return true;
 }
 
 bool SqliteDatabase::close()
 {
-    if (!m_db)
+    if (!m_db) {
+        m_privateCopy.reset();
         return true;
+    }
     const int rc = sqlite3_close(m_db);
     if (rc != SQLITE_OK) {
         m_openError = QString::fromUtf8(sqlite3_errmsg(m_db));
@@ -182,6 +247,7 @@ bool SqliteDatabase::close()
         sqlite3_close_v2(m_db);
     }
     m_db = nullptr;
+    m_privateCopy.reset();
     return rc == SQLITE_OK;
 }
 
@@ -243,6 +309,8 @@ int SqliteDatabase::errorCode() const
 SqliteDatabase::ErrorClass SqliteDatabase::errorClass() const
 {
     const int code = errorCode();
+    if (code == SQLITE_READONLY_ROLLBACK)
+        return HotJournal;
     switch (code & 0xff) {
     case SQLITE_OK:
     case SQLITE_ROW:

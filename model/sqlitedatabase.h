@@ -4,6 +4,9 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
+
+class QTemporaryDir;
 
 // SQLite's own types stay opaque here; only model/*.cpp files include sqlite3.h.
 struct sqlite3;
@@ -59,14 +62,38 @@ public:
         ReadWriteCreate,
     };
     // Broad classes of failure the reader reports differently.
-    enum ErrorClass { NoError, Corrupt, NotADatabase, IoError, Busy, ReadOnlyError, Interrupted, OtherError };
+    enum ErrorClass {
+        NoError,
+        Corrupt,
+        NotADatabase,
+        IoError,
+        Busy,
+        ReadOnlyError,
+        HotJournal, // an interrupted write that a read-only connection cannot roll back
+        Interrupted,
+        OtherError
+    };
 
-    SqliteDatabase() = default;
+    SqliteDatabase();
     ~SqliteDatabase();
     SqliteDatabase(const SqliteDatabase &) = delete;
     SqliteDatabase &operator=(const SqliteDatabase &) = delete;
 
     bool open(const QString &path, OpenMode mode);
+    // Opens a file for reading (ReadOnly or ReadOnlyImmutable) and makes sure
+    // it can be read: when an interrupted write left a hot journal, which a
+    // read-only connection cannot roll back, the file and its journal are
+    // copied to a private temporary directory and SQLite rolls back there.
+    // The user's file and journal are never modified; path() then names the
+    // copy (removed on close) and rolledBackPrivately() is true. Any other
+    // failure of the first read is left for the caller's first statement.
+    bool openForReading(const QString &path, OpenMode mode);
+    // The file this connection reads (the private copy after a rollback).
+    QString path() const { return m_path; }
+    bool rolledBackPrivately() const { return m_privateCopy != nullptr; }
+    // True when the file has a hot journal: an interrupted write that the
+    // next writer (or `leakscope-cli repair`) must roll back.
+    static bool hasHotJournal(const QString &path);
     // False when SQLite could not close cleanly (a statement still alive, or
     // an I/O error); the handle is released either way.
     bool close();
@@ -90,7 +117,11 @@ public:
 private:
     static int progressCallback(void *self);
 
+    bool probe();
+
     sqlite3 *m_db = nullptr;
+    QString m_path;
+    std::unique_ptr<QTemporaryDir> m_privateCopy;
     QString m_openError;
     int m_openErrorCode = 0;
     std::function<bool()> m_interruptCheck;

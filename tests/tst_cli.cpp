@@ -72,7 +72,7 @@ meta = {"format_version": "1", "writer": "tst_cli fixture", "created_at": "2026-
 db.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
 types = {}
 for s in spec["snapshots"]:
-    m = {"argv": ["app.py", "--n", "3"], "python": "3.11.7", "origin": "agent", "has_sizes": True}
+    m = {"argv": s.get("argv", ["app.py", "--n", "3"]), "python": "3.11.7", "origin": "agent", "has_sizes": True}
     cur = db.execute("INSERT INTO snapshot(label, taken_at, pid, rss, gc_objects, gc_garbage, meta_json) VALUES (?,?,?,?,?,?,?)",
                      (s.get("label"), s["taken_at"], s.get("pid", 4242), 10485760,
                       sum(c for c, _ in s["types"].values()), 0, json.dumps(m)))
@@ -140,6 +140,8 @@ private slots:
     void badInputs();
 
     void info();
+    void hostileTextIsEscaped();
+    void interruptedWriteAndRepair();
     void importObjgraphGrowthLog();
     void importObjgraphTypestats();
 
@@ -731,6 +733,123 @@ void TestCli::info()
     const int second = int(lines.indexOf(QStringLiteral("file:      ") + m_seriesB));
     QVERIFY2(second > header, qPrintable(r.out));
     QCOMPARE(field(second, QStringLiteral("snapshots")), QStringLiteral("3"));
+}
+
+void TestCli::hostileTextIsEscaped()
+{
+    // Labels, type names and argv from a file reach the terminal as visible
+    // escapes, never as control sequences or extra lines (issue 12, item 9);
+    // JSON keeps the exact text.
+    const QString esc = QStringLiteral("\x1b");
+    const QString evilType = QStringLiteral("evil") + esc + QStringLiteral("[31mred");
+    const QString newlineType = QStringLiteral("new\nline.Type");
+    const QString bidiType = QStringLiteral("bidi") + QChar(0x202e) + QStringLiteral("txt.Cls");
+    const QString c1Type = QStringLiteral("c1") + QChar(0x9b) + QStringLiteral("x");
+    const QString label = esc + QStringLiteral("[2J") + esc + QStringLiteral("]0;pwned\x07") + QStringLiteral("evil\nline");
+    auto types = [&](qint64 n) {
+        return QJsonObject{{evilType, QJsonArray{n, n * 10}}, {newlineType, QJsonArray{2 * n, 20 * n}},
+                           {bidiType, QJsonArray{3 * n, 30 * n}}, {c1Type, QJsonArray{4 * n, 40 * n}}};
+    };
+    QJsonArray snapshots;
+    for (int i = 0; i < 2; ++i)
+        snapshots.append(QJsonObject{{QStringLiteral("label"), label},
+                                     {QStringLiteral("taken_at"), s_t0 + i},
+                                     {QStringLiteral("argv"), QJsonArray{QStringLiteral("app.py"), QString(esc + QStringLiteral("[1mX\ny"))}},
+                                     {QStringLiteral("types"), types(10 * (i + 1))}});
+    const QString file = m_dir.filePath(QStringLiteral("hostile.lsnap"));
+    QVERIFY(writeFixture(file, QJsonObject{{QStringLiteral("snapshots"), snapshots}}));
+
+    const auto checkClean = [&](const QString &text) {
+        for (const QChar c : text) {
+            const char16_t u = c.unicode();
+            const bool control = (u < 0x20 && u != u'\n') || (u >= 0x7f && u < 0xa0) || u == 0x202e;
+            QVERIFY2(!control, qPrintable(QStringLiteral("raw U+%1 in output").arg(uint(u), 4, 16, QLatin1Char('0'))));
+        }
+    };
+    const Run info = cli({QStringLiteral("info"), file});
+    QCOMPARE(info.code, 0);
+    checkClean(info.out);
+    QVERIFY2(info.out.contains(QStringLiteral("\\x1b[2J\\x1b]0;pwned\\x07evil\\nline")), qPrintable(info.out));
+    QVERIFY2(info.out.contains(QStringLiteral("\\x1b[1mX\\ny")), qPrintable(info.out));
+    // Header lines, the column header and one line per snapshot: no extra lines.
+    const QStringList lines = info.outLines();
+    QCOMPARE(lines.filter(QStringLiteral("pwned")).size(), 2);
+
+    const Run compare = cli({QStringLiteral("compare"), QStringLiteral("--all"), file});
+    QCOMPARE(compare.code, 0);
+    checkClean(compare.out);
+    QVERIFY2(compare.out.contains(QStringLiteral("evil\\x1b[31mred")), qPrintable(compare.out));
+    QVERIFY2(compare.out.contains(QStringLiteral("new\\nline.Type")), qPrintable(compare.out));
+    QVERIFY2(compare.out.contains(QStringLiteral("bidi\\u202etxt.Cls")), qPrintable(compare.out));
+    QVERIFY2(compare.out.contains(QStringLiteral("c1\\x9bx")), qPrintable(compare.out));
+
+    const QJsonObject json = compareJsonOf({file});
+    QStringList names;
+    for (const QJsonValue &row : json.value(QStringLiteral("types")).toArray())
+        names << row.toObject().value(QStringLiteral("name")).toString();
+    QVERIFY2(names.contains(evilType) && names.contains(newlineType) && names.contains(bidiType)
+                 && names.contains(c1Type),
+             qPrintable(names.join(QLatin1Char(','))));
+
+    // An error that quotes text from a file is one escaped line too.
+    const Run fail = cli({QStringLiteral("compare"), QStringLiteral("--fail-on-growth"), QStringLiteral("1"), file});
+    QCOMPARE(fail.code, 3);
+    checkClean(fail.err);
+}
+
+void TestCli::interruptedWriteAndRepair()
+{
+    // A writer killed in the middle of a transaction, after its cache spilled
+    // into the file: a hot journal (issue 12, item 8).
+    const QString file = m_dir.filePath(QStringLiteral("interrupted.lsnap"));
+    QJsonArray snapshots;
+    for (int i = 0; i < 3; ++i)
+        snapshots.append(snapshotSpec(i));
+    QVERIFY(writeFixture(file, QJsonObject{{QStringLiteral("snapshots"), snapshots}}));
+    QProcess writer;
+    writer.start(python(), {QStringLiteral("-c"), QStringLiteral(R"PY(
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode=DELETE")
+c.execute("PRAGMA cache_size=5")
+c.execute("BEGIN IMMEDIATE")
+c.execute("INSERT INTO snapshot(label, taken_at, pid, rss, gc_objects, gc_garbage, meta_json) VALUES ('half', 1.0, 1, NULL, 0, 0, '{}')")
+for i in range(20000):
+    c.execute("INSERT INTO type(name) VALUES (?)", ("junk%d" % i,))
+os._exit(9)
+)PY"), file});
+    QVERIFY(writer.waitForFinished(60000));
+    QCOMPARE(writer.exitCode(), 9);
+    const QString journal = file + QStringLiteral("-journal");
+    QVERIFY(QFileInfo(journal).size() > 0);
+    const QByteArray fileBefore = readBytes(file);
+    const QByteArray journalBefore = readBytes(journal);
+
+    // Readers work on a private rolled-back copy; the user's files stay as they are.
+    const Run info = cli({QStringLiteral("info"), file});
+    QVERIFY2(info.code == 0, qPrintable(info.err));
+    QVERIFY2(info.out.contains(QStringLiteral("snapshots: 3")), qPrintable(info.out));
+    QVERIFY(!info.out.contains(QStringLiteral("half")));
+    const Run compare = cli({QStringLiteral("compare"), file});
+    QVERIFY2(compare.code == 0, qPrintable(compare.err));
+    QCOMPARE(readBytes(file), fileBefore);
+    QCOMPARE(readBytes(journal), journalBefore);
+
+    // repair rolls back in place and keeps the pair as it was.
+    const Run repair = cli({QStringLiteral("repair"), file});
+    QVERIFY2(repair.code == 0, qPrintable(repair.err));
+    QVERIFY2(repair.out.contains(QStringLiteral("rolled back an interrupted write")), qPrintable(repair.out));
+    QVERIFY2(repair.out.contains(QStringLiteral("reads fine: 3 snapshots")), qPrintable(repair.out));
+    QVERIFY(!QFileInfo::exists(journal));
+    QCOMPARE(readBytes(file + QStringLiteral(".before-repair")), fileBefore);
+    QCOMPARE(readBytes(file + QStringLiteral(".before-repair-journal")), journalBefore);
+    QVERIFY(readBytes(file) != fileBefore);
+    const Run after = cli({QStringLiteral("info"), file});
+    QVERIFY2(after.code == 0 && after.out.contains(QStringLiteral("snapshots: 3")), qPrintable(after.out + after.err));
+
+    const Run again = cli({QStringLiteral("repair"), file});
+    QCOMPARE(again.code, 0);
+    QVERIFY2(again.out.contains(QStringLiteral("no interrupted write")), qPrintable(again.out));
 }
 
 void TestCli::importObjgraphGrowthLog()

@@ -4,6 +4,7 @@
 
 #include "heapgraphstore.h"
 #include "heapgraphtestutil.h"
+#include "readertestutil.h"
 #include "referencechain.h"
 #include "snapshotreader.h"
 #include "snapshotwriter.h"
@@ -292,6 +293,9 @@ private slots:
     void zipBombStopsAtTheCounts();
     void cancelAndProgress_data();
     void cancelAndProgress();
+    void nodeCountBombRefusedUpFront();
+    void typeIdsSpanningInt64_data();
+    void typeIdsSpanningInt64();
 
 private:
     // Writes the 5-node graph of snapshot 1 with Python's sqlite3 + zlib from
@@ -555,7 +559,7 @@ void TestHeapGraphStore::readRefuses_data()
     QTest::newRow("newer format 4") << 3 << QStringLiteral(": written by a newer Leakscope (format 4; this build reads up to 3)");
     QTest::newRow("snapshot without graph") << 4 << QStringLiteral(": snapshot 1 has no heap graph");
     QTest::newRow("no such snapshot") << 5 << QStringLiteral(": there is no snapshot 9");
-    QTest::newRow("graph is a view") << 6 << QStringLiteral(": has no heap graphs");
+    QTest::newRow("graph is a view") << 6 << QStringLiteral(": refused: the file contains SQL that Leakscope never runs (view \"graph\")");
 }
 
 void TestHeapGraphStore::readRefuses()
@@ -595,11 +599,13 @@ void TestHeapGraphStore::readRefuses()
                  qPrintable(loaded.error()));
     }
     if (kind == 6) {
-        // The counts stay usable and no snapshot claims a graph.
+        // The counts reader refuses it too, and a writer adds nothing to it.
         Expected<LoadedFile> loaded = SnapshotReader::read(path);
-        QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
-        for (const Snapshot &s : loaded.value().snapshots)
-            QVERIFY(!s.info.hasGraph);
+        QVERIFY(!loaded.ok());
+        QVERIFY2(loaded.error().contains(QStringLiteral("contains SQL that Leakscope never runs")), qPrintable(loaded.error()));
+        const Status written = HeapGraphStore::write(path, 1, cacheHeap().arrays());
+        QVERIFY(!written.ok());
+        QVERIFY2(written.error().contains(QStringLiteral("contains SQL that Leakscope never runs")), qPrintable(written.error()));
     }
 }
 
@@ -849,7 +855,7 @@ void TestHeapGraphStore::corruptGraph_data()
     {
         auto o = offsets;
         o[0] = 1;
-        QTest::newRow("first offset not 0") << C::None << blob("edge_offsets", u32(o)) << QStringLiteral("edge_offsets[0] is 1, expected 0");
+        QTest::newRow("first offset not 0") << C::None << blob("edge_offsets", u32(o)) << QStringLiteral("edge_offsets run from 1 to 12, expected 0 to the edge count 12");
     }
     {
         auto o = offsets;
@@ -859,7 +865,7 @@ void TestHeapGraphStore::corruptGraph_data()
     {
         auto o = offsets;
         o.back() = 13;
-        QTest::newRow("last offset is not the edge count") << C::None << blob("edge_offsets", u32(o)) << QStringLiteral("last edge offset is 13 but there are 12 edge targets");
+        QTest::newRow("last offset is not the edge count") << C::None << blob("edge_offsets", u32(o)) << QStringLiteral("edge_offsets run from 0 to 13, expected 0 to the edge count 12");
     }
     {
         auto o = offsets;
@@ -892,13 +898,15 @@ void TestHeapGraphStore::corruptGraph_data()
     QTest::newRow("uncompressed BLOB marked zlib") << C::None << sql(QStringLiteral("UPDATE graph SET compression = 'zlib'")) << QStringLiteral("array flags: not a valid zlib stream");
     QTest::newRow("zlib expands past node_count") << C::Zlib << blob("ids", zlibStream(QByteArray(81, '\1'))) << QStringLiteral("array ids: decompresses to more than the 80 bytes the counts imply");
     QTest::newRow("node_count lies high") << C::None << sql(QStringLiteral("UPDATE graph SET node_count = 11")) << QStringLiteral("array ids has 80 bytes, expected 88 for 11 nodes");
-    QTest::newRow("node_count lies high, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET node_count = 1000")) << QStringLiteral("array flags has 10 entries, expected 1000");
-    QTest::newRow("node_count huge, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET node_count = 4000000000")) << QStringLiteral("compressed bytes cannot hold the 4000000000 bytes the counts imply");
+    QTest::newRow("node_count lies high, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET node_count = 1000")) << QStringLiteral("node_count 1000 cannot be true: its 8000 bytes of unique ids would have to be stored in");
+    QTest::newRow("node_count huge, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET node_count = 4000000000")) << QStringLiteral("node_count 4000000000 cannot be true");
+    QTest::newRow("edge_count 2^32-2, zlib (more memory than any machine here)") << C::Zlib << sql(QStringLiteral("UPDATE graph SET edge_count = 4294967294")) << QStringLiteral("10 nodes and 4294967294 edges would need about 49152 MiB of memory");
+    QTest::newRow("node_count lies high by 1, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET node_count = 11")) << QStringLiteral("array flags has 10 entries, expected 11");
     QTest::newRow("node_count lies low") << C::None << sql(QStringLiteral("UPDATE graph SET node_count = 9")) << QStringLiteral("array ids has 80 bytes, expected 72");
     QTest::newRow("node_count negative") << C::None << sql(QStringLiteral("UPDATE graph SET node_count = -1")) << QStringLiteral("node_count -1 is out of range");
     QTest::newRow("node_count past uint32") << C::Zlib << sql(QStringLiteral("UPDATE graph SET node_count = 1099511627776")) << QStringLiteral("node_count 1099511627776 is out of range");
     QTest::newRow("edge_count is text") << C::None << sql(QStringLiteral("UPDATE graph SET edge_count = 'twelve'")) << QStringLiteral("node_count and edge_count are not integers");
-    QTest::newRow("edge_count lies, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET edge_count = 13")) << QStringLiteral("array edge_targets has 12 entries, expected 13");
+    QTest::newRow("edge_count lies, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET edge_count = 13")) << QStringLiteral("edge_offsets run from 0 to 12, expected 0 to the edge count 13");
     QTest::newRow("unknown compression") << C::Zlib << sql(QStringLiteral("UPDATE graph SET compression = 'lz4'")) << QStringLiteral("unknown compression \"lz4\"");
     QTest::newRow("ids stored as text") << C::None << sql(QStringLiteral("UPDATE graph SET ids = 'abcdefgh'")) << QStringLiteral("array ids has 8 bytes, expected 80");
     QTest::newRow("flags stored as text, zlib") << C::Zlib << sql(QStringLiteral("UPDATE graph SET flags = 'abc'")) << QStringLiteral("array flags is not a BLOB");
@@ -1089,6 +1097,57 @@ void TestHeapGraphStore::cancelAndProgress()
     g = HeapGraphStore::read(path, 1, control);
     QVERIFY(!g.ok());
     QVERIFY2(g.error().endsWith(QStringLiteral("loading cancelled")), qPrintable(g.error()));
+}
+
+void TestHeapGraphStore::nodeCountBombRefusedUpFront()
+{
+    // Issue 12, item 7: a graph whose arrays are all valid zlib streams of
+    // zeros claiming 20M nodes (a 420 MB graph from a ~0.5 MB file). Before,
+    // every array was inflated (and the file refused only at the type check
+    // after all of them); now the node count is refused from the stored size
+    // of the ids before anything is decompressed.
+    const QString path = makeFile(QStringLiteral("nodebomb"), 1);
+    const readertest::ProcessResult r = readertest::runProcess(
+        QStringLiteral(LEAKSCOPE_PYTHON),
+        {readertest::dataFile("make_graph_bomb.py"), path, QStringLiteral("nodes"), QStringLiteral("20000000")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY(QFileInfo(path).size() < 1024 * 1024);
+    const qint64 peakBefore = peakRssKiB();
+    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+    QVERIFY(!g.ok());
+    QVERIFY2(g.error().contains(QStringLiteral("node_count 20000000 cannot be true")), qPrintable(g.error()));
+    const qint64 grown = peakRssKiB() - peakBefore;
+    QVERIFY2(grown < 32 * 1024, qPrintable(QStringLiteral("peak RSS grew by %1 KiB").arg(grown)));
+}
+
+void TestHeapGraphStore::typeIdsSpanningInt64_data()
+{
+    QTest::addColumn<QString>("ids");
+    QTest::addColumn<bool>("loads");
+    // The lowest and highest int64 as type ids: their difference overflows
+    // int64, which once made the lookup table 0 entries long and wrote
+    // through a null pointer (issue 12, item 5).
+    QTest::newRow("INT64_MIN and INT64_MAX") << QStringLiteral("(-9223372036854775808, 'lo'), (9223372036854775807, 'hi')") << true;
+    QTest::newRow("INT64_MIN and 1000") << QStringLiteral("(-9223372036854775808, 'lo'), (1000, 'hi')") << true;
+    QTest::newRow("-1 and INT64_MAX") << QStringLiteral("(-1, 'lo'), (9223372036854775807, 'hi')") << true;
+}
+
+void TestHeapGraphStore::typeIdsSpanningInt64()
+{
+    QFETCH(QString, ids);
+    QFETCH(bool, loads);
+    const QString path = makeFile(QStringLiteral("int64types"), 1);
+    QVERIFY(HeapGraphStore::write(path, 1, cacheHeap().arrays()).ok());
+    QVERIFY(execSql(path, QStringLiteral("INSERT INTO type(id, name) VALUES %1").arg(ids)));
+    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+    QCOMPARE(g.ok(), loads);
+    if (loads)
+        QCOMPARE(g.value().nodeCount(), quint32(10));
+    // The counts reader maps the same ids (flagged by UBSan before).
+    Expected<LoadedFile> loaded = SnapshotReader::read(path);
+    QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
+    QVERIFY(loaded.value().types.find(QStringLiteral("lo")) >= 0);
+    QVERIFY(loaded.value().types.find(QStringLiteral("hi")) >= 0);
 }
 
 QTEST_GUILESS_MAIN(TestHeapGraphStore)

@@ -1,5 +1,7 @@
 #include "readertestutil.h"
 #include "snapshotreader.h"
+#include "snapshotwriter.h"
+#include "sqlitedatabase.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -32,6 +34,8 @@ private slots:
     void flippedBytes();
     void progressAndCancel();
     void hotJournal();
+    void appendRefusesStoredSql_data();
+    void appendRefusesStoredSql();
     void readWhileAgentAppends();
     void permissionDenied();
 
@@ -256,7 +260,12 @@ void TestSnapshotReader::badFiles_data()
         << QStringLiteral("version0") << QStringList{QStringLiteral("not a Leakscope file")};
     QTest::newRow("no snapshot table")
         << QStringLiteral("no-snapshot-table") << QStringList{QStringLiteral("not a Leakscope file")};
-    QTest::newRow("snapshot is a view") << QStringLiteral("view-snapshot") << malformed;
+    // SQL stored in the file is refused, never run (issue 12, item 9).
+    const QStringList storedSql{QStringLiteral("contains SQL that Leakscope never runs")};
+    QTest::newRow("snapshot is a view") << QStringLiteral("view-snapshot") << (storedSql + QStringList{QStringLiteral("view \"snapshot\"")});
+    QTest::newRow("a trigger") << QStringLiteral("trigger") << (storedSql + QStringList{QStringLiteral("trigger \"grow\"")});
+    QTest::newRow("an extra view, escape in its name") << QStringLiteral("extra-view") << (storedSql + QStringList{QStringLiteral("view \"ev?[31mil\"")});
+    QTest::newRow("a virtual table") << QStringLiteral("virtual-table") << (storedSql + QStringList{QStringLiteral("virtual table \"vt\"")});
     QTest::newRow("negative count") << QStringLiteral("negative-count") << malformed;
     QTest::newRow("negative size") << QStringLiteral("negative-size") << malformed;
     QTest::newRow("count of 2^62 (sums would overflow)") << QStringLiteral("huge-count") << malformed;
@@ -475,24 +484,68 @@ void TestSnapshotReader::hotJournal()
     const FileState before = fileState(file);
     const FileState journalBefore = fileState(journal);
 
+    // Read through a private copy in which SQLite rolls the journal back
+    // (issue 12, item 8): the committed snapshots, not the half-written one,
+    // and the user's file and journal are left exactly as they were.
     const auto result = SnapshotReader::read(file);
-    QVERIFY(!result.ok());
-    QVERIFY2(result.error().startsWith(file + QStringLiteral(": an interrupted write left hot.lsnap-journal")),
-             qPrintable(result.error()));
+    QVERIFY2(result.ok(), qPrintable(result.error()));
+    QCOMPARE(int(result.value().snapshots.size()), 3);
+    for (const Snapshot &s : result.value().snapshots)
+        QVERIFY(s.info.id != 1000);
+    QCOMPARE(result.value().types.find(QStringLiteral("junk0")), -1);
     QVERIFY(fileState(file) == before);
     QVERIFY(fileState(journal) == journalBefore);
     QCOMPARE(sideFiles(file), QStringList{journal});
+    QVERIFY(SqliteDatabase::hasHotJournal(file));
+}
 
-    // A writer rolls it back; then the committed snapshots read as before.
-    const ProcessResult r = runProcess(QStringLiteral(LEAKSCOPE_PYTHON),
-                                       {QStringLiteral("-c"),
-                                        QStringLiteral("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
-                                                       "c.execute('select count(*) from snapshot').fetchone(); c.close()"),
-                                        file});
+void TestSnapshotReader::appendRefusesStoredSql_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::newRow("trigger") << QStringLiteral("trigger");
+    QTest::newRow("view") << QStringLiteral("extra-view");
+}
+
+void TestSnapshotReader::appendRefusesStoredSql()
+{
+    // The trigger of make_lsnap.py's "trigger" file would add a megabyte per
+    // snapshot to the file on every append (issue 12, item 9): the writer
+    // refuses before writing anything, and the file stays as it was.
+    QFETCH(QString, kind);
+    const QString file = path(QStringLiteral("stored-sql-%1.lsnap").arg(kind));
+    QVERIFY(!makeLsnap(file, kind.toUtf8().constData()).isEmpty() || QFileInfo::exists(file));
+    const FileState before = fileState(file);
+    SnapshotWriter writer;
+    const Status opened = writer.open(file);
+    QVERIFY(!opened.ok());
+    QVERIFY2(opened.error().contains(QStringLiteral("contains SQL that Leakscope never runs")), qPrintable(opened.error()));
+    QVERIFY(fileState(file) == before);
+
+    // A trigger added after open() is found under the write lock of append().
+    const QString late = path(QStringLiteral("stored-sql-late-%1.lsnap").arg(kind));
+    QVERIFY(!makeLsnap(late, "good").isEmpty());
+    QVERIFY(writer.open(late).ok());
+    const ProcessResult r = runProcess(
+        QStringLiteral(LEAKSCOPE_PYTHON),
+        {QStringLiteral("-c"),
+         QStringLiteral("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE junk(x)');"
+                        "c.execute(sys.argv[2]); c.commit(); c.close()"),
+         late,
+         kind == QLatin1String("trigger")
+             ? QStringLiteral("CREATE TRIGGER grow AFTER INSERT ON snapshot BEGIN INSERT INTO junk VALUES "
+                              "(randomblob(1000000)); END")
+             : QStringLiteral("CREATE VIEW grow AS SELECT * FROM junk")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
-    const auto recovered = SnapshotReader::read(file);
-    QVERIFY2(recovered.ok(), qPrintable(recovered.error()));
-    QCOMPARE(int(recovered.value().snapshots.size()), 3);
+    const FileState lateBefore = fileState(late);
+    TypeRegistry types;
+    Snapshot s;
+    s.info.pid = 1;
+    s.stats.push_back(TypeStat{types.intern(QStringLiteral("dict")), 1, 64});
+    const Expected<qint64> appended = writer.append(s, types);
+    QVERIFY(!appended.ok());
+    QVERIFY2(appended.error().contains(QStringLiteral("\"grow\"")), qPrintable(appended.error()));
+    writer.close();
+    QVERIFY(fileState(late) == lateBefore);
 }
 
 void TestSnapshotReader::readWhileAgentAppends()

@@ -7,6 +7,7 @@
 #include "infocommand.h"
 #include "livecommands.h"
 #include "recordcommand.h"
+#include "repaircommand.h"
 
 #include <QCoreApplication>
 
@@ -49,6 +50,7 @@ QString generalUsage()
               "                 draw who refers to instances of NAME (from a heap graph)\n"
               "  retained FILE [--snapshot N] [--top N] [--by object|type] [--json]\n"
               "                 retained sizes from the heap graph's dominator tree\n"
+              "  repair FILE... roll back an interrupted write (kill -9 during a write), keeping a backup\n"
               "  help [COMMAND] show help for a command\n"
               "\n"
               "Options:\n"
@@ -79,6 +81,7 @@ const Command s_commands[] = {
     {"chain", &ChainCommand::run, &ChainCommand::usage},
     {"backrefs", &BackrefsCommand::run, &BackrefsCommand::usage},
     {"retained", &RetainedCommand::run, &RetainedCommand::usage},
+    {"repair", &RepairCommand::run, &RepairCommand::usage},
 };
 
 const Command *findCommand(const QString &name)

@@ -1,24 +1,26 @@
 #include "clioutput.h"
 
+#include "textformat.h"
+
 #include <cstdio>
 
 namespace leakscope {
 
 void CliOutput::error(const QString &message)
 {
-    err += QStringLiteral("leakscope-cli: ") + message + QLatin1Char('\n');
+    err += QStringLiteral("leakscope-cli: ") + TextFormat::escape(message) + QLatin1Char('\n');
 }
 
 void CliOutput::flush()
 {
     if (!out.isEmpty()) {
-        const QByteArray bytes = out.toUtf8();
+        const QByteArray bytes = (exactOut ? out : TextFormat::escapeLines(out)).toUtf8();
         std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
         out.clear();
     }
     std::fflush(stdout);
     if (!err.isEmpty()) {
-        const QByteArray bytes = err.toUtf8();
+        const QByteArray bytes = TextFormat::escapeLines(err).toUtf8();
         std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
         err.clear();
     }

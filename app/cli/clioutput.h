@@ -10,8 +10,14 @@ struct CliOutput
 {
     QString out;
     QString err;
+    // Set by commands whose stdout is data (JSON, CSV) that must stay exact;
+    // otherwise flush() escapes control characters other than newlines in
+    // out, as it always does in err (TextFormat::escapeLines), a last guard
+    // in case some text from a file or agent was not escaped where it was put.
+    bool exactOut = false;
 
-    // Appends "leakscope-cli: <message>\n" to err.
+    // Appends "leakscope-cli: <message>\n" to err, the message escaped
+    // (TextFormat::escape: one line, whatever a file put into it).
     void error(const QString &message);
     // Writes and clears both buffers (stdout first).
     void flush();

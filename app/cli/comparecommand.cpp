@@ -146,7 +146,8 @@ std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
 QString describeSnapshot(const Session &session, int index)
 {
     const SnapshotInfo &info = session.snapshot(index).info;
-    const QString label = info.label.isEmpty() ? tr("no label") : QLatin1Char('"') + info.label + QLatin1Char('"');
+    const QString label =
+        info.label.isEmpty() ? tr("no label") : QLatin1Char('"') + TextFormat::escape(info.label) + QLatin1Char('"');
     const QString time = info.takenAt.isValid() ? TextFormat::localTime(info.takenAt) : tr("no time");
     return QStringLiteral("%1 (%2, %3)").arg(index).arg(label, time);
 }
@@ -182,7 +183,7 @@ QString renderTable(const Session &session, const Comparison &comparison, const 
     // wide as the longest name shown.
     qsizetype width = QStringLiteral("type").size();
     for (const GrowthRow &r : rows)
-        width = std::max(width, session.types().name(r.type).size());
+        width = std::max(width, TextFormat::escape(session.types().name(r.type)).size());
     auto objgraphPart = [width](const QString &name, const QString &count, const QString &delta) -> QString {
         return name.leftJustified(width) + count.rightJustified(9) + QLatin1Char(' ') + delta.rightJustified(9);
     };
@@ -193,7 +194,7 @@ QString renderTable(const Session &session, const Comparison &comparison, const 
     table.addRow({objgraphPart(QStringLiteral("type"), tr("count"), tr("delta")), tr("Δ first"), tr("size"),
                   tr("Δ size"), tr("suspect"), tr("score"), tr("reason")});
     for (const GrowthRow &r : rows) {
-        table.addRow({objgraphPart(session.types().name(r.type), QString::number(r.count),
+        table.addRow({objgraphPart(TextFormat::escape(session.types().name(r.type)), QString::number(r.count),
                                    TextFormat::signedNumber(r.deltaBaseline)),
                       TextFormat::signedNumber(r.deltaFirst), sizeCell(r.size, sizesKnown, false),
                       sizeCell(r.deltaSize, sizesKnown, true),
@@ -314,6 +315,7 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
 
     const int total = int(comparison.rows.size());
     if (o.json || o.csv) {
+        io.exactOut = true; // data: JSON and CSV quote what needs it
         if (o.topGiven && int(comparison.rows.size()) > o.top)
             comparison.rows.resize(size_t(o.top));
         const QByteArray bytes = o.json ? ComparisonExport::toJson(session, comparison)

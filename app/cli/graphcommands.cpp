@@ -118,14 +118,10 @@ int usageError(CliOutput &io, const QString &message, const QString &usage)
 }
 
 // Labels are short reprs from the program's heap: keep each on one line.
+// Text from a file or an agent, safe for a terminal (visible escapes).
 QString oneLine(const QString &text)
 {
-    QString out = text;
-    for (QChar &c : out) {
-        if (c.category() == QChar::Other_Control)
-            c = QLatin1Char(' ');
-    }
-    return out;
+    return TextFormat::escape(text);
 }
 
 QString hexId(quint64 id)
@@ -200,9 +196,9 @@ Expected<LoadedGraph> loadGraph(const QString &path, qint64 index)
 
 QString describeSnapshot(const LoadedGraph &g)
 {
-    QString s = tr("%1, snapshot %2").arg(g.path).arg(g.index);
+    QString s = tr("%1, snapshot %2").arg(oneLine(g.path)).arg(g.index);
     if (!g.label.isEmpty())
-        s += QStringLiteral(" (\"%1\")").arg(g.label);
+        s += QStringLiteral(" (\"%1\")").arg(oneLine(g.label));
     return s;
 }
 
@@ -254,7 +250,7 @@ QString compactChain(const HeapGraph &graph, const ReferenceChain &chain)
             out += QLatin1Char('.');
         out += edge;
     }
-    return oneLine(out);
+    return out; // raw: escaped where it reaches a terminal
 }
 
 // Resolves the socket of a live agent, or says why there is none.
@@ -292,7 +288,7 @@ int chainFromFile(const QString &path, const QString &typeName, qint64 index, Cl
     }
     const ReferenceChain &c = chain.value();
     QString out = trN("Chain to %1 in %2: %n reference(s) from %3 (%4 instances)\n", int(c.steps.size() - 1))
-                      .arg(typeName, describeSnapshot(g),
+                      .arg(oneLine(typeName), describeSnapshot(g),
                            c.end == ReferenceChain::End::Root ? tr("a root") : tr("an unreferenced object"))
                       .arg(instances.size());
     TextTable table({TextTable::Right, TextTable::Left, TextTable::Left, TextTable::Left, TextTable::Left});
@@ -308,7 +304,7 @@ int chainFromFile(const QString &path, const QString &typeName, qint64 index, Cl
                 via = QStringLiteral("?");
         }
         const QString label = oneLine(graph.describe(node));
-        table.addRow({QString::number(i), via, graph.typeName(graph.type(node)), hexId(graph.id(node)),
+        table.addRow({QString::number(i), via, oneLine(graph.typeName(graph.type(node))), hexId(graph.id(node)),
                       label.isEmpty() ? QStringLiteral("-") : label});
     }
     out += table.render();
@@ -345,7 +341,7 @@ int chainFromPid(qint64 pid, const QString &typeName, CliOutput &io)
     }
     const bool unreferenced = reply.value().value(QStringLiteral("end")).toString() == QLatin1String("unreferenced");
     QString out = trN("Chain to %1 in pid %2: %n reference(s) from %3\n", int(steps.size() - 1))
-                      .arg(typeName)
+                      .arg(oneLine(typeName))
                       .arg(pid)
                       .arg(unreferenced ? tr("an unreferenced object") : tr("a root"));
     TextTable table({TextTable::Right, TextTable::Left, TextTable::Left, TextTable::Left, TextTable::Left});
@@ -584,7 +580,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         io.out += tr("%1: back-references of %2 instances of %3 in %4: %5 nodes, %6 edges%7\n")
                       .arg(output)
                       .arg(targets)
-                      .arg(t->type, what)
+                      .arg(oneLine(t->type), what)
                       .arg(input.value().nodes.size())
                       .arg(input.value().edges.size())
                       .arg(truncated ? tr(" (cut at --depth/--max-nodes)") : QString());
@@ -625,7 +621,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
                   .arg(output)
                   .arg(targets.size())
                   .arg(g.graph.instanceCount(type.value()))
-                  .arg(t->type, describeSnapshot(g))
+                  .arg(oneLine(t->type), describeSnapshot(g))
                   .arg(input.nodes.size())
                   .arg(input.edges.size())
                   .arg(sub.truncated() ? tr(" (cut at --depth/--max-nodes)") : QString());
@@ -716,7 +712,7 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
         for (quint32 node : d.topRetainers(graph, int(*top))) {
             const Expected<ReferenceChain> chain = ReferenceChain::shortestToRoot(graph, {node});
             const QString path = chain ? compactChain(graph, chain.value()) : QString();
-            const QString label = oneLine(graph.describe(node));
+            const QString label = graph.describe(node);
             const QString typeName = graph.typeName(graph.type(node));
             QJsonObject row;
             row.insert(QStringLiteral("id"), hexId(graph.id(node)));
@@ -727,8 +723,8 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
             row.insert(QStringLiteral("chain"), path.isEmpty() ? QJsonValue() : QJsonValue(path));
             rows.append(row);
             table.addRow({TextFormat::size(qint64(d.retainedSize(node))), TextFormat::size(qint64(graph.shallowSize(node))),
-                          hexId(graph.id(node)), typeName, label.isEmpty() ? QStringLiteral("-") : label,
-                          path.isEmpty() ? QStringLiteral("-") : path});
+                          hexId(graph.id(node)), oneLine(typeName), label.isEmpty() ? QStringLiteral("-") : oneLine(label),
+                          path.isEmpty() ? QStringLiteral("-") : oneLine(path)});
         }
         out += table.render();
     } else {
@@ -750,14 +746,16 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
             row.insert(QStringLiteral("shallow"), qint64(t.shallow));
             row.insert(QStringLiteral("retained"), qint64(d.retainedSizeOfType(type)));
             rows.append(row);
-            table.addRow({graph.typeName(type), QString::number(t.count), TextFormat::size(qint64(t.shallow)),
+            table.addRow({oneLine(graph.typeName(type)), QString::number(t.count), TextFormat::size(qint64(t.shallow)),
                           TextFormat::size(qint64(d.retainedSizeOfType(type)))});
         }
         out += table.render();
     }
     root.insert(by == QLatin1String("object") ? QStringLiteral("objects") : QStringLiteral("types"), rows);
-    if (json)
+    if (json) {
+        io.exactOut = true; // JSON escapes what needs it; the data stays exact
         io.out += QString::fromUtf8(QJsonDocument(root).toJson(QJsonDocument::Indented));
+    }
     else
         io.out += out;
     return 0;

@@ -14,16 +14,17 @@ QString tr(const char *text)
     return QCoreApplication::translate("InfoCommand", text);
 }
 
+// Text from the file, escaped for the terminal.
 QString orDash(const QString &s)
 {
-    return s.isEmpty() ? QStringLiteral("-") : s;
+    return s.isEmpty() ? QStringLiteral("-") : TextFormat::escape(s);
 }
 
 QString describe(const LoadedFile &file)
 {
     QString out;
     TextTable head({TextTable::Left, TextTable::Left}, QStringLiteral(" "));
-    head.addRow({tr("file:"), file.path});
+    head.addRow({tr("file:"), TextFormat::escape(file.path)});
     head.addRow({tr("format:"), fileFormatName(file.format)});
     head.addRow({tr("version:"), file.format == FileFormat::Lsnap ? QString::number(file.formatVersion) : QStringLiteral("-")});
     head.addRow({tr("writer:"), orDash(file.fileMeta.value(QStringLiteral("writer")).toString())});

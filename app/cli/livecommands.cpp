@@ -3,6 +3,7 @@
 #include "agentclient.h"
 #include "agentdiscovery.h"
 #include "snapshotwriter.h"
+#include "textformat.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -62,12 +63,12 @@ int PsCommand::run(const QStringList &arguments, CliOutput &io)
     const std::vector<AgentEndpoint> agents = AgentDiscovery::list(true, 2000);
     for (const AgentEndpoint &a : agents) {
         if (!a.error.isEmpty()) {
-            io.out += QStringLiteral("%1  %2  %3  (%4)\n").arg(a.pid).arg(QStringLiteral("?"), QStringLiteral("?"), a.error);
+            io.out += QStringLiteral("%1  %2  %3  (%4)\n").arg(a.pid).arg(QStringLiteral("?"), QStringLiteral("?"), TextFormat::escape(a.error));
             continue;
         }
         io.out += QStringLiteral("%1  %2  %3  %4\n")
                       .arg(a.pid)
-                      .arg(a.python, formatUptime(a.uptimeSeconds), a.argv.join(QLatin1Char(' ')));
+                      .arg(TextFormat::escape(a.python), formatUptime(a.uptimeSeconds), TextFormat::shellJoin(a.argv));
     }
     if (agents.empty())
         io.err += tr("leakscope-cli: no live agents (looked in %1)\n")

@@ -39,6 +39,71 @@ QString TextFormat::localTime(const QDateTime &utc)
     return utc.toLocalTime().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss"));
 }
 
+namespace {
+
+bool needsEscape(char32_t c)
+{
+    return c < 0x20 || (c >= 0x7f && c < 0xa0) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+        || c == 0x2028 || c == 0x2029 || c == 0x200e || c == 0x200f || c == 0x061c;
+}
+
+QString escapeText(const QString &text, bool keepNewlines)
+{
+    // Fast path: nearly all text needs nothing.
+    bool clean = true;
+    for (const QChar c : text) {
+        if (needsEscape(c.unicode()) || c.isSurrogate()) {
+            clean = false;
+            break;
+        }
+    }
+    if (clean)
+        return text;
+    QString out;
+    out.reserve(text.size() + 16);
+    const qsizetype n = text.size();
+    for (qsizetype i = 0; i < n; ++i) {
+        const QChar c = text.at(i);
+        if (c.isHighSurrogate() && i + 1 < n && text.at(i + 1).isLowSurrogate()) {
+            out += c;
+            out += text.at(++i);
+            continue;
+        }
+        const char16_t u = c.unicode();
+        if (u == u'\n' && keepNewlines) {
+            out += c;
+        } else if (u == u'\n') {
+            out += QStringLiteral("\\n");
+        } else if (u == u'\r') {
+            out += QStringLiteral("\\r");
+        } else if (u == u'\t') {
+            out += QStringLiteral("\\t");
+        } else if (c.isSurrogate() || u >= 0x100) {
+            if (needsEscape(u) || c.isSurrogate())
+                out += QStringLiteral("\\u%1").arg(uint(u), 4, 16, QLatin1Char('0'));
+            else
+                out += c;
+        } else if (needsEscape(u)) {
+            out += QStringLiteral("\\x%1").arg(uint(u), 2, 16, QLatin1Char('0'));
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+QString TextFormat::escape(const QString &text)
+{
+    return escapeText(text, false);
+}
+
+QString TextFormat::escapeLines(const QString &text)
+{
+    return escapeText(text, true);
+}
+
 QString TextFormat::shellJoin(const QStringList &argv)
 {
     static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_./:=@%+,-]+$"));
@@ -53,7 +118,7 @@ QString TextFormat::shellJoin(const QStringList &argv)
             parts << QLatin1Char('\'') + q + QLatin1Char('\'');
         }
     }
-    return parts.join(QLatin1Char(' '));
+    return escape(parts.join(QLatin1Char(' ')));
 }
 
 TextTable::TextTable(std::vector<Align> aligns, QString separator)

@@ -55,6 +55,22 @@ def main():
         conn.close()
         return
     conn.executescript(SCHEMA % {"unique": "" if kind == "duplicate-type-name" else "UNIQUE"})
+    if kind == "sparse-many":
+        # SNAPSHOTS snapshots over TYPES types, each snapshot counting only 3
+        # of them: small on disk, snapshots x types if anything makes it dense.
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO meta VALUES ('format_version', '1')")
+        conn.executemany("INSERT INTO type(id, name) VALUES (?, ?)",
+                         ((t + 1, "mod%d.Type%d" % (t % 97, t)) for t in range(n_types)))
+        conn.executemany("INSERT INTO snapshot VALUES (?, NULL, ?, 1, NULL, 0, 0, '{}')",
+                         ((s + 1, 1767225600.0 + s) for s in range(n_snapshots)))
+        conn.executemany("INSERT INTO type_count VALUES (?, ?, ?, ?)",
+                         ((s + 1, (s * 3 + k) % n_types + 1, s + k + 1, 64) for s in range(n_snapshots)
+                          for k in range(3)))
+        conn.execute("COMMIT")
+        conn.close()
+        print(json.dumps({"snapshots": n_snapshots, "types": n_types}))
+        return
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("format_version", "1"), ("writer", "make_lsnap.py"),
@@ -114,6 +130,20 @@ def main():
         described.append({"id": s, "label": label, "taken_at": taken_at, "pid": 4242, "rss": rss,
                           "gc_objects": 500 * s, "gc_garbage": s - 1, "meta": meta,
                           "counts": {k: list(v) for k, v in counts.items()}})
+    if kind == "trigger":
+        # Would fill the file on the next append if it ever ran.
+        conn.execute("CREATE TABLE junk(x)")
+        conn.execute("CREATE TRIGGER grow AFTER INSERT ON snapshot BEGIN "
+                     "INSERT INTO junk SELECT randomblob(1000000) FROM snapshot; END")
+    if kind == "extra-view":
+        conn.execute("CREATE VIEW \"ev\x1b[31mil\" AS SELECT * FROM snapshot")
+    if kind == "virtual-table":
+        for module in ("fts5", "fts4", "rtree"):
+            try:
+                conn.execute("CREATE VIRTUAL TABLE vt USING %s(a, b, c)" % module)
+                break
+            except sqlite3.OperationalError:
+                continue
     conn.execute("COMMIT")
     if kind == "wal-leftover":
         # Leave the committed data in the -wal file, as a crashed or still
