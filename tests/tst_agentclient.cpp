@@ -126,7 +126,7 @@ void TestAgentClient::discoversAndMeasuresGrowth()
     QVERIFY(target.waitReady());
     QCOMPARE(target.command("leak 100"), QByteArray("ok 100"));
 
-    const std::vector<AgentEndpoint> agents = AgentDiscovery::list();
+    const std::vector<AgentEndpoint> agents = AgentDiscovery::list().agents;
     const auto it = std::find_if(agents.begin(), agents.end(), [&](const AgentEndpoint &e) { return e.pid == target.pid(); });
     QVERIFY2(it != agents.end(), "the agent's socket was not found");
     QVERIFY2(it->error.isEmpty(), qPrintable(it->error));
@@ -235,7 +235,7 @@ void TestAgentClient::staleSocketIsRemoved()
         QVERIFY(target.process().waitForFinished(5000));
     }
     QVERIFY2(QFileInfo::exists(socketPath), "kill -9 cannot remove the socket; the client must");
-    const std::vector<AgentEndpoint> agents = AgentDiscovery::list();
+    const std::vector<AgentEndpoint> agents = AgentDiscovery::list().agents;
     QVERIFY(std::none_of(agents.begin(), agents.end(), [&](const AgentEndpoint &e) { return e.socketPath == socketPath; }));
     QVERIFY(!QFileInfo::exists(socketPath));
 }
