@@ -16,7 +16,11 @@ namespace leakscope {
 
 // Asynchronous client of one agent's Unix socket (docs/protocol.md): one JSON
 // object per line, requests matched to replies by id, per-request timeouts,
-// partial lines buffered, large replies parsed on a worker thread.
+// partial lines buffered, large replies parsed on a worker thread. Trusts
+// nothing it reads: the peer must run as our effective uid (SO_PEERCRED,
+// checked before any request is sent), reply lines and JSON nesting are
+// bounded, and a reply that breaks the protocol fails every pending request
+// and closes the connection.
 class AgentClient : public QObject
 {
     Q_OBJECT
@@ -37,11 +41,22 @@ public:
     // Replies at most this long are parsed on the calling thread; longer ones
     // on a worker thread so a big census never freezes the UI.
     static constexpr int s_inlineParseLimit = 64 * 1024;
-    static constexpr qint64 s_maxReplyBytes = qint64(1) << 30;
+    // One reply line may be at most this long (a census of a million distinct
+    // types is about 50 MB); longer ones close the connection.
+    static constexpr qint64 s_maxReplyBytes = qint64(64) << 20;
+    // Replies of the protocol nest 4 levels deep; deeper is not an agent.
+    static constexpr int s_maxNestingDepth = 64;
+    void setMaxReplyBytes(qint64 bytes) { m_maxReplyBytes = bytes; }
 
-    // Blocking convenience for the command line: connect, one request, wait.
+    // Ok when the process at the other end of the connected socket `fd` runs
+    // as our effective uid; otherwise a sentence naming socketPath and the uid.
+    static Status checkPeer(qintptr fd, const QString &socketPath);
+
+    // Blocking convenience for the command line: connect, one request, wait at
+    // most timeoutMs for the answer (plus at most 5 s for the connection). When
+    // the peer was refused (another uid), *peerRefusal says why.
     static Expected<QJsonObject> call(const QString &socketPath, const QString &op, const QJsonObject &params = {},
-                                      int timeoutMs = 30000);
+                                      int timeoutMs = 30000, QString *peerRefusal = nullptr);
 
 Q_SIGNALS:
     void connected();
@@ -50,6 +65,8 @@ Q_SIGNALS:
     void failed(qint64 id, const QString &message);
 
 private:
+    void onSocketConnected();
+    void protocolError(const QString &message);
     void onReadyRead();
     void onDisconnected();
     void onTimerTick();
@@ -67,6 +84,11 @@ private:
     QTimer *m_timer = nullptr;
     QString m_socketPath;
     QByteArray m_buffer;
+    QByteArray m_outbox;          // requests made before the peer was verified
+    QString m_refusal;            // why the peer was refused, if it was
+    QString m_closeReason;        // why we closed the connection, if we did
+    qint64 m_maxReplyBytes = s_maxReplyBytes;
+    bool m_peerVerified = false;
     QHash<qint64, Pending> m_pending;
     QElapsedTimer m_clock;
     qint64 m_nextId = 1;

@@ -17,6 +17,8 @@
 #include <QTest>
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace leakscope;
 
@@ -107,6 +109,9 @@ private slots:
     void splitLinesAndLargeRepliesFromServer();
     void garbageFromServerFailsRequests();
     void notConnectedFails();
+    void hostileServer_data();
+    void hostileServer();
+    void peerOfAnotherUidIsRefused();
 
 private:
     QTemporaryDir m_socketDir{QDir::tempPath() + QStringLiteral("/lsc-XXXXXX")};
@@ -126,7 +131,7 @@ void TestAgentClient::discoversAndMeasuresGrowth()
     QVERIFY(target.waitReady());
     QCOMPARE(target.command("leak 100"), QByteArray("ok 100"));
 
-    const std::vector<AgentEndpoint> agents = AgentDiscovery::list();
+    const std::vector<AgentEndpoint> agents = AgentDiscovery::list().agents;
     const auto it = std::find_if(agents.begin(), agents.end(), [&](const AgentEndpoint &e) { return e.pid == target.pid(); });
     QVERIFY2(it != agents.end(), "the agent's socket was not found");
     QVERIFY2(it->error.isEmpty(), qPrintable(it->error));
@@ -235,7 +240,7 @@ void TestAgentClient::staleSocketIsRemoved()
         QVERIFY(target.process().waitForFinished(5000));
     }
     QVERIFY2(QFileInfo::exists(socketPath), "kill -9 cannot remove the socket; the client must");
-    const std::vector<AgentEndpoint> agents = AgentDiscovery::list();
+    const std::vector<AgentEndpoint> agents = AgentDiscovery::list().agents;
     QVERIFY(std::none_of(agents.begin(), agents.end(), [&](const AgentEndpoint &e) { return e.socketPath == socketPath; }));
     QVERIFY(!QFileInfo::exists(socketPath));
 }
@@ -306,6 +311,158 @@ void TestAgentClient::notConnectedFails()
     const Expected<QJsonObject> r = AgentClient::call(m_socketDir.filePath(QStringLiteral("nobody.sock")), QStringLiteral("hello"));
     QVERIFY(!r);
     QVERIFY(r.error().contains(QStringLiteral("nobody.sock")));
+}
+
+// Issue 12, item 10: a server that is not a well-behaved agent (it IS the
+// attacker here, so a fake server is the real thing) makes the request fail
+// at once with a reason, closes the connection, and never hangs until the
+// deadline or returns its data as a result.
+void TestAgentClient::hostileServer_data()
+{
+    QTest::addColumn<QByteArray>("payload");
+    QTest::addColumn<bool>("closeAfter");
+    QTest::addColumn<QString>("reason");
+    const QByteArray deep = QByteArray(100000, '[') + QByteArray(100000, ']');
+    const QByteArray nested500 = QByteArray(500, '[') + QByteArray(500, ']');
+    QByteArray oversize = "{\"id\": 1, \"result\": {\"x\": \"";
+    oversize += QByteArray(int(AgentClient::s_maxReplyBytes), 'A');
+    oversize += "\"}}\n";
+    QTest::newRow("closes mid-line") << QByteArray("{\"id\": 1, \"result\": {\"pid\"") << true
+                                     << "in the middle of a reply";
+    QTest::newRow("closes before answering") << QByteArray() << true << "before answering";
+    QTest::newRow("garbage") << QByteArray("\x01\x02\xff this is not json\n") << false << "invalid JSON";
+    QTest::newRow("oversize line") << oversize << false << "longer than";
+    QTest::newRow("oversize without newline") << oversize.chopped(1) << false << "longer than";
+    QTest::newRow("100000 nested brackets") << "{\"id\": 1, \"result\": {\"x\": " + deep + "}}\n" << false
+                                            << "nested deeper than";
+    QTest::newRow("500 nested brackets") << "{\"id\": 1, \"result\": {\"x\": " + nested500 + "}}\n" << false
+                                         << "nested deeper than";
+    QTest::newRow("not an object") << QByteArray("[1, 2, 3]\n") << false << "other than a JSON object";
+    QTest::newRow("id never sent") << QByteArray("{\"id\": 99, \"result\": {}}\n") << false << "never sent";
+    QTest::newRow("id a string") << QByteArray("{\"id\": \"1\", \"result\": {}}\n") << false << "never sent";
+    QTest::newRow("id missing") << QByteArray("{\"result\": {}}\n") << false << "never sent";
+    QTest::newRow("result a list") << QByteArray("{\"id\": 1, \"result\": [1]}\n") << false << "not an object";
+    QTest::newRow("result and error") << QByteArray("{\"id\": 1, \"result\": {}, \"error\": \"x\"}\n") << false
+                                      << "both result and error";
+    QTest::newRow("neither result nor error") << QByteArray("{\"id\": 1}\n") << false << "neither result nor error";
+    QTest::newRow("connection error, id null")
+        << QByteArray("{\"id\": null, \"error\": {\"code\": \"too_many_connections\", \"message\": \"64 open\"}}\n")
+        << false << "64 open";
+}
+
+void TestAgentClient::hostileServer()
+{
+    QFETCH(QByteArray, payload);
+    QFETCH(bool, closeAfter);
+    QFETCH(QString, reason);
+    QLocalServer server;
+    const QString path = m_socketDir.filePath(QStringLiteral("hostile.sock"));
+    QLocalServer::removeServer(path);
+    QVERIFY(server.listen(path));
+    QLocalSocket *peer = nullptr;
+    bool peerClosed = false;
+    connect(&server, &QLocalServer::newConnection, this, [&] {
+        peer = server.nextPendingConnection();
+        connect(peer, &QLocalSocket::disconnected, this, [&] { peerClosed = true; });
+        connect(peer, &QLocalSocket::readyRead, this, [&] {
+            if (!peer->canReadLine())
+                return;
+            peer->readAll();
+            peer->write(payload);
+            peer->flush();
+            if (closeAfter)
+                peer->disconnectFromServer();
+        });
+    });
+    // A well-behaved agent answers hello at once; a hang would show as
+    // "no answer in time" after 30 s.
+    const Expected<QJsonObject> r = AgentClient::call(path, QStringLiteral("hello"), {}, 30000);
+    QVERIFY2(!r, "a hostile reply was accepted");
+    QVERIFY2(r.error().contains(reason), qPrintable(r.error()));
+    QVERIFY2(r.error().contains(path), qPrintable(r.error()));
+    QVERIFY2(!r.error().contains(QStringLiteral("in time")), qPrintable(r.error()));
+    // The client hung up (call() returns only after it let go of the socket).
+    QTRY_VERIFY(peerClosed);
+}
+
+// Issue 12, item 6: a socket in our own directory, owned by us, but served by
+// a process of another user (it bound the socket as nobody; we moved it in):
+// refused after connect by SO_PEERCRED, before a single request byte is sent,
+// and not listed by discovery.
+void TestAgentClient::peerOfAnotherUidIsRefused()
+{
+    if (::geteuid() != 0)
+        QSKIP("needs root to run a server as another user (uid 65534)");
+    QTemporaryDir staging(QDir::tempPath() + QStringLiteral("/lsc-nobody-XXXXXX"));
+    QVERIFY(staging.isValid());
+    QVERIFY(::chown(QFile::encodeName(staging.path()).constData(), 65534, 65534) == 0);
+    const char script[] = R"PY(
+import os, socket, sys
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+path = os.path.join(sys.argv[1], "%d.sock" % os.getpid())
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(4)
+print(path, flush=True)
+while True:
+    c, _ = srv.accept()
+    got = b""
+    try:
+        c.sendall(b'{"id": 1, "result": {"python": "6.6.6", "argv": ["FAKE-AGENT"], "pid": 1}}\n')
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:
+        pass  # the client resets the connection, unread reply and all
+    print("received %d bytes" % len(got), flush=True)
+    c.close()
+)PY";
+    QProcess fake;
+    fake.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    fake.start(QStringLiteral(LEAKSCOPE_SYSTEM_PYTHON), {QStringLiteral("-c"), QString::fromLatin1(script), staging.path()});
+    QVERIFY(fake.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(fake.canReadLine(), 20000);
+    const QString bound = QString::fromLocal8Bit(fake.readLine().trimmed());
+    const QString path = m_socketDir.filePath(QStringLiteral("%1.sock").arg(fake.processId()));
+    QVERIFY(::rename(QFile::encodeName(bound).constData(), QFile::encodeName(path).constData()) == 0);
+    QVERIFY(::lchown(QFile::encodeName(path).constData(), 0, 0) == 0); // the file is ours now; the server is not
+
+    QString refusal;
+    const Expected<QJsonObject> r = AgentClient::call(path, QStringLiteral("census"), {}, 10000, &refusal);
+    QVERIFY2(!r, "a server of uid 65534 was trusted");
+    QVERIFY2(r.error().contains(QStringLiteral("runs as uid 65534, not as you (uid 0)")), qPrintable(r.error()));
+    QCOMPARE(refusal, r.error());
+    QTRY_VERIFY_WITH_TIMEOUT(fake.canReadLine(), 10000);
+    QCOMPARE(fake.readLine().trimmed(), QByteArray("received 0 bytes"));
+
+    // The asynchronous client (the window's) refuses the same way.
+    AgentClient client;
+    QSignalSpy connected(&client, &AgentClient::connected);
+    QSignalSpy failed(&client, &AgentClient::failed);
+    QSignalSpy disconnected(&client, &AgentClient::disconnected);
+    client.connectToAgent(path);
+    client.request(QStringLiteral("census"));
+    QTRY_COMPARE(failed.size(), 1);
+    QVERIFY(failed.at(0).at(1).toString().contains(QStringLiteral("runs as uid 65534")));
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(connected.size(), 0);
+    QVERIFY(!client.isConnected());
+    QTRY_VERIFY_WITH_TIMEOUT(fake.canReadLine(), 10000);
+    QCOMPARE(fake.readLine().trimmed(), QByteArray("received 0 bytes"));
+
+    // Discovery (ps, Connect to Process) names it as refused, never as an agent.
+    const AgentList found = AgentDiscovery::list();
+    QVERIFY(std::none_of(found.agents.begin(), found.agents.end(),
+                         [&](const AgentEndpoint &e) { return e.pid == fake.processId(); }));
+    QVERIFY2(found.refused.join(QLatin1Char('\n')).contains(path), qPrintable(found.refused.join(QLatin1Char('\n'))));
+    QString why;
+    QCOMPARE(AgentDiscovery::socketPathForPid(fake.processId(), &why), path); // the file itself is fine
+    fake.kill();
+    fake.waitForFinished(5000);
 }
 
 QTEST_GUILESS_MAIN(TestAgentClient)

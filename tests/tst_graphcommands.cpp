@@ -318,6 +318,17 @@ void TestGraphCommands::failures_data()
         << QStringList{QStringLiteral("backrefs"), m_file, type, QStringLiteral("--dot"),
                        path(QStringLiteral("no/such/dir/out.dot"))}
         << path(QStringLiteral("no/such/dir/out.dot")) + QStringLiteral(": cannot write") << false;
+    QTest::newRow("chain: --timeout 0")
+        << QStringList{QStringLiteral("chain"), QStringLiteral("--pid"), QStringLiteral("1"), type,
+                       QStringLiteral("--timeout"), QStringLiteral("0")}
+        << QStringLiteral("--timeout needs a number of seconds above 0 and at most 86400, not '0'") << true;
+    QTest::newRow("backrefs: --timeout not a number")
+        << QStringList{QStringLiteral("backrefs"), QStringLiteral("--pid"), QStringLiteral("1"), type,
+                       QStringLiteral("--timeout=soon"), QStringLiteral("--dot"), dot}
+        << QStringLiteral("--timeout needs a number of seconds above 0 and at most 86400, not 'soon'") << true;
+    QTest::newRow("chain: --timeout with a file")
+        << QStringList{QStringLiteral("chain"), m_file, type, QStringLiteral("--timeout"), QStringLiteral("5")}
+        << QStringLiteral("--timeout applies to --pid, not to files") << true;
     QTest::newRow("chain: no --type") << QStringList{QStringLiteral("chain"), m_file}
                                       << QStringLiteral("chain needs --type NAME") << true;
     QTest::newRow("chain: file and --pid")

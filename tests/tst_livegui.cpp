@@ -5,6 +5,7 @@
 #include "growthfilterproxymodel.h"
 #include "growthtablemodel.h"
 #include "livecontroller.h"
+#include "livedialogs.h"
 #include "liveui.h"
 #include "mainwindow.h"
 #include "referencespanel.h"
@@ -24,6 +25,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QScopeGuard>
+#include <QTreeWidget>
 
 #include <algorithm>
 
@@ -64,6 +67,7 @@ private slots:
     void heapGraphSnapshotOfTheLiveProcess();
     void programGoesWhenLeakscopeIsKilled();
     void bigHeapGraphAsksFirst();
+    void connectDialogListsOnlyVerifiedAgents();
 
 private:
     QTemporaryDir m_dir;
@@ -365,6 +369,80 @@ void TestLiveGui::bigHeapGraphAsksFirst()
     QSignalSpy exited(live.live(), &LiveController::processExited);
     live.stopAction()->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 10000);
+}
+
+// Issue 12, item 6: the window shares the client's checks. An agent behind a
+// socket directory anyone may write (mode 0777) is not offered in Connect to
+// Process and cannot be connected to; the dialog names the directory and why.
+// The same agent is offered once the directory is 0700, so the check is what
+// hides it.
+void TestLiveGui::connectDialogListsOnlyVerifiedAgents()
+{
+    QTemporaryDir scratch(QDir::tempPath() + QStringLiteral("/lsc-gui-XXXXXX"));
+    QVERIFY(scratch.isValid());
+    const QString dir = scratch.filePath(QStringLiteral("sockets"));
+    QVERIFY(QDir().mkpath(dir));
+    QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    const char script[] = R"PY(
+import json, os, socket, sys, threading
+path = os.path.join(sys.argv[1], "%d.sock" % os.getpid())
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(8)
+print("ready", flush=True)
+def serve(c):
+    for line in c.makefile("rb"):
+        rid = json.loads(line).get("id")
+        res = {"python": "6.6.6", "argv": ["FAKE-AGENT"], "uptime": 1}
+        c.sendall((json.dumps({"id": rid, "result": res}) + "\n").encode())
+while True:
+    conn, _ = srv.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+)PY";
+    QProcess fake;
+    fake.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    fake.start(QStringLiteral(LEAKSCOPE_PYTHON), {QStringLiteral("-c"), QString::fromLatin1(script), dir});
+    QVERIFY(fake.waitForStarted());
+    const auto stop = qScopeGuard([&] {
+        fake.kill();
+        fake.waitForFinished();
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(fake.canReadLine(), 20000);
+    QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+                                   | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther
+                                   | QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup);
+    const QByteArray saved = qgetenv("LEAKSCOPE_SOCKET_DIR");
+    qputenv("LEAKSCOPE_SOCKET_DIR", QFile::encodeName(dir));
+    const auto restore = qScopeGuard([&] { qputenv("LEAKSCOPE_SOCKET_DIR", saved); });
+
+    auto statusText = [](const ConnectDialog &dialog) {
+        QStringList texts;
+        for (const QLabel *label : dialog.findChildren<QLabel *>())
+            texts << label->text();
+        return texts.join(QLatin1Char('\n'));
+    };
+    {
+        ConnectDialog dialog;
+        const QTreeWidget *list = dialog.findChild<QTreeWidget *>();
+        QVERIFY(list);
+        QTRY_VERIFY_WITH_TIMEOUT(statusText(dialog).contains(QStringLiteral("No live agents found.")), 20000);
+        QCOMPARE(list->topLevelItemCount(), 0);
+        QVERIFY2(statusText(dialog).contains(QStringLiteral("refusing socket directory %1: mode 0777, expected 0700").arg(dir)),
+                 qPrintable(statusText(dialog)));
+        QCOMPARE(dialog.selectedPid(), qint64(0));
+    }
+    SessionController sessions;
+    LiveController controller(&sessions);
+    const Status refused = controller.connectToPid(fake.processId());
+    QVERIFY(!refused);
+    QVERIFY2(refused.error().contains(QStringLiteral("mode 0777, expected 0700")), qPrintable(refused.error()));
+
+    QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    ConnectDialog dialog;
+    const QTreeWidget *list = dialog.findChild<QTreeWidget *>();
+    QTRY_COMPARE_WITH_TIMEOUT(list->topLevelItemCount(), 1, 20000);
+    QCOMPARE(dialog.selectedPid(), fake.processId());
+    QCOMPARE(list->topLevelItem(0)->text(3), QStringLiteral("FAKE-AGENT"));
 }
 
 QTEST_MAIN(TestLiveGui)

@@ -256,13 +256,19 @@ QString compactChain(const HeapGraph &graph, const ReferenceChain &chain)
 // Resolves the socket of a live agent, or says why there is none.
 Expected<QString> agentSocket(qint64 pid)
 {
-    const QString socket = AgentDiscovery::socketPathForPid(pid);
+    QString refusal;
+    const QString socket = AgentDiscovery::socketPathForPid(pid, &refusal);
     if (!AgentDiscovery::processAlive(pid))
         return Expected<QString>::failure(tr("no process with pid %1").arg(pid));
     if (socket.isEmpty())
-        return Expected<QString>::failure(tr("process %1 has no Leakscope agent serving").arg(pid));
+        return Expected<QString>::failure(refusal.isEmpty()
+                                              ? tr("process %1 has no Leakscope agent serving").arg(pid)
+                                              : tr("process %1: %2").arg(pid).arg(refusal));
     return socket;
 }
+
+// How long chain and backrefs wait for a live agent's answer by default.
+constexpr int s_defaultLiveTimeoutSeconds = 60;
 
 // --------------------------------------------------------------------- chain
 
@@ -318,7 +324,7 @@ int chainFromFile(const QString &path, const QString &typeName, qint64 index, Cl
 // The live agent's reply to op "chain" (docs/protocol.md): {"chain": [{"id",
 // "type", "label", "edge"}, ...]}, root first, the edge being the reference
 // from the previous step.
-int chainFromPid(qint64 pid, const QString &typeName, CliOutput &io)
+int chainFromPid(qint64 pid, const QString &typeName, int timeoutMs, CliOutput &io)
 {
     const Expected<QString> socket = agentSocket(pid);
     if (!socket) {
@@ -327,17 +333,30 @@ int chainFromPid(qint64 pid, const QString &typeName, CliOutput &io)
     }
     QJsonObject params;
     params.insert(QStringLiteral("type"), typeName);
-    const Expected<QJsonObject> reply = AgentClient::call(socket.value(), QStringLiteral("chain"), params, 120000);
+    const Expected<QJsonObject> reply = AgentClient::call(socket.value(), QStringLiteral("chain"), params, timeoutMs);
     if (!reply) {
         io.error(tr("pid %1: %2").arg(pid).arg(reply.error()));
         return 2;
     }
-    QJsonArray steps = reply.value().value(QStringLiteral("chain")).toArray();
-    if (steps.isEmpty())
-        steps = reply.value().value(QStringLiteral("steps")).toArray();
+    const QJsonValue stepsValue = reply.value().value(QStringLiteral("chain"));
+    const QJsonArray steps = stepsValue.toArray();
     if (steps.isEmpty()) {
-        io.error(tr("pid %1: the agent's chain reply has no steps").arg(pid));
+        io.error(stepsValue.isArray() || stepsValue.isUndefined()
+                     ? tr("pid %1: the agent's chain reply has no steps").arg(pid)
+                     : tr("pid %1: the agent's chain reply is malformed ('chain' is not a list)").arg(pid));
         return 2;
+    }
+    for (const QJsonValue &step : steps) {
+        const QJsonObject o = step.toObject();
+        auto textOrNull = [&](const char *key) {
+            const QJsonValue v = o.value(QLatin1String(key));
+            return v.isUndefined() || v.isNull() || v.isString();
+        };
+        if (!step.isObject() || !textOrNull("type") || !textOrNull("label") || !textOrNull("edge")
+            || !(o.value(QStringLiteral("id")).isDouble() || o.value(QStringLiteral("id")).isString())) {
+            io.error(tr("pid %1: the agent's chain reply is malformed (a step is not {id, type, label, edge})").arg(pid));
+            return 2;
+        }
     }
     const bool unreferenced = reply.value().value(QStringLiteral("end")).toString() == QLatin1String("unreferenced");
     QString out = trN("Chain to %1 in pid %2: %n reference(s) from %3\n", int(steps.size() - 1))
@@ -371,6 +390,7 @@ struct Target
     qint64 pid = 0;
     QString type;
     qint64 snapshot = -1;
+    int timeoutMs = s_defaultLiveTimeoutSeconds * 1000;
 };
 
 std::optional<Target> target(const Arguments &a, const char *command, QString *error)
@@ -389,6 +409,19 @@ std::optional<Target> target(const Arguments &a, const char *command, QString *e
             *error = tr("--snapshot applies to files, not to --pid");
             return std::nullopt;
         }
+        if (a.has("--timeout")) {
+            bool ok = false;
+            const double seconds = a.value("--timeout").toDouble(&ok);
+            if (!ok || !(seconds > 0) || seconds > 86400) {
+                *error = tr("--timeout needs a number of seconds above 0 and at most 86400, not '%1'")
+                             .arg(a.value("--timeout"));
+                return std::nullopt;
+            }
+            t.timeoutMs = std::max(1, int(seconds * 1000));
+        }
+    } else if (a.has("--timeout")) {
+        *error = tr("--timeout applies to --pid, not to files");
+        return std::nullopt;
     } else if (a.positional.size() != 1) {
         *error = a.positional.isEmpty() ? tr("%1 needs a FILE or --pid PID").arg(QLatin1String(command))
                                         : tr("%1 takes one FILE").arg(QLatin1String(command));
@@ -446,7 +479,7 @@ struct TypeTotals
 
 QString ChainCommand::usage()
 {
-    return tr("Usage: leakscope-cli chain (FILE | --pid PID) --type NAME [--snapshot N]\n"
+    return tr("Usage: leakscope-cli chain (FILE | --pid PID [--timeout S]) --type NAME [--snapshot N]\n"
               "\n"
               "Prints the shortest chain of references from a root (a module, a class, a thread's\n"
               "frame) down to an instance of type NAME, one step per line: the reference by which\n"
@@ -455,6 +488,7 @@ QString ChainCommand::usage()
               "\n"
               "  FILE            a .lsnap file recorded with heap graphs (record --graph)\n"
               "  --pid PID       ask the live agent of process PID instead\n"
+              "  --timeout S     with --pid: seconds to wait for the agent's answer (default 60)\n"
               "  --type NAME     qualified type name, e.g. __main__.Session, dict\n"
               "  --snapshot N    0-based index of the snapshot in FILE (default: the last one\n"
               "                  with a heap graph; see `leakscope-cli info`)\n"
@@ -466,8 +500,9 @@ int ChainCommand::run(const QStringList &arguments, CliOutput &io)
 {
     QString error;
     const std::optional<Arguments> a =
-        parse(arguments, {QStringLiteral("--pid"), QStringLiteral("--type"), QStringLiteral("--snapshot")}, {},
-              &error);
+        parse(arguments,
+              {QStringLiteral("--pid"), QStringLiteral("--type"), QStringLiteral("--snapshot"), QStringLiteral("--timeout")},
+              {}, &error);
     if (!a)
         return usageError(io, error, usage());
     if (a->help) {
@@ -478,13 +513,13 @@ int ChainCommand::run(const QStringList &arguments, CliOutput &io)
     if (!t)
         return usageError(io, error, usage());
     if (t->pid > 0)
-        return chainFromPid(t->pid, t->type, io);
+        return chainFromPid(t->pid, t->type, t->timeoutMs, io);
     return chainFromFile(t->file, t->type, t->snapshot, io);
 }
 
 QString BackrefsCommand::usage()
 {
-    return tr("Usage: leakscope-cli backrefs (FILE | --pid PID) --type NAME [--snapshot N]\n"
+    return tr("Usage: leakscope-cli backrefs (FILE | --pid PID [--timeout S]) --type NAME [--snapshot N]\n"
               "                              [--depth N] [--max-nodes N] [--skip-cycles]\n"
               "                              (--dot OUT | --svg OUT | --png OUT)\n"
               "\n"
@@ -494,6 +529,7 @@ QString BackrefsCommand::usage()
               "\n"
               "  FILE            a .lsnap file recorded with heap graphs (record --graph)\n"
               "  --pid PID       ask the live agent of process PID instead\n"
+              "  --timeout S     with --pid: seconds to wait for the agent's answer (default 60)\n"
               "  --type NAME     qualified type name, e.g. __main__.Session\n"
               "  --snapshot N    0-based snapshot index in FILE (default: the last with a graph)\n"
               "  --depth N       levels of referrers (default 4)\n"
@@ -515,7 +551,8 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
     QString error;
     const std::optional<Arguments> a = parse(
         arguments,
-        {QStringLiteral("--pid"), QStringLiteral("--type"), QStringLiteral("--snapshot"), QStringLiteral("--depth"),
+        {QStringLiteral("--pid"), QStringLiteral("--type"), QStringLiteral("--snapshot"), QStringLiteral("--timeout"),
+         QStringLiteral("--depth"),
          QStringLiteral("--max-nodes"), QStringLiteral("--dot"), QStringLiteral("--svg"), QStringLiteral("--png")},
         {QStringLiteral("--skip-cycles")}, &error);
     if (!a)
@@ -556,7 +593,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         params.insert(QStringLiteral("max_nodes"), *maxNodes);
         params.insert(QStringLiteral("skip_cycles"), skipCycles);
         const Expected<QJsonObject> reply =
-            AgentClient::call(socket.value(), QStringLiteral("backrefs"), params, 120000);
+            AgentClient::call(socket.value(), QStringLiteral("backrefs"), params, t->timeoutMs);
         if (!reply) {
             io.error(tr("pid %1: %2").arg(t->pid).arg(reply.error()));
             return 2;

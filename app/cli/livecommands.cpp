@@ -2,6 +2,7 @@
 
 #include "agentclient.h"
 #include "agentdiscovery.h"
+#include "snapshotreader.h"
 #include "snapshotwriter.h"
 #include "textformat.h"
 
@@ -34,6 +35,31 @@ QString formatUptime(double seconds)
     return QStringLiteral("%1d%2h").arg(s / 86400).arg((s % 86400) / 3600, 2, 10, QLatin1Char('0'));
 }
 
+// The agent's graph_dump reply ({"snapshot_id": N, "path": P}) checked
+// against the file itself: a write is reported only when FILE holds
+// snapshot N with a heap graph.
+Expected<qint64> checkGraphDump(const QJsonObject &reply, const QString &path, qint64 pid)
+{
+    using R = Expected<qint64>;
+    const Expected<qint64> reported = snapshotIdFromGraphDump(reply, path, tr("pid %1").arg(pid));
+    if (!reported)
+        return reported;
+    const qint64 id = reported.value();
+    const Expected<LoadedFile> file = SnapshotReader::read(path);
+    if (!file)
+        return R::failure(tr("pid %1: the agent reported snapshot %2, but the file cannot be read back: %3")
+                              .arg(pid)
+                              .arg(id)
+                              .arg(file.error()));
+    for (const Snapshot &s : file.value().snapshots)
+        if (s.info.id == id && s.info.hasGraph)
+            return id;
+    return R::failure(tr("pid %1: the agent reported snapshot %2, but %3 holds no such snapshot with a heap graph")
+                          .arg(pid)
+                          .arg(id)
+                          .arg(path));
+}
+
 } // namespace
 
 QString PsCommand::usage()
@@ -43,7 +69,10 @@ QString PsCommand::usage()
               "Lists the live Python processes of this user whose Leakscope agent serves\n"
               "(started by `leakscope-cli record`, `python3 -m leakscope_agent run`, or\n"
               "leakscope_agent.start_server()), one per line: pid, Python version, uptime,\n"
-              "command line. Sockets left behind by processes that died are removed.\n");
+              "command line. Sockets left behind by processes that died are removed.\n"
+              "Only a socket directory that is a real directory of yours with mode 0700,\n"
+              "sockets of yours in it and agents running as you are used; anything else is\n"
+              "named on stderr with the reason and left alone.\n");
 }
 
 int PsCommand::run(const QStringList &arguments, CliOutput &io)
@@ -60,7 +89,10 @@ int PsCommand::run(const QStringList &arguments, CliOutput &io)
         io.err += usage();
         return 2;
     }
-    const std::vector<AgentEndpoint> agents = AgentDiscovery::list(true, 2000);
+    const AgentList found = AgentDiscovery::list(true, 2000);
+    const std::vector<AgentEndpoint> &agents = found.agents;
+    for (const QString &refusal : found.refused)
+        io.err += tr("leakscope-cli: %1\n").arg(refusal);
     for (const AgentEndpoint &a : agents) {
         if (!a.error.isEmpty()) {
             io.out += QStringLiteral("%1  %2  %3  (%4)\n").arg(a.pid).arg(QStringLiteral("?"), QStringLiteral("?"), TextFormat::escape(a.error));
@@ -141,10 +173,12 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
         io.err += usage();
         return 2;
     }
-    const QString socket = AgentDiscovery::socketPathForPid(pid);
+    QString refusal;
+    const QString socket = AgentDiscovery::socketPathForPid(pid, &refusal);
     if (socket.isEmpty() || !AgentDiscovery::processAlive(pid)) {
-        io.error(AgentDiscovery::processAlive(pid) ? tr("process %1 has no Leakscope agent serving").arg(pid)
-                                                   : tr("no process with pid %1").arg(pid));
+        io.error(!AgentDiscovery::processAlive(pid) ? tr("no process with pid %1").arg(pid)
+                 : refusal.isEmpty()                ? tr("process %1 has no Leakscope agent serving").arg(pid)
+                                                    : tr("process %1: %2").arg(pid).arg(refusal));
         return 2;
     }
     if (timeout <= 0)
@@ -164,8 +198,13 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
             io.error(tr("pid %1: %2").arg(pid).arg(dumped.error()));
             return 2;
         }
+        const Expected<qint64> written = checkGraphDump(dumped.value(), path, pid);
+        if (!written) {
+            io.error(written.error());
+            return 2;
+        }
         io.out += tr("snapshot %1 of pid %2, with its heap graph, appended to %3\n")
-                      .arg(dumped.value().value(QStringLiteral("snapshot_id")).toInteger())
+                      .arg(written.value())
                       .arg(pid)
                       .arg(output);
         return 0;
@@ -179,6 +218,10 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
     Expected<LiveSnapshot> live = snapshotFromCensus(census.value(), QStringLiteral("pid %1").arg(pid));
     if (!live) {
         io.error(live.error());
+        return 2;
+    }
+    if (census.value().contains(QStringLiteral("pid")) && live.value().snapshot.info.pid != pid) {
+        io.error(tr("pid %1: the agent's census says it comes from pid %2").arg(pid).arg(live.value().snapshot.info.pid));
         return 2;
     }
     live.value().snapshot.info.label = label;

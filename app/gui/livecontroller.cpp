@@ -169,7 +169,8 @@ Status LiveController::runScript(const QString &python, const QString &script, c
 
 void LiveController::waitForSocket()
 {
-    const QString path = AgentDiscovery::socketPathForPid(m_pid);
+    QString refusal;
+    const QString path = AgentDiscovery::socketPathForPid(m_pid, &refusal);
     if (!path.isEmpty()) {
         m_socketPoll->stop();
         m_client->connectToAgent(path);
@@ -177,7 +178,10 @@ void LiveController::waitForSocket()
     }
     if (m_socketWait.elapsed() > s_socketWaitMs) {
         m_socketPoll->stop();
-        setState(State::Disconnected, tr("Process %1 has no agent socket after %2 s").arg(m_pid).arg(s_socketWaitMs / 1000));
+        setState(State::Disconnected,
+                 refusal.isEmpty()
+                     ? tr("Process %1 has no agent socket after %2 s").arg(m_pid).arg(s_socketWaitMs / 1000)
+                     : tr("Process %1: %2").arg(m_pid).arg(refusal));
         Q_EMIT errorOccurred(m_statusText);
     }
 }
@@ -186,7 +190,10 @@ Status LiveController::connectToPid(qint64 pid)
 {
     if (isLive())
         return Status::failure(tr("Already watching process %1; stop it first").arg(m_pid));
-    const QString path = AgentDiscovery::socketPathForPid(pid);
+    QString refusal;
+    const QString path = AgentDiscovery::socketPathForPid(pid, &refusal);
+    if (!refusal.isEmpty() && path.isEmpty() && AgentDiscovery::processAlive(pid))
+        return Status::failure(tr("Process %1: %2").arg(pid).arg(refusal));
     if (path.isEmpty() || !AgentDiscovery::processAlive(pid))
         return Status::failure(tr("No Leakscope agent serves process %1 (start it with `leakscope-cli record` or "
                                   "call leakscope_agent.start_server())")
@@ -284,9 +291,24 @@ void LiveController::onReplied(qint64 id, const QJsonObject &result)
 {
     if (id == m_graphId && id >= 0) {
         setGraphId(-1);
-        // The agent appended the snapshot and its graph to the autosave file.
-        syncFromAutosave();
         setState(m_state, tr("Watching process %1").arg(m_pid));
+        // The agent appended the snapshot and its graph to the autosave file;
+        // only a snapshot that is there counts.
+        const Expected<qint64> written = snapshotIdFromGraphDump(
+            result, QFileInfo(m_autosavePath).absoluteFilePath(), tr("process %1").arg(m_pid));
+        syncFromAutosave();
+        if (!written) {
+            Q_EMIT errorOccurred(tr("Heap graph of process %1 failed: %2").arg(m_pid).arg(written.error()));
+            return;
+        }
+        if (!m_knownIds.contains(written.value())) {
+            Q_EMIT errorOccurred(tr("Heap graph of process %1 failed: the agent reported snapshot %2, but %3 does "
+                                    "not hold it")
+                                     .arg(m_pid)
+                                     .arg(written.value())
+                                     .arg(m_autosavePath));
+            return;
+        }
         Q_EMIT snapshotAdded(m_graphLabel);
         return;
     }

@@ -218,6 +218,8 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(explain);
     layout->addWidget(m_list, 1);
+    m_status->setTextFormat(Qt::PlainText); // refusals name paths anyone can choose
+    m_status->setWordWrap(true);
     layout->addWidget(m_status);
     layout->addWidget(buttons);
     resize(720, 360);
@@ -227,9 +229,10 @@ ConnectDialog::ConnectDialog(QWidget *parent)
 void ConnectDialog::refresh()
 {
     m_status->setText(tr("Looking for live agents…"));
-    auto *watcher = new QFutureWatcher<std::vector<AgentEndpoint>>(this);
-    connect(watcher, &QFutureWatcher<std::vector<AgentEndpoint>>::finished, this, [this, watcher] {
-        const std::vector<AgentEndpoint> agents = watcher->result();
+    auto *watcher = new QFutureWatcher<AgentList>(this);
+    connect(watcher, &QFutureWatcher<AgentList>::finished, this, [this, watcher] {
+        const AgentList found = watcher->result();
+        const std::vector<AgentEndpoint> &agents = found.agents;
         watcher->deleteLater();
         m_list->clear();
         for (const AgentEndpoint &a : agents) {
@@ -244,7 +247,11 @@ void ConnectDialog::refresh()
             m_list->resizeColumnToContents(c);
         if (m_list->topLevelItemCount() > 0)
             m_list->setCurrentItem(m_list->topLevelItem(0));
-        m_status->setText(agents.empty() ? tr("No live agents found.") : tr("%n live agent(s).", nullptr, int(agents.size())));
+        QString status = agents.empty() ? tr("No live agents found.") : tr("%n live agent(s).", nullptr, int(agents.size()));
+        // Unsafe directories and sockets of other users are named, never listed.
+        for (const QString &refusal : found.refused)
+            status += QLatin1Char('\n') + refusal;
+        m_status->setText(status);
     });
     watcher->setFuture(QtConcurrent::run([] { return AgentDiscovery::list(true, 1500); }));
 }
