@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "attachcommand.h"
 #include "clioutput.h"
 #include "comparecommand.h"
 #include "graphcommands.h"
@@ -49,6 +50,9 @@ QString generalUsage()
               "                 draw who refers to instances of NAME (from a heap graph)\n"
               "  retained FILE [--snapshot N] [--top N] [--by object|type] [--json]\n"
               "                 retained sizes from the heap graph's dominator tree\n"
+              "  attach PID [--timeout S] [--unsafe-direct]\n"
+              "                 load the agent into a running Python process (gdb) and serve\n"
+              "  detach PID     stop the live server of that process's agent\n"
               "  help [COMMAND] show help for a command\n"
               "\n"
               "Options:\n"
@@ -79,6 +83,8 @@ const Command s_commands[] = {
     {"chain", &ChainCommand::run, &ChainCommand::usage},
     {"backrefs", &BackrefsCommand::run, &BackrefsCommand::usage},
     {"retained", &RetainedCommand::run, &RetainedCommand::usage},
+    {"attach", &AttachCommand::run, &AttachCommand::usage},
+    {"detach", &DetachCommand::run, &DetachCommand::usage},
 };
 
 const Command *findCommand(const QString &name)

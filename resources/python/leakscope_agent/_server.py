@@ -174,6 +174,9 @@ class Connection(object):
             del self.buffer[:newline + 1]
             if line.strip():
                 self.send(self.server.answer(self, line))
+                if self.server.stop_requested:
+                    stop_server()  # after the reply: detach asked for it
+                    return
 
     def _too_large(self):
         self.send({"id": None, "error": {
@@ -217,7 +220,9 @@ class Server(object):
             "instances": self.op_instances,
             "object": self.op_object,
             "graph_dump": self.op_graph_dump,
+            "stop_server": self.op_stop_server,
         }
+        self.stop_requested = False
 
     def listen(self):
         try:
@@ -444,6 +449,11 @@ class Server(object):
         except (ValueError, RuntimeError) as exc:
             raise ProtocolError("write_failed", str(exc))
         return {"snapshot_id": snapshot_id, "path": path}
+
+    def op_stop_server(self, request):
+        # The reply goes out first; then the connection stops the server.
+        self.stop_requested = True
+        return {"stopping": True, "path": self.path}
 
     def stop(self, unlink=True):
         with self._lock:
