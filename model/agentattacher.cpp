@@ -65,6 +65,11 @@ QByteArray bootstrapSource(const QString &agentDir, const QString &resultPath)
         "r = _p('@RESULT@')\n"
         "try:\n"
         "    n = '@ALIAS@'\n"
+        // A pending call also runs while the interpreter shuts down
+        // (_Py_FinishPendingCalls), with no Python frame under ours: never
+        // start a server in a process that is exiting.
+        "    if sys.is_finalizing() or sys._getframe(1).f_back is None:\n"
+        "        raise SystemExit('exiting')\n"
         "    a = sys.modules.get(n + '._attach')\n"
         "    if a is None:\n"
         "        d = _p('@DIR@') + '/leakscope_agent'\n"
@@ -126,6 +131,18 @@ QString readSmallFile(const QString &path)
     if (!f.open(QIODevice::ReadOnly))
         return QString();
     return QString::fromUtf8(f.read(64 * 1024));
+}
+
+// Gone, or a zombie its parent has not reaped yet.
+bool processGone(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return true;
+    const QByteArray stat = f.readAll();
+    const qsizetype close = stat.lastIndexOf(')');
+    const char state = close >= 0 && close + 2 < stat.size() ? stat.at(close + 2) : '?';
+    return state == 'Z' || state == 'X';
 }
 
 } // namespace
@@ -398,7 +415,7 @@ QString AgentAttacher::explainGdbFailure() const
     if (out.contains(QLatin1String("ptrace: Operation not permitted")) || out.contains(QLatin1String("Could not attach to process")))
         return ptraceRefusedMessage(m_pid);
     if (out.contains(QLatin1String("ptrace: No such process")) || out.contains(QLatin1String(") exited"))
-        || out.contains(QLatin1String("The program is not being run")) || !AgentDiscovery::processAlive(m_pid))
+        || out.contains(QLatin1String("The program is not being run")) || processGone(m_pid))
         return tr("process %1 exited during the attach").arg(m_pid);
     static const QRegularExpression noSymbol(QStringLiteral("No symbol \"(\\w+)\" in current context"));
     const QRegularExpressionMatch m = noSymbol.match(out);
@@ -436,9 +453,12 @@ void AgentAttacher::onGdbFinished()
         if (!socket.isEmpty())
             return waitForAgent(socket);
         const QString error = json.isEmpty() ? result.trimmed() : json.value(QStringLiteral("error")).toString();
+        if (error == QLatin1String("SystemExit: exiting"))
+            return finish(QString(), tr("process %1 exited during the attach (it was shutting down; the agent was not "
+                                        "loaded)").arg(m_pid));
         return finish(QString(), tr("process %1: the agent could not start its server: %2").arg(m_pid).arg(error));
     }
-    if (out.contains(QLatin1String("LEAKSCOPE-NOHIT")) && AgentDiscovery::processAlive(m_pid)) {
+    if (out.contains(QLatin1String("LEAKSCOPE-NOHIT")) && !processGone(m_pid)) {
         if (m_cancelled)
             return finish(QString(), tr("attach to process %1 cancelled; the process was left as it was").arg(m_pid));
         // What the main thread was doing: in C code holding the GIL (busy),
@@ -490,6 +510,18 @@ void AgentAttacher::waitForAgent(const QString &socketPath)
     connect(client, &AgentClient::disconnected, this, [end, this](const QString &reason) {
         end(QString(), tr("process %1: the agent does not answer: %2").arg(m_pid).arg(reason));
     });
+    // The program may end right after the agent started (the safe point was
+    // its last bytecode): watch for that instead of waiting for a timeout.
+    auto *watch = new QTimer(client);
+    QElapsedTimer waited;
+    waited.start();
+    connect(watch, &QTimer::timeout, client, [end, this, waited] {
+        if (processGone(m_pid))
+            end(QString(), tr("process %1 exited during the attach").arg(m_pid));
+        else if (waited.elapsed() > 15000)
+            end(QString(), tr("process %1: the agent does not answer within 15 s").arg(m_pid));
+    });
+    watch->start(100);
     client->connectToAgent(socketPath);
 }
 
