@@ -182,11 +182,11 @@ void LiveController::waitForSocket()
     }
 }
 
-Status LiveController::connectToPid(qint64 pid)
+Status LiveController::connectToPid(qint64 pid, const QString &socketPath)
 {
     if (isLive())
         return Status::failure(tr("Already watching process %1; stop it first").arg(m_pid));
-    const QString path = AgentDiscovery::socketPathForPid(pid);
+    const QString path = socketPath.isEmpty() ? AgentDiscovery::socketPathForPid(pid) : socketPath;
     if (path.isEmpty() || !AgentDiscovery::processAlive(pid))
         return Status::failure(tr("No Leakscope agent serves process %1 (start it with `leakscope-cli record` or "
                                   "call leakscope_agent.start_server())")
