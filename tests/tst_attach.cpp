@@ -3,6 +3,7 @@
 // exist, the process in states that make an attach hard (asleep, busy in C,
 // threads holding locks, forking), and the errors, each one line, exit 2,
 // with the target left as it was.
+#include "agentattacher.h"
 #include "agentdiscovery.h"
 
 #include <QDir>
@@ -149,6 +150,9 @@ private slots:
     void forkAfterAttachChildHasNoServer();
     void errors_data();
     void errors();
+    void ptraceRefusedExplainsTheSetting_data();
+    void ptraceRefusedExplainsTheSetting();
+    void cleanupTestCase();
 
 private:
     CliResult cli(const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment(), int timeoutMs = 120000,
@@ -160,7 +164,14 @@ private:
     QTemporaryDir m_dir;
     QString m_socketDir;
     QString m_system;
+    QStringList m_cleanup;
 };
+
+void TestAttach::cleanupTestCase()
+{
+    for (const QString &dir : std::as_const(m_cleanup))
+        QDir(dir).removeRecursively();
+}
 
 void TestAttach::initTestCase()
 {
@@ -452,9 +463,19 @@ void TestAttach::errors()
         if (::getuid() != 0 || QStandardPaths::findExecutable(QStringLiteral("runuser")).isEmpty())
             QSKIP("needs root and runuser to run the CLI as user nobody");
         pid = 1;
+        // A copy user nobody can run wherever the build directory lies.
+        const QString shared = QDir::tempPath() + QStringLiteral("/leakscope-tst-attach-%1").arg(::getpid());
+        QDir().mkpath(shared);
+        QFile::setPermissions(shared, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+                                          | QFileDevice::ReadOther | QFileDevice::ExeOther);
+        const QString copy = shared + QStringLiteral("/leakscope-cli");
+        QFile::remove(copy);
+        QVERIFY(QFile::copy(QStringLiteral(LEAKSCOPE_BIN_DIR "/leakscope-cli"), copy));
+        QFile::setPermissions(copy, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+                                        | QFileDevice::ReadOther | QFileDevice::ExeOther);
+        m_cleanup << shared;
         program = QStandardPaths::findExecutable(QStringLiteral("runuser"));
-        args = QStringList{QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--"),
-                           QStringLiteral(LEAKSCOPE_BIN_DIR "/leakscope-cli")};
+        args = QStringList{QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--"), copy};
         env.insert(QStringLiteral("XDG_CACHE_HOME"), QStringLiteral("/tmp/leakscope-test-nobody-cache"));
         env.insert(QStringLiteral("LEAKSCOPE_SOCKET_DIR"), QStringLiteral("/tmp/leakscope-test-nobody-sockets"));
     } else if (kind == QLatin1String("exits")) {
@@ -484,6 +505,32 @@ void TestAttach::errors()
         target.kill();
         target.waitForFinished();
     }
+}
+
+void TestAttach::ptraceRefusedExplainsTheSetting_data()
+{
+    QTest::addColumn<QByteArray>("scope"); // empty: no Yama (e.g. a container)
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("yama 1: parents only") << QByteArray("1\n") << QStringLiteral("kernel.yama.ptrace_scope=0");
+    QTest::newRow("yama 2: admin only") << QByteArray("2\n") << QStringLiteral("CAP_SYS_PTRACE");
+    QTest::newRow("yama 3: disabled") << QByteArray("3\n") << QStringLiteral("until the next reboot");
+    QTest::newRow("no yama: container") << QByteArray() << QStringLiteral("--cap-add=SYS_PTRACE");
+}
+
+void TestAttach::ptraceRefusedExplainsTheSetting()
+{
+    QFETCH(QByteArray, scope);
+    QFETCH(QString, expected);
+    const QString path = m_dir.filePath(QStringLiteral("ptrace_scope"));
+    QFile::remove(path);
+    if (!scope.isEmpty()) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(scope);
+    }
+    const QString message = AgentAttacher::ptraceRefusedMessage(4242, path);
+    QVERIFY2(message.contains(expected) && message.contains(QStringLiteral("4242")), qPrintable(message));
+    QVERIFY(!message.contains(QLatin1Char('\n')));
 }
 
 QTEST_GUILESS_MAIN(TestAttach)
