@@ -30,6 +30,7 @@ class Leak:
     pass
 
 _KEPT = []
+_PATH = list(sys.path)
 print("ready", flush=True)
 buf = b""
 while True:
@@ -44,6 +45,12 @@ while True:
         parts = line.split()
         if parts and parts[0] == b"leak":
             _KEPT.extend(Leak() for _ in range(int(parts[1])))
+        elif parts and parts[0] == b"path":
+            print("path", "same" if sys.path == _PATH else "changed", flush=True)
+            continue
+        elif parts and parts[0] == b"mods":
+            print("mods", sum(1 for k in list(sys.modules) if k.startswith("_leakscope")), flush=True)
+            continue
         elif parts and parts[0] == b"fork":
             pid = os.fork()
             if pid == 0:
@@ -148,6 +155,7 @@ private slots:
     void busyInCTimesOutUnchanged();
     void threadsHoldingLocks();
     void forkAfterAttachChildHasNoServer();
+    void agentThatCannotServeLeavesNothing();
     void errors_data();
     void errors();
     void ptraceRefusedExplainsTheSetting_data();
@@ -268,6 +276,7 @@ void TestAttach::attachSnapshotsChainDetach()
         plainOut = "ready\n";
         for (int round = 0; round < 3; ++round)
             plainOut += command(plain, "leak 200") + '\n';
+        plainOut += command(plain, "path") + '\n';
         plainOut += command(plain, "leak 5") + '\n';
         plain.closeWriteChannel();
         QVERIFY(plain.waitForFinished(30000));
@@ -314,6 +323,8 @@ void TestAttach::attachSnapshotsChainDetach()
                                 QStringLiteral("-o"), file});
     QCOMPARE(none.code, 2);
 
+    out += command(target, "path") + '\n'; // sys.path untouched
+    QCOMPARE(command(target, "mods").left(5), QByteArray("mods ")); // (not part of the compared output)
     out += command(target, "leak 5") + '\n';
     target.closeWriteChannel();
     QVERIFY(target.waitForFinished(30000));
@@ -433,6 +444,36 @@ void TestAttach::forkAfterAttachChildHasNoServer()
     target.closeWriteChannel();
     QVERIFY(target.waitForFinished(30000));
     QCOMPARE(target.exitCode(), 3);
+}
+
+// The process's own LEAKSCOPE_SOCKET_DIR is unsafe (mode 0777): the agent
+// refuses to serve, the attach says why, and no thread, socket, agent module
+// or sys.path entry stays behind.
+void TestAttach::agentThatCannotServeLeavesNothing()
+{
+    const QString shared = m_dir.filePath(QStringLiteral("shared-sockets"));
+    QVERIFY(QDir().mkpath(shared));
+    QVERIFY(QFile::setPermissions(shared, QFileDevice::Permissions(0x7777)));
+    QProcess target;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("LEAKSCOPE_SOCKET_DIR"), shared);
+    target.setProcessEnvironment(env);
+    QVERIFY(start(target, m_system, s_growScript, QStringLiteral("grow.py")));
+    const qint64 pid = target.processId();
+    const int tasks = taskCount(pid);
+    const CliResult r = cli({QStringLiteral("attach"), QString::number(pid)});
+    QCOMPARE(r.code, 2);
+    QCOMPARE(r.err.count('\n'), 1);
+    QVERIFY2(r.err.contains("could not start its server") && r.err.contains("0777"), r.err.constData());
+    QCOMPARE(taskCount(pid), tasks);
+    QCOMPARE(tracerOf(pid), qint64(0));
+    QCOMPARE(QDir(shared).entryList(QDir::NoDotAndDotDot | QDir::AllEntries), QStringList());
+    QCOMPARE(command(target, "mods"), QByteArray("mods 0"));
+    QCOMPARE(command(target, "path"), QByteArray("path same"));
+    target.closeWriteChannel();
+    QVERIFY(target.waitForFinished(30000));
+    QCOMPARE(target.exitCode(), 3);
+    QCOMPARE(target.readAllStandardError(), QByteArray());
 }
 
 void TestAttach::errors_data()

@@ -22,13 +22,15 @@ BOOTSTRAP_NAME = "_leakscope_attached_agent"
 
 def attach(result_path):
     """Start the live server (idempotent) and write {"socket": path} or
-    {"error": message} to result_path. Never raises."""
+    {"error": message} to result_path. True when the server serves. Never
+    raises."""
     try:
         from ._server import start_server
         result = {"socket": start_server(), "pid": os.getpid()}
     except BaseException as exc:  # the program must never see our failure
         result = {"error": str(exc) or type(exc).__name__, "pid": os.getpid()}
     write_result(result_path, result)
+    return "socket" in result
 
 
 def write_result(result_path, result):
