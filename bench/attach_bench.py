@@ -3,8 +3,9 @@
 on a plain Python process holding about 100,000 gc objects (target: under 2 s).
 
 Baselines measured in the same run, on the same process:
-  - gdb's own attach + detach (`gdb -p PID --batch -nx`, no commands): the
-    floor any gdb-based attach pays;
+  - gdb's own attach + detach (`gdb -p PID --batch -nx`, no commands), with
+    the flags the attach uses (--readnever: ELF symbols only, no DWARF; the
+    floor any gdb-based attach pays) and with gdb's defaults;
   - one census through the socket of the already attached agent (what
     `snapshot --pid` pays once the agent serves).
 
@@ -83,7 +84,7 @@ def main():
     try:
         target.stdout.readline()
         pid = target.pid
-        gdb_times, attach_times, first_census, totals, census_times = [], [], [], [], []
+        gdb_times, gdb_default, attach_times, first_census, totals, census_times = [], [], [], [], [], []
         objects = 0
         # One attach first, so the agent is unpacked into the cache (as it is
         # after any earlier use of Leakscope); then the measured rounds.
@@ -92,9 +93,11 @@ def main():
             sys.exit("attach failed: " + p.stderr.strip())
         run([args.cli, "detach", str(pid)], env)
         for _ in range(args.repeat):
-            t_gdb, _ = run([gdb, "-p", str(pid), "--batch", "-nx", "-iex", "set debuginfod enabled off",
-                            "-iex", "set auto-solib-add off"], env)
+            t_gdb, _ = run([gdb, "-p", str(pid), "--batch", "-nx", "--readnever", "-iex",
+                            "set debuginfod enabled off", "-iex", "set auto-solib-add off"], env)
             gdb_times.append(t_gdb)
+            t_gdb, _ = run([gdb, "-p", str(pid), "--batch", "-nx", "-iex", "set debuginfod enabled off"], env)
+            gdb_default.append(t_gdb)
             start = time.perf_counter()
             t_attach, p = run([args.cli, "attach", str(pid)], env)
             if p.returncode != 0:
@@ -115,7 +118,8 @@ def main():
         med = statistics.median
         print("attach_bench: %s, %d gc objects in the target, median of %d rounds"
               % (args.python, objects, args.repeat))
-        print("  gdb attach+detach alone (baseline)   %6.3f s" % med(gdb_times))
+        print("  gdb attach+detach, gdb's defaults    %6.3f s" % med(gdb_default))
+        print("  gdb attach+detach alone (baseline)   %6.3f s   (--readnever, as attach runs it)" % med(gdb_times))
         print("  leakscope-cli attach                 %6.3f s   (%.2fx gdb alone)"
               % (med(attach_times), med(attach_times) / med(gdb_times)))
         print("  first census after attach            %6.3f s" % med(first_census))

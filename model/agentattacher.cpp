@@ -302,7 +302,8 @@ void AgentAttacher::start(qint64 pid, const AttachOptions &options)
             finish(QString(), tr("%1: cannot start gdb (%2)").arg(gdb, m_gdb->errorString()));
     });
     m_gdb->start(gdb, {QStringLiteral("-p"), QString::number(pid), QStringLiteral("--batch"), QStringLiteral("-nx"),
-                       QStringLiteral("-nw"), QStringLiteral("-iex"), QStringLiteral("set debuginfod enabled off"),
+                       QStringLiteral("-nw"), QStringLiteral("--readnever"), QStringLiteral("-iex"),
+                       QStringLiteral("set debuginfod enabled off"),
                        QStringLiteral("-iex"), QStringLiteral("set auto-solib-add off"), QStringLiteral("-x"), scriptPath},
                  QIODevice::ReadOnly);
     setPhase(Phase::Attaching, tr("Attaching gdb to process %1").arg(pid));
