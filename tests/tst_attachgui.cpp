@@ -15,6 +15,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -58,6 +59,7 @@ class TestAttachGui : public QObject
 private slots:
     void initTestCase();
     void dialogListsProgramAndAttachOpensNewLiveSession();
+    void cancelWhileWaitingLeavesProcessAsItWas();
 
 private:
     QTemporaryDir m_dir;
@@ -141,6 +143,51 @@ void TestAttachGui::dialogListsProgramAndAttachOpensNewLiveSession()
     live.live()->stop();
     QVERIFY(AgentAttacher::detach(pid));
     QCOMPARE(target.state(), QProcess::Running); // the program keeps running
+    target.kill();
+    target.waitForFinished();
+}
+
+// `leakscope --attach PID` on a program asleep in time.sleep(): the dialog
+// shows the wait; Cancel stops it, the dialog stays open with the reason and
+// the program is left as it was (no thread, no tracer, no socket).
+void TestAttachGui::cancelWhileWaitingLeavesProcessAsItWas()
+{
+    const QString script = m_dir.filePath(QStringLiteral("sleeps.py"));
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("import time\nprint('ready', flush=True)\ntime.sleep(60)\n");
+    f.close();
+    QProcess target;
+    target.start(QStringLiteral(LEAKSCOPE_PYTHON), {script});
+    QVERIFY(target.waitForStarted());
+    QVERIFY(target.waitForReadyRead(20000));
+    const qint64 pid = target.processId();
+
+    MainWindow window;
+    LiveUi live(&window, window.controller());
+    window.show();
+    live.attachToPid(pid);
+    AttachDialog *dialog = live.attachDialog();
+    QVERIFY(dialog);
+    QSignalSpy finished(dialog, &QDialog::finished);
+    QSignalSpy failed(dialog, &AttachDialog::attachFailed);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->statusLabel()->text().contains(QStringLiteral("safe point")), 30000);
+    QVERIFY(dialog->isAttaching());
+    QVERIFY(dialog->cancelButton()->isEnabled());
+    QTest::mouseClick(dialog->cancelButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
+    QVERIFY2(failed.first().first().toString().contains(QStringLiteral("cancelled")), qPrintable(failed.first().first().toString()));
+    QVERIFY(!dialog->isAttaching());
+    QCOMPARE(finished.count(), 0); // still open, for another choice
+    QCOMPARE(live.live()->state(), LiveController::State::Idle);
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    QVERIFY(status.open(QIODevice::ReadOnly));
+    QVERIFY(status.readAll().contains("TracerPid:\t0\n"));
+    QCOMPARE(QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size(), 1);
+    QCOMPARE(QDir(qEnvironmentVariable("LEAKSCOPE_SOCKET_DIR")).entryList(QDir::System | QDir::Files), QStringList());
+    QCOMPARE(target.state(), QProcess::Running);
+    dialog->reject();
+    QTRY_COMPARE(finished.count(), 1);
     target.kill();
     target.waitForFinished();
 }

@@ -45,6 +45,7 @@ public:
     QLineEdit *filterBox() const { return m_filter; }
     QLabel *statusLabel() const { return m_status; }
     QPushButton *attachButton() const { return m_attachButton; }
+    QPushButton *cancelButton() const { return m_cancelButton; }
 
     void accept() override;
     void reject() override;
