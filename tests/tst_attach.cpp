@@ -485,6 +485,10 @@ void TestAttach::errors_data()
     QTest::newRow("exits during the attach") << QStringLiteral("exits") << QStringLiteral("exited during the attach");
     QTest::newRow("gdb not on PATH") << QStringLiteral("nogdb") << QStringLiteral("install the Debian package `gdb`");
     QTest::newRow("no such process") << QStringLiteral("nopid") << QStringLiteral("no process with pid");
+    // A program named like an interpreter, without one inside (as a static
+    // or stripped Python looks to gdb).
+    QTest::newRow("interpreter symbols missing") << QStringLiteral("nosymbols")
+                                                 << QStringLiteral("function Py_AddPendingCall was not found");
 }
 
 void TestAttach::errors()
@@ -526,6 +530,14 @@ void TestAttach::errors()
         QVERIFY(start(target, m_system, s_sleepScript, QStringLiteral("sleep.py")));
         pid = target.processId();
         env.insert(QStringLiteral("PATH"), m_dir.filePath(QStringLiteral("empty-bin")));
+    } else if (kind == QLatin1String("nosymbols")) {
+        const QString fake = m_dir.filePath(QStringLiteral("python3.11"));
+        QFile::remove(fake);
+        QVERIFY(QFile::copy(QStringLiteral("/bin/sleep"), fake));
+        QVERIFY(QFile::setPermissions(fake, QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+        target.start(fake, {QStringLiteral("30")});
+        QVERIFY(target.waitForStarted());
+        pid = target.processId();
     } else {
         pid = 4194304 + 17; // above any pid_max
     }
