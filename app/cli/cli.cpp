@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "attachcommand.h"
 #include "clioutput.h"
 #include "comparecommand.h"
 #include "graphcommands.h"
@@ -51,6 +52,9 @@ QString generalUsage()
               "  retained FILE [--snapshot N] [--top N] [--by object|type] [--json]\n"
               "                 retained sizes from the heap graph's dominator tree\n"
               "  repair FILE... roll back an interrupted write (kill -9 during a write), keeping a backup\n"
+              "  attach PID [--timeout S] [--unsafe-direct]\n"
+              "                 load the agent into a running Python process (gdb) and serve\n"
+              "  detach PID     stop the live server of that process's agent\n"
               "  help [COMMAND] show help for a command\n"
               "\n"
               "Options:\n"
@@ -82,6 +86,8 @@ const Command s_commands[] = {
     {"backrefs", &BackrefsCommand::run, &BackrefsCommand::usage},
     {"retained", &RetainedCommand::run, &RetainedCommand::usage},
     {"repair", &RepairCommand::run, &RepairCommand::usage},
+    {"attach", &AttachCommand::run, &AttachCommand::usage},
+    {"detach", &DetachCommand::run, &DetachCommand::usage},
 };
 
 const Command *findCommand(const QString &name)

@@ -186,12 +186,12 @@ void LiveController::waitForSocket()
     }
 }
 
-Status LiveController::connectToPid(qint64 pid)
+Status LiveController::connectToPid(qint64 pid, const QString &socketPath)
 {
     if (isLive())
         return Status::failure(tr("Already watching process %1; stop it first").arg(m_pid));
     QString refusal;
-    const QString path = AgentDiscovery::socketPathForPid(pid, &refusal);
+    const QString path = socketPath.isEmpty() ? AgentDiscovery::socketPathForPid(pid, &refusal) : socketPath;
     if (!refusal.isEmpty() && path.isEmpty() && AgentDiscovery::processAlive(pid))
         return Status::failure(tr("Process %1: %2").arg(pid).arg(refusal));
     if (path.isEmpty() || !AgentDiscovery::processAlive(pid))

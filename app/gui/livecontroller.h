@@ -41,7 +41,8 @@ public:
                      const QString &workDir = QString());
     // Connects to a process that serves (started by `leakscope-cli record`,
     // `python3 -m leakscope_agent run` or leakscope_agent.start_server()).
-    Status connectToPid(qint64 pid);
+    // socketPath: where the agent serves when already known (an attach).
+    Status connectToPid(qint64 pid, const QString &socketPath = QString());
     void connectToSocket(const QString &socketPath, qint64 pid);
     // Kills a process we started; disconnects from one we did not.
     void stop();

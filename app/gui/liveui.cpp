@@ -1,6 +1,7 @@
 #include "liveui.h"
 
 #include "agentinstaller.h"
+#include "attachdialog.h"
 #include "consolepane.h"
 #include "livecontroller.h"
 #include "livedialogs.h"
@@ -81,6 +82,11 @@ void LiveUi::createActions()
     m_connect->setStatusTip(tr("Watch a running Python process whose agent serves"));
     connect(m_connect, &QAction::triggered, this, &LiveUi::connectDialog);
 
+    m_attach = new QAction(style->standardIcon(QStyle::SP_DriveNetIcon), tr("&Attach to Process…"), this);
+    m_attach->setStatusTip(tr("Load the agent into a running Python program started without Leakscope (gdb) and "
+                              "watch it in a new session"));
+    connect(m_attach, &QAction::triggered, this, [this] { attachToPid(0); });
+
     m_demo = new QAction(style->standardIcon(QStyle::SP_MediaPlay), tr("Watch the Live &Demo"), this);
     m_demo->setStatusTip(tr("Start a bundled leaking Python program and watch it live, a snapshot every second"));
     connect(m_demo, &QAction::triggered, this, &LiveUi::startDemo);
@@ -160,6 +166,7 @@ void LiveUi::install()
     auto *liveMenu = new QMenu(tr("&Live"), m_window);
     liveMenu->addAction(m_run);
     liveMenu->addAction(m_connect);
+    liveMenu->addAction(m_attach);
     liveMenu->addAction(m_demo);
     liveMenu->addSeparator();
     liveMenu->addAction(m_snapshot);
@@ -214,6 +221,7 @@ void LiveUi::updateActions()
     m_run->setEnabled(!m_live->isLive());
     m_demo->setEnabled(!m_live->isLive());
     m_connect->setEnabled(!m_live->isLive());
+    m_attach->setEnabled(!m_live->isLive());
     QString state = m_live->statusText();
     if (m_live->isLive() && m_live->isGraphDumpRunning())
         state += tr(" · heap graph running…");
@@ -387,6 +395,47 @@ void LiveUi::connectDialog()
     if (dialog.exec() != QDialog::Accepted || dialog.selectedPid() <= 0)
         return;
     connectToPid(dialog.selectedPid());
+}
+
+void LiveUi::attachToPid(qint64 pid)
+{
+    if (m_live->isLive()) {
+        showError(tr("Already watching process %1; stop it first").arg(m_live->pid()));
+        return;
+    }
+    if (m_attachDialog) {
+        m_attachDialog->raise();
+        return;
+    }
+    auto *dialog = new AttachDialog(m_window);
+    m_attachDialog = dialog;
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::finished, this, [this, dialog](int result) {
+        m_attachDialog = nullptr;
+        if (result == QDialog::Accepted)
+            attached(dialog->attachedPid(), dialog->socketPath());
+    });
+    dialog->open();
+    if (pid > 0)
+        dialog->attachTo(pid);
+}
+
+void LiveUi::attached(qint64 pid, const QString &socketPath)
+{
+    if (m_live->isLive()) {
+        showError(tr("Already watching process %1; stop it first").arg(m_live->pid()));
+        return;
+    }
+    // A new session for the attached process, never merged into the open one.
+    m_sessions->clear();
+    const Status connected = m_live->connectToPid(pid, socketPath);
+    if (!connected) {
+        showError(connected.error());
+        return;
+    }
+    m_every->setChecked(true);
+    updateActions();
+    m_window->statusBar()->showMessage(tr("Agent loaded into process %1; watching it").arg(pid), 5000);
 }
 
 void LiveUi::setBaselineToLatest()

@@ -14,6 +14,7 @@ class QToolBar;
 
 namespace leakscope {
 
+class AttachDialog;
 class ConsolePane;
 class LiveController;
 class SessionController;
@@ -34,6 +35,7 @@ public:
     ConsolePane *console() const { return m_console; }
     QAction *runAction() const { return m_run; }
     QAction *connectAction() const { return m_connect; }
+    QAction *attachAction() const { return m_attach; }
     QAction *snapshotAction() const { return m_snapshot; }
     QAction *graphSnapshotAction() const { return m_graphSnapshot; }
     QAction *everyAction() const { return m_every; }
@@ -48,6 +50,12 @@ public:
     // The bundled leaking program, watched live with a snapshot every second.
     bool startDemo();
     bool connectToPid(qint64 pid);
+    // Live > Attach to Process… with pid chosen: loads the agent into a
+    // process started without it (AttachDialog, progress and cancel), then
+    // watches it in a new session. 0 just opens the dialog.
+    void attachToPid(qint64 pid);
+    // The attach dialog while it is open (tests).
+    AttachDialog *attachDialog() const { return m_attachDialog; }
     // Unpacks the bundled demo program to the cache directory; empty on failure.
     static QString demoScriptPath(QString *error = nullptr);
 
@@ -58,6 +66,7 @@ private:
     void showError(const QString &message);
     void runDialog();
     void connectDialog();
+    void attached(qint64 pid, const QString &socketPath);
     void setBaselineToLatest();
     void takeGraphSnapshot();
     void showGraphSnapshot(const QString &label);
@@ -71,6 +80,8 @@ private:
     QDoubleSpinBox *m_intervalBox = nullptr;
     QAction *m_run = nullptr;
     QAction *m_connect = nullptr;
+    QAction *m_attach = nullptr;
+    AttachDialog *m_attachDialog = nullptr;
     QAction *m_demo = nullptr;
     QAction *m_snapshot = nullptr;
     QAction *m_graphSnapshot = nullptr;

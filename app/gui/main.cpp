@@ -26,7 +26,7 @@ int main(int argc, char *argv[])
                 "compares the snapshots and charts each type over time.\n"
                 "Live: --demo watches a bundled leaking program; --run SCRIPT [ARGS...] (last on the "
                 "command line) starts a script with the agent and watches it; --connect PID watches a "
-                "process whose agent serves."));
+                "process whose agent serves; --attach PID loads the agent into a running Python process first."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption example(QStringLiteral("example"),
@@ -50,6 +50,11 @@ int main(int argc, char *argv[])
                                         QApplication::translate("main", "Watch the live process PID (its agent must serve)."),
                                         QStringLiteral("pid"));
     parser.addOption(connectPid);
+    const QCommandLineOption attachPid(QStringLiteral("attach"),
+                                       QApplication::translate("main", "Load the agent into the running Python process PID "
+                                                                       "(started without Leakscope; needs gdb) and watch it."),
+                                       QStringLiteral("pid"));
+    parser.addOption(attachPid);
     const QCommandLineOption interval(QStringLiteral("every"),
                                       QApplication::translate("main", "Seconds between live snapshots (default 2)."),
                                       QStringLiteral("seconds"), QStringLiteral("2"));
@@ -100,6 +105,13 @@ int main(int argc, char *argv[])
                        parser.value(interval).toDouble());
     } else if (parser.isSet(connectPid)) {
         live.connectToPid(parser.value(connectPid).toLongLong());
+    } else if (parser.isSet(attachPid)) {
+        const qint64 pid = parser.value(attachPid).toLongLong();
+        if (pid <= 0) {
+            QTextStream(stderr) << "leakscope: --attach needs a process id\n";
+            return 2;
+        }
+        live.attachToPid(pid);
     }
 
     QStringList files = parser.positionalArguments();

@@ -278,6 +278,9 @@ class Connection(object):
                     return
                 self.send(reply)
                 self.last_active = time.monotonic()
+                if self.server.stop_requested:
+                    stop_server()  # after the reply: detach asked for it
+                    return
 
     def kick(self):
         """Make serve() end (its recv returns) without closing the
@@ -335,7 +338,9 @@ class Server(object):
             "instances": self.op_instances,
             "object": self.op_object,
             "graph_dump": self.op_graph_dump,
+            "stop_server": self.op_stop_server,
         }
+        self.stop_requested = False
 
     def listen(self):
         try:
@@ -585,6 +590,11 @@ class Server(object):
         except (ValueError, RuntimeError) as exc:
             raise ProtocolError("write_failed", str(exc))
         return {"snapshot_id": snapshot_id, "path": path}
+
+    def op_stop_server(self, request):
+        # The reply goes out first; then the connection stops the server.
+        self.stop_requested = True
+        return {"stopping": True, "path": self.path}
 
     def stop(self, unlink=True):
         with self._lock:
