@@ -85,7 +85,7 @@ def main():
                             median(plugin, "chain"))
     extra = l_sess - p_sess
     rest = extra - census - write - chain
-    print("python: %s; sample suite: 7 tests, --leakscope-repeat %d%s; "
+    print("python: %s; sample suite: 8 tests, --leakscope-repeat %d%s; "
           "median of %d rounds" % (o.python, o.repeat,
                                     " --leakscope-graph" if o.graph else "",
                                     o.rounds))

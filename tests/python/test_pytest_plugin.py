@@ -31,6 +31,7 @@ SAMPLE_TESTS = [
     "test_sample.py::test_login_leaks",
     "test_sample.py::test_handler_leaks",
     "test_sample.py::test_allocates_and_frees",
+    "test_sample.py::test_pytest_fixtures",
     "test_sample.py::test_fixture_cache",
     "test_sample.py::test_parametrized[1]",
     "test_sample.py::test_parametrized[10]",
@@ -220,7 +221,7 @@ class PluginTests(object):
             "--leakscope=" + lsnap, "--leakscope-repeat", "2",
             "--leakscope-fail", "-k", "parametrized", "test_sample.py"])
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
-        self.assertEqual(outcomes, dict.fromkeys(SAMPLE_TESTS[4:], "passed"))
+        self.assertEqual(outcomes, dict.fromkeys(SAMPLE_TESTS[5:], "passed"))
         self.assertIn("no leaking test among 3 checked", proc.stdout)
 
     def test_no_outcome_changes_without_a_leak(self):
@@ -235,7 +236,7 @@ class PluginTests(object):
         self.assertEqual(plain_outcomes["test_broken.py::test_errors"], "error")
         self.assertEqual(plain_outcomes["test_broken.py::test_passes_once"],
                          "passed")
-        self.assertEqual(len(plain_outcomes), 8)
+        self.assertEqual(len(plain_outcomes), 9)
         self.assertEqual(outcomes, plain_outcomes)
         self.assertEqual(proc.returncode, plain.returncode)
         self.assertEqual(leak_lines(proc.stdout), [], proc.stdout)

@@ -70,10 +70,14 @@ def _stdlib_names():
 
 
 def find_leaks(series, max_growth=0, pattern=None, stdlib=frozenset()):
-    """Types that grew by the same amount g > max_growth between every two
-    consecutive censuses of series (a list of {type name: count}, the
-    warm-up run first). Returns [(name, g, counts)], the program's own
-    types before the standard library's, then by growth and name."""
+    """User types that grew by the same amount g > max_growth between every
+    two consecutive censuses of series (a list of {type name: count}, the
+    warm-up run first). Types of the standard library's modules (stdlib:
+    top-level module names) are left out: their growth in a test process
+    is pytest's own bookkeeping (a session fixture's finalizers are
+    functools.partial objects) far more often than the test's leak, and a
+    leaked object of the program's own type is what holds them otherwise.
+    Returns [(name, g, counts)] by growth, then name."""
     if len(series) < 2:
         return []
     names = set()
@@ -81,7 +85,7 @@ def find_leaks(series, max_growth=0, pattern=None, stdlib=frozenset()):
         names.update(counts)
     leaks = []
     for name in names:
-        if not is_user_type(name):
+        if not is_user_type(name) or _top_package(name) in stdlib:
             continue
         if pattern is not None and not pattern.search(name):
             continue
@@ -91,8 +95,7 @@ def find_leaks(series, max_growth=0, pattern=None, stdlib=frozenset()):
             continue
         if all(b - a == growth for a, b in zip(values[1:], values[2:])):
             leaks.append((name, growth, values))
-    leaks.sort(key=lambda leak: (_top_package(leak[0]) in stdlib, -leak[1],
-                                 leak[0]))
+    leaks.sort(key=lambda leak: (-leak[1], leak[0]))
     return leaks
 
 

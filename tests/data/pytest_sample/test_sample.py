@@ -23,6 +23,14 @@ def test_allocates_and_frees():
     del sessions, records
 
 
+def test_pytest_fixtures(tmp_path, capsys):
+    # pytest's own bookkeeping grows here (tmp_path_factory, a session
+    # fixture, keeps a finalizer per use): not the test's leak.
+    (tmp_path / "note.txt").write_text("x")
+    print("hello")
+    assert capsys.readouterr().out == "hello\n"
+
+
 @pytest.fixture(scope="module")
 def cache():
     return store.Cache(50)
