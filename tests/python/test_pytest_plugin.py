@@ -9,8 +9,8 @@ there, and said so. An interpreter that has neither is skipped with a
 message naming it.
 """
 
+import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -297,6 +297,73 @@ class MarkerAndOptionTests(unittest.TestCase):
             universal_newlines=True, timeout=TIMEOUT)
         self.assertEqual(proc.returncode, 4, proc.stdout + proc.stderr)
         self.assertIn("--leakscope-repeat must be 1 or more", proc.stderr)
+
+
+_RULE_CHECK = r"""
+import json, re, sys
+from leakscope_agent._testleaks import (chain_expression, find_leaks,
+                                        is_user_type, stdlib_names)
+stdlib = stdlib_names()
+series = [
+    {"app.Session": 1, "dict": 5, "app.Churn": 7, "app.Cache": 1,
+     "_pytest.fixtures.SubRequest": 1, "functools.partial": 1,
+     "app.Odd": 1, "app.Big": 10},
+    {"app.Session": 2, "dict": 6, "app.Churn": 7, "app.Cache": 4,
+     "_pytest.fixtures.SubRequest": 2, "functools.partial": 2,
+     "app.Odd": 2, "app.Big": 13},
+    {"app.Session": 3, "dict": 7, "app.Churn": 7, "app.Cache": 4,
+     "_pytest.fixtures.SubRequest": 3, "functools.partial": 3,
+     "app.Odd": 4, "app.Big": 16},
+]
+steps = [{"label": "module app.store", "kind": "module", "type": "module"},
+         {"edge": "__dict__", "type": "dict"},
+         {"edge": "['_SESSIONS']", "type": "list"},
+         {"edge": "[2]", "type": "app.Session"}]
+json.dump({
+    "stdlib": sorted(n for n in ("functools", "collections", "os", "app")
+                     if n in stdlib),
+    "all": find_leaks(series, stdlib=stdlib),
+    "budget": find_leaks(series, max_growth=1, stdlib=stdlib),
+    "pattern": find_leaks(series, pattern=re.compile("Session"),
+                          stdlib=stdlib),
+    "one_run": find_leaks(series[:1], stdlib=stdlib),
+    "user": [is_user_type(n) for n in ("dict", "app.X", "pluggy.HookImpl",
+                                       "leakscope_agent._x.Y")],
+    "chain": chain_expression(steps),
+}, sys.stdout)
+"""
+
+
+class LeakRuleTests(unittest.TestCase):
+    """The leak rule (stdlib only) under every interpreter, pytest or not:
+    on 3.8 this is the part of the plugin that can be run."""
+
+    def check(self, python):
+        if not os.path.exists(python):
+            self.skipTest("skipped for %s: not installed" % python)
+        proc = subprocess.run([python, "-c", _RULE_CHECK],
+                              env=child_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=TIMEOUT)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        result = json.loads(proc.stdout)
+        self.assertEqual(result["stdlib"], ["collections", "functools", "os"])
+        self.assertEqual(result["all"], [["app.Big", 3, [10, 13, 16]],
+                                         ["app.Session", 1, [1, 2, 3]]])
+        self.assertEqual(result["budget"], [["app.Big", 3, [10, 13, 16]]])
+        self.assertEqual(result["pattern"], [["app.Session", 1, [1, 2, 3]]])
+        self.assertEqual(result["one_run"], [])
+        self.assertEqual(result["user"], [False, True, False, False])
+        self.assertEqual(result["chain"], "app.store._SESSIONS[2]")
+
+    def test_default_interpreter(self):
+        self.check(sys.executable)
+
+    def test_python38(self):
+        self.check(os.path.join(PYENV, "3.8.18", "bin", "python3"))
+
+    def test_python313(self):
+        self.check(os.path.join(PYENV, "3.13.0", "bin", "python3"))
 
 
 def _other(python, name):
