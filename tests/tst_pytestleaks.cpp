@@ -180,7 +180,8 @@ void TestPytestLeaks::timelineModelListsLeakingTestsFirst()
     QVERIFY(model.index(0, 0).data(TestTimelineModel::IsLeakingRole).toBool());
     QVERIFY(!model.index(2, 0).data(TestTimelineModel::IsLeakingRole).toBool());
     QCOMPARE(model.index(0, TestTimelineModel::LeakColumn).data().toString(),
-             QStringLiteral("+1 sampleapp.store.Session per run"));
+             QStringLiteral("+1 Session per run"));
+    QVERIFY(model.index(0, TestTimelineModel::TestColumn).data(Qt::ToolTipRole).toString().contains(QLatin1String("sampleapp.store.Session")));
     QCOMPARE(model.index(2, TestTimelineModel::LeakColumn).data().toString(), QStringLiteral("no leak"));
     const QModelIndex login = model.index(0, 0);
     QCOMPARE(model.rowCount(login), 4);

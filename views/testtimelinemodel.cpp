@@ -16,6 +16,13 @@ constexpr quintptr kTestId = 0;
 
 const QColor s_leakColor(0xc6, 0x28, 0x28);
 
+// "Session" for "sampleapp.store.Session": the column is narrow; the tooltip
+// and the growth table have the qualified name.
+QString shortName(const QString &name)
+{
+    return name.mid(name.lastIndexOf(QLatin1Char('.')) + 1);
+}
+
 } // namespace
 
 TestTimelineModel::TestTimelineModel(QObject *parent) : QAbstractItemModel(parent) {}
@@ -92,7 +99,7 @@ QVariant TestTimelineModel::testData(const TestRuns &test, int column, int role)
             if (!test.leaking())
                 return test.repeats() > 0 ? tr("no leak") : tr("not judged");
             const TestLeakType &top = test.leaks.front();
-            return tr("+%1 %2 per run").arg(top.growthPerRun).arg(top.name);
+            return tr("+%1 %2 per run").arg(top.growthPerRun).arg(shortName(top.name));
         }
         if (column == RunsColumn)
             return QLocale().toString(test.repeats());
@@ -134,10 +141,11 @@ QVariant TestTimelineModel::runData(const TestRuns &test, int run, int column, i
     switch (role) {
     case Qt::DisplayRole:
         if (column == TestColumn)
-            return run == 0 ? tr("#%1 warm-up run").arg(snapshot) : tr("#%1 run %2").arg(snapshot).arg(run);
+            // "#" as the Snapshots tab numbers them (1-based).
+            return run == 0 ? tr("warm-up (#%1)").arg(snapshot + 1) : tr("run %1 (#%2)").arg(run).arg(snapshot + 1);
         if (column == LeakColumn && test.leaking()) {
             const TestLeakType &top = test.leaks.front();
-            return tr("%1 %2").arg(QLocale().toString(top.counts[size_t(run)]), top.name);
+            return tr("%1 %2").arg(QLocale().toString(top.counts[size_t(run)]), shortName(top.name));
         }
         break;
     case Qt::ToolTipRole:

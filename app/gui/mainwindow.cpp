@@ -980,7 +980,8 @@ QWidget *MainWindow::createTimelineTabs(QWidget *panel)
     m_testsView->setModel(m_testsModel);
     m_testsView->setUniformRowHeights(true);
     m_testsView->setAlternatingRowColors(true);
-    m_testsView->setTextElideMode(Qt::ElideMiddle);
+    // Node ids share their file at the start: the test's name is at the end.
+    m_testsView->setTextElideMode(Qt::ElideLeft);
     m_testsView->header()->setStretchLastSection(false);
     m_testsView->header()->setSectionResizeMode(TestTimelineModel::TestColumn, QHeaderView::Stretch);
     m_testsView->header()->setSectionResizeMode(TestTimelineModel::LeakColumn, QHeaderView::ResizeToContents);
