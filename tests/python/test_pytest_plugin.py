@@ -288,6 +288,48 @@ class MarkerAndOptionTests(unittest.TestCase):
         self.assertIn("open: leakscope " + os.path.join(self.suite, files[0]),
                       proc.stdout)
 
+    def test_entry_point_loads_the_plugin(self):
+        # What pip installs from pyproject.toml: a dist-info directory with
+        # the pytest11 entry point, on sys.path next to the package.
+        try:
+            import tomllib
+        except ImportError:
+            self.skipTest("skipped for %s: no tomllib (Python < 3.11) to "
+                          "read pyproject.toml" % sys.executable)
+        with open(os.path.join(AGENT_PARENT, "pyproject.toml"), "rb") as f:
+            project = tomllib.load(f)["project"]
+        points = project["entry-points"]["pytest11"]
+        self.assertEqual(points, {"leakscope_agent.pytest_plugin":
+                                  "leakscope_agent.pytest_plugin"})
+        site = os.path.join(self.dir, "site")
+        info = os.path.join(site, "leakscope_agent-%s.dist-info"
+                            % project["version"])
+        os.makedirs(info)
+        with open(os.path.join(info, "METADATA"), "w") as f:
+            f.write("Metadata-Version: 2.1\nName: %s\nVersion: %s\n"
+                    % (project["name"], project["version"]))
+        with open(os.path.join(info, "entry_points.txt"), "w") as f:
+            f.write("[pytest11]\n" + "".join(
+                "%s = %s\n" % item for item in points.items()))
+        pythonpath = self.pythonpath
+        self.pythonpath = [site] + pythonpath
+        try:
+            lsnap = os.path.join(self.dir, "e.lsnap")
+            proc, outcomes = self.pytest("--leakscope=" + lsnap,
+                                         "--leakscope-repeat", "2",
+                                         "-k", "login", "test_sample.py")
+            self.assertEqual(outcomes, {LEAKING[0]: "passed"},
+                             proc.stdout + proc.stderr)
+            self.assertEqual(len(leak_lines(proc.stdout)), 1, proc.stdout)
+            # -p on top of the entry point is not a second registration.
+            proc, outcomes = self.pytest(*PLUGIN + [
+                "--leakscope=" + lsnap, "--leakscope-repeat", "2", "-k",
+                "login", "test_sample.py"])
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+            self.assertEqual(len(leak_lines(proc.stdout)), 1, proc.stdout)
+        finally:
+            self.pythonpath = pythonpath
+
     def test_bad_repeat_is_a_usage_error(self):
         proc = subprocess.run(
             [self.PYTHON, "-m", "pytest"] + QUIET + PLUGIN
