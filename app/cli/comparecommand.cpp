@@ -1,6 +1,6 @@
 #include "comparecommand.h"
 
-
+#include "bytestreport.h"
 #include "comparisonexport.h"
 #include "growth.h"
 #include "inputfiles.h"
@@ -31,6 +31,7 @@ struct CompareOptions
     bool all = false;
     bool json = false;
     bool csv = false;
+    bool byTest = false;
     bool failOnSuspect = false;
     QString failPattern;
     int growthThreshold = 0; // 0: no --fail-on-growth
@@ -110,6 +111,8 @@ std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
             o.json = true;
         } else if (name == QLatin1String("--csv") && !hasValue) {
             o.csv = true;
+        } else if (name == QLatin1String("--by-test") && !hasValue) {
+            o.byTest = true;
         } else if (name == QLatin1String("--fail-on-suspect")) {
             o.failOnSuspect = true;
             if (hasValue) {
@@ -136,6 +139,9 @@ std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
         return std::nullopt;
     if (o.json && o.csv)
         return ParseProblem{tr("--json and --csv cannot be used together")};
+    if (o.byTest && (o.csv || o.failOnSuspect || o.growthThreshold > 0 || o.baselineMode != BaselineMode::First ||
+                     o.topGiven || o.all))
+        return ParseProblem{tr("--by-test takes only --json")};
     if (o.growthFilterGiven && o.growthThreshold == 0)
         return ParseProblem{tr("--growth-filter only applies to --fail-on-growth N"), false};
     if (o.files.isEmpty())
@@ -230,6 +236,9 @@ QString CompareCommand::usage()
               "  --fail-on-growth N           exit 3 when a type's count grew by at least N objects\n"
               "                               from the baseline to the last snapshot (the delta column)\n"
               "  --growth-filter REGEX        only types matching REGEX count for --fail-on-growth\n"
+              "  --by-test                    one row per leaking test of the pytest plugin's\n"
+              "                               snapshots (test, type, growth per run, reason);\n"
+              "                               takes --json too\n"
               "  -h, --help                   show this help\n");
 }
 
@@ -270,6 +279,10 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
         return 2;
     }
     const Session &session = read.value();
+    if (o.byTest) {
+        ByTestReport::print(session, int(o.files.size()), o.json, io);
+        return 0;
+    }
     const int current = session.snapshotCount() - 1;
     const int baseline = GrowthAnalysis::resolveBaseline(session, o.baselineMode, o.baselineIndex, current);
     if (baseline < 0) {

@@ -8,6 +8,7 @@
 #include "sessioncontroller.h"
 #include "snapshottimelinemodel.h"
 #include "sparklinedelegate.h"
+#include "testtimelinemodel.h"
 #include "trendchart.h"
 
 #include <QAction>
@@ -40,6 +41,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
@@ -406,7 +408,7 @@ QWidget *MainWindow::createTimelinePanel()
         if (index.isValid())
             m_controller->setComparedSnapshots(std::min(index.row(), std::max(0, m_controller->baseline())), index.row());
     });
-    layout->addWidget(m_timelineView, 1);
+    layout->addWidget(createTimelineTabs(panel), 1);
     auto *tip = new QLabel(tr("Double-click: show it as B \u00b7 right-click: make it the baseline A"), panel);
     tip->setForegroundRole(QPalette::PlaceholderText);
     tip->setWordWrap(true);
@@ -557,6 +559,7 @@ void MainWindow::onSessionChanged()
     timer.start();
     const auto session = m_controller->session();
     m_timelineModel->setSession(session);
+    showTests();
     m_trend->setSession(session);
     const bool empty = !session || session->snapshotCount() == 0;
     m_stack->setCurrentWidget(empty ? m_emptyPage : static_cast<QWidget *>(m_mainSplitter));
@@ -965,6 +968,66 @@ void MainWindow::dropEvent(QDropEvent *event)
         return;
     event->acceptProposedAction();
     openFiles(paths);
+}
+
+// --- pytest --leakscope files: snapshots grouped by test ---------------------
+
+QWidget *MainWindow::createTimelineTabs(QWidget *panel)
+{
+    m_testsModel = new TestTimelineModel(this);
+    m_testsView = new QTreeView(panel);
+    m_testsView->setObjectName(QStringLiteral("testsView"));
+    m_testsView->setModel(m_testsModel);
+    m_testsView->setUniformRowHeights(true);
+    m_testsView->setAlternatingRowColors(true);
+    // Node ids share their file at the start: the test's name is at the end.
+    m_testsView->setTextElideMode(Qt::ElideLeft);
+    m_testsView->header()->setStretchLastSection(false);
+    m_testsView->header()->setSectionResizeMode(TestTimelineModel::TestColumn, QHeaderView::Stretch);
+    m_testsView->header()->setSectionResizeMode(TestTimelineModel::LeakColumn, QHeaderView::ResizeToContents);
+    m_testsView->header()->setSectionResizeMode(TestTimelineModel::RunsColumn, QHeaderView::ResizeToContents);
+    // A test: its last run (B) against its warm-up run (A), so the growth
+    // table shows what the test left behind; a run: that run against the
+    // warm-up.
+    connect(m_testsView, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
+        if (!index.isValid())
+            return;
+        m_controller->setComparedSnapshots(index.data(TestTimelineModel::BaselineRole).toInt(),
+                                           index.data(TestTimelineModel::SnapshotRole).toInt());
+    });
+
+    m_timelineTabs = new QTabWidget(panel);
+    m_timelineTabs->setObjectName(QStringLiteral("timelineTabs"));
+    m_timelineTabs->setDocumentMode(true);
+    m_timelineTabs->addTab(m_timelineView, tr("Snapshots"));
+    m_timelineTabs->addTab(m_testsView, tr("Tests"));
+    m_timelineTabs->setTabVisible(1, false);
+    m_timelineTabs->tabBar()->setVisible(false);
+    return m_timelineTabs;
+}
+
+void MainWindow::showTests()
+{
+    const bool hadTests = m_testsModel->rowCount() > 0;
+    m_testsModel->setSession(m_controller->session());
+    const bool hasTests = m_testsModel->rowCount() > 0;
+    m_timelineTabs->setTabVisible(1, hasTests);
+    m_timelineTabs->tabBar()->setVisible(hasTests);
+    if (!hasTests)
+        return;
+    const int leaking = m_testsModel->leakingCount();
+    m_timelineTabs->setTabText(1, leaking > 0 ? tr("Tests (%1 leaking)").arg(leaking) : tr("Tests"));
+    // A file of test runs opens on its tests, leaking ones on top.
+    if (!hadTests) {
+        m_timelineTabs->setCurrentWidget(m_testsView);
+        if (leaking > 0) {
+            const QModelIndex first = m_testsModel->index(0, 0);
+            m_testsView->setCurrentIndex(first);
+            m_testsView->expand(first);
+            m_controller->setComparedSnapshots(first.data(TestTimelineModel::BaselineRole).toInt(),
+                                               first.data(TestTimelineModel::SnapshotRole).toInt());
+        }
+    }
 }
 
 } // namespace leakscope

@@ -32,6 +32,7 @@ class JobRunner;
 class MessageBar;
 class SessionController;
 class SnapshotTimelineModel;
+class TestTimelineModel;
 class TrendChart;
 
 // The window a Python developer opens first: the snapshot timeline on the
@@ -53,6 +54,10 @@ public:
     SnapshotTimelineModel *timelineModel() const { return m_timelineModel; }
     QTreeView *growthView() const { return m_growthView; }
     QTableView *timelineView() const { return m_timelineView; }
+    // pytest --leakscope files: the snapshots grouped by test, leaking tests first.
+    TestTimelineModel *testsModel() const { return m_testsModel; }
+    QTreeView *testsView() const { return m_testsView; }
+    QTabWidget *timelineTabs() const { return m_timelineTabs; }
     TrendChart *trendChart() const { return m_trend; }
     MessageBar *messageBar() const { return m_messageBar; }
     QLineEdit *filterEdit() const { return m_filterEdit; }
@@ -115,6 +120,10 @@ private:
     // when the Retained columns appear.
     void fitTypeColumn();
     void showTimelineMenu(const QPoint &pos);
+    // The Snapshots and Tests tabs of the timeline panel (Tests only for
+    // sessions with pytest snapshots).
+    QWidget *createTimelineTabs(QWidget *panel);
+    void showTests();
 
     void openDialog();
     void importDialog();
@@ -132,6 +141,9 @@ private:
     QSplitter *m_rightSplitter = nullptr;
     MessageBar *m_messageBar = nullptr;
     QTableView *m_timelineView = nullptr;
+    QTabWidget *m_timelineTabs = nullptr;
+    TestTimelineModel *m_testsModel = nullptr;
+    QTreeView *m_testsView = nullptr;
     QComboBox *m_baselineBox = nullptr;
     QComboBox *m_currentBox = nullptr;
     QTreeView *m_growthView = nullptr;
