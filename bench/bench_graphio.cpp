@@ -11,10 +11,10 @@
 // agent writes them): what resolving them to node indices adds to readArrays.
 // Nothing is asserted.
 
-#include "heapgraphstore.h"
-#include "packedarray.h"
-#include "snapshotwriter.h"
-#include "sqlitedatabase.h"
+#include "lsnap/heapgraphstore.h"
+#include "core/packedarray.h"
+#include "lsnap/snapshotwriter.h"
+#include "lsnap/sqlitedatabase.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

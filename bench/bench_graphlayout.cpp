@@ -4,10 +4,10 @@
 //
 //   bench_graphlayout [runs]
 
-#include "graphlayout.h"
-#include "referencegraphscene.h"
+#include "graphlayout/graphlayout.h"
+#include "views/referencegraphscene.h"
 
-#include "../tests/graphviewsample.h"
+#include "testutil/graphviewsample.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

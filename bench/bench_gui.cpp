@@ -4,13 +4,13 @@
 // stalls while the main window loads that session in the background.
 //
 //   bench_gui [--snapshots N] [--types N] [--keep FILE]
-#include "growth.h"
-#include "growthfilterproxymodel.h"
-#include "growthtablemodel.h"
-#include "mainwindow.h"
-#include "sessioncontroller.h"
-#include "snapshotreader.h"
-#include "snapshotwriter.h"
+#include "core/growth.h"
+#include "views/growthfilterproxymodel.h"
+#include "views/growthtablemodel.h"
+#include "gui/mainwindow.h"
+#include "gui/sessioncontroller.h"
+#include "lsnap/snapshotreader.h"
+#include "lsnap/snapshotwriter.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -7,12 +7,12 @@
 //
 // Usage: bench_heapgraph [nodes...]   (default: 100000 1000000)
 
-#include "dominatortree.h"
-#include "heapgraph.h"
-#include "packedarray.h"
-#include "referencechain.h"
-#include "referencesubgraph.h"
-#include "rootpathindex.h"
+#include "heapgraph/dominatortree.h"
+#include "heapgraph/heapgraph.h"
+#include "core/packedarray.h"
+#include "heapgraph/referencechain.h"
+#include "heapgraph/referencesubgraph.h"
+#include "heapgraph/rootpathindex.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -5,9 +5,9 @@
 //
 // Prints the figures and the ratio read()/scan; nothing is asserted.
 
-#include "snapshotreader.h"
-#include "snapshotwriter.h"
-#include "sqlitedatabase.h"
+#include "lsnap/snapshotreader.h"
+#include "lsnap/snapshotwriter.h"
+#include "lsnap/sqlitedatabase.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

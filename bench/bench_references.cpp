@@ -5,12 +5,12 @@
 //
 //   bench_references [N]            (default 200000; records with python3)
 //   bench_references FILE.lsnap     (an existing recording, last snapshot)
-#include "dominatortree.h"
-#include "heapgraphstore.h"
-#include "referencechain.h"
-#include "referencelayout.h"
-#include "rootpathindex.h"
-#include "snapshotreader.h"
+#include "heapgraph/dominatortree.h"
+#include "lsnap/heapgraphstore.h"
+#include "heapgraph/referencechain.h"
+#include "graphlayout/referencelayout.h"
+#include "heapgraph/rootpathindex.h"
+#include "lsnap/snapshotreader.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

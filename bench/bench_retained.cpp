@@ -11,11 +11,11 @@
 // after 256 ms (1.3x one read: two graphs), longest UI stall 1.3 ms; switching
 // back 0.1 ms. N=500000 (1.01M nodes, 1.52M edges): read 308 ms, dominators +
 // sums 59 ms, counts 130 ms, retained 628 ms, longest UI stall 1.0 ms.
-#include "growth.h"
-#include "heapgraphstore.h"
-#include "jobrunner.h"
-#include "retainedbytype.h"
-#include "sessioncontroller.h"
+#include "core/growth.h"
+#include "lsnap/heapgraphstore.h"
+#include "core/jobrunner.h"
+#include "heapgraph/retainedbytype.h"
+#include "gui/sessioncontroller.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

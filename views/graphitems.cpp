@@ -1,4 +1,4 @@
-#include "graphitems.h"
+#include "views/graphitems.h"
 
 #include <QFontMetricsF>
 #include <QPainter>

@@ -1,6 +1,6 @@
-#include "growthfilterproxymodel.h"
+#include "views/growthfilterproxymodel.h"
 
-#include "growthtablemodel.h"
+#include "views/growthtablemodel.h"
 
 #include <cmath>
 #include <limits>

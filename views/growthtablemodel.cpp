@@ -1,4 +1,4 @@
-#include "growthtablemodel.h"
+#include "views/growthtablemodel.h"
 
 #include <QBrush>
 #include <QColor>

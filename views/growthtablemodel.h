@@ -1,7 +1,7 @@
 #pragma once
 
-#include "growth.h"
-#include "session.h"
+#include "core/growth.h"
+#include "core/session.h"
 
 #include <QAbstractTableModel>
 

@@ -1,4 +1,4 @@
-#include "messagebar.h"
+#include "views/messagebar.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

@@ -1,4 +1,4 @@
-#include "referencegraphscene.h"
+#include "views/referencegraphscene.h"
 
 #include <QFontInfo>
 #include <QGuiApplication>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "graphitems.h"
-#include "graphlayout.h"
+#include "views/graphitems.h"
+#include "graphlayout/graphlayout.h"
 
 #include <QGraphicsScene>
 #include <QHash>

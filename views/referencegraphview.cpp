@@ -1,6 +1,6 @@
-#include "referencegraphview.h"
+#include "views/referencegraphview.h"
 
-#include "referencegraphscene.h"
+#include "views/referencegraphscene.h"
 
 #include <QContextMenuEvent>
 #include <QFutureWatcher>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "graphlayout.h"
+#include "graphlayout/graphlayout.h"
 
 #include <QGraphicsView>
 #include <QImage>

@@ -1,6 +1,6 @@
-#include "snapshottimelinemodel.h"
+#include "views/snapshottimelinemodel.h"
 
-#include "growthtablemodel.h"
+#include "views/growthtablemodel.h"
 
 #include <QBrush>
 #include <QColor>

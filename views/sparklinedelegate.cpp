@@ -1,6 +1,6 @@
-#include "sparklinedelegate.h"
+#include "views/sparklinedelegate.h"
 
-#include "growthtablemodel.h"
+#include "views/growthtablemodel.h"
 
 #include <QApplication>
 #include <QPainter>

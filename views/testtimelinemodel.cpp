@@ -1,4 +1,4 @@
-#include "testtimelinemodel.h"
+#include "views/testtimelinemodel.h"
 
 #include <QApplication>
 #include <QBrush>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "session.h"
-#include "testleaks.h"
+#include "core/session.h"
+#include "core/testleaks.h"
 
 #include <QAbstractItemModel>
 

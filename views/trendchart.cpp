@@ -1,6 +1,6 @@
-#include "trendchart.h"
+#include "views/trendchart.h"
 
-#include "growthtablemodel.h"
+#include "views/growthtablemodel.h"
 
 #include <QChart>
 #include <QChartView>

@@ -1,7 +1,7 @@
-#include "attachcommand.h"
+#include "cli/attachcommand.h"
 
-#include "agentattacher.h"
-#include "agentdiscovery.h"
+#include "live/agentattacher.h"
+#include "live/agentdiscovery.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

@@ -1,7 +1,7 @@
-#include "bytestreport.h"
+#include "cli/bytestreport.h"
 
-#include "testleaks.h"
-#include "textformat.h"
+#include "core/testleaks.h"
+#include "cli/textformat.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "clioutput.h"
-#include "session.h"
+#include "cli/clioutput.h"
+#include "core/session.h"
 
 namespace leakscope {
 

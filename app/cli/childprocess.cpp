@@ -1,4 +1,4 @@
-#include "childprocess.h"
+#include "cli/childprocess.h"
 
 #include <QCoreApplication>
 #include <QString>

@@ -1,14 +1,14 @@
-#include "cli.h"
+#include "cli/cli.h"
 
-#include "attachcommand.h"
-#include "clioutput.h"
-#include "comparecommand.h"
-#include "graphcommands.h"
-#include "importcommand.h"
-#include "infocommand.h"
-#include "livecommands.h"
-#include "recordcommand.h"
-#include "repaircommand.h"
+#include "cli/attachcommand.h"
+#include "cli/clioutput.h"
+#include "cli/comparecommand.h"
+#include "cli/graphcommands.h"
+#include "cli/importcommand.h"
+#include "cli/infocommand.h"
+#include "cli/livecommands.h"
+#include "cli/recordcommand.h"
+#include "cli/repaircommand.h"
 
 #include <QCoreApplication>
 

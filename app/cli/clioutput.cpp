@@ -1,6 +1,6 @@
-#include "clioutput.h"
+#include "cli/clioutput.h"
 
-#include "textformat.h"
+#include "cli/textformat.h"
 
 #include <cstdio>
 

@@ -1,11 +1,11 @@
-#include "comparecommand.h"
+#include "cli/comparecommand.h"
 
-#include "bytestreport.h"
-#include "comparisonexport.h"
-#include "growth.h"
-#include "inputfiles.h"
-#include "optionargument.h"
-#include "textformat.h"
+#include "cli/bytestreport.h"
+#include "core/comparisonexport.h"
+#include "core/growth.h"
+#include "cli/inputfiles.h"
+#include "cli/optionargument.h"
+#include "cli/textformat.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

@@ -1,15 +1,15 @@
-#include "graphcommands.h"
+#include "cli/graphcommands.h"
 
-#include "agentclient.h"
-#include "agentdiscovery.h"
-#include "dominatortree.h"
-#include "graphlayout.h"
-#include "heapgraphstore.h"
-#include "referencechain.h"
-#include "referencelayout.h"
-#include "referencesubgraph.h"
-#include "snapshotreader.h"
-#include "textformat.h"
+#include "live/agentclient.h"
+#include "live/agentdiscovery.h"
+#include "heapgraph/dominatortree.h"
+#include "graphlayout/graphlayout.h"
+#include "lsnap/heapgraphstore.h"
+#include "heapgraph/referencechain.h"
+#include "graphlayout/referencelayout.h"
+#include "heapgraph/referencesubgraph.h"
+#include "lsnap/snapshotreader.h"
+#include "cli/textformat.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

@@ -1,7 +1,7 @@
-#include "importcommand.h"
+#include "cli/importcommand.h"
 
-#include "inputfiles.h"
-#include "snapshotwriter.h"
+#include "cli/inputfiles.h"
+#include "lsnap/snapshotwriter.h"
 
 #include <QCoreApplication>
 

@@ -1,7 +1,7 @@
-#include "infocommand.h"
+#include "cli/infocommand.h"
 
-#include "inputfiles.h"
-#include "textformat.h"
+#include "cli/inputfiles.h"
+#include "cli/textformat.h"
 
 #include <QCoreApplication>
 

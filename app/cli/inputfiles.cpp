@@ -1,6 +1,6 @@
-#include "inputfiles.h"
+#include "cli/inputfiles.h"
 
-#include "snapshotreader.h"
+#include "lsnap/snapshotreader.h"
 
 #include <QCoreApplication>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "expected.h"
-#include "loadedfile.h"
-#include "session.h"
+#include "core/expected.h"
+#include "core/loadedfile.h"
+#include "core/session.h"
 
 #include <QStringList>
 

@@ -1,10 +1,10 @@
-#include "livecommands.h"
+#include "cli/livecommands.h"
 
-#include "agentclient.h"
-#include "agentdiscovery.h"
-#include "snapshotreader.h"
-#include "snapshotwriter.h"
-#include "textformat.h"
+#include "live/agentclient.h"
+#include "live/agentdiscovery.h"
+#include "lsnap/snapshotreader.h"
+#include "lsnap/snapshotwriter.h"
+#include "cli/textformat.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

@@ -1,4 +1,4 @@
-#include "optionargument.h"
+#include "cli/optionargument.h"
 
 namespace leakscope {
 

@@ -1,13 +1,13 @@
-#include "recordcommand.h"
+#include "cli/recordcommand.h"
 
 
-#include "agentinstaller.h"
-#include "childprocess.h"
-#include "growth.h"
-#include "optionargument.h"
-#include "pythoncommand.h"
-#include "snapshotreader.h"
-#include "textformat.h"
+#include "live/agentinstaller.h"
+#include "cli/childprocess.h"
+#include "core/growth.h"
+#include "cli/optionargument.h"
+#include "live/pythoncommand.h"
+#include "lsnap/snapshotreader.h"
+#include "cli/textformat.h"
 
 #include <QCoreApplication>
 #include <QDir>

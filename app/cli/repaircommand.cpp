@@ -1,9 +1,9 @@
-#include "repaircommand.h"
+#include "cli/repaircommand.h"
 
-#include "lsnapformat.h"
-#include "snapshotreader.h"
-#include "sqlitedatabase.h"
-#include "textformat.h"
+#include "lsnap/lsnapformat.h"
+#include "lsnap/snapshotreader.h"
+#include "lsnap/sqlitedatabase.h"
+#include "cli/textformat.h"
 
 #include <QCoreApplication>
 #include <QFile>

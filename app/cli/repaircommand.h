@@ -1,6 +1,6 @@
 #pragma once
 
-#include "clioutput.h"
+#include "cli/clioutput.h"
 
 #include <QStringList>
 

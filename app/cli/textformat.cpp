@@ -1,4 +1,4 @@
-#include "textformat.h"
+#include "cli/textformat.h"
 
 #include <QRegularExpression>
 

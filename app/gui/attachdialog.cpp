@@ -1,7 +1,7 @@
-#include "attachdialog.h"
+#include "gui/attachdialog.h"
 
-#include "agentattacher.h"
-#include "pythonprocess.h"
+#include "live/agentattacher.h"
+#include "live/pythonprocess.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>

@@ -1,4 +1,4 @@
-#include "consolepane.h"
+#include "gui/consolepane.h"
 
 #include <QFontDatabase>
 #include <QPlainTextEdit>

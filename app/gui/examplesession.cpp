@@ -1,4 +1,4 @@
-#include "examplesession.h"
+#include "gui/examplesession.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "expected.h"
+#include "core/expected.h"
 
 #include <QString>
 

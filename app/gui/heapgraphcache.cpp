@@ -1,7 +1,7 @@
-#include "heapgraphcache.h"
+#include "gui/heapgraphcache.h"
 
-#include "jobrunner.h"
-#include "sharedgraphs.h"
+#include "core/jobrunner.h"
+#include "heapgraph/sharedgraphs.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "dominatortree.h"
-#include "heapgraph.h"
-#include "rootpathindex.h"
+#include "heapgraph/dominatortree.h"
+#include "heapgraph/heapgraph.h"
+#include "heapgraph/rootpathindex.h"
 
 #include <QObject>
 #include <QString>

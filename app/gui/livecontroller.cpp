@@ -1,9 +1,9 @@
-#include "livecontroller.h"
+#include "gui/livecontroller.h"
 
-#include "agentclient.h"
-#include "agentdiscovery.h"
-#include "sessioncontroller.h"
-#include "snapshotreader.h"
+#include "live/agentclient.h"
+#include "live/agentdiscovery.h"
+#include "gui/sessioncontroller.h"
+#include "lsnap/snapshotreader.h"
 
 #include <QDateTime>
 #include <QDir>

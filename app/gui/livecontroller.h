@@ -1,8 +1,8 @@
 #pragma once
 
-#include "agentinstaller.h"
-#include "expected.h"
-#include "snapshotwriter.h"
+#include "live/agentinstaller.h"
+#include "core/expected.h"
+#include "lsnap/snapshotwriter.h"
 
 #include <QElapsedTimer>
 #include <QObject>

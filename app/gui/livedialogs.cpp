@@ -1,6 +1,6 @@
-#include "livedialogs.h"
+#include "gui/livedialogs.h"
 
-#include "agentdiscovery.h"
+#include "live/agentdiscovery.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,12 +1,12 @@
-#include "liveui.h"
+#include "gui/liveui.h"
 
-#include "agentinstaller.h"
-#include "attachdialog.h"
-#include "consolepane.h"
-#include "livecontroller.h"
-#include "livedialogs.h"
-#include "mainwindow.h"
-#include "sessioncontroller.h"
+#include "live/agentinstaller.h"
+#include "gui/attachdialog.h"
+#include "gui/consolepane.h"
+#include "gui/livecontroller.h"
+#include "gui/livedialogs.h"
+#include "gui/mainwindow.h"
+#include "gui/sessioncontroller.h"
 
 #include <QAction>
 #include <QCryptographicHash>

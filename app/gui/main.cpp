@@ -1,10 +1,10 @@
-#include "examplesession.h"
-#include "livecontroller.h"
-#include "livedialogs.h"
-#include "liveui.h"
-#include "mainwindow.h"
-#include "referencetabs.h"
-#include "sessioncontroller.h"
+#include "gui/examplesession.h"
+#include "gui/livecontroller.h"
+#include "gui/livedialogs.h"
+#include "gui/liveui.h"
+#include "gui/mainwindow.h"
+#include "gui/referencetabs.h"
+#include "gui/sessioncontroller.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -1,15 +1,15 @@
-#include "mainwindow.h"
+#include "gui/mainwindow.h"
 
-#include "comparisonexport.h"
-#include "examplesession.h"
-#include "growthfilterproxymodel.h"
-#include "growthtablemodel.h"
-#include "messagebar.h"
-#include "sessioncontroller.h"
-#include "snapshottimelinemodel.h"
-#include "sparklinedelegate.h"
-#include "testtimelinemodel.h"
-#include "trendchart.h"
+#include "core/comparisonexport.h"
+#include "gui/examplesession.h"
+#include "views/growthfilterproxymodel.h"
+#include "views/growthtablemodel.h"
+#include "views/messagebar.h"
+#include "gui/sessioncontroller.h"
+#include "views/snapshottimelinemodel.h"
+#include "views/sparklinedelegate.h"
+#include "views/testtimelinemodel.h"
+#include "views/trendchart.h"
 
 #include <QAction>
 #include <QApplication>

@@ -1,11 +1,11 @@
-#include "referencespanel.h"
+#include "gui/referencespanel.h"
 
-#include "agentclient.h"
-#include "jobrunner.h"
-#include "livecontroller.h"
-#include "referencechain.h"
-#include "referencegraphscene.h"
-#include "sessioncontroller.h"
+#include "live/agentclient.h"
+#include "core/jobrunner.h"
+#include "gui/livecontroller.h"
+#include "heapgraph/referencechain.h"
+#include "views/referencegraphscene.h"
+#include "gui/sessioncontroller.h"
 
 #include <QApplication>
 #include <QCheckBox>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "heapgraphcache.h"
-#include "referencelayout.h"
-#include "referencegraphview.h"
-#include "referencesubgraph.h"
+#include "gui/heapgraphcache.h"
+#include "graphlayout/referencelayout.h"
+#include "views/referencegraphview.h"
+#include "heapgraph/referencesubgraph.h"
 
 #include <QHash>
 #include <QJsonObject>

@@ -1,11 +1,11 @@
-#include "referencetabs.h"
+#include "gui/referencetabs.h"
 
-#include "heapgraphcache.h"
-#include "mainwindow.h"
-#include "messagebar.h"
-#include "referencespanel.h"
-#include "retainerspanel.h"
-#include "sessioncontroller.h"
+#include "gui/heapgraphcache.h"
+#include "gui/mainwindow.h"
+#include "views/messagebar.h"
+#include "gui/referencespanel.h"
+#include "gui/retainerspanel.h"
+#include "gui/sessioncontroller.h"
 
 #include <QTabWidget>
 

@@ -1,9 +1,9 @@
-#include "retainerspanel.h"
+#include "gui/retainerspanel.h"
 
-#include "referencelayout.h"
-#include "referencespanel.h"
-#include "retainersmodel.h"
-#include "sessioncontroller.h"
+#include "graphlayout/referencelayout.h"
+#include "gui/referencespanel.h"
+#include "views/retainersmodel.h"
+#include "gui/sessioncontroller.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "heapgraphcache.h"
+#include "gui/heapgraphcache.h"
 
 #include <QWidget>
 

@@ -1,9 +1,9 @@
-#include "sessioncontroller.h"
+#include "gui/sessioncontroller.h"
 
-#include "heapgraphstore.h"
-#include "sharedgraphs.h"
-#include "snapshotreader.h"
-#include "snapshotwriter.h"
+#include "lsnap/heapgraphstore.h"
+#include "heapgraph/sharedgraphs.h"
+#include "lsnap/snapshotreader.h"
+#include "lsnap/snapshotwriter.h"
 
 #include <QFileInfo>
 #include <QLoggingCategory>

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "expected.h"
-#include "growth.h"
-#include "jobrunner.h"
-#include "loadedfile.h"
-#include "retainedbytype.h"
-#include "session.h"
+#include "core/expected.h"
+#include "core/growth.h"
+#include "core/jobrunner.h"
+#include "core/loadedfile.h"
+#include "heapgraph/retainedbytype.h"
+#include "core/session.h"
 
 #include <QObject>
 #include <QStringList>

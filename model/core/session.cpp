@@ -1,0 +1,155 @@
+#include "core/session.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace leakscope {
+
+namespace {
+
+// Remaps a snapshot's type ids from the registry it was read with into ours.
+Snapshot remapped(const Snapshot &snapshot, const TypeRegistry &from, TypeRegistry &to)
+{
+    Snapshot out;
+    out.info = snapshot.info;
+    out.stats.reserve(snapshot.stats.size());
+    for (const TypeStat &s : snapshot.stats)
+        out.stats.push_back(TypeStat{to.intern(from.name(s.type)), s.count, s.size});
+    std::sort(out.stats.begin(), out.stats.end(),
+              [](const TypeStat &a, const TypeStat &b) { return a.type < b.type; });
+    // Merge duplicates defensively (a well-formed source has none).
+    std::vector<TypeStat> merged;
+    merged.reserve(out.stats.size());
+    for (const TypeStat &s : out.stats) {
+        if (!merged.empty() && merged.back().type == s.type) {
+            merged.back().count += s.count;
+            merged.back().size += s.size;
+        } else {
+            merged.push_back(s);
+        }
+    }
+    out.stats = std::move(merged);
+    return out;
+}
+
+} // namespace
+
+void Session::addFile(const LoadedFile &file)
+{
+    for (const Snapshot &s : file.snapshots)
+        m_snapshots.push_back(remapped(s, file.types, m_types));
+    rebuildDense();
+}
+
+void Session::addSnapshot(const Snapshot &snapshot, const TypeRegistry &types)
+{
+    m_snapshots.push_back(remapped(snapshot, types, m_types));
+    rebuildDense();
+}
+
+void Session::clear()
+{
+    m_types = TypeRegistry();
+    m_snapshots.clear();
+    m_counts.clear();
+    m_sizes.clear();
+    m_stride = 0;
+}
+
+const Snapshot &Session::snapshot(int index) const
+{
+    return m_snapshots.at(size_t(index));
+}
+
+void Session::rebuildDense()
+{
+    // Stable sort by time; a snapshot without a time sorts right after the
+    // snapshot before it in insertion order (it inherits its predecessor's key).
+    std::vector<std::pair<qint64, size_t>> keys;
+    keys.reserve(m_snapshots.size());
+    qint64 lastKey = std::numeric_limits<qint64>::min();
+    for (size_t i = 0; i < m_snapshots.size(); ++i) {
+        const QDateTime &t = m_snapshots[i].info.takenAt;
+        if (t.isValid())
+            lastKey = t.toMSecsSinceEpoch();
+        keys.emplace_back(lastKey, i);
+    }
+    std::stable_sort(keys.begin(), keys.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    bool inOrder = true;
+    for (size_t i = 0; i < keys.size(); ++i)
+        inOrder = inOrder && keys[i].second == i;
+    if (!inOrder) {
+        std::vector<Snapshot> sorted;
+        sorted.reserve(m_snapshots.size());
+        for (const auto &k : keys)
+            sorted.push_back(std::move(m_snapshots[k.second]));
+        m_snapshots = std::move(sorted);
+    }
+
+    m_stride = m_types.size();
+    const size_t cells = size_t(m_stride) * m_snapshots.size();
+    m_counts.assign(cells, 0);
+    m_sizes.assign(cells, 0);
+    for (size_t i = 0; i < m_snapshots.size(); ++i) {
+        const size_t row = i * size_t(m_stride);
+        for (const TypeStat &s : m_snapshots[i].stats) {
+            m_counts[row + size_t(s.type)] = s.count;
+            m_sizes[row + size_t(s.type)] = s.size;
+        }
+    }
+}
+
+qint64 Session::count(int snapshot, int type) const
+{
+    if (snapshot < 0 || snapshot >= snapshotCount() || type < 0 || type >= m_stride)
+        return 0;
+    return m_counts[size_t(snapshot) * size_t(m_stride) + size_t(type)];
+}
+
+qint64 Session::size(int snapshot, int type) const
+{
+    if (snapshot < 0 || snapshot >= snapshotCount() || type < 0 || type >= m_stride)
+        return 0;
+    return m_sizes[size_t(snapshot) * size_t(m_stride) + size_t(type)];
+}
+
+std::vector<qint64> Session::countSeries(int type) const
+{
+    std::vector<qint64> out(m_snapshots.size());
+    for (int i = 0; i < snapshotCount(); ++i)
+        out[size_t(i)] = count(i, type);
+    return out;
+}
+
+std::vector<qint64> Session::sizeSeries(int type) const
+{
+    std::vector<qint64> out(m_snapshots.size());
+    for (int i = 0; i < snapshotCount(); ++i)
+        out[size_t(i)] = size(i, type);
+    return out;
+}
+
+bool Session::hasTimes() const
+{
+    if (m_snapshots.empty())
+        return false;
+    return std::all_of(m_snapshots.begin(), m_snapshots.end(),
+                       [](const Snapshot &s) { return s.info.takenAt.isValid(); });
+}
+
+std::vector<double> Session::timeAxis() const
+{
+    std::vector<double> out(m_snapshots.size());
+    if (hasTimes()) {
+        const qint64 t0 = m_snapshots.front().info.takenAt.toMSecsSinceEpoch();
+        for (size_t i = 0; i < m_snapshots.size(); ++i)
+            out[i] = double(m_snapshots[i].info.takenAt.toMSecsSinceEpoch() - t0) / 1000.0;
+    } else {
+        for (size_t i = 0; i < m_snapshots.size(); ++i)
+            out[i] = double(i);
+    }
+    return out;
+}
+
+} // namespace leakscope

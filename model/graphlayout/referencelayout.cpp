@@ -1,0 +1,358 @@
+#include "graphlayout/referencelayout.h"
+
+#include "heapgraph/dominatortree.h"
+#include "heapgraph/heapgraph.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QLocale>
+
+#include <algorithm>
+
+namespace leakscope {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("leakscope::ReferenceLayout", text);
+}
+
+// Reprs may hold newlines; a node box has one line per field.
+QString oneLine(const QString &text)
+{
+    QString s = text;
+    for (QChar &c : s)
+        if (c == QLatin1Char('\n') || c == QLatin1Char('\r') || c == QLatin1Char('\t'))
+            c = QLatin1Char(' ');
+    return s;
+}
+
+QString hexId(quint64 id)
+{
+    return QStringLiteral("0x") + QString::number(id, 16);
+}
+
+// The JSON number of an object id (exact below 2^53, as the protocol says);
+// the agent's "+N more" nodes have negative ids.
+bool readId(const QJsonValue &v, qint64 *id)
+{
+    if (!v.isDouble())
+        return false;
+    const double d = v.toDouble();
+    if (d != double(qint64(d)) || d > 9007199254740992.0 || d < -9007199254740992.0)
+        return false;
+    *id = qint64(d);
+    return true;
+}
+
+const QHash<QString, NodeKind> &liveKinds()
+{
+    static const QHash<QString, NodeKind> kinds = {
+        {QStringLiteral("target"), NodeKind::Target},     {QStringLiteral("object"), NodeKind::Object},
+        {QStringLiteral("module"), NodeKind::Root},       {QStringLiteral("root"), NodeKind::Root},
+        {QStringLiteral("class"), NodeKind::Class},       {QStringLiteral("function"), NodeKind::Function},
+        {QStringLiteral("frame"), NodeKind::Frame},       {QStringLiteral("collapsed"), NodeKind::Collapsed},
+    };
+    return kinds;
+}
+
+// Title and subtitle as the CLI draws them: the label on top, the type below;
+// objects labelled only by their type show their id instead.
+void setText(LayoutNode *node, const QString &type, const QString &rawLabel, quint64 id)
+{
+    QString label = oneLine(rawLabel);
+    if (label == type)
+        label.clear();
+    node->title = label.isEmpty() ? type : label;
+    node->subtitle = label.isEmpty() ? (id ? hexId(id) : QString()) : type;
+}
+
+} // namespace
+
+int ReferenceLayout::layoutIndexOf(int sourceNode) const
+{
+    const auto it = std::find(nodeSource.begin(), nodeSource.end(), sourceNode);
+    return it == nodeSource.end() ? -1 : int(it - nodeSource.begin());
+}
+
+void ReferenceLayout::highlightChain(const std::vector<int> &sourceChain)
+{
+    const auto [nodes, edges] = chainIndices(sourceChain);
+    for (int n : nodes)
+        input.nodes[size_t(n)].highlighted = true;
+    for (int e : edges)
+        input.edges[size_t(e)].highlighted = true;
+}
+
+std::pair<std::vector<int>, std::vector<int>> ReferenceLayout::chainIndices(const std::vector<int> &sourceChain) const
+{
+    std::vector<int> nodes;
+    std::vector<int> edges;
+    int previous = -1;
+    for (int source : sourceChain) {
+        const int index = layoutIndexOf(source);
+        if (index >= 0)
+            nodes.push_back(index);
+        if (previous >= 0 && index >= 0) {
+            for (size_t e = 0; e < input.edges.size(); ++e)
+                if (input.edges[e].from == previous && input.edges[e].to == index)
+                    edges.push_back(int(e));
+        }
+        previous = index;
+    }
+    return {nodes, edges};
+}
+
+NodeKind ReferenceLayout::kindOf(const ReferenceSubgraph::Node &node)
+{
+    switch (node.kind) {
+    case ReferenceSubgraph::Kind::Object:
+        return node.target ? NodeKind::Target : NodeKind::Object;
+    case ReferenceSubgraph::Kind::Module:
+    case ReferenceSubgraph::Kind::OtherRoot:
+        return NodeKind::Root;
+    case ReferenceSubgraph::Kind::Class:
+        return NodeKind::Class;
+    case ReferenceSubgraph::Kind::Function:
+        return NodeKind::Function;
+    case ReferenceSubgraph::Kind::Frame:
+        return NodeKind::Frame;
+    case ReferenceSubgraph::Kind::More:
+        return NodeKind::Collapsed;
+    }
+    return NodeKind::Object;
+}
+
+QString ReferenceLayout::formatBytes(quint64 bytes)
+{
+    const QLocale locale;
+    if (bytes < 1024)
+        return tr("%1 B").arg(locale.toString(bytes));
+    if (bytes < 1024 * 1024)
+        return tr("%1 KiB").arg(locale.toString(double(bytes) / 1024.0, 'f', 1));
+    if (bytes < quint64(1024) * 1024 * 1024)
+        return tr("%1 MiB").arg(locale.toString(double(bytes) / (1024.0 * 1024.0), 'f', 1));
+    return tr("%1 GiB").arg(locale.toString(double(bytes) / (1024.0 * 1024.0 * 1024.0), 'f', 2));
+}
+
+ReferenceLayout ReferenceLayout::fromSubgraph(const ReferenceSubgraph &sub, const DominatorTree *dominators,
+                                              const std::vector<int> &chain)
+{
+    ReferenceLayout out;
+    std::vector<int> index(size_t(sub.nodeCount()), -1);
+    for (int i = 0; i < sub.nodeCount(); ++i) {
+        const ReferenceSubgraph::Node &n = sub.node(i);
+        if (!n.visible)
+            continue;
+        LayoutNode node;
+        node.id = QStringLiteral("n%1").arg(i);
+        node.kind = kindOf(n);
+        if (n.kind == ReferenceSubgraph::Kind::More) {
+            node.title = oneLine(n.label);
+        } else {
+            setText(&node, n.typeName, n.label, n.objectId);
+            // Modules and classes retain nearly everything; the number says
+            // little there and crowds the box.
+            if (dominators && n.graphNode < dominators->nodeCount() && !n.isRoot())
+                node.subtitle += QStringLiteral(" \u00b7 ") + tr("retained %1")
+                                     .arg(formatBytes(dominators->retainedSize(n.graphNode)));
+            else if (n.hasRetainedSize && !n.isRoot())
+                node.subtitle += QStringLiteral(" \u00b7 ") + tr("retained %1").arg(formatBytes(n.retainedSize));
+        }
+        index[size_t(i)] = int(out.input.nodes.size());
+        out.input.nodes.push_back(node);
+        out.nodeSource.push_back(i);
+    }
+    for (size_t e = 0; e < sub.edges().size(); ++e) {
+        const ReferenceSubgraph::Edge &edge = sub.edges()[e];
+        if (edge.from < 0 || edge.to < 0 || edge.from >= sub.nodeCount() || edge.to >= sub.nodeCount())
+            continue;
+        const int from = index[size_t(edge.from)];
+        const int to = index[size_t(edge.to)];
+        if (from < 0 || to < 0)
+            continue;
+        out.input.edges.push_back(LayoutEdge{from, to, oneLine(edge.label), false});
+        out.edgeSource.push_back(int(e));
+    }
+    out.highlightChain(chain);
+    // Referrers point down at what they keep alive; roots end up on top.
+    out.input.rankDir = LayoutInput::RankDir::TopToBottom;
+    return out;
+}
+
+// ------------------------------------------------------------------ live
+
+void LiveReferenceGraph::clear()
+{
+    m_nodes.clear();
+    m_edges.clear();
+    m_index.clear();
+    m_edgeIndex.clear();
+    m_truncated = false;
+}
+
+void LiveReferenceGraph::setVisible(int node, bool visible)
+{
+    if (node >= 0 && node < nodeCount())
+        m_nodes[size_t(node)].visible = visible;
+}
+
+int LiveReferenceGraph::addNode(const QJsonObject &n, QString *error)
+{
+    qint64 id = 0;
+    if (!readId(n.value(QStringLiteral("id")), &id)) {
+        *error = tr("a node without a numeric id");
+        return -1;
+    }
+    const QString kindName = n.value(QStringLiteral("kind")).toString();
+    const NodeKind kind = liveKinds().value(kindName, NodeKind::Object);
+    if (kind != NodeKind::Collapsed && id > 0) {
+        const int existing = m_index.value(id, -1);
+        if (existing >= 0) {
+            // A target of an earlier reply may be a referrer now; a target stays one.
+            if (m_nodes[size_t(existing)].kind == NodeKind::Object && kind != NodeKind::Object
+                && kind != NodeKind::Target)
+                m_nodes[size_t(existing)].kind = kind;
+            return existing;
+        }
+    }
+    Node node;
+    node.objectId = kind == NodeKind::Collapsed ? 0 : id;
+    node.type = oneLine(n.value(QStringLiteral("type")).toString());
+    node.label = oneLine(n.value(QStringLiteral("label")).toString());
+    node.kind = kind;
+    node.more = n.value(QStringLiteral("more")).toInteger();
+    node.moreOffset = std::max<qint64>(0, n.value(QStringLiteral("offset")).toInteger());
+    // Roots are never searched past; there is nothing to expand.
+    node.expanded = kind == NodeKind::Root || kind == NodeKind::Class || kind == NodeKind::Collapsed;
+    m_nodes.push_back(node);
+    if (node.objectId > 0)
+        m_index.insert(node.objectId, nodeCount() - 1);
+    return nodeCount() - 1;
+}
+
+void LiveReferenceGraph::addEdge(int from, int to, const QString &label)
+{
+    const QPair<int, int> key(from, to);
+    if (m_edgeIndex.contains(key))
+        return;
+    m_edgeIndex.insert(key, int(m_edges.size()));
+    m_edges.push_back(Edge{from, to, oneLine(label)});
+}
+
+Status LiveReferenceGraph::mergeBackrefs(const QJsonObject &reply, qint64 expandedId)
+{
+    const QJsonValue nodesValue = reply.value(QStringLiteral("nodes"));
+    const QJsonValue edgesValue = reply.value(QStringLiteral("edges"));
+    if (!nodesValue.isArray() || !edgesValue.isArray())
+        return Status::failure(tr("the agent's backrefs reply has no nodes and edges"));
+    const QJsonArray nodes = nodesValue.toArray();
+    if (nodeCount() + nodes.size() > GraphLayout::s_maxNodes)
+        return Status::failure(tr("the reference graph would have more than %1 nodes; lower the depth or the node limit")
+                                   .arg(GraphLayout::s_maxNodes));
+    LiveReferenceGraph merged = *this;
+    QHash<qint64, int> local; // the reply's ids (including -1, -2...) -> index
+    for (const QJsonValue &value : nodes) {
+        if (!value.isObject())
+            return Status::failure(tr("the agent's backrefs reply has a node that is not an object"));
+        const QJsonObject n = value.toObject();
+        QString error;
+        const int index = merged.addNode(n, &error);
+        if (index < 0)
+            return Status::failure(tr("the agent's backrefs reply has %1").arg(error));
+        qint64 id = 0;
+        readId(n.value(QStringLiteral("id")), &id);
+        local.insert(id, index);
+    }
+    for (const QJsonValue &value : edgesValue.toArray()) {
+        const QJsonObject e = value.toObject();
+        qint64 from = 0;
+        qint64 to = 0;
+        if (!readId(e.value(QStringLiteral("from")), &from) || !readId(e.value(QStringLiteral("to")), &to)
+            || !local.contains(from) || !local.contains(to))
+            return Status::failure(tr("the agent's backrefs reply has an edge between unknown nodes"));
+        merged.addEdge(local.value(from), local.value(to), e.value(QStringLiteral("label")).toString());
+        Node &source = merged.m_nodes[size_t(local.value(from))];
+        if (source.kind == NodeKind::Collapsed && source.moreOf < 0)
+            source.moreOf = local.value(to);
+    }
+    if (expandedId) {
+        const int index = merged.indexOf(expandedId);
+        if (index >= 0)
+            merged.m_nodes[size_t(index)].expanded = true;
+    }
+    merged.m_truncated = m_truncated || reply.value(QStringLiteral("truncated")).toBool();
+    *this = std::move(merged);
+    return {};
+}
+
+Expected<std::vector<int>> LiveReferenceGraph::mergeChain(const QJsonObject &reply)
+{
+    const QJsonValue chainValue = reply.value(QStringLiteral("chain"));
+    if (!chainValue.isArray())
+        return Expected<std::vector<int>>::failure(tr("the agent's chain reply has no chain"));
+    const QJsonArray steps = chainValue.toArray();
+    if (steps.isEmpty())
+        return Expected<std::vector<int>>::failure(tr("no chain of references leads to this object"));
+    if (nodeCount() + steps.size() > GraphLayout::s_maxNodes)
+        return Expected<std::vector<int>>::failure(tr("the chain is too long to draw (%1 steps)").arg(steps.size()));
+    LiveReferenceGraph merged = *this;
+    std::vector<int> indices;
+    for (const QJsonValue &value : steps) {
+        const QJsonObject step = value.toObject();
+        QString error;
+        const int index = merged.addNode(step, &error);
+        if (index < 0)
+            return Expected<std::vector<int>>::failure(tr("the agent's chain reply has %1").arg(error));
+        merged.m_nodes[size_t(index)].visible = true;
+        if (!indices.empty())
+            merged.addEdge(indices.back(), index, step.value(QStringLiteral("edge")).toString());
+        indices.push_back(index);
+    }
+    *this = std::move(merged);
+    return indices;
+}
+
+ReferenceLayout LiveReferenceGraph::layout(const std::vector<int> &chain) const
+{
+    ReferenceLayout out;
+    // A module's namespace says whose globals it holds, as in files.
+    QHash<int, QString> described;
+    for (const Edge &e : m_edges) {
+        if (e.label != QLatin1String("__dict__") || m_nodes[size_t(e.from)].kind != NodeKind::Root)
+            continue;
+        const QString named = HeapGraph::namespaceLabel(m_nodes[size_t(e.to)].label, m_nodes[size_t(e.from)].label);
+        if (!named.isEmpty())
+            described.insert(e.to, named);
+    }
+    std::vector<int> index(m_nodes.size(), -1);
+    for (int i = 0; i < nodeCount(); ++i) {
+        const Node &n = m_nodes[size_t(i)];
+        if (!n.visible)
+            continue;
+        LayoutNode node;
+        // Object ids are stable across replies, so the expanded node keeps its place.
+        node.id = n.objectId ? QStringLiteral("o%1").arg(n.objectId) : QStringLiteral("m%1").arg(i);
+        node.kind = n.kind;
+        if (n.kind == NodeKind::Collapsed)
+            node.title = n.label.isEmpty() ? tr("+%1 more").arg(n.more) : n.label;
+        else
+            setText(&node, n.type, described.value(i, n.label), quint64(n.objectId));
+        index[size_t(i)] = int(out.input.nodes.size());
+        out.input.nodes.push_back(node);
+        out.nodeSource.push_back(i);
+    }
+    for (size_t e = 0; e < m_edges.size(); ++e) {
+        const int from = index[size_t(m_edges[e].from)];
+        const int to = index[size_t(m_edges[e].to)];
+        if (from < 0 || to < 0)
+            continue;
+        out.input.edges.push_back(LayoutEdge{from, to, m_edges[e].label, false});
+        out.edgeSource.push_back(int(e));
+    }
+    out.highlightChain(chain);
+    return out;
+}
+
+} // namespace leakscope
