@@ -13,6 +13,7 @@
 
 #include "lsnap/heapgraphstore.h"
 #include "core/packedarray.h"
+#include "heapgraph/heapgraph.h"
 #include "lsnap/snapshotwriter.h"
 #include "lsnap/sqlitedatabase.h"
 

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 
     QElapsedTimer t;
     t.start();
-    Expected<HeapGraph> loaded = HeapGraphStore::read(path, id);
+    Expected<HeapGraph> loaded = HeapGraph::read(HeapGraphStore::readArrays, path, id);
     const double loadMs = ms(t);
     if (!loaded) {
         out << loaded.error() << '\n';

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 
     QElapsedTimer t;
     t.start();
-    Expected<HeapGraph> graph = HeapGraphStore::read(path, 2);
+    Expected<HeapGraph> graph = HeapGraph::read(HeapGraphStore::readArrays, path, 2);
     const qint64 readNs = t.nsecsElapsed();
     if (!graph) {
         out << graph.error() << '\n';

@@ -176,7 +176,7 @@ Expected<LoadedGraph> loadGraph(const QString &path, qint64 index)
                            : tr("snapshot %1 has no heap graph (snapshots with one: %2)")
                                  .arg(index)
                                  .arg(withGraph.join(QStringLiteral(", "))));
-    Expected<HeapGraph> graph = HeapGraphStore::read(path, info.id);
+    Expected<HeapGraph> graph = HeapGraph::read(HeapGraphStore::readArrays, path, info.id);
     if (!graph) {
         // The store names the snapshot by its id; the user named it by index.
         QString error = graph.error();

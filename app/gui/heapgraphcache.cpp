@@ -2,6 +2,7 @@
 
 #include "core/jobrunner.h"
 #include "heapgraph/sharedgraphs.h"
+#include "lsnap/heapgraphstore.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -81,7 +82,7 @@ bool HeapGraphCache::request(const std::vector<Key> &keys)
         for (const Key &k : missing) {
             const QString what = tr("%1, snapshot %2").arg(QFileInfo(k.file).fileName()).arg(k.snapshotId);
             // Already read for the growth table's retained sizes, most likely.
-            Expected<HeapGraphPtr> graph = SharedGraphs::load(k.file, k.snapshotId, controlFor(context, what));
+            Expected<HeapGraphPtr> graph = SharedGraphs::load(HeapGraphStore::readArrays, k.file, k.snapshotId, controlFor(context, what));
             if (context.isCancelled())
                 return {};
             if (!graph) {

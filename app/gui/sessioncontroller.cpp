@@ -299,7 +299,7 @@ void SessionController::requestRetained()
         for (const GraphKey &key : missing) {
             const QString what = tr("%1, snapshot %2").arg(QFileInfo(key.first).fileName()).arg(key.second);
             ctx.setProgress(part * scale / parts, scale, tr("%1 reading the heap graph of %2").arg(title, what));
-            Expected<HeapGraphPtr> graph = SharedGraphs::load(key.first, key.second, control);
+            Expected<HeapGraphPtr> graph = SharedGraphs::load(HeapGraphStore::readArrays, key.first, key.second, control);
             if (ctx.isCancelled())
                 return {};
             ++part;

@@ -88,42 +88,6 @@ constexpr quint64 s_maxIndex = std::numeric_limits<quint32>::max() - 1; // max r
 
 } // namespace
 
-bool HeapGraphArrays::addNodeLabel(quint64 node, const QString &text)
-{
-    if (node >= ids.size())
-        return false;
-    if (nodeLabels.size() != ids.size())
-        nodeLabels.assign(ids.size(), -1);
-    nodeLabels[node] = qint32(strings.size());
-    strings.push_back(text);
-    return true;
-}
-
-bool HeapGraphArrays::addEdgeLabel(quint64 edge, const QString &text)
-{
-    if (edge >= edgeTargets.size())
-        return false;
-    if (edgeLabels.size() != edgeTargets.size())
-        edgeLabels.assign(edgeTargets.size(), -1);
-    edgeLabels[edge] = qint32(strings.size());
-    strings.push_back(text);
-    return true;
-}
-
-bool HeapGraphArrays::addFlags(const std::vector<quint32> &nodes, quint8 flag)
-{
-    if (flags.size() != ids.size())
-        flags.assign(ids.size(), 0);
-    bool ok = true;
-    for (quint32 node : nodes) {
-        if (node < flags.size())
-            flags[node] |= flag;
-        else
-            ok = false;
-    }
-    return ok;
-}
-
 Expected<HeapGraph> HeapGraph::fromArrays(HeapGraphArrays a, const QString &what, const TaskControl &control)
 {
     const size_t n = a.ids.size();
@@ -392,6 +356,48 @@ quint64 HeapGraph::memoryBytes() const
     for (const QString &s : m_typeNames)
         total += quint64(s.capacity()) * sizeof(QChar);
     return total;
+}
+
+Expected<HeapGraph> HeapGraph::read(const HeapGraphArraysReader &reader, const QString &path, qint64 snapshotId,
+                                     const TaskControl &control)
+{
+    Expected<HeapGraphArrays> arrays = reader(path, snapshotId, control);
+    if (!arrays)
+        return Expected<HeapGraph>::failure(arrays.error());
+    return fromArrays(arrays.take(), tr("%1, snapshot %2").arg(path).arg(snapshotId), control);
+}
+
+HeapGraphArrays HeapGraph::toArrays() const
+{
+    HeapGraphArrays a;
+    const quint32 n = nodeCount();
+    const quint32 m = edgeCount();
+    a.ids.resize(n);
+    a.types.resize(n);
+    a.sizes.resize(n);
+    a.flags.resize(n);
+    a.nodeLabels.resize(n);
+    a.edgeOffsets.resize(size_t(n) + 1);
+    a.edgeTargets.resize(m);
+    a.edgeLabels.resize(m);
+    for (quint32 i = 0; i < n; ++i) {
+        a.ids[i] = id(i);
+        a.types[i] = type(i);
+        a.sizes[i] = shallowSize(i);
+        a.flags[i] = flags(i);
+        a.nodeLabels[i] = labelIndex(i);
+        a.edgeOffsets[i] = outBegin(i);
+    }
+    a.edgeOffsets[n] = m;
+    for (quint32 e = 0; e < m; ++e) {
+        a.edgeTargets[e] = target(e);
+        a.edgeLabels[e] = edgeLabelIndex(e);
+    }
+    a.strings.reserve(size_t(stringCount()));
+    for (int i = 0; i < stringCount(); ++i)
+        a.strings.push_back(string(i));
+    a.typeNames = typeNames();
+    return a;
 }
 
 } // namespace leakscope

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/expected.h"
+#include "core/heapgrapharrays.h"
 #include "core/taskcontrol.h"
 
 #include <QHash>
@@ -15,37 +16,6 @@
 
 namespace leakscope {
 
-// Raw arrays of a heap graph as they come out of a file (packed little-endian
-// BLOBs, see PackedArray) or out of a generator. Nothing here is trusted:
-// HeapGraph::fromArrays checks every length, offset and index.
-struct HeapGraphArrays
-{
-    // One entry per node (n = ids.size()).
-    std::vector<quint64> ids;        // object address / id(), unique
-    std::vector<qint32> types;       // index into typeNames
-    std::vector<quint64> sizes;      // shallow bytes; empty = all 0
-    std::vector<quint8> flags;       // HeapGraph::NodeFlag bits; empty = none
-    std::vector<qint32> nodeLabels;  // index into strings or -1; empty = none
-
-    // Out-edges in CSR form: the referents of node i are
-    // edgeTargets[edgeOffsets[i] .. edgeOffsets[i+1]).
-    std::vector<quint64> edgeOffsets; // n + 1 entries, [0] == 0, last == m
-    std::vector<quint32> edgeTargets; // m node indices
-    std::vector<qint32> edgeLabels;   // per edge: index into strings or -1; empty = none
-
-    std::vector<QString> strings;     // label string table
-    std::vector<QString> typeNames;   // type id -> qualified name
-
-    // Sparse labels, as stored in the file's node_label / edge_label tables;
-    // they fill nodeLabels / edgeLabels (sized on first use). False when the
-    // index is out of range for the arrays set so far.
-    bool addNodeLabel(quint64 node, const QString &text);
-    bool addEdgeLabel(quint64 edge, const QString &text);
-    // Marks nodes as roots (e.g. from the file's roots array); false when a
-    // node is out of range.
-    bool addFlags(const std::vector<quint32> &nodes, quint8 flag);
-};
-
 // An immutable heap graph: objects with id, type, shallow size, root flags and
 // label; referents as out-edges (CSR) and referrers as in-edges (CSR built in
 // one counting-sort pass on load). Node and edge indices are uint32. Shared
@@ -54,12 +24,12 @@ class HeapGraph
 {
 public:
     enum NodeFlag : quint8 {
-        ModuleRoot = 0x01,      // a module in sys.modules
-        ClassRoot = 0x02,       // a class (type object)
-        ThreadFrameRoot = 0x04, // the current frame of a thread
-        OtherRoot = 0x08,       // anything else the dumper calls a root
-        RootMask = 0x0F,
-        KnownFlags = RootMask,
+        ModuleRoot = HeapGraphArrays::ModuleRoot,           // a module in sys.modules
+        ClassRoot = HeapGraphArrays::ClassRoot,             // a class (type object)
+        ThreadFrameRoot = HeapGraphArrays::ThreadFrameRoot, // the current frame of a thread
+        OtherRoot = HeapGraphArrays::OtherRoot,             // anything else the dumper calls a root
+        RootMask = HeapGraphArrays::RootMask,
+        KnownFlags = HeapGraphArrays::KnownFlags,
     };
 
     static constexpr quint32 NoNode = std::numeric_limits<quint32>::max();
@@ -79,6 +49,14 @@ public:
     // first bad position; `what` (e.g. "run.lsnap, snapshot 3") prefixes it.
     static Expected<HeapGraph> fromArrays(HeapGraphArrays arrays, const QString &what = QString(),
                                           const TaskControl &control = {});
+    // The graph of snapshot `snapshotId` of the file `path`: the arrays from
+    // `reader` (for .lsnap files HeapGraphStore::readArrays), then
+    // fromArrays() with "<path>, snapshot <id>" as `what`.
+    static Expected<HeapGraph> read(const HeapGraphArraysReader &reader, const QString &path, qint64 snapshotId,
+                                    const TaskControl &control = {});
+    // The arrays this graph was built from (labels as indices into the
+    // graph's string table, sizes widened back to 64 bits), e.g. to write it.
+    HeapGraphArrays toArrays() const;
 
     quint32 nodeCount() const { return quint32(m_ids.size()); }
     quint32 edgeCount() const { return quint32(m_targets.size()); }

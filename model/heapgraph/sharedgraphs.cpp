@@ -1,7 +1,5 @@
 #include "heapgraph/sharedgraphs.h"
 
-#include "lsnap/heapgraphstore.h"
-
 #include <QFileInfo>
 #include <QHash>
 #include <QMutex>
@@ -82,7 +80,8 @@ HeapGraphPtr SharedGraphs::find(const QString &file, qint64 snapshotId)
     return r.graphs.value(key).lock();
 }
 
-Expected<HeapGraphPtr> SharedGraphs::load(const QString &file, qint64 snapshotId, const TaskControl &control)
+Expected<HeapGraphPtr> SharedGraphs::load(const HeapGraphArraysReader &reader, const QString &file,
+                                          qint64 snapshotId, const TaskControl &control)
 {
     FileKey key;
     const bool shareable = keyOf(file, snapshotId, &key);
@@ -92,7 +91,7 @@ Expected<HeapGraphPtr> SharedGraphs::load(const QString &file, qint64 snapshotId
         if (HeapGraphPtr known = r.graphs.value(key).lock())
             return known;
     }
-    Expected<HeapGraph> read = HeapGraphStore::read(file, snapshotId, control);
+    Expected<HeapGraph> read = HeapGraph::read(reader, file, snapshotId, control);
     if (!read)
         return Expected<HeapGraphPtr>::failure(read.error());
     HeapGraphPtr graph = std::make_shared<const HeapGraph>(read.take());

@@ -23,10 +23,12 @@ class SharedGraphs
 {
 public:
     // The graph of snapshot `snapshotId` of `file`: the one in memory, or
-    // read now (HeapGraphStore::read) and remembered. Two threads asking for
+    // read now through `reader` (HeapGraph::read; for .lsnap files
+    // HeapGraphStore::readArrays) and remembered. Two threads asking for
     // the same missing graph at once may both read it; the first one stored
     // wins and both get it.
-    static Expected<HeapGraphPtr> load(const QString &file, qint64 snapshotId, const TaskControl &control = {});
+    static Expected<HeapGraphPtr> load(const HeapGraphArraysReader &reader, const QString &file, qint64 snapshotId,
+                                       const TaskControl &control = {});
     // The graph if it is in memory, else null.
     static HeapGraphPtr find(const QString &file, qint64 snapshotId);
 

@@ -1,8 +1,8 @@
 #include "lsnap/heapgraphstore.h"
 
 #include "core/checkedint.h"
-#include "lsnap/lsnapformat.h"
 #include "core/packedarray.h"
+#include "lsnap/lsnapformat.h"
 #include "lsnap/sqlitedatabase.h"
 
 #include <QCoreApplication>
@@ -896,7 +896,7 @@ QString checkForWriting(const HeapGraphArrays &a)
             return tr("type %1 has an empty name").arg(a.types[i]);
     }
     for (size_t i = 0; i < a.flags.size(); ++i) {
-        if (a.flags[i] & ~quint8(HeapGraph::KnownFlags))
+        if (a.flags[i] & ~quint8(HeapGraphArrays::KnownFlags))
             return tr("flags[%1] has unknown bits").arg(num(quint64(i)));
     }
     const qint64 stringCount = qint64(a.strings.size());
@@ -1156,14 +1156,6 @@ Expected<HeapGraphArrays> HeapGraphStore::readArrays(const QString &path, qint64
     return loader.load();
 }
 
-Expected<HeapGraph> HeapGraphStore::read(const QString &path, qint64 snapshotId, const TaskControl &control)
-{
-    Expected<HeapGraphArrays> arrays = readArrays(path, snapshotId, control);
-    if (!arrays)
-        return Expected<HeapGraph>::failure(arrays.error());
-    return HeapGraph::fromArrays(arrays.take(), tr("%1, snapshot %2").arg(path).arg(snapshotId), control);
-}
-
 Status HeapGraphStore::write(const QString &path, qint64 snapshotId, const HeapGraphArrays &arrays,
                              Compression compression)
 {
@@ -1216,44 +1208,6 @@ Status HeapGraphStore::write(const QString &path, qint64 snapshotId, const HeapG
     }
     qCDebug(lcGraphStore) << path << "snapshot" << snapshotId << "graph written:" << arrays.ids.size() << "nodes";
     return Status();
-}
-
-Status HeapGraphStore::write(const QString &path, qint64 snapshotId, const HeapGraph &graph, Compression compression)
-{
-    return write(path, snapshotId, toArrays(graph), compression);
-}
-
-HeapGraphArrays HeapGraphStore::toArrays(const HeapGraph &graph)
-{
-    HeapGraphArrays a;
-    const quint32 n = graph.nodeCount();
-    const quint32 m = graph.edgeCount();
-    a.ids.resize(n);
-    a.types.resize(n);
-    a.sizes.resize(n);
-    a.flags.resize(n);
-    a.nodeLabels.resize(n);
-    a.edgeOffsets.resize(size_t(n) + 1);
-    a.edgeTargets.resize(m);
-    a.edgeLabels.resize(m);
-    for (quint32 i = 0; i < n; ++i) {
-        a.ids[i] = graph.id(i);
-        a.types[i] = graph.type(i);
-        a.sizes[i] = graph.shallowSize(i);
-        a.flags[i] = graph.flags(i);
-        a.nodeLabels[i] = graph.labelIndex(i);
-        a.edgeOffsets[i] = graph.outBegin(i);
-    }
-    a.edgeOffsets[n] = m;
-    for (quint32 e = 0; e < m; ++e) {
-        a.edgeTargets[e] = graph.target(e);
-        a.edgeLabels[e] = graph.edgeLabelIndex(e);
-    }
-    a.strings.reserve(size_t(graph.stringCount()));
-    for (int i = 0; i < graph.stringCount(); ++i)
-        a.strings.push_back(graph.string(i));
-    a.typeNames = graph.typeNames();
-    return a;
 }
 
 } // namespace leakscope

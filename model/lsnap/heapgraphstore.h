@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/expected.h"
-#include "heapgraph/heapgraph.h"
+#include "core/heapgrapharrays.h"
 #include "core/taskcontrol.h"
 
 #include <QString>
@@ -27,15 +27,13 @@ public:
     // graph of the claimed size), type ids are mapped from the file's type
     // table to HeapGraphArrays::typeNames (all types of the file, by id), and
     // label string ids must be dense. Offsets, targets and ids are checked by
-    // HeapGraph::fromArrays. Edge targets stored as object ids (version 3,
+    // HeapGraph::fromArrays (HeapGraph::read(HeapGraphStore::readArrays, ...)
+    // does both). Edge targets stored as object ids (version 3,
     // target_encoding 'id') are resolved to node indices here; an id that is
     // no node's, or ids that repeat, fail the load.
     // Errors read "<file>, snapshot <id>: heap graph: ...".
     static Expected<HeapGraphArrays> readArrays(const QString &path, qint64 snapshotId,
                                                 const TaskControl &control = {});
-    // readArrays() and HeapGraph::fromArrays() in one call.
-    static Expected<HeapGraph> read(const QString &path, qint64 snapshotId, const TaskControl &control = {});
-
     // Stores a graph for an existing snapshot of an existing .lsnap file that
     // has none yet, in one transaction: missing type names are added to the
     // type table, label strings are de-duplicated, shallow sizes of 4 GiB or
@@ -47,12 +45,6 @@ public:
     // targets, type and label indices) before anything is written.
     static Status write(const QString &path, qint64 snapshotId, const HeapGraphArrays &arrays,
                         Compression compression = Compression::Zlib);
-    static Status write(const QString &path, qint64 snapshotId, const HeapGraph &graph,
-                        Compression compression = Compression::Zlib);
-
-    // The arrays a graph was built from (labels as indices into the graph's
-    // string table, sizes widened back to 64 bits).
-    static HeapGraphArrays toArrays(const HeapGraph &graph);
 };
 
 } // namespace leakscope

@@ -335,7 +335,7 @@ void TestReferences::retainersListTheCacheDict()
 
     // What the Sessions weigh, from an independent read of the file.
     const auto session = w.window.controller()->session();
-    const Expected<HeapGraph> graph = HeapGraphStore::read(m_file, session->snapshot(1).info.id);
+    const Expected<HeapGraph> graph = HeapGraph::read(HeapGraphStore::readArrays, m_file, session->snapshot(1).info.id);
     QVERIFY2(graph, qPrintable(graph.error()));
     quint64 sessions = 0;
     for (quint32 n : graph.value().nodesOfType(graph.value().findType(s_session)))

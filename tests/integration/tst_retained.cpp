@@ -99,7 +99,7 @@ void TestRetained::initTestCase()
 
 void TestRetained::retainedByTypeOnTheRealHeap()
 {
-    Expected<HeapGraph> graph = HeapGraphStore::read(m_file, 2);
+    Expected<HeapGraph> graph = HeapGraph::read(HeapGraphStore::readArrays, m_file, 2);
     QVERIFY2(graph, qPrintable(graph.error()));
     const HeapGraph &g = graph.value();
     Expected<RetainedByType> retained = RetainedByType::compute(g);
@@ -152,7 +152,7 @@ void TestRetained::fillMarksUnknownSides()
     // Real retained tables of snapshot 1 (5 Sessions) and 2 (40).
     std::vector<RetainedByType> tables;
     for (qint64 id : {1, 2}) {
-        Expected<HeapGraph> g = HeapGraphStore::read(m_file, id);
+        Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, m_file, id);
         QVERIFY2(g, qPrintable(g.error()));
         Expected<RetainedByType> r = RetainedByType::compute(g.value());
         QVERIFY(r);
@@ -502,8 +502,8 @@ void TestRetained::savedSessionKeepsTheHeapGraphs()
         const auto from = std::find_if(original.value().snapshots.begin(), original.value().snapshots.end(),
                                        [&s](const Snapshot &o) { return o.info.label == s.info.label; });
         QVERIFY(from != original.value().snapshots.end());
-        const Expected<HeapGraph> a = HeapGraphStore::read(m_file, from->info.id);
-        const Expected<HeapGraph> b = HeapGraphStore::read(saved, s.info.id);
+        const Expected<HeapGraph> a = HeapGraph::read(HeapGraphStore::readArrays, m_file, from->info.id);
+        const Expected<HeapGraph> b = HeapGraph::read(HeapGraphStore::readArrays, saved, s.info.id);
         QVERIFY2(a && b, qPrintable(a ? b.error() : a.error()));
         QCOMPARE(b.value().nodeCount(), a.value().nodeCount());
         QCOMPARE(b.value().edgeCount(), a.value().edgeCount());
@@ -570,7 +570,7 @@ void TestRetained::tableAndTabsShareOneGraphAndTree()
     QCOMPARE(held.use_count(), 1L);
     held.reset();
     QVERIFY(!SharedGraphs::find(m_file, id));
-    const Expected<HeapGraphPtr> again = SharedGraphs::load(m_file, id);
+    const Expected<HeapGraphPtr> again = SharedGraphs::load(HeapGraphStore::readArrays, m_file, id);
     QVERIFY2(again, qPrintable(again.error()));
     QCOMPARE(SharedGraphs::find(m_file, id), again.value());
 }

@@ -384,7 +384,7 @@ void TestHeapGraphStore::roundTrip()
     QVERIFY(!loaded.value().snapshots[0].info.hasGraph);
     QVERIFY(loaded.value().snapshots[1].info.hasGraph);
 
-    Expected<HeapGraph> graph = HeapGraphStore::read(path, 2);
+    Expected<HeapGraph> graph = HeapGraph::read(HeapGraphStore::readArrays, path, 2);
     QVERIFY2(graph.ok(), qPrintable(graph.error()));
     QCOMPARE(graph.value().nodeCount(), quint32(in.ids.size()));
     if (heap == 0) {
@@ -407,8 +407,8 @@ void TestHeapGraphStore::writeHeapGraphObject()
     Expected<HeapGraph> built = HeapGraph::fromArrays(listenerHeap().arrays());
     QVERIFY(built.ok());
     const QString path = makeFile(QStringLiteral("object"));
-    QVERIFY2(HeapGraphStore::write(path, 1, built.value()).ok(), "write");
-    Expected<HeapGraph> read = HeapGraphStore::read(path, 1);
+    QVERIFY2(HeapGraphStore::write(path, 1, built.value().toArrays()).ok(), "write");
+    Expected<HeapGraph> read = HeapGraph::read(HeapGraphStore::readArrays, path, 1);
     QVERIFY2(read.ok(), qPrintable(read.error()));
     const HeapGraph &g = read.value();
     const HeapGraph &h = built.value();
@@ -473,10 +473,10 @@ void TestHeapGraphStore::versionUpgrade()
     const Status again = HeapGraphStore::write(path, 3, listenerHeap().arrays());
     QVERIFY(!again.ok());
     QCOMPARE(again.error(), path + QStringLiteral(": snapshot 3 already has a heap graph"));
-    Expected<HeapGraph> first = HeapGraphStore::read(path, 3);
+    Expected<HeapGraph> first = HeapGraph::read(HeapGraphStore::readArrays, path, 3);
     QVERIFY(first.ok());
     QCOMPARE(first.value().nodeCount(), quint32(10)); // still the cache heap
-    QVERIFY(HeapGraphStore::read(path, 1).ok());
+    QVERIFY(HeapGraph::read(HeapGraphStore::readArrays, path, 1).ok());
 }
 
 void TestHeapGraphStore::appendAfterUpgrade()
@@ -502,7 +502,7 @@ void TestHeapGraphStore::appendAfterUpgrade()
     QVERIFY(!loaded.value().snapshots[1].info.hasGraph);
     // And a graph for the new snapshot.
     QVERIFY(HeapGraphStore::write(path, id.value(), tracebackHeap().arrays()).ok());
-    QVERIFY(HeapGraphStore::read(path, id.value()).ok());
+    QVERIFY(HeapGraph::read(HeapGraphStore::readArrays, path, id.value()).ok());
 }
 
 void TestHeapGraphStore::failedWriteLeavesFileAlone_data()
@@ -587,7 +587,7 @@ void TestHeapGraphStore::readRefuses()
             snapshot = 2;
         }
     }
-    Expected<HeapGraph> g = HeapGraphStore::read(path, snapshot);
+    Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, path, snapshot);
     QVERIFY(!g.ok());
     QVERIFY2(g.error().startsWith(path + error), qPrintable(g.error()));
     QVERIFY(!g.error().contains(QLatin1Char('\n')));
@@ -704,7 +704,7 @@ db.commit()
 
 void TestHeapGraphStore::checkSpecGraph(const QString &path, qint64 snapshot)
 {
-    Expected<HeapGraph> g = HeapGraphStore::read(path, snapshot);
+    Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, path, snapshot);
     QVERIFY2(g.ok(), qPrintable(g.error()));
     const HeapGraph &graph = g.value();
     QCOMPARE(graph.nodeCount(), quint32(5));
@@ -813,7 +813,7 @@ void TestHeapGraphStore::idTargetsLoadLikeIndices()
     QCOMPARE(b.value().strings, a.value().strings);
     QCOMPARE(b.value().typeNames, a.value().typeNames);
 
-    Expected<HeapGraph> g = HeapGraphStore::read(byId, 2);
+    Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, byId, 2);
     QVERIFY2(g.ok(), qPrintable(g.error()));
     QCOMPARE(g.value().nodeCount(), quint32(in.ids.size()));
     QCOMPARE(g.value().edgeCount(), quint32(in.edgeTargets.size()));
@@ -967,10 +967,10 @@ void TestHeapGraphStore::corruptGraph()
 
     const QString path = makeFile(QStringLiteral("corrupt"), 1);
     QVERIFY(HeapGraphStore::write(path, 1, cacheHeap().arrays(), compression).ok());
-    QVERIFY(HeapGraphStore::read(path, 1).ok());
+    QVERIFY(HeapGraph::read(HeapGraphStore::readArrays, path, 1).ok());
     QVERIFY(execSql(path, corruption.sql, corruption.blob, corruption.bind));
 
-    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+    Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, path, 1);
     QVERIFY(!g.ok());
     const QString prefix = path + QStringLiteral(", snapshot 1: heap graph: ");
     QVERIFY2(g.error().startsWith(prefix), qPrintable(g.error()));
@@ -1032,7 +1032,7 @@ void TestHeapGraphStore::zipBombStopsAtTheCounts()
     QVERIFY(bomb.size() < 16 * 1024 * 1024);
     QVERIFY(execSql(path, update, bomb, true));
     const qint64 peakBefore = peakRssKiB();
-    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+    Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, path, 1);
     QVERIFY(!g.ok());
     QVERIFY2(g.error().contains(error), qPrintable(g.error()));
     const qint64 grown = peakRssKiB() - peakBefore;
@@ -1065,7 +1065,7 @@ void TestHeapGraphStore::cancelAndProgress()
         if (!phases.contains(QLatin1String(phase)))
             phases << QLatin1String(phase);
     };
-    Expected<HeapGraph> g = HeapGraphStore::read(path, 1, control);
+    Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, path, 1, control);
     QVERIFY2(g.ok(), qPrintable(g.error()));
     QVERIFY2(phases.contains(QStringLiteral("reading graph")), qPrintable(phases.join(QLatin1Char(','))));
     QVERIFY2(phases.contains(QStringLiteral("in-edges")), qPrintable(phases.join(QLatin1Char(','))));
@@ -1081,7 +1081,7 @@ void TestHeapGraphStore::cancelAndProgress()
             if (qstrcmp(phase, "resolving edge targets") == 0 && done > 0 && done < total)
                 cancel = true;
         };
-        g = HeapGraphStore::read(path, 1, control);
+        g = HeapGraph::read(HeapGraphStore::readArrays, path, 1, control);
         QVERIFY(!g.ok());
         QVERIFY2(g.error().endsWith(QStringLiteral("heap graph: loading cancelled")), qPrintable(g.error()));
         QVERIFY2(cancel, "never reported a partly resolved state");
@@ -1094,7 +1094,7 @@ void TestHeapGraphStore::cancelAndProgress()
         if (done >= 2)
             cancel = true;
     };
-    g = HeapGraphStore::read(path, 1, control);
+    g = HeapGraph::read(HeapGraphStore::readArrays, path, 1, control);
     QVERIFY(!g.ok());
     QVERIFY2(g.error().endsWith(QStringLiteral("loading cancelled")), qPrintable(g.error()));
 }
@@ -1113,7 +1113,7 @@ void TestHeapGraphStore::nodeCountBombRefusedUpFront()
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY(QFileInfo(path).size() < 1024 * 1024);
     const qint64 peakBefore = peakRssKiB();
-    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+    Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, path, 1);
     QVERIFY(!g.ok());
     QVERIFY2(g.error().contains(QStringLiteral("node_count 20000000 cannot be true")), qPrintable(g.error()));
     const qint64 grown = peakRssKiB() - peakBefore;
@@ -1139,7 +1139,7 @@ void TestHeapGraphStore::typeIdsSpanningInt64()
     const QString path = makeFile(QStringLiteral("int64types"), 1);
     QVERIFY(HeapGraphStore::write(path, 1, cacheHeap().arrays()).ok());
     QVERIFY(execSql(path, QStringLiteral("INSERT INTO type(id, name) VALUES %1").arg(ids)));
-    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+    Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, path, 1);
     QCOMPARE(g.ok(), loads);
     if (loads)
         QCOMPARE(g.value().nodeCount(), quint32(10));

@@ -7,6 +7,7 @@
 // must survive all of them (run it under the asan preset too). Prints, per
 // category: tried / crashed / hung / unclean / loaded / clean error.
 
+#include "heapgraph/heapgraph.h"
 #include "lsnap/heapgraphstore.h"
 #include "testutil/readertestutil.h"
 #include "lsnap/snapshotreader.h"
@@ -93,7 +94,7 @@ void TestLsnapFuzz::initTestCase()
             m_graphSnapshot = s.info.id;
     }
     QVERIFY(m_graphSnapshot > 0);
-    QVERIFY(HeapGraphStore::read(m_original, m_graphSnapshot).ok());
+    QVERIFY(HeapGraph::read(HeapGraphStore::readArrays, m_original, m_graphSnapshot).ok());
     m_bytes = readBytes(m_original);
     QVERIFY(m_bytes.size() > 8192);
 }
@@ -122,7 +123,7 @@ void TestLsnapFuzz::tryFile(const QString &path, Tally &tally, qint64 mustLoad)
     // The graph is read even when the counts are refused: chain and
     // retained open it directly.
     for (qint64 id : {m_graphSnapshot, qint64(1)}) {
-        const Expected<HeapGraph> graph = HeapGraphStore::read(path, id);
+        const Expected<HeapGraph> graph = HeapGraph::read(HeapGraphStore::readArrays, path, id);
         if (!graph.ok()) {
             if (id == mustLoad)
                 ok = false;
@@ -335,7 +336,7 @@ void TestLsnapFuzz::storedSql()
         const Expected<LoadedFile> file = SnapshotReader::read(path);
         QVERIFY2(!file.ok() && file.error().contains(QStringLiteral("contains SQL that Leakscope never runs")),
                  qPrintable(file.ok() ? QStringLiteral("loaded") : file.error()));
-        const Expected<HeapGraph> graph = HeapGraphStore::read(path, m_graphSnapshot);
+        const Expected<HeapGraph> graph = HeapGraph::read(HeapGraphStore::readArrays, path, m_graphSnapshot);
         QVERIFY2(!graph.ok() && graph.error().contains(QStringLiteral("contains SQL that Leakscope never runs")),
                  qPrintable(graph.ok() ? QStringLiteral("loaded") : graph.error()));
         tryFile(path, tally);
