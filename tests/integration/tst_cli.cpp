@@ -221,7 +221,8 @@ bool TestCli::writeFixture(const QString &path, const QJsonObject &spec)
 
 bool TestCli::agentAvailable()
 {
-    // The agent area delivers _sitecustomize.py; without it record cannot work.
+    // The agent in this repository; without _sitecustomize.py record cannot
+    // work, and that is a failure, not a reason to skip.
     return QFileInfo::exists(QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/python/leakscope_agent/_sitecustomize.py"));
 }
 
@@ -984,8 +985,7 @@ void TestCli::recordExitCodes_data()
 
 void TestCli::recordExitCodes()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     QFETCH(QString, script);
     QFETCH(int, code);
     QFETCH(QString, stderrText);
@@ -1009,8 +1009,7 @@ void TestCli::recordExitCodes()
 
 void TestCli::recordLeakIsSuspect()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     QTemporaryDir dir;
     const QString script = dir.filePath(QStringLiteral("leaky.py"));
     QVERIFY(writeText(script, s_leakyScript));
@@ -1046,11 +1045,9 @@ void TestCli::recordLeakIsSuspect()
 
 void TestCli::recordExampleLeakyCache()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     const QString example = QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/examples/leaky_cache.py");
-    if (!QFileInfo::exists(example))
-        QSKIP("resources/examples/leaky_cache.py has not landed yet");
+    QVERIFY2(QFileInfo::exists(example), "resources/examples/leaky_cache.py is missing");
     QTemporaryDir dir;
     const QString out = dir.filePath(QStringLiteral("cache.lsnap"));
     const Run r = cli({QStringLiteral("record"), QStringLiteral("--every"), QStringLiteral("0.2"), QStringLiteral("-o"), out,
@@ -1069,8 +1066,7 @@ void TestCli::recordExampleLeakyCache()
 
 void TestCli::recordModuleForm()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     QTemporaryDir dir;
     QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("pkg")));
     QVERIFY(writeText(dir.filePath(QStringLiteral("pkg/__init__.py")), ""));
@@ -1092,8 +1088,7 @@ void TestCli::recordModuleForm()
 
 void TestCli::recordConsoleScript()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     QTemporaryDir dir;
     const QString tool = dir.filePath(QStringLiteral("leaktool"));
     QVERIFY(writeText(tool, QByteArray("#!/usr/bin/env python3\n") + s_leakyScript));
@@ -1113,8 +1108,7 @@ void TestCli::recordConsoleScript()
 
 void TestCli::recordFromOtherCwdWithoutPythonPath()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     QTemporaryDir scripts, cwd;
     const QString script = scripts.filePath(QStringLiteral("job.py"));
     QVERIFY(writeText(script, "import os\nprint('cwd', os.getcwd())\n"));
@@ -1131,8 +1125,7 @@ void TestCli::recordFromOtherCwdWithoutPythonPath()
 
 void TestCli::recordChainsUserSitecustomize()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     QTemporaryDir dir, userSite;
     QVERIFY(writeText(userSite.filePath(QStringLiteral("sitecustomize.py")),
                       "import os\nprint('user sitecustomize ran', flush=True)\nos.environ['USER_SITE_MARK'] = '1'\n"));
@@ -1155,8 +1148,7 @@ void TestCli::recordChainsUserSitecustomize()
 
 void TestCli::recordPassesStdin()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     QTemporaryDir dir;
     const QString script = dir.filePath(QStringLiteral("upper.py"));
     QVERIFY(writeText(script, "import sys\nsys.stdout.write(sys.stdin.read().upper())\n"));
@@ -1179,8 +1171,7 @@ void TestCli::recordForwardsSignals_data()
 
 void TestCli::recordForwardsSignals()
 {
-    if (!agentAvailable())
-        QSKIP("the agent's _sitecustomize.py has not landed yet");
+    QVERIFY2(agentAvailable(), "resources/python/leakscope_agent/_sitecustomize.py is missing");
     QFETCH(int, signal);
     QFETCH(int, code);
     QFETCH(int, minSnapshots);

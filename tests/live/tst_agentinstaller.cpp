@@ -45,8 +45,7 @@ private slots:
 
 void TestAgentInstaller::installsEmbeddedFiles()
 {
-    if (!agentEmbedded())
-        QSKIP("the agent (resources/python/leakscope_agent/_sitecustomize.py) has not landed yet");
+    QVERIFY2(agentEmbedded(), "the agent is not compiled in (:/agent/leakscope_agent/_sitecustomize.py)");
     QTemporaryDir cache;
     const QString root = cache.path() + QStringLiteral("/leakscope");
     Expected<AgentInstall> install = AgentInstaller::install(root);
@@ -76,8 +75,7 @@ void TestAgentInstaller::installsEmbeddedFiles()
 
 void TestAgentInstaller::reusesAndRepairs()
 {
-    if (!agentEmbedded())
-        QSKIP("the agent has not landed yet");
+    QVERIFY2(agentEmbedded(), "the agent is not compiled in (:/agent/leakscope_agent/_sitecustomize.py)");
     QTemporaryDir cache;
     Expected<AgentInstall> first = AgentInstaller::install(cache.path());
     QVERIFY2(first.ok(), qPrintable(first.error()));
@@ -104,8 +102,7 @@ void TestAgentInstaller::reusesAndRepairs()
 
 void TestAgentInstaller::concurrentInstalls()
 {
-    if (!agentEmbedded())
-        QSKIP("the agent has not landed yet");
+    QVERIFY2(agentEmbedded(), "the agent is not compiled in (:/agent/leakscope_agent/_sitecustomize.py)");
     QTemporaryDir cache;
     QList<int> jobs{0, 1, 2, 3, 4, 5, 6, 7};
     const QString root = cache.path();
@@ -120,8 +117,7 @@ void TestAgentInstaller::concurrentInstalls()
 
 void TestAgentInstaller::unwritableCacheRoot()
 {
-    if (!agentEmbedded())
-        QSKIP("the agent has not landed yet");
+    QVERIFY2(agentEmbedded(), "the agent is not compiled in (:/agent/leakscope_agent/_sitecustomize.py)");
     QTemporaryDir cache;
     // A regular file where the cache directory should be.
     const QString blocker = cache.path() + QStringLiteral("/file");
