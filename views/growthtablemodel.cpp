@@ -1,5 +1,7 @@
 #include "views/growthtablemodel.h"
 
+#include "core/textutil.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QFont>
@@ -176,16 +178,11 @@ QString GrowthTableModel::formatDelta(qint64 v)
     return (v > 0 ? QStringLiteral("+") : QString()) + QLocale().toString(v);
 }
 
-QString GrowthTableModel::formatBytes(qint64 v)
-{
-    return QLocale().formattedDataSize(v, 1, QLocale::DataSizeTraditionalFormat);
-}
-
 QString GrowthTableModel::formatDeltaBytes(qint64 v)
 {
     if (v == 0)
         return QStringLiteral("0");
-    const QString magnitude = QLocale().formattedDataSize(v < 0 ? -v : v, 1, QLocale::DataSizeTraditionalFormat);
+    const QString magnitude = TextUtil::bytes(v < 0 ? -v : v);
     return (v > 0 ? QStringLiteral("+") : QStringLiteral("\u2212")) + magnitude;
 }
 
@@ -214,11 +211,11 @@ QString GrowthTableModel::displayText(const GrowthRow &r, int sourceRow, int col
     case DeltaPercentColumn:
         return formatPercent(r.deltaPercent);
     case SizeColumn:
-        return m_hasSizes ? formatBytes(r.size) : tr("n/a");
+        return m_hasSizes ? TextUtil::bytes(r.size) : tr("n/a");
     case DeltaSizeColumn:
         return m_hasSizes ? formatDeltaBytes(r.deltaSize) : tr("n/a");
     case RetainedColumn:
-        return r.retained >= 0 ? formatBytes(r.retained) : QStringLiteral("\u2014");
+        return r.retained >= 0 ? TextUtil::bytes(r.retained) : QStringLiteral("\u2014");
     case DeltaRetainedColumn:
         return r.retained >= 0 && r.baselineRetained >= 0 ? formatDeltaBytes(r.deltaRetained) : QStringLiteral("\u2014");
     case TrendColumn:
@@ -236,8 +233,8 @@ QString GrowthTableModel::retainedToolTip(const GrowthRow &r) const
         return tr("Neither compared snapshot has a heap graph: record with graph=True for retained sizes");
     if (r.retained < 0 && r.baselineRetained < 0)
         return tr("Retained size unknown: computing, or the heap graph could not be read");
-    const QString current = r.retained >= 0 ? formatBytes(r.retained) : tr("unknown");
-    const QString baseline = r.baselineRetained >= 0 ? formatBytes(r.baselineRetained) : tr("unknown");
+    const QString current = r.retained >= 0 ? TextUtil::bytes(r.retained) : tr("unknown");
+    const QString baseline = r.baselineRetained >= 0 ? TextUtil::bytes(r.baselineRetained) : tr("unknown");
     return tr("Retained %1 in the current snapshot, %2 in the baseline: bytes that would be freed if the objects "
               "of this type were freed (dominator tree of the heap graph)")
         .arg(current, baseline);

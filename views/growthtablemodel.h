@@ -75,7 +75,6 @@ public:
 
     static QString formatCount(qint64 v);
     static QString formatDelta(qint64 v);
-    static QString formatBytes(qint64 v);
     static QString formatDeltaBytes(qint64 v);
     static QString formatPercent(double v);
 

@@ -1,5 +1,6 @@
 #include "views/retainersmodel.h"
 
+#include "core/textutil.h"
 #include "graphlayout/referencelayout.h"
 
 #include <QLocale>
@@ -114,9 +115,9 @@ QVariant RetainersModel::data(const QModelIndex &index, int role) const
         case DominatorColumn:
             return r.dominator;
         case ShallowColumn:
-            return ReferenceLayout::formatBytes(r.shallow);
+            return TextUtil::bytes(qint64(r.shallow));
         case RetainedColumn:
-            return ReferenceLayout::formatBytes(r.retained);
+            return TextUtil::bytes(qint64(r.retained));
         case PercentColumn:
             return QStringLiteral("%1 %").arg(QLocale().toString(percent, 'f', 1));
         }

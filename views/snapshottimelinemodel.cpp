@@ -1,5 +1,6 @@
 #include "views/snapshottimelinemodel.h"
 
+#include "core/textutil.h"
 #include "views/growthtablemodel.h"
 
 #include <QBrush>
@@ -152,7 +153,7 @@ QVariant SnapshotTimelineModel::data(const QModelIndex &index, int role) const
         case ObjectsColumn:
             return GrowthTableModel::formatCount(m_totals[size_t(i)]);
         case RssColumn:
-            return info.rss >= 0 ? GrowthTableModel::formatBytes(info.rss) : tr("n/a");
+            return info.rss >= 0 ? TextUtil::bytes(info.rss) : tr("n/a");
         case SourceColumn:
             return QFileInfo(info.sourceFile).fileName();
         }

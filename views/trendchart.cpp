@@ -1,5 +1,6 @@
 #include "views/trendchart.h"
 
+#include "core/textutil.h"
 #include "views/growthtablemodel.h"
 
 #include <QChart>
@@ -200,10 +201,10 @@ void TrendChart::rebuild()
     if (bytes) {
         if (maxValue >= 10 * 1024 * 1024) {
             m_valueScale = 1024.0 * 1024.0;
-            m_valueUnit = tr("MiB");
+            m_valueUnit = TextUtil::byteUnit(2);
         } else if (maxValue >= 10 * 1024) {
             m_valueScale = 1024.0;
-            m_valueUnit = tr("KiB");
+            m_valueUnit = TextUtil::byteUnit(1);
         } else {
             m_valueUnit = tr("bytes");
         }
@@ -303,7 +304,7 @@ QString TrendChart::hoverText(int line, const QPointF &valuePosition) const
     const QString where = seconds ? tr("%1 s after the first snapshot").arg(QLocale().toString(nearest->x(), 'f', 1))
                                   : tr("snapshot %1").arg(int(nearest->x()));
     const qint64 raw = qint64(std::llround(nearest->y() * m_valueScale));
-    const QString value = m_metric == Metric::Bytes ? GrowthTableModel::formatBytes(raw)
+    const QString value = m_metric == Metric::Bytes ? TextUtil::bytes(raw)
                                                     : tr("%1 objects").arg(GrowthTableModel::formatCount(raw));
     return series->name() + QLatin1Char('\n') + value + QStringLiteral(" \u2014 ") + where;
 }

@@ -1,5 +1,6 @@
 #include "cli/graphcommands.h"
 
+#include "core/textutil.h"
 #include "live/agentclient.h"
 #include "live/agentdiscovery.h"
 #include "heapgraph/dominatortree.h"
@@ -117,18 +118,6 @@ int usageError(CliOutput &io, const QString &message, const QString &usage)
     return 2;
 }
 
-// Labels are short reprs from the program's heap: keep each on one line.
-// Text from a file or an agent, safe for a terminal (visible escapes).
-QString oneLine(const QString &text)
-{
-    return TextFormat::escape(text);
-}
-
-QString hexId(quint64 id)
-{
-    return QStringLiteral("0x") + QString::number(id, 16);
-}
-
 struct LoadedGraph
 {
     QString path;
@@ -196,9 +185,9 @@ Expected<LoadedGraph> loadGraph(const QString &path, qint64 index)
 
 QString describeSnapshot(const LoadedGraph &g)
 {
-    QString s = tr("%1, snapshot %2").arg(oneLine(g.path)).arg(g.index);
+    QString s = tr("%1, snapshot %2").arg(TextFormat::escape(g.path)).arg(g.index);
     if (!g.label.isEmpty())
-        s += QStringLiteral(" (\"%1\")").arg(oneLine(g.label));
+        s += QStringLiteral(" (\"%1\")").arg(TextFormat::escape(g.label));
     return s;
 }
 
@@ -240,7 +229,7 @@ QString compactChain(const HeapGraph &graph, const ReferenceChain &chain)
         return QString();
     const quint32 root = chain.root();
     QString label = graph.label(root);
-    QString out = label.isEmpty() ? graph.typeName(graph.type(root)) + QLatin1Char('@') + hexId(graph.id(root))
+    QString out = label.isEmpty() ? graph.typeName(graph.type(root)) + QLatin1Char('@') + TextUtil::hexId(graph.id(root))
                                   : label;
     for (size_t i = 1; i < chain.steps.size(); ++i) {
         QString edge = graph.edgeLabel(chain.steps[i].edge);
@@ -294,7 +283,7 @@ int chainFromFile(const QString &path, const QString &typeName, qint64 index, Cl
     }
     const ReferenceChain &c = chain.value();
     QString out = trN("Chain to %1 in %2: %n reference(s) from %3 (%4 instances)\n", int(c.steps.size() - 1))
-                      .arg(oneLine(typeName), describeSnapshot(g),
+                      .arg(TextFormat::escape(typeName), describeSnapshot(g),
                            c.end == ReferenceChain::End::Root ? tr("a root") : tr("an unreferenced object"))
                       .arg(instances.size());
     TextTable table({TextTable::Right, TextTable::Left, TextTable::Left, TextTable::Left, TextTable::Left});
@@ -305,12 +294,12 @@ int chainFromFile(const QString &path, const QString &typeName, qint64 index, Cl
         if (i == 0) {
             via = c.end == ReferenceChain::End::Root ? rootKind(graph.flags(node)) : tr("(unreferenced)");
         } else {
-            via = oneLine(graph.edgeLabel(c.steps[i].edge));
+            via = TextFormat::escape(graph.edgeLabel(c.steps[i].edge));
             if (via.isEmpty())
                 via = QStringLiteral("?");
         }
-        const QString label = oneLine(graph.describe(node));
-        table.addRow({QString::number(i), via, oneLine(graph.typeName(graph.type(node))), hexId(graph.id(node)),
+        const QString label = TextFormat::escape(graph.describe(node));
+        table.addRow({QString::number(i), via, TextFormat::escape(graph.typeName(graph.type(node))), TextUtil::hexId(graph.id(node)),
                       label.isEmpty() ? QStringLiteral("-") : label});
     }
     out += table.render();
@@ -360,22 +349,22 @@ int chainFromPid(qint64 pid, const QString &typeName, int timeoutMs, CliOutput &
     }
     const bool unreferenced = reply.value().value(QStringLiteral("end")).toString() == QLatin1String("unreferenced");
     QString out = trN("Chain to %1 in pid %2: %n reference(s) from %3\n", int(steps.size() - 1))
-                      .arg(oneLine(typeName))
+                      .arg(TextFormat::escape(typeName))
                       .arg(pid)
                       .arg(unreferenced ? tr("an unreferenced object") : tr("a root"));
     TextTable table({TextTable::Right, TextTable::Left, TextTable::Left, TextTable::Left, TextTable::Left});
     table.addRow({QStringLiteral("#"), tr("via"), tr("type"), tr("id"), tr("object")});
     for (int i = 0; i < steps.size(); ++i) {
         const QJsonObject step = steps.at(i).toObject();
-        QString via = oneLine(step.value(QStringLiteral("edge")).toString());
+        QString via = TextFormat::escape(step.value(QStringLiteral("edge")).toString());
         if (i == 0)
             via = unreferenced ? tr("(unreferenced)") : tr("(root)");
         else if (via.isEmpty())
             via = QStringLiteral("?");
         const QJsonValue id = step.value(QStringLiteral("id"));
-        const QString label = oneLine(step.value(QStringLiteral("label")).toString());
-        table.addRow({QString::number(i), via, oneLine(step.value(QStringLiteral("type")).toString()),
-                      id.isDouble() ? hexId(quint64(id.toDouble())) : oneLine(id.toString()),
+        const QString label = TextFormat::escape(step.value(QStringLiteral("label")).toString());
+        table.addRow({QString::number(i), via, TextFormat::escape(step.value(QStringLiteral("type")).toString()),
+                      id.isDouble() ? TextUtil::hexId(quint64(id.toDouble())) : TextFormat::escape(id.toString()),
                       label.isEmpty() ? QStringLiteral("-") : label});
     }
     out += table.render();
@@ -617,7 +606,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         io.out += tr("%1: back-references of %2 instances of %3 in %4: %5 nodes, %6 edges%7\n")
                       .arg(output)
                       .arg(targets)
-                      .arg(oneLine(t->type), what)
+                      .arg(TextFormat::escape(t->type), what)
                       .arg(input.value().nodes.size())
                       .arg(input.value().edges.size())
                       .arg(truncated ? tr(" (cut at --depth/--max-nodes)") : QString());
@@ -658,7 +647,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
                   .arg(output)
                   .arg(targets.size())
                   .arg(g.graph.instanceCount(type.value()))
-                  .arg(oneLine(t->type), describeSnapshot(g))
+                  .arg(TextFormat::escape(t->type), describeSnapshot(g))
                   .arg(input.nodes.size())
                   .arg(input.edges.size())
                   .arg(sub.truncated() ? tr(" (cut at --depth/--max-nodes)") : QString());
@@ -752,7 +741,7 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
             const QString label = graph.describe(node);
             const QString typeName = graph.typeName(graph.type(node));
             QJsonObject row;
-            row.insert(QStringLiteral("id"), hexId(graph.id(node)));
+            row.insert(QStringLiteral("id"), TextUtil::hexId(graph.id(node)));
             row.insert(QStringLiteral("type"), typeName);
             row.insert(QStringLiteral("label"), label);
             row.insert(QStringLiteral("shallow"), qint64(graph.shallowSize(node)));
@@ -760,8 +749,8 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
             row.insert(QStringLiteral("chain"), path.isEmpty() ? QJsonValue() : QJsonValue(path));
             rows.append(row);
             table.addRow({TextFormat::size(qint64(d.retainedSize(node))), TextFormat::size(qint64(graph.shallowSize(node))),
-                          hexId(graph.id(node)), oneLine(typeName), label.isEmpty() ? QStringLiteral("-") : oneLine(label),
-                          path.isEmpty() ? QStringLiteral("-") : oneLine(path)});
+                          TextUtil::hexId(graph.id(node)), TextFormat::escape(typeName), label.isEmpty() ? QStringLiteral("-") : TextFormat::escape(label),
+                          path.isEmpty() ? QStringLiteral("-") : TextFormat::escape(path)});
         }
         out += table.render();
     } else {
@@ -783,7 +772,7 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
             row.insert(QStringLiteral("shallow"), qint64(t.shallow));
             row.insert(QStringLiteral("retained"), qint64(d.retainedSizeOfType(type)));
             rows.append(row);
-            table.addRow({oneLine(graph.typeName(type)), QString::number(t.count), TextFormat::size(qint64(t.shallow)),
+            table.addRow({TextFormat::escape(graph.typeName(type)), QString::number(t.count), TextFormat::size(qint64(t.shallow)),
                           TextFormat::size(qint64(d.retainedSizeOfType(type)))});
         }
         out += table.render();

@@ -1,25 +1,16 @@
 #include "cli/textformat.h"
 
+#include "core/textutil.h"
+
 #include <QRegularExpression>
 
 #include <algorithm>
-#include <cstdlib>
 
 namespace leakscope {
 
 QString TextFormat::size(qint64 bytes)
 {
-    const qint64 magnitude = bytes < 0 ? -bytes : bytes;
-    if (magnitude < 1024)
-        return QString::number(bytes) + QStringLiteral(" B");
-    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
-    double value = double(bytes) / 1024.0;
-    int unit = 0;
-    while (std::abs(value) >= 1024.0 && unit < 3) {
-        value /= 1024.0;
-        ++unit;
-    }
-    return QString::number(value, 'f', 1) + QLatin1Char(' ') + QLatin1String(units[unit]);
+    return TextUtil::bytes(bytes, QLocale::c());
 }
 
 QString TextFormat::signedSize(qint64 bytes)

@@ -1,5 +1,6 @@
 #include "gui/attachdialog.h"
 
+#include "core/textutil.h"
 #include "live/agentattacher.h"
 #include "live/pythonprocess.h"
 
@@ -159,7 +160,7 @@ void AttachDialog::refresh()
                 << cell(p.commandLine.join(QLatin1Char(' ')), p.commandLine.join(QLatin1Char(' ')))
                 << cell(p.version().isEmpty() ? tr("?") : p.version(), p.major * 1000 + p.minor)
                 << cell(uptimeText(p.uptimeSeconds), p.uptimeSeconds)
-                << cell(p.rss < 0 ? tr("?") : locale.formattedDataSize(p.rss), p.rss)
+                << cell(p.rss < 0 ? tr("?") : TextUtil::bytes(p.rss, locale), p.rss)
                 << cell(p.agentSocket.isEmpty() ? QString() : tr("serving"), p.agentSocket.isEmpty() ? 0 : 1);
             if (p.major > 0 && !p.isSupportedVersion())
                 for (QStandardItem *item : row) {

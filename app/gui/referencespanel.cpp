@@ -1,5 +1,6 @@
 #include "gui/referencespanel.h"
 
+#include "core/textutil.h"
 #include "live/agentclient.h"
 #include "core/jobrunner.h"
 #include "gui/livecontroller.h"
@@ -41,11 +42,6 @@ namespace {
 
 constexpr int s_samples = 3;
 constexpr int s_maxListedInstances = 1000;
-
-QString hexId(quint64 id)
-{
-    return QStringLiteral("0x") + QString::number(id, 16);
-}
 
 } // namespace
 
@@ -369,13 +365,13 @@ void ReferencesPanel::rebuildFromFile()
         const quint32 node = m_graph->findNode(m_objectId);
         if (node == HeapGraph::NoNode) {
             m_sub = ReferenceSubgraph();
-            setEmpty(tr("Object %1 is not in the heap graph of this snapshot.").arg(hexId(m_objectId)));
+            setEmpty(tr("Object %1 is not in the heap graph of this snapshot.").arg(TextUtil::hexId(m_objectId)));
             return;
         }
         m_instanceCount = 1;
         m_sampleCount = 1;
         m_samplesNew = false;
-        m_sampleIds = QStringList{hexId(m_objectId)};
+        m_sampleIds = QStringList{TextUtil::hexId(m_objectId)};
         m_sub = ReferenceSubgraph::build(*m_graph, {node}, options());
         relayoutFile();
         return;
@@ -392,7 +388,7 @@ void ReferencesPanel::rebuildFromFile()
     m_samplesNew = false;
     m_sampleIds.clear();
     for (quint32 s : samples) {
-        m_sampleIds << hexId(m_graph->id(s));
+        m_sampleIds << TextUtil::hexId(m_graph->id(s));
         if (b && b->graph->findNode(m_graph->id(s)) == HeapGraph::NoNode)
             m_samplesNew = true;
     }
@@ -443,7 +439,7 @@ void ReferencesPanel::updateInfo()
     if (m_source == Source::File && m_objectId && m_graph) {
         const quint32 node = m_graph->findNode(m_objectId);
         const QString type = node == HeapGraph::NoNode ? QString() : m_graph->typeName(m_graph->type(node));
-        parts << QStringLiteral("<b>%1</b>").arg(type.toHtmlEscaped()) << tr("object %1").arg(hexId(m_objectId));
+        parts << QStringLiteral("<b>%1</b>").arg(type.toHtmlEscaped()) << tr("object %1").arg(TextUtil::hexId(m_objectId));
         if (m_sub.truncated())
             parts << tr("<i>truncated: raise depth or max nodes</i>");
         if (!m_chainText.isEmpty())
@@ -621,10 +617,10 @@ void ReferencesPanel::copyRepr(int viewNode)
         const ReferenceSubgraph::Node &n = m_sub.node(i);
         text = n.graphNode == HeapGraph::NoNode ? n.label : m_graph->label(n.graphNode);
         if (text.isEmpty())
-            text = QStringLiteral("<%1 object at %2>").arg(n.typeName, hexId(n.objectId));
+            text = QStringLiteral("<%1 object at %2>").arg(n.typeName, TextUtil::hexId(n.objectId));
     } else {
         const LiveReferenceGraph::Node &n = m_liveGraph.node(i);
-        text = n.label.isEmpty() ? QStringLiteral("<%1 object at %2>").arg(n.type, hexId(quint64(n.objectId))) : n.label;
+        text = n.label.isEmpty() ? QStringLiteral("<%1 object at %2>").arg(n.type, TextUtil::hexId(quint64(n.objectId))) : n.label;
     }
     QApplication::clipboard()->setText(text);
 }
@@ -642,7 +638,7 @@ void ReferencesPanel::showInstances(int viewNode)
         QStringList items;
         for (size_t k = 0; k < nodes.size() && k < size_t(s_maxListedInstances); ++k) {
             const QString label = m_graph->label(nodes[k]);
-            items << QStringLiteral("%1  %2").arg(hexId(m_graph->id(nodes[k])), label.isEmpty() ? n.typeName : label);
+            items << QStringLiteral("%1  %2").arg(TextUtil::hexId(m_graph->id(nodes[k])), label.isEmpty() ? n.typeName : label);
         }
         if (nodes.size() > size_t(s_maxListedInstances))
             items << tr("\u2026 and %1 more").arg(QLocale().toString(quint64(nodes.size() - s_maxListedInstances)));
@@ -754,7 +750,7 @@ void ReferencesPanel::onLiveReply(qint64 id, const QJsonObject &result)
         for (const QJsonValue &v : result.value(QStringLiteral("items")).toArray()) {
             const QJsonObject item = v.toObject();
             const QString label = item.value(QStringLiteral("label")).toString();
-            items << QStringLiteral("%1  %2").arg(hexId(quint64(item.value(QStringLiteral("id")).toDouble())),
+            items << QStringLiteral("%1  %2").arg(TextUtil::hexId(quint64(item.value(QStringLiteral("id")).toDouble())),
                                                   label.isEmpty() ? type : label);
         }
         const qint64 total = result.value(QStringLiteral("total")).toInteger();

@@ -1,5 +1,6 @@
 #include "gui/retainerspanel.h"
 
+#include "core/textutil.h"
 #include "graphlayout/referencelayout.h"
 #include "gui/referencespanel.h"
 #include "views/retainersmodel.h"
@@ -170,7 +171,7 @@ void RetainersPanel::showGraph()
     m_chain->clear();
     m_summary->setText(tr("%1 objects, %2 in the heap graph of snapshot %3")
                            .arg(QLocale().toString(e->graph->nodeCount()),
-                                ReferenceLayout::formatBytes(e->dominators->totalSize()))
+                                TextUtil::bytes(qint64(e->dominators->totalSize())))
                            .arg(m_key.snapshotId));
     m_stack->setCurrentIndex(1);
 }

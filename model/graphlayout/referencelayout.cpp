@@ -1,5 +1,6 @@
 #include "graphlayout/referencelayout.h"
 
+#include "core/textutil.h"
 #include "heapgraph/dominatortree.h"
 #include "heapgraph/heapgraph.h"
 
@@ -16,21 +17,6 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("leakscope::ReferenceLayout", text);
-}
-
-// Reprs may hold newlines; a node box has one line per field.
-QString oneLine(const QString &text)
-{
-    QString s = text;
-    for (QChar &c : s)
-        if (c == QLatin1Char('\n') || c == QLatin1Char('\r') || c == QLatin1Char('\t'))
-            c = QLatin1Char(' ');
-    return s;
-}
-
-QString hexId(quint64 id)
-{
-    return QStringLiteral("0x") + QString::number(id, 16);
 }
 
 // The JSON number of an object id (exact below 2^53, as the protocol says);
@@ -61,11 +47,11 @@ const QHash<QString, NodeKind> &liveKinds()
 // objects labelled only by their type show their id instead.
 void setText(LayoutNode *node, const QString &type, const QString &rawLabel, quint64 id)
 {
-    QString label = oneLine(rawLabel);
+    QString label = TextUtil::oneLine(rawLabel);
     if (label == type)
         label.clear();
     node->title = label.isEmpty() ? type : label;
-    node->subtitle = label.isEmpty() ? (id ? hexId(id) : QString()) : type;
+    node->subtitle = label.isEmpty() ? (id ? TextUtil::hexId(id) : QString()) : type;
 }
 
 } // namespace
@@ -124,18 +110,6 @@ NodeKind ReferenceLayout::kindOf(const ReferenceSubgraph::Node &node)
     return NodeKind::Object;
 }
 
-QString ReferenceLayout::formatBytes(quint64 bytes)
-{
-    const QLocale locale;
-    if (bytes < 1024)
-        return tr("%1 B").arg(locale.toString(bytes));
-    if (bytes < 1024 * 1024)
-        return tr("%1 KiB").arg(locale.toString(double(bytes) / 1024.0, 'f', 1));
-    if (bytes < quint64(1024) * 1024 * 1024)
-        return tr("%1 MiB").arg(locale.toString(double(bytes) / (1024.0 * 1024.0), 'f', 1));
-    return tr("%1 GiB").arg(locale.toString(double(bytes) / (1024.0 * 1024.0 * 1024.0), 'f', 2));
-}
-
 ReferenceLayout ReferenceLayout::fromSubgraph(const ReferenceSubgraph &sub, const DominatorTree *dominators,
                                               const std::vector<int> &chain)
 {
@@ -149,16 +123,16 @@ ReferenceLayout ReferenceLayout::fromSubgraph(const ReferenceSubgraph &sub, cons
         node.id = QStringLiteral("n%1").arg(i);
         node.kind = kindOf(n);
         if (n.kind == ReferenceSubgraph::Kind::More) {
-            node.title = oneLine(n.label);
+            node.title = TextUtil::oneLine(n.label);
         } else {
             setText(&node, n.typeName, n.label, n.objectId);
             // Modules and classes retain nearly everything; the number says
             // little there and crowds the box.
             if (dominators && n.graphNode < dominators->nodeCount() && !n.isRoot())
                 node.subtitle += QStringLiteral(" \u00b7 ") + tr("retained %1")
-                                     .arg(formatBytes(dominators->retainedSize(n.graphNode)));
+                                     .arg(TextUtil::bytes(qint64(dominators->retainedSize(n.graphNode))));
             else if (n.hasRetainedSize && !n.isRoot())
-                node.subtitle += QStringLiteral(" \u00b7 ") + tr("retained %1").arg(formatBytes(n.retainedSize));
+                node.subtitle += QStringLiteral(" \u00b7 ") + tr("retained %1").arg(TextUtil::bytes(qint64(n.retainedSize)));
         }
         index[size_t(i)] = int(out.input.nodes.size());
         out.input.nodes.push_back(node);
@@ -172,7 +146,7 @@ ReferenceLayout ReferenceLayout::fromSubgraph(const ReferenceSubgraph &sub, cons
         const int to = index[size_t(edge.to)];
         if (from < 0 || to < 0)
             continue;
-        out.input.edges.push_back(LayoutEdge{from, to, oneLine(edge.label), false});
+        out.input.edges.push_back(LayoutEdge{from, to, TextUtil::oneLine(edge.label), false});
         out.edgeSource.push_back(int(e));
     }
     out.highlightChain(chain);
@@ -219,8 +193,8 @@ int LiveReferenceGraph::addNode(const QJsonObject &n, QString *error)
     }
     Node node;
     node.objectId = kind == NodeKind::Collapsed ? 0 : id;
-    node.type = oneLine(n.value(QStringLiteral("type")).toString());
-    node.label = oneLine(n.value(QStringLiteral("label")).toString());
+    node.type = TextUtil::oneLine(n.value(QStringLiteral("type")).toString());
+    node.label = TextUtil::oneLine(n.value(QStringLiteral("label")).toString());
     node.kind = kind;
     node.more = n.value(QStringLiteral("more")).toInteger();
     node.moreOffset = std::max<qint64>(0, n.value(QStringLiteral("offset")).toInteger());
@@ -238,7 +212,7 @@ void LiveReferenceGraph::addEdge(int from, int to, const QString &label)
     if (m_edgeIndex.contains(key))
         return;
     m_edgeIndex.insert(key, int(m_edges.size()));
-    m_edges.push_back(Edge{from, to, oneLine(label)});
+    m_edges.push_back(Edge{from, to, TextUtil::oneLine(label)});
 }
 
 Status LiveReferenceGraph::mergeBackrefs(const QJsonObject &reply, qint64 expandedId)

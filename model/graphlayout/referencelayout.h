@@ -39,7 +39,6 @@ struct ReferenceLayout
                                         const std::vector<int> &chain = {});
 
     static NodeKind kindOf(const ReferenceSubgraph::Node &node);
-    static QString formatBytes(quint64 bytes);
 };
 
 // The live case: what the agent's `backrefs` and `chain` replies

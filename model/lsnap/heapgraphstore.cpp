@@ -1,6 +1,7 @@
 #include "lsnap/heapgraphstore.h"
 
 #include "core/checkedint.h"
+#include "core/textutil.h"
 #include "core/packedarray.h"
 #include "lsnap/lsnapformat.h"
 #include "lsnap/sqlitedatabase.h"
@@ -96,12 +97,6 @@ const char *const s_graphSchema = "CREATE TABLE IF NOT EXISTS graph(\n"
 // its rows then read 'index', which is what they hold.
 const char *const s_addTargetEncoding =
     "ALTER TABLE graph ADD COLUMN target_encoding TEXT NOT NULL DEFAULT 'index'";
-
-// One line, whatever SQLite put into a message.
-QString oneLine(QString text)
-{
-    return text.replace(QLatin1Char('\n'), QLatin1Char(' ')).replace(QLatin1Char('\r'), QLatin1Char(' '));
-}
 
 // Inflates one zlib stream into at most maxBytes bytes. The output buffer
 // grows with what the stream really yields and never past maxBytes + 1, so a
@@ -213,14 +208,14 @@ QString openForReading(SqliteDatabase &db, const QString &path)
     if (!db.openForReading(path, mode))
         return db.errorClass() == SqliteDatabase::HotJournal
             ? tr("interrupted write: run `leakscope-cli repair %1`").arg(path)
-            : tr("cannot be read (%1)").arg(oneLine(db.errorMessage()));
+            : tr("cannot be read (%1)").arg(TextUtil::oneLine(db.errorMessage()));
     db.setBusyTimeout(5000);
     bool schemaOk = false;
     const QString unsafe = LsnapFormat::unsafeSchemaReason(db, &schemaOk);
     if (!schemaOk)
         return db.errorClass() == SqliteDatabase::HotJournal
             ? tr("interrupted write: run `leakscope-cli repair %1`").arg(path)
-            : tr("truncated or corrupt (%1)").arg(oneLine(db.errorMessage()));
+            : tr("truncated or corrupt (%1)").arg(TextUtil::oneLine(db.errorMessage()));
     return unsafe;
 }
 
@@ -397,7 +392,7 @@ bool GraphLoader::sqliteFailed(const QString &what)
     if (m_db.errorClass() == SqliteDatabase::Interrupted || m_control.cancelled())
         m_error = tr("loading cancelled");
     else
-        m_error = tr("%1 failed (%2)").arg(what, oneLine(m_db.errorMessage()));
+        m_error = tr("%1 failed (%2)").arg(what, TextUtil::oneLine(m_db.errorMessage()));
     return false;
 }
 
@@ -411,7 +406,7 @@ bool GraphLoader::openAndCheck()
     // One read transaction: a writer appending meanwhile (the agent) cannot
     // commit between the graph row, its labels and its strings.
     if (!m_db.exec("BEGIN")) {
-        m_fileError = tr("cannot be read (%1)").arg(oneLine(m_db.errorMessage()));
+        m_fileError = tr("cannot be read (%1)").arg(TextUtil::oneLine(m_db.errorMessage()));
         return false;
     }
     bool ok = false;
@@ -420,7 +415,7 @@ bool GraphLoader::openAndCheck()
     if (ok)
         header.userVersion = qint32(pragmaValue(m_db, "PRAGMA user_version", &ok));
     if (!ok) {
-        m_fileError = tr("truncated or corrupt (%1)").arg(oneLine(m_db.errorMessage()));
+        m_fileError = tr("truncated or corrupt (%1)").arg(TextUtil::oneLine(m_db.errorMessage()));
         return false;
     }
     m_fileError = LsnapFormat::refusalReason(header);
@@ -428,7 +423,7 @@ bool GraphLoader::openAndCheck()
         return false;
     m_version = header.userVersion;
     if (!readTables(m_db, &m_tables)) {
-        m_fileError = tr("truncated or corrupt (%1)").arg(oneLine(m_db.errorMessage()));
+        m_fileError = tr("truncated or corrupt (%1)").arg(TextUtil::oneLine(m_db.errorMessage()));
         return false;
     }
     if (!m_tables.snapshot) {
@@ -529,7 +524,7 @@ bool GraphLoader::readGraphRow()
     if (encoding == QLatin1String("id")) {
         m_targetIds = true;
     } else if (encoding != QLatin1String("index")) {
-        m_error = tr("unknown target_encoding \"%1\" (expected \"index\" or \"id\")").arg(oneLine(encoding.left(40)));
+        m_error = tr("unknown target_encoding \"%1\" (expected \"index\" or \"id\")").arg(TextUtil::oneLine(encoding.left(40)));
         return false;
     }
 
@@ -927,7 +922,7 @@ public:
 private:
     QString sqliteError(const QString &what) const
     {
-        return tr("%1 failed (%2)").arg(what, oneLine(m_db.errorMessage()));
+        return tr("%1 failed (%2)").arg(what, TextUtil::oneLine(m_db.errorMessage()));
     }
     QString prepareSchema();
     QString mapTypes(std::vector<qint32> *fileTypes);
@@ -1185,10 +1180,10 @@ Status HeapGraphStore::write(const QString &path, qint64 snapshotId, const HeapG
 
     SqliteDatabase db;
     if (!db.open(path, SqliteDatabase::ReadWriteCreate))
-        return fail(tr("cannot open for writing (%1)").arg(oneLine(db.errorMessage())));
+        return fail(tr("cannot open for writing (%1)").arg(TextUtil::oneLine(db.errorMessage())));
     db.setBusyTimeout(5000);
     if (!db.exec("BEGIN IMMEDIATE"))
-        return fail(tr("cannot lock for writing (%1)").arg(oneLine(db.errorMessage())));
+        return fail(tr("cannot lock for writing (%1)").arg(TextUtil::oneLine(db.errorMessage())));
     // The pragmas again under the lock: another writer may have changed them.
     bool ok = false;
     LsnapFormat::Header header;
@@ -1201,7 +1196,7 @@ Status HeapGraphStore::write(const QString &path, qint64 snapshotId, const HeapG
         error = writer.write();
     }
     if (error.isEmpty() && !db.exec("COMMIT"))
-        error = tr("committing failed (%1)").arg(oneLine(db.errorMessage()));
+        error = tr("committing failed (%1)").arg(TextUtil::oneLine(db.errorMessage()));
     if (!error.isEmpty()) {
         db.exec("ROLLBACK");
         return fail(error);

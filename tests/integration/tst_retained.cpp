@@ -3,6 +3,7 @@
 // dominator tree, computed by the session controller off the UI thread and
 // cached, shown (or hidden) by the table and the main window.
 #include "core/comparisonexport.h"
+#include "core/textutil.h"
 #include "heapgraph/dominatortree.h"
 #include "views/growthfilterproxymodel.h"
 #include "views/growthtablemodel.h"
@@ -265,7 +266,7 @@ void TestRetained::snapshotWithoutGraphIsUnknown()
     QCOMPARE(model.index(row, GrowthTableModel::RetainedColumn).data().toString(), QStringLiteral("\u2014"));
     QCOMPARE(model.index(row, GrowthTableModel::DeltaRetainedColumn).data().toString(), QStringLiteral("\u2014"));
     QVERIFY(model.index(row, GrowthTableModel::RetainedColumn).data(Qt::ToolTipRole).toString().contains(
-        GrowthTableModel::formatBytes(s->baselineRetained)));
+        TextUtil::bytes(s->baselineRetained)));
 }
 
 void TestRetained::fileWithoutGraphsShowsDashesAndHidesTheColumns()
@@ -373,7 +374,7 @@ void TestRetained::tableSortsByTheRawNumber()
              double(s.retained));
     QCOMPARE(model.index(row, GrowthTableModel::DeltaRetainedColumn).data(GrowthTableModel::SortRole).toDouble(),
              double(s.deltaRetained));
-    QCOMPARE(model.index(row, GrowthTableModel::RetainedColumn).data().toString(), GrowthTableModel::formatBytes(s.retained));
+    QCOMPARE(model.index(row, GrowthTableModel::RetainedColumn).data().toString(), TextUtil::bytes(s.retained));
     QVERIFY(model.index(row, GrowthTableModel::DeltaRetainedColumn).data().toString().startsWith(QLatin1Char('+')));
     QVERIFY(model.headerData(GrowthTableModel::RetainedColumn, Qt::Horizontal, Qt::ToolTipRole)
                 .toString()
@@ -390,7 +391,7 @@ void TestRetained::tableSortsByTheRawNumber()
             const QString a = proxy.index(r - 1, column).data().toString(), b = proxy.index(r, column).data().toString();
             textOrderDiffers = textOrderDiffers || a.localeAwareCompare(b) < 0;
         }
-        // Formatted sizes ("9.0 KB" vs "120 bytes") would sort differently.
+        // Formatted sizes ("9.0 KiB" vs "120 B") would sort differently.
         QVERIFY(textOrderDiffers);
     }
 }
