@@ -1,6 +1,6 @@
 """What `leakscope-cli attach` runs in the target (_attach.attach) and the
 `stop_server` op that `detach` sends: a real child process, real sockets.
-(The gdb side is tested end to end by tests/tst_attach.cpp.)"""
+(The gdb side is tested end to end by tests/integration/tst_attach.cpp.)"""
 
 import json
 import os

@@ -1,6 +1,6 @@
 """What `leakscope-cli attach` runs inside a process started without Leakscope.
 
-The attacher (model/agentattacher.cpp) stops the process with gdb, waits until
+The attacher (model/live/agentattacher.cpp) stops the process with gdb, waits until
 the main thread runs a pending call (between two bytecodes, with the GIL
 held) and from there runs a few lines of bootstrap code in a fresh namespace.
 The bootstrap loads this package from the per-user unpacked copy under a
