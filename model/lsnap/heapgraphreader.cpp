@@ -1,8 +1,10 @@
 #include "lsnap/heapgraphstore.h"
 
 #include "core/checkedint.h"
-#include "core/textutil.h"
 #include "core/packedarray.h"
+#include "core/textutil.h"
+#include "lsnap/heapgraphblob.h"
+#include "lsnap/heapgraphstore_p.h"
 #include "lsnap/lsnapformat.h"
 #include "lsnap/sqlitedatabase.h"
 
@@ -14,8 +16,6 @@
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 
-#include <zlib.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,28 +24,13 @@
 
 namespace leakscope {
 
-namespace {
-
 Q_LOGGING_CATEGORY(lcGraphStore, "leakscope.model.graphstore", QtInfoMsg)
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("leakscope::HeapGraphStore", text);
-}
+namespace {
 
-QString num(quint64 v) { return QString::number(v); }
-QString num(qint64 v) { return QString::number(v); }
+using namespace HeapGraphFile;
+using HeapGraphBlob::inflateCapped;
 
-// HeapGraph keeps node and edge indices in uint32 and reserves the largest.
-constexpr quint64 s_maxCount = std::numeric_limits<quint32>::max() - 1;
-constexpr quint32 s_bigSize = std::numeric_limits<quint32>::max();
-// Level 1 compresses these arrays (addresses sharing their high bits, small
-// type ids, offsets) nearly as well as level 6 and several times faster.
-constexpr int s_zlibLevel = 1;
-// Inflate hands out at most this much output per call, so cancel is checked.
-constexpr qint64 s_inflateChunk = qint64(16) * 1024 * 1024;
-// Deflate cannot do better than about 1032:1; a BLOB claiming more lies.
-constexpr qint64 s_maxZlibRatio = 1040;
 // Object ids are unique 8-byte values: zlib gets at most about 7.5:1 from
 // them (addresses in arithmetic progression, the best case, measured for
 // strides 1 to 64; real heaps 3 to 6:1). A node_count that needs more than
@@ -65,114 +50,6 @@ qint64 physicalMemory()
     const long pages = sysconf(_SC_PHYS_PAGES);
     const long pageSize = sysconf(_SC_PAGE_SIZE);
     return pages > 0 && pageSize > 0 ? qint64(pages) * qint64(pageSize) : 0;
-}
-
-// The version 3 tables, exactly as docs/file-format.md gives them.
-const char *const s_graphSchema = "CREATE TABLE IF NOT EXISTS graph(\n"
-                                  "    snapshot     INTEGER PRIMARY KEY REFERENCES snapshot(id),\n"
-                                  "    node_count   INTEGER NOT NULL,\n"
-                                  "    edge_count   INTEGER NOT NULL,\n"
-                                  "    compression  TEXT NOT NULL,\n"
-                                  "    ids          BLOB NOT NULL,\n"
-                                  "    types        BLOB NOT NULL,\n"
-                                  "    sizes        BLOB NOT NULL,\n"
-                                  "    flags        BLOB NOT NULL,\n"
-                                  "    edge_offsets BLOB NOT NULL,\n"
-                                  "    edge_targets BLOB NOT NULL,\n"
-                                  "    target_encoding TEXT NOT NULL DEFAULT 'index'\n"
-                                  ");\n"
-                                  "CREATE TABLE IF NOT EXISTS graph_string(\n"
-                                  "    snapshot INTEGER NOT NULL,\n"
-                                  "    id       INTEGER NOT NULL,\n"
-                                  "    text     TEXT NOT NULL,\n"
-                                  "    PRIMARY KEY(snapshot, id)\n"
-                                  ") WITHOUT ROWID;\n"
-                                  "CREATE TABLE IF NOT EXISTS graph_label(\n"
-                                  "    snapshot    INTEGER PRIMARY KEY REFERENCES snapshot(id),\n"
-                                  "    node_labels BLOB NOT NULL,\n"
-                                  "    edge_labels BLOB NOT NULL\n"
-                                  ");\n";
-
-// What a version 2 graph table gets when the file is raised to version 3;
-// its rows then read 'index', which is what they hold.
-const char *const s_addTargetEncoding =
-    "ALTER TABLE graph ADD COLUMN target_encoding TEXT NOT NULL DEFAULT 'index'";
-
-// Inflates one zlib stream into at most maxBytes bytes. The output buffer
-// grows with what the stream really yields and never past maxBytes + 1, so a
-// stream that expands beyond what the counts allow fails without exhausting
-// memory. Returns an error (without the array name) or an empty string.
-QString inflateCapped(const QByteArray &in, qint64 minBytes, qint64 maxBytes, QByteArray *out,
-                      const TaskControl &control)
-{
-    if (minBytes > qint64(in.size()) * s_maxZlibRatio + 64)
-        return tr("%1 compressed bytes cannot hold the %2 bytes the counts imply")
-            .arg(num(qint64(in.size())), num(minBytes));
-
-    z_stream zs{};
-    if (inflateInit(&zs) != Z_OK)
-        return tr("zlib could not start (%1)").arg(QString::fromLatin1(zs.msg ? zs.msg : "?"));
-    struct End
-    {
-        z_stream *zs;
-        ~End() { inflateEnd(zs); }
-    } end{&zs};
-
-    // An honest stream fills minBytes exactly (the ratio check above bounds
-    // what a lying count can make us allocate); one byte more shows a stream
-    // that is too long.
-    const qint64 limit = maxBytes + 1;
-    qint64 capacity = std::min(limit, minBytes + 1);
-    out->resize(qsizetype(capacity));
-    const auto *next = reinterpret_cast<const Bytef *>(in.constData());
-    qint64 inLeft = in.size();
-    qint64 produced = 0;
-    for (;;) {
-        if (produced == capacity) {
-            if (capacity >= limit)
-                return tr("decompresses to more than the %1 bytes the counts imply").arg(num(maxBytes));
-            capacity = std::min(limit, capacity * 2);
-            out->resize(qsizetype(capacity));
-        }
-        zs.next_in = const_cast<Bytef *>(next);
-        zs.avail_in = uInt(std::min<qint64>(inLeft, s_inflateChunk));
-        zs.next_out = reinterpret_cast<Bytef *>(out->data()) + produced;
-        zs.avail_out = uInt(std::min(capacity - produced, s_inflateChunk));
-        const uInt outBefore = zs.avail_out;
-        const uInt inBefore = zs.avail_in;
-        const int rc = inflate(&zs, Z_NO_FLUSH);
-        next += inBefore - zs.avail_in;
-        inLeft -= inBefore - zs.avail_in;
-        produced += outBefore - zs.avail_out;
-        if (rc == Z_STREAM_END)
-            break;
-        if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR || rc == Z_STREAM_ERROR)
-            return tr("not a valid zlib stream (%1)").arg(QString::fromLatin1(zs.msg ? zs.msg : "bad data"));
-        if (rc == Z_MEM_ERROR)
-            return tr("out of memory while decompressing");
-        if (inLeft == 0 && zs.avail_out > 0)
-            return tr("the zlib stream is truncated");
-        if (control.cancelled())
-            return tr("loading cancelled");
-    }
-    if (produced > maxBytes)
-        return tr("decompresses to more than the %1 bytes the counts imply").arg(num(maxBytes));
-    if (inLeft > 0)
-        return tr("%1 bytes follow the end of the zlib stream").arg(num(inLeft));
-    out->resize(qsizetype(produced));
-    return QString();
-}
-
-QByteArray deflateBlob(const QByteArray &in)
-{
-    uLongf length = compressBound(uLong(in.size()));
-    QByteArray out(qsizetype(length), Qt::Uninitialized);
-    if (compress2(reinterpret_cast<Bytef *>(out.data()), &length, reinterpret_cast<const Bytef *>(in.constData()),
-                  uLong(in.size()), s_zlibLevel)
-        != Z_OK)
-        return QByteArray();
-    out.resize(qsizetype(length));
-    return out;
 }
 
 // Reads the header like SnapshotReader and opens the file read-only, or says
@@ -217,55 +94,6 @@ QString openForReading(SqliteDatabase &db, const QString &path)
             ? tr("interrupted write: run `leakscope-cli repair %1`").arg(path)
             : tr("truncated or corrupt (%1)").arg(TextUtil::oneLine(db.errorMessage()));
     return unsafe;
-}
-
-// Which of the named tables exist, and whether each is a real table (a view
-// of the same name could run arbitrary SQL from the file).
-struct Tables
-{
-    bool graph = false;
-    bool graphString = false;
-    bool graphLabel = false;
-    bool meta = false;
-    bool snapshot = false;
-    bool type = false;
-    QString notATable;
-};
-
-bool readTables(SqliteDatabase &db, Tables *tables)
-{
-    SqliteStatement stmt = db.prepare("SELECT name, type FROM sqlite_schema WHERE name IN "
-                                      "('graph', 'graph_string', 'graph_label', 'meta', 'snapshot', 'type')");
-    if (!stmt.isValid())
-        return false;
-    SqliteStatement::StepResult step;
-    while ((step = stmt.step()) == SqliteStatement::Row) {
-        const QString name = stmt.text(0);
-        if (stmt.text(1) != QLatin1String("table")) {
-            tables->notATable = name;
-            continue;
-        }
-        if (name == QLatin1String("graph"))
-            tables->graph = true;
-        else if (name == QLatin1String("graph_string"))
-            tables->graphString = true;
-        else if (name == QLatin1String("graph_label"))
-            tables->graphLabel = true;
-        else if (name == QLatin1String("meta"))
-            tables->meta = true;
-        else if (name == QLatin1String("snapshot"))
-            tables->snapshot = true;
-        else if (name == QLatin1String("type"))
-            tables->type = true;
-    }
-    return step == SqliteStatement::Done;
-}
-
-qint64 pragmaValue(SqliteDatabase &db, const char *sql, bool *ok)
-{
-    SqliteStatement pragma = db.prepare(sql);
-    *ok = pragma.isValid() && pragma.step() == SqliteStatement::Row;
-    return *ok ? pragma.int64(0) : 0;
 }
 
 // Object id -> node index, for edge targets stored as ids (target_encoding
@@ -849,299 +677,6 @@ Expected<HeapGraphArrays> GraphLoader::load()
     return std::move(m_arrays);
 }
 
-// The checks HeapGraph::fromArrays would fail on, so a writer never stores a
-// graph no reader can load (duplicate ids are left to the reader).
-QString checkForWriting(const HeapGraphArrays &a)
-{
-    const size_t n = a.ids.size();
-    const size_t m = a.edgeTargets.size();
-    if (n > s_maxCount || m > s_maxCount)
-        return tr("too many nodes or edges (%1, %2)").arg(num(quint64(n)), num(quint64(m)));
-    const auto lengthError = [](const char *name, size_t actual, size_t expected) {
-        return tr("array %1 has %2 entries, expected %3")
-            .arg(QLatin1String(name), num(quint64(actual)), num(quint64(expected)));
-    };
-    if (a.types.size() != n)
-        return lengthError("types", a.types.size(), n);
-    if (!a.sizes.empty() && a.sizes.size() != n)
-        return lengthError("sizes", a.sizes.size(), n);
-    if (!a.flags.empty() && a.flags.size() != n)
-        return lengthError("flags", a.flags.size(), n);
-    if (!a.nodeLabels.empty() && a.nodeLabels.size() != n)
-        return lengthError("node_labels", a.nodeLabels.size(), n);
-    if (a.edgeOffsets.size() != n + 1)
-        return lengthError("edge_offsets", a.edgeOffsets.size(), n + 1);
-    if (!a.edgeLabels.empty() && a.edgeLabels.size() != m)
-        return lengthError("edge_labels", a.edgeLabels.size(), m);
-    if (a.edgeOffsets[0] != 0 || a.edgeOffsets[n] != m)
-        return tr("edge_offsets must start at 0 and end at the edge count %1").arg(num(quint64(m)));
-    for (size_t i = 0; i < n; ++i) {
-        if (a.edgeOffsets[i + 1] < a.edgeOffsets[i])
-            return tr("edge_offsets[%1] decreases").arg(num(quint64(i + 1)));
-    }
-    for (size_t e = 0; e < m; ++e) {
-        if (a.edgeTargets[e] >= n)
-            return tr("edge_targets[%1] = %2 is not a node").arg(num(quint64(e)), num(quint64(a.edgeTargets[e])));
-    }
-    const qint64 typeCount = qint64(a.typeNames.size());
-    for (size_t i = 0; i < n; ++i) {
-        if (a.types[i] < 0 || a.types[i] >= typeCount)
-            return tr("types[%1] = %2 is not a type").arg(num(quint64(i)), num(qint64(a.types[i])));
-        if (a.typeNames[size_t(a.types[i])].isEmpty())
-            return tr("type %1 has an empty name").arg(a.types[i]);
-    }
-    for (size_t i = 0; i < a.flags.size(); ++i) {
-        if (a.flags[i] & ~quint8(HeapGraphArrays::KnownFlags))
-            return tr("flags[%1] has unknown bits").arg(num(quint64(i)));
-    }
-    const qint64 stringCount = qint64(a.strings.size());
-    for (const auto *labels : {&a.nodeLabels, &a.edgeLabels}) {
-        for (size_t i = 0; i < labels->size(); ++i) {
-            if ((*labels)[i] < -1 || (*labels)[i] >= stringCount)
-                return tr("%1[%2] = %3 is not a label string")
-                    .arg(labels == &a.nodeLabels ? QStringLiteral("node_labels") : QStringLiteral("edge_labels"),
-                         num(quint64(i)), num(qint64((*labels)[i])));
-        }
-    }
-    return QString();
-}
-
-// Writes one graph inside an open transaction; returns an error or an empty
-// string. The caller commits or rolls back.
-class GraphWriter
-{
-public:
-    GraphWriter(SqliteDatabase &db, qint64 snapshotId, const HeapGraphArrays &arrays,
-                HeapGraphStore::Compression compression)
-        : m_db(db), m_snapshotId(snapshotId), m_a(arrays), m_zlib(compression == HeapGraphStore::Compression::Zlib)
-    {
-    }
-
-    QString write();
-
-private:
-    QString sqliteError(const QString &what) const
-    {
-        return tr("%1 failed (%2)").arg(what, TextUtil::oneLine(m_db.errorMessage()));
-    }
-    QString prepareSchema();
-    QString mapTypes(std::vector<qint32> *fileTypes);
-    QByteArray blob(const QByteArray &raw) const { return m_zlib ? deflateBlob(raw) : raw; }
-
-    SqliteDatabase &m_db;
-    qint64 m_snapshotId;
-    const HeapGraphArrays &m_a;
-    bool m_zlib;
-    Tables m_tables;
-    qint64 m_version = 0;
-};
-
-QString GraphWriter::prepareSchema()
-{
-    bool ok = false;
-    m_version = pragmaValue(m_db, "PRAGMA user_version", &ok);
-    if (!ok)
-        return sqliteError(tr("reading the format version"));
-    bool schemaOk = false;
-    if (const QString unsafe = LsnapFormat::unsafeSchemaReason(m_db, &schemaOk); !unsafe.isEmpty())
-        return unsafe;
-    if (!schemaOk || !readTables(m_db, &m_tables))
-        return sqliteError(tr("reading the schema"));
-    if (!m_tables.notATable.isEmpty())
-        return tr("malformed (\"%1\" is not a table)").arg(m_tables.notATable);
-    if (!m_tables.snapshot || !m_tables.type)
-        return tr("not a Leakscope file (tables missing)");
-
-    SqliteStatement snapshot = m_db.prepare("SELECT 1 FROM snapshot WHERE id = ?1");
-    if (!snapshot.isValid())
-        return sqliteError(tr("looking up the snapshot"));
-    snapshot.bindInt64(1, m_snapshotId);
-    const auto found = snapshot.step();
-    if (found == SqliteStatement::Error)
-        return sqliteError(tr("looking up the snapshot"));
-    if (found == SqliteStatement::Done)
-        return tr("there is no snapshot %1").arg(m_snapshotId);
-
-    if (!m_db.exec(s_graphSchema))
-        return sqliteError(tr("creating the heap graph tables"));
-    if (m_tables.graph) {
-        // A version 2 table (checked by column rather than by version, so a
-        // file whose version and schema disagree is not made worse).
-        SqliteStatement column =
-            m_db.prepare("SELECT count(*) FROM pragma_table_info('graph') WHERE name = 'target_encoding'");
-        if (!column.isValid() || column.step() != SqliteStatement::Row)
-            return sqliteError(tr("reading the graph table"));
-        const bool hasColumn = column.int64(0) > 0;
-        column = SqliteStatement(); // no statement open on the schema ALTER changes
-        if (!hasColumn && !m_db.exec(s_addTargetEncoding))
-            return sqliteError(tr("adding target_encoding to the graph table"));
-    }
-    SqliteStatement existing = m_db.prepare("SELECT 1 FROM graph WHERE snapshot = ?1");
-    if (!existing.isValid())
-        return sqliteError(tr("reading the graph table"));
-    existing.bindInt64(1, m_snapshotId);
-    const auto has = existing.step();
-    if (has == SqliteStatement::Error)
-        return sqliteError(tr("reading the graph table"));
-    if (has == SqliteStatement::Row)
-        return tr("snapshot %1 already has a heap graph").arg(m_snapshotId);
-    return QString();
-}
-
-QString GraphWriter::mapTypes(std::vector<qint32> *fileTypes)
-{
-    // Only the types some node has; the first of duplicate names wins, as in
-    // HeapGraph::findType.
-    std::vector<qint64> fileIdOf(m_a.typeNames.size(), -1);
-    QHash<QString, qint64> byName;
-    SqliteStatement find = m_db.prepare("SELECT id FROM type WHERE name = ?1");
-    SqliteStatement insert = m_db.prepare("INSERT INTO type(name) VALUES (?1)");
-    if (!find.isValid() || !insert.isValid())
-        return sqliteError(tr("preparing the type table"));
-    fileTypes->resize(m_a.types.size());
-    for (size_t i = 0; i < m_a.types.size(); ++i) {
-        const size_t t = size_t(m_a.types[i]);
-        if (fileIdOf[t] < 0) {
-            const QString &name = m_a.typeNames[t];
-            qint64 id = byName.value(name, -1);
-            if (id < 0) {
-                find.bindText(1, name);
-                const auto step = find.step();
-                if (step == SqliteStatement::Error)
-                    return sqliteError(tr("looking up a type"));
-                if (step == SqliteStatement::Row)
-                    id = find.int64(0);
-                find.reset();
-                if (id < 0) {
-                    insert.bindText(1, name);
-                    if (insert.step() != SqliteStatement::Done)
-                        return sqliteError(tr("writing a type"));
-                    insert.reset();
-                    id = m_db.lastInsertRowId();
-                }
-                if (id < 0 || id > std::numeric_limits<qint32>::max())
-                    return tr("type id %1 of \"%2\" does not fit the graph's int32 types").arg(num(id), name);
-                byName.insert(name, id);
-            }
-            fileIdOf[t] = id;
-        }
-        (*fileTypes)[i] = qint32(fileIdOf[t]);
-    }
-    return QString();
-}
-
-QString GraphWriter::write()
-{
-    if (QString error = prepareSchema(); !error.isEmpty())
-        return error;
-    std::vector<qint32> fileTypes;
-    if (QString error = mapTypes(&fileTypes); !error.isEmpty())
-        return error;
-
-    const size_t n = m_a.ids.size();
-    const size_t m = m_a.edgeTargets.size();
-    std::vector<quint32> sizes(n, 0);
-    for (size_t i = 0; i < m_a.sizes.size(); ++i)
-        sizes[i] = m_a.sizes[i] >= s_bigSize ? s_bigSize : quint32(m_a.sizes[i]);
-    std::vector<quint32> offsets(n + 1);
-    for (size_t i = 0; i <= n; ++i)
-        offsets[i] = quint32(m_a.edgeOffsets[i]);
-    const std::vector<quint8> flags = m_a.flags.empty() ? std::vector<quint8>(n, 0) : m_a.flags;
-
-    // Label strings: only those in use, each text once.
-    std::vector<qint32> remap(m_a.strings.size(), -1);
-    std::vector<const QString *> strings;
-    QHash<QString, qint32> seen;
-    const auto relabel = [&](const std::vector<qint32> &labels, size_t count) {
-        std::vector<qint32> out(count, -1);
-        for (size_t i = 0; i < labels.size(); ++i) {
-            const qint32 l = labels[i];
-            if (l < 0)
-                continue;
-            qint32 &mapped = remap[size_t(l)];
-            if (mapped < 0) {
-                const QString &text = m_a.strings[size_t(l)];
-                const auto it = seen.constFind(text);
-                if (it != seen.constEnd()) {
-                    mapped = it.value();
-                } else {
-                    mapped = qint32(strings.size());
-                    seen.insert(text, mapped);
-                    strings.push_back(&text);
-                }
-            }
-            out[i] = mapped;
-        }
-        return out;
-    };
-    const std::vector<qint32> nodeLabels = relabel(m_a.nodeLabels, n);
-    const std::vector<qint32> edgeLabels = relabel(m_a.edgeLabels, m);
-
-    SqliteStatement insertGraph = m_db.prepare(
-        "INSERT INTO graph(snapshot, node_count, edge_count, compression, ids, types, sizes, flags, edge_offsets, "
-        "edge_targets, target_encoding) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'index')");
-    if (!insertGraph.isValid())
-        return sqliteError(tr("writing the graph"));
-    insertGraph.bindInt64(1, m_snapshotId);
-    insertGraph.bindInt64(2, qint64(n));
-    insertGraph.bindInt64(3, qint64(m));
-    insertGraph.bindText(4, m_zlib ? QStringLiteral("zlib") : QStringLiteral("none"));
-    const QByteArray blobs[] = {blob(PackedArray::encode(m_a.ids)),     blob(PackedArray::encode(fileTypes)),
-                                blob(PackedArray::encode(sizes)),       blob(PackedArray::encode(flags)),
-                                blob(PackedArray::encode(offsets)),     blob(PackedArray::encode(m_a.edgeTargets))};
-    for (int i = 0; i < 6; ++i) {
-        if (m_zlib && blobs[i].isNull())
-            return tr("zlib could not compress the graph");
-        insertGraph.bindBlob(5 + i, blobs[i]);
-    }
-    if (insertGraph.step() != SqliteStatement::Done)
-        return sqliteError(tr("writing the graph"));
-
-    SqliteStatement insertString = m_db.prepare("INSERT INTO graph_string(snapshot, id, text) VALUES (?1, ?2, ?3)");
-    if (!insertString.isValid())
-        return sqliteError(tr("writing the label strings"));
-    for (size_t i = 0; i < strings.size(); ++i) {
-        insertString.bindInt64(1, m_snapshotId);
-        insertString.bindInt64(2, qint64(i));
-        insertString.bindText(3, *strings[i]);
-        if (insertString.step() != SqliteStatement::Done)
-            return sqliteError(tr("writing the label strings"));
-        insertString.reset();
-    }
-
-    SqliteStatement insertLabels =
-        m_db.prepare("INSERT INTO graph_label(snapshot, node_labels, edge_labels) VALUES (?1, ?2, ?3)");
-    if (!insertLabels.isValid())
-        return sqliteError(tr("writing the labels"));
-    insertLabels.bindInt64(1, m_snapshotId);
-    const QByteArray nodeBlob = blob(PackedArray::encode(nodeLabels));
-    const QByteArray edgeBlob = blob(PackedArray::encode(edgeLabels));
-    if (m_zlib && (nodeBlob.isNull() || edgeBlob.isNull()))
-        return tr("zlib could not compress the labels");
-    insertLabels.bindBlob(2, nodeBlob);
-    insertLabels.bindBlob(3, edgeBlob);
-    if (insertLabels.step() != SqliteStatement::Done)
-        return sqliteError(tr("writing the labels"));
-
-    // The graph raises the format version in the same transaction, as the
-    // schema change it goes with.
-    if (m_version < LsnapFormat::TargetIdsVersion) {
-        const QByteArray pragma =
-            QByteArrayLiteral("PRAGMA user_version = ") + QByteArray::number(LsnapFormat::TargetIdsVersion);
-        if (!m_db.exec(pragma.constData()))
-            return sqliteError(tr("raising the format version"));
-        if (m_tables.meta) {
-            SqliteStatement meta = m_db.prepare("UPDATE meta SET value = ?1 WHERE key = 'format_version'");
-            if (!meta.isValid())
-                return sqliteError(tr("updating meta"));
-            meta.bindText(1, QString::number(LsnapFormat::TargetIdsVersion));
-            if (meta.step() != SqliteStatement::Done)
-                return sqliteError(tr("updating meta"));
-        }
-    }
-    return QString();
-}
-
 } // namespace
 
 Expected<HeapGraphArrays> HeapGraphStore::readArrays(const QString &path, qint64 snapshotId,
@@ -1149,60 +684,6 @@ Expected<HeapGraphArrays> HeapGraphStore::readArrays(const QString &path, qint64
 {
     GraphLoader loader(path, snapshotId, control);
     return loader.load();
-}
-
-Status HeapGraphStore::write(const QString &path, qint64 snapshotId, const HeapGraphArrays &arrays,
-                             Compression compression)
-{
-    const auto fail = [&](const QString &reason) { return Status::failure(path + QStringLiteral(": ") + reason); };
-    if (const QString error = checkForWriting(arrays); !error.isEmpty())
-        return fail(tr("heap graph for snapshot %1 not written: %2").arg(snapshotId).arg(error));
-
-    // Decide from the raw bytes before SQLite opens the file for writing, as
-    // SnapshotWriter does: a graph is only ever added to an existing file.
-    const QFileInfo info(path);
-    if (!info.exists())
-        return fail(tr("no such file"));
-    if (!info.isFile())
-        return fail(tr("not a regular file"));
-    {
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly))
-            return fail(file.error() == QFileDevice::PermissionsError ? tr("permission denied") : file.errorString());
-        const QByteArray head = file.read(LsnapFormat::SqliteHeaderSize);
-        if (!LsnapFormat::isSqlite(head))
-            return fail(tr("not a Leakscope file (not a SQLite database)"));
-        if (head.size() < LsnapFormat::SqliteHeaderSize)
-            return fail(tr("truncated or corrupt (shorter than a SQLite header)"));
-        if (const QString refusal = LsnapFormat::refusalReason(LsnapFormat::parseHeader(head)); !refusal.isEmpty())
-            return fail(refusal);
-    }
-
-    SqliteDatabase db;
-    if (!db.open(path, SqliteDatabase::ReadWriteCreate))
-        return fail(tr("cannot open for writing (%1)").arg(TextUtil::oneLine(db.errorMessage())));
-    db.setBusyTimeout(5000);
-    if (!db.exec("BEGIN IMMEDIATE"))
-        return fail(tr("cannot lock for writing (%1)").arg(TextUtil::oneLine(db.errorMessage())));
-    // The pragmas again under the lock: another writer may have changed them.
-    bool ok = false;
-    LsnapFormat::Header header;
-    header.applicationId = quint32(pragmaValue(db, "PRAGMA application_id", &ok));
-    if (ok)
-        header.userVersion = qint32(pragmaValue(db, "PRAGMA user_version", &ok));
-    QString error = ok ? LsnapFormat::refusalReason(header) : tr("cannot read (%1)").arg(db.errorMessage());
-    if (error.isEmpty()) {
-        GraphWriter writer(db, snapshotId, arrays, compression);
-        error = writer.write();
-    }
-    if (error.isEmpty() && !db.exec("COMMIT"))
-        error = tr("committing failed (%1)").arg(TextUtil::oneLine(db.errorMessage()));
-    if (!error.isEmpty()) {
-        db.exec("ROLLBACK");
-        return fail(error);
-    }
-    qCDebug(lcGraphStore) << path << "snapshot" << snapshotId << "graph written:" << arrays.ids.size() << "nodes";
-    return Status();
 }
 
 } // namespace leakscope
