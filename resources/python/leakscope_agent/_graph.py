@@ -320,18 +320,15 @@ class _Dumper(object):
         # referents) equals its length: a list or tuple with NULL slots (C
         # extensions keep such) has fewer referents than items, and
         # reading a NULL slot would crash the program. Per object, not in
-        # sum: a program thread may grow another list meanwhile. The `or`
+        # sum: a program thread may grow another list meanwhile. Each `or`
         # must stay short-circuit.
-        if list(compress(count(), map(is_, flat, repeat(marker)))) != list(
-                map(sub, accumulate(map(add, lens, repeat(1))), repeat(1))) \
-                or not all(map(is_, flat, chain.from_iterable(map(
-                    chain, map(reversed, group.objs), repeat((marker,)))))):
+        flat = _per_object(flat, lens, marker)
+        if flat is None or not all(map(
+                is_, flat, chain.from_iterable(map(reversed, group.objs)))):
             del flat
             return self.label_mixed(group)
-        # The markers stay in flat: untracked, their edges go with the
-        # atoms' (the -1 label is dropped with them).
         group.flat = flat
-        group.lens = map(add, lens, repeat(1))
+        group.lens = lens
         lens_refs = lens_objs = lens
         distinct = set(lens_refs)
         longest = max(distinct, default=0)
@@ -343,7 +340,7 @@ class _Dumper(object):
         # the group's referents): chaining them beats indexing per edge.
         by_len = {}
         for n in distinct:
-            by_len[n] = tuple(reversed(index_sids[:n])) + (-1,)
+            by_len[n] = tuple(reversed(index_sids[:n]))
         group.edge_sids = chain.from_iterable(map(by_len.__getitem__,
                                                   lens_refs))
         self.container_node_labels(group, lens_objs, distinct)
@@ -553,35 +550,43 @@ class _Dumper(object):
         objs = group.objs
         marker = object()
         try:
-            flat = _get_referents(*chain.from_iterable(zip(
-                objs, repeat((marker,)))))
-            ends = list(compress(count(), map(is_, flat, repeat(marker))))
-            if len(ends) != len(objs) or not all(map(
-                    is_, flat, chain.from_iterable(map(
-                        chain, map(dict.values, objs), repeat((marker,)))))):
+            flat = _per_object(_get_referents(*chain.from_iterable(zip(
+                objs, repeat((marker,))))), lens, marker)
+            if flat is None or not all(map(
+                    is_, flat, chain.from_iterable(map(dict.values, objs)))):
                 return False
-            keys = list(chain.from_iterable(map(chain, objs,
-                                                repeat((marker,)))))
-            if list(compress(count(), map(is_, keys, repeat(marker)))) != \
-                    ends:
+            keys = list(chain.from_iterable(objs))
+            # Each dict as long as when its referents were read, so the
+            # keys line up with the values dict by dict.
+            if len(keys) != len(flat) or list(map(len, objs)) != lens:
                 return False
-            names = set(compress(keys, map(is_not, keys, repeat(marker))))
         except Exception:
             # A dict changed size while it was read.
             return False
-        # Only exact str keys are hashed here (no __hash__ of the program).
-        if not all(map(is_, map(type, names), repeat(str))):
+        # Only exact str keys are hashed here (no __hash__ of the program):
+        # a program thread may have added another key since the counts.
+        if not all(map(is_, map(type, keys), repeat(str))):
             return False
-        table = self.key_table(names, kind)
-        table[marker] = -1
-        del names
-        # The markers stay in flat: untracked, their edges go with the
-        # atoms' (the -1 label is dropped with them).
+        table = self.key_table(set(keys), kind)
         group.flat = flat
-        group.lens = map(sub, ends, chain((-1,), ends))
+        group.lens = lens
         group.edge_sids = map(table.__getitem__, keys)
         self.container_node_labels(group, lens)
         return True
+
+
+def _per_object(flat, lens, marker):
+    """flat (the referents of some objects, each object's followed by
+    marker, from one gc.get_referents call) without the markers when each
+    object had exactly lens[i] referents, else None. Checking the markers
+    at the expected places is enough: there is one per object."""
+    ends = list(accumulate(map(add, lens, repeat(1))))
+    if len(flat) != (ends[-1] if ends else 0) or not all(map(
+            is_, map(flat.__getitem__, map(sub, ends, repeat(1))),
+            repeat(marker))):
+        return None
+    del ends
+    return list(compress(flat, map(is_not, flat, repeat(marker))))
 
 
 def _container_label(tp, n):
