@@ -383,14 +383,17 @@ class ProcessStateTest(TempDirTestCase):
                     self.assertEqual(
                         (proc.returncode, proc.stdout, proc.stderr),
                         (0, "changes seen: [] 0\npolled: True\n", ""))
-                    # The agent did record meanwhile (start, periodic, exit).
+                    # The agent did record while the program ran: periodic
+                    # snapshots between start and exit (how many depends on
+                    # the machine's load).
                     conn = sqlite3.connect("file:%s?mode=ro" % out, uri=True)
                     try:
-                        n = conn.execute("SELECT count(*) FROM snapshot"
+                        n = conn.execute("SELECT count(*) FROM snapshot "
+                                         "WHERE label LIKE 'every %'"
                                          ).fetchone()[0]
                     finally:
                         conn.close()
-                    self.assertGreaterEqual(n, 5)
+                    self.assertGreaterEqual(n, 1)
 
 
 # Program threads that keep changing lists, dicts and instances, creating
