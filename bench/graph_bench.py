@@ -16,7 +16,8 @@
 
 --against REF: the graph dump time of the agent at git commit REF and of this
 tree's agent, each in its own process on the same heap, alternating, round
-after round; prints the medians and their ratio (this tree / REF).
+after round; prints the medians and their ratio (this tree / REF), for the
+dump's wall-clock time and for the CPU time of the whole snapshot.
 
 Not a test: timings depend on the machine (and on what else runs on it);
 the ratios, measured in the same process on the same heap, are what to
@@ -133,16 +134,18 @@ def dump_only():
     own seconds (meta graph_seconds) and the whole snapshot's."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "bench.lsnap")
+        cpu = time.process_time()
         seconds, _ = timed(leakscope_agent.snapshot, path, collect=False,
                            graph=True)
+        cpu = time.process_time() - cpu
         import json
         import sqlite3
         conn = sqlite3.connect(path)
         meta = json.loads(conn.execute("SELECT meta_json FROM snapshot"
                                        ).fetchone()[0])
         conn.close()
-    print("dump %.4f snapshot %.4f nodes %d" % (
-        meta["graph_seconds"], seconds, meta["graph_nodes"]))
+    print("dump %.4f snapshot %.4f nodes %d cpu %.4f" % (
+        meta["graph_seconds"], seconds, meta["graph_nodes"], cpu))
 
 
 def against(ref, objects, rounds):
@@ -157,6 +160,7 @@ def against(ref, objects, rounds):
         agents = [(ref, os.path.join(tmp, "resources", "python")),
                   ("this tree", _AGENT_PATH)]
         times = {name: [] for name, _ in agents}
+        cpus = {name: [] for name, _ in agents}
         for r in range(rounds):
             for name, path in (agents if r % 2 == 0 else agents[::-1]):
                 out = subprocess.run(
@@ -165,12 +169,21 @@ def against(ref, objects, rounds):
                     stdout=subprocess.PIPE, universal_newlines=True,
                     check=True).stdout.split()
                 times[name].append(float(out[1]))
-                print("round %d %-10s dump %6.2f s  snapshot %6.2f s  %s nodes"
-                      % (r + 1, name, float(out[1]), float(out[3]), out[5]))
+                cpus[name].append(float(out[7]))
+                print("round %d %-10s dump %6.2f s  snapshot %6.2f s "
+                      "(CPU %6.2f s)  %s nodes" % (r + 1, name, float(out[1]),
+                                                   float(out[3]),
+                                                   float(out[7]), out[5]))
                 sys.stdout.flush()
     base = statistics.median(times[ref])
     now = statistics.median(times["this tree"])
     print("graph dump median: %s %.2f s, this tree %.2f s, ratio %.3f"
+          % (ref, base, now, now / base))
+    # CPU seconds of the whole snapshot (census without collect, dump,
+    # write): on a shared machine far steadier than wall-clock time.
+    base = statistics.median(cpus[ref])
+    now = statistics.median(cpus["this tree"])
+    print("snapshot CPU median: %s %.2f s, this tree %.2f s, ratio %.3f"
           % (ref, base, now, now / base))
 
 
