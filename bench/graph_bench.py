@@ -12,6 +12,12 @@
 
     /usr/bin/python3 bench/graph_bench.py            # Debian's objgraph is there
     /usr/bin/python3 bench/graph_bench.py --objects 200000
+    /usr/bin/python3 bench/graph_bench.py --against deb604a [--rounds 3]
+
+--against REF: the graph dump time of the agent at git commit REF and of this
+tree's agent, each in its own process on the same heap, alternating, round
+after round; prints the medians and their ratio (this tree / REF), for the
+dump's wall-clock time and for the CPU time of the whole snapshot.
 
 Not a test: timings depend on the machine (and on what else runs on it);
 the ratios, measured in the same process on the same heap, are what to
@@ -27,7 +33,11 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "resources", "python"))
+# --agent-path DIR (used by --against): import the agent from DIR.
+_AGENT_PATH = os.path.join(os.path.dirname(HERE), "resources", "python")
+if "--agent-path" in sys.argv:
+    _AGENT_PATH = sys.argv[sys.argv.index("--agent-path") + 1]
+sys.path.insert(0, _AGENT_PATH)
 
 import leakscope_agent  # noqa: E402
 from leakscope_agent import _graph, _refs  # noqa: E402
@@ -119,12 +129,81 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - started, result
 
 
+def dump_only():
+    """One snapshot with graph of the heap built here; prints the dump's
+    own seconds (meta graph_seconds) and the whole snapshot's."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bench.lsnap")
+        cpu = time.process_time()
+        seconds, _ = timed(leakscope_agent.snapshot, path, collect=False,
+                           graph=True)
+        cpu = time.process_time() - cpu
+        import json
+        import sqlite3
+        conn = sqlite3.connect(path)
+        meta = json.loads(conn.execute("SELECT meta_json FROM snapshot"
+                                       ).fetchone()[0])
+        conn.close()
+    print("dump %.4f snapshot %.4f nodes %d cpu %.4f" % (
+        meta["graph_seconds"], seconds, meta["graph_nodes"], cpu))
+
+
+def against(ref, objects, rounds):
+    import statistics
+    import subprocess
+    root = os.path.dirname(HERE)
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", root, "archive", ref, "resources/python"],
+            stdout=subprocess.PIPE, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        agents = [(ref, os.path.join(tmp, "resources", "python")),
+                  ("this tree", _AGENT_PATH)]
+        times = {name: [] for name, _ in agents}
+        cpus = {name: [] for name, _ in agents}
+        for r in range(rounds):
+            for name, path in (agents if r % 2 == 0 else agents[::-1]):
+                out = subprocess.run(
+                    [sys.executable, os.path.abspath(__file__), "--dump-only",
+                     "--objects", str(objects), "--agent-path", path],
+                    stdout=subprocess.PIPE, universal_newlines=True,
+                    check=True).stdout.split()
+                times[name].append(float(out[1]))
+                cpus[name].append(float(out[7]))
+                print("round %d %-10s dump %6.2f s  snapshot %6.2f s "
+                      "(CPU %6.2f s)  %s nodes" % (r + 1, name, float(out[1]),
+                                                   float(out[3]),
+                                                   float(out[7]), out[5]))
+                sys.stdout.flush()
+    base = statistics.median(times[ref])
+    now = statistics.median(times["this tree"])
+    print("graph dump median: %s %.2f s, this tree %.2f s, ratio %.3f"
+          % (ref, base, now, now / base))
+    # CPU seconds of the whole snapshot (census without collect, dump,
+    # write): on a shared machine far steadier than wall-clock time.
+    base = statistics.median(cpus[ref])
+    now = statistics.median(cpus["this tree"])
+    print("snapshot CPU median: %s %.2f s, this tree %.2f s, ratio %.3f"
+          % (ref, base, now, now / base))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=1000000)
+    parser.add_argument("--against", metavar="REF")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dump-only", action="store_true")
+    parser.add_argument("--agent-path")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, args.objects, args.rounds)
+        return
 
     build_heap(args.objects)
+    if args.dump_only:
+        gc.collect()
+        dump_only()
+        return
     gc.collect()
     print("Python %s, %d gc objects" % (sys.version.split()[0],
                                          len(gc.get_objects())))

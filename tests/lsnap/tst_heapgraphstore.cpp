@@ -294,6 +294,7 @@ private slots:
     void cancelAndProgress_data();
     void cancelAndProgress();
     void nodeCountBombRefusedUpFront();
+    void edgeCountBombRefusedUpFront();
     void typeIdsSpanningInt64_data();
     void typeIdsSpanningInt64();
 
@@ -1116,6 +1117,29 @@ void TestHeapGraphStore::nodeCountBombRefusedUpFront()
     Expected<HeapGraph> g = HeapGraph::read(HeapGraphStore::readArrays, path, 1);
     QVERIFY(!g.ok());
     QVERIFY2(g.error().contains(QStringLiteral("node_count 20000000 cannot be true")), qPrintable(g.error()));
+    const qint64 grown = peakRssKiB() - peakBefore;
+    QVERIFY2(grown < 32 * 1024, qPrintable(QStringLiteral("peak RSS grew by %1 KiB").arg(grown)));
+}
+
+void TestHeapGraphStore::edgeCountBombRefusedUpFront()
+{
+    // Issue 12, item 7: a ~2.5 MB file whose graph declares 300M edges (2
+    // nodes, every edge from one to the other) with valid zlib streams of
+    // exactly the lengths the counts imply. Only a RAM/2 check bounded the
+    // edges: the reader inflated 2.4 GB (a minute, 3.5 GB of memory) before
+    // it found the labels wrong. Now the counts are refused from the stored
+    // sizes before anything is decompressed.
+    const QString path = makeFile(QStringLiteral("edgebomb"), 1);
+    const readertest::ProcessResult r = readertest::runProcess(
+        QStringLiteral(LEAKSCOPE_PYTHON),
+        {readertest::dataFile("make_graph_bomb.py"), path, QStringLiteral("edges"), QStringLiteral("300000000")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY(QFileInfo(path).size() < 8 * 1024 * 1024);
+    const qint64 peakBefore = peakRssKiB();
+    Expected<HeapGraph> g = HeapGraphStore::read(path, 1);
+    QVERIFY(!g.ok());
+    QVERIFY2(g.error().contains(QStringLiteral("2 nodes and 300000000 edges cannot be true")), qPrintable(g.error()));
+    QVERIFY2(g.error().contains(QStringLiteral("more than 64:1")), qPrintable(g.error()));
     const qint64 grown = peakRssKiB() - peakBefore;
     QVERIFY2(grown < 32 * 1024, qPrintable(QStringLiteral("peak RSS grew by %1 KiB").arg(grown)));
 }

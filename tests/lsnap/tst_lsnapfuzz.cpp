@@ -352,7 +352,8 @@ void TestLsnapFuzz::bombs()
     const QList<QPair<QString, QString>> bombs{{QStringLiteral("nodes"), QStringLiteral("20000000")},
                                                {QStringLiteral("nodes"), QStringLiteral("100000000")},
                                                {QStringLiteral("edges"), QStringLiteral("1000000")},
-                                               {QStringLiteral("edges"), QStringLiteral("5000000")}};
+                                               {QStringLiteral("edges"), QStringLiteral("5000000")},
+                                               {QStringLiteral("edges"), QStringLiteral("300000000")}};
     for (const auto &[kind, count] : bombs) {
         const QString path = mutantPath();
         QVERIFY(copyOriginal(path));

@@ -4,12 +4,13 @@ the program it examines. Each test reproduces one way it once did."""
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 
 from agentutil import (AGENT_PARENT, TIMEOUT, TempDirTestCase, child_env,
-                       interpreters, write)
+                       interpreters, without_fork_warning, write)
 from graphdecode import Graph
 from test_server import Client
 
@@ -277,6 +278,7 @@ FORKER = """
     import gc, os, sqlite3, sys
     out = sys.argv[1]
     bad = 0
+    parent_off = 0
     for i in range(300):
         r, w = os.pipe()
         pid = os.fork()
@@ -294,8 +296,10 @@ FORKER = """
             state = f.read()
         os.waitpid(pid, 0)
         bad += state != b"1"
+        parent_off += not gc.isenabled()
         [object() for _ in range(2000)]
     print("children with gc off:", bad)
+    print("parent saw gc off:", parent_off)
     print("parent gc:", gc.isenabled())
 """
 
@@ -314,11 +318,167 @@ class ForkTest(TempDirTestCase):
                     env=child_env({"LEAKSCOPE_SOCKET_DIR": self.path("s")}),
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                     universal_newlines=True, timeout=500)
-                # Known open bug (issue 12): the parent may still observe
-                # gc.isenabled() False while a census runs in the agent's
-                # thread (seen in the clean CI root, not here): the parent's
-                # line is not compared until that race is fixed.
+                # The agent never turns collection off: neither a child nor
+                # the parent (whose main thread runs while the agent counts
+                # in its own thread) can see it off.
                 self.assertEqual(
-                    (proc.returncode, proc.stdout.split("parent gc:")[0], proc.stderr),
-                    (0, "children with gc off: 0\n", ""))
-                self.assertIn("parent gc:", proc.stdout)
+                    (proc.returncode, proc.stdout,
+                     without_fork_warning(proc.stderr)),
+                    (0, "children with gc off: 0\nparent saw gc off: 0\n"
+                     "parent gc: True\n", ""))
+
+
+# A program thread that polls, as fast as it can, what the agent once
+# changed while it counted: whether automatic collection is on, the switch
+# interval, and gc.callbacks. The main thread keeps allocating (so that the
+# collector has work) until the agent has taken enough snapshots.
+OBSERVER = """
+    import gc, sys, threading, time
+    interval = sys.getswitchinterval()
+    callbacks = list(gc.callbacks)
+    seen = []
+    changes = [0]
+    polls = [0]
+    stop = threading.Event()
+    def poll():
+        while not stop.is_set():
+            polls[0] += 1
+            state = (gc.isenabled(), sys.getswitchinterval(),
+                     list(gc.callbacks))
+            if state != (True, interval, callbacks):
+                changes[0] += 1
+                if len(seen) < 5:
+                    seen.append(state)
+    t = threading.Thread(target=poll)
+    t.start()
+    keep = []
+    deadline = time.time() + float(sys.argv[1])
+    while time.time() < deadline:
+        keep.append([{"i": i} for i in range(200)])
+        if len(keep) > 200:
+            del keep[:100]
+        if not gc.isenabled() or sys.getswitchinterval() != interval:
+            changes[0] += 1
+    stop.set()
+    t.join()
+    print("changes seen:", seen, changes[0])
+    print("polled:", polls[0] > 1000)
+"""
+
+
+class ProcessStateTest(TempDirTestCase):
+    def test_program_threads_never_see_gc_or_switch_interval_change(self):
+        script = write(self.tmp, "observer.py", OBSERVER)
+        for name, python in interpreters():
+            for graph in ([], ["--graph"]):
+                with self.subTest(python=name, graph=bool(graph)):
+                    out = self.path("o-%s-%d.lsnap" % (name, len(graph)))
+                    proc = subprocess.run(
+                        [python, "-m", "leakscope_agent", "run", "--every",
+                         "0.05", "-o", out] + graph + [script, "4"],
+                        env=child_env({"LEAKSCOPE_SOCKET_DIR":
+                                       self.path("s")}),
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        universal_newlines=True, timeout=300)
+                    self.assertEqual(
+                        (proc.returncode, proc.stdout, proc.stderr),
+                        (0, "changes seen: [] 0\npolled: True\n", ""))
+                    # The agent did record while the program ran: periodic
+                    # snapshots between start and exit (how many depends on
+                    # the machine's load).
+                    conn = sqlite3.connect("file:%s?mode=ro" % out, uri=True)
+                    try:
+                        n = conn.execute("SELECT count(*) FROM snapshot "
+                                         "WHERE label LIKE 'every %'"
+                                         ).fetchone()[0]
+                    finally:
+                        conn.close()
+                    self.assertGreaterEqual(n, 1)
+
+
+# Program threads that keep changing lists, dicts and instances, creating
+# and dropping objects, while the agent dumps the heap graph every 0.05 s
+# (the dump no longer holds them back).
+MUTATOR = """
+    import sys, threading, time
+    class Node:
+        def __init__(self, i):
+            self.i = i
+            self.peer = None
+    shared_list = []
+    shared_dict = {}
+    anchor = {"anchor_key": Node(-1)}
+    stop = threading.Event()
+    def churn(k):
+        i = 0
+        while not stop.is_set():
+            i += 1
+            node = Node(i)
+            node.peer = [node, (i, node)]
+            shared_list.append(node)
+            shared_dict["k%d_%d" % (k, i % 500)] = node
+            if len(shared_list) > 2000:
+                del shared_list[:1000]
+            if i % 7 == 0:
+                shared_dict.pop("k%d_%d" % (k, (i * 3) % 500), None)
+    threads = [threading.Thread(target=churn, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(float(sys.argv[1]))
+    stop.set()
+    for t in threads:
+        t.join()
+    print("done", type(anchor["anchor_key"]).__name__)
+"""
+
+
+class ConcurrentDumpTest(TempDirTestCase):
+    def test_graphs_stay_valid_while_program_threads_mutate(self):
+        script = write(self.tmp, "mutator.py", MUTATOR)
+        for name, python in interpreters():
+            with self.subTest(python=name):
+                out = self.path("m-%s.lsnap" % name)
+                proc = subprocess.run(
+                    [python, "-m", "leakscope_agent", "run", "--every",
+                     "0.05", "--graph", "-o", out, script, "3"],
+                    env=child_env({"LEAKSCOPE_SOCKET_DIR": self.path("s")}),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    universal_newlines=True, timeout=300)
+                # No snapshot failed (the agent reports each failure once
+                # on stderr) and the program ran as it would alone.
+                self.assertEqual((proc.returncode, proc.stdout, proc.stderr),
+                                 (0, "done Node\n", ""))
+                conn = sqlite3.connect("file:%s?mode=ro" % out, uri=True)
+                try:
+                    sids = [r[0] for r in conn.execute(
+                        "SELECT snapshot FROM graph ORDER BY snapshot")]
+                    # The "start" snapshot is taken before the program runs.
+                    running = set(r[0] for r in conn.execute(
+                        "SELECT id FROM snapshot WHERE label != 'start'"))
+                    total = conn.execute("SELECT count(*) FROM snapshot"
+                                         ).fetchone()[0]
+                finally:
+                    conn.close()
+                # start, exit and at least one periodic snapshot between.
+                self.assertGreaterEqual(len(sids), 3)
+                self.assertEqual(len(sids), total)
+                for sid in sids:
+                    graph = Graph(out, sid)
+                    graph.check()
+                    if sid not in running:
+                        continue
+                    self.assertGreater(
+                        len(graph.nodes_of_type("__main__.Node")), 100)
+                    # Labels still name what they lead to: the anchor
+                    # dict's value by its key, every Node's .peer a list.
+                    anchor = []
+                    peers = set()
+                    for node in range(graph.n):
+                        for e, t in graph.out_edges(node):
+                            label = graph.edge_label(e)
+                            if label == "['anchor_key']":
+                                anchor.append(graph.type_name(t))
+                            elif label == ".peer":
+                                peers.add(graph.type_name(t))
+                    self.assertEqual(anchor, ["__main__.Node"])
+                    self.assertEqual(peers, {"list"})

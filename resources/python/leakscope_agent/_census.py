@@ -16,6 +16,7 @@ import threading
 import time
 from collections import deque
 from functools import partial
+from itertools import compress
 from types import BuiltinFunctionType, FunctionType, ModuleType
 
 __all__ = ["census", "type_name", "process_meta", "AGENT_VERSION"]
@@ -52,45 +53,36 @@ except ImportError:  # pragma: no cover - other implementations
 
 # Serialises censuses (and, through snapshot(), census plus file write) across
 # threads: the periodic recorder, the live server and the program itself may
-# all ask at once, and each census turns automatic collection off and on.
+# all ask at once.
 LOCK = threading.RLock()
 
 # How long a fork in another thread waits for a snapshot in progress to end.
 FORK_WAIT_SECONDS = 30.0
 
-# While the agent holds automatic collection off (and other threads back):
-# the program's own settings, restored by resume() and in a forked child.
-_paused = {"depth": 0, "state": None}
 _fork_held = [False]
 
-
-def pause(hold_threads=False):
-    """Turn automatic collection off (callers hold LOCK) and, with
-    hold_threads, keep the GIL here (a long switch interval); returns what
-    resume() needs."""
-    state = (gc.isenabled(), sys.getswitchinterval())
-    if _paused["depth"] == 0:
-        _paused["state"] = state
-    _paused["depth"] += 1
-    if hold_threads:
-        sys.setswitchinterval(1000.0)
-    gc.disable()
-    return state
+# The agent never turns automatic collection off nor changes the switch
+# interval: both are process-wide, and a thread of the program can run at any
+# bytecode boundary of a census and see them. Instead a census notices when a
+# collection ran at the wrong moment (collections_done() changed) and takes
+# its few cheap steps again, and the dump and the live walks hold strong
+# references to every object they list (no id is reused while they run).
+RETRIES = 3
 
 
-def resume(state):
-    enabled, interval = state
-    _paused["depth"] = max(_paused["depth"] - 1, 0)
-    if _paused["depth"] == 0:
-        _paused["state"] = None
-    if enabled:
-        gc.enable()
-    sys.setswitchinterval(interval)
+def collections_done(first=0):
+    """How many collections of generation first or older have run so far
+    (any thread, automatic or gc.collect()): an int, which the collector
+    does not track, so reading it adds nothing to a census."""
+    try:
+        return sum([s.get("collections", 0) for s in gc.get_stats()[first:]])
+    except Exception:
+        return None
 
 
 def _before_fork():
     # No fork in the middle of a census, dump or SQLite write: the child
-    # would inherit collection off, a held lock, or SQLite's global mutex
+    # would inherit a held lock, or SQLite's global mutex
     # held by a thread it does not have. Bounded: a finaliser that the
     # census' gc.collect() runs may wait for the forking thread.
     try:
@@ -106,8 +98,8 @@ def _after_fork_in_parent():
 
 
 def _after_fork_in_child():
-    """Leave the child as the program would have it: its gc settings, and
-    a census lock no vanished thread holds."""
+    """Leave the child a census lock no vanished thread holds (the agent
+    never changes the gc settings, so there are none to restore)."""
     global LOCK
     if _fork_held[0]:
         _fork_held[0] = False
@@ -118,14 +110,6 @@ def _after_fork_in_child():
             if _is_ours_name(name) and "LOCK" in getattr(module, "__dict__",
                                                          {}):
                 module.LOCK = LOCK
-    state = _paused["state"]
-    _paused["depth"] = 0
-    _paused["state"] = None
-    if state is not None:
-        enabled, interval = state
-        sys.setswitchinterval(interval)
-        if enabled:
-            gc.enable()
 
 
 if hasattr(os, "register_at_fork"):
@@ -436,35 +420,51 @@ def _census_locked(collect):
     freed = None
     if collect:
         freed = gc.collect()
-    # No automatic collection between listing the objects and subtracting
-    # the agent's own: it would untrack some of them half way.
-    # Threads held back too: while collection is off, no thread of the
-    # program runs to see gc.isenabled() return False.
-    state = pause(hold_threads=True)
-    try:
-        started = time.perf_counter()
-        taken_at = time.time()
-        excluded = _agent_objects()
-        excluded.extend(agent_module_extras())
-        # Each object once: the two lists may share some.
-        # (it holds itself, and stays in the result once).
-        excluded[:] = list(dict(zip(map(id, excluded), excluded)).values())
+    started = time.perf_counter()
+    taken_at = time.time()
+    excluded = _agent_objects()
+    excluded.extend(agent_module_extras())
+    # Each object once: the two lists may share some.
+    # (it holds itself, and stays in the result once).
+    excluded[:] = list(dict(zip(map(id, excluded), excluded)).values())
+    # The agent's objects that gc.get_objects() lists are those tracked at
+    # that moment. A collection may untrack some (tuples, dicts) at any
+    # allocation, in any thread: when one ran between reading their state
+    # and listing, read and list again. Both lists hold strong references,
+    # so nothing counted is freed (nor its id reused) meanwhile. (bytes:
+    # untracked, so the flags are not counted themselves.)
+    objs = tracked = None
+    for _ in range(RETRIES):
+        before = collections_done()
+        tracked = bytes(map(_is_tracked, excluded))
         objs = gc.get_objects()
-        counts, sizes = _counts_and_sizes(objs)
-        n_objects = len(objs)
-        del objs
-        for obj in excluded:
-            if _is_tracked(obj):
-                tp = type(obj)
-                counts[tp] = counts.get(tp, 0) - 1
-                sizes[tp] = sizes.get(tp, 0) - safe_getsizeof(obj)
-                n_objects -= 1
-        # The list no longer needs itself; breaking the cycle lets it be
-        # freed by reference counting instead of waiting for the collector.
-        excluded.clear()
-        del excluded
-    finally:
-        resume(state)
+        if before is not None and collections_done() == before:
+            break
+        objs = tracked = None
+    if objs is None or gc.get_freeze_count():
+        # Collections kept running (or gc.freeze() hid some objects from
+        # the listing): find the agent's objects in the listing itself.
+        objs = gc.get_objects()
+        ours = set(map(id, excluded))
+        tracked = None
+    counts, sizes = _counts_and_sizes(objs)
+    n_objects = len(objs)
+    if tracked is None:
+        removed = list(compress(objs, map(ours.__contains__, map(id, objs))))
+        del ours
+    else:
+        removed = list(compress(excluded, tracked))
+    del objs, tracked
+    for obj in removed:
+        tp = type(obj)
+        counts[tp] = counts.get(tp, 0) - 1
+        sizes[tp] = sizes.get(tp, 0) - safe_getsizeof(obj)
+        n_objects -= 1
+    # The list no longer needs itself; breaking the cycle lets it be
+    # freed by reference counting instead of waiting for the collector.
+    del removed
+    excluded.clear()
+    del excluded
     by_name = {}
     for tp, count in counts.items():
         # Instances of the agent's classes are the agent's wherever they

@@ -12,6 +12,13 @@ Nodes are the gc-tracked objects; untracked referents (str, int, float,
 untracked tuples and dicts, which can hold only such atoms) are not nodes
 and their edges are left out, so every edge target is a node. The agent's
 own objects and frames are left out, with every edge leading to them.
+
+The program's threads keep running during a dump and automatic collection
+stays as the program has it (the agent changes neither). The dump holds the
+list of its nodes from start to end, so no node is freed and no id is
+reused; each object's referents are read in one C call together with what
+proves their count; and referents that are no node (created or tracked
+since the listing) are found in the young generations, see _new_ids().
 """
 
 import array
@@ -20,12 +27,12 @@ import sys
 from bisect import bisect_right
 from itertools import (accumulate, chain, compress, count, filterfalse,
                        repeat)
-from operator import attrgetter, is_, is_not, ne, not_, sub
+from operator import add, attrgetter, is_, is_not, ne, not_, sub
 from types import FrameType, ModuleType
 
 from ._census import (_OBJECT_SIZEOF, _agent_objects, _count_elements,
-                      _is_ours_type, find_sizeof, safe_getsizeof,
-                      sizeof_in_c, type_name)
+                      _is_ours_type, collections_done, find_sizeof,
+                      safe_getsizeof, sizeof_in_c, type_name)
 from ._labels import (CLASS_ROOT, MAX_LABEL, MODULE_ROOT, THREAD_FRAME,
                       AgentFrames, Labeler, _MODULE_DICT, _SPECIAL,
                       agent_module_extras, cut, key_label, node_label)
@@ -161,10 +168,12 @@ class _Group(object):
 
     def __init__(self, objs, tp=None, tps=None):
         self.objs = objs
-        # Lists, tuples and class groups take their referents when they
-        # are labelled, all in one call when they can.
-        self.refs = None if tp is not None else \
-            list(map(_get_referents, objs))
+        # Every group takes its referents when it is labelled: lists, tuples
+        # and class groups all in one call when they can, the others one
+        # object at a time (label_mixed), kept in one flat list (no list
+        # per object that would live until the end of the dump: a few
+        # hundred thousand of them would set off collections).
+        self.refs = None
         self.edge_sids = None
         self.node_sids = None
         self.tp = tp
@@ -200,7 +209,9 @@ class _Dumper(object):
                 modules.append(module)
         excluded = _agent_objects()
         excluded.extend(agent_module_extras())
+        self.old_collections = collections_done(1)
         objs = gc.get_objects()
+        self.young = _young_ids()
         skip = set(map(id, excluded))
         skip.update((id(excluded), id(frames), id(modules), id(self),
                      id(self.__dict__), id(self.module_names),
@@ -295,20 +306,26 @@ class _Dumper(object):
 
     def label_sequence(self, group):
         sid = self.strings.sid
-        # All referents of the group in one call (no list per object):
-        # gc visits list and tuple items last to first, so they are the
-        # items, each object's reversed, one object after the other; check
-        # that, then label each object's referents [n-1] ... [0].
-        flat = _get_referents(*group.objs)
+        # All referents of the group in one call (no list per object),
+        # each object's followed by a private untracked marker: gc visits
+        # list and tuple items last to first, so they are the items, each
+        # object's reversed, one object after the other; check that, then
+        # label each object's referents [n-1] ... [0].
+        marker = object()
+        flat = _get_referents(*chain.from_iterable(zip(
+            group.objs, repeat((marker,)))))
         lens = list(map(len, group.objs))
-        # Items are read at Python level (reversed) only once the counts
-        # agree: a list or tuple with NULL slots (C extensions keep such)
-        # has fewer referents than items, and reading a NULL slot would
-        # crash the program. The `or` must stay short-circuit.
-        if len(flat) != sum(lens) or not all(map(
+        # Items are read at Python level (reversed) only once each object's
+        # referent count (up to its marker, read in the same call as its
+        # referents) equals its length: a list or tuple with NULL slots (C
+        # extensions keep such) has fewer referents than items, and
+        # reading a NULL slot would crash the program. Per object, not in
+        # sum: a program thread may grow another list meanwhile. Each `or`
+        # must stay short-circuit.
+        flat = _per_object(flat, lens, marker)
+        if flat is None or not all(map(
                 is_, flat, chain.from_iterable(map(reversed, group.objs)))):
             del flat
-            group.refs = list(map(_get_referents, group.objs))
             return self.label_mixed(group)
         group.flat = flat
         group.lens = lens
@@ -359,7 +376,6 @@ class _Dumper(object):
         if len(flat) != step * len(objs) or not all(map(
                 is_, flat[width::step], repeat(marker))):
             del flat
-            group.refs = list(map(_get_referents, objs))
             return self.label_mixed(group)
         labels0 = self.labeler.labels(objs[0], flat[:width])
         if None in labels0 and len(labels0) == width:
@@ -412,7 +428,6 @@ class _Dumper(object):
                 ok = False
         if not ok:
             del flat, dict_positions
-            group.refs = list(map(_get_referents, objs))
             return self.label_mixed(group)
         for column in dict_positions:
             self.labeler.instance_dicts.update(map(id, column))
@@ -427,16 +442,30 @@ class _Dumper(object):
         group.node_sids = repeat(-1, len(objs))
 
     def label_mixed(self, group):
+        """Each object's referents (one gc.get_referents call each, so its
+        labels always match what it held at that moment) and labels; the
+        referents go into one flat list."""
         sid = self.strings.sid
         labels = self.labeler.labels
         names = self.module_names
         edge_sids = []
         node_sids = []
-        for obj, refs in zip(group.objs, group.refs):
+        flat = []
+        lens = []
+        for obj in group.objs:
+            refs = _get_referents(obj)
             if id(obj) in self.thread_frame_ids:
                 _add_frame_locals(obj, refs)
-            edge_sids.extend(map(sid, labels(obj, refs)))
+            sids = list(map(sid, labels(obj, refs)))
+            if len(sids) != len(refs):
+                sids = [-1] * len(refs)
+            edge_sids.extend(sids)
             node_sids.append(sid(node_label(obj, names)))
+            flat.extend(refs)
+            lens.append(len(refs))
+        group.refs = None
+        group.flat = flat
+        group.lens = lens
         group.edge_sids = edge_sids
         group.node_sids = node_sids
 
@@ -473,55 +502,91 @@ class _Dumper(object):
         and dicts with other keys one by one."""
         special = self.module_dicts
         instance = self.labeler.instance_dicts
-        refs = list(map(_get_referents, dicts))
+        # Referent counts only: each list goes as soon as it is counted.
+        counts = list(map(len, map(_get_referents, dicts)))
         lens = list(map(len, dicts))
         ids = list(map(id, dicts))
         # Sub-groups by one stable sort on a code per dict: 0 instance
         # dicts, 1 other dicts whose referents can be their values (as many
         # as items), 2 other dicts, 3 module namespaces.
         codes = list(map(not_, map(instance.__contains__, ids)))
-        for i in compress(count(), map(ne, map(len, refs), lens)):
+        for i in compress(count(), map(ne, counts, lens)):
             codes[i] = 2
         for i in compress(count(), map(special.__contains__, ids)):
             codes[i] = 3
-        del ids
+        del ids, counts
         order = sorted(range(len(dicts)), key=codes.__getitem__)
         bounds = [0, 0, 0, 0, len(dicts)]
         for code in range(1, 4):
             bounds[code] = bounds[code - 1] + codes.count(code - 1)
         del codes
         dicts = list(map(dicts.__getitem__, order))
-        refs = list(map(refs.__getitem__, order))
         lens = list(map(lens.__getitem__, order))
         del order
-        parts = [_Group.part(dicts[bounds[c]:bounds[c + 1]],
-                             refs[bounds[c]:bounds[c + 1]], dict)
+        parts = [_Group.part(dicts[bounds[c]:bounds[c + 1]], None, dict)
                  for c in range(4)]
-        plain = bounds[2]
+        del dicts
         result = []
-        if all(map(is_, chain.from_iterable(refs[:plain]),
-                   chain.from_iterable(map(dict.values, dicts[:plain])))):
-            for code in (0, 1):
-                sub = parts[code]
-                kind = 2 if code == 0 else 0
-                table = self.key_table(set(chain.from_iterable(sub.objs)),
-                                       kind)
-                sub.edge_sids = map(table.__getitem__,
-                                    chain.from_iterable(sub.objs))
-                self.container_node_labels(
-                    sub, lens[bounds[code]:bounds[code + 1]])
-                result.append(sub)
-        else:
-            simple = _Group.part(dicts[:plain], refs[:plain], dict)
-            self.label_mixed(simple)
-            result.append(simple)
-        del dicts, refs, lens
+        for code in (0, 1):
+            sub = parts[code]
+            if not self.label_plain_dicts(
+                    sub, 2 if code == 0 else 0,
+                    lens[bounds[code]:bounds[code + 1]]):
+                self.label_mixed(sub)
+            result.append(sub)
+        del lens
         others, namespaces = parts[2], parts[3]
         self.label_mixed(others)
         self.label_mixed(namespaces)
         result.append(others)
         result.append(namespaces)
         return result
+
+    def label_plain_dicts(self, group, kind, lens):
+        """Dicts whose referents are their values, in order: referents in
+        one call, each dict's followed by a private marker, checked against
+        the values and the keys (a program thread may change a dict
+        meanwhile); False when they do not match (label_mixed then)."""
+        objs = group.objs
+        marker = object()
+        try:
+            flat = _per_object(_get_referents(*chain.from_iterable(zip(
+                objs, repeat((marker,))))), lens, marker)
+            if flat is None or not all(map(
+                    is_, flat, chain.from_iterable(map(dict.values, objs)))):
+                return False
+            keys = list(chain.from_iterable(objs))
+            # Each dict as long as when its referents were read, so the
+            # keys line up with the values dict by dict.
+            if len(keys) != len(flat) or list(map(len, objs)) != lens:
+                return False
+        except Exception:
+            # A dict changed size while it was read.
+            return False
+        # Only exact str keys are hashed here (no __hash__ of the program):
+        # a program thread may have added another key since the counts.
+        if not all(map(is_, map(type, keys), repeat(str))):
+            return False
+        table = self.key_table(set(keys), kind)
+        group.flat = flat
+        group.lens = lens
+        group.edge_sids = map(table.__getitem__, keys)
+        self.container_node_labels(group, lens)
+        return True
+
+
+def _per_object(flat, lens, marker):
+    """flat (the referents of some objects, each object's followed by
+    marker, from one gc.get_referents call) without the markers when each
+    object had exactly lens[i] referents, else None. Checking the markers
+    at the expected places is enough: there is one per object."""
+    ends = list(accumulate(map(add, lens, repeat(1))))
+    if len(flat) != (ends[-1] if ends else 0) or not all(map(
+            is_, map(flat.__getitem__, map(sub, ends, repeat(1))),
+            repeat(marker))):
+        return None
+    del ends
+    return list(compress(flat, map(is_not, flat, repeat(marker))))
 
 
 def _container_label(tp, n):
@@ -543,6 +608,18 @@ def _add_frame_locals(frame, refs):
         if id(value) not in present and gc.is_tracked(value):
             present.add(id(value))
             refs.append(value)
+
+
+def _young_ids():
+    """Ids of the objects in the two young generations, or None where
+    generations work otherwise (3.14's incremental collector)."""
+    if sys.version_info >= (3, 14):
+        return None
+    young = gc.get_objects(0)
+    young.extend(gc.get_objects(1))
+    ids = set(map(id, young))
+    del young
+    return ids
 
 
 def _drop_edges(offsets, targets, labels, drop):
@@ -568,8 +645,9 @@ def _drop_edges(offsets, targets, labels, drop):
 
 
 def dump_graph():
-    """Dump the heap graph of this process (callers hold census LOCK and
-    have automatic collection disabled). Returns a HeapGraph."""
+    """Dump the heap graph of this process (callers hold census LOCK; the
+    program's threads may run meanwhile, see the module's docstring).
+    Returns a HeapGraph."""
     import time
     started = last = time.perf_counter()
 
@@ -620,6 +698,19 @@ def dump_graph():
     # into node indices, which C++ does twenty times faster than a dict here.
     tracked = list(map(_is_tracked, flat))
     targets = array.array("Q", map(id, compress(flat, tracked)))
+    # While flat still holds every target (so their ids are still theirs):
+    # an object created, or tracked, since the listing entered the youngest
+    # generation and, unless an older generation was collected since (which
+    # would have moved it on), is still in one of the two young ones.
+    newer = None
+    if d.young is not None and d.old_collections is not None and \
+            collections_done(1) == d.old_collections:
+        newer = _young_ids()
+        if collections_done(1) == d.old_collections:
+            newer.difference_update(d.young)
+        else:
+            newer = None
+    d.young = None
     del flat
     phase('targets')
     edge_sids = array.array("i", compress(chain.from_iterable(
@@ -638,16 +729,20 @@ def dump_graph():
     del cum, lens
     phase('offsets')
     # Tracked referents that are no node: the agent's own objects (left
-    # out on purpose) and objects gc.freeze() moved out of gc.get_objects()'
-    # sight. Other threads cannot add any while the dump holds the GIL (see
-    # _record.dump_graph_paused), so the whole id set is built only after a
-    # freeze: it costs 0.4 s at 1M objects.
-    if gc.get_freeze_count():
+    # out on purpose), objects a program thread created (or got tracked)
+    # since the listing, and objects gc.freeze() moved out of
+    # gc.get_objects()' sight. The whole id set (0.4 s at 1M objects) is
+    # built only after a freeze, or when an older generation was collected
+    # during the dump (the new objects may have moved out of the young
+    # generations).
+    if gc.get_freeze_count() or newer is None:
         node_ids = set(ids)
         strays = set(filterfalse(node_ids.__contains__, targets))
         del node_ids
     else:
+        d.skipped.update(newer)
         strays = d.skipped.intersection(targets)
+    del newer
     d.skipped = None
     if strays:
         drop = list(compress(count(), map(strays.__contains__, targets)))

@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 
-from ._census import LOCK, census, pause, resume
+from ._census import LOCK, census
 from ._lsnap import append_snapshot
 from ._threads import AgentThread
 from ._warn import warn
@@ -27,17 +27,13 @@ def active_recorder():
     return _active
 
 
-def dump_graph_paused():
-    """The heap graph, with automatic collection off and the other threads
-    held back (a long switch interval: the dump does no blocking call, so
-    the GIL stays here until it is done and the graph is consistent)."""
+def dump_graph_locked():
+    """The heap graph, under the census lock. Automatic collection stays
+    as the program has it and its threads keep running: the dump holds
+    its own references to what it lists (see _graph.dump_graph)."""
     from ._graph import dump_graph
     with LOCK:
-        state = pause(hold_threads=True)
-        try:
-            return dump_graph()
-        finally:
-            resume(state)
+        return dump_graph()
 
 
 def snapshot(path, label=None, collect=True, graph=False):
@@ -50,7 +46,7 @@ def snapshot(path, label=None, collect=True, graph=False):
         types, meta = census(collect=collect)
         heap = None
         if graph:
-            heap = dump_graph_paused()
+            heap = dump_graph_locked()
             meta["graph_seconds"] = heap.seconds
             meta["graph_nodes"] = heap.node_count
             meta["graph_edges"] = heap.edge_count

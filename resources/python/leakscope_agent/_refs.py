@@ -1,8 +1,10 @@
 """Live reference ops of the server: backrefs, chain, instances, object.
 
-They walk the program's heap while it runs, with automatic collection off
-and other threads held back (a long switch interval), and never show the
-agent's own objects, frames or the lists these walks build.
+They walk the program's heap while it runs (its threads keep running and
+automatic collection stays as the program has it) and never show the
+agent's own objects, frames or the lists these walks build: a walk lists
+the heap once when it starts, holds that list, and shows only objects in
+it.
 
 - backrefs: breadth-first over referrers (gc.get_referrers in batches),
   with caps on depth, nodes and fan-in per node; roots (modules in
@@ -17,12 +19,11 @@ agent's own objects, frames or the lists these walks build.
 
 import gc
 import sys
-from itertools import chain, compress, filterfalse, repeat
-from operator import indexOf, is_, not_
+from itertools import chain, compress, repeat
+from operator import and_, indexOf, is_, not_
 from types import FrameType, FunctionType, MethodType, ModuleType
 
-from ._census import (_agent_objects, pause, resume, safe_getsizeof,
-                      type_name)
+from ._census import _agent_objects, safe_getsizeof, type_name
 from ._labels import (AgentFrames, Labeler, agent_module_extras,
                       node_label, whole)
 
@@ -43,20 +44,30 @@ class LiveError(Exception):
         self.message = message
 
 
-class _Paused(object):
-    """Census lock held, automatic collection off, other threads held back
-    for the duration of one walk."""
+class _Locked(object):
+    """The census lock, held for the duration of one walk (read at each
+    use: a forked child gets a new one), and the walk's context, whose
+    listing of the heap is let go at the end (it refers to every object,
+    the context among them)."""
 
     def __enter__(self):
         from . import _census
         self.lock = _census.LOCK
         self.lock.acquire()
-        self.state = pause(hold_threads=True)
+        self.ctx = None
         return self
 
+    def context(self):
+        self.ctx = _Context()
+        return self.ctx
+
     def __exit__(self, *exc):
-        resume(self.state)
-        self.lock.release()
+        try:
+            if self.ctx is not None:
+                self.ctx.close()
+                self.ctx = None
+        finally:
+            self.lock.release()
         return False
 
 
@@ -88,28 +99,23 @@ class _Context(object):
         self.ignore.update(self.frames.agent_frame_ids)
         self.thread_frames = thread_frames
         # Whatever this walk creates (lists, dicts, tuples, frames) is
-        # ours: with collection off and the other threads held back, new
-        # gc objects stay in the youngest generation, so the objects there
-        # now are the program's and any other young object is the walk's.
-        young = gc.get_objects(0)
-        self.young = set(map(id, young))
-        del young
-        self.ignore.add(id(self.young))
-        self.new = set()
+        # ours: the walk shows only objects listed now. The list holds
+        # them, so none is freed and no later object (of the walk, or of a
+        # program thread) can take one of their ids until the walk ends.
+        self.listed = gc.get_objects()
+        self.start = set(map(id, self.listed))
+        self.ignore.update((id(self.listed), id(self.start)))
+
+    def close(self):
+        self.listed.clear()
+        self.start = frozenset()
 
     def own(self, *containers):
         for c in containers:
             self.ignore.add(id(c))
 
-    def refresh(self):
-        """Learn the ids of the objects this walk has created so far."""
-        young = gc.get_objects(0)
-        self.new = set(filterfalse(self.young.__contains__, map(id, young)))
-        del young
-        self.new.add(id(self.new))
-
     def visible(self, obj):
-        if id(obj) in self.ignore or id(obj) in self.new:
+        if id(obj) in self.ignore or id(obj) not in self.start:
             return False
         if type(obj) is FrameType and self.frames.is_agent_frame(obj):
             self.ignore.add(id(obj))
@@ -166,7 +172,6 @@ class _Context(object):
         for start in range(0, len(objs), BATCH):
             batch = tuple(objs[start:start + BATCH])
             self.ignore.add(id(batch))
-            self.refresh()
             found = _get_referrers(*batch)
             self.ignore.add(id(found))
             for r in found:
@@ -186,8 +191,7 @@ class _Context(object):
 
 
 def _objects_of_type(name, ctx):
-    objs = gc.get_objects()
-    ctx.own(objs)
+    objs = ctx.listed
     tps = list(map(type, objs))
     wanted = set(tp for tp in set(tps) if type_name(tp) == name)
     if not wanted:
@@ -197,20 +201,17 @@ def _objects_of_type(name, ctx):
     found = list(compress(objs, map(wanted.__contains__, tps)))
     del objs, tps
     ctx.own(found)
-    ctx.refresh()
     found = [o for o in found if ctx.visible(o)]
     ctx.own(found)
     return found
 
 
 def _object_by_id(oid, ctx):
-    objs = gc.get_objects()
-    try:
+    objs = ctx.listed
+    obj = None
+    if oid in ctx.start:
         obj = objs[indexOf(map(id, objs), oid)]
-    except ValueError:
-        obj = None
     del objs
-    ctx.refresh()
     if obj is None or not ctx.visible(obj):
         raise LiveError("unknown_object", "no live gc-tracked object with "
                         "id %d" % oid)
@@ -224,7 +225,7 @@ def remember_ids():
     """Remember the ids of all live objects (after a census) so that
     backrefs can prefer instances created since: objgraph's get_new_ids."""
     global _baseline
-    with _Paused():
+    with _Locked():
         objs = gc.get_objects()
         ids = frozenset(map(id, objs))
         del objs
@@ -252,8 +253,8 @@ def _node(ctx, obj, kind, depth):
 def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
              fan_in=10, baseline_ids=None, use_baseline=True,
              skip_cycles=False, offset=0):
-    with _Paused():
-        ctx = _Context()
+    with _Locked() as locked:
+        ctx = locked.context()
         if ids is not None:
             targets = [_object_by_id(i, ctx) for i in ids]
         else:
@@ -300,7 +301,8 @@ def backrefs(type_name_=None, ids=None, k=3, depth=4, max_nodes=200,
                         skipped += len(refs) - len(modules)
                         refs = modules
                 # Paging through a "+N more" node: the targets' referrers
-                # from `offset` on (the order is gc's, stable while paused).
+                # from `offset` on (the order is gc's; objects created
+                # since the last page are not shown).
                 start = offset if level == 1 else 0
                 refs = refs[start:]
                 shown = refs[:fan_in]
@@ -389,15 +391,13 @@ def _chain_forwards(ctx, target, back_parent, back_objs):
     """Breadth-first from all roots along references, level by level in
     C-level passes, until it meets an object the backward search reached
     (or the target). Returns [root, ..., target] or []."""
-    ctx.refresh()
-    roots = [obj for obj in gc.get_objects()
+    roots = [obj for obj in ctx.listed
              if ctx.is_root(obj) and ctx.visible(obj)]
     roots.extend(o for o in ctx.thread_frames if ctx.visible(o))
     ctx.own(roots)
     # parent: id -> id of the object one step closer to a root (None for
     # roots); the agent's objects count as seen so the walk never enters.
     parent = dict.fromkeys(ctx.ignore, 0)
-    parent.update(dict.fromkeys(ctx.new, 0))
     parent.update(dict.fromkeys(map(id, roots), None))
     objs = dict(zip(map(id, roots), roots))
     ctx.own(parent, objs)
@@ -420,8 +420,11 @@ def _chain_forwards(ctx, target, back_parent, back_objs):
         parents = list(compress(parents, tracked))
         del tracked
         keys = list(map(id, children))
+        # Objects the walk did not list (created since, by the walk or a
+        # program thread) are not entered either.
         fresh = list(compress(range(len(keys)), map(
-            not_, map(parent.__contains__, keys))))
+            and_, map(not_, map(parent.__contains__, keys)),
+            map(ctx.start.__contains__, keys))))
         # A child reached twice in one level keeps its first parent.
         first = dict(zip(map(keys.__getitem__, reversed(fresh)),
                          reversed(fresh)))
@@ -456,8 +459,8 @@ def _chain_forwards(ctx, target, back_parent, back_objs):
 
 
 def chain_to_root(type_name_=None, oid=None, budget=SCAN_BUDGET):
-    with _Paused():
-        ctx = _Context()
+    with _Locked() as locked:
+        ctx = locked.context()
         if oid is not None:
             target = _object_by_id(oid, ctx)
         else:
@@ -487,8 +490,8 @@ def chain_to_root(type_name_=None, oid=None, budget=SCAN_BUDGET):
 
 
 def instances(type_name_, offset=0, limit=50):
-    with _Paused():
-        ctx = _Context()
+    with _Locked() as locked:
+        ctx = locked.context()
         found = _objects_of_type(type_name_, ctx)
         page = found[offset:offset + limit]
         items = [{"id": id(o), "label": ctx.label(o)} for o in page]
@@ -498,8 +501,8 @@ def instances(type_name_, offset=0, limit=50):
 
 
 def object_info(oid):
-    with _Paused():
-        ctx = _Context()
+    with _Locked() as locked:
+        ctx = locked.context()
         obj = _object_by_id(oid, ctx)
         size = safe_getsizeof(obj)
         refs = [r for r in ctx.referents(obj) if _is_tracked(r)]

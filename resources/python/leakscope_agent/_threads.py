@@ -1,7 +1,8 @@
 """The agent's threads, started with _thread rather than threading.Thread:
-they are not the program's, so threading.enumerate(), active_count() and
-Python 3.12+'s "multi-threaded fork()" warning (which counts
-threading._active) see the program's threads only. A leaf module."""
+they are not the program's, so threading.enumerate() and active_count()
+see the program's threads only. (Python 3.12+'s "multi-threaded fork()"
+warning counts the OS's threads on Linux, /proc/self/stat, so it still sees
+these: an open part of issue 12.) A leaf module."""
 
 import _thread
 
