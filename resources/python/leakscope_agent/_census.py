@@ -133,6 +133,20 @@ if hasattr(os, "register_at_fork"):
                         after_in_parent=_after_fork_in_parent,
                         after_in_child=_after_fork_in_child)
 
+# The compiled passes (resources/python/native/_native.c), when a build for
+# this interpreter is installed next to these files; NATIVE[0] = False (or
+# LEAKSCOPE_NATIVE=0 in the environment) keeps the pure-Python ones.
+try:
+    from . import _native
+except Exception:
+    _native = None
+NATIVE = [os.environ.get("LEAKSCOPE_NATIVE", "1") != "0"]
+
+
+def native_available():
+    return _native is not None and NATIVE[0]
+
+
 _getsizeof = sys.getsizeof
 _TYPE_MRO = type.__dict__["__mro__"]
 _TYPE_DICT = type.__dict__["__dict__"]
@@ -336,6 +350,20 @@ def _counts_and_sizes(objs):
     return counts, sizes
 
 
+def _measure(objs):
+    """(counts, sizes, impl): the C pass of leakscope_agent._native when a
+    build for this interpreter is there (and NATIVE[0] is true), else the
+    pure-Python passes. Both size as safe_getsizeof does."""
+    if _native is not None and NATIVE[0]:
+        try:
+            counts, sizes = _native.census_pass(objs)
+            return counts, sizes, "native"
+        except MemoryError:
+            pass
+    counts, sizes = _counts_and_sizes(objs)
+    return counts, sizes, "python"
+
+
 def _rss():
     try:
         with open("/proc/self/statm", "rb") as f:
@@ -450,7 +478,7 @@ def _census_locked(collect):
         # (it holds itself, and stays in the result once).
         excluded[:] = list(dict(zip(map(id, excluded), excluded)).values())
         objs = gc.get_objects()
-        counts, sizes = _counts_and_sizes(objs)
+        counts, sizes, impl = _measure(objs)
         n_objects = len(objs)
         del objs
         for obj in excluded:
@@ -488,6 +516,7 @@ def _census_locked(collect):
         "collected": bool(collect),
         "origin": "agent",
         "has_sizes": True,
+        "census_impl": impl,
     })
     if collect:
         meta["collect_freed"] = freed
