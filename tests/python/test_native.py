@@ -154,9 +154,15 @@ if _census._native is not None:
     for kind in ("instances", "containers", "odd"):
         data = heap(kind, 3000)
         objs = gc.get_objects()
+        walked = _census._native.census_walk()
         _census.NATIVE[0] = False
         pc, ps = _census._counts_and_sizes(objs)
         nc, ns = _census._native.census_pass(objs)
+        # In place over the collector's lists: the same, plus objs itself
+        # (gc.get_objects() leaves out the list it returns).
+        wc, ws = dict(nc), dict(ns)
+        wc[list] += 1
+        ws[list] += sys.getsizeof(objs)
         del objs
         names = lambda d: dict((_census.type_name(t) + "@%x" % id(t), v)
                                for t, v in d.items())
@@ -166,7 +172,13 @@ if _census._native is not None:
         result[kind] = {"types": len(nc), "objects": sum(nc.values()),
                         "diff": diff[:10],
                         "node_size": ns.get(Node, 0) // max(nc.get(Node, 1), 1),
-                        "sized": nc.get(Sized, 0)}
+                        "sized": nc.get(Sized, 0),
+                        "walked": walked is not None,
+                        "walk_n": walked and walked[2] == sum(wc.values()),
+                        "walk_diff": walked and sorted(
+                            _census.type_name(t) for t in set(wc) | set(
+                                walked[0]) if (wc.get(t), ws.get(t)) != (
+                                walked[0].get(t), walked[1].get(t)))}
         _census.NATIVE[0] = True
         types, meta = leakscope_agent.census(collect=False)
         result[kind]["impl"] = meta["census_impl"]
@@ -223,6 +235,10 @@ class NativeCensusTest(NativeTestCase):
                 for kind in ("instances", "containers", "odd"):
                     r = result[kind]
                     self.assertEqual(r["diff"], [], kind)
+                    # 3.8 to 3.13 keep the layout census_walk checks for.
+                    self.assertTrue(r["walked"], kind)
+                    self.assertTrue(r["walk_n"], kind)
+                    self.assertEqual(r["walk_diff"], [], kind)
                     self.assertGreater(r["objects"], 3000)
                     self.assertEqual(r["impl"], "native")
                     self.assertEqual(r["python_impl"], "python")

@@ -350,18 +350,25 @@ def _counts_and_sizes(objs):
     return counts, sizes
 
 
-def _measure(objs):
-    """(counts, sizes, impl): the C pass of leakscope_agent._native when a
-    build for this interpreter is there (and NATIVE[0] is true), else the
-    pure-Python passes. Both size as safe_getsizeof does."""
+def _measure():
+    """(counts, sizes, objects, impl) of every gc-tracked object: the C
+    pass of leakscope_agent._native when a build for this interpreter is
+    there (and NATIVE[0] is true) -- over the collector's lists in place
+    when it can check their layout, else over gc.get_objects() --, else
+    the pure-Python passes. Both size as safe_getsizeof does."""
     if _native is not None and NATIVE[0]:
         try:
+            found = _native.census_walk()
+            if found is not None:
+                return found + ("native",)
+            objs = gc.get_objects()
             counts, sizes = _native.census_pass(objs)
-            return counts, sizes, "native"
+            return counts, sizes, len(objs), "native"
         except MemoryError:
             pass
+    objs = gc.get_objects()
     counts, sizes = _counts_and_sizes(objs)
-    return counts, sizes, "python"
+    return counts, sizes, len(objs), "python"
 
 
 def _rss():
@@ -477,10 +484,7 @@ def _census_locked(collect):
         # Each object once: the two lists may share some.
         # (it holds itself, and stays in the result once).
         excluded[:] = list(dict(zip(map(id, excluded), excluded)).values())
-        objs = gc.get_objects()
-        counts, sizes, impl = _measure(objs)
-        n_objects = len(objs)
-        del objs
+        counts, sizes, n_objects, impl = _measure()
         for obj in excluded:
             if _is_tracked(obj):
                 tp = type(obj)

@@ -409,6 +409,179 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------------
+ * The collector's own lists, walked in place (CPython 3.8 to 3.13).
+ *
+ * gc.get_objects() copies every tracked object into a list (a reference
+ * count write and a list slot per object); the census only needs to see
+ * each object once. From 3.8 to 3.13 each tracked object is preceded by a
+ * PyGC_Head {next, prev} linking it into its generation's circular list,
+ * whose head starts `struct gc_generation {PyGC_Head head; int threshold;
+ * int count;}`, three of them in a row, and a newly tracked object is
+ * linked last in generation 0 (its next is that head). These are internal
+ * layouts, so they are checked before use: the thresholds found must be
+ * gc.get_threshold()'s, each head's neighbours must point back at it, and
+ * every step of the walk checks prev/next agree; any mismatch (another
+ * version, a collection in progress) makes census_walk() return None and
+ * the caller uses gc.get_objects(). */
+
+typedef struct {
+    uintptr_t next;
+    uintptr_t prev;
+} GCLink;
+
+typedef struct {
+    GCLink head;
+    int threshold;
+    int count;
+} GCGeneration;
+
+#define GC_FLAG_COLLECTING ((uintptr_t)2)
+#define GC_PREV_MASK (~(uintptr_t)3)
+
+static GCGeneration *find_generations(int t0, int t1, int t2)
+{
+    PyObject *probe;
+    GCGeneration *gens;
+    uintptr_t next;
+    int i;
+#if PY_VERSION_HEX < 0x03080000 || PY_VERSION_HEX >= 0x030E0000 || defined(Py_GIL_DISABLED)
+    return NULL;
+#endif
+    probe = PyList_New(0);
+    if (probe == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    next = ((GCLink *)probe - 1)->next;
+    Py_DECREF(probe);
+    if (next == 0 || (next & 3) != 0)
+        return NULL;
+    gens = (GCGeneration *)next;
+    if (gens[0].threshold != t0 || gens[1].threshold != t1 ||
+        gens[2].threshold != t2)
+        return NULL;
+    for (i = 0; i < 3; i++) {
+        GCLink *head = &gens[i].head;
+        GCLink *first = (GCLink *)head->next;
+        GCLink *last = (GCLink *)(head->prev & GC_PREV_MASK);
+        if (first == NULL || last == NULL || (head->next & 3) != 0)
+            return NULL;
+        if ((first->prev & GC_PREV_MASK) != (uintptr_t)head ||
+            last->next != (uintptr_t)head)
+            return NULL;
+    }
+    return gens;
+}
+
+/* gc.get_threshold() as three ints; -1 on failure (no error left set).
+ * The tuple is gone again before the walk starts. */
+static int gc_thresholds(int *t0, int *t1, int *t2)
+{
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *t = NULL;
+    int ok = 0;
+    if (gc != NULL)
+        t = PyObject_CallMethod(gc, "get_threshold", NULL);
+    if (t != NULL && PyTuple_CheckExact(t) && PyTuple_GET_SIZE(t) == 3) {
+        *t0 = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
+        *t1 = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 1));
+        *t2 = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 2));
+        ok = !PyErr_Occurred();
+    }
+    Py_XDECREF(t);
+    Py_XDECREF(gc);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    return ok ? 0 : -1;
+}
+
+/* census_walk() -> (counts, sizes, n) or None: census_pass over the
+ * collector's lists in place. */
+static PyObject *census_walk(PyObject *self, PyObject *unused)
+{
+    int t0, t1, t2, g;
+    GCGeneration *gens;
+    TypeTable table;
+    PyTypeObject *last_tp = NULL;
+    TypeEntry *last = NULL;
+    Py_ssize_t total = 0;
+    PyObject *counts = NULL, *sizes = NULL, *result = NULL;
+    (void)self;
+    (void)unused;
+    if (gc_thresholds(&t0, &t1, &t2) < 0)
+        Py_RETURN_NONE;
+    gens = find_generations(t0, t1, t2);
+    if (gens == NULL)
+        Py_RETURN_NONE;
+    if (typetable_init(&table) < 0)
+        return PyErr_NoMemory();
+    for (g = 0; g < 3; g++) {
+        GCLink *head = &gens[g].head;
+        GCLink *prev = head;
+        uintptr_t next = head->next;
+        while (next != (uintptr_t)head) {
+            GCLink *cur = (GCLink *)next;
+            PyObject *obj;
+            PyTypeObject *tp;
+            if ((next & 3) != 0 || cur == NULL ||
+                (cur->prev & GC_PREV_MASK) != (uintptr_t)prev ||
+                (cur->prev & GC_FLAG_COLLECTING) != 0)
+                goto give_up;
+            obj = (PyObject *)(cur + 1);
+            tp = Py_TYPE(obj);
+            if (tp != last_tp) {
+                last = typetable_get(&table, tp, obj);
+                if (last == NULL) {
+                    typetable_free(&table);
+                    return PyErr_NoMemory();
+                }
+                last_tp = tp;
+            }
+            last->count++;
+            if (last->mode == SIZE_FIXED) {
+                last->size += last->fixed;
+            } else {
+                /* A C __sizeof__ that tracked a new object would have
+                 * changed the lists under the walk: start over the slow
+                 * way. (No standard one does.) */
+                int before = gens[0].count;
+                last->size += entry_size(last, obj);
+                if (gens[0].count != before)
+                    goto give_up;
+            }
+            total++;
+            prev = cur;
+            next = cur->next;
+        }
+    }
+    counts = PyDict_New();
+    sizes = PyDict_New();
+    if (counts == NULL || sizes == NULL)
+        goto done;
+    for (g = 0; g < table.n_entries; g++) {
+        TypeEntry *e = &table.entries[g];
+        PyObject *c = PyLong_FromSsize_t(e->count);
+        PyObject *s = PyLong_FromSsize_t(e->size);
+        int bad = c == NULL || s == NULL ||
+                  PyDict_SetItem(counts, (PyObject *)e->type, c) < 0 ||
+                  PyDict_SetItem(sizes, (PyObject *)e->type, s) < 0;
+        Py_XDECREF(c);
+        Py_XDECREF(s);
+        if (bad)
+            goto done;
+    }
+    result = Py_BuildValue("(OOn)", counts, sizes, total);
+done:
+    Py_XDECREF(counts);
+    Py_XDECREF(sizes);
+    typetable_free(&table);
+    return result;
+give_up:
+    typetable_free(&table);
+    Py_RETURN_NONE;
+}
+
 /* safe_size(obj) -> int: sys.getsizeof(obj) when its __sizeof__ is C,
  * else object.__sizeof__ plus the header (never a program's __sizeof__). */
 static PyObject *safe_size(PyObject *self, PyObject *obj)
@@ -430,6 +603,10 @@ static PyMethodDef native_methods[] = {
     {"census_pass", census_pass, METH_O,
      "census_pass(objs) -> (counts, sizes): objects and sys.getsizeof "
      "bytes per type, in one C pass; no program code runs."},
+    {"census_walk", census_walk, METH_NOARGS,
+     "census_walk() -> (counts, sizes, n) or None: census_pass "
+     "over the collector's own lists (None: they could not be walked "
+     "safely here; use census_pass(gc.get_objects()))."},
     {"safe_size", safe_size, METH_O,
      "safe_size(obj) -> int: the census' size of one object."},
     {NULL, NULL, 0, NULL}};
