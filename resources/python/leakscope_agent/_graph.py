@@ -545,6 +545,25 @@ def _add_frame_locals(frame, refs):
             refs.append(value)
 
 
+def used_strings(texts, edge_sids, node_sids):
+    """(texts, edge_sids, node_sids) keeping only the strings some label
+    uses, in their first order, the label arrays renumbered."""
+    used = set(edge_sids)
+    used.update(node_sids)
+    used.discard(-1)
+    if len(used) == len(texts):
+        return texts, edge_sids, node_sids
+    keep = sorted(used)
+    # new id per old id, and -1 stays -1 (the last slot).
+    remap = [-1] * (len(texts) + 1)
+    for new, old in enumerate(keep):
+        remap[old] = new
+    get = remap.__getitem__
+    return ([texts[i] for i in keep],
+            array.array("i", map(get, edge_sids)),
+            array.array("i", map(get, node_sids)))
+
+
 def _drop_edges(offsets, targets, labels, drop):
     """The CSR arrays without the edges at the ascending positions drop:
     C-speed slices between them, so a few strays cost little."""
@@ -651,19 +670,16 @@ def dump_graph():
     d.skipped = None
     if strays:
         drop = list(compress(count(), map(strays.__contains__, targets)))
-        dropped = set(map(edge_sids.__getitem__, drop))
         offsets, targets, edge_sids = _drop_edges(offsets, targets,
                                                   edge_sids, drop)
-        # Labels only dropped edges used (some name the agent's modules) are
-        # blanked rather than renumbered: no pass to rewrite label arrays.
-        dropped.difference_update(filter(dropped.__contains__, edge_sids))
-        dropped.difference_update(filter(dropped.__contains__, node_sids))
-        dropped.discard(-1)
-        for unused in dropped:
-            d.strings.texts[unused] = ""
-        del drop, dropped
+        del drop
     del strays
     phase('strays')
+    # Only the labels a kept edge or a node uses are stored: edges to atoms
+    # and strays went with their labels (half the strings of a big heap).
+    d.strings.texts, edge_sids, node_sids = used_strings(
+        d.strings.texts, edge_sids, node_sids)
+    phase('strings')
     graph.node_count = n
     graph.edge_count = len(targets)
     graph.edge_offsets = offsets
