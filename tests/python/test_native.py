@@ -17,7 +17,7 @@ import sys
 import unittest
 
 from agentutil import (AGENT_DIR, SOURCE_DIR, TIMEOUT, TempDirTestCase,
-                       child_env, interpreters)
+                       child_env, interpreters, read_snapshots)
 
 NATIVE_DIR = os.environ.get("LEAKSCOPE_NATIVE_DIR") or os.path.join(
     SOURCE_DIR, "build", "agent_native")
@@ -193,6 +193,52 @@ print(json.dumps(result))
 '''
 
 
+# Two children forked from one heap dump it, one with the native pass and
+# one with the pure-Python passes, each into its own file: the same objects
+# at the same addresses, so the two graphs must be equal node for node.
+DUMP_CHILD = HEAPS + r'''
+import os
+import leakscope_agent
+from leakscope_agent import _census, _lsnap, _record
+if _census._native is not None:
+    from leakscope_agent import _graphnative  # imported before the fork
+out = sys.argv[1]
+kind = sys.argv[2]
+data = heap(kind, int(sys.argv[3]))
+gc.collect()
+types, meta = leakscope_agent.census(collect=False)
+pids = [0, 0]  # no list grows between the forks: the same heap in both
+for i, native in enumerate((True, False)):
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            _census.NATIVE[0] = native
+            graph = _record.dump_graph_paused()
+            meta["graph_impl"] = graph.impl
+            _lsnap.append_snapshot(os.path.join(out, "native.lsnap" if native
+                                                else "python.lsnap"),
+                                   types, meta, graph=graph)
+            code = 0
+        finally:
+            os._exit(code)
+    pids[i] = pid
+print(json.dumps([os.waitpid(pid, 0)[1] for pid in pids]))
+'''
+
+
+def normal_form(graph):
+    """{id: (type, size, flags, label, [(target id, label)...])}."""
+    result = {}
+    for node in range(graph.n):
+        edges = [(graph.ids[t], graph.edge_label(e))
+                 for e, t in graph.out_edges(node)]
+        result[graph.ids[node]] = (graph.type_name(node), graph.sizes[node],
+                                   graph.flags[node], graph.label(node),
+                                   edges)
+    return result
+
+
 def run_child(python, agent_parent, code, extra_env=None):
     env = child_env(extra_env, pythonpath=[agent_parent])
     proc = subprocess.run([python, "-c", "import json\n" + code], env=env,
@@ -261,6 +307,45 @@ class NativeCensusTest(NativeTestCase):
         proc = run_child(python, agent, code)
         self.assertRan(proc)
         self.assertEqual(proc.stdout.strip(), "native")
+
+
+class NativeDumpTest(NativeTestCase):
+    def test_dump_equals_python_dump(self):
+        from graphdecode import Graph
+        agent = make_agent(self.path("agent"))
+        for name, python in self.pythons():
+            for kind in ("instances", "containers", "odd"):
+                with self.subTest(python=name, heap=kind):
+                    out = self.path(name + kind)
+                    os.makedirs(out)
+                    script = self.path("dump.py")
+                    with open(script, "w") as f:
+                        f.write("import json\n" + DUMP_CHILD)
+                    env = child_env(pythonpath=[agent])
+                    proc = subprocess.run(
+                        [python, script, out, kind, "2000"], env=env,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        universal_newlines=True, timeout=TIMEOUT * 5)
+                    self.assertRan(proc)
+                    self.assertEqual(json.loads(proc.stdout), [0, 0],
+                                     proc.stderr)
+                    for which in ("native", "python"):
+                        snaps = read_snapshots(
+                            os.path.join(out, which + ".lsnap"))
+                        self.assertEqual(snaps[0][3]["graph_impl"], which)
+                    native = Graph(os.path.join(out, "native.lsnap"))
+                    pure = Graph(os.path.join(out, "python.lsnap"))
+                    native.check()
+                    pure.check()
+                    self.assertGreater(native.n, 8000)
+                    a, b = normal_form(native), normal_form(pure)
+                    self.assertEqual(sorted(a), sorted(b))
+                    diff = [(a[k], b[k]) for k in a if a[k] != b[k]]
+                    self.assertEqual(diff[:3], [])
+                    self.assertEqual(len(diff), 0)
+                    # Only the labels some node or edge uses, both ways.
+                    self.assertEqual(sorted(native.strings),
+                                     sorted(pure.strings))
 
 
 if __name__ == "__main__":

@@ -162,6 +162,8 @@ class _Probe(object):
 # What sys.getsizeof adds to __sizeof__ for an instance of a plain class
 # (the collector's header, and on 3.12+ the pre-header).
 _HEADER = _getsizeof(_Probe()) - _Probe().__sizeof__()
+if _native is not None:
+    _native.set_safe_header(_HEADER)
 _sizeof_in_c = {}
 
 

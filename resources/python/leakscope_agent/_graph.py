@@ -62,6 +62,7 @@ class HeapGraph(object):
         self.edge_labels = array.array("i")
         self.strings = []
         self.seconds = 0.0
+        self.impl = "python"   # or "native": which dump made it
 
     def packed(self, name, type_ids=None):
         """The named array as little-endian bytes; types are renumbered
@@ -77,6 +78,22 @@ class HeapGraph(object):
             values = array.array(values.typecode, values)
             values.byteswap()
         return values.tobytes()
+
+
+class Phases(object):
+    """Seconds per phase of a dump, appended to a list (benchmarks)."""
+
+    def __init__(self, out):
+        import time
+        self.clock = time.perf_counter
+        self.out = out
+        self.started = self.last = self.clock()
+
+    def __call__(self, name):
+        if self.out is not None:
+            now = self.clock()
+            self.out.append((name, now - self.last))
+            self.last = now
 
 
 class _Strings(object):
@@ -588,16 +605,21 @@ def _drop_edges(offsets, targets, labels, drop):
 
 def dump_graph():
     """Dump the heap graph of this process (callers hold census LOCK and
-    have automatic collection disabled). Returns a HeapGraph."""
-    import time
-    started = last = time.perf_counter()
+    have automatic collection disabled). Returns a HeapGraph; made by
+    leakscope_agent._native when a build for this interpreter is there."""
+    from ._census import native_available
+    if native_available():
+        from ._graphnative import dump_graph_native
+        return dump_graph_native(PHASES)
+    return dump_graph_python()
 
-    def phase(name):
-        nonlocal last
-        if PHASES is not None:
-            now = time.perf_counter()
-            PHASES.append((name, now - last))
-            last = now
+
+def dump_graph_python():
+    """dump_graph() with the pure-Python passes."""
+    # No closure here: its cells would be this frame's, created before the
+    # object list is taken, and so nodes of the graph.
+    phase = Phases(PHASES)
+    started = phase.started
     d = _Dumper()
     objs, tps, drop = d.collect_nodes()
     d.labeler = Labeler(d.module_dicts)
@@ -729,6 +751,6 @@ def dump_graph():
     graph.flags = flags
     phase('flags')
     graph.strings = d.strings.texts
-    graph.seconds = time.perf_counter() - started
+    graph.seconds = phase.clock() - started
     del objs
     return graph

@@ -158,6 +158,9 @@ typedef struct {
 } TypeTable;
 
 static PyCFunction object_sizeof_meth; /* object.__sizeof__'s C function */
+/* What _census.safe_getsizeof adds to object.__sizeof__ for a class whose
+ * own __sizeof__ is never called (set_safe_header); < 0: header_of(). */
+static Py_ssize_t safe_header = -1;
 static PyObject *str_sizeof;           /* "__sizeof__", interned */
 
 /* What sys.getsizeof adds to __sizeof__ for a gc-tracked instance of tp:
@@ -320,6 +323,8 @@ static TypeEntry *typetable_get(TypeTable *t, PyTypeObject *tp, PyObject *obj)
     if (e->meth == NULL) {
         e->meth = object_sizeof_meth;
         e->mode = SIZE_OBJECT;
+        if (safe_header >= 0)
+            e->header = safe_header;
     } else {
         e->mode = SIZE_METHOD;
     }
@@ -582,6 +587,765 @@ give_up:
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------------------
+ * The heap-graph dump (docs/file-format.md "Heap graphs"): one pass over the
+ * nodes, each traversed with its type's tp_traverse (as gc.get_referents
+ * does: NULL slots are never visited), into growable C arrays. Labels of
+ * exact lists and tuples, exact dicts whose referents are their values (all
+ * keys exact str), sets, cells and bound methods are made here; every other
+ * object's labels come from the agent's Python labeller (the same code the
+ * pure-Python dump runs), through a callback. */
+
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} Buf;
+
+static int buf_reserve(Buf *b, size_t more)
+{
+    size_t need, cap;
+    char *bigger;
+    if (more > ((size_t)-1) / 2 - b->len)
+        return -1;
+    need = b->len + more;
+    if (need <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 4096;
+    while (cap < need)
+        cap = cap / 2 * 3 + 4096; /* 1.5x: less slack at the peak */
+    bigger = (char *)PyMem_RawRealloc(b->data, cap);
+    if (bigger == NULL)
+        return -1;
+    b->data = bigger;
+    b->cap = cap;
+    return 0;
+}
+
+static int buf_put(Buf *b, const void *p, size_t n)
+{
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static void buf_free(Buf *b)
+{
+    PyMem_RawFree(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Bytes of b, and b freed (one copy at a time keeps the peak low). */
+static PyObject *buf_take(Buf *b)
+{
+    PyObject *bytes = PyBytes_FromStringAndSize(b->data ? b->data : "",
+                                                (Py_ssize_t)b->len);
+    buf_free(b);
+    return bytes;
+}
+
+typedef struct {
+    PyObject **items;
+    Py_ssize_t n;
+    Py_ssize_t cap;
+    int failed;
+} Refs;
+
+static int collect_ref(PyObject *obj, void *arg)
+{
+    Refs *r = (Refs *)arg;
+    if (obj == NULL)
+        return 0;
+    if (r->n == r->cap) {
+        Py_ssize_t cap = r->cap ? r->cap * 2 : 64;
+        PyObject **bigger;
+        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(PyObject *)) {
+            r->failed = 1;
+            return 1;
+        }
+        bigger = (PyObject **)PyMem_RawRealloc(
+            r->items, (size_t)cap * sizeof(PyObject *));
+        if (bigger == NULL) {
+            r->failed = 1;
+            return 1;
+        }
+        r->items = bigger;
+        r->cap = cap;
+    }
+    r->items[r->n++] = obj;
+    return 0;
+}
+
+static int is_tracked(PyObject *obj)
+{
+    if (!PyObject_IS_GC(obj))
+        return 0;
+#if PY_VERSION_HEX >= 0x03090000
+    return PyObject_GC_IsTracked(obj);
+#else
+    return _PyObject_GC_IS_TRACKED(obj);
+#endif
+}
+
+#define MODULE_ROOT 1
+#define CLASS_ROOT 2
+#define THREAD_FRAME 4
+#define INDEX_LABELS 65536
+#define MAX_LABEL 40
+
+typedef struct {
+    /* inputs */
+    PyObject *callback;  /* callback(obj, refs) -> (node label, refs, labels) */
+    PyObject *str_ids;   /* dict: label text -> string id */
+    PyObject *texts;     /* list: string id -> label text */
+    int own_texts;       /* texts replaced by drop_unused_strings */
+    PtrMap skip;         /* ids never to point at (the agent's objects) */
+    PtrMap modules;      /* ids of modules in sys.modules */
+    PtrMap frames;       /* ids of the threads' current frames */
+    PtrMap module_dicts; /* ids of module namespaces */
+    PtrMap instance_dicts;
+    PtrMap nodes;        /* all nodes, only when strays must be looked for */
+    int check_nodes;
+    Py_ssize_t list_cap, tuple_cap; /* index labels "[i]" for i < cap */
+    /* state */
+    PtrMap types;        /* type -> index into type_list */
+    PyObject *type_list;
+    TypeTable sizes;
+    PtrMap len_labels;   /* (n, kind) -> string id of "list (n items)" ... */
+    PtrMap key_labels[3];/* str key -> string id, per dict kind */
+    int *index_sids;     /* string id of "[i]", -2 = not yet */
+    Py_ssize_t n_index_sids;
+    int sid_cell, sid_func, sid_self;
+    Refs refs;
+    /* outputs */
+    Buf ids, tps, szs, flags, offsets, targets, node_labels, edge_labels;
+    uint32_t edge_count;
+} Dump;
+
+/* The string id of text (a new reference is not kept); -1 for None. */
+static int intern_text(Dump *d, PyObject *text)
+{
+    PyObject *found;
+    Py_ssize_t n;
+    PyObject *id;
+    if (text == NULL || text == Py_None)
+        return -1;
+    if (!PyUnicode_CheckExact(text))
+        return -1;
+    found = PyDict_GetItemWithError(d->str_ids, text);
+    if (found != NULL)
+        return (int)PyLong_AsLong(found);
+    if (PyErr_Occurred())
+        return -3;
+    n = PyList_GET_SIZE(d->texts);
+    if (n >= 0x7FFFFFFF)
+        return -1;
+    id = PyLong_FromSsize_t(n);
+    if (id == NULL || PyDict_SetItem(d->str_ids, text, id) < 0 ||
+        PyList_Append(d->texts, text) < 0) {
+        Py_XDECREF(id);
+        return -3;
+    }
+    Py_DECREF(id);
+    return (int)n;
+}
+
+static int intern_utf8(Dump *d, const char *text)
+{
+    PyObject *s = PyUnicode_FromString(text);
+    int sid;
+    if (s == NULL)
+        return -3;
+    sid = intern_text(d, s);
+    Py_DECREF(s);
+    return sid;
+}
+
+/* cut(): at most MAX_LABEL characters, else the first 37 and "...". A new
+ * reference; steals text. */
+static PyObject *cut_text(PyObject *text)
+{
+    PyObject *head, *result;
+    if (text == NULL || PyUnicode_GET_LENGTH(text) <= MAX_LABEL)
+        return text;
+    head = PyUnicode_Substring(text, 0, MAX_LABEL - 3);
+    Py_DECREF(text);
+    if (head == NULL)
+        return NULL;
+    result = PyUnicode_FromFormat("%U...", head);
+    Py_DECREF(head);
+    return result;
+}
+
+/* "list (3 items)", as _labels._plural names exact containers. */
+static int len_label(Dump *d, int kind, Py_ssize_t n)
+{
+    static const char *names[] = {"", "list", "tuple", "dict", "set",
+                                  "frozenset"};
+    void *key = (void *)(((uintptr_t)n << 3) | (uintptr_t)kind);
+    int added, sid;
+    Slot *slot;
+    PyObject *text;
+    slot = ptrmap_put(&d->len_labels, key, -2, &added);
+    if (slot == NULL)
+        return -3;
+    if (slot->value != -2)
+        return (int)slot->value;
+    text = PyUnicode_FromFormat("%s (%zd item%s)", names[kind], n,
+                                n == 1 ? "" : "s");
+    if (text == NULL)
+        return -3;
+    sid = intern_text(d, text);
+    Py_DECREF(text);
+    /* the map may have grown while interning? no: separate maps */
+    slot->value = sid;
+    return sid;
+}
+
+static int index_label(Dump *d, Py_ssize_t i)
+{
+    char text[32];
+    if (i >= d->n_index_sids) {
+        Py_ssize_t cap = d->n_index_sids ? d->n_index_sids : 1024;
+        Py_ssize_t k;
+        int *bigger;
+        while (cap <= i)
+            cap *= 2;
+        bigger = (int *)PyMem_RawRealloc(d->index_sids,
+                                         (size_t)cap * sizeof(int));
+        if (bigger == NULL)
+            return -3;
+        for (k = d->n_index_sids; k < cap; k++)
+            bigger[k] = -2;
+        d->index_sids = bigger;
+        d->n_index_sids = cap;
+    }
+    if (d->index_sids[i] == -2) {
+        PyOS_snprintf(text, sizeof(text), "[%zd]", i);
+        d->index_sids[i] = intern_utf8(d, text);
+    }
+    return d->index_sids[i];
+}
+
+/* key_label(key, kind) of _labels for an exact str key. */
+static int key_label(Dump *d, PyObject *key, int kind)
+{
+    int added, sid;
+    Slot *slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
+    PyObject *text = NULL;
+    if (slot == NULL)
+        return -3;
+    if (slot->value != -2)
+        return (int)slot->value;
+    if (kind == 1) {
+        Py_INCREF(key);
+        text = cut_text(key);
+    } else if (kind == 2) {
+        text = cut_text(PyUnicode_FromFormat(".%U", key));
+    } else {
+        /* "[" + short_repr(key) + "]": the repr of at most 42 characters,
+         * cut to 40. */
+        PyObject *part, *repr;
+        if (PyUnicode_GET_LENGTH(key) > MAX_LABEL)
+            part = PyUnicode_Substring(key, 0, MAX_LABEL + 2);
+        else {
+            part = key;
+            Py_INCREF(part);
+        }
+        repr = part ? PyObject_Repr(part) : NULL; /* exact str: C only */
+        Py_XDECREF(part);
+        repr = cut_text(repr);
+        if (repr != NULL) {
+            text = PyUnicode_FromFormat("[%U]", repr);
+            Py_DECREF(repr);
+        }
+    }
+    if (text == NULL)
+        return -3;
+    sid = intern_text(d, text);
+    Py_DECREF(text);
+    slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
+    if (slot == NULL)
+        return -3;
+    slot->value = sid;
+    return sid;
+}
+
+static int in_map(const PtrMap *m, const void *p)
+{
+    return m->slots != NULL && ptrmap_find(m, p) != NULL;
+}
+
+static int put_u32(Buf *b, uint32_t v) { return buf_put(b, &v, 4); }
+static int put_i32(Buf *b, int32_t v) { return buf_put(b, &v, 4); }
+
+/* One edge obj -> target with label sid, unless target is no node. */
+static int add_edge(Dump *d, PyObject *target, int sid)
+{
+    uint64_t id;
+    if (!is_tracked(target) || in_map(&d->skip, target))
+        return 0;
+    if (d->check_nodes && !in_map(&d->nodes, target))
+        return 0;
+    if (d->edge_count == 0xFFFFFFFFu)
+        return -1;
+    id = (uint64_t)(uintptr_t)target;
+    if (buf_put(&d->targets, &id, 8) < 0 || put_i32(&d->edge_labels, sid) < 0)
+        return -1;
+    d->edge_count++;
+    return 0;
+}
+
+/* The labels of obj's referents through the Python labeller. */
+static int dump_by_callback(Dump *d, PyObject *obj, int *node_sid)
+{
+    PyObject *refs = PyList_New(d->refs.n);
+    PyObject *res, *node, *out_refs, *labels;
+    Py_ssize_t i, n;
+    if (refs == NULL)
+        return -1;
+    for (i = 0; i < d->refs.n; i++) {
+        Py_INCREF(d->refs.items[i]);
+        PyList_SET_ITEM(refs, i, d->refs.items[i]);
+    }
+    res = PyObject_CallFunctionObjArgs(d->callback, obj, refs, NULL);
+    Py_DECREF(refs);
+    if (res == NULL)
+        return -1;
+    if (!PyTuple_CheckExact(res) || PyTuple_GET_SIZE(res) != 3 ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(res, 1)) ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(res, 2)) ||
+        PyList_GET_SIZE(PyTuple_GET_ITEM(res, 1)) !=
+            PyList_GET_SIZE(PyTuple_GET_ITEM(res, 2))) {
+        Py_DECREF(res);
+        PyErr_SetString(PyExc_RuntimeError, "graph dump: bad label callback");
+        return -1;
+    }
+    node = PyTuple_GET_ITEM(res, 0);
+    out_refs = PyTuple_GET_ITEM(res, 1);
+    labels = PyTuple_GET_ITEM(res, 2);
+    *node_sid = intern_text(d, node);
+    if (*node_sid == -3) {
+        Py_DECREF(res);
+        return -1;
+    }
+    n = PyList_GET_SIZE(out_refs);
+    for (i = 0; i < n; i++) {
+        PyObject *target = PyList_GET_ITEM(out_refs, i);
+        int sid;
+        if (!is_tracked(target))
+            continue; /* no label interned for an edge that goes */
+        sid = intern_text(d, PyList_GET_ITEM(labels, i));
+        if (sid == -3 || add_edge(d, target, sid) < 0) {
+            Py_DECREF(res);
+            return -1;
+        }
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
+/* Edges whose labels need the referents only: -1 each (sets), or one label
+ * for all (cells). */
+static int dump_same_label(Dump *d, int sid)
+{
+    Py_ssize_t i;
+    for (i = 0; i < d->refs.n; i++)
+        if (add_edge(d, d->refs.items[i], sid) < 0)
+            return -1;
+    return 0;
+}
+
+static int dump_sequence(Dump *d, PyObject *obj, Py_ssize_t size,
+                         PyObject **items, Py_ssize_t cap)
+{
+    Py_ssize_t i, n = d->refs.n;
+    /* gc visits items last to first; with NULL slots (fewer referents than
+     * items) positions are unknown: no labels. */
+    int whole = n == size;
+    for (i = 0; whole && i < n; i++)
+        if (d->refs.items[i] != items[size - 1 - i])
+            whole = 0;
+    for (i = 0; i < n; i++) {
+        PyObject *target = d->refs.items[i];
+        int sid = -1;
+        Py_ssize_t pos = size - 1 - i;
+        if (!is_tracked(target))
+            continue;
+        if (whole && (cap < 0 || pos < cap)) {
+            sid = index_label(d, pos);
+            if (sid == -3)
+                return -1;
+        }
+        if (add_edge(d, target, sid) < 0)
+            return -1;
+    }
+    (void)obj;
+    return 0;
+}
+
+/* An exact dict whose referents are its values in order (keys all exact
+ * str); 1 when done, 0 when the labeller must do it. */
+static int dump_plain_dict(Dump *d, PyObject *dict, int kind)
+{
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *key, *value;
+    if (d->refs.n != PyDict_GET_SIZE(dict))
+        return 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (i >= d->refs.n || d->refs.items[i] != value ||
+            !PyUnicode_CheckExact(key))
+            return 0;
+        i++;
+    }
+    if (i != d->refs.n)
+        return 0;
+    pos = 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        int sid;
+        if (!is_tracked(value))
+            continue;
+        sid = key_label(d, key, kind);
+        if (sid == -3 || add_edge(d, value, sid) < 0)
+            return -1;
+    }
+    return 1;
+}
+
+static int dump_node(Dump *d, PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    uint64_t id = (uint64_t)(uintptr_t)obj;
+    uint8_t flag = 0;
+    int node_sid = -1;
+    Py_ssize_t size;
+    int added;
+    Slot *tslot;
+    TypeEntry *te;
+    if (put_u32(&d->offsets, d->edge_count) < 0)
+        return -1;
+    d->refs.n = 0;
+    if (tp->tp_traverse != NULL)
+        tp->tp_traverse(obj, collect_ref, &d->refs);
+    if (d->refs.failed) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (tp == &PyList_Type) {
+        node_sid = len_label(d, 1, PyList_GET_SIZE(obj));
+        if (node_sid == -3 ||
+            dump_sequence(d, obj, PyList_GET_SIZE(obj),
+                          ((PyListObject *)obj)->ob_item, d->list_cap) < 0)
+            return -1;
+    } else if (tp == &PyTuple_Type) {
+        node_sid = len_label(d, 2, PyTuple_GET_SIZE(obj));
+        if (node_sid == -3 ||
+            dump_sequence(d, obj, PyTuple_GET_SIZE(obj),
+                          ((PyTupleObject *)obj)->ob_item, d->tuple_cap) < 0)
+            return -1;
+    } else if (tp == &PyDict_Type && !in_map(&d->module_dicts, obj)) {
+        int kind = in_map(&d->instance_dicts, obj) ? 2 : 0;
+        int done = dump_plain_dict(d, obj, kind);
+        if (done < 0)
+            return -1;
+        if (done) {
+            node_sid = len_label(d, 3, PyDict_GET_SIZE(obj));
+            if (node_sid == -3)
+                return -1;
+        } else if (dump_by_callback(d, obj, &node_sid) < 0) {
+            return -1;
+        }
+    } else if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
+        node_sid = len_label(d, tp == &PySet_Type ? 4 : 5, PySet_GET_SIZE(obj));
+        if (node_sid == -3 || dump_same_label(d, -1) < 0)
+            return -1;
+    } else if (tp == &PyCell_Type) {
+        if (d->sid_cell == -2)
+            d->sid_cell = intern_utf8(d, "cell_contents");
+        if (d->sid_cell == -3 || dump_same_label(d, d->sid_cell) < 0)
+            return -1;
+    } else if (tp == &PyMethod_Type) {
+        PyObject *func = PyMethod_GET_FUNCTION(obj);
+        PyObject *self = PyMethod_GET_SELF(obj);
+        Py_ssize_t i;
+        /* the node label names the function: the labeller's */
+        if (!PyFunction_Check(func)) {
+            node_sid = -1;
+        } else {
+            PyObject *q = ((PyFunctionObject *)func)->func_qualname;
+            PyObject *text = (q && PyUnicode_CheckExact(q))
+                ? PyUnicode_FromFormat("method %U", q)
+                : PyUnicode_FromString("method ?");
+            if (text == NULL)
+                return -1;
+            node_sid = intern_text(d, text);
+            Py_DECREF(text);
+            if (node_sid == -3)
+                return -1;
+        }
+        if (d->sid_func == -2)
+            d->sid_func = intern_utf8(d, "__func__");
+        if (d->sid_self == -2)
+            d->sid_self = intern_utf8(d, "__self__");
+        if (d->sid_func == -3 || d->sid_self == -3)
+            return -1;
+        for (i = 0; i < d->refs.n; i++) {
+            PyObject *t = d->refs.items[i];
+            int sid = t == func ? d->sid_func : t == self ? d->sid_self : -1;
+            if (t == Py_None)
+                sid = -1;
+            if (add_edge(d, t, sid) < 0)
+                return -1;
+        }
+    } else if (dump_by_callback(d, obj, &node_sid) < 0) {
+        return -1;
+    }
+    if (node_sid == -3)
+        return -1;
+    /* type, size, flags */
+    tslot = ptrmap_put(&d->types, tp, PyList_GET_SIZE(d->type_list), &added);
+    if (tslot == NULL)
+        return -1;
+    if (added && PyList_Append(d->type_list, (PyObject *)tp) < 0)
+        return -1;
+    te = typetable_get(&d->sizes, tp, obj);
+    if (te == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size = entry_size(te, obj);
+    if (size < 0)
+        size = 0;
+    if ((size_t)size > 0xFFFFFFFFu)
+        size = (Py_ssize_t)0xFFFFFFFFu;
+    if (PyType_Check(obj))
+        flag |= CLASS_ROOT;
+    if (in_map(&d->frames, obj))
+        flag |= THREAD_FRAME;
+    if (in_map(&d->modules, obj))
+        flag |= MODULE_ROOT;
+    if (buf_put(&d->ids, &id, 8) < 0 ||
+        put_i32(&d->tps, (int32_t)tslot->value) < 0 ||
+        put_u32(&d->szs, (uint32_t)size) < 0 ||
+        buf_put(&d->flags, &flag, 1) < 0 ||
+        put_i32(&d->node_labels, node_sid) < 0)
+        return -1;
+    return 0;
+}
+
+/* Only the strings some node or kept edge uses stay, in their order; the
+ * label arrays are renumbered in place and d->texts replaced. */
+static int drop_unused_strings(Dump *d)
+{
+    Py_ssize_t n = PyList_GET_SIZE(d->texts), i, kept = 0;
+    int32_t *remap;
+    PyObject *texts;
+    Buf *arrays[2];
+    int a;
+    arrays[0] = &d->node_labels;
+    arrays[1] = &d->edge_labels;
+    remap = (int32_t *)PyMem_RawCalloc((size_t)n + 1, sizeof(int32_t));
+    if (remap == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (a = 0; a < 2; a++) {
+        int32_t *v = (int32_t *)arrays[a]->data;
+        size_t k, m = arrays[a]->len / 4;
+        for (k = 0; k < m; k++)
+            if (v[k] >= 0 && v[k] < n)
+                remap[v[k]] = 1;
+    }
+    texts = PyList_New(0);
+    if (texts == NULL) {
+        PyMem_RawFree(remap);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (remap[i]) {
+            if (PyList_Append(texts, PyList_GET_ITEM(d->texts, i)) < 0) {
+                Py_DECREF(texts);
+                PyMem_RawFree(remap);
+                return -1;
+            }
+            remap[i] = (int32_t)kept++;
+        } else {
+            remap[i] = -1;
+        }
+    }
+    for (a = 0; a < 2; a++) {
+        int32_t *v = (int32_t *)arrays[a]->data;
+        size_t k, m = arrays[a]->len / 4;
+        for (k = 0; k < m; k++)
+            v[k] = (v[k] >= 0 && v[k] < n) ? remap[v[k]] : -1;
+    }
+    PyMem_RawFree(remap);
+    d->texts = texts; /* owned now: see dump_free */
+    d->own_texts = 1;
+    return 0;
+}
+
+/* A pointer set from an iterable of ids (ints). */
+static int map_from_ids(PtrMap *m, PyObject *ids)
+{
+    PyObject *it, *item;
+    Py_ssize_t n = PyObject_Length(ids);
+    if (n < 0)
+        return -1;
+    if (ptrmap_init(m, (size_t)n) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    it = PyObject_GetIter(ids);
+    if (it == NULL)
+        return -1;
+    while ((item = PyIter_Next(it)) != NULL) {
+        void *p = PyLong_AsVoidPtr(item);
+        int added;
+        Py_DECREF(item);
+        if (p == NULL && PyErr_Occurred())
+            break;
+        if (p != NULL && ptrmap_put(m, p, 1, &added) == NULL) {
+            PyErr_NoMemory();
+            break;
+        }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static void dump_free(Dump *d)
+{
+    int k;
+    ptrmap_free(&d->skip);
+    ptrmap_free(&d->modules);
+    ptrmap_free(&d->frames);
+    ptrmap_free(&d->module_dicts);
+    ptrmap_free(&d->instance_dicts);
+    ptrmap_free(&d->nodes);
+    ptrmap_free(&d->types);
+    ptrmap_free(&d->len_labels);
+    for (k = 0; k < 3; k++)
+        ptrmap_free(&d->key_labels[k]);
+    typetable_free(&d->sizes);
+    PyMem_RawFree(d->index_sids);
+    PyMem_RawFree(d->refs.items);
+    Py_XDECREF(d->type_list);
+    if (d->own_texts)
+        Py_XDECREF(d->texts);
+    buf_free(&d->ids);
+    buf_free(&d->tps);
+    buf_free(&d->szs);
+    buf_free(&d->flags);
+    buf_free(&d->offsets);
+    buf_free(&d->targets);
+    buf_free(&d->node_labels);
+    buf_free(&d->edge_labels);
+}
+
+/* graph_dump(objs, callback, str_ids, texts, skip, modules, frames,
+ *            module_dicts, instance_dicts, check_nodes, list_cap, tuple_cap)
+ * -> dict of the arrays (bytes, native order) and "types" (list of types).
+ * objs: the nodes; exact dicts are dumped after every other node (their
+ * kind -- instance namespace or not -- is known only then), so the node
+ * order is objs' non-dicts, then its dicts. instance_dicts is a set the
+ * callback fills. Caps < 0: no cap. */
+static PyObject *graph_dump(PyObject *self, PyObject *args)
+{
+    Dump d;
+    PyObject *objs, *skip, *modules, *frames, *module_dicts, *instance_dicts;
+    PyObject *result = NULL;
+    int check_nodes, pass, k;
+    Py_ssize_t i, n;
+    (void)self;
+    memset(&d, 0, sizeof(d));
+    if (!PyArg_ParseTuple(args, "O!OO!O!OOOOOpnn", &PyList_Type, &objs,
+                          &d.callback, &PyDict_Type, &d.str_ids,
+                          &PyList_Type, &d.texts, &skip, &modules, &frames,
+                          &module_dicts, &instance_dicts, &check_nodes,
+                          &d.list_cap, &d.tuple_cap))
+        return NULL;
+    d.sid_cell = d.sid_func = d.sid_self = -2;
+    d.check_nodes = check_nodes;
+    d.type_list = PyList_New(0);
+    if (d.type_list == NULL)
+        return NULL;
+    if (map_from_ids(&d.skip, skip) < 0 || map_from_ids(&d.modules, modules) < 0 ||
+        map_from_ids(&d.frames, frames) < 0 ||
+        map_from_ids(&d.module_dicts, module_dicts) < 0)
+        goto fail;
+    if (ptrmap_init(&d.types, 256) < 0 || ptrmap_init(&d.len_labels, 256) < 0 ||
+        typetable_init(&d.sizes) < 0)
+        goto nomem;
+    for (k = 0; k < 3; k++)
+        if (ptrmap_init(&d.key_labels[k], 1024) < 0)
+            goto nomem;
+    n = PyList_GET_SIZE(objs);
+    if (check_nodes) {
+        if (ptrmap_init(&d.nodes, (size_t)n) < 0)
+            goto nomem;
+        for (i = 0; i < PyList_GET_SIZE(objs); i++) {
+            int added;
+            if (ptrmap_put(&d.nodes, PyList_GET_ITEM(objs, i), 1, &added) == NULL)
+                goto nomem;
+        }
+    }
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1 && map_from_ids(&d.instance_dicts, instance_dicts) < 0)
+            goto fail;
+        /* objs may not change: the callback only labels */
+        for (i = 0; i < PyList_GET_SIZE(objs); i++) {
+            PyObject *obj = PyList_GET_ITEM(objs, i);
+            int is_dict = Py_TYPE(obj) == &PyDict_Type;
+            if (is_dict != pass)
+                continue;
+            if (dump_node(&d, obj) < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_NoMemory();
+                goto fail;
+            }
+        }
+    }
+    if (put_u32(&d.offsets, d.edge_count) < 0)
+        goto nomem;
+    if (drop_unused_strings(&d) < 0)
+        goto fail;
+    result = PyDict_New();
+    if (result == NULL)
+        goto fail;
+    {
+        struct { const char *name; Buf *buf; } outs[] = {
+            {"ids", &d.ids}, {"types", &d.tps}, {"sizes", &d.szs},
+            {"flags", &d.flags}, {"edge_offsets", &d.offsets},
+            {"edge_targets", &d.targets}, {"node_labels", &d.node_labels},
+            {"edge_labels", &d.edge_labels}};
+        size_t j;
+        for (j = 0; j < sizeof(outs) / sizeof(outs[0]); j++) {
+            PyObject *bytes = buf_take(outs[j].buf);
+            if (bytes == NULL ||
+                PyDict_SetItemString(result, outs[j].name, bytes) < 0) {
+                Py_XDECREF(bytes);
+                goto fail;
+            }
+            Py_DECREF(bytes);
+        }
+    }
+    if (PyDict_SetItemString(result, "type_list", d.type_list) < 0 ||
+        PyDict_SetItemString(result, "strings", d.texts) < 0)
+        goto fail;
+    dump_free(&d);
+    return result;
+nomem:
+    PyErr_NoMemory();
+fail:
+    Py_XDECREF(result);
+    dump_free(&d);
+    return NULL;
+}
+
 /* safe_size(obj) -> int: sys.getsizeof(obj) when its __sizeof__ is C,
  * else object.__sizeof__ plus the header (never a program's __sizeof__). */
 static PyObject *safe_size(PyObject *self, PyObject *obj)
@@ -589,17 +1353,75 @@ static PyObject *safe_size(PyObject *self, PyObject *obj)
     PyTypeObject *tp = Py_TYPE(obj);
     PyCFunction meth = c_sizeof_of(tp);
     Py_ssize_t s;
+    Py_ssize_t header;
     (void)self;
-    if (meth == NULL)
+    /* header_of assumes a gc-tracked object, as every census object is */
+    header = header_of(tp);
+    if (meth == NULL) {
         meth = object_sizeof_meth;
+        if (safe_header >= 0)
+            header = safe_header;
+    }
     s = call_sizeof(meth, obj);
     if (s < 0)
         return PyLong_FromLong(0);
-    /* header_of assumes a gc-tracked object, as every census object is */
-    return PyLong_FromSsize_t(s + header_of(tp));
+    return PyLong_FromSsize_t(s + header);
+}
+
+static PyObject *set_safe_header(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t h = PyLong_AsSsize_t(arg);
+    (void)self;
+    if (h == -1 && PyErr_Occurred())
+        return NULL;
+    safe_header = h;
+    Py_RETURN_NONE;
+}
+
+/* sequence_caps(objs) -> (list cap, tuple cap): INDEX_LABELS when every
+ * exact list (tuple) of objs is whole (no NULL slot), else -1 -- the
+ * pure-Python dump labels positions past INDEX_LABELS only when it had to
+ * label its lists (tuples) one by one. */
+static PyObject *sequence_caps(PyObject *self, PyObject *objs)
+{
+    Py_ssize_t i, j;
+    int lists_whole = 1, tuples_whole = 1;
+    (void)self;
+    if (!PyList_CheckExact(objs)) {
+        PyErr_SetString(PyExc_TypeError, "sequence_caps: a list is needed");
+        return NULL;
+    }
+    for (i = 0; i < PyList_GET_SIZE(objs); i++) {
+        PyObject *obj = PyList_GET_ITEM(objs, i);
+        PyObject **items;
+        Py_ssize_t n;
+        if (Py_TYPE(obj) == &PyList_Type && lists_whole) {
+            items = ((PyListObject *)obj)->ob_item;
+            n = PyList_GET_SIZE(obj);
+            for (j = 0; j < n; j++)
+                if (items[j] == NULL) {
+                    lists_whole = 0;
+                    break;
+                }
+        } else if (Py_TYPE(obj) == &PyTuple_Type && tuples_whole) {
+            items = ((PyTupleObject *)obj)->ob_item;
+            n = PyTuple_GET_SIZE(obj);
+            for (j = 0; j < n; j++)
+                if (items[j] == NULL) {
+                    tuples_whole = 0;
+                    break;
+                }
+        }
+    }
+    return Py_BuildValue("(nn)", (Py_ssize_t)(lists_whole ? INDEX_LABELS : -1),
+                         (Py_ssize_t)(tuples_whole ? INDEX_LABELS : -1));
 }
 
 static PyMethodDef native_methods[] = {
+    {"set_safe_header", set_safe_header, METH_O,
+     "set_safe_header(n): the header safe sizes add to object.__sizeof__."},
+    {"sequence_caps", sequence_caps, METH_O,
+     "sequence_caps(objs) -> (list cap, tuple cap) of index labels."},
     {"census_pass", census_pass, METH_O,
      "census_pass(objs) -> (counts, sizes): objects and sys.getsizeof "
      "bytes per type, in one C pass; no program code runs."},
@@ -607,6 +1429,8 @@ static PyMethodDef native_methods[] = {
      "census_walk() -> (counts, sizes, n) or None: census_pass "
      "over the collector's own lists (None: they could not be walked "
      "safely here; use census_pass(gc.get_objects()))."},
+    {"graph_dump", graph_dump, METH_VARARGS,
+     "graph_dump(...) -> dict of arrays: the heap-graph dump's pass."},
     {"safe_size", safe_size, METH_O,
      "safe_size(obj) -> int: the census' size of one object."},
     {NULL, NULL, 0, NULL}};
