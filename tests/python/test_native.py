@@ -66,6 +66,12 @@ class Slotted:
         self.a = a
         self.b = [a]
 
+class Pair:
+    # Both attributes may hold one object: each edge is still named.
+    def __init__(self, shared):
+        self.left = shared
+        self.right = shared
+
 class Sized:
     def __sizeof__(self):
         raise RuntimeError("a program's __sizeof__ ran")
@@ -112,6 +118,7 @@ def heap(kind, n):
             head = Node(i, head)
             head.kids.append({"k%d" % (i % 7): [i]})
             keep.append(Slotted(i))
+            keep.append(Pair([i]))
         keep.append(head)
     elif kind == "containers":
         for i in range(n):

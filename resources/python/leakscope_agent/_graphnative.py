@@ -12,10 +12,15 @@ Nodes come in another order (not grouped); readers key nodes by id.
 import array
 import gc
 from itertools import compress, repeat
+from types import ModuleType
 
 from ._census import _native, type_name
 from ._graph import HeapGraph, Phases, _Dumper, _add_frame_locals
-from ._labels import Labeler, node_label
+from ._labels import _ATOMS, _SPECIAL, Labeler, cut, node_label
+
+# Instances of these (and their subclasses) are labelled by the Labeler.
+_NOT_PLAIN = (dict, list, tuple, set, frozenset, type, ModuleType,
+              BaseException)
 
 __all__ = ["dump_graph_native"]
 
@@ -25,12 +30,30 @@ class _LabelOne(object):
     (node label, referents, edge labels), as the pure-Python dump's
     label_mixed makes them."""
 
-    __slots__ = ("names", "frames", "labels")
+    __slots__ = ("names", "frames", "labels", "labeler")
 
     def __init__(self, dumper):
         self.names = dumper.module_names
         self.frames = dumper.thread_frame_ids
+        self.labeler = dumper.labeler
         self.labels = dumper.labeler.labels
+
+    def spec_for(self, tp):
+        """What the C pass needs to label instances of tp as
+        Labeler._other_labels does: ((member descriptor, label), ...),
+        ((attribute name, label), ...); None when tp's instances are
+        labelled here (containers, classes, exceptions, modules, the
+        types _labels handles itself) -- their node labels too."""
+        try:
+            if tp in _SPECIAL or tp in _ATOMS or issubclass(tp, _NOT_PLAIN):
+                return None
+            info = self.labeler.type_info(tp)
+            slots = tuple((desc, cut("." + name)) for name, desc in info.slots)
+            names = tuple((name, cut("." + name)) for name in info.names) \
+                if info.plain else ()
+        except Exception:
+            return None
+        return slots, names
 
     def __call__(self, obj, refs):
         if id(obj) in self.frames:
@@ -58,13 +81,14 @@ def dump_graph_native(phases=None):
     phase("nodes")
     list_cap, tuple_cap = _native.sequence_caps(objs)
     strings = d.strings
+    label_one = _LabelOne(d)
     out = _native.graph_dump(
-        objs, _LabelOne(d), strings.ids, strings.texts, d.skipped,
+        objs, label_one, label_one.spec_for, strings.ids, strings.texts, d.skipped,
         d.module_ids, d.thread_frame_ids, d.module_dicts,
         d.labeler.instance_dicts, bool(gc.get_freeze_count()), list_cap,
         tuple_cap)
     n = len(objs)
-    del objs
+    del objs, label_one
     d.skipped = None
     phase("pass")
     graph = HeapGraph()

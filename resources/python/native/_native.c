@@ -20,6 +20,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -611,7 +612,7 @@ static int buf_reserve(Buf *b, size_t more)
     need = b->len + more;
     if (need <= b->cap)
         return 0;
-    cap = b->cap ? b->cap : 4096;
+    cap = b->cap ? b->cap : need;
     while (cap < need)
         cap = cap / 2 * 3 + 4096; /* 1.5x: less slack at the peak */
     bigger = (char *)PyMem_RawRealloc(b->data, cap);
@@ -718,12 +719,44 @@ typedef struct {
     PtrMap key_labels[3];/* str key -> string id, per dict kind */
     int *index_sids;     /* string id of "[i]", -2 = not yet */
     Py_ssize_t n_index_sids;
-    int sid_cell, sid_func, sid_self;
+    int sid_cell, sid_func, sid_self, sid_class, sid_dict;
     Refs refs;
+    /* plain class instances: type -> index into specs (-1: none) */
+    PyObject *spec_for;  /* spec_for(type) -> None or (slots, names) */
+    PtrMap spec_index;
+    PyObject *specs;     /* list of the specs, kept alive */
+    struct InstanceSpec *ispecs;
+    Py_ssize_t n_ispecs, cap_ispecs;
+    PyObject **pair_values;
+    int *pair_sids;
+    Py_ssize_t cap_pairs;
     /* outputs */
     Buf ids, tps, szs, flags, offsets, targets, node_labels, edge_labels;
     uint32_t edge_count;
 } Dump;
+
+/* How _labels.Labeler._other_labels labels an instance of a plain class:
+ * its slots (member descriptors of the MRO, read at their offsets), then
+ * for a class without __getattr__/__getattribute__ the attribute names its
+ * methods use (read as object.__getattribute__ would, no exception made),
+ * then its class; each referent gets the label of the first of these that
+ * is it; then the first unlabelled exact dict is its "__dict__". */
+typedef struct {
+    Py_ssize_t offset;
+    int sid;
+} SlotSpec;
+
+typedef struct {
+    PyObject *name;
+    int sid;
+} NameSpec;
+
+struct InstanceSpec {
+    SlotSpec *slots;
+    Py_ssize_t n_slots;
+    NameSpec *names;
+    Py_ssize_t n_names;
+};
 
 /* The string id of text (a new reference is not kept); -1 for None. */
 static int intern_text(Dump *d, PyObject *text)
@@ -1015,6 +1048,186 @@ static int dump_plain_dict(Dump *d, PyObject *dict, int kind)
     return 1;
 }
 
+/* The spec index of tp: -1 when its instances go to the labeller. */
+static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
+{
+    int added;
+    Slot *slot = ptrmap_put(&d->spec_index, tp, -2, &added);
+    PyObject *spec, *slots, *names;
+    struct InstanceSpec *is;
+    Py_ssize_t i;
+    if (slot == NULL)
+        return -3;
+    if (slot->value != -2)
+        return slot->value;
+    slot->value = -1;
+    spec = PyObject_CallFunctionObjArgs(d->spec_for, (PyObject *)tp, NULL);
+    if (spec == NULL)
+        return -3;
+    if (spec == Py_None) {
+        Py_DECREF(spec);
+        return -1;
+    }
+    if (!PyTuple_CheckExact(spec) || PyTuple_GET_SIZE(spec) != 2 ||
+        !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 0)) ||
+        !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 1)) ||
+        PyList_Append(d->specs, spec) < 0) {
+        Py_DECREF(spec);
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "graph dump: bad spec");
+        return -3;
+    }
+    Py_DECREF(spec); /* d->specs keeps it */
+    slots = PyTuple_GET_ITEM(spec, 0);
+    names = PyTuple_GET_ITEM(spec, 1);
+    if (d->n_ispecs == d->cap_ispecs) {
+        Py_ssize_t cap = d->cap_ispecs ? d->cap_ispecs * 2 : 64;
+        struct InstanceSpec *bigger = (struct InstanceSpec *)PyMem_RawRealloc(
+            d->ispecs, (size_t)cap * sizeof(struct InstanceSpec));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return -3;
+        }
+        d->ispecs = bigger;
+        d->cap_ispecs = cap;
+    }
+    is = &d->ispecs[d->n_ispecs];
+    memset(is, 0, sizeof(*is));
+    is->slots = (SlotSpec *)PyMem_RawCalloc(
+        (size_t)PyTuple_GET_SIZE(slots) + 1, sizeof(SlotSpec));
+    is->names = (NameSpec *)PyMem_RawCalloc(
+        (size_t)PyTuple_GET_SIZE(names) + 1, sizeof(NameSpec));
+    d->n_ispecs++;
+    if (is->slots == NULL || is->names == NULL) {
+        PyErr_NoMemory();
+        return -3;
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(slots); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(slots, i);
+        PyObject *descr;
+        PyMemberDef *def;
+        int sid;
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
+            continue;
+        descr = PyTuple_GET_ITEM(pair, 0);
+        if (Py_TYPE(descr) != &PyMemberDescr_Type)
+            continue;
+        def = ((PyMemberDescrObject *)descr)->d_member;
+        /* Object members of a base of tp only: desc.__get__ fails on
+         * others, and other member kinds hold no object. */
+        if (def == NULL || (def->type != T_OBJECT_EX && def->type != T_OBJECT) ||
+            ((PyDescrObject *)descr)->d_type == NULL ||
+            !PyType_IsSubtype(tp, ((PyDescrObject *)descr)->d_type) ||
+            def->offset <= 0 || def->offset + (Py_ssize_t)sizeof(PyObject *) >
+                                     tp->tp_basicsize)
+            continue;
+        sid = intern_text(d, PyTuple_GET_ITEM(pair, 1));
+        if (sid == -3)
+            return -3;
+        is->slots[is->n_slots].offset = def->offset;
+        is->slots[is->n_slots].sid = sid;
+        is->n_slots++;
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(names); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(names, i);
+        int sid;
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !PyUnicode_CheckExact(PyTuple_GET_ITEM(pair, 0)))
+            continue;
+        sid = intern_text(d, PyTuple_GET_ITEM(pair, 1));
+        if (sid == -3)
+            return -3;
+        is->names[is->n_names].name = PyTuple_GET_ITEM(pair, 0);
+        is->names[is->n_names].sid = sid;
+        is->n_names++;
+    }
+    if (is->n_slots + is->n_names + 1 > d->cap_pairs) {
+        Py_ssize_t cap = is->n_slots + is->n_names + 1;
+        PyObject **v = (PyObject **)PyMem_RawRealloc(
+            d->pair_values, (size_t)cap * sizeof(PyObject *));
+        int *sids;
+        if (v == NULL) {
+            PyErr_NoMemory();
+            return -3;
+        }
+        d->pair_values = v;
+        sids = (int *)PyMem_RawRealloc(d->pair_sids, (size_t)cap * sizeof(int));
+        if (sids == NULL) {
+            PyErr_NoMemory();
+            return -3;
+        }
+        d->pair_sids = sids;
+        d->cap_pairs = cap;
+    }
+    slot = ptrmap_put(&d->spec_index, tp, -2, &added);
+    if (slot == NULL)
+        return -3;
+    slot->value = d->n_ispecs - 1;
+    return slot->value;
+}
+
+static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
+{
+    Py_ssize_t n_pairs = 0, n_owned, i, j;
+    int dict_done = 0, rc = 0;
+    if (d->sid_class == -2)
+        d->sid_class = intern_utf8(d, "__class__");
+    if (d->sid_dict == -2)
+        d->sid_dict = intern_utf8(d, "__dict__");
+    if (d->sid_class == -3 || d->sid_dict == -3)
+        return -1;
+    for (i = 0; i < is->n_slots; i++) {
+        PyObject *v = *(PyObject **)((char *)obj + is->slots[i].offset);
+        if (v == NULL || v == Py_None)
+            continue;
+        Py_INCREF(v);
+        d->pair_values[n_pairs] = v;
+        d->pair_sids[n_pairs++] = is->slots[i].sid;
+    }
+    for (i = 0; i < is->n_names; i++) {
+        PyObject *v = _PyObject_GenericGetAttrWithDict(obj, is->names[i].name,
+                                                       NULL, 1);
+        if (v == NULL) {
+            if (PyErr_Occurred())
+                PyErr_Clear();
+            continue;
+        }
+        if (v == Py_None) {
+            Py_DECREF(v);
+            continue;
+        }
+        d->pair_values[n_pairs] = v;
+        d->pair_sids[n_pairs++] = is->names[i].sid;
+    }
+    n_owned = n_pairs;
+    d->pair_values[n_pairs] = (PyObject *)Py_TYPE(obj);
+    d->pair_sids[n_pairs++] = d->sid_class;
+    for (i = 0; i < d->refs.n && rc == 0; i++) {
+        PyObject *t = d->refs.items[i];
+        int sid = -1;
+        for (j = 0; j < n_pairs; j++)
+            if (d->pair_values[j] == t) {
+                sid = d->pair_sids[j];
+                break;
+            }
+        if (sid == -1 && !dict_done && Py_TYPE(t) == &PyDict_Type) {
+            int added;
+            sid = d->sid_dict;
+            dict_done = 1;
+            if (ptrmap_put(&d->instance_dicts, t, 1, &added) == NULL) {
+                PyErr_NoMemory();
+                rc = -1;
+                break;
+            }
+        }
+        if (is_tracked(t) && add_edge(d, t, sid) < 0)
+            rc = -1;
+    }
+    for (j = 0; j < n_owned; j++)
+        Py_DECREF(d->pair_values[j]);
+    return rc;
+}
+
 static int dump_node(Dump *d, PyObject *obj)
 {
     PyTypeObject *tp = Py_TYPE(obj);
@@ -1100,8 +1313,16 @@ static int dump_node(Dump *d, PyObject *obj)
             if (add_edge(d, t, sid) < 0)
                 return -1;
         }
-    } else if (dump_by_callback(d, obj, &node_sid) < 0) {
-        return -1;
+    } else {
+        Py_ssize_t spec = d->spec_for == Py_None ? -1 : instance_spec(d, tp);
+        if (spec == -3)
+            return -1;
+        if (spec >= 0) {
+            if (dump_instance(d, obj, &d->ispecs[spec]) < 0)
+                return -1;
+        } else if (dump_by_callback(d, obj, &node_sid) < 0) {
+            return -1;
+        }
     }
     if (node_sid == -3)
         return -1;
@@ -1188,10 +1409,11 @@ static int drop_unused_strings(Dump *d)
     return 0;
 }
 
+static int add_ids(PtrMap *m, PyObject *ids);
+
 /* A pointer set from an iterable of ids (ints). */
 static int map_from_ids(PtrMap *m, PyObject *ids)
 {
-    PyObject *it, *item;
     Py_ssize_t n = PyObject_Length(ids);
     if (n < 0)
         return -1;
@@ -1199,6 +1421,13 @@ static int map_from_ids(PtrMap *m, PyObject *ids)
         PyErr_NoMemory();
         return -1;
     }
+    return add_ids(m, ids);
+}
+
+/* The ids (ints) of an iterable added to a pointer set. */
+static int add_ids(PtrMap *m, PyObject *ids)
+{
+    PyObject *it, *item;
     it = PyObject_GetIter(ids);
     if (it == NULL)
         return -1;
@@ -1231,6 +1460,15 @@ static void dump_free(Dump *d)
     for (k = 0; k < 3; k++)
         ptrmap_free(&d->key_labels[k]);
     typetable_free(&d->sizes);
+    ptrmap_free(&d->spec_index);
+    for (k = 0; k < d->n_ispecs; k++) {
+        PyMem_RawFree(d->ispecs[k].slots);
+        PyMem_RawFree(d->ispecs[k].names);
+    }
+    PyMem_RawFree(d->ispecs);
+    PyMem_RawFree(d->pair_values);
+    PyMem_RawFree(d->pair_sids);
+    Py_XDECREF(d->specs);
     PyMem_RawFree(d->index_sids);
     PyMem_RawFree(d->refs.items);
     Py_XDECREF(d->type_list);
@@ -1262,28 +1500,43 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
     Py_ssize_t i, n;
     (void)self;
     memset(&d, 0, sizeof(d));
-    if (!PyArg_ParseTuple(args, "O!OO!O!OOOOOpnn", &PyList_Type, &objs,
-                          &d.callback, &PyDict_Type, &d.str_ids,
+    if (!PyArg_ParseTuple(args, "O!OOO!O!OOOOOpnn", &PyList_Type, &objs,
+                          &d.callback, &d.spec_for, &PyDict_Type, &d.str_ids,
                           &PyList_Type, &d.texts, &skip, &modules, &frames,
                           &module_dicts, &instance_dicts, &check_nodes,
                           &d.list_cap, &d.tuple_cap))
         return NULL;
-    d.sid_cell = d.sid_func = d.sid_self = -2;
+    d.sid_cell = d.sid_func = d.sid_self = d.sid_class = d.sid_dict = -2;
     d.check_nodes = check_nodes;
     d.type_list = PyList_New(0);
     if (d.type_list == NULL)
         return NULL;
+    d.specs = PyList_New(0);
+    if (d.specs == NULL)
+        goto fail;
     if (map_from_ids(&d.skip, skip) < 0 || map_from_ids(&d.modules, modules) < 0 ||
         map_from_ids(&d.frames, frames) < 0 ||
         map_from_ids(&d.module_dicts, module_dicts) < 0)
         goto fail;
     if (ptrmap_init(&d.types, 256) < 0 || ptrmap_init(&d.len_labels, 256) < 0 ||
+        ptrmap_init(&d.spec_index, 256) < 0 ||
+        ptrmap_init(&d.instance_dicts, 1024) < 0 ||
         typetable_init(&d.sizes) < 0)
         goto nomem;
     for (k = 0; k < 3; k++)
         if (ptrmap_init(&d.key_labels[k], 1024) < 0)
             goto nomem;
     n = PyList_GET_SIZE(objs);
+    /* Node arrays at their final size; edges start at one per node. */
+    if (buf_reserve(&d.ids, (size_t)n * 8) < 0 ||
+        buf_reserve(&d.tps, (size_t)n * 4) < 0 ||
+        buf_reserve(&d.szs, (size_t)n * 4) < 0 ||
+        buf_reserve(&d.flags, (size_t)n) < 0 ||
+        buf_reserve(&d.offsets, (size_t)n * 4 + 4) < 0 ||
+        buf_reserve(&d.node_labels, (size_t)n * 4) < 0 ||
+        buf_reserve(&d.targets, (size_t)n * 8) < 0 ||
+        buf_reserve(&d.edge_labels, (size_t)n * 4) < 0)
+        goto nomem;
     if (check_nodes) {
         if (ptrmap_init(&d.nodes, (size_t)n) < 0)
             goto nomem;
@@ -1294,7 +1547,7 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         }
     }
     for (pass = 0; pass < 2; pass++) {
-        if (pass == 1 && map_from_ids(&d.instance_dicts, instance_dicts) < 0)
+        if (pass == 1 && add_ids(&d.instance_dicts, instance_dicts) < 0)
             goto fail;
         /* objs may not change: the callback only labels */
         for (i = 0; i < PyList_GET_SIZE(objs); i++) {
