@@ -27,10 +27,12 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "resources", "python"))
+sys.path.insert(0, HERE)
+from nativeagent import agent_parent  # noqa: E402
+sys.path.insert(0, agent_parent())
 
 import leakscope_agent  # noqa: E402
-from leakscope_agent import _graph, _refs  # noqa: E402
+from leakscope_agent import _census, _graph, _refs  # noqa: E402
 
 try:
     import objgraph
@@ -122,7 +124,12 @@ def timed(fn, *args, **kwargs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=1000000)
+    parser.add_argument("--python", action="store_true",
+                        help="the pure-Python dump even when the native "
+                        "module is there")
     args = parser.parse_args()
+    if args.python:
+        _census.NATIVE[0] = False
 
     build_heap(args.objects)
     gc.collect()
@@ -147,6 +154,8 @@ def main():
         conn.close()
     import json
     dump = json.loads(meta)["graph_seconds"]
+    print("dump: %s (census: %s)" % (json.loads(meta).get("graph_impl"),
+                                      json.loads(meta).get("census_impl")))
     print("graph: %d nodes, %d edges" % (nodes, edges))
     print("dump phases: " + ", ".join("%s %.2f" % p for p in phases))
 
