@@ -11,12 +11,14 @@ Nodes come in another order (not grouped); readers key nodes by id.
 
 import array
 import gc
-from itertools import compress, repeat
-from types import ModuleType
+import sys
+from types import FrameType, ModuleType
 
-from ._census import _native, type_name
+from ._census import (_agent_objects, _is_ours_type, _native,
+                      agent_module_extras, type_name)
 from ._graph import HeapGraph, Phases, _Dumper, _add_frame_locals
-from ._labels import _ATOMS, _SPECIAL, Labeler, cut, node_label
+from ._labels import (_ATOMS, _MODULE_DICT, _SPECIAL, Labeler, cut,
+                      node_label)
 
 # Instances of these (and their subclasses) are labelled by the Labeler.
 _NOT_PLAIN = (dict, list, tuple, set, frozenset, type, ModuleType,
@@ -61,6 +63,49 @@ class _LabelOne(object):
         return node_label(obj, self.names), refs, self.labels(obj, refs)
 
 
+def _collect(d):
+    """_Dumper.collect_nodes() without a list per object: (objs, ids of
+    the agent's types); d.skipped holds the ids of the agent's objects and
+    frames. The C pass leaves out both."""
+    frames = d.agent_frames.thread_frames()
+    modules = []
+    for name, module in list(sys.modules.items()):
+        if type(name) is str:
+            d.module_names.setdefault(id(module), name)
+            modules.append(module)
+    excluded = _agent_objects()
+    excluded.extend(agent_module_extras())
+    objs = gc.get_objects()
+    skip = set(map(id, excluded))
+    skip.update((id(excluded), id(frames), id(modules), id(d),
+                 id(d.__dict__), id(d.module_names), id(d.module_dicts),
+                 id(d.strings), id(d.strings.__dict__), id(d.strings.ids),
+                 id(d.strings.texts), id(d.agent_frames),
+                 id(d.agent_frames.__dict__), id(d.agent_frames._codes)))
+    excluded.clear()
+    del excluded
+    # Instances of the agent's own classes, wherever they are held.
+    ours = set(map(id, filter(_is_ours_type, _native.types_of(objs))))
+    for frame in _native.of_type(objs, FrameType):
+        if d.agent_frames.is_agent_frame(frame):
+            skip.add(id(frame))
+    d.skipped = skip
+    d.thread_frame_ids = set(map(id, frames))
+    del frames
+    for module in modules:
+        if not issubclass(type(module), ModuleType):
+            continue
+        try:
+            namespace = _MODULE_DICT.__get__(module)
+        except Exception:
+            continue
+        if type(namespace) is dict:
+            d.module_dicts.add(id(namespace))
+    d.module_ids = set(d.module_names)
+    del modules
+    return objs, ours
+
+
 def dump_graph_native(phases=None):
     """Dump the heap graph with the native pass (callers hold census LOCK
     and have automatic collection disabled). Returns a HeapGraph."""
@@ -68,32 +113,22 @@ def dump_graph_native(phases=None):
     # object list is taken, and so nodes of the graph.
     phase = Phases(phases)
     d = _Dumper()
-    objs, tps, drop = d.collect_nodes()
-    del tps
-    if drop:
-        keep = bytearray(repeat(1, len(objs)))
-        for i in drop:
-            keep[i] = 0
-        objs = list(compress(objs, keep))
-        del keep
-    del drop
+    objs, ours = _collect(d)
     d.labeler = Labeler(d.module_dicts)
     phase("nodes")
     list_cap, tuple_cap = _native.sequence_caps(objs)
     strings = d.strings
     label_one = _LabelOne(d)
     out = _native.graph_dump(
-        objs, label_one, label_one.spec_for, strings.ids, strings.texts, d.skipped,
-        d.module_ids, d.thread_frame_ids, d.module_dicts,
+        objs, label_one, label_one.spec_for, strings.ids, strings.texts,
+        d.skipped, ours, d.module_ids, d.thread_frame_ids, d.module_dicts,
         d.labeler.instance_dicts, bool(gc.get_freeze_count()), list_cap,
         tuple_cap)
-    n = len(objs)
     del objs, label_one
     d.skipped = None
     phase("pass")
     graph = HeapGraph()
     graph.impl = "native"
-    graph.node_count = n
     for name, code in (("ids", "Q"), ("types", "i"), ("sizes", "I"),
                        ("edge_offsets", "I"), ("edge_targets", "Q"),
                        ("node_labels", "i"), ("edge_labels", "i")):
@@ -101,6 +136,7 @@ def dump_graph_native(phases=None):
         values.frombytes(out.pop(name))
         setattr(graph, name, values)
     graph.flags = bytearray(out.pop("flags"))
+    graph.node_count = len(graph.ids)
     graph.edge_count = len(graph.edge_targets)
     graph.type_names = [type_name(tp) for tp in out.pop("type_list")]
     graph.strings = out.pop("strings")

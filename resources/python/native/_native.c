@@ -704,6 +704,7 @@ typedef struct {
     PyObject *texts;     /* list: string id -> label text */
     int own_texts;       /* texts replaced by drop_unused_strings */
     PtrMap skip;         /* ids never to point at (the agent's objects) */
+    PtrMap skip_types;   /* types whose instances are the agent's */
     PtrMap modules;      /* ids of modules in sys.modules */
     PtrMap frames;       /* ids of the threads' current frames */
     PtrMap module_dicts; /* ids of module namespaces */
@@ -919,7 +920,8 @@ static int put_i32(Buf *b, int32_t v) { return buf_put(b, &v, 4); }
 static int add_edge(Dump *d, PyObject *target, int sid)
 {
     uint64_t id;
-    if (!is_tracked(target) || in_map(&d->skip, target))
+    if (!is_tracked(target) || in_map(&d->skip, target) ||
+        in_map(&d->skip_types, Py_TYPE(target)))
         return 0;
     if (d->check_nodes && !in_map(&d->nodes, target))
         return 0;
@@ -1450,6 +1452,7 @@ static void dump_free(Dump *d)
 {
     int k;
     ptrmap_free(&d->skip);
+    ptrmap_free(&d->skip_types);
     ptrmap_free(&d->modules);
     ptrmap_free(&d->frames);
     ptrmap_free(&d->module_dicts);
@@ -1494,15 +1497,17 @@ static void dump_free(Dump *d)
 static PyObject *graph_dump(PyObject *self, PyObject *args)
 {
     Dump d;
-    PyObject *objs, *skip, *modules, *frames, *module_dicts, *instance_dicts;
+    PyObject *objs, *skip, *skip_types, *modules, *frames, *module_dicts;
+    PyObject *instance_dicts;
     PyObject *result = NULL;
     int check_nodes, pass, k;
     Py_ssize_t i, n;
     (void)self;
     memset(&d, 0, sizeof(d));
-    if (!PyArg_ParseTuple(args, "O!OOO!O!OOOOOpnn", &PyList_Type, &objs,
+    if (!PyArg_ParseTuple(args, "O!OOO!O!OOOOOOpnn", &PyList_Type, &objs,
                           &d.callback, &d.spec_for, &PyDict_Type, &d.str_ids,
-                          &PyList_Type, &d.texts, &skip, &modules, &frames,
+                          &PyList_Type, &d.texts, &skip, &skip_types,
+                          &modules, &frames,
                           &module_dicts, &instance_dicts, &check_nodes,
                           &d.list_cap, &d.tuple_cap))
         return NULL;
@@ -1514,7 +1519,9 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
     d.specs = PyList_New(0);
     if (d.specs == NULL)
         goto fail;
-    if (map_from_ids(&d.skip, skip) < 0 || map_from_ids(&d.modules, modules) < 0 ||
+    if (map_from_ids(&d.skip, skip) < 0 ||
+        map_from_ids(&d.skip_types, skip_types) < 0 ||
+        map_from_ids(&d.modules, modules) < 0 ||
         map_from_ids(&d.frames, frames) < 0 ||
         map_from_ids(&d.module_dicts, module_dicts) < 0)
         goto fail;
@@ -1554,6 +1561,9 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
             PyObject *obj = PyList_GET_ITEM(objs, i);
             int is_dict = Py_TYPE(obj) == &PyDict_Type;
             if (is_dict != pass)
+                continue;
+            /* The agent's own objects are no nodes. */
+            if (in_map(&d.skip, obj) || in_map(&d.skip_types, Py_TYPE(obj)))
                 continue;
             if (dump_node(&d, obj) < 0) {
                 if (!PyErr_Occurred())
@@ -1621,6 +1631,51 @@ static PyObject *safe_size(PyObject *self, PyObject *obj)
     return PyLong_FromSsize_t(s + header);
 }
 
+/* types_of(objs) -> [type, ...]: the distinct exact types of objs. */
+static PyObject *types_of(PyObject *self, PyObject *objs)
+{
+    PtrMap seen;
+    PyObject *result;
+    Py_ssize_t i;
+    (void)self;
+    if (!PyList_CheckExact(objs)) {
+        PyErr_SetString(PyExc_TypeError, "types_of: a list is needed");
+        return NULL;
+    }
+    if (ptrmap_init(&seen, 1024) < 0)
+        return PyErr_NoMemory();
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < PyList_GET_SIZE(objs); i++) {
+        PyTypeObject *tp = Py_TYPE(PyList_GET_ITEM(objs, i));
+        int added;
+        if (ptrmap_put(&seen, tp, 1, &added) == NULL) {
+            Py_CLEAR(result);
+            PyErr_NoMemory();
+        } else if (added && PyList_Append(result, (PyObject *)tp) < 0) {
+            Py_CLEAR(result);
+        }
+    }
+    ptrmap_free(&seen);
+    return result;
+}
+
+/* of_type(objs, tp) -> the objects of objs whose exact type is tp. */
+static PyObject *of_type(PyObject *self, PyObject *args)
+{
+    PyObject *objs, *tp, *result;
+    Py_ssize_t i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &objs, &PyType_Type, &tp))
+        return NULL;
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < PyList_GET_SIZE(objs); i++) {
+        PyObject *obj = PyList_GET_ITEM(objs, i);
+        if ((PyObject *)Py_TYPE(obj) == tp && PyList_Append(result, obj) < 0)
+            Py_CLEAR(result);
+    }
+    return result;
+}
+
 static PyObject *set_safe_header(PyObject *self, PyObject *arg)
 {
     Py_ssize_t h = PyLong_AsSsize_t(arg);
@@ -1671,6 +1726,8 @@ static PyObject *sequence_caps(PyObject *self, PyObject *objs)
 }
 
 static PyMethodDef native_methods[] = {
+    {"types_of", types_of, METH_O, "types_of(objs) -> distinct types."},
+    {"of_type", of_type, METH_VARARGS, "of_type(objs, tp) -> objects of tp."},
     {"set_safe_header", set_safe_header, METH_O,
      "set_safe_header(n): the header safe sizes add to object.__sizeof__."},
     {"sequence_caps", sequence_caps, METH_O,
