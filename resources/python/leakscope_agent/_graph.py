@@ -74,6 +74,11 @@ class HeapGraph(object):
             return bytes(self.flags)
         else:
             values = getattr(self, name)
+        if type(values) is memoryview:
+            # The native dump's arrays: bytes in native order, not copied.
+            if _LITTLE:
+                return values.obj
+            values = array.array(values.format, values)
         if not _LITTLE:
             values = array.array(values.typecode, values)
             values.byteswap()

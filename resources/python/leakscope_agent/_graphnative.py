@@ -9,7 +9,6 @@ through the same Labeler the pure-Python dump uses, one call per object.
 Nodes come in another order (not grouped); readers key nodes by id.
 """
 
-import array
 import gc
 import sys
 from types import FrameType, ModuleType
@@ -132,10 +131,9 @@ def dump_graph_native(phases=None):
     for name, code in (("ids", "Q"), ("types", "i"), ("sizes", "I"),
                        ("edge_offsets", "I"), ("edge_targets", "Q"),
                        ("node_labels", "i"), ("edge_labels", "i")):
-        values = array.array(code)
-        values.frombytes(out.pop(name))
-        setattr(graph, name, values)
-    graph.flags = bytearray(out.pop("flags"))
+        # The bytes themselves: no second copy of a big array.
+        setattr(graph, name, memoryview(out.pop(name)).cast(code))
+    graph.flags = out.pop("flags")
     graph.node_count = len(graph.ids)
     graph.edge_count = len(graph.edge_targets)
     graph.type_names = [type_name(tp) for tp in out.pop("type_list")]
