@@ -1775,7 +1775,8 @@ PyMODINIT_FUNC PyInit__native(void)
     m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddIntConstant(m, "VERSION", 1) < 0) {
+    /* The agent's .py files use a build with the same VERSION only. */
+    if (PyModule_AddIntConstant(m, "VERSION", 2) < 0) {
         Py_DECREF(m);
         return NULL;
     }
