@@ -57,13 +57,13 @@ _CACHE = {}
 _LONG = None
 
 
-def build_heap(n):
+def build_heap(n, start=0):
     """About n gc-tracked objects: per item an instance (plus its dict
     before 3.11), a list, a dict and a list inside it, all reachable from
     the module-level _CACHE."""
     global _LONG
     per = 4 if sys.version_info >= (3, 11) else 5
-    for i in range(n // per):
+    for i in range(start, start + n // per):
         _CACHE["key%d" % i] = Item(i)
     for _ in range(1000):
         _LONG = Link(_LONG)
@@ -121,15 +121,45 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - started, result
 
 
+def linearity(n):
+    """Dump time per node at n and 3n objects, measured in one process."""
+    from leakscope_agent._record import dump_graph_paused
+    per_node = []
+    per = 4 if sys.version_info >= (3, 11) else 5
+    for start, step in ((0, n), (n // per, 2 * n)):
+        build_heap(step, start)
+        gc.collect()
+        best = None
+        for _ in range(2):
+            seconds, graph = timed(dump_graph_paused)
+            nodes = graph.node_count
+            del graph
+            best = seconds if best is None else min(best, seconds)
+        per_node.append(best / nodes)
+        print("%s dump: %d nodes in %.2f s (%.0f ns per node)"
+              % (graph_impl(), nodes, best, 1e9 * best / nodes))
+    print("ratio per node at 3N / at N: %.2f (1.00 = linear)"
+          % (per_node[1] / per_node[0]))
+
+
+def graph_impl():
+    return "native" if _census.native_available() else "python"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=1000000)
+    parser.add_argument("--linearity", action="store_true",
+                        help="only the dump at N and at 3N objects, in one "
+                        "process (best of two each)")
     parser.add_argument("--python", action="store_true",
                         help="the pure-Python dump even when the native "
                         "module is there")
     args = parser.parse_args()
     if args.python:
         _census.NATIVE[0] = False
+    if args.linearity:
+        return linearity(args.objects)
 
     build_heap(args.objects)
     gc.collect()
