@@ -119,7 +119,7 @@ def dump_graph_native(phases=None):
     strings = d.strings
     label_one = _LabelOne(d)
     out = _native.graph_dump(
-        objs, label_one, label_one.spec_for, strings.ids, strings.texts,
+        objs, label_one, label_one.spec_for, strings.texts,
         d.skipped, ours, d.module_ids, d.thread_frame_ids, d.module_dicts,
         d.labeler.instance_dicts, bool(gc.get_freeze_count()), list_cap,
         tuple_cap)

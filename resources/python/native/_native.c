@@ -700,7 +700,8 @@ static int is_tracked(PyObject *obj)
 typedef struct {
     /* inputs */
     PyObject *callback;  /* callback(obj, refs) -> (node label, refs, labels) */
-    PyObject *str_ids;   /* dict: label text -> string id */
+    int32_t *intern;     /* see intern_text */
+    size_t intern_mask;
     PyObject *texts;     /* list: string id -> label text */
     int own_texts;       /* texts replaced by drop_unused_strings */
     PtrMap skip;         /* ids never to point at (the agent's objects) */
@@ -759,31 +760,66 @@ struct InstanceSpec {
     Py_ssize_t n_names;
 };
 
-/* The string id of text (a new reference is not kept); -1 for None. */
+/* The string id of text (exact str), -1 for None, -3 on error. Strings are
+ * interned in an open-addressing table of positions in d->texts, keyed on
+ * the str's own hash and compared as strings (C only): no dict entry and
+ * no int object per label. */
+static int intern_grow(Dump *d)
+{
+    size_t cap = d->intern_mask ? (d->intern_mask + 1) * 2 : 4096, i;
+    int32_t *table;
+    if (cap > ((size_t)-1) / 8)
+        return -1;
+    table = (int32_t *)PyMem_RawMalloc(cap * sizeof(int32_t));
+    if (table == NULL)
+        return -1;
+    for (i = 0; i < cap; i++)
+        table[i] = -1;
+    for (i = 0; d->intern && i <= d->intern_mask; i++) {
+        int32_t id = d->intern[i];
+        size_t j;
+        if (id < 0)
+            continue;
+        j = (size_t)PyObject_Hash(PyList_GET_ITEM(d->texts, id)) & (cap - 1);
+        while (table[j] >= 0)
+            j = (j + 1) & (cap - 1);
+        table[j] = id;
+    }
+    PyMem_RawFree(d->intern);
+    d->intern = table;
+    d->intern_mask = cap - 1;
+    return 0;
+}
+
 static int intern_text(Dump *d, PyObject *text)
 {
-    PyObject *found;
+    Py_hash_t h;
+    size_t j;
     Py_ssize_t n;
-    PyObject *id;
-    if (text == NULL || text == Py_None)
+    if (text == NULL || text == Py_None || !PyUnicode_CheckExact(text))
         return -1;
-    if (!PyUnicode_CheckExact(text))
-        return -1;
-    found = PyDict_GetItemWithError(d->str_ids, text);
-    if (found != NULL)
-        return (int)PyLong_AsLong(found);
-    if (PyErr_Occurred())
-        return -3;
     n = PyList_GET_SIZE(d->texts);
-    if (n >= 0x7FFFFFFF)
-        return -1;
-    id = PyLong_FromSsize_t(n);
-    if (id == NULL || PyDict_SetItem(d->str_ids, text, id) < 0 ||
-        PyList_Append(d->texts, text) < 0) {
-        Py_XDECREF(id);
+    if ((size_t)(n + 1) * 2 > d->intern_mask + 1 && intern_grow(d) < 0) {
+        PyErr_NoMemory();
         return -3;
     }
-    Py_DECREF(id);
+    h = PyObject_Hash(text); /* an exact str: C, cached in the object */
+    if (h == -1) {
+        PyErr_Clear();
+        return -1;
+    }
+    j = (size_t)h & d->intern_mask;
+    while (d->intern[j] >= 0) {
+        PyObject *known = PyList_GET_ITEM(d->texts, d->intern[j]);
+        if (known == text || PyUnicode_Compare(known, text) == 0)
+            return d->intern[j];
+        j = (j + 1) & d->intern_mask;
+    }
+    if (n >= 0x7FFFFFFF)
+        return -1;
+    if (PyList_Append(d->texts, text) < 0)
+        return -3;
+    d->intern[j] = (int32_t)n;
     return (int)n;
 }
 
@@ -1473,6 +1509,7 @@ static void dump_free(Dump *d)
     PyMem_RawFree(d->pair_sids);
     Py_XDECREF(d->specs);
     PyMem_RawFree(d->index_sids);
+    PyMem_RawFree(d->intern);
     PyMem_RawFree(d->refs.items);
     Py_XDECREF(d->type_list);
     if (d->own_texts)
@@ -1487,9 +1524,11 @@ static void dump_free(Dump *d)
     buf_free(&d->edge_labels);
 }
 
-/* graph_dump(objs, callback, str_ids, texts, skip, modules, frames,
- *            module_dicts, instance_dicts, check_nodes, list_cap, tuple_cap)
- * -> dict of the arrays (bytes, native order) and "types" (list of types).
+/* graph_dump(objs, callback, spec_for, texts, skip, skip_types, modules,
+ *            frames, module_dicts, instance_dicts, check_nodes, list_cap,
+ *            tuple_cap)
+ * -> dict of the arrays (bytes, native order), "type_list" (the types) and
+ * "strings" (the labels used). texts: an empty list the labels go to.
  * objs: the nodes; exact dicts are dumped after every other node (their
  * kind -- instance namespace or not -- is known only then), so the node
  * order is objs' non-dicts, then its dicts. instance_dicts is a set the
@@ -1504,14 +1543,17 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
     Py_ssize_t i, n;
     (void)self;
     memset(&d, 0, sizeof(d));
-    if (!PyArg_ParseTuple(args, "O!OOO!O!OOOOOOpnn", &PyList_Type, &objs,
-                          &d.callback, &d.spec_for, &PyDict_Type, &d.str_ids,
-                          &PyList_Type, &d.texts, &skip, &skip_types,
+    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOpnn", &PyList_Type, &objs,
+                          &d.callback, &d.spec_for, &PyList_Type, &d.texts, &skip, &skip_types,
                           &modules, &frames,
                           &module_dicts, &instance_dicts, &check_nodes,
                           &d.list_cap, &d.tuple_cap))
         return NULL;
     d.sid_cell = d.sid_func = d.sid_self = d.sid_class = d.sid_dict = -2;
+    if (PyList_GET_SIZE(d.texts) != 0) {
+        PyErr_SetString(PyExc_ValueError, "graph_dump: texts must be empty");
+        return NULL;
+    }
     d.check_nodes = check_nodes;
     d.type_list = PyList_New(0);
     if (d.type_list == NULL)
