@@ -18,14 +18,23 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "resources", "python"))
+sys.path.insert(0, HERE)
+from nativeagent import agent_parent  # noqa: E402
+sys.path.insert(0, agent_parent())
 
 import leakscope_agent  # noqa: E402
+from leakscope_agent import _census  # noqa: E402
 
 try:
     import objgraph
 except ImportError:
-    objgraph = None
+    # objgraph is pure Python: Debian's copy serves every interpreter.
+    sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        import objgraph
+    except ImportError:
+        objgraph = None
+    del sys.path[-1]
 
 
 class Node:
@@ -72,7 +81,19 @@ def bench_census(n, runs):
     objects = len(gc.get_objects())
     print("\nheap: %d gc-tracked objects (asked for %d), Python %s"
           % (objects, n, sys.version.split()[0]))
+    t_floor = best_of(runs, gc.get_objects)
+    _census.NATIVE[0] = False
+    t_python = best_of(runs, lambda: leakscope_agent.census(collect=False))
+    _census.NATIVE[0] = True
     t_census = best_of(runs, lambda: leakscope_agent.census(collect=False))
+    impl = leakscope_agent.census(collect=False)[1]["census_impl"]
+    print("  gc.get_objects() (the floor)                  : %7.1f ms"
+          % (t_floor * 1e3))
+    print("  leakscope census, pure-Python passes          : %7.1f ms "
+          "(%.2f x floor)" % (t_python * 1e3, t_python / t_floor))
+    print("  leakscope census, %-6s                      : %7.1f ms "
+          "(%.2f x floor, %.1f x faster than pure Python)"
+          % (impl, t_census * 1e3, t_census / t_floor, t_python / t_census))
     t_census_gc = best_of(runs, lambda: leakscope_agent.census(collect=True))
     t_collect = best_of(runs, gc.collect)
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,6 +123,8 @@ def bench_census(n, runs):
           % (t_census / t_short))
     print("  ratio census / typestats(shortnames=False)    : %7.2f"
           % (t_census / t_long))
+    print("  typestats() / census: census %.1f x faster than objgraph"
+          % (t_short / t_census))
     types, _ = leakscope_agent.census(collect=False)
     ours = dict((name, count) for name, (count, _) in types.items())
     theirs = objgraph.typestats(shortnames=False)

@@ -33,14 +33,18 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# --agent-path DIR (used by --against): import the agent from DIR.
-_AGENT_PATH = os.path.join(os.path.dirname(HERE), "resources", "python")
+# --agent-path DIR (used by --against): import the agent from DIR; by
+# default the tree's agent with its native module when one is built.
+sys.path.insert(0, HERE)
+from nativeagent import agent_parent  # noqa: E402
 if "--agent-path" in sys.argv:
     _AGENT_PATH = sys.argv[sys.argv.index("--agent-path") + 1]
+else:
+    _AGENT_PATH = agent_parent()
 sys.path.insert(0, _AGENT_PATH)
 
 import leakscope_agent  # noqa: E402
-from leakscope_agent import _graph, _refs  # noqa: E402
+from leakscope_agent import _census, _graph, _refs  # noqa: E402
 
 try:
     import objgraph
@@ -65,13 +69,13 @@ _CACHE = {}
 _LONG = None
 
 
-def build_heap(n):
+def build_heap(n, start=0):
     """About n gc-tracked objects: per item an instance (plus its dict
     before 3.11), a list, a dict and a list inside it, all reachable from
     the module-level _CACHE."""
     global _LONG
     per = 4 if sys.version_info >= (3, 11) else 5
-    for i in range(n // per):
+    for i in range(start, start + n // per):
         _CACHE["key%d" % i] = Item(i)
     for _ in range(1000):
         _LONG = Link(_LONG)
@@ -187,6 +191,31 @@ def against(ref, objects, rounds):
           % (ref, base, now, now / base))
 
 
+def linearity(n):
+    """Dump time per node at n and 3n objects, measured in one process."""
+    from leakscope_agent._record import dump_graph_locked
+    per_node = []
+    per = 4 if sys.version_info >= (3, 11) else 5
+    for start, step in ((0, n), (n // per, 2 * n)):
+        build_heap(step, start)
+        gc.collect()
+        best = None
+        for _ in range(2):
+            seconds, graph = timed(dump_graph_locked)
+            nodes = graph.node_count
+            del graph
+            best = seconds if best is None else min(best, seconds)
+        per_node.append(best / nodes)
+        print("%s dump: %d nodes in %.2f s (%.0f ns per node)"
+              % (graph_impl(), nodes, best, 1e9 * best / nodes))
+    print("ratio per node at 3N / at N: %.2f (1.00 = linear)"
+          % (per_node[1] / per_node[0]))
+
+
+def graph_impl():
+    return "native" if _census.native_available() else "python"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=1000000)
@@ -194,7 +223,17 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dump-only", action="store_true")
     parser.add_argument("--agent-path")
+    parser.add_argument("--linearity", action="store_true",
+                        help="only the dump at N and at 3N objects, in one "
+                        "process (best of two each)")
+    parser.add_argument("--python", action="store_true",
+                        help="the pure-Python dump even when the native "
+                        "module is there")
     args = parser.parse_args()
+    if args.python:
+        _census.NATIVE[0] = False
+    if args.linearity:
+        return linearity(args.objects)
     if args.against:
         against(args.against, args.objects, args.rounds)
         return
@@ -226,6 +265,8 @@ def main():
         conn.close()
     import json
     dump = json.loads(meta)["graph_seconds"]
+    print("dump: %s (census: %s)" % (json.loads(meta).get("graph_impl"),
+                                      json.loads(meta).get("census_impl")))
     print("graph: %d nodes, %d edges" % (nodes, edges))
     print("dump phases: " + ", ".join("%s %.2f" % p for p in phases))
 

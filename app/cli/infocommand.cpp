@@ -4,6 +4,7 @@
 #include "cli/textformat.h"
 
 #include <QCoreApplication>
+#include <QJsonObject>
 
 namespace leakscope {
 
@@ -18,6 +19,19 @@ QString tr(const char *text)
 QString orDash(const QString &s)
 {
     return s.isEmpty() ? QStringLiteral("-") : TextFormat::escape(s);
+}
+
+// Which passes the agent ran (issue 17): "native" or "python" for the census,
+// and for the heap graph when one was dumped with other passes; "-" when
+// the file does not say (older agents, imports).
+QString implementation(const QJsonObject &meta)
+{
+    const QString census = meta.value(QStringLiteral("census_impl")).toString();
+    const QString graph = meta.value(QStringLiteral("graph_impl")).toString();
+    QString text = orDash(census);
+    if (!graph.isEmpty() && graph != census)
+        text += tr(", graph %1").arg(TextFormat::escape(graph));
+    return text;
 }
 
 QString describe(const LoadedFile &file)
@@ -37,9 +51,10 @@ QString describe(const LoadedFile &file)
         return out;
 
     TextTable table({TextTable::Right, TextTable::Right, TextTable::Left, TextTable::Left, TextTable::Right,
-                     TextTable::Right, TextTable::Right, TextTable::Right, TextTable::Left, TextTable::Left});
+                     TextTable::Right, TextTable::Right, TextTable::Right, TextTable::Left, TextTable::Left,
+                     TextTable::Left});
     table.addRow({QStringLiteral("#"), tr("id"), tr("label"), tr("time"), tr("pid"), tr("objects"), tr("types"),
-                  tr("RSS"), tr("python"), tr("argv")});
+                  tr("RSS"), tr("python"), tr("impl"), tr("argv")});
     int index = 0;
     for (const Snapshot &s : file.snapshots) {
         const SnapshotInfo &i = s.info;
@@ -51,7 +66,7 @@ QString describe(const LoadedFile &file)
         table.addRow({QString::number(index++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
                       i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"), QString::number(s.totalObjects()),
                       QString::number(s.stats.size()), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
-                      orDash(i.pythonVersion), orDash(TextFormat::shellJoin(i.argv))});
+                      orDash(i.pythonVersion), implementation(i.meta), orDash(TextFormat::shellJoin(i.argv))});
     }
     out += table.render();
     return out;
@@ -65,7 +80,8 @@ QString InfoCommand::usage()
               "\n"
               "Prints each file's format, format version, writer and number of snapshots, and one\n"
               "line per snapshot: index in the file, id, label, time (local), pid, objects, types,\n"
-              "RSS, Python version and argv.\n");
+              "RSS, Python version, impl (whether the agent's census ran its native or its\n"
+              "pure-Python passes) and argv.\n");
 }
 
 int InfoCommand::run(const QStringList &arguments, CliOutput &io)

@@ -35,7 +35,8 @@ struct EmbeddedFile
 std::vector<EmbeddedFile> embeddedFiles()
 {
     std::vector<EmbeddedFile> files;
-    QDirIterator it(s_resourceDir, {QStringLiteral("*.py")}, QDir::Files);
+    // The .py files and the native module built for each Python (*.so).
+    QDirIterator it(s_resourceDir, {QStringLiteral("*.py"), QStringLiteral("*.so")}, QDir::Files);
     while (it.hasNext()) {
         it.next();
         QFile f(it.filePath());
@@ -163,9 +164,14 @@ Expected<AgentInstall> AgentInstaller::install(const QString &cacheRoot)
         return Expected<AgentInstall>::failure(
             tmp.path() + QCoreApplication::translate("AgentInstaller", ": cannot create the agent directories"));
     QString error;
-    for (const EmbeddedFile &f : files)
-        if (!writeFile(pkgDir + QLatin1Char('/') + f.name, f.content, &error))
+    for (const EmbeddedFile &f : files) {
+        const QString path = pkgDir + QLatin1Char('/') + f.name;
+        if (!writeFile(path, f.content, &error))
             return Expected<AgentInstall>::failure(error);
+        // Code the examined program will map: readable and writable by us alone.
+        if (f.name.endsWith(QLatin1String(".so")) && !QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner))
+            return Expected<AgentInstall>::failure(path + QCoreApplication::translate("AgentInstaller", ": cannot set permissions"));
+    }
     if (!writeFile(bootDir + QStringLiteral("/sitecustomize.py"), *boot, &error))
         return Expected<AgentInstall>::failure(error);
     QFile::setPermissions(tmp.path(), s_privateDir);

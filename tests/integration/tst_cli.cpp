@@ -73,6 +73,7 @@ db.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
 types = {}
 for s in spec["snapshots"]:
     m = {"argv": s.get("argv", ["app.py", "--n", "3"]), "python": "3.11.7", "origin": "agent", "has_sizes": True}
+    m.update(s.get("meta", {}))
     cur = db.execute("INSERT INTO snapshot(label, taken_at, pid, rss, gc_objects, gc_garbage, meta_json) VALUES (?,?,?,?,?,?,?)",
                      (s.get("label"), s["taken_at"], s.get("pid", 4242), 10485760,
                       sum(c for c, _ in s["types"].values()), 0, json.dumps(m)))
@@ -106,9 +107,13 @@ QJsonObject snapshotSpec(int i)
         {QStringLiteral("list"), stat(s_list[i], 88)},
     };
     const QString label = i == 0 ? QStringLiteral("start") : QStringLiteral("step %1").arg(i);
-    return QJsonObject{{QStringLiteral("label"), label},
-                       {QStringLiteral("taken_at"), s_t0 + 10.0 * i},
-                       {QStringLiteral("types"), types}};
+    QJsonObject spec{{QStringLiteral("label"), label},
+                     {QStringLiteral("taken_at"), s_t0 + 10.0 * i},
+                     {QStringLiteral("types"), types}};
+    // Which census the agent ran (issue 17): the first one native, the others too old to say.
+    if (i == 0)
+        spec.insert(QStringLiteral("meta"), QJsonObject{{QStringLiteral("census_impl"), QStringLiteral("native")}});
+    return spec;
 }
 
 } // namespace
@@ -722,14 +727,15 @@ void TestCli::info()
     QCOMPARE(field(0, QStringLiteral("version")), QStringLiteral("1"));
     QCOMPARE(field(0, QStringLiteral("writer")), QStringLiteral("tst_cli fixture"));
     QCOMPARE(field(0, QStringLiteral("snapshots")), QStringLiteral("6"));
-    const int header = int(lines.indexOf(QRegularExpression(QStringLiteral("^\\s*#\\s+id\\s+label\\s+time\\s+pid\\s+objects\\s+types\\s+RSS\\s+python\\s+argv$"))));
+    const int header = int(lines.indexOf(QRegularExpression(QStringLiteral("^\\s*#\\s+id\\s+label\\s+time\\s+pid\\s+objects\\s+types\\s+RSS\\s+python\\s+impl\\s+argv$"))));
     QVERIFY2(header > 0, qPrintable(r.out));
-    // index, id, label, time, pid, objects, types, RSS, python, argv
+    // index, id, label, time, pid, objects, types, RSS, python, impl, argv
     const QString time0 = QDateTime::fromSecsSinceEpoch(qint64(s_t0)).toLocalTime().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss"));
     const qint64 objects0 = 100 + 5 + 1000 + 10 + 500 + 300;
-    const QString row0 = QStringLiteral("0 1 start %1 4242 %2 6 10.0 MiB 3.11.7 app.py --n 3").arg(time0).arg(objects0);
+    const QString row0 = QStringLiteral("0 1 start %1 4242 %2 6 10.0 MiB 3.11.7 native app.py --n 3").arg(time0).arg(objects0);
     QCOMPARE(lines.at(header + 1).simplified(), row0);
     QVERIFY2(lines.at(header + 2).simplified().startsWith(QStringLiteral("1 2 step 1 ")), qPrintable(lines.at(header + 2)));
+    QVERIFY2(lines.at(header + 2).simplified().endsWith(QStringLiteral(" 3.11.7 - app.py --n 3")), qPrintable(lines.at(header + 2)));
     // The second file follows with its own block.
     const int second = int(lines.indexOf(QStringLiteral("file:      ") + m_seriesB));
     QVERIFY2(second > header, qPrintable(r.out));

@@ -38,6 +38,7 @@ private slots:
     void pythonPathOrder();
     void recordEnvironment();
     void installedAgentImports();
+    void installedNativeCensus();
     void programName_data();
     void programName();
     void findExecutable();
@@ -66,6 +67,14 @@ void TestAgentInstaller::installsEmbeddedFiles()
         QCOMPARE(readAll(a.packageParentDir + QStringLiteral("/leakscope_agent/") + it.fileName()), readAll(it.filePath()));
     }
     QVERIFY(files >= 2);
+    // The native modules (one per Python the build found) come along, private.
+    QDirIterator so(QStringLiteral(":/agent/leakscope_agent"), {QStringLiteral("*.so")}, QDir::Files);
+    while (so.hasNext()) {
+        so.next();
+        const QString installed = a.packageParentDir + QStringLiteral("/leakscope_agent/") + so.fileName();
+        QCOMPARE(readAll(installed), readAll(so.filePath()));
+        QCOMPARE(QFileInfo(installed).permissions() & 0x0077, QFile::Permissions());
+    }
     QCOMPARE(readAll(a.bootDir + QStringLiteral("/sitecustomize.py")),
              readAll(QStringLiteral(":/agent/leakscope_agent/_sitecustomize.py")));
     // Nothing but the published directory is left behind.
@@ -198,6 +207,36 @@ void TestAgentInstaller::installedAgentImports()
     QCOMPARE(p.exitCode(), 0);
     QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\n'), Qt::SkipEmptyParts),
              QStringList({QStringLiteral("False"), QStringLiteral("False"), QStringLiteral("False")}));
+}
+
+void TestAgentInstaller::installedNativeCensus()
+{
+    // The unpacked agent takes the native census exactly when the build embedded a module for
+    // this interpreter (issue 17), and says which one it used in the snapshot metadata.
+    if (!agentEmbedded())
+        QSKIP("the agent has not landed yet");
+    QTemporaryDir cache;
+    Expected<AgentInstall> install = AgentInstaller::install(cache.path());
+    QVERIFY2(install.ok(), qPrintable(install.error()));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PYTHONPATH"), install.value().packageParentDir);
+    env.remove(QStringLiteral("LEAKSCOPE_NATIVE"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(LEAKSCOPE_PYTHON),
+            {QStringLiteral("-c"),
+             QStringLiteral("import sysconfig, leakscope_agent\n"
+                            "types, meta = leakscope_agent.census(collect=False)\n"
+                            "print(sysconfig.get_config_var('EXT_SUFFIX'))\n"
+                            "print(meta['census_impl'])\n"
+                            "print(types['dict'][0] > 0)\n")});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    const QStringList lines = QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    const bool embedded = QFile::exists(QStringLiteral(":/agent/leakscope_agent/_native") + lines[0]);
+    QCOMPARE(lines[1], embedded ? QStringLiteral("native") : QStringLiteral("python"));
+    QCOMPARE(lines[2], QStringLiteral("True"));
 }
 
 void TestAgentInstaller::programName_data()

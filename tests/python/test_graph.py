@@ -136,6 +136,15 @@ class GraphFileTest(TempDirTestCase):
         self.assertGreater(self.graph.n, 10000)
         self.assertGreater(self.graph.m, self.graph.n)
 
+    def test_every_stored_label_is_used(self):
+        # Labels of edges that were dropped (to strings, ints and other
+        # atoms, to the agent's objects) are not stored (issue 17).
+        g = self.graph
+        used = set(g.edge_labels) | set(g.node_labels)
+        used.discard(-1)
+        self.assertEqual(used, set(range(len(g.strings))))
+        self.assertNotIn("", g.strings)
+
     def test_module_cache_chain_names_the_global(self):
         labels, chain = self.chain_labels("leaky_cache.Request")
         self.assertEqual(self.graph.label(chain[0][0]),

@@ -117,6 +117,23 @@ if hasattr(os, "register_at_fork"):
                         after_in_parent=_after_fork_in_parent,
                         after_in_child=_after_fork_in_child)
 
+# The compiled passes (resources/python/native/_native.c), when a build for
+# this interpreter is installed next to these files; NATIVE[0] = False (or
+# LEAKSCOPE_NATIVE=0 in the environment) keeps the pure-Python ones.
+NATIVE_VERSION = 3   # the _native.VERSION these files are written for
+try:
+    from . import _native
+    if getattr(_native, "VERSION", None) != NATIVE_VERSION:
+        _native = None   # a stale build next to newer files
+except Exception:
+    _native = None
+NATIVE = [os.environ.get("LEAKSCOPE_NATIVE", "1") != "0"]
+
+
+def native_available():
+    return _native is not None and NATIVE[0]
+
+
 _getsizeof = sys.getsizeof
 _TYPE_MRO = type.__dict__["__mro__"]
 _TYPE_DICT = type.__dict__["__dict__"]
@@ -132,6 +149,8 @@ class _Probe(object):
 # What sys.getsizeof adds to __sizeof__ for an instance of a plain class
 # (the collector's header, and on 3.12+ the pre-header).
 _HEADER = _getsizeof(_Probe()) - _Probe().__sizeof__()
+if _native is not None:
+    _native.set_safe_header(_HEADER)
 _sizeof_in_c = {}
 
 
@@ -320,6 +339,32 @@ def _counts_and_sizes(objs):
     return counts, sizes
 
 
+def _native_walk():
+    """(counts, sizes, objects) from the C pass of leakscope_agent._native
+    over the collector's lists in place, when a build for this interpreter
+    is there (and NATIVE[0] is true) and it can check their layout; else
+    None."""
+    if _native is not None and NATIVE[0]:
+        try:
+            return _native.census_walk()
+        except MemoryError:
+            pass
+    return None
+
+
+def _count(objs):
+    """(counts, sizes, impl) of the listed objects: the C pass when there
+    is one, else the pure-Python passes. Both size as safe_getsizeof does."""
+    if _native is not None and NATIVE[0]:
+        try:
+            counts, sizes = _native.census_pass(objs)
+            return counts, sizes, "native"
+        except MemoryError:
+            pass
+    counts, sizes = _counts_and_sizes(objs)
+    return counts, sizes, "python"
+
+
 def _rss():
     try:
         with open("/proc/self/statm", "rb") as f:
@@ -433,22 +478,30 @@ def _census_locked(collect):
     # and listing, read and list again. Both lists hold strong references,
     # so nothing counted is freed (nor its id reused) meanwhile. (bytes:
     # untracked, so the flags are not counted themselves.)
-    objs = tracked = None
+    # The native walk (when there is one) counts the collector's lists in
+    # place, holding the GIL and running no Python code, so it is one
+    # moment too; the same retry covers it.
+    objs = tracked = walked = None
     for _ in range(RETRIES):
         before = collections_done()
         tracked = bytes(map(_is_tracked, excluded))
-        objs = gc.get_objects()
+        walked = _native_walk()
+        objs = gc.get_objects() if walked is None else None
         if before is not None and collections_done() == before:
             break
-        objs = tracked = None
-    if objs is None or gc.get_freeze_count():
+        objs = tracked = walked = None
+    if (objs is None and walked is None) or gc.get_freeze_count():
         # Collections kept running (or gc.freeze() hid some objects from
         # the listing): find the agent's objects in the listing itself.
         objs = gc.get_objects()
         ours = set(map(id, excluded))
-        tracked = None
-    counts, sizes = _counts_and_sizes(objs)
-    n_objects = len(objs)
+        tracked = walked = None
+    if walked is not None:
+        counts, sizes, n_objects = walked
+        impl = "native"
+    else:
+        counts, sizes, impl = _count(objs)
+        n_objects = len(objs)
     if tracked is None:
         removed = list(compress(objs, map(ours.__contains__, map(id, objs))))
         del ours
@@ -488,6 +541,7 @@ def _census_locked(collect):
         "collected": bool(collect),
         "origin": "agent",
         "has_sizes": True,
+        "census_impl": impl,
     })
     if collect:
         meta["collect_freed"] = freed

@@ -69,6 +69,7 @@ class HeapGraph(object):
         self.edge_labels = array.array("i")
         self.strings = []
         self.seconds = 0.0
+        self.impl = "python"   # or "native": which dump made it
 
     def packed(self, name, type_ids=None):
         """The named array as little-endian bytes; types are renumbered
@@ -80,10 +81,31 @@ class HeapGraph(object):
             return bytes(self.flags)
         else:
             values = getattr(self, name)
+        if type(values) is memoryview:
+            # The native dump's arrays: bytes in native order, not copied.
+            if _LITTLE:
+                return values.obj
+            values = array.array(values.format, values)
         if not _LITTLE:
             values = array.array(values.typecode, values)
             values.byteswap()
         return values.tobytes()
+
+
+class Phases(object):
+    """Seconds per phase of a dump, appended to a list (benchmarks)."""
+
+    def __init__(self, out):
+        import time
+        self.clock = time.perf_counter
+        self.out = out
+        self.started = self.last = self.clock()
+
+    def __call__(self, name):
+        if self.out is not None:
+            now = self.clock()
+            self.out.append((name, now - self.last))
+            self.last = now
 
 
 class _Strings(object):
@@ -622,6 +644,25 @@ def _young_ids():
     return ids
 
 
+def used_strings(texts, edge_sids, node_sids):
+    """(texts, edge_sids, node_sids) keeping only the strings some label
+    uses, in their first order, the label arrays renumbered."""
+    used = set(edge_sids)
+    used.update(node_sids)
+    used.discard(-1)
+    if len(used) == len(texts):
+        return texts, edge_sids, node_sids
+    keep = sorted(used)
+    # new id per old id, and -1 stays -1 (the last slot).
+    remap = [-1] * (len(texts) + 1)
+    for new, old in enumerate(keep):
+        remap[old] = new
+    get = remap.__getitem__
+    return ([texts[i] for i in keep],
+            array.array("i", map(get, edge_sids)),
+            array.array("i", map(get, node_sids)))
+
+
 def _drop_edges(offsets, targets, labels, drop):
     """The CSR arrays without the edges at the ascending positions drop:
     C-speed slices between them, so a few strays cost little."""
@@ -646,17 +687,21 @@ def _drop_edges(offsets, targets, labels, drop):
 
 def dump_graph():
     """Dump the heap graph of this process (callers hold census LOCK; the
-    program's threads may run meanwhile, see the module's docstring).
-    Returns a HeapGraph."""
-    import time
-    started = last = time.perf_counter()
+    program's threads may run meanwhile, see the module's docstring). Returns a HeapGraph; made by
+    leakscope_agent._native when a build for this interpreter is there."""
+    from ._census import native_available
+    if native_available():
+        from ._graphnative import dump_graph_native
+        return dump_graph_native(PHASES)
+    return dump_graph_python()
 
-    def phase(name):
-        nonlocal last
-        if PHASES is not None:
-            now = time.perf_counter()
-            PHASES.append((name, now - last))
-            last = now
+
+def dump_graph_python():
+    """dump_graph() with the pure-Python passes."""
+    # No closure here: its cells would be this frame's, created before the
+    # object list is taken, and so nodes of the graph.
+    phase = Phases(PHASES)
+    started = phase.started
     d = _Dumper()
     objs, tps, drop = d.collect_nodes()
     d.labeler = Labeler(d.module_dicts)
@@ -746,19 +791,16 @@ def dump_graph():
     d.skipped = None
     if strays:
         drop = list(compress(count(), map(strays.__contains__, targets)))
-        dropped = set(map(edge_sids.__getitem__, drop))
         offsets, targets, edge_sids = _drop_edges(offsets, targets,
                                                   edge_sids, drop)
-        # Labels only dropped edges used (some name the agent's modules) are
-        # blanked rather than renumbered: no pass to rewrite label arrays.
-        dropped.difference_update(filter(dropped.__contains__, edge_sids))
-        dropped.difference_update(filter(dropped.__contains__, node_sids))
-        dropped.discard(-1)
-        for unused in dropped:
-            d.strings.texts[unused] = ""
-        del drop, dropped
+        del drop
     del strays
     phase('strays')
+    # Only the labels a kept edge or a node uses are stored: edges to atoms
+    # and strays went with their labels (half the strings of a big heap).
+    d.strings.texts, edge_sids, node_sids = used_strings(
+        d.strings.texts, edge_sids, node_sids)
+    phase('strings')
     graph.node_count = n
     graph.edge_count = len(targets)
     graph.edge_offsets = offsets
@@ -808,6 +850,6 @@ def dump_graph():
     graph.flags = flags
     phase('flags')
     graph.strings = d.strings.texts
-    graph.seconds = time.perf_counter() - started
+    graph.seconds = phase.clock() - started
     del objs
     return graph

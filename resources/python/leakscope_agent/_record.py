@@ -50,6 +50,7 @@ def snapshot(path, label=None, collect=True, graph=False):
             meta["graph_seconds"] = heap.seconds
             meta["graph_nodes"] = heap.node_count
             meta["graph_edges"] = heap.edge_count
+            meta["graph_impl"] = heap.impl
         try:
             return append_snapshot(path, types, meta, label, graph=heap)
         finally:

@@ -1,0 +1,144 @@
+"""The heap-graph dump through leakscope_agent._native (issue 17).
+
+The same graph as _graph.dump_graph() -- nodes, edges, labels, sizes,
+flags -- made in one C pass: each node is traversed with its type's
+tp_traverse into C arrays; lists, tuples, exact dicts with str keys, sets,
+cells and bound methods are labelled in C by the rules of _labels; every
+other object (instances, functions, frames, modules, classes, odd dicts)
+through the same Labeler the pure-Python dump uses, one call per object.
+Nodes come in another order (not grouped); readers key nodes by id.
+"""
+
+import gc
+import sys
+from types import FrameType, ModuleType
+
+from ._census import (_agent_objects, _is_ours_type, _native,
+                      agent_module_extras, type_name)
+from ._graph import HeapGraph, Phases, _Dumper, _add_frame_locals
+from ._labels import (_ATOMS, _MODULE_DICT, _SPECIAL, Labeler, cut,
+                      node_label)
+
+# Instances of these (and their subclasses) are labelled by the Labeler.
+_NOT_PLAIN = (dict, list, tuple, set, frozenset, type, ModuleType,
+              BaseException)
+
+__all__ = ["dump_graph_native"]
+
+
+class _LabelOne(object):
+    """The labels of one object the C pass does not label itself:
+    (node label, referents, edge labels), as the pure-Python dump's
+    label_mixed makes them."""
+
+    __slots__ = ("names", "frames", "labels", "labeler")
+
+    def __init__(self, dumper):
+        self.names = dumper.module_names
+        self.frames = dumper.thread_frame_ids
+        self.labeler = dumper.labeler
+        self.labels = dumper.labeler.labels
+
+    def spec_for(self, tp):
+        """What the C pass needs to label instances of tp as
+        Labeler._other_labels does: ((member descriptor, label), ...),
+        ((attribute name, label), ...); None when tp's instances are
+        labelled here (containers, classes, exceptions, modules, the
+        types _labels handles itself) -- their node labels too."""
+        try:
+            if tp in _SPECIAL or tp in _ATOMS or issubclass(tp, _NOT_PLAIN):
+                return None
+            info = self.labeler.type_info(tp)
+            slots = tuple((desc, cut("." + name)) for name, desc in info.slots)
+            names = tuple((name, cut("." + name)) for name in info.names) \
+                if info.plain else ()
+        except Exception:
+            return None
+        return slots, names
+
+    def __call__(self, obj, refs):
+        if id(obj) in self.frames:
+            _add_frame_locals(obj, refs)
+        return node_label(obj, self.names), refs, self.labels(obj, refs)
+
+
+def _collect(d):
+    """_Dumper.collect_nodes() without a list per object: (objs, ids of
+    the agent's types); d.skipped holds the ids of the agent's objects and
+    frames. The C pass leaves out both."""
+    frames = d.agent_frames.thread_frames()
+    modules = []
+    for name, module in list(sys.modules.items()):
+        if type(name) is str:
+            d.module_names.setdefault(id(module), name)
+            modules.append(module)
+    excluded = _agent_objects()
+    excluded.extend(agent_module_extras())
+    objs = gc.get_objects()
+    skip = set(map(id, excluded))
+    skip.update((id(excluded), id(frames), id(modules), id(d),
+                 id(d.__dict__), id(d.module_names), id(d.module_dicts),
+                 id(d.strings), id(d.strings.__dict__), id(d.strings.ids),
+                 id(d.strings.texts), id(d.agent_frames),
+                 id(d.agent_frames.__dict__), id(d.agent_frames._codes)))
+    excluded.clear()
+    del excluded
+    # Instances of the agent's own classes, wherever they are held.
+    ours = set(map(id, filter(_is_ours_type, _native.types_of(objs))))
+    for frame in _native.of_type(objs, FrameType):
+        if d.agent_frames.is_agent_frame(frame):
+            skip.add(id(frame))
+    d.skipped = skip
+    d.thread_frame_ids = set(map(id, frames))
+    del frames
+    for module in modules:
+        if not issubclass(type(module), ModuleType):
+            continue
+        try:
+            namespace = _MODULE_DICT.__get__(module)
+        except Exception:
+            continue
+        if type(namespace) is dict:
+            d.module_dicts.add(id(namespace))
+    d.module_ids = set(d.module_names)
+    del modules
+    return objs, ours
+
+
+def dump_graph_native(phases=None):
+    """Dump the heap graph with the native pass (callers hold census LOCK
+    and have automatic collection disabled). Returns a HeapGraph."""
+    # No closure here: its cells would be this frame's, created before the
+    # object list is taken, and so nodes of the graph.
+    phase = Phases(phases)
+    d = _Dumper()
+    objs, ours = _collect(d)
+    d.labeler = Labeler(d.module_dicts)
+    phase("nodes")
+    list_cap, tuple_cap = _native.sequence_caps(objs)
+    strings = d.strings
+    label_one = _LabelOne(d)
+    out = _native.graph_dump(
+        objs, label_one, label_one.spec_for, strings.texts,
+        d.skipped, ours, d.module_ids, d.thread_frame_ids, d.module_dicts,
+        d.labeler.instance_dicts, bool(gc.get_freeze_count()), list_cap,
+        tuple_cap)
+    del objs, label_one
+    d.skipped = None
+    phase("pass")
+    graph = HeapGraph()
+    graph.impl = "native"
+    for name, code in (("ids", "Q"), ("types", "i"), ("sizes", "I"),
+                       ("edge_offsets", "I"), ("edge_targets", "Q"),
+                       ("node_labels", "i"), ("edge_labels", "i")):
+        # The bytes themselves: no second copy of a big array.
+        setattr(graph, name, memoryview(out.pop(name)).cast(code))
+    graph.flags = out.pop("flags")
+    graph.node_count = len(graph.ids)
+    graph.edge_count = len(graph.edge_targets)
+    graph.type_names = [type_name(tp) for tp in out.pop("type_list")]
+    graph.strings = out.pop("strings")
+    del out
+    phase("arrays")
+    graph.seconds = phase.clock() - phase.started
+    return graph

@@ -1,0 +1,1826 @@
+/* leakscope_agent._native: the agent's census and heap-graph passes in C.
+ *
+ * Built for one CPython (3.8 and later) per file; the agent imports it when
+ * a build for the running interpreter is there and uses its pure-Python
+ * code otherwise (_census.py, _graph.py).
+ *
+ * Rules (docs/safety.md), and how this file keeps them:
+ * - No code of the program runs. Sizes come from C __sizeof__ methods only
+ *   (method descriptors of C types, called through their C function after
+ *   checking the receiver's type); a class whose __sizeof__ is anything else
+ *   is sized as object.__sizeof__ plus the collector's header, as
+ *   _census.safe_getsizeof does. Referents come from each type's
+ *   tp_traverse, which skips NULL slots. No __hash__/__eq__ of a program's
+ *   object is called: hash maps here are keyed on pointers.
+ * - The passes hold the GIL, do not release it, and allocate no object the
+ *   collector tracks until the pass is over, so the object list they walk
+ *   cannot change under them and no automatic collection can start.
+ * - Memory comes from PyMem_RawMalloc and is checked; on failure a pass
+ *   raises MemoryError and leaves nothing behind.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Pointer-keyed open-addressing hash map (linear probing, power of two). */
+
+typedef struct {
+    void *key;
+    Py_ssize_t value;
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t mask; /* capacity - 1 */
+    size_t used;
+} PtrMap;
+
+static size_t ptr_hash(const void *p)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+static int ptrmap_init(PtrMap *m, size_t expected)
+{
+    size_t cap = 16;
+    while (cap < expected * 2 + 2) {
+        if (cap > ((size_t)-1) / 4 / sizeof(Slot))
+            return -1;
+        cap *= 2;
+    }
+    m->slots = (Slot *)PyMem_RawCalloc(cap, sizeof(Slot));
+    if (m->slots == NULL)
+        return -1;
+    m->mask = cap - 1;
+    m->used = 0;
+    return 0;
+}
+
+static void ptrmap_free(PtrMap *m)
+{
+    PyMem_RawFree(m->slots);
+    m->slots = NULL;
+    m->mask = 0;
+    m->used = 0;
+}
+
+static Slot *ptrmap_find(const PtrMap *m, const void *key)
+{
+    size_t i = ptr_hash(key) & m->mask;
+    for (;;) {
+        Slot *s = &m->slots[i];
+        if (s->key == key)
+            return s;
+        if (s->key == NULL)
+            return NULL;
+        i = (i + 1) & m->mask;
+    }
+}
+
+static int ptrmap_grow(PtrMap *m)
+{
+    PtrMap bigger;
+    size_t i;
+    if (ptrmap_init(&bigger, (m->mask + 1)) < 0)
+        return -1;
+    for (i = 0; i <= m->mask; i++) {
+        Slot *s = &m->slots[i];
+        if (s->key != NULL) {
+            size_t j = ptr_hash(s->key) & bigger.mask;
+            while (bigger.slots[j].key != NULL)
+                j = (j + 1) & bigger.mask;
+            bigger.slots[j] = *s;
+            bigger.used++;
+        }
+    }
+    ptrmap_free(m);
+    *m = bigger;
+    return 0;
+}
+
+/* The slot of key, inserted with value when absent (*added set); NULL when
+ * out of memory. */
+static Slot *ptrmap_put(PtrMap *m, void *key, Py_ssize_t value, int *added)
+{
+    size_t i;
+    *added = 0;
+    if ((m->used + 1) * 4 > (m->mask + 1) * 3) {
+        if (ptrmap_grow(m) < 0)
+            return NULL;
+    }
+    i = ptr_hash(key) & m->mask;
+    for (;;) {
+        Slot *s = &m->slots[i];
+        if (s->key == key)
+            return s;
+        if (s->key == NULL) {
+            s->key = key;
+            s->value = value;
+            m->used++;
+            *added = 1;
+            return s;
+        }
+        i = (i + 1) & m->mask;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Sizes as sys.getsizeof defines them, without running program code. */
+
+enum SizeMode {
+    SIZE_FIXED = 0,  /* the same for every instance: fixed */
+    SIZE_METHOD = 1, /* a C __sizeof__ method, called per object, + header */
+    SIZE_OBJECT = 2  /* object.__sizeof__ per object, + header */
+};
+
+typedef struct {
+    PyTypeObject *type;
+    int mode;
+    PyCFunction meth;
+    Py_ssize_t header;
+    Py_ssize_t fixed;
+    Py_ssize_t count;
+    Py_ssize_t size;
+} TypeEntry;
+
+typedef struct {
+    PtrMap index; /* type -> position in entries */
+    TypeEntry *entries;
+    Py_ssize_t n_entries;
+    Py_ssize_t cap_entries;
+} TypeTable;
+
+static PyCFunction object_sizeof_meth; /* object.__sizeof__'s C function */
+/* What _census.safe_getsizeof adds to object.__sizeof__ for a class whose
+ * own __sizeof__ is never called (set_safe_header); < 0: header_of(). */
+static Py_ssize_t safe_header = -1;
+static PyObject *str_sizeof;           /* "__sizeof__", interned */
+
+/* What sys.getsizeof adds to __sizeof__ for a gc-tracked instance of tp:
+ * the collector's header, and from 3.11 the pre-header of managed dicts
+ * (and from 3.12 of managed weak references). */
+static Py_ssize_t header_of(PyTypeObject *tp)
+{
+    Py_ssize_t header = 0;
+    if (PyType_IS_GC(tp))
+        header += (Py_ssize_t)(2 * sizeof(uintptr_t));
+#if PY_VERSION_HEX >= 0x030B0000
+    {
+        unsigned long pre = 0;
+#ifdef Py_TPFLAGS_MANAGED_DICT
+        pre |= Py_TPFLAGS_MANAGED_DICT;
+#endif
+#ifdef Py_TPFLAGS_MANAGED_WEAKREF
+        pre |= Py_TPFLAGS_MANAGED_WEAKREF;
+#endif
+        if (PyType_GetFlags(tp) & pre)
+            header += (Py_ssize_t)(2 * sizeof(PyObject *));
+    }
+#endif
+    return header;
+}
+
+/* A new reference to the namespace of tp, or NULL (no error set). From
+ * 3.12 static builtin types keep theirs per interpreter (tp_dict NULL). */
+static PyObject *type_dict(PyTypeObject *tp)
+{
+    PyObject *dict;
+#if PY_VERSION_HEX >= 0x030C0000
+    dict = PyType_GetDict(tp);
+#else
+    dict = tp->tp_dict;
+    Py_XINCREF(dict);
+#endif
+    if (dict != NULL && !PyDict_CheckExact(dict)) {
+        Py_DECREF(dict);
+        dict = NULL;
+    }
+    if (dict == NULL && PyErr_Occurred())
+        PyErr_Clear();
+    return dict;
+}
+
+/* The __sizeof__ that sys.getsizeof would use for instances of tp, found
+ * in the MRO dicts (no metaclass hook runs): a C method whose receiver type
+ * tp is, or NULL (size through object.__sizeof__). */
+static PyCFunction c_sizeof_of(PyTypeObject *tp)
+{
+    PyObject *mro = tp->tp_mro;
+    Py_ssize_t i, n;
+    if (mro == NULL || !PyTuple_CheckExact(mro))
+        return NULL;
+    n = PyTuple_GET_SIZE(mro);
+    for (i = 0; i < n; i++) {
+        PyObject *klass = PyTuple_GET_ITEM(mro, i);
+        PyObject *dict, *found;
+        if (klass == NULL || !PyType_Check(klass))
+            return NULL;
+        dict = type_dict((PyTypeObject *)klass);
+        if (dict == NULL)
+            continue;
+        /* An exact str key: compared by identity or as strings only. The
+         * value stays alive while the type (and its dict) does. */
+        found = PyDict_GetItemWithError(dict, str_sizeof);
+        Py_DECREF(dict);
+        if (found == NULL) {
+            if (PyErr_Occurred())
+                PyErr_Clear();
+            continue;
+        }
+        if (Py_TYPE(found) == &PyMethodDescr_Type) {
+            PyMethodDescrObject *descr = (PyMethodDescrObject *)found;
+            PyMethodDef *def = descr->d_method;
+            if (def == NULL || def->ml_meth == NULL ||
+                (def->ml_flags & (METH_NOARGS | METH_VARARGS | METH_KEYWORDS | METH_O |
+#ifdef METH_FASTCALL
+                                  METH_FASTCALL |
+#endif
+                                  METH_CLASS | METH_STATIC)) != METH_NOARGS)
+                return NULL;
+            if (descr->d_common.d_type == NULL ||
+                !PyType_IsSubtype(tp, descr->d_common.d_type))
+                return NULL;
+            return def->ml_meth;
+        }
+        /* Written in Python (or anything else): never called. */
+        return NULL;
+    }
+    return NULL;
+}
+
+static Py_ssize_t call_sizeof(PyCFunction meth, PyObject *obj)
+{
+    PyObject *res = meth(obj, NULL);
+    Py_ssize_t size;
+    if (res == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    size = PyLong_Check(res) ? PyLong_AsSsize_t(res) : -1;
+    Py_DECREF(res);
+    if (size == -1 && PyErr_Occurred())
+        PyErr_Clear();
+    return size;
+}
+
+static int typetable_init(TypeTable *t)
+{
+    memset(t, 0, sizeof(*t));
+    if (ptrmap_init(&t->index, 512) < 0)
+        return -1;
+    t->cap_entries = 256;
+    t->entries = (TypeEntry *)PyMem_RawMalloc(
+        (size_t)t->cap_entries * sizeof(TypeEntry));
+    if (t->entries == NULL) {
+        ptrmap_free(&t->index);
+        return -1;
+    }
+    return 0;
+}
+
+static void typetable_free(TypeTable *t)
+{
+    ptrmap_free(&t->index);
+    PyMem_RawFree(t->entries);
+    t->entries = NULL;
+}
+
+/* The entry of tp (added on first sight, sized from obj); NULL: no memory. */
+static TypeEntry *typetable_get(TypeTable *t, PyTypeObject *tp, PyObject *obj)
+{
+    int added;
+    Slot *slot = ptrmap_put(&t->index, tp, t->n_entries, &added);
+    TypeEntry *e;
+    if (slot == NULL)
+        return NULL;
+    if (!added)
+        return &t->entries[slot->value];
+    if (t->n_entries == t->cap_entries) {
+        TypeEntry *bigger;
+        if (t->cap_entries > PY_SSIZE_T_MAX / 2 / (Py_ssize_t)sizeof(TypeEntry))
+            return NULL;
+        bigger = (TypeEntry *)PyMem_RawRealloc(
+            t->entries, (size_t)t->cap_entries * 2 * sizeof(TypeEntry));
+        if (bigger == NULL)
+            return NULL;
+        t->entries = bigger;
+        t->cap_entries *= 2;
+    }
+    e = &t->entries[t->n_entries++];
+    e->type = tp;
+    e->count = 0;
+    e->size = 0;
+    e->header = header_of(tp);
+    e->meth = c_sizeof_of(tp);
+    e->fixed = 0;
+    if (e->meth == NULL) {
+        e->meth = object_sizeof_meth;
+        e->mode = SIZE_OBJECT;
+        if (safe_header >= 0)
+            e->header = safe_header;
+    } else {
+        e->mode = SIZE_METHOD;
+    }
+    if (e->meth == object_sizeof_meth && tp->tp_itemsize == 0) {
+        /* basicsize (and on 3.13 the inline values): one size per type. */
+        Py_ssize_t s = call_sizeof(e->meth, obj);
+        if (s >= 0) {
+            e->mode = SIZE_FIXED;
+            e->fixed = s + e->header;
+        }
+    }
+    return e;
+}
+
+static Py_ssize_t entry_size(const TypeEntry *e, PyObject *obj)
+{
+    Py_ssize_t s;
+    if (e->mode == SIZE_FIXED)
+        return e->fixed;
+    s = call_sizeof(e->meth, obj);
+    if (s < 0)
+        return 0; /* sys.getsizeof(obj, 0) */
+    return s + e->header;
+}
+
+/* ------------------------------------------------------------------------
+ * census_pass(objs) -> (counts, sizes): dicts type -> int, as
+ * _census._counts_and_sizes returns them. */
+
+static PyObject *census_pass(PyObject *self, PyObject *objs)
+{
+    TypeTable table;
+    Py_ssize_t i, n;
+    PyTypeObject *last_tp = NULL;
+    TypeEntry *last = NULL;
+    PyObject *counts = NULL, *sizes = NULL, *result = NULL;
+    (void)self;
+    if (!PyList_CheckExact(objs)) {
+        PyErr_SetString(PyExc_TypeError, "census_pass: a list is needed");
+        return NULL;
+    }
+    if (typetable_init(&table) < 0)
+        return PyErr_NoMemory();
+    n = PyList_GET_SIZE(objs);
+    for (i = 0; i < n; i++) {
+        PyObject *obj = PyList_GET_ITEM(objs, i);
+        PyTypeObject *tp;
+        if (obj == NULL)
+            continue;
+        tp = Py_TYPE(obj);
+        if (tp != last_tp) {
+            /* entries may move when the table grows: look up again */
+            last = typetable_get(&table, tp, obj);
+            if (last == NULL) {
+                typetable_free(&table);
+                return PyErr_NoMemory();
+            }
+            last_tp = tp;
+        }
+        last->count++;
+        last->size += entry_size(last, obj);
+        /* the list cannot change: nothing above runs Python code */
+        n = PyList_GET_SIZE(objs);
+    }
+    /* The pass is over: now the result may be built. */
+    counts = PyDict_New();
+    sizes = PyDict_New();
+    if (counts == NULL || sizes == NULL)
+        goto done;
+    for (i = 0; i < table.n_entries; i++) {
+        TypeEntry *e = &table.entries[i];
+        PyObject *c = PyLong_FromSsize_t(e->count);
+        PyObject *s = PyLong_FromSsize_t(e->size);
+        int bad = c == NULL || s == NULL ||
+                  PyDict_SetItem(counts, (PyObject *)e->type, c) < 0 ||
+                  PyDict_SetItem(sizes, (PyObject *)e->type, s) < 0;
+        Py_XDECREF(c);
+        Py_XDECREF(s);
+        if (bad)
+            goto done;
+    }
+    result = PyTuple_Pack(2, counts, sizes);
+done:
+    Py_XDECREF(counts);
+    Py_XDECREF(sizes);
+    typetable_free(&table);
+    return result;
+}
+
+/* ------------------------------------------------------------------------
+ * The collector's own lists, walked in place (CPython 3.8 to 3.13).
+ *
+ * gc.get_objects() copies every tracked object into a list (a reference
+ * count write and a list slot per object); the census only needs to see
+ * each object once. From 3.8 to 3.13 each tracked object is preceded by a
+ * PyGC_Head {next, prev} linking it into its generation's circular list,
+ * whose head starts `struct gc_generation {PyGC_Head head; int threshold;
+ * int count;}`, three of them in a row, and a newly tracked object is
+ * linked last in generation 0 (its next is that head). These are internal
+ * layouts, so they are checked before use: the thresholds found must be
+ * gc.get_threshold()'s, each head's neighbours must point back at it, and
+ * every step of the walk checks prev/next agree; any mismatch (another
+ * version, a collection in progress) makes census_walk() return None and
+ * the caller uses gc.get_objects(). */
+
+typedef struct {
+    uintptr_t next;
+    uintptr_t prev;
+} GCLink;
+
+typedef struct {
+    GCLink head;
+    int threshold;
+    int count;
+} GCGeneration;
+
+#define GC_FLAG_COLLECTING ((uintptr_t)2)
+#define GC_PREV_MASK (~(uintptr_t)3)
+
+static GCGeneration *find_generations(int t0, int t1, int t2)
+{
+    PyObject *probe;
+    GCGeneration *gens;
+    uintptr_t next;
+    int i;
+#if PY_VERSION_HEX < 0x03080000 || PY_VERSION_HEX >= 0x030E0000 || defined(Py_GIL_DISABLED)
+    return NULL;
+#endif
+    probe = PyList_New(0);
+    if (probe == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    next = ((GCLink *)probe - 1)->next;
+    Py_DECREF(probe);
+    if (next == 0 || (next & 3) != 0)
+        return NULL;
+    gens = (GCGeneration *)next;
+    if (gens[0].threshold != t0 || gens[1].threshold != t1 ||
+        gens[2].threshold != t2)
+        return NULL;
+    for (i = 0; i < 3; i++) {
+        GCLink *head = &gens[i].head;
+        GCLink *first = (GCLink *)head->next;
+        GCLink *last = (GCLink *)(head->prev & GC_PREV_MASK);
+        if (first == NULL || last == NULL || (head->next & 3) != 0)
+            return NULL;
+        if ((first->prev & GC_PREV_MASK) != (uintptr_t)head ||
+            last->next != (uintptr_t)head)
+            return NULL;
+    }
+    return gens;
+}
+
+/* gc.get_threshold() as three ints; -1 on failure (no error left set).
+ * The tuple is gone again before the walk starts. */
+static int gc_thresholds(int *t0, int *t1, int *t2)
+{
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *t = NULL;
+    int ok = 0;
+    if (gc != NULL)
+        t = PyObject_CallMethod(gc, "get_threshold", NULL);
+    if (t != NULL && PyTuple_CheckExact(t) && PyTuple_GET_SIZE(t) == 3) {
+        *t0 = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
+        *t1 = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 1));
+        *t2 = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 2));
+        ok = !PyErr_Occurred();
+    }
+    Py_XDECREF(t);
+    Py_XDECREF(gc);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    return ok ? 0 : -1;
+}
+
+/* census_walk() -> (counts, sizes, n) or None: census_pass over the
+ * collector's lists in place. */
+static PyObject *census_walk(PyObject *self, PyObject *unused)
+{
+    int t0, t1, t2, g;
+    GCGeneration *gens;
+    TypeTable table;
+    PyTypeObject *last_tp = NULL;
+    TypeEntry *last = NULL;
+    Py_ssize_t total = 0;
+    PyObject *counts = NULL, *sizes = NULL, *result = NULL;
+    (void)self;
+    (void)unused;
+    if (gc_thresholds(&t0, &t1, &t2) < 0)
+        Py_RETURN_NONE;
+    gens = find_generations(t0, t1, t2);
+    if (gens == NULL)
+        Py_RETURN_NONE;
+    if (typetable_init(&table) < 0)
+        return PyErr_NoMemory();
+    for (g = 0; g < 3; g++) {
+        GCLink *head = &gens[g].head;
+        GCLink *prev = head;
+        uintptr_t next = head->next;
+        while (next != (uintptr_t)head) {
+            GCLink *cur = (GCLink *)next;
+            PyObject *obj;
+            PyTypeObject *tp;
+            if ((next & 3) != 0 || cur == NULL ||
+                (cur->prev & GC_PREV_MASK) != (uintptr_t)prev ||
+                (cur->prev & GC_FLAG_COLLECTING) != 0)
+                goto give_up;
+            obj = (PyObject *)(cur + 1);
+            tp = Py_TYPE(obj);
+            if (tp != last_tp) {
+                last = typetable_get(&table, tp, obj);
+                if (last == NULL) {
+                    typetable_free(&table);
+                    return PyErr_NoMemory();
+                }
+                last_tp = tp;
+            }
+            last->count++;
+            if (last->mode == SIZE_FIXED) {
+                last->size += last->fixed;
+            } else {
+                /* A C __sizeof__ that tracked a new object would have
+                 * changed the lists under the walk: start over the slow
+                 * way. (No standard one does.) */
+                int before = gens[0].count;
+                last->size += entry_size(last, obj);
+                if (gens[0].count != before)
+                    goto give_up;
+            }
+            total++;
+            prev = cur;
+            next = cur->next;
+        }
+    }
+    counts = PyDict_New();
+    sizes = PyDict_New();
+    if (counts == NULL || sizes == NULL)
+        goto done;
+    for (g = 0; g < table.n_entries; g++) {
+        TypeEntry *e = &table.entries[g];
+        PyObject *c = PyLong_FromSsize_t(e->count);
+        PyObject *s = PyLong_FromSsize_t(e->size);
+        int bad = c == NULL || s == NULL ||
+                  PyDict_SetItem(counts, (PyObject *)e->type, c) < 0 ||
+                  PyDict_SetItem(sizes, (PyObject *)e->type, s) < 0;
+        Py_XDECREF(c);
+        Py_XDECREF(s);
+        if (bad)
+            goto done;
+    }
+    result = Py_BuildValue("(OOn)", counts, sizes, total);
+done:
+    Py_XDECREF(counts);
+    Py_XDECREF(sizes);
+    typetable_free(&table);
+    return result;
+give_up:
+    typetable_free(&table);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------
+ * The heap-graph dump (docs/file-format.md "Heap graphs"): one pass over the
+ * nodes, each traversed with its type's tp_traverse (as gc.get_referents
+ * does: NULL slots are never visited), into growable C arrays. Labels of
+ * exact lists and tuples, exact dicts whose referents are their values (all
+ * keys exact str), sets, cells and bound methods are made here; every other
+ * object's labels come from the agent's Python labeller (the same code the
+ * pure-Python dump runs), through a callback. */
+
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} Buf;
+
+static int buf_reserve(Buf *b, size_t more)
+{
+    size_t need, cap;
+    char *bigger;
+    if (more > ((size_t)-1) / 2 - b->len)
+        return -1;
+    need = b->len + more;
+    if (need <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : need;
+    while (cap < need)
+        cap = cap / 2 * 3 + 4096; /* 1.5x: less slack at the peak */
+    bigger = (char *)PyMem_RawRealloc(b->data, cap);
+    if (bigger == NULL)
+        return -1;
+    b->data = bigger;
+    b->cap = cap;
+    return 0;
+}
+
+static int buf_put(Buf *b, const void *p, size_t n)
+{
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static void buf_free(Buf *b)
+{
+    PyMem_RawFree(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Bytes of b, and b freed (one copy at a time keeps the peak low). */
+static PyObject *buf_take(Buf *b)
+{
+    PyObject *bytes = PyBytes_FromStringAndSize(b->data ? b->data : "",
+                                                (Py_ssize_t)b->len);
+    buf_free(b);
+    return bytes;
+}
+
+typedef struct {
+    PyObject **items;
+    Py_ssize_t n;
+    Py_ssize_t cap;
+    int failed;
+} Refs;
+
+static int collect_ref(PyObject *obj, void *arg)
+{
+    Refs *r = (Refs *)arg;
+    if (obj == NULL)
+        return 0;
+    if (r->n == r->cap) {
+        Py_ssize_t cap = r->cap ? r->cap * 2 : 64;
+        PyObject **bigger;
+        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(PyObject *)) {
+            r->failed = 1;
+            return 1;
+        }
+        bigger = (PyObject **)PyMem_RawRealloc(
+            r->items, (size_t)cap * sizeof(PyObject *));
+        if (bigger == NULL) {
+            r->failed = 1;
+            return 1;
+        }
+        r->items = bigger;
+        r->cap = cap;
+    }
+    r->items[r->n++] = obj;
+    return 0;
+}
+
+static int is_tracked(PyObject *obj)
+{
+    if (!PyObject_IS_GC(obj))
+        return 0;
+#if PY_VERSION_HEX >= 0x03090000
+    return PyObject_GC_IsTracked(obj);
+#else
+    return _PyObject_GC_IS_TRACKED(obj);
+#endif
+}
+
+#define MODULE_ROOT 1
+#define CLASS_ROOT 2
+#define THREAD_FRAME 4
+#define INDEX_LABELS 65536
+#define MAX_LABEL 40
+
+typedef struct {
+    /* inputs */
+    PyObject *callback;  /* callback(obj, refs) -> (node label, refs, labels) */
+    int32_t *intern;     /* see intern_text */
+    size_t intern_mask;
+    PyObject *texts;     /* list: string id -> label text */
+    int own_texts;       /* texts replaced by drop_unused_strings */
+    PtrMap skip;         /* ids never to point at (the agent's objects) */
+    PtrMap skip_types;   /* types whose instances are the agent's */
+    PtrMap modules;      /* ids of modules in sys.modules */
+    PtrMap frames;       /* ids of the threads' current frames */
+    PtrMap module_dicts; /* ids of module namespaces */
+    PtrMap instance_dicts;
+    PtrMap nodes;        /* all nodes, only when strays must be looked for */
+    int check_nodes;
+    Py_ssize_t list_cap, tuple_cap; /* index labels "[i]" for i < cap */
+    /* state */
+    PtrMap types;        /* type -> index into type_list */
+    PyObject *type_list;
+    TypeTable sizes;
+    PtrMap len_labels;   /* (n, kind) -> string id of "list (n items)" ... */
+    PtrMap key_labels[3];/* str key -> string id, per dict kind */
+    int *index_sids;     /* string id of "[i]", -2 = not yet */
+    Py_ssize_t n_index_sids;
+    int sid_cell, sid_func, sid_self, sid_class, sid_dict;
+    Refs refs;
+    /* plain class instances: type -> index into specs (-1: none) */
+    PyObject *spec_for;  /* spec_for(type) -> None or (slots, names) */
+    PtrMap spec_index;
+    PyObject *specs;     /* list of the specs, kept alive */
+    struct InstanceSpec *ispecs;
+    Py_ssize_t n_ispecs, cap_ispecs;
+    PyObject **pair_values;
+    int *pair_sids;
+    Py_ssize_t cap_pairs;
+    /* outputs */
+    Buf ids, tps, szs, flags, offsets, targets, node_labels, edge_labels;
+    uint32_t edge_count;
+} Dump;
+
+/* How _labels.Labeler._other_labels labels an instance of a plain class:
+ * its slots (member descriptors of the MRO, read at their offsets), then
+ * for a class without __getattr__/__getattribute__ the attribute names its
+ * methods use (read as object.__getattribute__ would, no exception made),
+ * then its class; each referent gets the label of the first of these that
+ * is it; then the first unlabelled exact dict is its "__dict__". */
+typedef struct {
+    Py_ssize_t offset;
+    int sid;
+} SlotSpec;
+
+typedef struct {
+    PyObject *name;
+    int sid;
+} NameSpec;
+
+struct InstanceSpec {
+    SlotSpec *slots;
+    Py_ssize_t n_slots;
+    NameSpec *names;
+    Py_ssize_t n_names;
+};
+
+/* The string id of text (exact str), -1 for None, -3 on error. Strings are
+ * interned in an open-addressing table of positions in d->texts, keyed on
+ * the str's own hash and compared as strings (C only): no dict entry and
+ * no int object per label. */
+static int intern_grow(Dump *d)
+{
+    size_t cap = d->intern_mask ? (d->intern_mask + 1) * 2 : 4096, i;
+    int32_t *table;
+    if (cap > ((size_t)-1) / 8)
+        return -1;
+    table = (int32_t *)PyMem_RawMalloc(cap * sizeof(int32_t));
+    if (table == NULL)
+        return -1;
+    for (i = 0; i < cap; i++)
+        table[i] = -1;
+    for (i = 0; d->intern && i <= d->intern_mask; i++) {
+        int32_t id = d->intern[i];
+        size_t j;
+        if (id < 0)
+            continue;
+        j = (size_t)PyObject_Hash(PyList_GET_ITEM(d->texts, id)) & (cap - 1);
+        while (table[j] >= 0)
+            j = (j + 1) & (cap - 1);
+        table[j] = id;
+    }
+    PyMem_RawFree(d->intern);
+    d->intern = table;
+    d->intern_mask = cap - 1;
+    return 0;
+}
+
+static int intern_text(Dump *d, PyObject *text)
+{
+    Py_hash_t h;
+    size_t j;
+    Py_ssize_t n;
+    if (text == NULL || text == Py_None || !PyUnicode_CheckExact(text))
+        return -1;
+    n = PyList_GET_SIZE(d->texts);
+    if ((size_t)(n + 1) * 2 > d->intern_mask + 1 && intern_grow(d) < 0) {
+        PyErr_NoMemory();
+        return -3;
+    }
+    h = PyObject_Hash(text); /* an exact str: C, cached in the object */
+    if (h == -1) {
+        PyErr_Clear();
+        return -1;
+    }
+    j = (size_t)h & d->intern_mask;
+    while (d->intern[j] >= 0) {
+        PyObject *known = PyList_GET_ITEM(d->texts, d->intern[j]);
+        if (known == text || PyUnicode_Compare(known, text) == 0)
+            return d->intern[j];
+        j = (j + 1) & d->intern_mask;
+    }
+    if (n >= 0x7FFFFFFF)
+        return -1;
+    if (PyList_Append(d->texts, text) < 0)
+        return -3;
+    d->intern[j] = (int32_t)n;
+    return (int)n;
+}
+
+static int intern_utf8(Dump *d, const char *text)
+{
+    PyObject *s = PyUnicode_FromString(text);
+    int sid;
+    if (s == NULL)
+        return -3;
+    sid = intern_text(d, s);
+    Py_DECREF(s);
+    return sid;
+}
+
+/* cut(): at most MAX_LABEL characters, else the first 37 and "...". A new
+ * reference; steals text. */
+static PyObject *cut_text(PyObject *text)
+{
+    PyObject *head, *result;
+    if (text == NULL || PyUnicode_GET_LENGTH(text) <= MAX_LABEL)
+        return text;
+    head = PyUnicode_Substring(text, 0, MAX_LABEL - 3);
+    Py_DECREF(text);
+    if (head == NULL)
+        return NULL;
+    result = PyUnicode_FromFormat("%U...", head);
+    Py_DECREF(head);
+    return result;
+}
+
+/* "list (3 items)", as _labels._plural names exact containers. */
+static int len_label(Dump *d, int kind, Py_ssize_t n)
+{
+    static const char *names[] = {"", "list", "tuple", "dict", "set",
+                                  "frozenset"};
+    void *key = (void *)(((uintptr_t)n << 3) | (uintptr_t)kind);
+    int added, sid;
+    Slot *slot;
+    PyObject *text;
+    slot = ptrmap_put(&d->len_labels, key, -2, &added);
+    if (slot == NULL)
+        return -3;
+    if (slot->value != -2)
+        return (int)slot->value;
+    text = PyUnicode_FromFormat("%s (%zd item%s)", names[kind], n,
+                                n == 1 ? "" : "s");
+    if (text == NULL)
+        return -3;
+    sid = intern_text(d, text);
+    Py_DECREF(text);
+    /* the map may have grown while interning? no: separate maps */
+    slot->value = sid;
+    return sid;
+}
+
+static int index_label(Dump *d, Py_ssize_t i)
+{
+    char text[32];
+    if (i >= d->n_index_sids) {
+        Py_ssize_t cap = d->n_index_sids ? d->n_index_sids : 1024;
+        Py_ssize_t k;
+        int *bigger;
+        while (cap <= i)
+            cap *= 2;
+        bigger = (int *)PyMem_RawRealloc(d->index_sids,
+                                         (size_t)cap * sizeof(int));
+        if (bigger == NULL)
+            return -3;
+        for (k = d->n_index_sids; k < cap; k++)
+            bigger[k] = -2;
+        d->index_sids = bigger;
+        d->n_index_sids = cap;
+    }
+    if (d->index_sids[i] == -2) {
+        PyOS_snprintf(text, sizeof(text), "[%zd]", i);
+        d->index_sids[i] = intern_utf8(d, text);
+    }
+    return d->index_sids[i];
+}
+
+/* key_label(key, kind) of _labels for an exact str key. */
+static int key_label(Dump *d, PyObject *key, int kind)
+{
+    int added, sid;
+    Slot *slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
+    PyObject *text = NULL;
+    if (slot == NULL)
+        return -3;
+    if (slot->value != -2)
+        return (int)slot->value;
+    if (kind == 1) {
+        Py_INCREF(key);
+        text = cut_text(key);
+    } else if (kind == 2) {
+        text = cut_text(PyUnicode_FromFormat(".%U", key));
+    } else {
+        /* "[" + short_repr(key) + "]": the repr of at most 42 characters,
+         * cut to 40. */
+        PyObject *part, *repr;
+        if (PyUnicode_GET_LENGTH(key) > MAX_LABEL)
+            part = PyUnicode_Substring(key, 0, MAX_LABEL + 2);
+        else {
+            part = key;
+            Py_INCREF(part);
+        }
+        repr = part ? PyObject_Repr(part) : NULL; /* exact str: C only */
+        Py_XDECREF(part);
+        repr = cut_text(repr);
+        if (repr != NULL) {
+            text = PyUnicode_FromFormat("[%U]", repr);
+            Py_DECREF(repr);
+        }
+    }
+    if (text == NULL)
+        return -3;
+    sid = intern_text(d, text);
+    Py_DECREF(text);
+    slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
+    if (slot == NULL)
+        return -3;
+    slot->value = sid;
+    return sid;
+}
+
+static int in_map(const PtrMap *m, const void *p)
+{
+    return m->slots != NULL && ptrmap_find(m, p) != NULL;
+}
+
+static int put_u32(Buf *b, uint32_t v) { return buf_put(b, &v, 4); }
+static int put_i32(Buf *b, int32_t v) { return buf_put(b, &v, 4); }
+
+/* One edge obj -> target with label sid, unless target is no node. */
+static int add_edge(Dump *d, PyObject *target, int sid)
+{
+    uint64_t id;
+    if (!is_tracked(target) || in_map(&d->skip, target) ||
+        in_map(&d->skip_types, Py_TYPE(target)))
+        return 0;
+    if (d->check_nodes && !in_map(&d->nodes, target))
+        return 0;
+    if (d->edge_count == 0xFFFFFFFFu)
+        return -1;
+    id = (uint64_t)(uintptr_t)target;
+    if (buf_put(&d->targets, &id, 8) < 0 || put_i32(&d->edge_labels, sid) < 0)
+        return -1;
+    d->edge_count++;
+    return 0;
+}
+
+/* The labels of obj's referents through the Python labeller. */
+static int dump_by_callback(Dump *d, PyObject *obj, int *node_sid)
+{
+    PyObject *refs = PyList_New(d->refs.n);
+    PyObject *res, *node, *out_refs, *labels;
+    Py_ssize_t i, n;
+    if (refs == NULL)
+        return -1;
+    for (i = 0; i < d->refs.n; i++) {
+        Py_INCREF(d->refs.items[i]);
+        PyList_SET_ITEM(refs, i, d->refs.items[i]);
+    }
+    res = PyObject_CallFunctionObjArgs(d->callback, obj, refs, NULL);
+    Py_DECREF(refs);
+    if (res == NULL)
+        return -1;
+    if (!PyTuple_CheckExact(res) || PyTuple_GET_SIZE(res) != 3 ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(res, 1)) ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(res, 2)) ||
+        PyList_GET_SIZE(PyTuple_GET_ITEM(res, 1)) !=
+            PyList_GET_SIZE(PyTuple_GET_ITEM(res, 2))) {
+        Py_DECREF(res);
+        PyErr_SetString(PyExc_RuntimeError, "graph dump: bad label callback");
+        return -1;
+    }
+    node = PyTuple_GET_ITEM(res, 0);
+    out_refs = PyTuple_GET_ITEM(res, 1);
+    labels = PyTuple_GET_ITEM(res, 2);
+    *node_sid = intern_text(d, node);
+    if (*node_sid == -3) {
+        Py_DECREF(res);
+        return -1;
+    }
+    n = PyList_GET_SIZE(out_refs);
+    for (i = 0; i < n; i++) {
+        PyObject *target = PyList_GET_ITEM(out_refs, i);
+        int sid;
+        if (!is_tracked(target))
+            continue; /* no label interned for an edge that goes */
+        sid = intern_text(d, PyList_GET_ITEM(labels, i));
+        if (sid == -3 || add_edge(d, target, sid) < 0) {
+            Py_DECREF(res);
+            return -1;
+        }
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
+/* Edges whose labels need the referents only: -1 each (sets), or one label
+ * for all (cells). */
+static int dump_same_label(Dump *d, int sid)
+{
+    Py_ssize_t i;
+    for (i = 0; i < d->refs.n; i++)
+        if (add_edge(d, d->refs.items[i], sid) < 0)
+            return -1;
+    return 0;
+}
+
+static int dump_sequence(Dump *d, PyObject *obj, Py_ssize_t size,
+                         PyObject **items, Py_ssize_t cap)
+{
+    Py_ssize_t i, n = d->refs.n;
+    /* gc visits items last to first; with NULL slots (fewer referents than
+     * items) positions are unknown: no labels. */
+    int whole = n == size;
+    for (i = 0; whole && i < n; i++)
+        if (d->refs.items[i] != items[size - 1 - i])
+            whole = 0;
+    for (i = 0; i < n; i++) {
+        PyObject *target = d->refs.items[i];
+        int sid = -1;
+        Py_ssize_t pos = size - 1 - i;
+        if (!is_tracked(target))
+            continue;
+        if (whole && (cap < 0 || pos < cap)) {
+            sid = index_label(d, pos);
+            if (sid == -3)
+                return -1;
+        }
+        if (add_edge(d, target, sid) < 0)
+            return -1;
+    }
+    (void)obj;
+    return 0;
+}
+
+/* An exact dict whose referents are its values in order (keys all exact
+ * str); 1 when done, 0 when the labeller must do it. */
+static int dump_plain_dict(Dump *d, PyObject *dict, int kind)
+{
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *key, *value;
+    if (d->refs.n != PyDict_GET_SIZE(dict))
+        return 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (i >= d->refs.n || d->refs.items[i] != value ||
+            !PyUnicode_CheckExact(key))
+            return 0;
+        i++;
+    }
+    if (i != d->refs.n)
+        return 0;
+    pos = 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        int sid;
+        if (!is_tracked(value))
+            continue;
+        sid = key_label(d, key, kind);
+        if (sid == -3 || add_edge(d, value, sid) < 0)
+            return -1;
+    }
+    return 1;
+}
+
+/* The spec index of tp: -1 when its instances go to the labeller. */
+static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
+{
+    int added;
+    Slot *slot = ptrmap_put(&d->spec_index, tp, -2, &added);
+    PyObject *spec, *slots, *names;
+    struct InstanceSpec *is;
+    Py_ssize_t i;
+    if (slot == NULL)
+        return -3;
+    if (slot->value != -2)
+        return slot->value;
+    slot->value = -1;
+    spec = PyObject_CallFunctionObjArgs(d->spec_for, (PyObject *)tp, NULL);
+    if (spec == NULL)
+        return -3;
+    if (spec == Py_None) {
+        Py_DECREF(spec);
+        return -1;
+    }
+    if (!PyTuple_CheckExact(spec) || PyTuple_GET_SIZE(spec) != 2 ||
+        !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 0)) ||
+        !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 1)) ||
+        PyList_Append(d->specs, spec) < 0) {
+        Py_DECREF(spec);
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "graph dump: bad spec");
+        return -3;
+    }
+    Py_DECREF(spec); /* d->specs keeps it */
+    slots = PyTuple_GET_ITEM(spec, 0);
+    names = PyTuple_GET_ITEM(spec, 1);
+    if (d->n_ispecs == d->cap_ispecs) {
+        Py_ssize_t cap = d->cap_ispecs ? d->cap_ispecs * 2 : 64;
+        struct InstanceSpec *bigger = (struct InstanceSpec *)PyMem_RawRealloc(
+            d->ispecs, (size_t)cap * sizeof(struct InstanceSpec));
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return -3;
+        }
+        d->ispecs = bigger;
+        d->cap_ispecs = cap;
+    }
+    is = &d->ispecs[d->n_ispecs];
+    memset(is, 0, sizeof(*is));
+    is->slots = (SlotSpec *)PyMem_RawCalloc(
+        (size_t)PyTuple_GET_SIZE(slots) + 1, sizeof(SlotSpec));
+    is->names = (NameSpec *)PyMem_RawCalloc(
+        (size_t)PyTuple_GET_SIZE(names) + 1, sizeof(NameSpec));
+    d->n_ispecs++;
+    if (is->slots == NULL || is->names == NULL) {
+        PyErr_NoMemory();
+        return -3;
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(slots); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(slots, i);
+        PyObject *descr;
+        PyMemberDef *def;
+        int sid;
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
+            continue;
+        descr = PyTuple_GET_ITEM(pair, 0);
+        if (Py_TYPE(descr) != &PyMemberDescr_Type)
+            continue;
+        def = ((PyMemberDescrObject *)descr)->d_member;
+        /* Object members of a base of tp only: desc.__get__ fails on
+         * others, and other member kinds hold no object. */
+        if (def == NULL || (def->type != T_OBJECT_EX && def->type != T_OBJECT) ||
+            ((PyDescrObject *)descr)->d_type == NULL ||
+            !PyType_IsSubtype(tp, ((PyDescrObject *)descr)->d_type) ||
+            def->offset <= 0 || def->offset + (Py_ssize_t)sizeof(PyObject *) >
+                                     tp->tp_basicsize)
+            continue;
+        sid = intern_text(d, PyTuple_GET_ITEM(pair, 1));
+        if (sid == -3)
+            return -3;
+        is->slots[is->n_slots].offset = def->offset;
+        is->slots[is->n_slots].sid = sid;
+        is->n_slots++;
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(names); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(names, i);
+        int sid;
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !PyUnicode_CheckExact(PyTuple_GET_ITEM(pair, 0)))
+            continue;
+        sid = intern_text(d, PyTuple_GET_ITEM(pair, 1));
+        if (sid == -3)
+            return -3;
+        is->names[is->n_names].name = PyTuple_GET_ITEM(pair, 0);
+        is->names[is->n_names].sid = sid;
+        is->n_names++;
+    }
+    if (is->n_slots + is->n_names + 1 > d->cap_pairs) {
+        Py_ssize_t cap = is->n_slots + is->n_names + 1;
+        PyObject **v = (PyObject **)PyMem_RawRealloc(
+            d->pair_values, (size_t)cap * sizeof(PyObject *));
+        int *sids;
+        if (v == NULL) {
+            PyErr_NoMemory();
+            return -3;
+        }
+        d->pair_values = v;
+        sids = (int *)PyMem_RawRealloc(d->pair_sids, (size_t)cap * sizeof(int));
+        if (sids == NULL) {
+            PyErr_NoMemory();
+            return -3;
+        }
+        d->pair_sids = sids;
+        d->cap_pairs = cap;
+    }
+    slot = ptrmap_put(&d->spec_index, tp, -2, &added);
+    if (slot == NULL)
+        return -3;
+    slot->value = d->n_ispecs - 1;
+    return slot->value;
+}
+
+static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
+{
+    Py_ssize_t n_pairs = 0, n_owned, i, j;
+    int dict_done = 0, rc = 0;
+    if (d->sid_class == -2)
+        d->sid_class = intern_utf8(d, "__class__");
+    if (d->sid_dict == -2)
+        d->sid_dict = intern_utf8(d, "__dict__");
+    if (d->sid_class == -3 || d->sid_dict == -3)
+        return -1;
+    for (i = 0; i < is->n_slots; i++) {
+        PyObject *v = *(PyObject **)((char *)obj + is->slots[i].offset);
+        if (v == NULL || v == Py_None)
+            continue;
+        Py_INCREF(v);
+        d->pair_values[n_pairs] = v;
+        d->pair_sids[n_pairs++] = is->slots[i].sid;
+    }
+    for (i = 0; i < is->n_names; i++) {
+        PyObject *v = _PyObject_GenericGetAttrWithDict(obj, is->names[i].name,
+                                                       NULL, 1);
+        if (v == NULL) {
+            if (PyErr_Occurred())
+                PyErr_Clear();
+            continue;
+        }
+        if (v == Py_None) {
+            Py_DECREF(v);
+            continue;
+        }
+        d->pair_values[n_pairs] = v;
+        d->pair_sids[n_pairs++] = is->names[i].sid;
+    }
+    n_owned = n_pairs;
+    d->pair_values[n_pairs] = (PyObject *)Py_TYPE(obj);
+    d->pair_sids[n_pairs++] = d->sid_class;
+    for (i = 0; i < d->refs.n && rc == 0; i++) {
+        PyObject *t = d->refs.items[i];
+        int sid = -1;
+        for (j = 0; j < n_pairs; j++)
+            if (d->pair_values[j] == t) {
+                sid = d->pair_sids[j];
+                break;
+            }
+        if (sid == -1 && !dict_done && Py_TYPE(t) == &PyDict_Type) {
+            int added;
+            sid = d->sid_dict;
+            dict_done = 1;
+            if (ptrmap_put(&d->instance_dicts, t, 1, &added) == NULL) {
+                PyErr_NoMemory();
+                rc = -1;
+                break;
+            }
+        }
+        if (is_tracked(t) && add_edge(d, t, sid) < 0)
+            rc = -1;
+    }
+    for (j = 0; j < n_owned; j++)
+        Py_DECREF(d->pair_values[j]);
+    return rc;
+}
+
+static int dump_node(Dump *d, PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    uint64_t id = (uint64_t)(uintptr_t)obj;
+    uint8_t flag = 0;
+    int node_sid = -1;
+    Py_ssize_t size;
+    int added;
+    Slot *tslot;
+    TypeEntry *te;
+    if (put_u32(&d->offsets, d->edge_count) < 0)
+        return -1;
+    d->refs.n = 0;
+    if (tp->tp_traverse != NULL)
+        tp->tp_traverse(obj, collect_ref, &d->refs);
+    if (d->refs.failed) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (tp == &PyList_Type) {
+        node_sid = len_label(d, 1, PyList_GET_SIZE(obj));
+        if (node_sid == -3 ||
+            dump_sequence(d, obj, PyList_GET_SIZE(obj),
+                          ((PyListObject *)obj)->ob_item, d->list_cap) < 0)
+            return -1;
+    } else if (tp == &PyTuple_Type) {
+        node_sid = len_label(d, 2, PyTuple_GET_SIZE(obj));
+        if (node_sid == -3 ||
+            dump_sequence(d, obj, PyTuple_GET_SIZE(obj),
+                          ((PyTupleObject *)obj)->ob_item, d->tuple_cap) < 0)
+            return -1;
+    } else if (tp == &PyDict_Type && !in_map(&d->module_dicts, obj)) {
+        int kind = in_map(&d->instance_dicts, obj) ? 2 : 0;
+        int done = dump_plain_dict(d, obj, kind);
+        if (done < 0)
+            return -1;
+        if (done) {
+            node_sid = len_label(d, 3, PyDict_GET_SIZE(obj));
+            if (node_sid == -3)
+                return -1;
+        } else if (dump_by_callback(d, obj, &node_sid) < 0) {
+            return -1;
+        }
+    } else if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
+        node_sid = len_label(d, tp == &PySet_Type ? 4 : 5, PySet_GET_SIZE(obj));
+        if (node_sid == -3 || dump_same_label(d, -1) < 0)
+            return -1;
+    } else if (tp == &PyCell_Type) {
+        if (d->sid_cell == -2)
+            d->sid_cell = intern_utf8(d, "cell_contents");
+        if (d->sid_cell == -3 || dump_same_label(d, d->sid_cell) < 0)
+            return -1;
+    } else if (tp == &PyMethod_Type) {
+        PyObject *func = PyMethod_GET_FUNCTION(obj);
+        PyObject *self = PyMethod_GET_SELF(obj);
+        Py_ssize_t i;
+        /* the node label names the function: the labeller's */
+        if (!PyFunction_Check(func)) {
+            node_sid = -1;
+        } else {
+            PyObject *q = ((PyFunctionObject *)func)->func_qualname;
+            PyObject *text = (q && PyUnicode_CheckExact(q))
+                ? PyUnicode_FromFormat("method %U", q)
+                : PyUnicode_FromString("method ?");
+            if (text == NULL)
+                return -1;
+            node_sid = intern_text(d, text);
+            Py_DECREF(text);
+            if (node_sid == -3)
+                return -1;
+        }
+        if (d->sid_func == -2)
+            d->sid_func = intern_utf8(d, "__func__");
+        if (d->sid_self == -2)
+            d->sid_self = intern_utf8(d, "__self__");
+        if (d->sid_func == -3 || d->sid_self == -3)
+            return -1;
+        for (i = 0; i < d->refs.n; i++) {
+            PyObject *t = d->refs.items[i];
+            int sid = t == func ? d->sid_func : t == self ? d->sid_self : -1;
+            if (t == Py_None)
+                sid = -1;
+            if (add_edge(d, t, sid) < 0)
+                return -1;
+        }
+    } else {
+        Py_ssize_t spec = d->spec_for == Py_None ? -1 : instance_spec(d, tp);
+        if (spec == -3)
+            return -1;
+        if (spec >= 0) {
+            if (dump_instance(d, obj, &d->ispecs[spec]) < 0)
+                return -1;
+        } else if (dump_by_callback(d, obj, &node_sid) < 0) {
+            return -1;
+        }
+    }
+    if (node_sid == -3)
+        return -1;
+    /* type, size, flags */
+    tslot = ptrmap_put(&d->types, tp, PyList_GET_SIZE(d->type_list), &added);
+    if (tslot == NULL)
+        return -1;
+    if (added && PyList_Append(d->type_list, (PyObject *)tp) < 0)
+        return -1;
+    te = typetable_get(&d->sizes, tp, obj);
+    if (te == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size = entry_size(te, obj);
+    if (size < 0)
+        size = 0;
+    if ((size_t)size > 0xFFFFFFFFu)
+        size = (Py_ssize_t)0xFFFFFFFFu;
+    if (PyType_Check(obj))
+        flag |= CLASS_ROOT;
+    if (in_map(&d->frames, obj))
+        flag |= THREAD_FRAME;
+    if (in_map(&d->modules, obj))
+        flag |= MODULE_ROOT;
+    if (buf_put(&d->ids, &id, 8) < 0 ||
+        put_i32(&d->tps, (int32_t)tslot->value) < 0 ||
+        put_u32(&d->szs, (uint32_t)size) < 0 ||
+        buf_put(&d->flags, &flag, 1) < 0 ||
+        put_i32(&d->node_labels, node_sid) < 0)
+        return -1;
+    return 0;
+}
+
+/* Only the strings some node or kept edge uses stay, in their order; the
+ * label arrays are renumbered in place and d->texts replaced. */
+static int drop_unused_strings(Dump *d)
+{
+    Py_ssize_t n = PyList_GET_SIZE(d->texts), i, kept = 0;
+    int32_t *remap;
+    PyObject *texts;
+    Buf *arrays[2];
+    int a;
+    arrays[0] = &d->node_labels;
+    arrays[1] = &d->edge_labels;
+    remap = (int32_t *)PyMem_RawCalloc((size_t)n + 1, sizeof(int32_t));
+    if (remap == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (a = 0; a < 2; a++) {
+        int32_t *v = (int32_t *)arrays[a]->data;
+        size_t k, m = arrays[a]->len / 4;
+        for (k = 0; k < m; k++)
+            if (v[k] >= 0 && v[k] < n)
+                remap[v[k]] = 1;
+    }
+    texts = PyList_New(0);
+    if (texts == NULL) {
+        PyMem_RawFree(remap);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (remap[i]) {
+            if (PyList_Append(texts, PyList_GET_ITEM(d->texts, i)) < 0) {
+                Py_DECREF(texts);
+                PyMem_RawFree(remap);
+                return -1;
+            }
+            remap[i] = (int32_t)kept++;
+        } else {
+            remap[i] = -1;
+        }
+    }
+    for (a = 0; a < 2; a++) {
+        int32_t *v = (int32_t *)arrays[a]->data;
+        size_t k, m = arrays[a]->len / 4;
+        for (k = 0; k < m; k++)
+            v[k] = (v[k] >= 0 && v[k] < n) ? remap[v[k]] : -1;
+    }
+    PyMem_RawFree(remap);
+    d->texts = texts; /* owned now: see dump_free */
+    d->own_texts = 1;
+    return 0;
+}
+
+static int add_ids(PtrMap *m, PyObject *ids);
+
+/* A pointer set from an iterable of ids (ints). */
+static int map_from_ids(PtrMap *m, PyObject *ids)
+{
+    Py_ssize_t n = PyObject_Length(ids);
+    if (n < 0)
+        return -1;
+    if (ptrmap_init(m, (size_t)n) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return add_ids(m, ids);
+}
+
+/* The ids (ints) of an iterable added to a pointer set. */
+static int add_ids(PtrMap *m, PyObject *ids)
+{
+    PyObject *it, *item;
+    it = PyObject_GetIter(ids);
+    if (it == NULL)
+        return -1;
+    while ((item = PyIter_Next(it)) != NULL) {
+        void *p = PyLong_AsVoidPtr(item);
+        int added;
+        Py_DECREF(item);
+        if (p == NULL && PyErr_Occurred())
+            break;
+        if (p != NULL && ptrmap_put(m, p, 1, &added) == NULL) {
+            PyErr_NoMemory();
+            break;
+        }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static void dump_free(Dump *d)
+{
+    int k;
+    ptrmap_free(&d->skip);
+    ptrmap_free(&d->skip_types);
+    ptrmap_free(&d->modules);
+    ptrmap_free(&d->frames);
+    ptrmap_free(&d->module_dicts);
+    ptrmap_free(&d->instance_dicts);
+    ptrmap_free(&d->nodes);
+    ptrmap_free(&d->types);
+    ptrmap_free(&d->len_labels);
+    for (k = 0; k < 3; k++)
+        ptrmap_free(&d->key_labels[k]);
+    typetable_free(&d->sizes);
+    ptrmap_free(&d->spec_index);
+    for (k = 0; k < d->n_ispecs; k++) {
+        PyMem_RawFree(d->ispecs[k].slots);
+        PyMem_RawFree(d->ispecs[k].names);
+    }
+    PyMem_RawFree(d->ispecs);
+    PyMem_RawFree(d->pair_values);
+    PyMem_RawFree(d->pair_sids);
+    Py_XDECREF(d->specs);
+    PyMem_RawFree(d->index_sids);
+    PyMem_RawFree(d->intern);
+    PyMem_RawFree(d->refs.items);
+    Py_XDECREF(d->type_list);
+    if (d->own_texts)
+        Py_XDECREF(d->texts);
+    buf_free(&d->ids);
+    buf_free(&d->tps);
+    buf_free(&d->szs);
+    buf_free(&d->flags);
+    buf_free(&d->offsets);
+    buf_free(&d->targets);
+    buf_free(&d->node_labels);
+    buf_free(&d->edge_labels);
+}
+
+/* graph_dump(objs, callback, spec_for, texts, skip, skip_types, modules,
+ *            frames, module_dicts, instance_dicts, check_nodes, list_cap,
+ *            tuple_cap)
+ * -> dict of the arrays (bytes, native order), "type_list" (the types) and
+ * "strings" (the labels used). texts: an empty list the labels go to.
+ * objs: the nodes; exact dicts are dumped after every other node (their
+ * kind -- instance namespace or not -- is known only then), so the node
+ * order is objs' non-dicts, then its dicts. instance_dicts is a set the
+ * callback fills. Caps < 0: no cap. */
+static PyObject *graph_dump(PyObject *self, PyObject *args)
+{
+    Dump d;
+    PyObject *objs, *skip, *skip_types, *modules, *frames, *module_dicts;
+    PyObject *instance_dicts;
+    PyObject *result = NULL;
+    int check_nodes, pass, k;
+    Py_ssize_t i, n;
+    (void)self;
+    memset(&d, 0, sizeof(d));
+    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOpnn", &PyList_Type, &objs,
+                          &d.callback, &d.spec_for, &PyList_Type, &d.texts, &skip, &skip_types,
+                          &modules, &frames,
+                          &module_dicts, &instance_dicts, &check_nodes,
+                          &d.list_cap, &d.tuple_cap))
+        return NULL;
+    d.sid_cell = d.sid_func = d.sid_self = d.sid_class = d.sid_dict = -2;
+    if (PyList_GET_SIZE(d.texts) != 0) {
+        PyErr_SetString(PyExc_ValueError, "graph_dump: texts must be empty");
+        return NULL;
+    }
+    d.check_nodes = check_nodes;
+    d.type_list = PyList_New(0);
+    if (d.type_list == NULL)
+        return NULL;
+    d.specs = PyList_New(0);
+    if (d.specs == NULL)
+        goto fail;
+    if (map_from_ids(&d.skip, skip) < 0 ||
+        map_from_ids(&d.skip_types, skip_types) < 0 ||
+        map_from_ids(&d.modules, modules) < 0 ||
+        map_from_ids(&d.frames, frames) < 0 ||
+        map_from_ids(&d.module_dicts, module_dicts) < 0)
+        goto fail;
+    if (ptrmap_init(&d.types, 256) < 0 || ptrmap_init(&d.len_labels, 256) < 0 ||
+        ptrmap_init(&d.spec_index, 256) < 0 ||
+        ptrmap_init(&d.instance_dicts, 1024) < 0 ||
+        typetable_init(&d.sizes) < 0)
+        goto nomem;
+    for (k = 0; k < 3; k++)
+        if (ptrmap_init(&d.key_labels[k], 1024) < 0)
+            goto nomem;
+    n = PyList_GET_SIZE(objs);
+    /* Node arrays at their final size; edges start at one per node. */
+    if (buf_reserve(&d.ids, (size_t)n * 8) < 0 ||
+        buf_reserve(&d.tps, (size_t)n * 4) < 0 ||
+        buf_reserve(&d.szs, (size_t)n * 4) < 0 ||
+        buf_reserve(&d.flags, (size_t)n) < 0 ||
+        buf_reserve(&d.offsets, (size_t)n * 4 + 4) < 0 ||
+        buf_reserve(&d.node_labels, (size_t)n * 4) < 0 ||
+        buf_reserve(&d.targets, (size_t)n * 8) < 0 ||
+        buf_reserve(&d.edge_labels, (size_t)n * 4) < 0)
+        goto nomem;
+    if (check_nodes) {
+        if (ptrmap_init(&d.nodes, (size_t)n) < 0)
+            goto nomem;
+        for (i = 0; i < PyList_GET_SIZE(objs); i++) {
+            int added;
+            if (ptrmap_put(&d.nodes, PyList_GET_ITEM(objs, i), 1, &added) == NULL)
+                goto nomem;
+        }
+    }
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1 && add_ids(&d.instance_dicts, instance_dicts) < 0)
+            goto fail;
+        /* objs may not change: the callback only labels */
+        for (i = 0; i < PyList_GET_SIZE(objs); i++) {
+            PyObject *obj = PyList_GET_ITEM(objs, i);
+            int is_dict = Py_TYPE(obj) == &PyDict_Type;
+            if (is_dict != pass)
+                continue;
+            /* The agent's own objects are no nodes. */
+            if (in_map(&d.skip, obj) || in_map(&d.skip_types, Py_TYPE(obj)))
+                continue;
+            if (dump_node(&d, obj) < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_NoMemory();
+                goto fail;
+            }
+        }
+    }
+    if (put_u32(&d.offsets, d.edge_count) < 0)
+        goto nomem;
+    if (drop_unused_strings(&d) < 0)
+        goto fail;
+    result = PyDict_New();
+    if (result == NULL)
+        goto fail;
+    {
+        struct { const char *name; Buf *buf; } outs[] = {
+            {"ids", &d.ids}, {"types", &d.tps}, {"sizes", &d.szs},
+            {"flags", &d.flags}, {"edge_offsets", &d.offsets},
+            {"edge_targets", &d.targets}, {"node_labels", &d.node_labels},
+            {"edge_labels", &d.edge_labels}};
+        size_t j;
+        for (j = 0; j < sizeof(outs) / sizeof(outs[0]); j++) {
+            PyObject *bytes = buf_take(outs[j].buf);
+            if (bytes == NULL ||
+                PyDict_SetItemString(result, outs[j].name, bytes) < 0) {
+                Py_XDECREF(bytes);
+                goto fail;
+            }
+            Py_DECREF(bytes);
+        }
+    }
+    if (PyDict_SetItemString(result, "type_list", d.type_list) < 0 ||
+        PyDict_SetItemString(result, "strings", d.texts) < 0)
+        goto fail;
+    dump_free(&d);
+    return result;
+nomem:
+    PyErr_NoMemory();
+fail:
+    Py_XDECREF(result);
+    dump_free(&d);
+    return NULL;
+}
+
+/* safe_size(obj) -> int: sys.getsizeof(obj) when its __sizeof__ is C,
+ * else object.__sizeof__ plus the header (never a program's __sizeof__). */
+static PyObject *safe_size(PyObject *self, PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    PyCFunction meth = c_sizeof_of(tp);
+    Py_ssize_t s;
+    Py_ssize_t header;
+    (void)self;
+    /* header_of assumes a gc-tracked object, as every census object is */
+    header = header_of(tp);
+    if (meth == NULL) {
+        meth = object_sizeof_meth;
+        if (safe_header >= 0)
+            header = safe_header;
+    }
+    s = call_sizeof(meth, obj);
+    if (s < 0)
+        return PyLong_FromLong(0);
+    return PyLong_FromSsize_t(s + header);
+}
+
+/* types_of(objs) -> [type, ...]: the distinct exact types of objs. */
+static PyObject *types_of(PyObject *self, PyObject *objs)
+{
+    PtrMap seen;
+    PyObject *result;
+    Py_ssize_t i;
+    (void)self;
+    if (!PyList_CheckExact(objs)) {
+        PyErr_SetString(PyExc_TypeError, "types_of: a list is needed");
+        return NULL;
+    }
+    if (ptrmap_init(&seen, 1024) < 0)
+        return PyErr_NoMemory();
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < PyList_GET_SIZE(objs); i++) {
+        PyTypeObject *tp = Py_TYPE(PyList_GET_ITEM(objs, i));
+        int added;
+        if (ptrmap_put(&seen, tp, 1, &added) == NULL) {
+            Py_CLEAR(result);
+            PyErr_NoMemory();
+        } else if (added && PyList_Append(result, (PyObject *)tp) < 0) {
+            Py_CLEAR(result);
+        }
+    }
+    ptrmap_free(&seen);
+    return result;
+}
+
+/* of_type(objs, tp) -> the objects of objs whose exact type is tp. */
+static PyObject *of_type(PyObject *self, PyObject *args)
+{
+    PyObject *objs, *tp, *result;
+    Py_ssize_t i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &objs, &PyType_Type, &tp))
+        return NULL;
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < PyList_GET_SIZE(objs); i++) {
+        PyObject *obj = PyList_GET_ITEM(objs, i);
+        if ((PyObject *)Py_TYPE(obj) == tp && PyList_Append(result, obj) < 0)
+            Py_CLEAR(result);
+    }
+    return result;
+}
+
+static PyObject *set_safe_header(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t h = PyLong_AsSsize_t(arg);
+    (void)self;
+    if (h == -1 && PyErr_Occurred())
+        return NULL;
+    safe_header = h;
+    Py_RETURN_NONE;
+}
+
+/* sequence_caps(objs) -> (list cap, tuple cap): INDEX_LABELS when every
+ * exact list (tuple) of objs is whole (no NULL slot), else -1 -- the
+ * pure-Python dump labels positions past INDEX_LABELS only when it had to
+ * label its lists (tuples) one by one. */
+static PyObject *sequence_caps(PyObject *self, PyObject *objs)
+{
+    Py_ssize_t i, j;
+    int lists_whole = 1, tuples_whole = 1;
+    (void)self;
+    if (!PyList_CheckExact(objs)) {
+        PyErr_SetString(PyExc_TypeError, "sequence_caps: a list is needed");
+        return NULL;
+    }
+    for (i = 0; i < PyList_GET_SIZE(objs); i++) {
+        PyObject *obj = PyList_GET_ITEM(objs, i);
+        PyObject **items;
+        Py_ssize_t n;
+        if (Py_TYPE(obj) == &PyList_Type && lists_whole) {
+            items = ((PyListObject *)obj)->ob_item;
+            n = PyList_GET_SIZE(obj);
+            for (j = 0; j < n; j++)
+                if (items[j] == NULL) {
+                    lists_whole = 0;
+                    break;
+                }
+        } else if (Py_TYPE(obj) == &PyTuple_Type && tuples_whole) {
+            items = ((PyTupleObject *)obj)->ob_item;
+            n = PyTuple_GET_SIZE(obj);
+            for (j = 0; j < n; j++)
+                if (items[j] == NULL) {
+                    tuples_whole = 0;
+                    break;
+                }
+        }
+    }
+    return Py_BuildValue("(nn)", (Py_ssize_t)(lists_whole ? INDEX_LABELS : -1),
+                         (Py_ssize_t)(tuples_whole ? INDEX_LABELS : -1));
+}
+
+static PyMethodDef native_methods[] = {
+    {"types_of", types_of, METH_O, "types_of(objs) -> distinct types."},
+    {"of_type", of_type, METH_VARARGS, "of_type(objs, tp) -> objects of tp."},
+    {"set_safe_header", set_safe_header, METH_O,
+     "set_safe_header(n): the header safe sizes add to object.__sizeof__."},
+    {"sequence_caps", sequence_caps, METH_O,
+     "sequence_caps(objs) -> (list cap, tuple cap) of index labels."},
+    {"census_pass", census_pass, METH_O,
+     "census_pass(objs) -> (counts, sizes): objects and sys.getsizeof "
+     "bytes per type, in one C pass; no program code runs."},
+    {"census_walk", census_walk, METH_NOARGS,
+     "census_walk() -> (counts, sizes, n) or None: census_pass "
+     "over the collector's own lists (None: they could not be walked "
+     "safely here; use census_pass(gc.get_objects()))."},
+    {"graph_dump", graph_dump, METH_VARARGS,
+     "graph_dump(...) -> dict of arrays: the heap-graph dump's pass."},
+    {"safe_size", safe_size, METH_O,
+     "safe_size(obj) -> int: the census' size of one object."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef native_module = {
+    PyModuleDef_HEAD_INIT, "_native",
+    "Leakscope agent: census and heap-graph passes in C.", -1,
+    native_methods, NULL, NULL, NULL, NULL};
+
+/* Built with hidden visibility: before 3.9 PyMODINIT_FUNC does not export. */
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
+PyMODINIT_FUNC PyInit__native(void)
+{
+    PyObject *m, *descr;
+    str_sizeof = PyUnicode_InternFromString("__sizeof__");
+    if (str_sizeof == NULL)
+        return NULL;
+    {
+        PyObject *dict = type_dict(&PyBaseObject_Type);
+        descr = dict ? PyDict_GetItemWithError(dict, str_sizeof) : NULL;
+        Py_XDECREF(dict);
+    }
+    if (descr == NULL || Py_TYPE(descr) != &PyMethodDescr_Type) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ImportError,
+                            "object.__sizeof__ is not a C method here");
+        return NULL;
+    }
+    object_sizeof_meth = ((PyMethodDescrObject *)descr)->d_method->ml_meth;
+    m = PyModule_Create(&native_module);
+    if (m == NULL)
+        return NULL;
+    /* The agent's .py files use a build with the same VERSION only. */
+    if (PyModule_AddIntConstant(m, "VERSION", 3) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
