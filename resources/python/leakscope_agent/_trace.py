@@ -104,6 +104,26 @@ def object_tracebacks_work():
     return known
 
 
+def _agent_prefixes():
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    real = os.path.realpath(here.rstrip(os.sep)) + os.sep
+    return (here,) if real == here else (here, real)
+
+
+_PREFIXES = _agent_prefixes()
+_RUNPY = ("runpy.py",)
+
+
+def program_frames(frames, whole=True):
+    """frames without the agent's own (the runner's frames under every
+    stack of `leakscope_agent run`, and runpy's under those); when nothing
+    else is left, frames (whole) or ()."""
+    kept = tuple(f for f in frames if not f[0].startswith(_PREFIXES))
+    while kept and os.path.basename(kept[-1][0]) in _RUNPY:
+        kept = kept[:-1]
+    return kept or (tuple(frames) if whole else ())
+
+
 def _frames_of(tm, obj):
     try:
         tb = tm.get_object_traceback(obj)
@@ -112,7 +132,8 @@ def _frames_of(tm, obj):
     if tb is None:
         return None
     # A Traceback iterates oldest first; stored innermost first.
-    return tuple((str(f.filename), int(f.lineno)) for f in reversed(list(tb)))
+    return program_frames(tuple((str(f.filename), int(f.lineno))
+                                for f in reversed(list(tb))), whole=False)
 
 
 def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
@@ -164,9 +185,11 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
                 k = taken.get(name, 0)
                 if k >= PER_SUBJECT:
                     continue
+                frames = _frames_of(tm, obj)
+                if frames == ():
+                    continue  # allocated by the agent itself
                 taken[name] = k + 1
-                result.append(("type", name, id(obj), name,
-                               _frames_of(tm, obj)))
+                result.append(("type", name, id(obj), name, frames))
             del newest
     # Containers: their newest items.
     for _, r in grown:
@@ -175,8 +198,10 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
             continue
         obj = resolve(row["index"])
         for item in _newest_items(obj, row["base"]):
-            result.append(("container", row["id"], id(item),
-                           type_name(type(item)), _frames_of(tm, item)))
+            frames = _frames_of(tm, item)
+            if frames != ():
+                result.append(("container", row["id"], id(item),
+                               type_name(type(item)), frames))
     return result
 
 
@@ -252,7 +277,8 @@ def _raw_statistics(tm, agent_prefixes):
     total = len(sizes) - len(skip)
     top = heapq.nlargest(TOP_STATS + len(skip), sizes.items(),
                          key=itemgetter(1))
-    out = [(size, counts[tb], tuple((str(f), int(line)) for f, line in tb))
+    out = [(size, counts[tb], program_frames(tuple((str(f), int(line))
+                                                   for f, line in tb)))
            for tb, size in top if tb not in skip][:TOP_STATS]
     return out, total
 
@@ -264,8 +290,8 @@ def _public_statistics(tm, patterns):
     total = len(stats)
     out = []
     for stat in stats[:TOP_STATS]:
-        frames = tuple((str(f.filename), int(f.lineno))
-                       for f in reversed(list(stat.traceback)))
+        frames = program_frames(tuple((str(f.filename), int(f.lineno))
+                                      for f in reversed(list(stat.traceback))))
         out.append((int(stat.size), int(stat.count), frames))
     return out, total
 
