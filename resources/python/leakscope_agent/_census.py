@@ -312,7 +312,8 @@ def _counts_and_sizes(objs, keep=None):
     Counter's C helper; the distinct pairs are few (sizes repeat), so the
     Python loop that folds them per type is short. With keep (a dict),
     the per-object types and sizes stay there as lists aligned with objs
-    ("types", "sizes") for the container pass."""
+    ("types", "sizes"), and the (type, size) -> count pairs ("pairs"), for
+    the container pass."""
     counts = {}
     sizes = {}
     try:
@@ -326,6 +327,7 @@ def _counts_and_sizes(objs, keep=None):
             each = list(map(_getsizeof, objs))
             _count_elements(pairs, zip(tps, each))
             keep["types"], keep["sizes"] = tps, each
+            keep["pairs"] = pairs
         else:
             del tps
             _count_elements(pairs, zip(map(type, objs),

@@ -39,7 +39,7 @@ LONGEST = 200             # ... and the LONGEST longest, whatever their length
 SAMPLE_ABOVE = 100000     # payloads of longer containers are sampled
 SAMPLE_ITEMS = 10000      # about this many items are read from those
 ITEM_BUDGET = 4000000     # items read for payloads per snapshot, at most
-CANDIDATES = 20000        # objects whose length is measured, about
+CANDIDATES = 4000         # containers whose length is measured, about
 MIN_VALUE_BYTES = 1000    # module-global str/bytes/bytearray recorded from
 HOLDER_BUDGET = 0.050     # seconds of holder naming per snapshot
 HOLDER_TARGETS = 16       # grown containers named per snapshot, at most
@@ -62,7 +62,7 @@ _MODULE_DICT = ModuleType.__dict__["__dict__"]
 # Per-process state, all of it the agent's (module-level, so the census'
 # ownership walk leaves it out): the lengths seen at the previous snapshot,
 # keyed (id, type name); the measured cost of a heap scan; the last result.
-_state = {"previous": {}, "scan_ns": None, "result": None,
+_state = {"previous": {}, "holders": {}, "scan_ns": None, "result": None,
           "types": None, "pid": None}
 _base_of = {}
 
@@ -121,6 +121,7 @@ def _scan(ctx, started):
     if _state["pid"] != _pid():
         # A forked child starts over: its parent's lengths are not its own.
         _state["previous"] = {}
+        _state["holders"] = {}
         _state["types"] = None
         _state["pid"] = _pid()
     young0 = _young_ids()
@@ -143,16 +144,30 @@ def _scan(ctx, started):
     # Candidates: objects big enough to hold MIN_ITEMS items, or among the
     # biggest CANDIDATES objects of all; instances of a container subclass
     # with its own __sizeof__ (sized without it, so too small) always.
+    pairs = ctx.get("pairs")
     hist = {}
-    _census._count_elements(hist, map(int.bit_length, sizes))
+    if pairs is not None:
+        # The census counted (type, size) pairs already: the sizes of the
+        # containers alone, without another pass over the objects.
+        for (tp, size), n in pairs.items():
+            if tp in ctypes:
+                hist[size] = hist.get(size, 0) + n
+    else:
+        _census._count_elements(hist, sizes)
     threshold = BYTES_PER_ITEM * MIN_ITEMS
     above = 0
-    for bits in sorted(hist, reverse=True):
-        if above + hist[bits] > CANDIDATES:
+    for size in sorted(hist, reverse=True):
+        if above + hist[size] > CANDIDATES:
             break
-        above += hist[bits]
-        threshold = min(threshold, 1 << max(bits - 1, 0))
+        above += hist[size]
+        threshold = min(threshold, size)
+    del hist
+    pass_started = time.perf_counter()
     idx = list(compress(count(), map(le, repeat(threshold), sizes)))
+    # One C-speed pass over the objects: what a heap scan of
+    # gc.get_referrers costs about (measured 0.5 to 1 times this), the
+    # first guess of the holder search before it has timed a scan itself.
+    pass_ns = (time.perf_counter() - pass_started) * 1e9 / max(len(sizes), 1)
     slow = set(tp for tp in ctypes if not _census.sizeof_in_c(tp))
     if slow:
         idx = sorted(set(idx).union(compress(count(), map(
@@ -225,22 +240,39 @@ def _scan(ctx, started):
         if row["kind"] != "container":
             continue
         _payload(_object(objs, untracked, row["index"]), row, budget)
-    # Holders of grown containers (values already have theirs).
+    # Holders of grown containers (values already have theirs). A holder
+    # found at an earlier snapshot for the same (id, type) is kept: the
+    # budget goes to the containers not named yet.
     grown.sort(reverse=True)
+    known = _state.get("holders") or {}
+    reused = 0
+    for _, r in grown:
+        row = rows[r]
+        if row["held_by"] is None:
+            found_before = known.get((row["id"], row["type"]))
+            if found_before is not None:
+                row["held_by"], row["holder_kind"], row["holder_type"] = \
+                    found_before
+                reused += 1
     targets = [rows[r] for _, r in grown
                if rows[r]["held_by"] is None][:HOLDER_TARGETS]
     holder_meta = {"wanted": len(targets), "named": 0, "scans": 0,
-                   "budget_seconds": HOLDER_BUDGET, "exhausted": False}
+                   "reused": reused, "budget_seconds": HOLDER_BUDGET,
+                   "exhausted": False}
     if targets:
         holder_started = time.perf_counter()
         ignore.update((id(rows), id(long_ones), id(targets), id(order),
                        id(grown), id(current), id(budget)))
         ignore.update(map(id, rows))
         _Holders(objs, targets, ignore, excluded, young0,
-                 holder_meta).run(holder_started + HOLDER_BUDGET)
+                 holder_meta, pass_ns).run(holder_started + HOLDER_BUDGET)
         holder_meta["seconds"] = time.perf_counter() - holder_started
         holder_meta["named"] = sum(1 for t in targets if t["held_by"])
     _state["previous"] = current
+    _state["holders"] = dict(
+        ((row["id"], row["type"]), (row["held_by"], row["holder_kind"],
+                                    row["holder_type"]))
+        for row in rows if row["held_by"] is not None)
     trace_objects = None
     from . import _trace
     if _trace.is_tracing():
@@ -413,7 +445,9 @@ class _Holders(object):
     """Names who holds each target container: the first named step of the
     chain to a root, searched backwards within a time budget."""
 
-    def __init__(self, objs, targets, ignore, excluded, young0, meta):
+    def __init__(self, objs, targets, ignore, excluded, young0, meta,
+                 pass_ns=None):
+        self.pass_ns = pass_ns
         self.objs = objs
         self.targets = targets
         self.ignore = ignore
@@ -439,12 +473,18 @@ class _Holders(object):
             predicted = self._predicted_scan()
             if time.perf_counter() + predicted > deadline:
                 self.meta["exhausted"] = True
+                if _state["scan_ns"] is not None:
+                    # Not measured again while skipped: let the estimate
+                    # fall so that a later snapshot tries once more.
+                    _state["scan_ns"] *= 0.8
                 break
             pending = self._level(pending)
         del pending
 
     def _predicted_scan(self):
-        per = _state["scan_ns"] or SCAN_NS_GUESS
+        per = _state["scan_ns"]
+        if per is None:
+            per = max(self.pass_ns or 0.0, SCAN_NS_GUESS)
         return per * 1e-9 * len(self.objs)
 
     def _name(self, state, text, kind, holder_type=None):
