@@ -4,6 +4,7 @@
 
 #include <QCoreApplication>
 #include <QHash>
+#include <QJsonObject>
 
 #include <algorithm>
 #include <cmath>
@@ -218,7 +219,12 @@ RssCheck ContainerAnalysis::checkRss(const Session &session, int current)
         if (s.info.rss < 0 || s.info.pid != pid || !s.info.hasSizes)
             continue;
         rss.push_back(s.info.rss);
-        explained.push_back(s.totalSize() + payloadTotal(s));
+        // tracemalloc's own memory (--trace) is not the program's.
+        const qint64 tracing = qint64(s.info.meta.value(QLatin1String("tracemalloc"))
+                                          .toObject()
+                                          .value(QLatin1String("tracemalloc_bytes"))
+                                          .toDouble());
+        explained.push_back(s.totalSize() + payloadTotal(s) + std::max<qint64>(0, tracing));
         times.push_back(axis[size_t(i)]);
     }
     if (rss.size() < 3)
@@ -233,12 +239,17 @@ RssCheck ContainerAnalysis::checkRss(const Session &session, int current)
     if (!verdict.suspect || check.rssGrowth < minimum || check.explainedGrowth * 2 >= check.rssGrowth)
         return check;
     check.unexplained = true;
-    const auto mib = [](qint64 bytes) {
+    const auto mib = [](qint64 bytes) -> QString {
         const QString text = QString::number(double(bytes) / double(1 << 20), 'f', std::llabs(bytes) >= (qint64(10) << 20) ? 0 : 1);
         return (bytes >= 0 ? QStringLiteral("+") : QString()) + text + QStringLiteral(" MiB");
     };
-    check.message = tr("RSS %1 over %2 snapshots; Python objects explain %3: memory held outside gc-tracked objects, "
-                       "e.g. untracked payloads or C extensions; record with --trace to see where it was allocated")
+    const bool traced = session.snapshot(current).info.traced;
+    check.message = (traced ? tr("RSS %1 over %2 snapshots; Python objects explain %3: memory held outside gc-tracked "
+                                 "objects, e.g. untracked payloads or C extensions; the allocations show where it was "
+                                 "allocated")
+                            : tr("RSS %1 over %2 snapshots; Python objects explain %3: memory held outside gc-tracked "
+                                 "objects, e.g. untracked payloads or C extensions; record with --trace to see where "
+                                 "it was allocated"))
                         .arg(mib(check.rssGrowth))
                         .arg(check.snapshots)
                         .arg(mib(check.explainedGrowth));
