@@ -38,11 +38,21 @@ QString sourceLine(const QString &filename, int line)
     return QString();
 }
 
+// "growing.py:45 in handle": the full path is in the tooltip.
+QString shortFrame(const AllocFrame &frame)
+{
+    AllocFrame f = frame;
+    if (!f.filename.startsWith(QLatin1Char('<')))
+        f.filename = QFileInfo(f.filename).fileName();
+    return AllocationAnalysis::frameText(f);
+}
+
 void setFrame(QTreeWidgetItem *item, const AllocFrame &frame)
 {
     item->setData(0, FileRole, frame.filename);
     item->setData(0, LineRole, frame.lineno);
-    item->setToolTip(0, QObject::tr("Double-click to open %1 at line %2").arg(frame.filename).arg(frame.lineno));
+    item->setText(0, shortFrame(frame));
+    item->setToolTip(0, QObject::tr("%1\nDouble-click to open it at line %2").arg(frame.filename).arg(frame.lineno));
 }
 
 } // namespace
@@ -113,7 +123,9 @@ void AllocationsView::setSubject(std::shared_ptr<const Session> session, int bas
     else if (!report.note.isEmpty())
         message << report.note;
     m_message->setText(message.join(QLatin1Char(' ')));
-    m_stacksTitle->setText(subject.isEmpty() ? QString() : tr("Where the new objects of %1 were allocated").arg(title));
+    m_stacksTitle->setText(subject.isEmpty() ? QString()
+                           : container ? tr("Where the new items of %1 were allocated").arg(title)
+                                       : tr("Where the new objects of %1 were allocated").arg(title));
     for (const AllocationSite &site : report.stacks) {
         if (site.frames.empty())
             continue;

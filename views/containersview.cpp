@@ -134,9 +134,16 @@ ContainersView::ContainersView(QWidget *parent) : QWidget(parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setItemDelegateForColumn(ContainersTableModel::TrendColumn, new SparklineDelegate(m_view));
     m_view->header()->setStretchLastSection(false);
-    m_view->setColumnWidth(ContainersTableModel::ContainerColumn, 220);
-    m_view->setColumnWidth(ContainersTableModel::HeldByColumn, 220);
+    const QFontMetrics fm = m_view->fontMetrics();
+    const int number = fm.horizontalAdvance(QStringLiteral("+1,000,000")) + 12;
+    m_view->setColumnWidth(ContainersTableModel::ContainerColumn, fm.horizontalAdvance(QStringLiteral("_REQUEST_LOG (collections.deque)")) * 3 / 4);
+    m_view->setColumnWidth(ContainersTableModel::HeldByColumn, fm.horizontalAdvance(QStringLiteral("myservice.handlers._REQUEST_LOG")) * 3 / 4);
+    for (int c : {ContainersTableModel::ItemsColumn, ContainersTableModel::DeltaItemsColumn})
+        m_view->setColumnWidth(c, number);
+    for (int c : {ContainersTableModel::PayloadColumn, ContainersTableModel::DeltaPayloadColumn})
+        m_view->setColumnWidth(c, fm.horizontalAdvance(QStringLiteral("+1,023.9 KiB")) + 12);
     m_view->setColumnWidth(ContainersTableModel::TrendColumn, 80);
+    m_view->setColumnWidth(ContainersTableModel::SuspectColumn, fm.horizontalAdvance(QStringLiteral("suspect")) + 16);
     layout->addWidget(m_view, 1);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) { emit containerSelected(m_model->row(current.row())); });
@@ -164,7 +171,7 @@ void ContainersView::setComparison(std::shared_ptr<const Session> session, int b
 
 QString ContainersView::noteText() const
 {
-    return m_note->isVisible() ? m_note->text() : QString();
+    return m_note->isHidden() ? QString() : m_note->text();
 }
 
 } // namespace leakscope

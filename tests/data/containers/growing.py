@@ -33,6 +33,12 @@ EVENTS = collections.deque()  # deque without maxlen, tuples of ints
 BUFFER = bytearray()         # extended
 BOUNDED = {}                 # a cache that fills, then stays flat
 CHURN = None                 # freed again
+ITEMS = []                   # instances of an ordinary class
+
+
+class Item:
+    def __init__(self, n):
+        self.n = n
 
 
 def handle(n):
@@ -40,6 +46,8 @@ def handle(n):
     BLOBS[n] = b"y" * 300
     EVENTS.append((n, n + 1))
     BOUNDED[n % 1200] = "v%d" % n
+    if n % 10 == 0:
+        ITEMS.append(Item(n))                                # ALLOC-ITEM
 
 
 STEPS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
