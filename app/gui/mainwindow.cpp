@@ -231,6 +231,11 @@ void MainWindow::createWidgets()
     m_allocations = new AllocationsView(m_tabs);
     m_tabs->addTab(m_allocations, tr("Allocations"));
     connect(m_containers, &ContainersView::containerSelected, this, [this](const ContainerRow *row) {
+        // Chartable over time in the Trend tab, after the selected types.
+        QVector<TrendChart::ExtraLine> lines;
+        if (row)
+            lines.append(TrendChart::ExtraLine{row->name, row->items, row->payload});
+        m_trend->setExtraLines(lines);
         if (row)
             showAllocations(true, QString::number(row->objectId), row->name);
     });

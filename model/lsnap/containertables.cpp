@@ -326,6 +326,138 @@ bool TableReader::readObjectTracebacks()
 
 } // namespace
 
+const char *ContainerTables::schemaSql()
+{
+    return "CREATE TABLE IF NOT EXISTS container(\n"
+           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), object_id INTEGER NOT NULL,\n"
+           "    type INTEGER NOT NULL REFERENCES type(id), kind TEXT NOT NULL, items INTEGER NOT NULL,\n"
+           "    size INTEGER NOT NULL, payload_bytes INTEGER, payload_estimated INTEGER NOT NULL,\n"
+           "    previous_items INTEGER, held_by TEXT, holder_kind TEXT, holder_type TEXT,\n"
+           "    PRIMARY KEY(snapshot, object_id)) WITHOUT ROWID;\n"
+           "CREATE TABLE IF NOT EXISTS alloc_frame(\n"
+           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), id INTEGER NOT NULL, filename TEXT NOT NULL,\n"
+           "    lineno INTEGER NOT NULL, function TEXT, PRIMARY KEY(snapshot, id)) WITHOUT ROWID;\n"
+           "CREATE TABLE IF NOT EXISTS alloc_traceback(\n"
+           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), id INTEGER NOT NULL, depth INTEGER NOT NULL,\n"
+           "    frame INTEGER NOT NULL, PRIMARY KEY(snapshot, id, depth)) WITHOUT ROWID;\n"
+           "CREATE TABLE IF NOT EXISTS alloc_stat(\n"
+           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), rank INTEGER NOT NULL,\n"
+           "    traceback INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL,\n"
+           "    PRIMARY KEY(snapshot, rank)) WITHOUT ROWID;\n"
+           "CREATE TABLE IF NOT EXISTS object_traceback(\n"
+           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), subject_kind TEXT NOT NULL,\n"
+           "    subject TEXT NOT NULL, rank INTEGER NOT NULL, object_id INTEGER NOT NULL,\n"
+           "    object_type INTEGER NOT NULL REFERENCES type(id), traceback INTEGER,\n"
+           "    PRIMARY KEY(snapshot, subject_kind, subject, rank)) WITHOUT ROWID;\n"
+           "INSERT OR IGNORE INTO meta(key, value) VALUES ('container_tables', '1');\n";
+}
+
+bool ContainerTables::write(SqliteDatabase &db, qint64 snapshotId, const Snapshot &snapshot,
+                            const TypeRegistry &types, const std::function<qint64(const QString &)> &typeId,
+                            QString *error)
+{
+    auto failed = [&](const char *what) {
+        *error = QStringLiteral("%1 (%2)").arg(QLatin1String(what), db.errorMessage());
+        return false;
+    };
+    auto text = [](SqliteStatement &s, int i, const QString &v) {
+        if (v.isEmpty())
+            s.bindNull(i);
+        else
+            s.bindText(i, v);
+    };
+    if (!snapshot.containers.empty()) {
+        SqliteStatement ins = db.prepare("INSERT INTO container VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        if (!ins.isValid())
+            return failed("writing containers");
+        for (const ContainerStat &c : snapshot.containers) {
+            const qint64 type = c.type >= 0 && c.type < types.size() ? typeId(types.name(c.type)) : -1;
+            if (type < 0)
+                return failed("writing a container's type");
+            ins.bindInt64(1, snapshotId);
+            ins.bindInt64(2, c.objectId);
+            ins.bindInt64(3, type);
+            ins.bindText(4, c.value ? QStringLiteral("value") : QStringLiteral("container"));
+            ins.bindInt64(5, c.items);
+            ins.bindInt64(6, c.size);
+            if (c.payloadBytes < 0)
+                ins.bindNull(7);
+            else
+                ins.bindInt64(7, c.payloadBytes);
+            ins.bindInt64(8, c.payloadEstimated ? 1 : 0);
+            if (c.previousItems < 0)
+                ins.bindNull(9);
+            else
+                ins.bindInt64(9, c.previousItems);
+            text(ins, 10, c.heldBy);
+            text(ins, 11, c.holderKind);
+            text(ins, 12, c.holderType);
+            if (ins.step() != SqliteStatement::Done)
+                return failed("writing a container");
+            ins.reset();
+        }
+    }
+    if (!snapshot.allocations)
+        return true;
+    const AllocationData &a = *snapshot.allocations;
+    SqliteStatement frame = db.prepare("INSERT INTO alloc_frame VALUES (?1, ?2, ?3, ?4, ?5)");
+    SqliteStatement trace = db.prepare("INSERT INTO alloc_traceback VALUES (?1, ?2, ?3, ?4)");
+    SqliteStatement stat = db.prepare("INSERT INTO alloc_stat VALUES (?1, ?2, ?3, ?4, ?5)");
+    SqliteStatement object = db.prepare("INSERT INTO object_traceback VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!frame.isValid() || !trace.isValid() || !stat.isValid() || !object.isValid())
+        return failed("writing allocations");
+    for (size_t i = 0; i < a.frames.size(); ++i) {
+        frame.bindInt64(1, snapshotId);
+        frame.bindInt64(2, qint64(i));
+        frame.bindText(3, a.frames[i].filename);
+        frame.bindInt64(4, a.frames[i].lineno);
+        text(frame, 5, a.frames[i].function);
+        if (frame.step() != SqliteStatement::Done)
+            return failed("writing a frame");
+        frame.reset();
+    }
+    for (size_t i = 0; i < a.tracebacks.size(); ++i) {
+        for (size_t d = 0; d < a.tracebacks[i].size(); ++d) {
+            trace.bindInt64(1, snapshotId);
+            trace.bindInt64(2, qint64(i));
+            trace.bindInt64(3, qint64(d));
+            trace.bindInt64(4, a.tracebacks[i][d]);
+            if (trace.step() != SqliteStatement::Done)
+                return failed("writing a traceback");
+            trace.reset();
+        }
+    }
+    for (size_t i = 0; i < a.stats.size(); ++i) {
+        stat.bindInt64(1, snapshotId);
+        stat.bindInt64(2, qint64(i));
+        stat.bindInt64(3, a.stats[i].traceback);
+        stat.bindInt64(4, a.stats[i].size);
+        stat.bindInt64(5, a.stats[i].count);
+        if (stat.step() != SqliteStatement::Done)
+            return failed("writing an allocation statistic");
+        stat.reset();
+    }
+    for (const ObjectTraceback &o : a.objects) {
+        const qint64 type = o.objectType >= 0 && o.objectType < types.size() ? typeId(types.name(o.objectType)) : -1;
+        if (type < 0)
+            return failed("writing an object traceback's type");
+        object.bindInt64(1, snapshotId);
+        object.bindText(2, o.container ? QStringLiteral("container") : QStringLiteral("type"));
+        object.bindText(3, o.subject);
+        object.bindInt64(4, o.rank);
+        object.bindInt64(5, o.objectId);
+        object.bindInt64(6, type);
+        if (o.traceback < 0)
+            object.bindNull(7);
+        else
+            object.bindInt64(7, o.traceback);
+        if (object.step() != SqliteStatement::Done)
+            return failed("writing an object traceback");
+        object.reset();
+    }
+    return true;
+}
+
 bool ContainerTables::read(SqliteDatabase &db, LoadedFile &file, const std::function<int(qint64)> &typeIndex,
                            QString *error)
 {

@@ -33,6 +33,14 @@ public:
 
     static bool read(SqliteDatabase &db, LoadedFile &file, const std::function<int(qint64)> &typeIndex,
                      QString *error);
+    // The five tables (CREATE TABLE IF NOT EXISTS) and the meta key
+    // container_tables, as the agent creates them.
+    static const char *schemaSql();
+    // Writes a snapshot's containers and allocation data (inside the
+    // caller's transaction); typeId gives the file's id of a type name (-1 on
+    // error). False with *error set on failure.
+    static bool write(SqliteDatabase &db, qint64 snapshotId, const Snapshot &snapshot, const TypeRegistry &types,
+                      const std::function<qint64(const QString &)> &typeId, QString *error);
 };
 
 } // namespace leakscope

@@ -9,6 +9,7 @@
 #include "views/allocationsview.h"
 #include "views/containersview.h"
 #include "views/growthtablemodel.h"
+#include "views/trendchart.h"
 
 #include <QApplication>
 #include <QDir>
@@ -405,6 +406,12 @@ void TestContainers::containersViewAndAllocationsTab()
     QVERIFY(allocations);
     QTRY_VERIFY(allocations->messageText().contains(QStringLiteral("recorded without --trace")));
     QCOMPARE(allocations->stacksTree()->topLevelItemCount(), 0);
+    // Chartable over time: the selected container is a line in the Trend tab.
+    auto *trend = plain.findChild<TrendChart *>();
+    QVERIFY(trend);
+    QCOMPARE(trend->lineCount(), 1);
+    QCOMPARE(trend->lineName(0), QStringLiteral("_REQUEST_LOG"));
+    QCOMPARE(trend->linePoints(0).last().y(), 2400.0);
 
     // With --trace: the call stacks of the log's new items and the source line.
     MainWindow w;
