@@ -20,6 +20,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -136,6 +137,10 @@ QJsonArray TestContainers::containersJson(const QString &file)
 void TestContainers::initTestCase()
 {
     QVERIFY(m_dir.isValid() && m_cache.isValid());
+    // The windows below keep their settings away from the user's.
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("LeakscopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_containers"));
     m_growing = record(QStringLiteral(LEAKSCOPE_PYTHON), QStringLiteral("growing.py"), QStringLiteral("growing.lsnap"), {});
     QVERIFY(!m_growing.isEmpty());
     m_traced = record(QStringLiteral(LEAKSCOPE_PYTHON), QStringLiteral("growing.py"), QStringLiteral("traced.lsnap"),
