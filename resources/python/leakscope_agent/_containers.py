@@ -45,6 +45,7 @@ HOLDER_BUDGET = 0.050     # seconds of holder naming per snapshot
 HOLDER_TARGETS = 16       # grown containers named per snapshot, at most
 HOLDER_DEPTH = 6          # steps from a container towards a root, at most
 SCAN_NS_GUESS = 30.0      # ns per object of one gc.get_referrers heap scan
+SCAN_MARGIN = 1.3         # predicted scan time x this must fit the budget
 
 # A container of n items takes at least 8*n bytes (a pointer per item in
 # lists and deques, a 16-byte entry per item in dicts and sets).
@@ -506,7 +507,9 @@ class _Holders(object):
         per = _state["scan_ns"]
         if per is None:
             per = max(self.pass_ns or 0.0, SCAN_NS_GUESS)
-        return per * 1e-9 * len(self.objs)
+        # A margin for what the scan's variance and the work on its
+        # result add: the budget is a limit, not a target.
+        return SCAN_MARGIN * per * 1e-9 * len(self.objs)
 
     def _name(self, state, text, kind, holder_type=None):
         row, _, suffix = state
