@@ -255,6 +255,24 @@ def bench_trace(loops):
             results[name] = best
             print("  %-28s: %7.2f s wall, %7.2f s CPU in the loop"
                   % (name, best[0], best[1]))
+            lsnap = os.path.join(tmp, "t.lsnap")
+            if os.path.exists(lsnap):
+                import json
+                import sqlite3
+                conn = sqlite3.connect(lsnap)
+                metas = [json.loads(m) for (m,) in conn.execute(
+                    "SELECT meta_json FROM snapshot")]
+                conn.close()
+                census_s = [m.get("census_seconds", 0) for m in metas]
+                pass_s = [m.get("containers", {}).get("seconds", 0)
+                          for m in metas]
+                trace_s = [m.get("tracemalloc", {}).get("seconds", 0)
+                           for m in metas]
+                print("    %d snapshots over the 3 runs: census %.2f s in all "
+                      "(longest %.2f s; its container pass %.2f s in all), "
+                      "tracemalloc statistics %.2f s in all"
+                      % (len(metas), sum(census_s), max(census_s or [0]),
+                         sum(pass_s), sum(trace_s)))
         base = results["plain tracemalloc.start()"]
         ours = results["run --trace --every 1"]
         print("  extra cost of Leakscope on top of tracemalloc: %+.1f%% wall "

@@ -407,8 +407,13 @@ class FormatTest(TempDirTestCase):
             "functions": {("a.py", 3): "f"}}
         append_snapshot(path, {"dict": (3, 300)}, meta, "new", extra=extra)
         self.assertEqual(rows(path, "PRAGMA user_version"), [(1,)])
-        self.assertEqual(rows(path, "SELECT value FROM meta WHERE key = "
-                              "'container_tables'"), [("1",)])
+        self.assertEqual(rows(path, "SELECT key FROM meta ORDER BY key"),
+                         [("byte_order",), ("created_at",),
+                          ("format_version",), ("writer",)])
+        self.assertEqual(set(n for (n,) in rows(
+            path, "SELECT name FROM sqlite_master WHERE type = 'table'")) -
+            tables, {"container", "alloc_frame", "alloc_traceback",
+                     "alloc_stat", "object_traceback"})
         self.assertEqual(rows(path, "SELECT snapshot, object_id, items, "
                               "payload_estimated, held_by FROM container"),
                          [(2, -16, 1000, 1, "m.LOG")])

@@ -23,8 +23,8 @@ import gc
 import sys
 import time
 from collections import deque
-from itertools import compress, count, filterfalse, islice, repeat
-from operator import is_, le
+from itertools import compress, filterfalse, islice, repeat
+from operator import is_, le, or_
 from types import CodeType, FrameType, FunctionType, MethodType, ModuleType
 
 from . import _census
@@ -45,6 +45,7 @@ HOLDER_BUDGET = 0.050     # seconds of holder naming per snapshot
 HOLDER_TARGETS = 16       # grown containers named per snapshot, at most
 HOLDER_DEPTH = 6          # steps from a container towards a root, at most
 SCAN_NS_GUESS = 30.0      # ns per object of one gc.get_referrers heap scan
+SCAN_MARGIN = 1.3         # predicted scan time x this must fit the budget
 
 # A container of n items takes at least 8*n bytes (a pointer per item in
 # lists and deques, a 16-byte entry per item in dicts and sets).
@@ -162,22 +163,27 @@ def _scan(ctx, started):
         above += hist[size]
         threshold = min(threshold, size)
     del hist
+    # Candidates by masks of bools, never by positions: a position is an
+    # int object per element, a traced allocation each under tracemalloc.
     pass_started = time.perf_counter()
-    idx = list(compress(count(), map(le, repeat(threshold), sizes)))
+    mask = list(map(le, repeat(threshold), sizes))
     # One C-speed pass over the objects: what a heap scan of
     # gc.get_referrers costs about (measured 0.5 to 1 times this), the
     # first guess of the holder search before it has timed a scan itself.
     pass_ns = (time.perf_counter() - pass_started) * 1e9 / max(len(sizes), 1)
     slow = set(tp for tp in ctypes if not _census.sizeof_in_c(tp))
     if slow:
-        idx = sorted(set(idx).union(compress(count(), map(
-            slow.__contains__, tps))))
-    idx = list(compress(idx, map(ctypes.__contains__,
-                                 map(tps.__getitem__, idx))))
+        mask = list(map(or_, mask, map(slow.__contains__, tps)))
+    pool_tps = list(compress(tps, mask))
+    keep = list(map(ctypes.__contains__, pool_tps))
+    pool_tps = list(compress(pool_tps, keep))
+    pool = list(compress(compress(objs, mask), keep))
+    pool_sizes = list(compress(compress(sizes, mask), keep))
+    del mask, keep
+    ignore.update((id(pool), id(pool_tps), id(pool_sizes)))
     found = []
-    for i in idx:
-        obj = objs[i]
-        tp = tps[i]
+    for i, obj in enumerate(pool):
+        tp = pool_tps[i]
         base = ctypes[tp]
         if id(obj) in excluded:
             continue
@@ -186,7 +192,6 @@ def _scan(ctx, started):
         except Exception:
             continue
         found.append((n, i))
-    del idx
     # Dicts of atoms only (int -> bytes, str -> str) are not gc-tracked and
     # so not in objs: those held by module globals are found there and
     # join the ranking with a negative index into `untracked`.
@@ -214,9 +219,9 @@ def _scan(ctx, started):
             size = _getsizeof(obj)
             held[i] = text
         else:
-            obj = objs[i]
-            tp = tps[i]
-            size = sizes[i]
+            obj = pool[i]
+            tp = pool_tps[i]
+            size = pool_sizes[i]
         name = type_name(tp)
         key = (id(obj), name)
         before = previous.get(key)
@@ -239,7 +244,7 @@ def _scan(ctx, started):
         row = rows[r]
         if row["kind"] != "container":
             continue
-        _payload(_object(objs, untracked, row["index"]), row, budget)
+        _payload(_object(pool, untracked, row["index"]), row, budget)
     # Holders of grown containers (values already have theirs). A holder
     # found at an earlier snapshot for the same (id, type) is kept: the
     # budget goes to the containers not named yet.
@@ -264,7 +269,7 @@ def _scan(ctx, started):
         ignore.update((id(rows), id(long_ones), id(targets), id(order),
                        id(grown), id(current), id(budget)))
         ignore.update(map(id, rows))
-        _Holders(objs, targets, ignore, excluded, young0,
+        _Holders(objs, pool, targets, ignore, excluded, young0,
                  holder_meta, pass_ns).run(holder_started + HOLDER_BUDGET)
         holder_meta["seconds"] = time.perf_counter() - holder_started
         holder_meta["named"] = sum(1 for t in targets if t["held_by"])
@@ -278,7 +283,7 @@ def _scan(ctx, started):
     if _trace.is_tracing():
         trace_objects = _trace.object_tracebacks(
             objs, tps, counts, excluded, ctx.get("excluded") or (), rows,
-            grown, lambda index: _object(objs, untracked, index))
+            grown, lambda index: _object(pool, untracked, index))
     meta = {"recorded": len(rows), "candidates_from_bytes": threshold,
             "longest_exact": bool(exact), "grown": len(grown),
             "min_items": MIN_ITEMS, "longest": LONGEST,
@@ -383,12 +388,28 @@ def _module_values(values, rows, previous, current, grown):
             grown.append((n - before, len(rows) - 1))
 
 
+# sys.getsizeof(x) is x.__sizeof__() plus the collector's header for types
+# the collector tracks (of the payload types, tuple only). Calling the
+# type's own __sizeof__ descriptor skips the bound method sys.getsizeof
+# creates per call: an allocation, and a traced one under tracemalloc.
+_TUPLE_HEADER = _getsizeof((0,)) - (0,).__sizeof__()
+_ATOM_SIZEOF = tuple((tp, tp.__sizeof__) for tp in
+                     (str, bytes, bytearray, int, float))
+
+
 def _payload_of(items):
     tps = list(map(type, items))
-    total = sum(map(_getsizeof, compress(items, map(_PAYLOAD.__contains__,
-                                                    tps))))
-    tuples = compress(items, map(is_, tps, repeat(tuple)))
-    total += sum(map(_getsizeof, filterfalse(_is_tracked, tuples)))
+    present = set(tps)
+    total = 0
+    for tp, sizeof in _ATOM_SIZEOF:
+        if tp in present:
+            total += sum(map(sizeof, compress(items, map(is_, tps,
+                                                          repeat(tp)))))
+    if tuple in present:
+        tuples = list(filterfalse(_is_tracked, compress(
+            items, map(is_, tps, repeat(tuple)))))
+        total += sum(map(tuple.__sizeof__, tuples)) + \
+            _TUPLE_HEADER * len(tuples)
     return total
 
 
@@ -445,9 +466,10 @@ class _Holders(object):
     """Names who holds each target container: the first named step of the
     chain to a root, searched backwards within a time budget."""
 
-    def __init__(self, objs, targets, ignore, excluded, young0, meta,
+    def __init__(self, objs, pool, targets, ignore, excluded, young0, meta,
                  pass_ns=None):
         self.pass_ns = pass_ns
+        self.pool = pool
         self.objs = objs
         self.targets = targets
         self.ignore = ignore
@@ -462,8 +484,8 @@ class _Holders(object):
 
     def run(self, deadline):
         # state per target: [row, head object, suffix steps (text list)]
-        objs = self.objs
-        pending = [[row, objs[row["index"]], []] for row in self.targets
+        pool = self.pool
+        pending = [[row, pool[row["index"]], []] for row in self.targets
                    if row["index"] >= 0]
         self.ignore.add(id(pending))
         pending = self._level0(pending)
@@ -485,7 +507,9 @@ class _Holders(object):
         per = _state["scan_ns"]
         if per is None:
             per = max(self.pass_ns or 0.0, SCAN_NS_GUESS)
-        return per * 1e-9 * len(self.objs)
+        # A margin for what the scan's variance and the work on its
+        # result add: the budget is a limit, not a target.
+        return SCAN_MARGIN * per * 1e-9 * len(self.objs)
 
     def _name(self, state, text, kind, holder_type=None):
         row, _, suffix = state

@@ -293,8 +293,6 @@ def _write_extra(cur, snapshot_id, extra):
     if not set(_EXTRA_TABLES) <= tables:
         for statement in _EXTRA_SCHEMA:
             cur.execute(statement)
-        cur.execute("INSERT OR IGNORE INTO meta(key, value) "
-                    "VALUES('container_tables', '1')")
     rows = extra.get("containers") or ()
     objects = extra.get("objects") or ()
     stats = extra.get("stats") or ()

@@ -21,7 +21,7 @@ import heapq
 import os
 import sys
 import time
-from itertools import compress, count
+from itertools import compress
 from operator import itemgetter
 
 from . import _census
@@ -147,48 +147,55 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
         _state["types"] = None
         _state["pid"] = os.getpid()
     result = []
-    # Types: counts by name without the agent's objects.
+    # Types: counts without the agent's objects, remembered by id(type)
+    # (holding the types would keep classes alive); names only for the
+    # types that grew.
     mine = {}
     for obj in agent_objects:
         if gc.is_tracked(obj):
             mine[type(obj)] = mine.get(type(obj), 0) + 1
-    by_name = {}
-    names = {}
-    for tp, n in counts.items():
-        if _census._is_ours_type(tp):
-            continue
-        name = type_name(tp)
-        names[tp] = name
-        by_name[name] = by_name.get(name, 0) + n - mine.get(tp, 0)
+    now = dict((id(tp), n - mine.get(tp, 0)) for tp, n in counts.items())
     previous = _state["types"]
-    _state["types"] = by_name
+    _state["types"] = now
     if previous is not None:
-        growth = sorted(((n - previous.get(name, 0), name)
-                         for name, n in by_name.items()
-                         if n > previous.get(name, 0)), reverse=True)
-        wanted_names = set(name for _, name in growth[:MAX_TYPES])
-        wanted = set(tp for tp, name in names.items() if name in wanted_names)
+        growth = sorted(((now[id(tp)] - previous.get(id(tp), 0), id(tp), tp)
+                         for tp in counts
+                         if now[id(tp)] > previous.get(id(tp), 0)
+                         and not _census._is_ours_type(tp)),
+                        key=lambda g: g[:2], reverse=True)
+        names = dict((tp, type_name(tp)) for _, _, tp in growth[:MAX_TYPES])
+        wanted = set(names)
+        del growth
         if wanted:
             young = len(gc.get_objects(0)) + len(gc.get_objects(1))
-            idx = list(compress(count(), map(wanted.__contains__, tps)))
-            # Newest first: the young generations lead the list, and in
-            # the oldest one survivors of later collections come last.
-            newest = [i for i in idx if i < young] + \
-                [i for i in reversed(idx) if i >= young]
-            del idx
+            # Masks of bools, not positions (an int per object would be a
+            # traced allocation each). Newest first: the young generations
+            # lead the list, and in the oldest one survivors of later
+            # collections come last.
+            mask = list(map(wanted.__contains__, tps))
+            newest = list(compress(objs[:young], mask[:young]))
+            old = list(compress(objs[young:], mask[young:]))
+            old.reverse()
+            newest.extend(old)
+            del mask, old
             taken = {}
-            for i in newest:
-                obj = objs[i]
+            full = 0
+            for obj in newest:
+                if full >= len(wanted):
+                    break  # every grown type has its newest instances
                 if id(obj) in excluded:
                     continue
-                name = names[tps[i]]
-                k = taken.get(name, 0)
+                tp = type(obj)
+                name = names[tp]
+                k = taken.get(tp, 0)
                 if k >= PER_SUBJECT:
                     continue
+                if k + 1 == PER_SUBJECT:
+                    full += 1
                 frames = _frames_of(tm, obj)
                 if frames == ():
                     continue  # allocated by the agent itself
-                taken[name] = k + 1
+                taken[tp] = k + 1
                 result.append(("type", name, id(obj), name, frames))
             del newest
     # Containers: their newest items.
