@@ -348,8 +348,7 @@ const char *ContainerTables::schemaSql()
            "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), subject_kind TEXT NOT NULL,\n"
            "    subject TEXT NOT NULL, rank INTEGER NOT NULL, object_id INTEGER NOT NULL,\n"
            "    object_type INTEGER NOT NULL REFERENCES type(id), traceback INTEGER,\n"
-           "    PRIMARY KEY(snapshot, subject_kind, subject, rank)) WITHOUT ROWID;\n"
-           "INSERT OR IGNORE INTO meta(key, value) VALUES ('container_tables', '1');\n";
+           "    PRIMARY KEY(snapshot, subject_kind, subject, rank)) WITHOUT ROWID;\n";
 }
 
 bool ContainerTables::write(SqliteDatabase &db, qint64 snapshotId, const Snapshot &snapshot,

@@ -33,8 +33,8 @@ public:
 
     static bool read(SqliteDatabase &db, LoadedFile &file, const std::function<int(qint64)> &typeIndex,
                      QString *error);
-    // The five tables (CREATE TABLE IF NOT EXISTS) and the meta key
-    // container_tables, as the agent creates them.
+    // The five tables (CREATE TABLE IF NOT EXISTS), as the agent creates
+    // them (no meta key: readers look for the container table).
     static const char *schemaSql();
     // Writes a snapshot's containers and allocation data (inside the
     // caller's transaction); typeId gives the file's id of a type name (-1 on

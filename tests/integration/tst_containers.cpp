@@ -159,7 +159,6 @@ void TestContainers::initTestCase()
                             "db = sqlite3.connect(sys.argv[1])\n"
                             "for t in ('container', 'alloc_frame', 'alloc_traceback', 'alloc_stat', 'object_traceback'):\n"
                             "    db.execute('DROP TABLE IF EXISTS ' + t)\n"
-                            "db.execute(\"DELETE FROM meta WHERE key = 'container_tables'\")\n"
                             "db.commit()\n"),
              m_old});
     QVERIFY(p.waitForFinished(30000));

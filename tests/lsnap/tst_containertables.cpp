@@ -85,8 +85,7 @@ QString TestContainerTables::makeFile(const QString &name, bool tables, const QB
         // What an older writer made: no optional tables (ours creates them).
         if (!db.open(path, SqliteDatabase::ReadWriteCreate)
             || !db.exec("DROP TABLE container; DROP TABLE alloc_frame; DROP TABLE alloc_traceback; "
-                        "DROP TABLE alloc_stat; DROP TABLE object_traceback; "
-                        "DELETE FROM meta WHERE key = 'container_tables';"))
+                        "DROP TABLE alloc_stat; DROP TABLE object_traceback;"))
             return QString();
         db.close();
         return path;
