@@ -1,5 +1,6 @@
-"""Agent benchmarks: census pause vs objgraph.typestats() on the same heap, and the
-idle CPU cost of the live server. Prints figures and ratios measured in one run.
+"""Agent benchmarks: census pause vs objgraph.typestats() on the same heap, the
+container pass and holder naming (issue 14), the cost of `run --trace` on top of
+tracemalloc, and the idle CPU cost of the live server. Prints figures and ratios measured in one run.
 
     /usr/bin/python3 bench/agent_bench.py            # Debian's python3-objgraph is there
     /usr/bin/python3 bench/agent_bench.py --quick    # 100k objects only
@@ -183,6 +184,124 @@ def bench_idle(seconds):
           % (extra * 1e3, seconds, 100.0 * max(extra, 0.0) / seconds))
 
 
+class Holder:
+    def __init__(self):
+        self.history = []
+
+
+GROWING = []
+HOLDER = Holder()
+
+
+def bench_containers(n, runs):
+    """Issue 14: the census with and without the container pass, and the
+    holder naming against its 50 ms budget, on the same heap."""
+    from leakscope_agent import _containers
+    from leakscope_agent._census import census
+    heap = build_heap(n)
+    gc.collect()
+    print("\ncontainer pass, heap of %d gc-tracked objects"
+          % len(gc.get_objects()))
+    t_plain = best_of(runs, lambda: census(collect=False))
+
+    def with_pass():
+        census(collect=False, scan=_containers.scan)
+        return _containers.take_result()
+    t_pass = best_of(runs, with_pass)
+    print("  census without the container pass : %7.1f ms" % (t_plain * 1e3))
+    print("  census with the container pass    : %7.1f ms" % (t_pass * 1e3))
+    print("  ratio with / without              : %7.2f  (target <= 1.3)"
+          % (t_pass / t_plain))
+    named = []
+    for k in range(runs):
+        GROWING.extend("line %d" % i for i in range(2000))
+        HOLDER.history.extend(range(2000))
+        heap[len(heap) // 2].children.extend(range(2000))
+        result = with_pass()
+        named.append(result["meta"]["holders"])
+    for h in named:
+        print("  holder naming: %d of %d named in %.1f ms, %d heap scans, "
+              "%d kept from before (budget %.0f ms%s)"
+              % (h["named"], h["wanted"], h.get("seconds", 0) * 1e3,
+                 h["scans"], h.get("reused", 0), h["budget_seconds"] * 1e3,
+                 ", exhausted" if h["exhausted"] else ""))
+    del heap
+
+
+TRACE_LOOP = r"""
+import sys, time
+def work():
+    keep = []
+    for i in range(%d):
+        s = "x%%d" %% i * 3
+        t = (i, s)
+        d = {"k": t}
+        keep.append(d)
+        if len(keep) > 1000:
+            del keep[:500]
+start = time.process_time()
+work()
+sys.stderr.write("%%.6f\n" %% (time.process_time() - start))
+"""
+
+
+def bench_trace(loops):
+    """Issue 14: a CPU-bound allocation loop under `run --trace --every 1`
+    against the same loop under plain tracemalloc.start()."""
+    agent_parent = os.path.join(os.path.dirname(HERE), "resources", "python")
+    print("\ntracemalloc cost: %d iterations of an allocation loop" % loops)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "loop.py")
+        with open(script, "w") as f:
+            f.write(TRACE_LOOP % loops)
+        env = dict(os.environ, PYTHONPATH=agent_parent)
+        commands = {
+            "plain tracemalloc.start()": [
+                sys.executable, "-X", "tracemalloc=16", script],
+            "run --trace --every 1": [
+                sys.executable, "-m", "leakscope_agent", "run", "--trace",
+                "--every", "1", "--no-serve", "-o",
+                os.path.join(tmp, "t.lsnap"), script],
+        }
+        for name, cmd in commands.items():
+            best = None
+            for _ in range(3):
+                start = time.perf_counter()
+                proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE,
+                                      universal_newlines=True)
+                wall = time.perf_counter() - start
+                cpu = float(proc.stderr.strip().splitlines()[-1])
+                best = (wall, cpu) if best is None or wall < best[0] \
+                    else best
+            results[name] = best
+            print("  %-28s: %7.2f s wall, %7.2f s CPU in the loop"
+                  % (name, best[0], best[1]))
+            lsnap = os.path.join(tmp, "t.lsnap")
+            if os.path.exists(lsnap):
+                import json
+                import sqlite3
+                conn = sqlite3.connect(lsnap)
+                metas = [json.loads(m) for (m,) in conn.execute(
+                    "SELECT meta_json FROM snapshot")]
+                conn.close()
+                census_s = [m.get("census_seconds", 0) for m in metas]
+                pass_s = [m.get("containers", {}).get("seconds", 0)
+                          for m in metas]
+                trace_s = [m.get("tracemalloc", {}).get("seconds", 0)
+                           for m in metas]
+                print("    %d snapshots over the 3 runs: census %.2f s in all "
+                      "(longest %.2f s; its container pass %.2f s in all), "
+                      "tracemalloc statistics %.2f s in all"
+                      % (len(metas), sum(census_s), max(census_s or [0]),
+                         sum(pass_s), sum(trace_s)))
+        base = results["plain tracemalloc.start()"]
+        ours = results["run --trace --every 1"]
+        print("  extra cost of Leakscope on top of tracemalloc: %+.1f%% wall "
+              "(target <= 10%%)" % (100.0 * (ours[0] / base[0] - 1)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -192,6 +311,9 @@ def main():
     sizes = [100000] if args.quick else [100000, 1000000]
     for n in sizes:
         bench_census(n, args.runs)
+    for n in sizes:
+        bench_containers(n, args.runs)
+    bench_trace(200000 if args.quick else 1000000)
     bench_idle(2.0 if args.quick else 5.0)
 
 

@@ -158,6 +158,12 @@ QList<QPointF> TrendChart::linePoints(int line) const
     return points;
 }
 
+void TrendChart::setExtraLines(const QVector<ExtraLine> &lines)
+{
+    m_extra = lines;
+    rebuild();
+}
+
 void TrendChart::rebuild()
 {
     m_chart->removeAllSeries(); // deletes them
@@ -177,7 +183,7 @@ void TrendChart::rebuild()
         for (int t : m_types)
             if (t >= 0 && t < m_session->typeCount() && shown.size() < s_maxLines)
                 shown.append(t);
-    if (shown.isEmpty()) {
+    if (shown.isEmpty() && (!hasData || m_extra.isEmpty())) {
         m_empty->setText(hasData ? tr("Select one or more types in the table to chart them over time.\n"
                                       "Ctrl+click or Shift+click selects several.")
                                  : tr("No session loaded.\nOpen a .lsnap file to chart types over time."));
@@ -192,12 +198,23 @@ void TrendChart::rebuild()
     const bool bytes = m_metric == Metric::Bytes;
 
     std::vector<std::vector<qint64>> values;
+    QStringList names;
     qint64 maxValue = 0;
     for (int t : shown) {
         values.push_back(bytes ? m_session->sizeSeries(t) : m_session->countSeries(t));
-        for (qint64 v : values.back())
-            maxValue = std::max(maxValue, v);
+        names.append(m_session->types().name(t));
     }
+    for (const ExtraLine &e : m_extra) {
+        if (int(values.size()) >= s_maxLines)
+            break;
+        std::vector<qint64> v = bytes ? e.bytes : e.counts;
+        v.resize(x.size(), -1);
+        values.push_back(std::move(v));
+        names.append(e.name);
+    }
+    for (const std::vector<qint64> &line : values)
+        for (qint64 v : line)
+            maxValue = std::max(maxValue, v);
     if (bytes) {
         if (maxValue >= 10 * 1024 * 1024) {
             m_valueScale = 1024.0 * 1024.0;
@@ -213,13 +230,13 @@ void TrendChart::rebuild()
     double minPositive = 0;
     for (size_t l = 0; l < values.size(); ++l) {
         auto *series = new QLineSeries;
-        series->setName(m_session->types().name(shown[int(l)]));
+        series->setName(names.at(qsizetype(l)));
         QList<QPointF> points;
         points.reserve(qsizetype(x.size()));
         for (size_t i = 0; i < x.size(); ++i) {
             const qint64 v = values[l][i];
-            if (m_logScale && v <= 0)
-                continue;
+            if ((m_logScale && v <= 0) || v < 0)
+                continue; // -1: an extra line without a value there
             const double y = double(v) / m_valueScale;
             if (y > 0 && (minPositive == 0 || y < minPositive))
                 minPositive = y;

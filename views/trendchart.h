@@ -38,6 +38,16 @@ public:
     // the first s_maxLines are drawn.
     void setTypes(const QVector<int> &typeIds);
     QVector<int> types() const { return m_types; }
+    // Further lines after the types: the containers selected in the
+    // Containers view (items as the count, payload as the bytes; -1 where a
+    // snapshot has no value).
+    struct ExtraLine
+    {
+        QString name;
+        std::vector<qint64> counts;
+        std::vector<qint64> bytes;
+    };
+    void setExtraLines(const QVector<ExtraLine> &lines);
 
     void setMetric(Metric metric);
     Metric metric() const { return m_metric; }
@@ -64,6 +74,7 @@ private:
 
     std::shared_ptr<const Session> m_session;
     QVector<int> m_types;
+    QVector<ExtraLine> m_extra;
     Metric m_metric = Metric::Count;
     bool m_logScale = false;
     double m_valueScale = 1.0; // bytes shown in KiB/MiB

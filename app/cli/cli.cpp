@@ -3,6 +3,7 @@
 #include "cli/attachcommand.h"
 #include "cli/clioutput.h"
 #include "cli/comparecommand.h"
+#include "cli/allocationscommand.h"
 #include "cli/graphcommands.h"
 #include "cli/importcommand.h"
 #include "cli/infocommand.h"
@@ -80,6 +81,7 @@ const Command s_commands[] = {
     {"record", &RecordCommand::run, &RecordCommand::usage},
     {"compare", &CompareCommand::run, &CompareCommand::usage},
     {"info", &InfoCommand::run, &InfoCommand::usage},
+    {"allocations", &AllocationsCommand::run, &AllocationsCommand::usage},
     {"import", &ImportCommand::run, &ImportCommand::usage},
     {"ps", &PsCommand::run, &PsCommand::usage},
     {"snapshot", &SnapshotCommand::run, &SnapshotCommand::usage},

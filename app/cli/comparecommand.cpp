@@ -1,6 +1,7 @@
 #include "cli/comparecommand.h"
 
 #include "cli/bytestreport.h"
+#include "cli/containersreport.h"
 #include "core/comparisonexport.h"
 #include "core/growth.h"
 #include "cli/inputfiles.h"
@@ -204,7 +205,7 @@ QString renderTable(const Session &session, const Comparison &comparison, const 
                                    TextFormat::signedNumber(r.deltaBaseline)),
                       TextFormat::signedNumber(r.deltaFirst), sizeCell(r.size, sizesKnown, false),
                       sizeCell(r.deltaSize, sizesKnown, true),
-                      r.verdict.suspect ? QStringLiteral("SUSPECT") : QString(), QString::number(r.verdict.score, 'f', 0),
+                      r.verdict.suspect ? (r.verdict.byBytes ? tr("SUSPECT (bytes)") : QStringLiteral("SUSPECT")) : QString(), QString::number(r.verdict.score, 'f', 0),
                       r.verdict.reason});
     }
     out += table.render();
@@ -229,12 +230,14 @@ QString CompareCommand::usage()
               "  --all                        show every type, unchanged ones too\n"
               "  --json                       print the comparison as JSON (all types unless --top)\n"
               "  --csv                        print the comparison as CSV (all types unless --top)\n"
-              "  --fail-on-suspect [REGEX]    exit 3 when a suspect (matching REGEX) is found;\n"
+              "  --fail-on-suspect [REGEX]    exit 3 when a suspect type or container (its type,\n"
+              "                               name or holder matching REGEX) is found;\n"
               "                               the next argument is REGEX unless it is an existing\n"
               "                               path, ends in .lsnap or starts with '-'\n"
               "                               (--fail-on-suspect=REGEX is always a REGEX)\n"
               "  --fail-on-growth N           exit 3 when a type's count grew by at least N objects\n"
-              "                               from the baseline to the last snapshot (the delta column)\n"
+              "                               from the baseline to the last snapshot (the delta column),\n"
+              "                               or a container by at least N items\n"
               "  --growth-filter REGEX        only types matching REGEX count for --fail-on-growth\n"
               "  --by-test                    one row per leaking test of the pytest plugin's\n"
               "                               snapshots (test, type, growth per run, reason);\n"
@@ -295,6 +298,7 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
 
     Comparison comparison = GrowthAnalysis::compare(session, baseline, current);
     GrowthAnalysis::sortForReport(comparison.rows, session);
+    const ContainersReport containers(session, baseline, current);
 
     bool suspectFound = false;
     for (const GrowthRow &r : comparison.rows) {
@@ -305,6 +309,9 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
             break;
         }
     }
+
+    if (o.failOnSuspect && !suspectFound)
+        suspectFound = !containers.suspectMatching(o.failPattern.isEmpty() ? nullptr : &failRe).isEmpty();
 
     // The worst offender among all types, before --top trims the rows.
     const GrowthRow *worstGrowth = nullptr;
@@ -326,13 +333,18 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
                             .arg(comparison.baseline)
                             .arg(comparison.current);
 
+    if (growthMessage.isEmpty() && o.growthThreshold > 0)
+        growthMessage = containers.growthAtLeast(o.growthThreshold, o.growthFilterGiven ? &growthRe : nullptr);
+
     const int total = int(comparison.rows.size());
     if (o.json || o.csv) {
         io.exactOut = true; // data: JSON and CSV quote what needs it
         if (o.topGiven && int(comparison.rows.size()) > o.top)
             comparison.rows.resize(size_t(o.top));
-        const QByteArray bytes = o.json ? ComparisonExport::toJson(session, comparison)
-                                        : ComparisonExport::toCsv(session, comparison);
+        QByteArray bytes = o.json ? ComparisonExport::toJson(session, comparison)
+                                  : ComparisonExport::toCsv(session, comparison);
+        if (o.json)
+            containers.addToJson(bytes);
         io.out += QString::fromUtf8(bytes);
     } else {
         std::vector<GrowthRow> shown;
@@ -351,6 +363,7 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
         if (limit && int(shown.size()) > o.top)
             shown.resize(size_t(o.top));
         io.out += renderTable(session, comparison, shown, int(o.files.size()), hidden, total);
+        io.out += containers.text(o.top, o.all);
     }
     if (!growthMessage.isEmpty())
         io.error(growthMessage);

@@ -74,6 +74,22 @@ std::optional<QString> parse(const QStringList &args, RecordArguments &r)
             r.options.serve = false;
         } else if (name == QLatin1String("--graph") && !hasValue) {
             r.options.graph = true;
+        } else if (name == QLatin1String("--trace")) {
+            // FRAMES is optional: the next argument is it only when it is a number.
+            r.options.trace = 16;
+            bool isNumber = false;
+            if (!hasValue && i + 1 < args.size()) {
+                args.at(i + 1).toInt(&isNumber);
+                if (isNumber)
+                    value = args.at(++i);
+            }
+            if (hasValue || isNumber) {
+                bool ok = false;
+                const int frames = value.toInt(&ok);
+                if (!ok || frames < 1 || frames > 1000)
+                    return tr("--trace: '%1' is not a number of frames from 1 to 1000").arg(value);
+                r.options.trace = frames;
+            }
         } else {
             return tr("unknown option '%1'").arg(arg);
         }
@@ -148,6 +164,9 @@ QString RecordCommand::usage()
               "  --no-serve         do not start the live server in the recorded process\n"
               "  --graph            also store the heap graph with every snapshot (for chain,\n"
               "                     backrefs and retained; larger files, longer pauses)\n"
+              "  --trace [FRAMES]   start tracemalloc before the program's first line, FRAMES\n"
+              "                     frames per call stack (default 16, 1 to 1000), and store\n"
+              "                     where new objects were allocated (see `allocations`)\n"
               "  -h, --help         show this help\n");
 }
 

@@ -123,6 +123,7 @@ Status LiveController::runScript(const QString &python, const QString &script, c
     options.every = 0;
     options.collect = m_collect;
     options.serve = true;
+    options.trace = m_traceFrames;
 
     delete m_process;
     m_process = new QProcess(this);

@@ -39,6 +39,9 @@ public:
     // agent itself also records a "start" and an "exit" snapshot.
     Status runScript(const QString &python, const QString &script, const QStringList &arguments,
                      const QString &workDir = QString());
+    // tracemalloc frames for the next runScript (Run Python Script's "Trace
+    // allocations"); 0: no tracing.
+    void setTraceFrames(int frames) { m_traceFrames = frames; }
     // Connects to a process that serves (started by `leakscope-cli record`,
     // `python3 -m leakscope_agent run` or leakscope_agent.start_server()).
     // socketPath: where the agent serves when already known (an attach).
@@ -109,6 +112,7 @@ private:
     QTimer *m_timer;
     QTimer *m_socketPoll;
     QProcess *m_process = nullptr;
+    int m_traceFrames = 0;
     QElapsedTimer m_socketWait;
     SnapshotWriter m_autosave;
     QString m_autosavePath;

@@ -58,7 +58,8 @@ QString formatUptime(double seconds)
 RunScriptDialog::RunScriptDialog(QWidget *parent)
     : QDialog(parent), m_script(new QLineEdit(this)), m_arguments(new QLineEdit(this)), m_workDir(new QLineEdit(this)),
       m_interpreter(new QComboBox(this)), m_auto(new QCheckBox(tr("Take a snapshot every"), this)),
-      m_interval(new QDoubleSpinBox(this)), m_error(new QLabel(this))
+      m_interval(new QDoubleSpinBox(this)), m_trace(new QCheckBox(tr("Trace allocations"), this)),
+      m_error(new QLabel(this))
 {
     setWindowTitle(tr("Run Python Script"));
     QSettings settings;
@@ -101,6 +102,11 @@ RunScriptDialog::RunScriptDialog(QWidget *parent)
     every->addWidget(m_interval);
     every->addStretch(1);
     form->addRow(QString(), every);
+    m_trace->setObjectName(QStringLiteral("traceAllocations"));
+    m_trace->setChecked(settings.value(QStringLiteral("trace"), false).toBool());
+    m_trace->setToolTip(tr("Start tracemalloc before the script's first line (16 frames per call stack), so the "
+                           "Allocations tab shows where new objects were allocated. The script runs slower."));
+    form->addRow(QString(), m_trace);
 
     m_error->setStyleSheet(QStringLiteral("color: #b02020"));
     m_error->setWordWrap(true);
@@ -141,6 +147,11 @@ QStringList RunScriptDialog::interpretersOnPath()
     if (found.isEmpty())
         found << QStringLiteral("python3");
     return found;
+}
+
+bool RunScriptDialog::traceAllocations() const
+{
+    return m_trace->isChecked();
 }
 
 QString RunScriptDialog::script() const
@@ -190,6 +201,7 @@ void RunScriptDialog::accept()
     settings.setValue(QStringLiteral("interpreter"), interpreter());
     settings.setValue(QStringLiteral("auto"), m_auto->isChecked());
     settings.setValue(QStringLiteral("interval"), m_interval->value());
+    settings.setValue(QStringLiteral("trace"), m_trace->isChecked());
     QDialog::accept();
 }
 

@@ -25,6 +25,7 @@ public:
     QString workingDirectory() const;
     QString interpreter() const;
     double interval() const; // 0: no automatic snapshots
+    bool traceAllocations() const; // "Trace allocations": tracemalloc from the first line
 
     // python3, python3.X ... found on PATH, best first.
     static QStringList interpretersOnPath();
@@ -38,6 +39,7 @@ private:
     QComboBox *m_interpreter;
     QCheckBox *m_auto;
     QDoubleSpinBox *m_interval;
+    QCheckBox *m_trace;
     QLabel *m_error;
 };
 

@@ -386,7 +386,9 @@ void LiveUi::runDialog()
     RunScriptDialog dialog(m_window);
     if (dialog.exec() != QDialog::Accepted)
         return;
+    m_live->setTraceFrames(dialog.traceAllocations() ? 16 : 0);
     runScript(dialog.interpreter(), dialog.script(), dialog.arguments(), dialog.workingDirectory(), dialog.interval());
+    m_live->setTraceFrames(0);
 }
 
 void LiveUi::connectDialog()

@@ -1,5 +1,8 @@
 #include "gui/mainwindow.h"
 
+#include "views/allocationsview.h"
+#include "views/containersview.h"
+
 #include "core/comparisonexport.h"
 #include "gui/examplesession.h"
 #include "views/growthfilterproxymodel.h"
@@ -214,11 +217,28 @@ void MainWindow::createWidgets()
     m_mainSplitter->addWidget(createTimelinePanel());
     m_rightSplitter = new QSplitter(Qt::Vertical, m_mainSplitter);
     m_rightSplitter->setObjectName(QStringLiteral("rightSplitter"));
-    m_rightSplitter->addWidget(createGrowthPanel());
+    m_tableTabs = new QTabWidget(m_rightSplitter);
+    m_tableTabs->setObjectName(QStringLiteral("tableTabs"));
+    m_tableTabs->setDocumentMode(true);
+    m_tableTabs->addTab(createGrowthPanel(), tr("Types"));
+    m_containers = new ContainersView(m_tableTabs);
+    m_tableTabs->addTab(m_containers, tr("Containers"));
+    m_rightSplitter->addWidget(m_tableTabs);
     m_tabs = new QTabWidget(m_rightSplitter);
     m_tabs->setDocumentMode(true);
     m_trend = new TrendChart(m_tabs);
     m_tabs->addTab(m_trend, tr("Trend"));
+    m_allocations = new AllocationsView(m_tabs);
+    m_tabs->addTab(m_allocations, tr("Allocations"));
+    connect(m_containers, &ContainersView::containerSelected, this, [this](const ContainerRow *row) {
+        // Chartable over time in the Trend tab, after the selected types.
+        QVector<TrendChart::ExtraLine> lines;
+        if (row)
+            lines.append(TrendChart::ExtraLine{row->name, row->items, row->payload});
+        m_trend->setExtraLines(lines);
+        if (row)
+            showAllocations(true, QString::number(row->objectId), row->name);
+    });
     m_rightSplitter->addWidget(m_tabs);
     m_rightSplitter->setStretchFactor(0, 3);
     m_rightSplitter->setStretchFactor(1, 2);
@@ -605,6 +625,7 @@ void MainWindow::onComparisonChanged()
     }
     updateSummary();
     updateFilterCount();
+    updateContainers();
     qCDebug(lcWindow) << "comparison shown in" << timer.elapsed() << "ms";
 }
 
@@ -668,6 +689,9 @@ void MainWindow::onSelectionChanged()
     for (const QModelIndex &i : rows)
         types.append(i.data(GrowthTableModel::TypeIdRole).toInt());
     m_trend->setTypes(types); // draws the first TrendChart::s_maxLines
+    if (!types.isEmpty() && m_growthModel->session())
+        showAllocations(false, m_growthModel->session()->types().name(types.first()),
+                        m_growthModel->session()->types().name(types.first()));
     if (types != m_selectedTypes) {
         m_selectedTypes = types;
         emit selectedTypesChanged(m_selectedTypes);
@@ -1028,6 +1052,32 @@ void MainWindow::showTests()
                                                first.data(TestTimelineModel::SnapshotRole).toInt());
         }
     }
+}
+
+} // namespace leakscope
+
+namespace leakscope {
+
+void MainWindow::updateContainers()
+{
+    const auto comparison = m_controller->comparison();
+    const int baseline = comparison ? comparison->baseline : 0;
+    const int current = comparison ? comparison->current : 0;
+    m_containers->setComparison(comparison ? m_controller->session() : nullptr, baseline, current);
+    m_allocations->setSubject(comparison ? m_controller->session() : nullptr, baseline, current, false, QString(),
+                              QString());
+    // Memory outside Python objects goes to the status bar as well.
+    if (!m_containers->rssMessage().isEmpty())
+        statusBar()->showMessage(m_containers->rssMessage());
+}
+
+void MainWindow::showAllocations(bool container, const QString &subject, const QString &title)
+{
+    const auto comparison = m_controller->comparison();
+    if (!comparison)
+        return;
+    m_allocations->setSubject(m_controller->session(), comparison->baseline, comparison->current, container, subject,
+                              title);
 }
 
 } // namespace leakscope

@@ -34,6 +34,8 @@ class SessionController;
 class SnapshotTimelineModel;
 class TestTimelineModel;
 class TrendChart;
+class ContainersView;
+class AllocationsView;
 
 // The window a Python developer opens first: the snapshot timeline on the
 // left, the growth table in the centre, the trend chart below it. All data
@@ -154,6 +156,13 @@ private:
     QLabel *m_filterCount = nullptr;
     QTabWidget *m_tabs = nullptr;
     TrendChart *m_trend = nullptr;
+    // Issue 14: the Containers view beside the growth table (tabs "Types" and
+    // "Containers") and the Allocations tab beside Trend.
+    QTabWidget *m_tableTabs = nullptr;
+    ContainersView *m_containers = nullptr;
+    AllocationsView *m_allocations = nullptr;
+    void updateContainers();
+    void showAllocations(bool container, const QString &subject, const QString &title);
     QVBoxLayout *m_recentLayout = nullptr;
     QHBoxLayout *m_emptyButtons = nullptr;
 

@@ -1,5 +1,7 @@
 #include "gui/referencetabs.h"
 
+#include "views/trendchart.h"
+
 #include "gui/heapgraphcache.h"
 #include "gui/mainwindow.h"
 #include "views/messagebar.h"
@@ -17,11 +19,13 @@ ReferenceTabs::ReferenceTabs(MainWindow *window)
     QTabWidget *tabs = window->detailTabs();
     m_references = new ReferencesPanel(window->controller(), m_graphs, tabs);
     m_retainers = new RetainersPanel(window->controller(), m_graphs, tabs);
-    tabs->addTab(m_references, tr("References"));
+    // Right after Trend (the Allocations tab stays after them).
+    const int afterTrend = tabs->indexOf(window->trendChart()) + 1;
+    tabs->insertTab(afterTrend, m_references, tr("References"));
     tabs->setTabToolTip(tabs->indexOf(m_references),
                         tr("Who keeps sample instances of the selected type alive (from the snapshot's heap graph "
                            "or the live process)"));
-    tabs->addTab(m_retainers, tr("Retainers"));
+    tabs->insertTab(afterTrend + 1, m_retainers, tr("Retainers"));
     tabs->setTabToolTip(tabs->indexOf(m_retainers), tr("The objects that keep the most memory alive"));
 
     connect(window, &MainWindow::selectedTypesChanged, this, &ReferenceTabs::onSelectedTypes);

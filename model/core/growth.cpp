@@ -1,5 +1,7 @@
 #include "core/growth.h"
 
+#include "core/textutil.h"
+
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -55,6 +57,28 @@ QString compactRate(double v)
 {
     const double a = std::fabs(v);
     return signedNumber(v, a >= 10 ? 0 : a >= 1 ? 1 : 2);
+}
+
+// Growth by bytes: the total size grows steadily while the count does not.
+// Below 16 KiB of net growth it is noise (a list's shallow size grows by 8
+// bytes an item; the container table judges single containers).
+void applyBytesRule(SuspectVerdict &byCount, const SuspectVerdict &bySize)
+{
+    constexpr qint64 minimumGrowth = 16 * 1024;
+    if (!bySize.suspect || bySize.netGrowth < minimumGrowth)
+        return;
+    const QString rate = TextUtil::bytes(qint64(std::llround(bySize.slopePerSnapshot)), QLocale::c());
+    byCount.reason = QCoreApplication::translate("SuspectDetector",
+                                                 "by bytes: total size grew in %1 of %2 intervals, +%3/snapshot, "
+                                                 "R^2 %4, while the count did not (%5)")
+                         .arg(bySize.grewIntervals)
+                         .arg(bySize.intervals)
+                         .arg(rate)
+                         .arg(bySize.r2, 0, 'f', 2)
+                         .arg(byCount.reason);
+    byCount.suspect = true;
+    byCount.byBytes = true;
+    byCount.score = bySize.score;
 }
 
 } // namespace
@@ -160,6 +184,10 @@ Comparison GrowthAnalysis::compare(const Session &session, int baseline, int cur
 
     c.rows.reserve(size_t(session.typeCount()));
     std::vector<qint64> series(size_t(current) + 1);
+    std::vector<qint64> sizes(size_t(current) + 1);
+    bool sizesKnown = true;
+    for (int i = 0; i <= current; ++i)
+        sizesKnown = sizesKnown && session.snapshot(i).info.hasSizes;
     for (int t = 0; t < session.typeCount(); ++t) {
         GrowthRow r;
         r.type = t;
@@ -185,6 +213,11 @@ Comparison GrowthAnalysis::compare(const Session &session, int baseline, int cur
         r.peakBefore = peak;
         r.deltaPeak = std::max<qint64>(0, r.count - peak);
         r.verdict = SuspectDetector::analyze(series, axisUpTo, seconds);
+        if (!r.verdict.suspect && sizesKnown && current >= 2) {
+            for (int i = 0; i <= current; ++i)
+                sizes[size_t(i)] = session.size(i, t);
+            applyBytesRule(r.verdict, SuspectDetector::analyze(sizes, axisUpTo, seconds));
+        }
         c.rows.push_back(std::move(r));
     }
     return c;

@@ -20,6 +20,10 @@ struct SuspectVerdict
     double slopePerSnapshot = 0.0;
     double slopePerMinute = 0.0; // NaN when the session has no times
     double r2 = 0.0;
+    // The suspect is one "by bytes": the type's total size grows steadily
+    // while its count does not (one list or dict getting longer); the reason
+    // says so and the fields above stay those of the count.
+    bool byBytes = false;
 };
 
 // Steady growth is a suspect; a bounded cache that filled and then stayed

@@ -27,6 +27,9 @@ struct LoadedFile
     FileFormat format = FileFormat::Lsnap;
     int formatVersion = 0;   // user_version for .lsnap, 0 for objgraph files
     QJsonObject fileMeta;    // the meta table for .lsnap
+    // The file has the optional container/alloc_* tables (issue 14); a file
+    // without them predates them.
+    bool hasContainerTables = false;
     TypeRegistry types;
     std::vector<Snapshot> snapshots; // in file order
 };

@@ -29,6 +29,15 @@ Snapshot remapped(const Snapshot &snapshot, const TypeRegistry &from, TypeRegist
         }
     }
     out.stats = std::move(merged);
+    out.containers = snapshot.containers;
+    for (ContainerStat &c : out.containers)
+        c.type = c.type >= 0 ? to.intern(from.name(c.type)) : -1;
+    if (snapshot.allocations) {
+        auto allocations = std::make_shared<AllocationData>(*snapshot.allocations);
+        for (ObjectTraceback &o : allocations->objects)
+            o.objectType = o.objectType >= 0 ? to.intern(from.name(o.objectType)) : -1;
+        out.allocations = std::move(allocations);
+    }
     return out;
 }
 

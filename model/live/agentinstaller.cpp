@@ -231,6 +231,8 @@ QProcessEnvironment AgentInstaller::recordEnvironment(const QProcessEnvironment 
     env.insert(QStringLiteral("LEAKSCOPE_RECORD_SERVE"), options.serve ? QStringLiteral("1") : QStringLiteral("0"));
     if (options.graph)
         env.insert(QStringLiteral("LEAKSCOPE_RECORD_GRAPH"), QStringLiteral("1"));
+    if (options.trace > 0)
+        env.insert(QStringLiteral("LEAKSCOPE_RECORD_TRACE"), QString::number(options.trace));
     env.insert(QStringLiteral("LEAKSCOPE_BOOT_DIR"), install.bootDir);
     return env;
 }

@@ -24,6 +24,7 @@ struct RecordOptions
     bool collect = true; // gc.collect() before each census
     bool serve = true;   // start the live server in the recorded process
     bool graph = false;  // LEAKSCOPE_RECORD_GRAPH: store the heap graph with every snapshot
+    int trace = 0;       // LEAKSCOPE_RECORD_TRACE: tracemalloc frames per traceback; 0 = no tracing
 };
 
 // Unpacks the agent compiled into the binary (":/agent/leakscope_agent/*.py")

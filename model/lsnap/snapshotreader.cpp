@@ -1,6 +1,7 @@
 #include "lsnap/snapshotreader.h"
 
 #include "core/checkedint.h"
+#include "lsnap/containertables.h"
 #include "lsnap/lsnapformat.h"
 #include "lsnap/objgraphreader.h"
 #include "lsnap/sqlitedatabase.h"
@@ -213,7 +214,8 @@ Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64
             ok = m_error.isEmpty();
         }
     }
-    ok = ok && checkSchema() && readMeta() && readTypes() && readSnapshots() && readCounts() && readGraphFlags();
+    ok = ok && checkSchema() && readMeta() && readTypes() && readSnapshots() && readCounts() && readGraphFlags()
+        && ContainerTables::read(m_db, m_file, [this](qint64 id) { return typeIndex(id); }, &m_error);
     m_db.exec("COMMIT");
     if (checker.joinable()) {
         if (!ok)

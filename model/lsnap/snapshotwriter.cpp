@@ -1,5 +1,7 @@
 #include "lsnap/snapshotwriter.h"
 
+#include "lsnap/containertables.h"
+
 #include "lsnap/lsnapformat.h"
 #include "lsnap/sqlitedatabase.h"
 
@@ -94,7 +96,9 @@ Status SnapshotWriter::Private::create()
     const QByteArray pragmas = QByteArrayLiteral("PRAGMA application_id = ")
         + QByteArray::number(LsnapFormat::ApplicationId) + QByteArrayLiteral("; PRAGMA user_version = ")
         + QByteArray::number(LsnapFormat::Version) + ';';
-    if (!db.exec(pragmas.constData()) || !db.exec(LsnapFormat::schemaSql()) || !db.exec(meta.constData()))
+    // The optional tables of issue 14 too, as the agent creates them.
+    if (!db.exec(pragmas.constData()) || !db.exec(LsnapFormat::schemaSql()) || !db.exec(meta.constData())
+        || !db.exec(ContainerTables::schemaSql()))
         return fail(tr("cannot create the schema (%1)").arg(sqliteError()));
     return Status();
 }
@@ -333,6 +337,34 @@ Expected<qint64> SnapshotWriter::append(const Snapshot &snapshot, const TypeRegi
         if (cnt.step() != SqliteStatement::Done)
             return rollback(tr("writing the counts"));
         cnt.reset();
+    }
+    if (!snapshot.containers.empty() || snapshot.allocations) {
+        // Containers and allocations keep their types in the type table.
+        auto typeIdOf = [&](const QString &name) -> qint64 {
+            qint64 id = d->typeIds.value(name, added.value(name, -1));
+            if (id >= 0)
+                return id;
+            d->findType.bindText(1, name);
+            const auto found = d->findType.step();
+            if (found == SqliteStatement::Row)
+                id = d->findType.int64(0);
+            d->findType.reset();
+            if (found == SqliteStatement::Error)
+                return -1;
+            if (id < 0) {
+                d->insertType.bindText(1, name);
+                if (d->insertType.step() != SqliteStatement::Done)
+                    return -1;
+                d->insertType.reset();
+                id = d->db.lastInsertRowId();
+            }
+            added.insert(name, id);
+            return id;
+        };
+        QString error;
+        if (!d->db.exec(ContainerTables::schemaSql())
+            || !ContainerTables::write(d->db, snapshotId, snapshot, types, typeIdOf, &error))
+            return rollback(tr("writing containers and allocations"));
     }
     if (!d->db.exec("COMMIT"))
         return rollback(tr("committing"));

@@ -11,13 +11,14 @@ from types import FunctionType
 from ._warn import warn
 
 __all__ = ["boot_from_environment", "ENV_OUTPUT", "ENV_EVERY", "ENV_COLLECT",
-           "ENV_SERVE", "ENV_GRAPH", "ENV_BOOT_DIR"]
+           "ENV_SERVE", "ENV_GRAPH", "ENV_TRACE", "ENV_BOOT_DIR"]
 
 ENV_OUTPUT = "LEAKSCOPE_RECORD_OUTPUT"
 ENV_EVERY = "LEAKSCOPE_RECORD_EVERY"
 ENV_COLLECT = "LEAKSCOPE_RECORD_COLLECT"
 ENV_SERVE = "LEAKSCOPE_RECORD_SERVE"
 ENV_GRAPH = "LEAKSCOPE_RECORD_GRAPH"
+ENV_TRACE = "LEAKSCOPE_RECORD_TRACE"
 ENV_BOOT_DIR = "LEAKSCOPE_BOOT_DIR"
 _ENV_PREFIX = "LEAKSCOPE_RECORD_"
 
@@ -132,6 +133,13 @@ def boot_from_environment(own_module, agent_parent=None):
     from ._record import Recorder, active_recorder
     if active_recorder() is not None:
         return active_recorder()
+    trace = settings.get(ENV_TRACE, "").strip()
+    if trace and trace != "0":
+        from . import _trace
+        try:
+            _trace.start(_trace.parse_frames(trace))
+        except ValueError as exc:
+            warn("ignoring %s=%r: %s" % (ENV_TRACE, trace, exc))
     recorder = Recorder(output, every=every,
                         collect=_env_flag(settings, ENV_COLLECT, True),
                         serve=_env_flag(settings, ENV_SERVE, True),
@@ -141,8 +149,9 @@ def boot_from_environment(own_module, agent_parent=None):
 
 
 PRIVATE_NAME = "_leakscope_agent_boot"
-_SUBMODULES = ("_boot", "_census", "_graph", "_labels", "_lsnap", "_record",
-               "_refs", "_runner", "_server", "_threads", "_warn")
+_SUBMODULES = ("_boot", "_census", "_containers", "_graph", "_labels",
+               "_lsnap", "_record", "_refs", "_runner", "_server", "_threads",
+               "_trace", "_warn")
 
 
 def hide_public_name():

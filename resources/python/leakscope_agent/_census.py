@@ -309,11 +309,14 @@ def _agent_objects():
     return result
 
 
-def _counts_and_sizes(objs):
+def _counts_and_sizes(objs, keep=None):
     """Count objects and sum sys.getsizeof per type in one C-speed pass:
     counting (type, size) pairs keeps the per-object work inside
     Counter's C helper; the distinct pairs are few (sizes repeat), so the
-    Python loop that folds them per type is short."""
+    Python loop that folds them per type is short. With keep (a dict),
+    the per-object types and sizes stay there as lists aligned with objs
+    ("types", "sizes"), and the (type, size) -> count pairs ("pairs"), for
+    the container pass."""
     counts = {}
     sizes = {}
     try:
@@ -322,16 +325,28 @@ def _counts_and_sizes(objs):
         if slow:
             # Classes with their own __sizeof__: never call it.
             raise TypeError("sizes by hand")
-        del tps
         pairs = {}
-        _count_elements(pairs, zip(map(type, objs), map(_getsizeof, objs)))
+        if keep is not None:
+            each = list(map(_getsizeof, objs))
+            _count_elements(pairs, zip(tps, each))
+            keep["types"], keep["sizes"] = tps, each
+            keep["pairs"] = pairs
+        else:
+            del tps
+            _count_elements(pairs, zip(map(type, objs),
+                                       map(_getsizeof, objs)))
     except Exception:
         # A user __sizeof__ raised: fall back to a guarded per-object loop.
+        each = [] if keep is not None else None
         for obj in objs:
             tp = type(obj)
             size = safe_getsizeof(obj)
             counts[tp] = counts.get(tp, 0) + 1
             sizes[tp] = sizes.get(tp, 0) + size
+            if each is not None:
+                each.append(size)
+        if keep is not None:
+            keep["types"], keep["sizes"] = list(map(type, objs)), each
         return counts, sizes
     for (tp, size), n in pairs.items():
         counts[tp] = counts.get(tp, 0) + n
@@ -448,13 +463,15 @@ def agent_module_extras():
     return result
 
 
-def census(collect=True):
-    """Count live gc-tracked objects per type: (types, meta), see below."""
+def census(collect=True, scan=None):
+    """Count live gc-tracked objects per type: (types, meta), see below.
+    scan: an extra pass over the same objects (the snapshot's container
+    pass, _containers.scan), called while collection is still off."""
     with LOCK:
-        return _census_locked(collect)
+        return _census_locked(collect, scan)
 
 
-def _census_locked(collect):
+def _census_locked(collect, scan=None):
     """Count live gc-tracked objects per type (callers hold LOCK).
 
     Returns (types, meta): types maps a type name to (count, shallow size in
@@ -485,7 +502,7 @@ def _census_locked(collect):
     for _ in range(RETRIES):
         before = collections_done()
         tracked = bytes(map(_is_tracked, excluded))
-        walked = _native_walk()
+        walked = _native_walk() if scan is None else None
         objs = gc.get_objects() if walked is None else None
         if before is not None and collections_done() == before:
             break
@@ -499,6 +516,17 @@ def _census_locked(collect):
     if walked is not None:
         counts, sizes, n_objects = walked
         impl = "native"
+    elif scan is not None:
+        # The container pass needs each object's type and size, which
+        # only the pure-Python passes keep (the C pass returns totals).
+        keep = {}
+        counts, sizes = _counts_and_sizes(objs, keep)
+        impl = "python"
+        n_objects = len(objs)
+        keep.update(objects=objs, counts=counts, excluded=excluded)
+        scan(keep)
+        keep.clear()
+        del keep
     else:
         counts, sizes, impl = _count(objs)
         n_objects = len(objs)

@@ -1,5 +1,5 @@
 """Append snapshots to a .lsnap file (docs/file-format.md, format versions
-1 to 3).
+1 to 3, and the optional container and allocation tables).
 
 Each snapshot is written in one BEGIN IMMEDIATE transaction with a busy
 timeout, so several processes can append to one file and a crash never leaves
@@ -74,6 +74,65 @@ _GRAPH_SCHEMA = (
     " node_labels BLOB NOT NULL,"
     " edge_labels BLOB NOT NULL)",
 )
+
+
+# Optional tables (docs/file-format.md, "Containers" and "Allocations"):
+# added without a version bump, since a reader that does not know them reads
+# every other table unchanged. Created by the first snapshot that has them.
+_EXTRA_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS container("
+    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
+    " object_id INTEGER NOT NULL,"
+    " type INTEGER NOT NULL REFERENCES type(id),"
+    " kind TEXT NOT NULL,"
+    " items INTEGER NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " payload_bytes INTEGER,"
+    " payload_estimated INTEGER NOT NULL,"
+    " previous_items INTEGER,"
+    " held_by TEXT,"
+    " holder_kind TEXT,"
+    " holder_type TEXT,"
+    " PRIMARY KEY(snapshot, object_id)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS alloc_frame("
+    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
+    " id INTEGER NOT NULL,"
+    " filename TEXT NOT NULL,"
+    " lineno INTEGER NOT NULL,"
+    " function TEXT,"
+    " PRIMARY KEY(snapshot, id)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS alloc_traceback("
+    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
+    " id INTEGER NOT NULL,"
+    " depth INTEGER NOT NULL,"
+    " frame INTEGER NOT NULL,"
+    " PRIMARY KEY(snapshot, id, depth)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS alloc_stat("
+    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
+    " rank INTEGER NOT NULL,"
+    " traceback INTEGER NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " PRIMARY KEY(snapshot, rank)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS object_traceback("
+    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
+    " subject_kind TEXT NOT NULL,"
+    " subject TEXT NOT NULL,"
+    " rank INTEGER NOT NULL,"
+    " object_id INTEGER NOT NULL,"
+    " object_type INTEGER NOT NULL REFERENCES type(id),"
+    " traceback INTEGER,"
+    " PRIMARY KEY(snapshot, subject_kind, subject, rank)) WITHOUT ROWID",
+)
+_EXTRA_TABLES = ("container", "alloc_frame", "alloc_traceback", "alloc_stat",
+                 "object_traceback")
+INT64_MAX = (1 << 63) - 1
+
+
+def _int64(value):
+    """An object id (an address) as SQLite's signed 64-bit integer."""
+    value = int(value)
+    return value - (1 << 64) if value > INT64_MAX else value
 
 
 def _check_header(path):
@@ -190,15 +249,104 @@ def _write_graph(cur, snapshot_id, graph, version):
          blob(graph.packed("edge_labels"))))
 
 
+def _type_ids(cur, names):
+    cur.executemany("INSERT OR IGNORE INTO type(name) VALUES(?)",
+                    ((name,) for name in sorted(set(names))))
+    return dict((name, tid) for tid, name in
+                cur.execute("SELECT id, name FROM type"))
+
+
+class _Tracebacks(object):
+    """Frames and tracebacks of one snapshot, each stored once."""
+
+    def __init__(self, snapshot_id, functions):
+        self.snapshot_id = snapshot_id
+        self.functions = functions
+        self.frames = {}
+        self.tracebacks = {}
+        self.frame_rows = []
+        self.traceback_rows = []
+
+    def add(self, frames):
+        if frames is None:
+            return None
+        tb = self.tracebacks.get(frames)
+        if tb is not None:
+            return tb
+        tb = self.tracebacks[frames] = len(self.tracebacks)
+        for depth, frame in enumerate(frames):
+            fid = self.frames.get(frame)
+            if fid is None:
+                fid = self.frames[frame] = len(self.frames)
+                self.frame_rows.append((self.snapshot_id, fid, frame[0],
+                                        frame[1],
+                                        self.functions.get(frame)))
+            self.traceback_rows.append((self.snapshot_id, tb, depth, fid))
+        return tb
+
+
+def _write_extra(cur, snapshot_id, extra):
+    """The optional tables: containers, allocation statistics and object
+    tracebacks of this snapshot (extra, see _record.snapshot)."""
+    tables = set(name for (name,) in cur.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"))
+    if not set(_EXTRA_TABLES) <= tables:
+        for statement in _EXTRA_SCHEMA:
+            cur.execute(statement)
+    rows = extra.get("containers") or ()
+    objects = extra.get("objects") or ()
+    stats = extra.get("stats") or ()
+    names = [r["type"] for r in rows]
+    names.extend(o[3] for o in objects)
+    names.extend(o[1] for o in objects if o[0] == "type")
+    ids = _type_ids(cur, names) if names else {}
+    cur.executemany(
+        "INSERT OR IGNORE INTO container(snapshot, object_id, type, kind, "
+        "items, size, payload_bytes, payload_estimated, previous_items, "
+        "held_by, holder_kind, holder_type) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((snapshot_id, _int64(r["id"]), ids[r["type"]], r["kind"],
+          int(r["items"]), int(r["size"]), r["payload"],
+          1 if r["estimated"] else 0, r["previous"], r["held_by"],
+          r["holder_kind"], r["holder_type"]) for r in rows))
+    if not objects and not stats:
+        return
+    tbs = _Tracebacks(snapshot_id, extra.get("functions") or {})
+    cur.executemany(
+        "INSERT INTO alloc_stat(snapshot, rank, traceback, size, count) "
+        "VALUES(?, ?, ?, ?, ?)",
+        [(snapshot_id, rank, tbs.add(frames), size, n)
+         for rank, (size, n, frames) in enumerate(stats)])
+    ranks = {}
+    object_rows = []
+    for kind, subject, oid, tname, frames in objects:
+        subject = str(_int64(subject)) if kind == "container" else subject
+        rank = ranks.get((kind, subject), 0)
+        ranks[(kind, subject)] = rank + 1
+        object_rows.append((snapshot_id, kind, subject, rank, _int64(oid),
+                            ids[tname], tbs.add(frames)))
+    cur.executemany(
+        "INSERT INTO object_traceback(snapshot, subject_kind, subject, rank, "
+        "object_id, object_type, traceback) VALUES(?, ?, ?, ?, ?, ?, ?)",
+        object_rows)
+    cur.executemany(
+        "INSERT INTO alloc_frame(snapshot, id, filename, lineno, function) "
+        "VALUES(?, ?, ?, ?, ?)", tbs.frame_rows)
+    cur.executemany(
+        "INSERT INTO alloc_traceback(snapshot, id, depth, frame) "
+        "VALUES(?, ?, ?, ?)", tbs.traceback_rows)
+
+
 def _meta_json(meta):
     # Keys the snapshot table already holds as columns stay in meta_json as
     # well: readers take what they know and ignore the rest.
     return json.dumps(meta, sort_keys=True, default=str, allow_nan=False)
 
 
-def append_snapshot(path, types, meta, label=None, graph=None):
+def append_snapshot(path, types, meta, label=None, graph=None, extra=None):
     """Append one snapshot (a census result, and a _graph.HeapGraph when
-    given) to path; return its id."""
+    given; extra: containers and allocations for the optional tables) to
+    path; return its id."""
     path = os.fspath(path)
     _check_header(path)
     try:
@@ -237,6 +385,8 @@ def append_snapshot(path, types, meta, label=None, graph=None):
                  for name in names if types[name][0] > 0))
             if graph is not None:
                 _write_graph(cur, snapshot_id, graph, version)
+            if extra is not None:
+                _write_extra(cur, snapshot_id, extra)
             cur.execute("COMMIT")
             return snapshot_id
         except BaseException as exc:

@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 
+from . import _containers, _trace
 from ._census import LOCK, census
 from ._lsnap import append_snapshot
 from ._threads import AgentThread
@@ -36,6 +37,41 @@ def dump_graph_locked():
         return dump_graph()
 
 
+def _extra(meta):
+    """The container pass' result and, in a traced process, the
+    tracemalloc statistics: the optional tables of the snapshot."""
+    import time
+    result = _containers.take_result()
+    extra = {"containers": (), "objects": (), "stats": (), "functions": {}}
+    if result is not None:
+        extra["containers"] = result["rows"]
+        extra["objects"] = result["objects"]
+        meta["containers"] = result["meta"]
+    if _trace.is_tracing():
+        try:
+            stats, trace_meta = _trace.statistics()
+        except Exception as exc:
+            stats, trace_meta = None, {"tracing": True, "error": "%s: %s" % (
+                type(exc).__name__, exc)}
+        if stats is not None:
+            extra["stats"] = stats
+            started = time.perf_counter()
+            # The allocating lines first: objects' newest, then the
+            # largest statistics; callers' frames after them.
+            frames = [tb[0] for tb in (o[4] for o in extra["objects"]) if tb]
+            frames.extend(tb[0] for _, _, tb in stats if tb)
+            for tb in (o[4] for o in extra["objects"]):
+                frames.extend(tb or ())
+            for _, _, tb in stats:
+                frames.extend(tb)
+            extra["functions"] = _trace.function_names(
+                frames, started + _trace.FUNCTION_BUDGET)
+            trace_meta["function_seconds"] = time.perf_counter() - started
+        if trace_meta is not None:
+            meta["tracemalloc"] = trace_meta
+    return extra
+
+
 def snapshot(path, label=None, collect=True, graph=False):
     """Append one snapshot of this process to the .lsnap file at path
     (created if missing) and return its id; with graph, the heap graph
@@ -43,7 +79,8 @@ def snapshot(path, label=None, collect=True, graph=False):
     # One lock around census and write: no other census of this process
     # sees the SQLite objects of a write in progress.
     with LOCK:
-        types, meta = census(collect=collect)
+        types, meta = census(collect=collect, scan=_containers.scan)
+        extra = _extra(meta)
         heap = None
         if graph:
             heap = dump_graph_locked()
@@ -52,9 +89,10 @@ def snapshot(path, label=None, collect=True, graph=False):
             meta["graph_edges"] = heap.edge_count
             meta["graph_impl"] = heap.impl
         try:
-            return append_snapshot(path, types, meta, label, graph=heap)
+            return append_snapshot(path, types, meta, label, graph=heap,
+                                   extra=extra)
         finally:
-            del heap
+            del heap, extra
 
 
 class Recorder(object):

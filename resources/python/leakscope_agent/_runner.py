@@ -23,6 +23,9 @@ options:
   -o, --output FILE  snapshot file (default: leakscope-<prog>-<pid>.lsnap)
   --no-collect       do not run gc.collect() before each census
   --graph            store the heap graph with every snapshot
+  --trace [FRAMES]   start tracemalloc (FRAMES frames per traceback, default
+                     16) before the program's first line, and store where
+                     objects were allocated with every snapshot
   --label-prefix P   prefix for snapshot labels ("start", "every 2s #3", "exit")
   --no-serve         do not serve the live protocol on a Unix socket
   --no-record        serve only, write no snapshot file
@@ -48,6 +51,7 @@ class _Options(object):
         self.output = None
         self.collect = True
         self.graph = False
+        self.trace = 0
         self.label_prefix = ""
         self.serve = True
         self.record = True
@@ -97,6 +101,18 @@ def _parse_run(argv):
             opts.collect = False
         elif arg == "--graph":
             opts.graph = True
+        elif name == "--trace":
+            from ._trace import DEFAULT_FRAMES, parse_frames
+            text = inline
+            if text is None and i + 1 < len(argv) and argv[i + 1].isdigit():
+                i += 1
+                text = argv[i]
+            try:
+                opts.trace = parse_frames(text) if text is not None \
+                    else DEFAULT_FRAMES
+            except ValueError:
+                raise UsageError("--trace needs a number of frames from 1 "
+                                 "to 1000, not %r" % text)
         elif name == "--label-prefix":
             opts.label_prefix = value(name, inline)
         elif arg == "--no-serve":
@@ -294,6 +310,9 @@ def run(argv):
     hide_public_name()
     # Registered first, so it runs last: after the exit snapshot.
     atexit.register(_Interrupted.at_exit)
+    if opts.trace:
+        from ._trace import start
+        start(opts.trace)
     if opts.record:
         output = opts.output or _default_output(opts)
         recorder = Recorder(output, every=opts.every, collect=opts.collect,

@@ -1,0 +1,389 @@
+"""Where leaked objects were allocated: tracemalloc in a snapshot
+(docs/file-format.md, "Allocations").
+
+`python3 -m leakscope_agent run --trace [FRAMES]` and `leakscope-cli record
+--trace` (LEAKSCOPE_RECORD_TRACE=FRAMES) start tracemalloc before the
+program's first line; the user asked for it, so this is the one state of
+the process the agent changes. Every snapshot of a traced process then
+stores
+
+- the tracemalloc statistics grouped by traceback (the TOP_STATS largest),
+  without the agent's own allocations (a tracemalloc.Filter on its files);
+- for each type and each recorded container that grew since the previous
+  snapshot, the tracebacks of up to PER_SUBJECT of its newest instances or
+  newest items (tracemalloc.get_object_traceback). CPython 3.11 gives none
+  for instances of ordinary classes; a probe says so once per process and
+  the snapshot's meta records it.
+"""
+
+import gc
+import heapq
+import os
+import sys
+import time
+from itertools import compress
+from operator import itemgetter
+
+from . import _census
+from ._census import type_name
+
+__all__ = ["is_tracing", "start", "object_tracebacks", "statistics",
+           "TOP_STATS", "PER_SUBJECT", "DEFAULT_FRAMES"]
+
+DEFAULT_FRAMES = 16
+MAX_FRAMES = 1000        # what the argument may ask for, at most
+TOP_STATS = 500
+PER_SUBJECT = 20
+MAX_TYPES = 20           # grown types with object tracebacks per snapshot
+FUNCTION_BUDGET = 0.020  # seconds per snapshot spent naming functions
+MAX_SOURCE_BYTES = 4 << 20
+
+_state = {"started_by_agent": False, "probe": None, "types": None,
+          "pid": None}
+_functions = {}  # filename -> {line: function name} or None (unknown)
+
+
+def _tracemalloc():
+    try:
+        import tracemalloc
+    except ImportError:  # pragma: no cover - every CPython has it
+        return None
+    return tracemalloc
+
+
+def is_tracing():
+    mod = sys.modules.get("tracemalloc")
+    if mod is None:
+        return False
+    try:
+        return bool(mod.is_tracing())
+    except Exception:
+        return False
+
+
+def parse_frames(text):
+    """FRAMES of --trace / LEAKSCOPE_RECORD_TRACE: an int in 1..MAX_FRAMES
+    (empty: the default); raises ValueError otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return DEFAULT_FRAMES
+    value = int(text, 10)
+    if not 1 <= value <= MAX_FRAMES:
+        raise ValueError("FRAMES must be between 1 and %d" % MAX_FRAMES)
+    return value
+
+
+def start(frames=DEFAULT_FRAMES):
+    """Start tracemalloc with `frames` frames per traceback, unless the
+    process traces already. Returns True when this call started it."""
+    tm = _tracemalloc()
+    if tm is None or tm.is_tracing():
+        return False
+    tm.start(int(frames))
+    _state["started_by_agent"] = True
+    return True
+
+
+class _Probe(object):
+    pass
+
+
+def object_tracebacks_work():
+    """Whether tracemalloc.get_object_traceback() knows an instance of an
+    ordinary class (not on CPython 3.11); probed once per process."""
+    known = _state["probe"]
+    if known is None and is_tracing():
+        tm = _tracemalloc()
+        probe = _Probe()
+        try:
+            known = tm.get_object_traceback(probe) is not None
+        except Exception:
+            known = False
+        del probe
+        _state["probe"] = known
+    return known
+
+
+def _agent_prefixes():
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    real = os.path.realpath(here.rstrip(os.sep)) + os.sep
+    return (here,) if real == here else (here, real)
+
+
+_PREFIXES = _agent_prefixes()
+_RUNPY = ("runpy.py",)
+
+
+def program_frames(frames, whole=True):
+    """frames without the agent's own (the runner's frames under every
+    stack of `leakscope_agent run`, and runpy's under those); when nothing
+    else is left, frames (whole) or ()."""
+    kept = tuple(f for f in frames if not f[0].startswith(_PREFIXES))
+    while kept and os.path.basename(kept[-1][0]) in _RUNPY:
+        kept = kept[:-1]
+    return kept or (tuple(frames) if whole else ())
+
+
+def _frames_of(tm, obj):
+    try:
+        tb = tm.get_object_traceback(obj)
+    except Exception:
+        return None
+    if tb is None:
+        return None
+    # A Traceback iterates oldest first; stored innermost first.
+    return program_frames(tuple((str(f.filename), int(f.lineno))
+                                for f in reversed(list(tb))), whole=False)
+
+
+def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
+                      grown, resolve):
+    """Called by the container pass (collection off). Returns a list of
+    (subject kind, subject, object id, object type name, frames or None)."""
+    tm = _tracemalloc()
+    if tm is None:
+        return []
+    if _state["pid"] != os.getpid():
+        _state["types"] = None
+        _state["pid"] = os.getpid()
+    result = []
+    # Types: counts without the agent's objects, remembered by id(type)
+    # (holding the types would keep classes alive); names only for the
+    # types that grew.
+    mine = {}
+    for obj in agent_objects:
+        if gc.is_tracked(obj):
+            mine[type(obj)] = mine.get(type(obj), 0) + 1
+    now = dict((id(tp), n - mine.get(tp, 0)) for tp, n in counts.items())
+    previous = _state["types"]
+    _state["types"] = now
+    if previous is not None:
+        growth = sorted(((now[id(tp)] - previous.get(id(tp), 0), id(tp), tp)
+                         for tp in counts
+                         if now[id(tp)] > previous.get(id(tp), 0)
+                         and not _census._is_ours_type(tp)),
+                        key=lambda g: g[:2], reverse=True)
+        names = dict((tp, type_name(tp)) for _, _, tp in growth[:MAX_TYPES])
+        wanted = set(names)
+        del growth
+        if wanted:
+            young = len(gc.get_objects(0)) + len(gc.get_objects(1))
+            # Masks of bools, not positions (an int per object would be a
+            # traced allocation each). Newest first: the young generations
+            # lead the list, and in the oldest one survivors of later
+            # collections come last.
+            mask = list(map(wanted.__contains__, tps))
+            newest = list(compress(objs[:young], mask[:young]))
+            old = list(compress(objs[young:], mask[young:]))
+            old.reverse()
+            newest.extend(old)
+            del mask, old
+            taken = {}
+            full = 0
+            for obj in newest:
+                if full >= len(wanted):
+                    break  # every grown type has its newest instances
+                if id(obj) in excluded:
+                    continue
+                tp = type(obj)
+                name = names[tp]
+                k = taken.get(tp, 0)
+                if k >= PER_SUBJECT:
+                    continue
+                if k + 1 == PER_SUBJECT:
+                    full += 1
+                frames = _frames_of(tm, obj)
+                if frames == ():
+                    continue  # allocated by the agent itself
+                taken[tp] = k + 1
+                result.append(("type", name, id(obj), name, frames))
+            del newest
+    # Containers: their newest items.
+    for _, r in grown:
+        row = rows[r]
+        if row["kind"] != "container":
+            continue
+        obj = resolve(row["index"])
+        for item in _newest_items(obj, row["base"]):
+            frames = _frames_of(tm, item)
+            if frames != ():
+                result.append(("container", row["id"], id(item),
+                               type_name(type(item)), frames))
+    return result
+
+
+def _newest_items(obj, base):
+    from collections import deque
+    try:
+        if base is dict:
+            keys = list(dict.keys(obj))[-PER_SUBJECT:]
+            values = list(dict.values(obj))[-PER_SUBJECT:]
+            items = []
+            for v, k in zip(reversed(values), reversed(keys)):
+                items.append(v)
+                items.append(k)
+            return _unique(items)[:PER_SUBJECT]
+        refs = gc.get_referents(obj)
+        if base is list:
+            # gc visits list items last to first.
+            return _unique(refs[:PER_SUBJECT])
+        if base is deque:
+            return _unique(list(reversed(refs[-PER_SUBJECT:])))
+        return _unique(refs[:PER_SUBJECT])
+    except Exception:
+        return []
+
+
+def _unique(items):
+    seen = set()
+    out = []
+    for x in items:
+        if id(x) not in seen:
+            seen.add(id(x))
+            out.append(x)
+    return out
+
+
+def _agent_patterns():
+    here = os.path.dirname(os.path.abspath(__file__))
+    patterns = [os.path.join(here, "*")]
+    real = os.path.realpath(here)
+    if real != here:
+        patterns.append(os.path.join(real, "*"))
+    tm = _tracemalloc()
+    if tm is not None:
+        patterns.append(tm.__file__)
+    return patterns
+
+
+def _raw_statistics(tm, agent_prefixes):
+    """Statistics grouped by traceback from tracemalloc's raw traces,
+    counted at C speed: [(size, count, frames innermost first)] without
+    the traces whose innermost frame is the agent's or tracemalloc's (what
+    tracemalloc.Filter(False, pattern) does), and the number of groups."""
+    get = getattr(tm, "_get_traces", None)
+    if get is None:
+        raise AttributeError("no tracemalloc._get_traces")
+    traces = get()
+    pairs = {}
+    # A raw trace is (domain, size, traceback[, total_nframe]), the
+    # traceback a tuple of (filename, lineno), most recent first.
+    _census._count_elements(pairs, map(itemgetter(2, 1), traces))
+    del traces
+    sizes = {}
+    counts = {}
+    for (tb, size), n in pairs.items():
+        sizes[tb] = sizes.get(tb, 0) + size * n
+        counts[tb] = counts.get(tb, 0) + n
+    del pairs
+    skip = set()
+    for tb in sizes:
+        if tb and type(tb[0][0]) is str and tb[0][0].startswith(
+                agent_prefixes):
+            skip.add(tb)
+    total = len(sizes) - len(skip)
+    top = heapq.nlargest(TOP_STATS + len(skip), sizes.items(),
+                         key=itemgetter(1))
+    out = [(size, counts[tb], program_frames(tuple((str(f), int(line))
+                                                   for f, line in tb)))
+           for tb, size in top if tb not in skip][:TOP_STATS]
+    return out, total
+
+
+def _public_statistics(tm, patterns):
+    snap = tm.take_snapshot()
+    snap = snap.filter_traces([tm.Filter(False, p) for p in patterns])
+    stats = snap.statistics("traceback")
+    total = len(stats)
+    out = []
+    for stat in stats[:TOP_STATS]:
+        frames = program_frames(tuple((str(f.filename), int(f.lineno))
+                                      for f in reversed(list(stat.traceback))))
+        out.append((int(stat.size), int(stat.count), frames))
+    return out, total
+
+
+def statistics():
+    """The tracemalloc statistics of this moment grouped by traceback,
+    largest first, without the agent's own allocations: (stats, meta);
+    stats is a list of (size, count, frames innermost first)."""
+    tm = _tracemalloc()
+    if tm is None or not tm.is_tracing():
+        return None, None
+    started = time.perf_counter()
+    patterns = _agent_patterns()
+    prefixes = tuple(p[:-1] if p.endswith("*") else p for p in patterns)
+    try:
+        out, total = _raw_statistics(tm, prefixes)
+        how = "raw"
+    except Exception:
+        out, total = _public_statistics(tm, patterns)
+        how = "snapshot"
+    current, peak = tm.get_traced_memory()
+    meta = {
+        "tracing": True,
+        "frames": tm.get_traceback_limit(),
+        "started_by": "leakscope" if _state["started_by_agent"]
+        else "program",
+        "traced_bytes": current,
+        "peak_bytes": peak,
+        "tracemalloc_bytes": tm.get_tracemalloc_memory(),
+        "statistics": total,
+        "statistics_kept": len(out),
+        "object_tracebacks": bool(object_tracebacks_work()),
+        "filtered": patterns,
+        "method": how,
+        "seconds": time.perf_counter() - started,
+    }
+    return out, meta
+
+
+def function_names(frames, deadline):
+    """{(filename, line): function} for what can be named before the
+    deadline (source files compiled once each, never imported)."""
+    result = {}
+    for filename, line in frames:
+        if (filename, line) in result:
+            continue
+        table = _functions.get(filename, False)
+        if table is False:
+            if time.perf_counter() > deadline:
+                continue
+            table = _functions[filename] = _line_table(filename)
+        if table:
+            name = table.get(line)
+            if name is not None:
+                result[(filename, line)] = name
+    return result
+
+
+def _line_table(filename):
+    if not filename or filename.startswith("<"):
+        return None
+    try:
+        if os.path.getsize(filename) > MAX_SOURCE_BYTES:
+            return None
+        with open(filename, "rb") as f:
+            source = f.read()
+        code = compile(source, filename, "exec", dont_inherit=True)
+    except Exception:
+        return None
+    table = {}
+    stack = [code]
+    while stack:
+        co = stack.pop()
+        name = getattr(co, "co_qualname", None) or co.co_name
+        for line in _lines(co):
+            # Parents come first and children overwrite: a line belongs
+            # to the innermost code object that runs it.
+            table[line] = name
+        stack.extend(c for c in reversed(co.co_consts) if type(c) is
+                     type(code))
+    return table
+
+
+def _lines(co):
+    if hasattr(co, "co_lines"):
+        return set(line for _, _, line in co.co_lines() if line)
+    import dis
+    return set(line for _, line in dis.findlinestarts(co) if line)
