@@ -49,8 +49,9 @@ QString describe(const LoadedFile &file)
         if (i.hasGraph)
             label += tr(" [graph]");
         table.addRow({QString::number(index++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
-                      i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"), QString::number(s.totalObjects()),
-                      QString::number(s.stats.size()), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
+                      i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"),
+                      QString::number(i.listedObjects >= 0 ? i.listedObjects : s.totalObjects()),
+                      QString::number(i.listedTypes >= 0 ? i.listedTypes : qint64(s.stats.size())), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
                       orDash(i.pythonVersion), orDash(TextFormat::shellJoin(i.argv))});
     }
     out += table.render();
@@ -93,7 +94,8 @@ int InfoCommand::run(const QStringList &arguments, CliOutput &io)
         io.err += usage();
         return 2;
     }
-    Expected<std::vector<LoadedFile>> files = InputFiles::readAll(paths);
+    // Only what it prints: per-snapshot totals, not the per-type rows.
+    Expected<std::vector<LoadedFile>> files = InputFiles::readAll(paths, true);
     if (!files) {
         io.error(files.error());
         return 2;

@@ -15,8 +15,10 @@ namespace leakscope {
 class InputFiles
 {
 public:
-    static Expected<std::vector<LoadedFile>> readAll(const QStringList &paths);
-    // readAll() merged in time order; fails when the files hold no snapshot.
+    // Totals: SnapshotReader::Content::Totals (no per-type rows, for info).
+    static Expected<std::vector<LoadedFile>> readAll(const QStringList &paths, bool totalsOnly = false);
+    // The files merged in time order, each dropped once merged; fails when a
+    // file holds no snapshot.
     static Expected<Session> readSession(const QStringList &paths);
 };
 

@@ -48,6 +48,11 @@ struct SnapshotInfo
     // The .lsnap file holds a heap graph for this snapshot (format version 2;
     // load it with HeapGraphStore).
     bool hasGraph = false;
+    // How many types the snapshot lists and their summed counts, set by
+    // SnapshotReader (.lsnap files); with SnapshotReader::Content::Totals
+    // the only per-type figures (stats stay empty). -1 when not set.
+    qint64 listedTypes = -1;
+    qint64 listedObjects = -1;
 };
 
 // One census: metadata plus per-type counts, sorted by type id, unique ids.

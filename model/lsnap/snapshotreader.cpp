@@ -71,8 +71,9 @@ SnapshotOrigin originFromString(const QString &origin)
 class LsnapReader
 {
 public:
-    LsnapReader(const QString &path, const SnapshotReader::Progress &progress, const std::atomic_bool *cancel)
-        : m_path(path), m_progress(progress), m_cancel(cancel)
+    LsnapReader(const QString &path, const SnapshotReader::Progress &progress, const std::atomic_bool *cancel,
+                SnapshotReader::Content content)
+        : m_path(path), m_progress(progress), m_cancel(cancel), m_totalsOnly(content == SnapshotReader::Content::Totals)
     {
     }
 
@@ -94,6 +95,7 @@ private:
     QString m_path;
     const SnapshotReader::Progress &m_progress;
     const std::atomic_bool *m_cancel;
+    bool m_totalsOnly;
     SqliteDatabase m_db;
     LoadedFile m_file;
     QString m_error;
@@ -492,6 +494,15 @@ bool LsnapReader::readCounts()
     qint64 rows = 0;
     qint64 countSum = 0;
     qint64 sizeSum = 0;
+    // The last type id of the current snapshot and how many it listed.
+    int lastType = -1;
+    qint64 listed = 0;
+    auto closeSnapshot = [&] {
+        if (currentStarted) {
+            snapshots[current].info.listedTypes = listed;
+            snapshots[current].info.listedObjects = countSum;
+        }
+    };
     SqliteStatement::StepResult step;
     while ((step = stmt.step()) == SqliteStatement::Row) {
         if ((++rows & 8191) == 0 && cancelled(m_cancel)) {
@@ -508,6 +519,7 @@ bool LsnapReader::readCounts()
 
         if (current >= snapshots.size() || snapshots[current].info.id != snapshotId) {
             while (current < snapshots.size() && snapshots[current].info.id < snapshotId) {
+                closeSnapshot();
                 if (currentStarted && m_progress)
                     m_progress(qint64(current) + 1, total);
                 reserveHint = qMax(reserveHint, snapshots[current].stats.size());
@@ -519,8 +531,13 @@ bool LsnapReader::readCounts()
         }
         std::vector<TypeStat> &stats = snapshots[current].stats;
         if (!currentStarted) {
-            stats.reserve(reserveHint);
+            if (!m_totalsOnly)
+                stats.reserve(reserveHint);
             currentStarted = true;
+            lastType = -1;
+            listed = 0;
+            countSum = 0;
+            sizeSum = 0;
         }
         const int type = typeIndex(fileType);
         if (type < 0)
@@ -529,23 +546,31 @@ bool LsnapReader::readCounts()
             return malformed(tr("snapshot %1 has an impossible count or size for \"%2\"")
                                  .arg(snapshotId)
                                  .arg(m_file.types.name(type)));
-        if (!stats.empty() && stats.back().type >= type)
+        if (lastType >= type)
             return malformed(tr("snapshot %1 lists type %2 twice").arg(snapshotId).arg(fileType));
+        lastType = type;
+        ++listed;
         // Sums over a snapshot's types must stay in int64 (totals, charts).
-        if (stats.empty()) {
-            countSum = 0;
-            sizeSum = 0;
-        }
         const std::optional<qint64> newCount = checked::add(countSum, count);
         const std::optional<qint64> newSize = checked::add(sizeSum, size);
         if (!newCount || !newSize)
             return malformed(tr("snapshot %1: its counts or sizes add up past 2^63").arg(snapshotId));
         countSum = *newCount;
         sizeSum = *newSize;
-        stats.push_back(TypeStat{type, count, size});
+        if (!m_totalsOnly)
+            stats.push_back(TypeStat{type, count, size});
     }
     if (step == SqliteStatement::Error)
         return sqliteFailed("reading type counts");
+    if (current < snapshots.size())
+        closeSnapshot();
+    // Snapshots without rows list nothing.
+    for (Snapshot &s : snapshots) {
+        if (s.info.listedTypes < 0) {
+            s.info.listedTypes = 0;
+            s.info.listedObjects = 0;
+        }
+    }
     if (m_progress)
         m_progress(total, total);
     return true;
@@ -630,7 +655,7 @@ Expected<LoadedFile> readText(QFile &file, const QString &path, qint64 size, con
 } // namespace
 
 Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &progress,
-                                          const std::atomic_bool *cancel)
+                                          const std::atomic_bool *cancel, Content content)
 {
     const QFileInfo info(path);
     if (!info.exists())
@@ -664,7 +689,7 @@ Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &p
         const QString refusal = LsnapFormat::refusalReason(header);
         if (!refusal.isEmpty() && QFileInfo(path + QStringLiteral("-wal")).size() <= 0)
             return fail(path, refusal);
-        LsnapReader reader(path, progress, cancel);
+        LsnapReader reader(path, progress, cancel, content);
         return reader.read(header, size);
     }
     return readText(file, path, size, progress, cancel);

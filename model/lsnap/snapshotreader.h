@@ -21,8 +21,14 @@ public:
     // with the error "<file>: cancelled".
     using Progress = std::function<void(qint64 done, qint64 total)>;
 
+    // Counts: every snapshot's per-type rows in Snapshot::stats. Totals: the
+    // rows are read and checked the same way but only summed into
+    // SnapshotInfo::listedTypes/listedObjects (stats stay empty), so memory
+    // does not grow with them (`info`). objgraph files are always read whole.
+    enum class Content { Counts, Totals };
+
     static Expected<LoadedFile> read(const QString &path, const Progress &progress = {},
-                                     const std::atomic_bool *cancel = nullptr);
+                                     const std::atomic_bool *cancel = nullptr, Content content = Content::Counts);
 };
 
 } // namespace leakscope
