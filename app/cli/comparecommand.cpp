@@ -257,6 +257,8 @@ bool writeOutput(const CompareOptions &o, const Session &session, const Comparis
         ComparisonExport::writeJson(w, session, comparison);
         ok = w.finish();
         reason = w.errorString();
+        if (ok && !o.pretty)
+            ok = device->write("\n", 1) == 1; // a terminal's prompt on its own line
     } else if (o.csv) {
         ok = ComparisonExport::writeCsv(device.get(), session, comparison);
     } else {
