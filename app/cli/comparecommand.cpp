@@ -346,7 +346,8 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
         }
     }
 
-    Expected<Session> read = InputFiles::readSession(o.files);
+    // The snapshots' meta_json objects only for --by-test (the pytest key).
+    Expected<Session> read = InputFiles::readSession(o.files, o.byTest);
     if (!read) {
         io.error(read.error());
         return 2;

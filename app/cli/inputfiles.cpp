@@ -12,7 +12,7 @@ Expected<std::vector<LoadedFile>> InputFiles::readAll(const QStringList &paths, 
     files.reserve(size_t(paths.size()));
     for (const QString &path : paths) {
         Expected<LoadedFile> file = SnapshotReader::read(
-            path, {}, nullptr, totalsOnly ? SnapshotReader::Content::Totals : SnapshotReader::Content::Counts);
+            path, {}, nullptr, SnapshotReader::Content{!totalsOnly, true});
         if (!file)
             return Expected<std::vector<LoadedFile>>::failure(file.error());
         files.push_back(file.take());
@@ -20,13 +20,13 @@ Expected<std::vector<LoadedFile>> InputFiles::readAll(const QStringList &paths, 
     return files;
 }
 
-Expected<Session> InputFiles::readSession(const QStringList &paths)
+Expected<Session> InputFiles::readSession(const QStringList &paths, bool keepMeta)
 {
     // One file in memory at a time besides the session: the first one's
     // snapshots move into it without a copy.
     Session session;
     for (const QString &path : paths) {
-        Expected<LoadedFile> file = SnapshotReader::read(path);
+        Expected<LoadedFile> file = SnapshotReader::read(path, {}, nullptr, SnapshotReader::Content{true, keepMeta});
         if (!file)
             return Expected<Session>::failure(file.error());
         if (file.value().snapshots.empty())

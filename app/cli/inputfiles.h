@@ -19,7 +19,8 @@ public:
     static Expected<std::vector<LoadedFile>> readAll(const QStringList &paths, bool totalsOnly = false);
     // The files merged in time order, each dropped once merged; fails when a
     // file holds no snapshot.
-    static Expected<Session> readSession(const QStringList &paths);
+    // keepMeta: SnapshotReader::Content::meta (compare needs it for --by-test only).
+    static Expected<Session> readSession(const QStringList &paths, bool keepMeta = true);
 };
 
 } // namespace leakscope

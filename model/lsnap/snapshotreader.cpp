@@ -73,7 +73,8 @@ class LsnapReader
 public:
     LsnapReader(const QString &path, const SnapshotReader::Progress &progress, const std::atomic_bool *cancel,
                 SnapshotReader::Content content)
-        : m_path(path), m_progress(progress), m_cancel(cancel), m_totalsOnly(content == SnapshotReader::Content::Totals)
+        : m_path(path), m_progress(progress), m_cancel(cancel), m_totalsOnly(!content.typeRows),
+          m_keepMeta(content.meta)
     {
     }
 
@@ -96,6 +97,8 @@ private:
     const SnapshotReader::Progress &m_progress;
     const std::atomic_bool *m_cancel;
     bool m_totalsOnly;
+    bool m_keepMeta;
+    qint64 m_fileSize = 0;
     SqliteDatabase m_db;
     LoadedFile m_file;
     QString m_error;
@@ -179,6 +182,7 @@ Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64
     // but on a WAL database it would create -wal and -shm files unless told
     // the file is immutable. A WAL file that already exists holds committed
     // data, so then SQLite must see it.
+    m_fileSize = fileSize;
     m_walExists = QFileInfo(m_path + QStringLiteral("-wal")).size() > 0;
     const auto mode = header.wal && !m_walExists ? SqliteDatabase::ReadOnlyImmutable : SqliteDatabase::ReadOnly;
     if (!m_db.openForReading(m_path, mode)) {
@@ -410,6 +414,16 @@ int LsnapReader::typeIndex(qint64 fileTypeId) const
 
 bool LsnapReader::readSnapshots()
 {
+    // Room for all snapshots at once (no copies while the vector grows),
+    // trusting the file's largest id only as far as its size allows: a
+    // snapshot row takes well over 16 bytes.
+    SqliteStatement last = m_db.prepare("SELECT max(id) FROM snapshot");
+    if (last.isValid() && last.step() == SqliteStatement::Row && last.columnType(0) == SqliteStatement::Integer) {
+        const qint64 maxId = last.int64(0);
+        if (maxId > 0)
+            m_file.snapshots.reserve(size_t(std::min(maxId, std::max<qint64>(m_fileSize, 0) / 16)));
+    }
+    last = SqliteStatement();
     SqliteStatement stmt = m_db.prepare(
         "SELECT id, label, taken_at, pid, rss, gc_objects, gc_garbage, meta_json FROM snapshot ORDER BY id");
     if (!stmt.isValid())
@@ -418,7 +432,7 @@ bool LsnapReader::readSnapshots()
     while ((step = stmt.step()) == SqliteStatement::Row) {
         using T = SqliteStatement;
         const qint64 id = stmt.int64(0);
-        const QString where = tr("snapshot %1").arg(id);
+        const QString where = QStringLiteral("snapshot ") + QString::number(id); // only for errors
         if (stmt.columnType(0) != T::Integer || id < 1)
             return malformed(tr("snapshot id %1 is not a positive integer").arg(stmt.text(0)));
         const T::ColumnType labelType = stmt.columnType(1);
@@ -457,18 +471,30 @@ bool LsnapReader::readSnapshots()
         info.rss = rssType == T::Null ? -1 : stmt.int64(4);
         info.gcObjects = stmt.int64(5);
         info.gcGarbage = stmt.int64(6);
-        info.meta = meta.object();
-        info.pythonVersion = info.meta.value(QLatin1String("python")).toString();
-        const QJsonValue argv = info.meta.value(QLatin1String("argv"));
+        const QJsonObject object = meta.object();
+        info.pythonVersion = object.value(QLatin1String("python")).toString();
+        const QJsonValue argv = object.value(QLatin1String("argv"));
         if (argv.isArray()) {
             for (const QJsonValue &arg : argv.toArray()) {
                 if (arg.isString())
                     info.argv.append(arg.toString());
             }
         }
-        info.origin = originFromString(info.meta.value(QLatin1String("origin")).toString());
-        info.hasSizes = info.meta.value(QLatin1String("has_sizes")).toBool(true);
-        info.partial = info.meta.value(QLatin1String("partial")).toBool(false);
+        info.origin = originFromString(object.value(QLatin1String("origin")).toString());
+        info.hasSizes = object.value(QLatin1String("has_sizes")).toBool(true);
+        info.partial = object.value(QLatin1String("partial")).toBool(false);
+        if (m_keepMeta)
+            info.meta = object;
+        // Snapshots of one process repeat these: share one copy.
+        if (!m_file.snapshots.empty()) {
+            const SnapshotInfo &before = m_file.snapshots.back().info;
+            if (before.argv == info.argv)
+                info.argv = before.argv;
+            if (before.pythonVersion == info.pythonVersion)
+                info.pythonVersion = before.pythonVersion;
+            if (before.label == info.label && !info.label.isNull())
+                info.label = before.label;
+        }
         info.sourceFile = m_path;
         m_file.snapshots.push_back(std::move(snapshot));
     }
@@ -653,6 +679,12 @@ Expected<LoadedFile> readText(QFile &file, const QString &path, qint64 size, con
 }
 
 } // namespace
+
+Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &progress,
+                                          const std::atomic_bool *cancel)
+{
+    return read(path, progress, cancel, Content());
+}
 
 Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &progress,
                                           const std::atomic_bool *cancel, Content content)
