@@ -12,7 +12,7 @@ Expected<std::vector<LoadedFile>> InputFiles::readAll(const QStringList &paths, 
     files.reserve(size_t(paths.size()));
     for (const QString &path : paths) {
         Expected<LoadedFile> file = SnapshotReader::read(
-            path, {}, nullptr, SnapshotReader::Content{!totalsOnly, true});
+            path, {}, nullptr, SnapshotReader::Content{!totalsOnly, !totalsOnly});
         if (!file)
             return Expected<std::vector<LoadedFile>>::failure(file.error());
         files.push_back(file.take());

@@ -15,7 +15,8 @@ namespace leakscope {
 class InputFiles
 {
 public:
-    // Totals: SnapshotReader::Content::Totals (no per-type rows, for info).
+    // totalsOnly: neither per-type rows nor meta_json objects, only what
+    // `info` prints (SnapshotReader::Content).
     static Expected<std::vector<LoadedFile>> readAll(const QStringList &paths, bool totalsOnly = false);
     // The files merged in time order, each dropped once merged; fails when a
     // file holds no snapshot.
