@@ -9,9 +9,13 @@
 #include "cli/textformat.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
+#include <QSaveFile>
 
+#include <cstdio>
+#include <memory>
 #include <optional>
 
 namespace leakscope {
@@ -31,7 +35,9 @@ struct CompareOptions
     bool topGiven = false;
     bool all = false;
     bool json = false;
+    bool pretty = false;
     bool csv = false;
+    QString output; // -o FILE; stdout when empty
     bool byTest = false;
     bool failOnSuspect = false;
     QString failPattern;
@@ -110,6 +116,12 @@ std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
             o.all = true;
         } else if (name == QLatin1String("--json") && !hasValue) {
             o.json = true;
+        } else if (name == QLatin1String("--pretty") && !hasValue) {
+            o.pretty = true;
+        } else if (name == QLatin1String("-o") || name == QLatin1String("--output")) {
+            if (!takeValue() || value.isEmpty())
+                return ParseProblem{tr("%1 needs a file name").arg(name)};
+            o.output = value;
         } else if (name == QLatin1String("--csv") && !hasValue) {
             o.csv = true;
         } else if (name == QLatin1String("--by-test") && !hasValue) {
@@ -140,8 +152,10 @@ std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
         return std::nullopt;
     if (o.json && o.csv)
         return ParseProblem{tr("--json and --csv cannot be used together")};
+    if (o.pretty && !o.json)
+        return ParseProblem{tr("--pretty only applies to --json")};
     if (o.byTest && (o.csv || o.failOnSuspect || o.growthThreshold > 0 || o.baselineMode != BaselineMode::First ||
-                     o.topGiven || o.all))
+                     o.topGiven || o.all || o.pretty || !o.output.isEmpty()))
         return ParseProblem{tr("--by-test takes only --json")};
     if (o.growthFilterGiven && o.growthThreshold == 0)
         return ParseProblem{tr("--growth-filter only applies to --fail-on-growth N"), false};
@@ -214,6 +228,61 @@ QString renderTable(const Session &session, const Comparison &comparison, const 
     return out;
 }
 
+// Writes the JSON or CSV (or, with -o, the table text) to -o FILE or stdout.
+bool writeOutput(const CompareOptions &o, const Session &session, const Comparison &comparison, const QString &text,
+                 QString *error, const ComparisonExport::ExtraMembers &extra)
+{
+    std::unique_ptr<QFileDevice> device;
+    QSaveFile *saveFile = nullptr;
+    if (!o.output.isEmpty()) {
+        auto file = std::make_unique<QSaveFile>(o.output);
+        saveFile = file.get();
+        device = std::move(file);
+        if (!device->open(QIODevice::WriteOnly)) {
+            *error = tr("cannot write %1: %2").arg(o.output, device->errorString());
+            return false;
+        }
+    } else {
+        std::fflush(stdout);
+        auto file = std::make_unique<QFile>();
+        if (!file->open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered, QFileDevice::DontCloseHandle)) {
+            *error = tr("cannot write to stdout: %1").arg(file->errorString());
+            return false;
+        }
+        device = std::move(file);
+    }
+    bool ok = true;
+    QString reason;
+    if (o.json) {
+        JsonWriter w(device.get(), o.pretty ? JsonWriter::Indented : JsonWriter::Compact);
+        ComparisonExport::writeJson(w, session, comparison, extra);
+        ok = w.finish();
+        reason = w.errorString();
+        if (ok && !o.pretty)
+            ok = device->write("\n", 1) == 1; // a terminal's prompt on its own line
+    } else if (o.csv) {
+        ok = ComparisonExport::writeCsv(device.get(), session, comparison);
+    } else {
+        const QByteArray bytes = text.toUtf8();
+        ok = device->write(bytes) == bytes.size();
+    }
+    if (!ok && reason.isEmpty())
+        reason = device->errorString();
+    if (saveFile) {
+        if (ok && !saveFile->commit()) {
+            ok = false;
+            reason = saveFile->errorString();
+        }
+        if (!ok)
+            saveFile->cancelWriting();
+    } else {
+        device->close();
+    }
+    if (!ok)
+        *error = tr("cannot write %1: %2").arg(saveFile ? o.output : tr("to stdout"), reason);
+    return ok;
+}
+
 } // namespace
 
 QString CompareCommand::usage()
@@ -228,7 +297,9 @@ QString CompareCommand::usage()
               "                               index in the merged session, see `info`)\n"
               "  --top N                      show at most N rows (default 20)\n"
               "  --all                        show every type, unchanged ones too\n"
-              "  --json                       print the comparison as JSON (all types unless --top)\n"
+              "  --json                       print the comparison as compact JSON (all types\n"
+              "                               unless --top), written as it is formatted\n"
+              "  --pretty                     with --json: indent the JSON\n"
               "  --csv                        print the comparison as CSV (all types unless --top)\n"
               "  --fail-on-suspect [REGEX]    exit 3 when a suspect type or container (its type,\n"
               "                               name or holder matching REGEX) is found;\n"
@@ -239,6 +310,8 @@ QString CompareCommand::usage()
               "                               from the baseline to the last snapshot (the delta column),\n"
               "                               or a container by at least N items\n"
               "  --growth-filter REGEX        only types matching REGEX count for --fail-on-growth\n"
+              "  -o, --output FILE            write the table, JSON or CSV to FILE instead of\n"
+              "                               stdout; FILE appears only when complete\n"
               "  --by-test                    one row per leaking test of the pytest plugin's\n"
               "                               snapshots (test, type, growth per run, reason);\n"
               "                               takes --json too\n"
@@ -276,7 +349,8 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
         }
     }
 
-    Expected<Session> read = InputFiles::readSession(o.files);
+    // The snapshots' meta_json objects only for --by-test (the pytest key).
+    Expected<Session> read = InputFiles::readSession(o.files, o.byTest);
     if (!read) {
         io.error(read.error());
         return 2;
@@ -337,15 +411,10 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
         growthMessage = containers.growthAtLeast(o.growthThreshold, o.growthFilterGiven ? &growthRe : nullptr);
 
     const int total = int(comparison.rows.size());
+    QString text;
     if (o.json || o.csv) {
-        io.exactOut = true; // data: JSON and CSV quote what needs it
         if (o.topGiven && int(comparison.rows.size()) > o.top)
             comparison.rows.resize(size_t(o.top));
-        QByteArray bytes = o.json ? ComparisonExport::toJson(session, comparison)
-                                  : ComparisonExport::toCsv(session, comparison);
-        if (o.json)
-            containers.addToJson(bytes);
-        io.out += QString::fromUtf8(bytes);
     } else {
         std::vector<GrowthRow> shown;
         int hidden = 0;
@@ -362,8 +431,19 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
         const bool limit = o.topGiven || !o.all;
         if (limit && int(shown.size()) > o.top)
             shown.resize(size_t(o.top));
-        io.out += renderTable(session, comparison, shown, int(o.files.size()), hidden, total);
-        io.out += containers.text(o.top, o.all);
+        text = renderTable(session, comparison, shown, int(o.files.size()), hidden, total);
+        text += containers.text(o.top, o.all);
+    }
+    if (o.output.isEmpty() && !(o.json || o.csv)) {
+        io.out += text;
+    } else {
+        // JSON and CSV go out as they are formatted, never whole in memory;
+        // -o FILE through a QSaveFile, so FILE appears only when complete.
+        QString writeError;
+        if (!writeOutput(o, session, comparison, text, &writeError, [&containers](JsonWriter &w) { containers.writeJsonMembers(w); })) {
+            io.error(writeError);
+            return 2;
+        }
     }
     if (!growthMessage.isEmpty())
         io.error(growthMessage);

@@ -1,5 +1,8 @@
 #include "cli/containersreport.h"
 
+#include "core/jsonwriter.h"
+#include <limits>
+
 #include "cli/textformat.h"
 
 #include <QCoreApplication>
@@ -121,6 +124,61 @@ void ContainersReport::addToJson(QByteArray &json) const
     while (end > 0 && (json.at(end - 1) == '\n' || json.at(end - 1) == ' '))
         --end;
     json.insert(end, extra.chopped(1));
+}
+
+namespace {
+
+void writeJsonValue(JsonWriter &w, const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Object: {
+        w.beginObject();
+        const QJsonObject o = v.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it) {
+            w.key(QStringView(it.key()));
+            writeJsonValue(w, it.value());
+        }
+        w.endObject();
+        break;
+    }
+    case QJsonValue::Array:
+        w.beginArray();
+        for (const QJsonValue &item : v.toArray())
+            writeJsonValue(w, item);
+        w.endArray();
+        break;
+    case QJsonValue::String:
+        w.value(v.toString());
+        break;
+    case QJsonValue::Bool:
+        w.value(v.toBool());
+        break;
+    case QJsonValue::Double: {
+        // Counts and ids are integers; QJsonValue keeps them as doubles.
+        const double d = v.toDouble();
+        const qint64 i = v.toInteger(std::numeric_limits<qint64>::min());
+        if (i != std::numeric_limits<qint64>::min() && double(i) == d)
+            w.value(i);
+        else
+            w.value(d);
+        break;
+    }
+    default:
+        w.nullValue();
+    }
+}
+
+} // namespace
+
+void ContainersReport::writeJsonMembers(JsonWriter &w) const
+{
+    w.key("containers");
+    writeJsonValue(w, json());
+    w.key("memory_outside_python");
+    if (m_rss.unexplained)
+        w.value(m_rss.message);
+    else
+        w.nullValue();
 }
 
 QString ContainersReport::suspectMatching(const QRegularExpression *pattern) const

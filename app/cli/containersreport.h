@@ -13,6 +13,8 @@ namespace leakscope {
 // growing-containers section after the types, the "containers" array of
 // --json, what --fail-on-suspect and --fail-on-growth find among them, and
 // the note on memory outside Python objects.
+class JsonWriter;
+
 class ContainersReport
 {
 public:
@@ -28,6 +30,8 @@ public:
     // Adds "containers" (and "memory_outside_python" when RSS is not
     // explained) to the comparison JSON object `json` (its closing brace).
     void addToJson(QByteArray &json) const;
+    // The same two members, written into the comparison's streamed object.
+    void writeJsonMembers(JsonWriter &w) const;
     // A suspect container whose name, holder or type matches `pattern` (all
     // when it is empty); its description, or empty.
     QString suspectMatching(const QRegularExpression *pattern) const;

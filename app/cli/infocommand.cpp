@@ -24,10 +24,10 @@ QString orDash(const QString &s)
 // Which passes the agent ran (issue 17): "native" or "python" for the census,
 // and for the heap graph when one was dumped with other passes; "-" when
 // the file does not say (older agents, imports).
-QString implementation(const QJsonObject &meta)
+QString implementation(const SnapshotInfo &info)
 {
-    const QString census = meta.value(QStringLiteral("census_impl")).toString();
-    const QString graph = meta.value(QStringLiteral("graph_impl")).toString();
+    const QString &census = info.censusImpl;
+    const QString &graph = info.graphImpl;
     QString text = orDash(census);
     if (!graph.isEmpty() && graph != census)
         text += tr(", graph %1").arg(TextFormat::escape(graph));
@@ -64,9 +64,10 @@ QString describe(const LoadedFile &file)
         if (i.hasGraph)
             label += tr(" [graph]");
         table.addRow({QString::number(index++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
-                      i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"), QString::number(s.totalObjects()),
-                      QString::number(s.stats.size()), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
-                      orDash(i.pythonVersion), implementation(i.meta), orDash(TextFormat::shellJoin(i.argv))});
+                      i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"),
+                      QString::number(i.listedObjects >= 0 ? i.listedObjects : s.totalObjects()),
+                      QString::number(i.listedTypes >= 0 ? i.listedTypes : qint64(s.stats.size())), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
+                      orDash(i.pythonVersion), implementation(i), orDash(TextFormat::shellJoin(i.argv))});
     }
     out += table.render();
     return out;
@@ -109,7 +110,8 @@ int InfoCommand::run(const QStringList &arguments, CliOutput &io)
         io.err += usage();
         return 2;
     }
-    Expected<std::vector<LoadedFile>> files = InputFiles::readAll(paths);
+    // Only what it prints: per-snapshot totals, not the per-type rows.
+    Expected<std::vector<LoadedFile>> files = InputFiles::readAll(paths, true);
     if (!files) {
         io.error(files.error());
         return 2;

@@ -6,12 +6,13 @@
 
 namespace leakscope {
 
-Expected<std::vector<LoadedFile>> InputFiles::readAll(const QStringList &paths)
+Expected<std::vector<LoadedFile>> InputFiles::readAll(const QStringList &paths, bool totalsOnly)
 {
     std::vector<LoadedFile> files;
     files.reserve(size_t(paths.size()));
     for (const QString &path : paths) {
-        Expected<LoadedFile> file = SnapshotReader::read(path);
+        Expected<LoadedFile> file = SnapshotReader::read(
+            path, {}, nullptr, SnapshotReader::Content{!totalsOnly, !totalsOnly});
         if (!file)
             return Expected<std::vector<LoadedFile>>::failure(file.error());
         files.push_back(file.take());
@@ -19,17 +20,19 @@ Expected<std::vector<LoadedFile>> InputFiles::readAll(const QStringList &paths)
     return files;
 }
 
-Expected<Session> InputFiles::readSession(const QStringList &paths)
+Expected<Session> InputFiles::readSession(const QStringList &paths, bool keepMeta)
 {
-    Expected<std::vector<LoadedFile>> files = readAll(paths);
-    if (!files)
-        return Expected<Session>::failure(files.error());
+    // One file in memory at a time besides the session: the first one's
+    // snapshots move into it without a copy.
     Session session;
-    for (const LoadedFile &f : files.value()) {
-        if (f.snapshots.empty())
+    for (const QString &path : paths) {
+        Expected<LoadedFile> file = SnapshotReader::read(path, {}, nullptr, SnapshotReader::Content{true, keepMeta});
+        if (!file)
+            return Expected<Session>::failure(file.error());
+        if (file.value().snapshots.empty())
             return Expected<Session>::failure(
-                f.path + QCoreApplication::translate("InputFiles", ": no snapshots in this file"));
-        session.addFile(f);
+                file.value().path + QCoreApplication::translate("InputFiles", ": no snapshots in this file"));
+        session.addFile(file.take());
     }
     return session;
 }

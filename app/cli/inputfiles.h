@@ -15,9 +15,13 @@ namespace leakscope {
 class InputFiles
 {
 public:
-    static Expected<std::vector<LoadedFile>> readAll(const QStringList &paths);
-    // readAll() merged in time order; fails when the files hold no snapshot.
-    static Expected<Session> readSession(const QStringList &paths);
+    // totalsOnly: neither per-type rows nor meta_json objects, only what
+    // `info` prints (SnapshotReader::Content).
+    static Expected<std::vector<LoadedFile>> readAll(const QStringList &paths, bool totalsOnly = false);
+    // The files merged in time order, each dropped once merged; fails when a
+    // file holds no snapshot.
+    // keepMeta: SnapshotReader::Content::meta (compare needs it for --by-test only).
+    static Expected<Session> readSession(const QStringList &paths, bool keepMeta = true);
 };
 
 } // namespace leakscope

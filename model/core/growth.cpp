@@ -188,18 +188,25 @@ Comparison GrowthAnalysis::compare(const Session &session, int baseline, int cur
     bool sizesKnown = true;
     for (int i = 0; i <= current; ++i)
         sizesKnown = sizesKnown && session.snapshot(i).info.hasSizes;
+    // Types in id order, and each snapshot's stats are sorted by id: one
+    // cursor per snapshot walks its rows once over the whole loop.
+    std::vector<size_t> cursor(size_t(current) + 1, 0);
     for (int t = 0; t < session.typeCount(); ++t) {
         GrowthRow r;
         r.type = t;
         qint64 peak = 0;
         for (int i = 0; i <= current; ++i) {
-            series[size_t(i)] = session.count(i, t);
+            const std::vector<TypeStat> &stats = session.snapshot(i).stats;
+            size_t &at = cursor[size_t(i)];
+            while (at < stats.size() && stats[at].type < t)
+                ++at;
+            series[size_t(i)] = at < stats.size() && stats[at].type == t ? stats[at].count : 0;
             if (i < current)
                 peak = std::max(peak, series[size_t(i)]);
         }
         r.count = series[size_t(current)];
         r.previousCount = series[size_t(previous)];
-        r.baselineCount = session.count(baseline, t);
+        r.baselineCount = baseline <= current ? series[size_t(baseline)] : session.count(baseline, t);
         r.firstCount = series[0];
         r.deltaPrevious = r.count - r.previousCount;
         r.deltaBaseline = r.count - r.baselineCount;

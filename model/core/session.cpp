@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace leakscope {
 
@@ -41,28 +42,50 @@ Snapshot remapped(const Snapshot &snapshot, const TypeRegistry &from, TypeRegist
     return out;
 }
 
+bool sortedUnique(const std::vector<TypeStat> &stats)
+{
+    return std::adjacent_find(stats.begin(), stats.end(), [](const TypeStat &a, const TypeStat &b) {
+               return a.type >= b.type;
+           }) == stats.end();
+}
+
 } // namespace
 
 void Session::addFile(const LoadedFile &file)
 {
     for (const Snapshot &s : file.snapshots)
         m_snapshots.push_back(remapped(s, file.types, m_types));
-    rebuildDense();
+    sortByTime();
+}
+
+void Session::addFile(LoadedFile &&file)
+{
+    // Into an empty session a file's ids stay as they are: interning its
+    // names in order would give the same dense ids.
+    if (!m_snapshots.empty() || m_types.size() != 0) {
+        addFile(std::as_const(file));
+        return;
+    }
+    m_types = std::move(file.types);
+    m_snapshots = std::move(file.snapshots);
+    file.snapshots.clear();
+    for (Snapshot &s : m_snapshots) {
+        if (!sortedUnique(s.stats))
+            s = remapped(s, m_types, m_types);
+    }
+    sortByTime();
 }
 
 void Session::addSnapshot(const Snapshot &snapshot, const TypeRegistry &types)
 {
     m_snapshots.push_back(remapped(snapshot, types, m_types));
-    rebuildDense();
+    sortByTime();
 }
 
 void Session::clear()
 {
     m_types = TypeRegistry();
     m_snapshots.clear();
-    m_counts.clear();
-    m_sizes.clear();
-    m_stride = 0;
 }
 
 const Snapshot &Session::snapshot(int index) const
@@ -70,7 +93,7 @@ const Snapshot &Session::snapshot(int index) const
     return m_snapshots.at(size_t(index));
 }
 
-void Session::rebuildDense()
+void Session::sortByTime()
 {
     // Stable sort by time; a snapshot without a time sorts right after the
     // snapshot before it in insertion order (it inherits its predecessor's key).
@@ -95,32 +118,28 @@ void Session::rebuildDense()
             sorted.push_back(std::move(m_snapshots[k.second]));
         m_snapshots = std::move(sorted);
     }
+}
 
-    m_stride = m_types.size();
-    const size_t cells = size_t(m_stride) * m_snapshots.size();
-    m_counts.assign(cells, 0);
-    m_sizes.assign(cells, 0);
-    for (size_t i = 0; i < m_snapshots.size(); ++i) {
-        const size_t row = i * size_t(m_stride);
-        for (const TypeStat &s : m_snapshots[i].stats) {
-            m_counts[row + size_t(s.type)] = s.count;
-            m_sizes[row + size_t(s.type)] = s.size;
-        }
-    }
+const TypeStat *Session::stat(int snapshot, int type) const
+{
+    if (snapshot < 0 || snapshot >= snapshotCount() || type < 0)
+        return nullptr;
+    const std::vector<TypeStat> &stats = m_snapshots[size_t(snapshot)].stats;
+    const auto it = std::lower_bound(stats.begin(), stats.end(), type,
+                                     [](const TypeStat &s, int t) { return s.type < t; });
+    return it != stats.end() && it->type == type ? &*it : nullptr;
 }
 
 qint64 Session::count(int snapshot, int type) const
 {
-    if (snapshot < 0 || snapshot >= snapshotCount() || type < 0 || type >= m_stride)
-        return 0;
-    return m_counts[size_t(snapshot) * size_t(m_stride) + size_t(type)];
+    const TypeStat *s = stat(snapshot, type);
+    return s ? s->count : 0;
 }
 
 qint64 Session::size(int snapshot, int type) const
 {
-    if (snapshot < 0 || snapshot >= snapshotCount() || type < 0 || type >= m_stride)
-        return 0;
-    return m_sizes[size_t(snapshot) * size_t(m_stride) + size_t(type)];
+    const TypeStat *s = stat(snapshot, type);
+    return s ? s->size : 0;
 }
 
 std::vector<qint64> Session::countSeries(int type) const

@@ -10,9 +10,10 @@
 namespace leakscope {
 
 // Snapshots from any number of files (and the live feed) in time order, with
-// one TypeRegistry for all of them and dense per-type counts and sizes, so
-// series and diffs are array work. Not thread-safe; copy it to hand it to a
-// worker thread (it is a value type).
+// one TypeRegistry for all of them. Each snapshot keeps only the types it has
+// (sorted by type id), so memory follows the rows of the files, not
+// snapshots x types; a cell is a binary search. Not thread-safe; copy it to
+// hand it to a worker thread (it is a value type).
 class Session
 {
 public:
@@ -21,6 +22,9 @@ public:
     // snapshots without a time keep their order after the one before them in
     // their file).
     void addFile(const LoadedFile &file);
+    // The same, taking the file's snapshots over without a copy when the
+    // session is empty (the CLI reads one file after the other).
+    void addFile(LoadedFile &&file);
     void addSnapshot(const Snapshot &snapshot, const TypeRegistry &types);
     void clear();
 
@@ -29,6 +33,8 @@ public:
     int typeCount() const { return m_types.size(); }
     const Snapshot &snapshot(int index) const; // stats use this session's type ids
 
+    // The snapshot's row for the type; nullptr where absent.
+    const TypeStat *stat(int snapshot, int type) const;
     qint64 count(int snapshot, int type) const; // 0 where absent
     qint64 size(int snapshot, int type) const;  // 0 where absent
     std::vector<qint64> countSeries(int type) const;
@@ -40,14 +46,10 @@ public:
     bool hasTimes() const;
 
 private:
-    void rebuildDense();
+    void sortByTime();
 
     TypeRegistry m_types;
     std::vector<Snapshot> m_snapshots;
-    // m_counts[snapshot * stride + type]; stride == m_types.size() at build time.
-    std::vector<qint64> m_counts;
-    std::vector<qint64> m_sizes;
-    int m_stride = 0;
 };
 
 } // namespace leakscope

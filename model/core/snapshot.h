@@ -58,6 +58,15 @@ struct SnapshotInfo
     // false when the interpreter gives no object tracebacks for instances of
     // ordinary classes (CPython 3.11): show the line statistics instead.
     bool objectTracebacks = true;
+    // Which passes the agent ran (meta_json census_impl/graph_impl, issue 17):
+    // "native", "python", or empty when the file does not say.
+    QString censusImpl;
+    QString graphImpl;
+    // How many types the snapshot lists and their summed counts, set by
+    // SnapshotReader (.lsnap files); with SnapshotReader::Content::Totals
+    // the only per-type figures (stats stay empty). -1 when not set.
+    qint64 listedTypes = -1;
+    qint64 listedObjects = -1;
 };
 
 // One row of the container table: a large container (or a large str/bytes

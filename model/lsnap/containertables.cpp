@@ -92,12 +92,8 @@ AllocationData &TableReader::allocations(qint64 snapshotId)
 
 bool TableReader::run()
 {
-    for (Snapshot &s : m_file.snapshots) {
-        s.info.hasContainerPass = s.info.meta.contains(QLatin1String("containers"));
-        const QJsonValue trace = s.info.meta.value(QLatin1String("tracemalloc"));
-        s.info.traced = trace.isObject();
-        s.info.objectTracebacks = trace.toObject().value(QLatin1String("object_tracebacks")).toBool(true);
-    }
+    // hasContainerPass, traced and objectTracebacks come from meta_json,
+    // set by SnapshotReader whether or not it keeps the whole object.
     if (!hasTable("container")) {
         // Predates the container pass: whatever the meta says, nothing to read.
         for (Snapshot &s : m_file.snapshots)

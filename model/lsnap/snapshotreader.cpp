@@ -72,8 +72,10 @@ SnapshotOrigin originFromString(const QString &origin)
 class LsnapReader
 {
 public:
-    LsnapReader(const QString &path, const SnapshotReader::Progress &progress, const std::atomic_bool *cancel)
-        : m_path(path), m_progress(progress), m_cancel(cancel)
+    LsnapReader(const QString &path, const SnapshotReader::Progress &progress, const std::atomic_bool *cancel,
+                SnapshotReader::Content content)
+        : m_path(path), m_progress(progress), m_cancel(cancel), m_totalsOnly(!content.typeRows),
+          m_keepMeta(content.meta)
     {
     }
 
@@ -95,6 +97,9 @@ private:
     QString m_path;
     const SnapshotReader::Progress &m_progress;
     const std::atomic_bool *m_cancel;
+    bool m_totalsOnly;
+    bool m_keepMeta;
+    qint64 m_fileSize = 0;
     SqliteDatabase m_db;
     LoadedFile m_file;
     QString m_error;
@@ -178,6 +183,7 @@ Expected<LoadedFile> LsnapReader::read(const LsnapFormat::Header &header, qint64
     // but on a WAL database it would create -wal and -shm files unless told
     // the file is immutable. A WAL file that already exists holds committed
     // data, so then SQLite must see it.
+    m_fileSize = fileSize;
     m_walExists = QFileInfo(m_path + QStringLiteral("-wal")).size() > 0;
     const auto mode = header.wal && !m_walExists ? SqliteDatabase::ReadOnlyImmutable : SqliteDatabase::ReadOnly;
     if (!m_db.openForReading(m_path, mode)) {
@@ -410,6 +416,16 @@ int LsnapReader::typeIndex(qint64 fileTypeId) const
 
 bool LsnapReader::readSnapshots()
 {
+    // Room for all snapshots at once (no copies while the vector grows),
+    // trusting the file's largest id only as far as its size allows: a
+    // snapshot row takes well over 16 bytes.
+    SqliteStatement last = m_db.prepare("SELECT max(id) FROM snapshot");
+    if (last.isValid() && last.step() == SqliteStatement::Row && last.columnType(0) == SqliteStatement::Integer) {
+        const qint64 maxId = last.int64(0);
+        if (maxId > 0)
+            m_file.snapshots.reserve(size_t(std::min(maxId, std::max<qint64>(m_fileSize, 0) / 16)));
+    }
+    last = SqliteStatement();
     SqliteStatement stmt = m_db.prepare(
         "SELECT id, label, taken_at, pid, rss, gc_objects, gc_garbage, meta_json FROM snapshot ORDER BY id");
     if (!stmt.isValid())
@@ -418,7 +434,7 @@ bool LsnapReader::readSnapshots()
     while ((step = stmt.step()) == SqliteStatement::Row) {
         using T = SqliteStatement;
         const qint64 id = stmt.int64(0);
-        const QString where = tr("snapshot %1").arg(id);
+        const QString where = QStringLiteral("snapshot ") + QString::number(id); // only for errors
         if (stmt.columnType(0) != T::Integer || id < 1)
             return malformed(tr("snapshot id %1 is not a positive integer").arg(stmt.text(0)));
         const T::ColumnType labelType = stmt.columnType(1);
@@ -457,18 +473,38 @@ bool LsnapReader::readSnapshots()
         info.rss = rssType == T::Null ? -1 : stmt.int64(4);
         info.gcObjects = stmt.int64(5);
         info.gcGarbage = stmt.int64(6);
-        info.meta = meta.object();
-        info.pythonVersion = info.meta.value(QLatin1String("python")).toString();
-        const QJsonValue argv = info.meta.value(QLatin1String("argv"));
+        const QJsonObject object = meta.object();
+        info.pythonVersion = object.value(QLatin1String("python")).toString();
+        const QJsonValue argv = object.value(QLatin1String("argv"));
         if (argv.isArray()) {
             for (const QJsonValue &arg : argv.toArray()) {
                 if (arg.isString())
                     info.argv.append(arg.toString());
             }
         }
-        info.origin = originFromString(info.meta.value(QLatin1String("origin")).toString());
-        info.hasSizes = info.meta.value(QLatin1String("has_sizes")).toBool(true);
-        info.partial = info.meta.value(QLatin1String("partial")).toBool(false);
+        info.origin = originFromString(object.value(QLatin1String("origin")).toString());
+        info.hasSizes = object.value(QLatin1String("has_sizes")).toBool(true);
+        info.partial = object.value(QLatin1String("partial")).toBool(false);
+        // Issue 14: the container pass ran; tracemalloc traced the process.
+        info.hasContainerPass = object.contains(QLatin1String("containers"));
+        const QJsonValue trace = object.value(QLatin1String("tracemalloc"));
+        info.traced = trace.isObject();
+        info.objectTracebacks = trace.toObject().value(QLatin1String("object_tracebacks")).toBool(true);
+        // Issue 17: which passes the agent ran ("native" or "python").
+        info.censusImpl = object.value(QLatin1String("census_impl")).toString();
+        info.graphImpl = object.value(QLatin1String("graph_impl")).toString();
+        if (m_keepMeta)
+            info.meta = object;
+        // Snapshots of one process repeat these: share one copy.
+        if (!m_file.snapshots.empty()) {
+            const SnapshotInfo &before = m_file.snapshots.back().info;
+            if (before.argv == info.argv)
+                info.argv = before.argv;
+            if (before.pythonVersion == info.pythonVersion)
+                info.pythonVersion = before.pythonVersion;
+            if (before.label == info.label && !info.label.isNull())
+                info.label = before.label;
+        }
         info.sourceFile = m_path;
         m_file.snapshots.push_back(std::move(snapshot));
     }
@@ -494,6 +530,15 @@ bool LsnapReader::readCounts()
     qint64 rows = 0;
     qint64 countSum = 0;
     qint64 sizeSum = 0;
+    // The last type id of the current snapshot and how many it listed.
+    int lastType = -1;
+    qint64 listed = 0;
+    auto closeSnapshot = [&] {
+        if (currentStarted) {
+            snapshots[current].info.listedTypes = listed;
+            snapshots[current].info.listedObjects = countSum;
+        }
+    };
     SqliteStatement::StepResult step;
     while ((step = stmt.step()) == SqliteStatement::Row) {
         if ((++rows & 8191) == 0 && cancelled(m_cancel)) {
@@ -510,6 +555,7 @@ bool LsnapReader::readCounts()
 
         if (current >= snapshots.size() || snapshots[current].info.id != snapshotId) {
             while (current < snapshots.size() && snapshots[current].info.id < snapshotId) {
+                closeSnapshot();
                 if (currentStarted && m_progress)
                     m_progress(qint64(current) + 1, total);
                 reserveHint = qMax(reserveHint, snapshots[current].stats.size());
@@ -521,8 +567,13 @@ bool LsnapReader::readCounts()
         }
         std::vector<TypeStat> &stats = snapshots[current].stats;
         if (!currentStarted) {
-            stats.reserve(reserveHint);
+            if (!m_totalsOnly)
+                stats.reserve(reserveHint);
             currentStarted = true;
+            lastType = -1;
+            listed = 0;
+            countSum = 0;
+            sizeSum = 0;
         }
         const int type = typeIndex(fileType);
         if (type < 0)
@@ -531,23 +582,31 @@ bool LsnapReader::readCounts()
             return malformed(tr("snapshot %1 has an impossible count or size for \"%2\"")
                                  .arg(snapshotId)
                                  .arg(m_file.types.name(type)));
-        if (!stats.empty() && stats.back().type >= type)
+        if (lastType >= type)
             return malformed(tr("snapshot %1 lists type %2 twice").arg(snapshotId).arg(fileType));
+        lastType = type;
+        ++listed;
         // Sums over a snapshot's types must stay in int64 (totals, charts).
-        if (stats.empty()) {
-            countSum = 0;
-            sizeSum = 0;
-        }
         const std::optional<qint64> newCount = checked::add(countSum, count);
         const std::optional<qint64> newSize = checked::add(sizeSum, size);
         if (!newCount || !newSize)
             return malformed(tr("snapshot %1: its counts or sizes add up past 2^63").arg(snapshotId));
         countSum = *newCount;
         sizeSum = *newSize;
-        stats.push_back(TypeStat{type, count, size});
+        if (!m_totalsOnly)
+            stats.push_back(TypeStat{type, count, size});
     }
     if (step == SqliteStatement::Error)
         return sqliteFailed("reading type counts");
+    if (current < snapshots.size())
+        closeSnapshot();
+    // Snapshots without rows list nothing.
+    for (Snapshot &s : snapshots) {
+        if (s.info.listedTypes < 0) {
+            s.info.listedTypes = 0;
+            s.info.listedObjects = 0;
+        }
+    }
     if (m_progress)
         m_progress(total, total);
     return true;
@@ -634,6 +693,12 @@ Expected<LoadedFile> readText(QFile &file, const QString &path, qint64 size, con
 Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &progress,
                                           const std::atomic_bool *cancel)
 {
+    return read(path, progress, cancel, Content());
+}
+
+Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &progress,
+                                          const std::atomic_bool *cancel, Content content)
+{
     const QFileInfo info(path);
     if (!info.exists())
         return fail(path, tr("no such file"));
@@ -666,7 +731,7 @@ Expected<LoadedFile> SnapshotReader::read(const QString &path, const Progress &p
         const QString refusal = LsnapFormat::refusalReason(header);
         if (!refusal.isEmpty() && QFileInfo(path + QStringLiteral("-wal")).size() <= 0)
             return fail(path, refusal);
-        LsnapReader reader(path, progress, cancel);
+        LsnapReader reader(path, progress, cancel, content);
         return reader.read(header, size);
     }
     return readText(file, path, size, progress, cancel);
