@@ -101,6 +101,15 @@ bool GrowthFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex
     const int l = left.row(), r = right.row();
     if (column == GrowthTableModel::TypeColumn)
         return m_growth->nameRank(l) < m_growth->nameRank(r);
+    if (column == GrowthTableModel::SuspectColumn) {
+        // The shared ranking (LeakRanking): suspects first, and among them
+        // user types before the builtins they explain; then by score.
+        const GrowthRow &x = m_growth->row(l), &y = m_growth->row(r);
+        if (x.verdict.suspect != y.verdict.suspect)
+            return y.verdict.suspect;
+        if (x.verdict.suspect && m_growth->isBuiltin(l) != m_growth->isBuiltin(r))
+            return m_growth->isBuiltin(l);
+    }
     double a = m_growth->sortValue(l, column), b = m_growth->sortValue(r, column);
     // NaN would break the strict weak ordering the sort relies on.
     if (std::isnan(a))

@@ -4,8 +4,6 @@
 #include "cli/optionargument.h"
 #include "core/growth.h"
 #include "heapgraph/leakreportgraph.h"
-#include "heapgraph/retainedbytype.h"
-#include "heapgraph/sharedgraphs.h"
 #include "lsnap/heapgraphstore.h"
 
 #include <QCoreApplication>
@@ -86,64 +84,12 @@ std::optional<QString> parse(const QStringList &args, ReportOptions &o)
     return std::nullopt;
 }
 
-// The graph and its retained sizes per type of session snapshot `index`;
-// null when it has none or it cannot be read (`note` says why).
-struct GraphAndRetained
-{
-    HeapGraphPtr graph;
-    std::optional<RetainedByType> retained;
-};
-
-GraphAndRetained loadGraph(const Session &session, int index, const TaskControl &control, QString *note)
-{
-    GraphAndRetained out;
-    const SnapshotInfo &info = session.snapshot(index).info;
-    if (!info.hasGraph)
-        return out;
-    Expected<HeapGraphPtr> graph = SharedGraphs::load(HeapGraphStore::readArrays, info.sourceFile, info.id, control);
-    if (!graph) {
-        *note = tr("heap graph of snapshot %1 unreadable: %2").arg(index + 1).arg(graph.error());
-        return out;
-    }
-    out.graph = graph.value();
-    Expected<std::shared_ptr<const DominatorTree>> tree = SharedGraphs::dominators(out.graph, control);
-    if (tree)
-        out.retained = RetainedByType::fromDominators(*out.graph, *tree.value());
-    return out;
-}
-
 } // namespace
 
 LeakReport ReportCommand::build(const Session &session, const QStringList &files, int baseline, int current,
                                 const TaskControl &control)
 {
-    LeakReport report = LeakReport::fromSession(session, baseline, current);
-    report.files = files;
-    if (session.snapshotCount() == 0 || report.entries.empty())
-        return report;
-    int graphIndex = -1;
-    for (int i = current; i >= 0 && graphIndex < 0; --i)
-        if (session.snapshot(i).info.hasGraph)
-            graphIndex = i;
-    if (graphIndex < 0) {
-        report.graphNote = tr("no heap graph (record with --graph to fold builtins and see chains)");
-        return report;
-    }
-    if (graphIndex <= baseline) {
-        report.graphNote = tr("no heap graph after the baseline");
-        return report;
-    }
-    QString note;
-    GraphAndRetained now = loadGraph(session, graphIndex, control, &note);
-    if (!now.graph) {
-        report.graphNote = note;
-        return report;
-    }
-    GraphAndRetained then = loadGraph(session, baseline, control, &note);
-    report.graphSnapshot = graphIndex;
-    LeakReportGraph::apply(report, *now.graph, then.graph.get(), now.retained ? &*now.retained : nullptr,
-                           then.retained ? &*then.retained : nullptr, control);
-    return report;
+    return LeakReportGraph::build(session, files, baseline, current, HeapGraphStore::readArrays, control);
 }
 
 QString ReportCommand::usage()

@@ -32,6 +32,7 @@ class JobRunner;
 class MessageBar;
 class SessionController;
 class SnapshotTimelineModel;
+class SummaryTab;
 class TestTimelineModel;
 class TrendChart;
 
@@ -69,6 +70,7 @@ public:
     bool isShowingEmptyState() const;
     // The tabs below the table (Trend first); other panels add theirs here.
     QTabWidget *detailTabs() const { return m_tabs; }
+    SummaryTab *summaryTab() const { return m_summaryTab; }
     // Type ids (session registry) of the selected rows, in table order.
     QVector<int> selectedTypes() const { return m_selectedTypes; }
     QStringList recentFiles() const { return m_recentFiles; }
@@ -153,6 +155,7 @@ private:
     QCheckBox *m_changedOnly = nullptr;
     QLabel *m_filterCount = nullptr;
     QTabWidget *m_tabs = nullptr;
+    SummaryTab *m_summaryTab = nullptr;
     TrendChart *m_trend = nullptr;
     QVBoxLayout *m_recentLayout = nullptr;
     QHBoxLayout *m_emptyButtons = nullptr;

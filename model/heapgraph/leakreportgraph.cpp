@@ -2,6 +2,7 @@
 
 #include "core/textutil.h"
 #include "heapgraph/rootpathindex.h"
+#include "heapgraph/sharedgraphs.h"
 
 #include <QCoreApplication>
 #include <QHash>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <deque>
 #include <map>
+#include <optional>
 
 namespace leakscope {
 
@@ -94,7 +96,62 @@ struct Owner
     bool holding = false;            // the builtin holds the entry's object
 };
 
+// The graph and its retained sizes per type of session snapshot `index`;
+// no graph when it has none or it cannot be read (`note` says why).
+struct GraphAndRetained
+{
+    HeapGraphPtr graph;
+    std::optional<RetainedByType> retained;
+};
+
+GraphAndRetained loadGraph(const Session &session, int index, const HeapGraphArraysReader &reader,
+                           const TaskControl &control, QString *note)
+{
+    GraphAndRetained out;
+    const SnapshotInfo &info = session.snapshot(index).info;
+    if (!info.hasGraph)
+        return out;
+    Expected<HeapGraphPtr> graph = SharedGraphs::load(reader, info.sourceFile, info.id, control);
+    if (!graph) {
+        *note = tr("heap graph of snapshot %1 unreadable: %2").arg(index + 1).arg(graph.error());
+        return out;
+    }
+    out.graph = graph.value();
+    Expected<std::shared_ptr<const DominatorTree>> tree = SharedGraphs::dominators(out.graph, control);
+    if (tree)
+        out.retained = RetainedByType::fromDominators(*out.graph, *tree.value());
+    return out;
+}
+
 } // namespace
+
+LeakReport LeakReportGraph::build(const Session &session, const QStringList &files, int baseline, int current,
+                                  const HeapGraphArraysReader &reader, const TaskControl &control)
+{
+    LeakReport report = LeakReport::fromSession(session, baseline, current);
+    report.files = files;
+    if (session.snapshotCount() == 0 || report.entries.empty())
+        return report;
+    int graphIndex = -1;
+    for (int i = current; i > baseline && graphIndex < 0; --i)
+        if (session.snapshot(i).info.hasGraph && !session.snapshot(i).info.sourceFile.isEmpty())
+            graphIndex = i;
+    if (graphIndex < 0) {
+        report.graphNote = tr("no heap graph after the baseline (record with --graph to fold builtins and see chains)");
+        return report;
+    }
+    QString note;
+    GraphAndRetained now = loadGraph(session, graphIndex, reader, control, &note);
+    if (!now.graph) {
+        report.graphNote = note;
+        return report;
+    }
+    GraphAndRetained then = loadGraph(session, baseline, reader, control, &note);
+    report.graphSnapshot = graphIndex;
+    apply(report, *now.graph, then.graph.get(), now.retained ? &*now.retained : nullptr,
+          then.retained ? &*then.retained : nullptr, control);
+    return report;
+}
 
 QStringList LeakReportGraph::describeChain(const HeapGraph &g, const ReferenceChain &chain)
 {

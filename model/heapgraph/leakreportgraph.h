@@ -17,6 +17,14 @@ namespace leakscope {
 class LeakReportGraph
 {
 public:
+    // The report of `session` from `baseline` to `current` (0-based): the
+    // census entries (LeakReport::fromSession), then, when a snapshot after
+    // the baseline and up to `current` has a heap graph, apply() with the
+    // latest such graph and the baseline's (read through SharedGraphs and
+    // `reader`, for .lsnap files HeapGraphStore::readArrays).
+    static LeakReport build(const Session &session, const QStringList &files, int baseline, int current,
+                            const HeapGraphArraysReader &reader, const TaskControl &control = {});
+
     static void apply(LeakReport &report, const HeapGraph &current, const HeapGraph *baseline,
                       const RetainedByType *currentRetained, const RetainedByType *baselineRetained,
                       const TaskControl &control = {});

@@ -10,7 +10,7 @@
     leakscope-cli record --every 0.2 --graph -o two.lsnap -- python3 two_leaks.py
     leakscope-cli report two.lsnap
 
-Arguments: [ROUNDS] [REQUESTS_PER_ROUND] [PAUSE_SECONDS] (default 8 25 0.25).
+Arguments: [REQUESTS] [PAUSE_SECONDS] (default 200 0.01).
 """
 
 import sys
@@ -52,16 +52,12 @@ def handle(number):
 
 
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 8
-    per_round = int(sys.argv[2]) if len(sys.argv) > 2 else 25
-    pause = float(sys.argv[3]) if len(sys.argv) > 3 else 0.25
-    number = 0
-    for _ in range(rounds):
-        for _ in range(per_round):
-            handle(number)
-            number += 1
-        time.sleep(pause)
-    print("handled %d requests" % number)
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    pause = float(sys.argv[2]) if len(sys.argv) > 2 else 0.01
+    for number in range(requests):
+        handle(number)
+        time.sleep(pause)  # a steady trickle: every snapshot interval grows
+    print("handled %d requests" % requests)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,52 @@
+#include "views/summaryview.h"
+
+#include <QScrollBar>
+#include <QUrl>
+#include <QUrlQuery>
+
+namespace leakscope {
+
+SummaryView::SummaryView(QWidget *parent)
+    : QTextBrowser(parent)
+{
+    setObjectName(QStringLiteral("summaryView"));
+    setOpenLinks(false);
+    setOpenExternalLinks(false);
+    document()->setDocumentMargin(12);
+    // QTextBrowser's rich text: a small subset of CSS.
+    document()->setDefaultStyleSheet(QStringLiteral("h1 { font-size: large; margin-bottom: 2px; }"
+                                                    "h2 { font-size: medium; margin-top: 14px; margin-bottom: 2px; }"
+                                                    "td { padding-right: 12px; padding-top: 1px; padding-bottom: 1px; }"
+                                                    ".kind { color: gray; }"));
+    connect(this, &QTextBrowser::anchorClicked, this, &SummaryView::onAnchor);
+    setMessage(tr("Open a recording or take two snapshots to see the leak report."));
+}
+
+void SummaryView::setReport(const LeakReport &report)
+{
+    m_report = report;
+    m_hasReport = true;
+    const int scroll = verticalScrollBar() ? verticalScrollBar()->value() : 0;
+    setHtml(report.toHtml(true));
+    if (verticalScrollBar())
+        verticalScrollBar()->setValue(scroll);
+}
+
+void SummaryView::setMessage(const QString &text)
+{
+    m_hasReport = false;
+    m_report = LeakReport();
+    setHtml(QStringLiteral("<p>%1</p>").arg(text.toHtmlEscaped()));
+}
+
+void SummaryView::onAnchor(const QUrl &url)
+{
+    if (url.scheme() != QLatin1String("leakscope"))
+        return;
+    const QString action = url.path();
+    const QString type = QUrlQuery(url).queryItemValue(QStringLiteral("type"), QUrl::FullyDecoded);
+    if (!action.isEmpty() && !type.isEmpty())
+        emit nextStepRequested(action, type);
+}
+
+} // namespace leakscope
