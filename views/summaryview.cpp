@@ -14,10 +14,12 @@ SummaryView::SummaryView(QWidget *parent)
     setOpenExternalLinks(false);
     document()->setDocumentMargin(12);
     // QTextBrowser's rich text: a small subset of CSS.
-    document()->setDefaultStyleSheet(QStringLiteral("h1 { font-size: large; margin-bottom: 2px; }"
-                                                    "h2 { font-size: medium; margin-top: 14px; margin-bottom: 2px; }"
-                                                    "td { padding-right: 12px; padding-top: 1px; padding-bottom: 1px; }"
-                                                    ".kind { color: gray; }"));
+    // QTextBrowser's rich text: a small subset of CSS.
+    document()->setDefaultStyleSheet(QStringLiteral("h2 { font-size: medium; margin-top: 8px; margin-bottom: 1px; }"
+                                                    "p { margin-top: 0px; margin-bottom: 2px; }"
+                                                    ".entry { margin-left: 18px; }"
+                                                    ".dim { color: gray; font-weight: normal; }"
+                                                    ".growth { color: #b03a2e; }"));
     connect(this, &QTextBrowser::anchorClicked, this, &SummaryView::onAnchor);
     setMessage(tr("Open a recording or take two snapshots to see the leak report."));
 }

@@ -7,6 +7,7 @@
 #include "lsnap/heapgraphstore.h"
 #include "views/summaryview.h"
 
+#include <QSplitter>
 #include <QTabWidget>
 
 namespace leakscope {
@@ -64,8 +65,23 @@ void SummaryTab::onComparisonChanged()
     // Shown first when a session opens (other files) or a live session
     // reaches its second snapshot; not again while the user looks elsewhere.
     const QStringList files = controller->files();
-    if (files != m_shownFiles || m_shownCount < 2)
-        m_window->detailTabs()->setCurrentWidget(m_view);
+    if (files != m_shownFiles || m_shownCount < 2) {
+        QTabWidget *tabs = m_window->detailTabs();
+        tabs->setCurrentWidget(m_view);
+        // Room for two entries at least, without hiding the table.
+        if (auto *splitter = qobject_cast<QSplitter *>(tabs->parentWidget())) {
+            QList<int> sizes = splitter->sizes();
+            const int index = splitter->indexOf(tabs);
+            int total = 0;
+            for (int size : sizes)
+                total += size;
+            if (index >= 0 && sizes.size() == 2 && total > 0 && sizes[index] < total * 45 / 100) {
+                sizes[index] = total * 45 / 100;
+                sizes[1 - index] = total - sizes[index];
+                splitter->setSizes(sizes);
+            }
+        }
+    }
     m_shownFiles = files;
     m_shownCount = session->snapshotCount();
 

@@ -515,8 +515,50 @@ QString LeakReport::toMarkdown() const
     return out;
 }
 
+// The window's Summary: the same facts, denser (the tab shares the window
+// with the table), each next step a link.
+QString compactHtml(const LeakReport &r)
+{
+    QString out = QStringLiteral("<p><b>%1</b> &nbsp;<span class=\"dim\">%2</span></p>\n")
+                      .arg(header(r).toHtmlEscaped(), span(r).toHtmlEscaped());
+    if (r.entries.empty())
+        return out + QStringLiteral("<p>%1</p>\n").arg(emptyText(r).toHtmlEscaped());
+    int n = 0;
+    for (const LeakEntry &e : r.entries) {
+        QString growth = totalGrowth(e).toHtmlEscaped();
+        if (e.retainedKnown)
+            growth += QStringLiteral(", ") + retainedText(e).toHtmlEscaped();
+        out += QStringLiteral("<h2>%1. %2%3 &nbsp;<span class=\"growth\">%4</span></h2>\n")
+                   .arg(++n)
+                   .arg(e.name.toHtmlEscaped(),
+                        e.kind == LeakEntry::Kind::Type ? QString()
+                                                        : QStringLiteral(" <span class=\"dim\">(%1)</span>").arg(kindWord(e.kind)),
+                        growth);
+        out += QStringLiteral("<p class=\"entry\">");
+        if (!e.chain.isEmpty()) {
+            out += QStringLiteral("<code>%1</code>").arg(e.chainLine().toHtmlEscaped());
+            const QString suffix = chainSuffix(e);
+            if (!suffix.isEmpty())
+                out += QStringLiteral(" <span class=\"dim\">(%1)</span>").arg(suffix.toHtmlEscaped());
+            out += QStringLiteral("<br>");
+        }
+        out += QStringLiteral("%1 \u2192 %2; %3").arg(e.baselineCount).arg(e.count).arg(reasonText(e).toHtmlEscaped());
+        if (!e.folded.empty())
+            out += QStringLiteral("<br>") + tr("Also: %1").arg(foldedLine(e)).toHtmlEscaped();
+        if (!e.allocationSite.isEmpty())
+            out += QStringLiteral("<br>") + tr("Allocated at %1").arg(e.allocationSite).toHtmlEscaped();
+        const QString href = QStringLiteral("leakscope:%1?type=%2")
+                                 .arg(nextWord(e.next), QString::fromLatin1(QUrl::toPercentEncoding(e.target())));
+        out += QStringLiteral("<br>") + tr("Next:") + QStringLiteral(" <a href=\"%1\">%2</a></p>\n")
+                                                          .arg(href.toHtmlEscaped(), nextText(e).toHtmlEscaped());
+    }
+    return out;
+}
+
 QString LeakReport::toHtml(bool links) const
 {
+    if (links)
+        return compactHtml(*this);
     QString out;
     if (!links) {
         out += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>%1</title>\n")
