@@ -2,6 +2,8 @@
 
 #include "views/growthtablemodel.h"
 
+#include "core/leakreport.h"
+
 #include <cmath>
 #include <limits>
 
@@ -102,13 +104,10 @@ bool GrowthFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex
     if (column == GrowthTableModel::TypeColumn)
         return m_growth->nameRank(l) < m_growth->nameRank(r);
     if (column == GrowthTableModel::SuspectColumn) {
-        // The shared ranking (LeakRanking): suspects first, and among them
-        // user types before the builtins they explain; then by score.
-        const GrowthRow &x = m_growth->row(l), &y = m_growth->row(r);
-        if (x.verdict.suspect != y.verdict.suspect)
-            return y.verdict.suspect;
-        if (x.verdict.suspect && m_growth->isBuiltin(l) != m_growth->isBuiltin(r))
-            return m_growth->isBuiltin(l);
+        // The shared ranking (LeakRanking), first in the descending order:
+        // suspects, user types before the builtins they explain, score,
+        // delta, count, name.
+        return LeakRanking::lessRow(m_growth->row(r), m_growth->row(l), m_growth->typeName(r), m_growth->typeName(l));
     }
     double a = m_growth->sortValue(l, column), b = m_growth->sortValue(r, column);
     // NaN would break the strict weak ordering the sort relies on.
