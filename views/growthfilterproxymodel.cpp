@@ -2,6 +2,8 @@
 
 #include "views/growthtablemodel.h"
 
+#include "core/leakreport.h"
+
 #include <cmath>
 #include <limits>
 
@@ -101,6 +103,12 @@ bool GrowthFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex
     const int l = left.row(), r = right.row();
     if (column == GrowthTableModel::TypeColumn)
         return m_growth->nameRank(l) < m_growth->nameRank(r);
+    if (column == GrowthTableModel::SuspectColumn) {
+        // The shared ranking (LeakRanking), first in the descending order:
+        // suspects, user types before the builtins they explain, score,
+        // delta, count, name.
+        return LeakRanking::lessRow(m_growth->row(r), m_growth->row(l), m_growth->typeName(r), m_growth->typeName(l));
+    }
     double a = m_growth->sortValue(l, column), b = m_growth->sortValue(r, column);
     // NaN would break the strict weak ordering the sort relies on.
     if (std::isnan(a))

@@ -4,6 +4,7 @@
 #include "cli/clioutput.h"
 #include "cli/comparecommand.h"
 #include "cli/allocationscommand.h"
+#include "cli/reportcommand.h"
 #include "cli/graphcommands.h"
 #include "cli/importcommand.h"
 #include "cli/infocommand.h"
@@ -40,6 +41,8 @@ QString generalUsage()
               "                 compare the last snapshot against a baseline (show_growth table,\n"
               "                 --json, --csv; --fail-on-suspect, --fail-on-growth N for CI;\n"
               "                 --by-test: the leaking tests of pytest --leakscope snapshots)\n"
+              "  report FILE... [--baseline N] [--format text|markdown|html|json] [-o OUT]\n"
+              "                 the leak report: one entry per leak, its chain and next step\n"
               "  info FILE...   describe files and their snapshots\n"
               "  import OBJGRAPH_FILE... -o FILE.lsnap\n"
               "                 convert objgraph output into a .lsnap file\n"
@@ -80,6 +83,7 @@ struct Command
 const Command s_commands[] = {
     {"record", &RecordCommand::run, &RecordCommand::usage},
     {"compare", &CompareCommand::run, &CompareCommand::usage},
+    {"report", &ReportCommand::run, &ReportCommand::usage},
     {"info", &InfoCommand::run, &InfoCommand::usage},
     {"allocations", &AllocationsCommand::run, &AllocationsCommand::usage},
     {"import", &ImportCommand::run, &ImportCommand::usage},

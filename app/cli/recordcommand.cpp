@@ -3,6 +3,7 @@
 
 #include "live/agentinstaller.h"
 #include "cli/childprocess.h"
+#include "cli/reportcommand.h"
 #include "core/growth.h"
 #include "cli/optionargument.h"
 #include "live/pythoncommand.h"
@@ -124,22 +125,9 @@ QString summarise(const QString &path, qint64 pid)
     out += QLatin1Char('\n');
     if (n < 2)
         return out;
-    Comparison c = GrowthAnalysis::compare(session, 0, n - 1);
-    GrowthAnalysis::sortForReport(c.rows, session);
-    int shown = 0;
-    for (const GrowthRow &r : c.rows) {
-        if (!r.verdict.suspect || shown == 3)
-            break;
-        ++shown;
-        out += prefix
-            + tr("suspect %1: %2 -> %3 (%4), score %5: %6\n")
-                  .arg(session.types().name(r.type))
-                  .arg(r.firstCount)
-                  .arg(r.count)
-                  .arg(TextFormat::signedNumber(r.deltaFirst))
-                  .arg(r.verdict.score, 0, 'f', 0)
-                  .arg(r.verdict.reason);
-    }
+    // The leak report's text form: every leak, user types before the
+    // builtins they explain (folded under them when the run has graphs).
+    out += ReportCommand::build(session, {path}, 0, n - 1).toText();
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include "views/growthtablemodel.h"
 #include "views/messagebar.h"
 #include "gui/sessioncontroller.h"
+#include "gui/summarytab.h"
 #include "views/snapshottimelinemodel.h"
 #include "views/sparklinedelegate.h"
 #include "views/testtimelinemodel.h"
@@ -124,6 +125,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         updateSummary();
     });
 
+    m_summaryTab = new SummaryTab(this); // the leak report, first of the detail tabs
     readSettings();
     onSessionChanged();
 }
@@ -530,7 +532,7 @@ QWidget *MainWindow::createGrowthPanel()
     fit(GrowthTableModel::DeltaRetainedColumn, QStringLiteral("+000.0 MB"), 16);
     m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 80);
     fit(GrowthTableModel::SuspectColumn, QStringLiteral("100"));
-    m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);
+    m_growthView->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
     connect(m_growthView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
         if (m_restoringSelection)
@@ -940,8 +942,8 @@ void MainWindow::readSettings()
     // States saved by earlier versions stretch the Type column.
     m_growthView->header()->setSectionResizeMode(GrowthTableModel::TypeColumn, QHeaderView::Interactive);
     showRetainedColumns(); // the saved state may say otherwise
-    // The issue wants the table sorted by growth against the baseline at start.
-    m_growthView->sortByColumn(GrowthTableModel::DeltaBaselineColumn, Qt::DescendingOrder);
+    // The shared ranking (LeakRanking) at start: suspects, user types first.
+    m_growthView->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
     m_hideBuiltins->setChecked(s.value(QStringLiteral("filter/hideBuiltins"), false).toBool());
     m_suspectsOnly->setChecked(s.value(QStringLiteral("filter/suspectsOnly"), false).toBool());
     m_changedOnly->setChecked(s.value(QStringLiteral("filter/changedOnly"), false).toBool());

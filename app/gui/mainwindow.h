@@ -32,6 +32,7 @@ class JobRunner;
 class MessageBar;
 class SessionController;
 class SnapshotTimelineModel;
+class SummaryTab;
 class TestTimelineModel;
 class TrendChart;
 class ContainersView;
@@ -71,6 +72,7 @@ public:
     bool isShowingEmptyState() const;
     // The tabs below the table (Trend first); other panels add theirs here.
     QTabWidget *detailTabs() const { return m_tabs; }
+    SummaryTab *summaryTab() const { return m_summaryTab; }
     // Type ids (session registry) of the selected rows, in table order.
     QVector<int> selectedTypes() const { return m_selectedTypes; }
     QStringList recentFiles() const { return m_recentFiles; }
@@ -155,6 +157,7 @@ private:
     QCheckBox *m_changedOnly = nullptr;
     QLabel *m_filterCount = nullptr;
     QTabWidget *m_tabs = nullptr;
+    SummaryTab *m_summaryTab = nullptr;
     TrendChart *m_trend = nullptr;
     // Issue 14: the Containers view beside the growth table (tabs "Types" and
     // "Containers") and the Allocations tab beside Trend.

@@ -1,6 +1,7 @@
 #include "core/growth.h"
 
 #include "core/textutil.h"
+#include "core/leakreport.h"
 
 #include <QCoreApplication>
 
@@ -248,18 +249,7 @@ int GrowthAnalysis::resolveBaseline(const Session &session, BaselineMode mode, i
 
 void GrowthAnalysis::sortForReport(std::vector<GrowthRow> &rows, const Session &session)
 {
-    const TypeRegistry &types = session.types();
-    std::sort(rows.begin(), rows.end(), [&types](const GrowthRow &a, const GrowthRow &b) {
-        if (a.verdict.suspect != b.verdict.suspect)
-            return a.verdict.suspect;
-        if (a.verdict.suspect && a.verdict.score != b.verdict.score)
-            return a.verdict.score > b.verdict.score;
-        if (a.deltaBaseline != b.deltaBaseline)
-            return a.deltaBaseline > b.deltaBaseline;
-        if (a.count != b.count)
-            return a.count > b.count;
-        return types.name(a.type) < types.name(b.type);
-    });
+    LeakRanking::sortRows(rows, session.types());
 }
 
 } // namespace leakscope

@@ -77,8 +77,8 @@ public:
     static Comparison compare(const Session &session, int baseline, int current);
     // Resolves first/previous/N (0-based index) against the session; -1 if invalid.
     static int resolveBaseline(const Session &session, BaselineMode mode, int index, int current);
-    // Sort order of the CLI: suspects first (by score), then by deltaBaseline
-    // descending, then by name.
+    // The shared ranking (LeakRanking::sortRows): suspects first, user types
+    // before the builtins they explain, then by score, delta, count and name.
     static void sortForReport(std::vector<GrowthRow> &rows, const Session &session);
 };
 

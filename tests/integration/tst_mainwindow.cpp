@@ -158,10 +158,11 @@ void TestMainWindow::openTwoFilesAndChartTheSelectedType()
     QCOMPARE(w.timelineModel()->rowCount(), 7);
     QCOMPARE(w.timelineModel()->index(0, SnapshotTimelineModel::LabelColumn).data().toString(), QStringLiteral("step 0"));
     QCOMPARE(w.timelineModel()->index(4, SnapshotTimelineModel::SourceColumn).data().toString(), QStringLiteral("b.lsnap"));
-    // Baseline first, current last, sorted by growth against the baseline.
+    // Baseline first, current last, in the shared ranking (suspects, user
+    // types first: LeakRanking) on the Suspect column.
     QCOMPARE(w.baselineBox()->currentIndex(), 0);
     QCOMPARE(w.currentBox()->currentIndex(), 6);
-    QCOMPARE(w.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::DeltaBaselineColumn));
+    QCOMPARE(w.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::SuspectColumn));
     QCOMPARE(w.growthView()->header()->sortIndicatorOrder(), Qt::DescendingOrder);
     QCOMPARE(namesInViewOrder(w.growthView()).value(0), QStringLiteral("__main__.Leaky"));
 
@@ -253,7 +254,8 @@ void TestMainWindow::sortsByNumbers()
     w.controller()->addLoadedFiles(std::move(files));
     QTRY_COMPARE(w.controller()->session()->snapshotCount(), 2);
     QVERIFY(waitIdle(w));
-    // Default: delta against the baseline, descending.
+    // Default: the shared ranking; without suspects (two snapshots), delta
+    // against the baseline, descending.
     QCOMPARE(namesInViewOrder(w.growthView()),
              (QStringList{QStringLiteral("x.B1000"), QStringLiteral("x.A999"), QStringLiteral("x.Cplus2"),
                           QStringLiteral("x.Dminus5")}));
@@ -566,8 +568,8 @@ void TestMainWindow::remembersRecentFilesAndSwitches()
     QVERIFY(again.hideBuiltinsBox()->isChecked());
     QVERIFY(again.trendChart()->logScale());
     QCOMPARE(again.size(), QSize(1111, 777));
-    // And the table is sorted by growth at start regardless of the saved header.
-    QCOMPARE(again.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::DeltaBaselineColumn));
+    // And the table starts in the shared ranking regardless of the saved header.
+    QCOMPARE(again.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::SuspectColumn));
 }
 
 void TestMainWindow::screenshotWithSession()
@@ -580,6 +582,8 @@ void TestMainWindow::screenshotWithSession()
     QTRY_COMPARE_WITH_TIMEOUT(w.controller()->session()->snapshotCount(), 7, 30000);
     QVERIFY(waitIdle(w));
     w.selectTypes({QStringLiteral("__main__.Leaky"), QStringLiteral("__main__.Steady")});
+    // The Summary tab opens first; this screenshot is of the trend.
+    w.detailTabs()->setCurrentWidget(w.trendChart());
     // The value axis title is not cut at the default size.
     const QAbstractAxis *axis = valueAxis(w.trendChart());
     QVERIFY(axis);

@@ -170,8 +170,8 @@ void TestGrowthTableModel::sortsByRawNumbers_data()
     QTest::newRow("delta size ascending: freed first")
         << int(GrowthTableModel::DeltaSizeColumn) << int(Qt::AscendingOrder)
         << QStringList{QStringLiteral("__main__.Gone"), QStringLiteral("list")};
-    QTest::newRow("suspect descending: suspects first, equal scores by name")
-        << int(GrowthTableModel::SuspectColumn) << int(Qt::DescendingOrder) << QStringList{nines, thousand};
+    QTest::newRow("suspect descending: the shared ranking, equal scores by delta")
+        << int(GrowthTableModel::SuspectColumn) << int(Qt::DescendingOrder) << QStringList{thousand, nines};
     QTest::newRow("type ascending, case-insensitive")
         << int(GrowthTableModel::TypeColumn) << int(Qt::AscendingOrder)
         << QStringList{QStringLiteral("__main__.Gone"), nines, thousand, QStringLiteral("app.models.Session"),
