@@ -265,8 +265,14 @@ void TestCompareJson::sameDocumentAsBefore()
     const Run r = cli(QStringList{QStringLiteral("compare"), QStringLiteral("--json")} + options + QStringList{path},
                       m_dir.path());
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    const QJsonObject streamed = parse(r.out);
+    QJsonObject streamed = parse(r.out);
     QVERIFY(!streamed.isEmpty());
+    // The container keys (issue 14) come after the comparison's own, from
+    // ContainersReport; tst_containers checks their content.
+    QVERIFY(streamed.value(QStringLiteral("containers")).isArray());
+    QVERIFY(streamed.contains(QStringLiteral("memory_outside_python")));
+    streamed.remove(QStringLiteral("containers"));
+    streamed.remove(QStringLiteral("memory_outside_python"));
 
     Expected<Session> read = InputFiles::readSession({path});
     QVERIFY2(read, qPrintable(read.error()));

@@ -221,7 +221,7 @@ for i, native in enumerate((True, False)):
         code = 1
         try:
             _census.NATIVE[0] = native
-            graph = _record.dump_graph_paused()
+            graph = _record.dump_graph_locked()
             meta["graph_impl"] = graph.impl
             _lsnap.append_snapshot(os.path.join(out, "native.lsnap" if native
                                                 else "python.lsnap"),

@@ -9,13 +9,14 @@ through the same Labeler the pure-Python dump uses, one call per object.
 Nodes come in another order (not grouped); readers key nodes by id.
 """
 
+import array
 import gc
 import sys
 from types import FrameType, ModuleType
 
 from ._census import (_agent_objects, _is_ours_type, _native,
                       agent_module_extras, type_name)
-from ._graph import HeapGraph, Phases, _Dumper, _add_frame_locals
+from ._graph import HeapGraph, Phases, _Dumper, _add_frame_locals, _drop_edges
 from ._labels import (_ATOMS, _MODULE_DICT, _SPECIAL, Labeler, cut,
                       node_label)
 
@@ -106,8 +107,8 @@ def _collect(d):
 
 
 def dump_graph_native(phases=None):
-    """Dump the heap graph with the native pass (callers hold census LOCK
-    and have automatic collection disabled). Returns a HeapGraph."""
+    """Dump the heap graph with the native pass (callers hold census LOCK;
+    the program's threads may run meanwhile). Returns a HeapGraph."""
     # No closure here: its cells would be this frame's, created before the
     # object list is taken, and so nodes of the graph.
     phase = Phases(phases)
@@ -134,6 +135,22 @@ def dump_graph_native(phases=None):
         # The bytes themselves: no second copy of a big array.
         setattr(graph, name, memoryview(out.pop(name)).cast(code))
     graph.flags = out.pop("flags")
+    # The program's threads run during the pass (the agent never holds
+    # them back): an edge may point at an object created or tracked since
+    # the listing, which is no node. Such edges go, as in the pure-Python
+    # dump, so every stored target is a node's id.
+    nodes = set(graph.ids)
+    if not all(map(nodes.__contains__, graph.edge_targets)):
+        present = list(map(nodes.__contains__, graph.edge_targets))
+        drop = [i for i, ok in enumerate(present) if not ok]
+        del present
+        offsets, targets, labels = _drop_edges(
+            array.array("I", graph.edge_offsets),
+            array.array("Q", graph.edge_targets),
+            array.array("i", graph.edge_labels), drop)
+        graph.edge_offsets, graph.edge_targets = offsets, targets
+        graph.edge_labels = labels
+    del nodes
     graph.node_count = len(graph.ids)
     graph.edge_count = len(graph.edge_targets)
     graph.type_names = [type_name(tp) for tp in out.pop("type_list")]
