@@ -222,6 +222,21 @@ class _Dumper(object):
 
     # -- choosing the nodes ------------------------------------------------
 
+    def note_modules(self, modules):
+        """module_dicts: the ids of the namespaces of the modules in
+        sys.modules (read without running a module's own code);
+        module_ids: the ids of the modules themselves."""
+        for module in modules:
+            if not issubclass(type(module), ModuleType):
+                continue
+            try:
+                namespace = _MODULE_DICT.__get__(module)
+            except Exception:
+                continue
+            if type(namespace) is dict:
+                self.module_dicts.add(id(namespace))
+        self.module_ids = set(self.module_names)
+
     def collect_nodes(self):
         frames = self.agent_frames.thread_frames()
         modules = []
@@ -257,16 +272,7 @@ class _Dumper(object):
         drop = list(compress(count(), map(skip.__contains__, map(id, objs))))
         self.thread_frame_ids = set(map(id, frames))
         del frames
-        for module in modules:
-            if not issubclass(type(module), ModuleType):
-                continue
-            try:
-                namespace = _MODULE_DICT.__get__(module)
-            except Exception:
-                continue
-            if type(namespace) is dict:
-                self.module_dicts.add(id(namespace))
-        self.module_ids = set(self.module_names)
+        self.note_modules(modules)
         # sys.modules may hold any object: flags look for them in the
         # groups of these types.
         self.module_types = set(map(type, modules))

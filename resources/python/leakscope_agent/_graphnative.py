@@ -17,7 +17,7 @@ from types import FrameType, ModuleType
 from ._census import (_agent_objects, _is_ours_type, _native,
                       agent_module_extras, type_name)
 from ._graph import HeapGraph, Phases, _Dumper, _add_frame_locals, _drop_edges
-from ._labels import (_ATOMS, _MODULE_DICT, _SPECIAL, Labeler, cut,
+from ._labels import (_ATOMS, _SPECIAL, Labeler, cut,
                       node_label)
 
 # Instances of these (and their subclasses) are labelled by the Labeler.
@@ -92,16 +92,7 @@ def _collect(d):
     d.skipped = skip
     d.thread_frame_ids = set(map(id, frames))
     del frames
-    for module in modules:
-        if not issubclass(type(module), ModuleType):
-            continue
-        try:
-            namespace = _MODULE_DICT.__get__(module)
-        except Exception:
-            continue
-        if type(namespace) is dict:
-            d.module_dicts.add(id(namespace))
-    d.module_ids = set(d.module_names)
+    d.note_modules(modules)
     del modules
     return objs, ours
 
