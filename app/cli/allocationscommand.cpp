@@ -1,7 +1,7 @@
 #include "cli/allocationscommand.h"
 
 #include "cli/inputfiles.h"
-#include "cli/optionargument.h"
+#include "cli/commandline.h"
 #include "cli/textformat.h"
 #include "core/allocations.h"
 
@@ -79,46 +79,35 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
     QString file, type, containerText;
     int top = 10;
     bool json = false;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &arg = arguments.at(i);
-        if (!arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
-            if (!file.isEmpty()) {
-                io.error(tr("allocations takes one file"));
-                io.err += usage();
-                return 2;
-            }
-            file = arg;
-            continue;
-        }
-        OptionArgument option(arguments, i);
-        const QString name = option.name();
-        QString value;
-        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
-            io.out += usage();
-            return 0;
-        } else if (name == QLatin1String("--json") && !option.hasInlineValue()) {
-            json = true;
-        } else if (name == QLatin1String("--type")) {
-            if (!option.takeValue(value) || value.isEmpty()) {
-                io.error(tr("--type needs a type name"));
-                return 2;
-            }
-            type = value;
-        } else if (name == QLatin1String("--container")) {
-            if (!option.takeValue(value) || value.isEmpty()) {
-                io.error(tr("--container needs a container id"));
-                return 2;
-            }
-            containerText = value;
-        } else if (name == QLatin1String("--top")) {
-            bool ok = false;
-            if (!option.takeValue(value) || (top = value.toInt(&ok), !ok) || top < 1) {
-                io.error(tr("--top needs a positive number"));
-                return 2;
-            }
-        } else {
-            io.error(tr("unknown option '%1'").arg(arg));
+    CommandLine line;
+    line.flag({"--json"})
+        .option({"--type"}, tr("--type needs a type name"), true)
+        .option({"--container"}, tr("--container needs a container id"), true)
+        .option({"--top"}, tr("--top needs a positive number"));
+    if (!line.parse(arguments)) {
+        io.error(line.error());
+        if (line.errorOption().isEmpty())
             io.err += usage();
+        return 2;
+    }
+    if (line.help()) {
+        io.out += usage();
+        return 0;
+    }
+    if (line.positional().size() > 1) {
+        io.error(tr("allocations takes one file"));
+        io.err += usage();
+        return 2;
+    }
+    file = line.positional().value(0);
+    json = line.has("--json");
+    type = line.value("--type");
+    containerText = line.value("--container");
+    if (line.has("--top")) {
+        bool ok = false;
+        top = line.value("--top").toInt(&ok);
+        if (!ok || top < 1) {
+            io.error(tr("--top needs a positive number"));
             return 2;
         }
     }

@@ -5,7 +5,7 @@
 #include "cli/childprocess.h"
 #include "cli/reportcommand.h"
 #include "core/growth.h"
-#include "cli/optionargument.h"
+#include "cli/commandline.h"
 #include "live/pythoncommand.h"
 #include "lsnap/snapshotreader.h"
 #include "cli/textformat.h"
@@ -38,64 +38,48 @@ struct RecordArguments
 
 std::optional<QString> parse(const QStringList &args, RecordArguments &r)
 {
-    int i = 0;
-    for (; i < args.size(); ++i) {
-        const QString &arg = args.at(i);
-        if (arg == QLatin1String("--")) {
-            ++i;
-            break;
-        }
-        if (!arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-"))
-            break; // the command starts here
-        OptionArgument option(args, i);
-        const QString name = option.name();
-        const bool hasValue = option.hasInlineValue();
-        QString value;
-        if (hasValue)
-            option.takeValue(value);
-        auto takeValue = [&option, &value] { return option.takeValue(value); };
-        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
-            r.help = true;
-            return std::nullopt;
-        } else if (name == QLatin1String("-o") || name == QLatin1String("--output")) {
-            if (!takeValue() || value.isEmpty())
-                return tr("%1 needs a file name").arg(name);
-            r.output = value;
-        } else if (name == QLatin1String("--every")) {
-            if (!takeValue())
-                return tr("--every needs a number of seconds");
-            bool ok = false;
-            const double every = value.toDouble(&ok);
-            if (!ok || !std::isfinite(every) || every < 0)
-                return tr("--every: '%1' is not a number of seconds").arg(value);
-            r.options.every = every;
-        } else if (name == QLatin1String("--no-collect") && !hasValue) {
-            r.options.collect = false;
-        } else if (name == QLatin1String("--no-serve") && !hasValue) {
-            r.options.serve = false;
-        } else if (name == QLatin1String("--graph") && !hasValue) {
-            r.options.graph = true;
-        } else if (name == QLatin1String("--trace")) {
-            // FRAMES is optional: the next argument is it only when it is a number.
-            r.options.trace = 16;
+    CommandLine line;
+    line.optionsEndAtFirstPositional()
+        .option({"-o", "--output"}, tr("%1 needs a file name"), true)
+        .option({"--every"}, tr("--every needs a number of seconds"))
+        .flag({"--no-collect"})
+        .flag({"--no-serve"})
+        .flag({"--graph"})
+        // FRAMES is optional: the next argument is it only when it is a number.
+        .optionalValue("--trace", [](const QString &next) {
             bool isNumber = false;
-            if (!hasValue && i + 1 < args.size()) {
-                args.at(i + 1).toInt(&isNumber);
-                if (isNumber)
-                    value = args.at(++i);
-            }
-            if (hasValue || isNumber) {
-                bool ok = false;
-                const int frames = value.toInt(&ok);
-                if (!ok || frames < 1 || frames > 1000)
-                    return tr("--trace: '%1' is not a number of frames from 1 to 1000").arg(value);
-                r.options.trace = frames;
-            }
-        } else {
-            return tr("unknown option '%1'").arg(arg);
+            next.toInt(&isNumber);
+            return isNumber;
+        });
+    if (!line.parse(args))
+        return line.error();
+    r.help = line.help();
+    if (r.help)
+        return std::nullopt;
+    r.output = line.value("--output");
+    if (line.has("--every")) {
+        const QString value = line.value("--every");
+        bool ok = false;
+        const double every = value.toDouble(&ok);
+        if (!ok || !std::isfinite(every) || every < 0)
+            return tr("--every: '%1' is not a number of seconds").arg(value);
+        r.options.every = every;
+    }
+    r.options.collect = !line.has("--no-collect");
+    r.options.serve = !line.has("--no-serve");
+    r.options.graph = line.has("--graph");
+    if (line.has("--trace")) {
+        r.options.trace = 16;
+        const QString value = line.value("--trace");
+        if (!value.isEmpty() || args.contains(QStringLiteral("--trace="))) {
+            bool ok = false;
+            const int frames = value.toInt(&ok);
+            if (!ok || frames < 1 || frames > 1000)
+                return tr("--trace: '%1' is not a number of frames from 1 to 1000").arg(value);
+            r.options.trace = frames;
         }
     }
-    r.command = args.mid(i);
+    r.command = line.positional();
     if (r.command.isEmpty() && !r.help)
         return tr("record needs a command to run, e.g. record -- python3 script.py");
     return std::nullopt;
