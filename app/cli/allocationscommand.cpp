@@ -153,8 +153,8 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
         QJsonObject root;
         root.insert(QStringLiteral("file"), file);
         root.insert(QStringLiteral("traced"), report.traced);
-        root.insert(QStringLiteral("baseline"), report.baseline);
-        root.insert(QStringLiteral("current"), report.current);
+        root.insert(QStringLiteral("baseline"), report.baseline + 1);
+        root.insert(QStringLiteral("current"), report.current + 1);
         if (!report.traced)
             root.insert(QStringLiteral("message"), report.tablesPresent ? AllocationAnalysis::notTracedMessage()
                                                                           : AllocationAnalysis::predatesMessage());
@@ -196,8 +196,8 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
     }
     QString out = tr("Allocations in %1, snapshot %2 to %3 (%4 frames per traceback)\n")
                       .arg(file)
-                      .arg(report.baseline)
-                      .arg(report.current)
+                      .arg(report.baseline + 1)
+                      .arg(report.current + 1)
                       .arg(report.frames);
     if (!subject.isEmpty()) {
         const QString what = containerText.isEmpty() ? tr("the new objects of %1").arg(TextFormat::escape(type))
@@ -219,7 +219,7 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
         if (report.objectsWithout > 0 && !report.stacks.empty())
             out += tr("  (%1 objects without a traceback)\n").arg(report.objectsWithout);
     }
-    out += tr("\nLines whose traced memory grew most from snapshot %1 to %2:\n").arg(report.baseline).arg(report.current);
+    out += tr("\nLines whose traced memory grew most from snapshot %1 to %2:\n").arg(report.baseline + 1).arg(report.current + 1);
     if (report.lines.empty())
         out += tr("  none grew\n");
     TextTable table({TextTable::Right, TextTable::Right, TextTable::Left, TextTable::Left});

@@ -4,6 +4,7 @@
 #include "cli/commandline.h"
 #include "cli/graphtarget.h"
 #include "cli/textformat.h"
+#include "core/textutil.h"
 #include "graphlayout/graphlayout.h"
 #include "graphlayout/referencelayout.h"
 #include "heapgraph/dominatortree.h"
@@ -59,6 +60,7 @@ bool writeGraph(const LayoutInput &input, const char *format, const QString &out
 QString BackrefsCommand::usage()
 {
     return tr("Usage: leakscope-cli backrefs (FILE | --pid PID [--timeout S]) --type NAME [--snapshot N]\n"
+              "                              [--baseline N]\n"
               "                              [--depth N] [--max-nodes N] [--skip-cycles]\n"
               "                              (--dot OUT | --svg OUT | --png OUT)\n"
               "\n"
@@ -70,7 +72,9 @@ QString BackrefsCommand::usage()
               "  --pid PID       ask the live agent of process PID instead\n"
               "  --timeout S     with --pid: seconds to wait for the agent's answer (default 60)\n"
               "  --type NAME     qualified type name, e.g. __main__.Session\n"
-              "  --snapshot N    0-based snapshot index in FILE (default: the last with a graph)\n"
+              "  --snapshot N    the snapshot in FILE, numbered from 1 as `info` shows (default:\n"
+              "                  the last with a graph)\n"
+              "  --baseline N    sample instances absent from snapshot N first (default 1)\n"
               "  --depth N       levels of referrers (default 4)\n"
               "  --max-nodes N   at most N nodes, \"+N more\" nodes included (default 200, at most 2000)\n"
               "  --skip-cycles   leave out referrers that only point back: above a module's\n"
@@ -165,10 +169,15 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
                       .arg(input.value().nodes.size())
                       .arg(input.value().edges.size())
                       .arg(truncated ? tr(" (cut at --depth/--max-nodes)") : QString());
+        QStringList followed;
+        for (const Protocol::RefNode &n : parsed.value().nodes)
+            if (n.kind == QLatin1String("target"))
+                followed << TextUtil::hexId(quint64(n.id));
+        io.out += tr("Followed instances: %1\n").arg(followed.join(QStringLiteral(", ")));
         return 0;
     }
 
-    Expected<LoadedGraph> loaded = GraphTarget::load(t->file, t->snapshot);
+    Expected<LoadedGraph> loaded = GraphTarget::load(t->file, t->snapshot, t->baseline);
     if (!loaded) {
         io.error(loaded.error());
         return 2;
@@ -192,7 +201,9 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         }
         options.dominators = &tree.value();
     }
-    const std::vector<quint32> targets = g.graph.sampleInstances(type.value(), 3);
+    // New instances since the baseline first, as the window's References tab.
+    const std::vector<quint32> targets =
+        g.graph.sampleInstances(type.value(), 3, g.baseline ? &g.baseline.value() : nullptr);
     const ReferenceSubgraph sub = ReferenceSubgraph::build(g.graph, targets, options);
     const LayoutInput input = ReferenceLayout::fromSubgraph(sub).input;
 
@@ -206,6 +217,15 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
                   .arg(input.nodes.size())
                   .arg(input.edges.size())
                   .arg(sub.truncated() ? tr(" (cut at --depth/--max-nodes)") : QString());
+    QStringList followed;
+    for (quint32 node : targets) {
+        const QString age = g.age(node);
+        followed << (age.isEmpty() ? TextUtil::hexId(g.graph.id(node))
+                                   : QStringLiteral("%1 (%2)").arg(TextUtil::hexId(g.graph.id(node)), age));
+    }
+    io.out += tr("Followed instances: %1\n").arg(followed.join(QStringLiteral(", ")));
+    if (!g.baselineNote.isEmpty())
+        io.out += QStringLiteral("(%1)\n").arg(g.baselineNote);
     return 0;
 }
 

@@ -127,6 +127,18 @@ QString CommandLine::value(const char *name) const
     return found == m_byName.constEnd() ? QString() : m_values.value(m_specs[size_t(*found)].canonical);
 }
 
+std::optional<int> CommandLine::snapshotIndex(const QString &option, const QString &text, QString *error)
+{
+    bool ok = false;
+    const int number = text.toInt(&ok);
+    if (!ok || number < 1) {
+        *error = tr("%1: '%2' is not a snapshot number (1 is the first, as the timeline and `info` show)")
+                     .arg(option, TextFormat::escape(text));
+        return std::nullopt;
+    }
+    return number - 1;
+}
+
 std::optional<qint64> CommandLine::wholeNumber(const char *name, qint64 fallback, qint64 minimum, qint64 maximum,
                                                QString *error) const
 {

@@ -50,6 +50,10 @@ public:
     std::optional<qint64> wholeNumber(const char *name, qint64 fallback, qint64 minimum, qint64 maximum,
                                       QString *error) const;
 
+    // A snapshot number as the window's timeline and `info` show it (1 is the
+    // first) turned into a 0-based index; nullopt with *error naming the option.
+    static std::optional<int> snapshotIndex(const QString &option, const QString &text, QString *error);
+
 private:
     enum class Kind { Flag, Value, OptionalValue };
     struct Spec

@@ -75,7 +75,7 @@ struct ParseProblem
 std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
 {
     CommandLine line;
-    line.option({"--baseline"}, tr("--baseline needs a value: first, previous or a snapshot index"))
+    line.option({"--baseline"}, tr("--baseline needs a value: first, previous or a snapshot number"))
         .option({"--top"}, tr("--top needs a number"))
         .flag({"--all"})
         .flag({"--json"})
@@ -100,10 +100,14 @@ std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
             o.baselineMode = BaselineMode::First;
         } else if (value == QLatin1String("previous")) {
             o.baselineMode = BaselineMode::Previous;
-        } else if (parseInt(value, &o.baselineIndex) && o.baselineIndex >= 0) {
-            o.baselineMode = BaselineMode::Index;
         } else {
-            return ParseProblem{tr("--baseline: '%1' is not first, previous or a snapshot index (0, 1, ...)").arg(value)};
+            QString error;
+            const std::optional<int> index = CommandLine::snapshotIndex(QStringLiteral("--baseline"), value, &error);
+            if (!index)
+                return ParseProblem{tr("--baseline: '%1' is not first, previous or a snapshot number (1, 2, ...)")
+                                        .arg(TextFormat::escape(value))};
+            o.baselineMode = BaselineMode::Index;
+            o.baselineIndex = *index;
         }
     }
     if (line.has("--top")) {
@@ -149,7 +153,7 @@ QString describeSnapshot(const Session &session, int index)
     const QString label =
         info.label.isEmpty() ? tr("no label") : QLatin1Char('"') + TextFormat::escape(info.label) + QLatin1Char('"');
     const QString time = info.takenAt.isValid() ? TextFormat::localTime(info.takenAt) : tr("no time");
-    return QStringLiteral("%1 (%2, %3)").arg(index).arg(label, time);
+    return QStringLiteral("%1 (%2, %3)").arg(index + 1).arg(label, time);
 }
 
 QString sizeCell(qint64 bytes, bool known, bool isDelta)
@@ -272,8 +276,9 @@ QString CompareCommand::usage()
               "the last snapshot against a baseline, like objgraph.show_growth().\n"
               "\n"
               "Options:\n"
-              "  --baseline first|previous|N  baseline snapshot (default first; N is the 0-based\n"
-              "                               index in the merged session, see `info`)\n"
+              "  --baseline first|previous|N  baseline snapshot (default first; N numbers the\n"
+              "                               merged session's snapshots from 1, as the\n"
+              "                               window's timeline and `info` do)\n"
               "  --top N                      show at most N rows (default 20)\n"
               "  --all                        show every type, unchanged ones too\n"
               "  --json                       print the comparison as compact JSON (all types\n"
@@ -342,10 +347,9 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
     const int current = session.snapshotCount() - 1;
     const int baseline = GrowthAnalysis::resolveBaseline(session, o.baselineMode, o.baselineIndex, current);
     if (baseline < 0) {
-        io.error(tr("--baseline %1 is out of range: the files hold %2 snapshots (0..%3)")
-                     .arg(o.baselineIndex)
-                     .arg(session.snapshotCount())
-                     .arg(current));
+        io.error(tr("--baseline %1 is out of range: the files hold %2 snapshots (1..%2)")
+                     .arg(o.baselineIndex + 1)
+                     .arg(session.snapshotCount()));
         return 2;
     }
 
@@ -383,8 +387,8 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
                             .arg(session.types().name(worstGrowth->type))
                             .arg(worstGrowth->deltaBaseline)
                             .arg(o.growthThreshold)
-                            .arg(comparison.baseline)
-                            .arg(comparison.current);
+                            .arg(comparison.baseline + 1)
+                            .arg(comparison.current + 1);
 
     if (growthMessage.isEmpty() && o.growthThreshold > 0)
         growthMessage = containers.growthAtLeast(o.growthThreshold, o.growthFilterGiven ? &growthRe : nullptr);

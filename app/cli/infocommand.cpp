@@ -56,7 +56,7 @@ QString describe(const LoadedFile &file)
                      TextTable::Left});
     table.addRow({QStringLiteral("#"), tr("id"), tr("label"), tr("time"), tr("pid"), tr("objects"), tr("types"),
                   tr("RSS"), tr("python"), tr("impl"), tr("argv")});
-    int index = 0;
+    int number = 1; // as the window's timeline numbers them
     for (const Snapshot &s : file.snapshots) {
         const SnapshotInfo &i = s.info;
         QString label = orDash(i.label);
@@ -64,7 +64,7 @@ QString describe(const LoadedFile &file)
             label += tr(" (partial)");
         if (i.hasGraph)
             label += tr(" [graph]");
-        table.addRow({QString::number(index++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
+        table.addRow({QString::number(number++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
                       i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"),
                       QString::number(i.listedObjects >= 0 ? i.listedObjects : s.totalObjects()),
                       QString::number(i.listedTypes >= 0 ? i.listedTypes : qint64(s.stats.size())), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
@@ -81,7 +81,8 @@ QString InfoCommand::usage()
     return tr("Usage: leakscope-cli info FILE...\n"
               "\n"
               "Prints each file's format, format version, writer and number of snapshots, and one\n"
-              "line per snapshot: index in the file, id, label, time (local), pid, objects, types,\n"
+              "line per snapshot: its number (# from 1, as the window's timeline shows; what\n"
+              "--snapshot and --baseline take), id, label, time (local), pid, objects, types,\n"
               "RSS, Python version, impl (whether the agent's census ran its native or its\n"
               "pure-Python passes) and argv.\n");
 }

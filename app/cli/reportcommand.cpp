@@ -44,10 +44,11 @@ std::optional<QString> parse(const QStringList &args, ReportOptions &o)
     o.files = line.positional();
     if (line.has("--baseline")) {
         const QString value = line.value("--baseline");
-        bool ok = false;
-        o.baseline = value.toInt(&ok);
-        if (!ok || o.baseline < 1)
-            return tr("--baseline: '%1' is not a snapshot number (1, 2, ...)").arg(value);
+        QString error;
+        const std::optional<int> index = CommandLine::snapshotIndex(QStringLiteral("--baseline"), value, &error);
+        if (!index)
+            return error;
+        o.baseline = *index + 1;
         o.baselineGiven = true;
     }
     if (line.has("--format")) {

@@ -71,7 +71,8 @@ QString RetainedCommand::usage()
               "                  (modules, classes and thread frames themselves are left out)\n"
               "  --by type       per type: instances, shallow total, retained size (instances\n"
               "                  held by another instance of the same type count once)\n"
-              "  --snapshot N    0-based snapshot index in FILE (default: the last with a graph)\n"
+              "  --snapshot N    the snapshot in FILE, numbered from 1 as `info` shows (default:\n"
+              "                  the last with a graph)\n"
               "  --top N         rows to show (default 20)\n"
               "  --json          print JSON instead of a table\n"
               "\n"
@@ -93,7 +94,9 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
     if (a->positional().size() != 1)
         return usageError(io, a->positional().isEmpty() ? tr("retained needs a FILE") : tr("retained takes one FILE"),
                           usage());
-    const std::optional<qint64> snapshot = line.wholeNumber("--snapshot", -1, 0, std::numeric_limits<int>::max(), &error);
+    std::optional<int> snapshot = -1;
+    if (line.has("--snapshot"))
+        snapshot = CommandLine::snapshotIndex(QStringLiteral("--snapshot"), line.value("--snapshot"), &error);
     if (!snapshot)
         return usageError(io, error, usage());
     const std::optional<qint64> top = line.wholeNumber("--top", 20, 1, std::numeric_limits<int>::max(), &error);
@@ -122,7 +125,7 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
     root.insert(QStringLiteral("format"), QStringLiteral("leakscope-retained"));
     root.insert(QStringLiteral("version"), 1);
     root.insert(QStringLiteral("file"), g.path);
-    root.insert(QStringLiteral("snapshot"), g.index);
+    root.insert(QStringLiteral("snapshot"), g.index + 1); // from 1, as the timeline shows
     root.insert(QStringLiteral("snapshot_id"), g.id);
     root.insert(QStringLiteral("label"), g.label.isEmpty() ? QJsonValue() : QJsonValue(g.label));
     root.insert(QStringLiteral("nodes"), qint64(graph.nodeCount()));
