@@ -163,6 +163,8 @@ private slots:
     void recordForwardsSignals();
     void recordCommandNotFound();
     void recordGraphAccepted();
+    void recordRefusesUnwritableOutput_data();
+    void recordRefusesUnwritableOutput();
 
 private:
     Run cli(const QStringList &args, const QString &cwd = QString(), const QByteArray &input = QByteArray(),
@@ -987,7 +989,19 @@ void TestCli::recordExitCodes_data()
     QTest::newRow("sys.exit(3)") << QStringLiteral("import sys; sys.exit(3)") << 3 << QString();
     QTest::newRow("uncaught exception") << QStringLiteral("raise RuntimeError('boom')") << 1 << QStringLiteral("RuntimeError: boom");
     QTest::newRow("sys.exit with a message") << QStringLiteral("import sys; sys.exit('bye now')") << 1 << QStringLiteral("bye now");
-    QTest::newRow("killed by SIGKILL") << QStringLiteral("import os, signal; os.kill(os.getpid(), signal.SIGKILL)") << 128 + SIGKILL << QString();
+    QTest::newRow("killed by SIGKILL") << QStringLiteral("import os, signal; os.kill(os.getpid(), signal.SIGKILL)") << 128 + SIGKILL
+                                       << QStringLiteral("leakscope: the program was killed by SIGKILL before its exit snapshot: "
+                                                         "the last snapshot of this run is \"start\" (1 of 1)\n");
+    QTest::newRow("os._exit") << QStringLiteral("import os; os._exit(0)") << 0
+                              << QStringLiteral("leakscope: the program ended without running its exit handlers");
+    // Python's own exit codes for these: 1 for a syntax error, 2 for a
+    // script it cannot open (the row's script is then not written).
+    QTest::newRow("syntax error") << QStringLiteral("x = 1\ndef f(:\n    pass") << 1
+                                  << QStringLiteral("leakscope: nothing of the program was recorded: prog.py did not run: "
+                                                    "SyntaxError: invalid syntax (line 2) (");
+    QTest::newRow("missing script") << QString() << 2
+                                    << QStringLiteral("leakscope: nothing of the program was recorded: prog.py was not found, "
+                                                      "so none of it ran (");
 }
 
 void TestCli::recordExitCodes()
@@ -997,16 +1011,27 @@ void TestCli::recordExitCodes()
     QFETCH(int, code);
     QFETCH(QString, stderrText);
     QTemporaryDir dir;
-    const QString path = dir.filePath(QStringLiteral("prog.py"));
-    QVERIFY(writeText(path, script.toUtf8() + '\n'));
+    const QString path = QStringLiteral("prog.py"); // relative: as the messages name it
+    if (!script.isEmpty())
+        QVERIFY(writeText(dir.filePath(path), script.toUtf8() + '\n'));
     const QString out = dir.filePath(QStringLiteral("rec.lsnap"));
     const Run r = cli({QStringLiteral("record"), QStringLiteral("-o"), out, QStringLiteral("--"), python(), path}, dir.path());
     QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1, stderr: %2").arg(r.code).arg(r.err)));
     if (!stderrText.isEmpty())
         QVERIFY2(r.err.contains(stderrText), qPrintable(r.err));
-    if (code == 128 + SIGKILL) {
-        // No atexit: only what was written before the kill (the start snapshot, if any).
-        QVERIFY2(r.err.contains(QStringLiteral("leakscope: ")), qPrintable(r.err));
+    if (stderrText.startsWith(QLatin1String("leakscope: nothing of the program"))) {
+        // Never "2 snapshots in": the start and exit snapshots around a
+        // program that never ran are not a recording of it, and the file
+        // this run created is gone.
+        QCOMPARE(snapshotCountFromSummary(r.err, QString()), -1);
+        QVERIFY2(r.err.contains(QStringLiteral("(%1 removed)").arg(out)), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(out));
+        return;
+    }
+    if (code == 128 + SIGKILL || stderrText.contains(QLatin1String("exit handlers"))) {
+        // No atexit: only what was written before the kill (the start
+        // snapshot), and the summary says so first.
+        QCOMPARE(snapshotCountFromSummary(r.err, out), 1);
         return;
     }
     if (code == 0)
@@ -1227,6 +1252,39 @@ void TestCli::recordGraphAccepted()
     QCOMPARE(r.code, 0);
     QVERIFY2(r.err.contains(QStringLiteral("snapshots in")), qPrintable(r.err));
     QVERIFY(QFile::exists(out));
+}
+
+void TestCli::recordRefusesUnwritableOutput_data()
+{
+    QTest::addColumn<QString>("output"); // relative to a fresh directory, or absolute
+    QTest::addColumn<QString>("error");
+    // /proc refuses new files even to root.
+    QTest::newRow("directory refuses new files")
+        << QStringLiteral("/proc/self/run.lsnap") << QStringLiteral("/proc/self/run.lsnap: cannot create files in /proc/self");
+    QTest::newRow("a file that is not Leakscope's")
+        << QStringLiteral("notes.txt") << QStringLiteral("notes.txt: not a Leakscope file; record only appends to its own files");
+    QTest::newRow("missing directory") << QStringLiteral("no/such/run.lsnap") << QStringLiteral("no/such: no such directory");
+}
+
+void TestCli::recordRefusesUnwritableOutput()
+{
+    QFETCH(QString, output);
+    QFETCH(QString, error);
+    QTemporaryDir dir;
+    QVERIFY(writeText(dir.filePath(QStringLiteral("notes.txt")), "my notes\n"));
+    // The program would leave a mark; refused before it starts, it leaves none.
+    const QString mark = dir.filePath(QStringLiteral("ran"));
+    const Run r = cli({QStringLiteral("record"), QStringLiteral("-o"), output, QStringLiteral("--"), python(), QStringLiteral("-c"),
+                       QStringLiteral("open(%1, 'w').close()").arg(QLatin1Char('\'') + mark + QLatin1Char('\''))},
+                      dir.path());
+    QCOMPARE(r.code, 2);
+    QCOMPARE(r.errLines().size(), 1);
+    QVERIFY2(r.err.startsWith(QStringLiteral("leakscope-cli: ")) && r.err.contains(error), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+    QVERIFY(!QFileInfo::exists(mark));
+    QFile notes(dir.filePath(QStringLiteral("notes.txt")));
+    QVERIFY(notes.open(QIODevice::ReadOnly));
+    QCOMPARE(notes.readAll(), QByteArray("my notes\n"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
