@@ -13,6 +13,7 @@
 #include "live/protocol.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QSaveFile>
 
 namespace leakscope {
@@ -62,7 +63,7 @@ QString BackrefsCommand::usage()
     return tr("Usage: leakscope-cli backrefs (FILE | --pid PID [--timeout S]) --type NAME [--snapshot N]\n"
               "                              [--baseline N]\n"
               "                              [--depth N] [--max-nodes N] [--skip-cycles]\n"
-              "                              (--dot OUT | --svg OUT | --png OUT)\n"
+              "                              (-o OUT | --dot OUT | --svg OUT | --png OUT)\n"
               "\n"
               "Draws who refers to a few instances of type NAME (up to 3, like objgraph's\n"
               "show_backrefs), level by level up to the roots: edges carry the attribute, key or\n"
@@ -81,6 +82,7 @@ QString BackrefsCommand::usage()
               "                  namespace only the module (not its functions' __globals__),\n"
               "                  and from FILE whatever an object keeps alive itself\n"
               "                  (computes the dominator tree first)\n"
+              "  -o OUT          write OUT as DOT, SVG or PNG by its suffix (.dot, .svg, .png)\n"
               "  --dot OUT       write Graphviz DOT text (render with `dot -Tsvg OUT`)\n"
               "  --svg OUT       write SVG laid out by Graphviz dot\n"
               "  --png OUT       write PNG rendered by Graphviz dot\n"
@@ -94,6 +96,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
     CommandLine line;
     GraphTarget::declare(line);
     line.option({"--depth"}).option({"--max-nodes"}).option({"--dot"}).option({"--svg"}).option({"--png"});
+    line.option({"-o", "--output"}, tr("%1 needs a file name"), true);
     line.flag({"--skip-cycles"});
     if (!line.parse(arguments))
         return usageError(io, line.error(), usage());
@@ -112,13 +115,29 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
     const std::optional<qint64> maxNodes = line.wholeNumber("--max-nodes", 200, 1, GraphLayout::s_maxNodes, &error);
     if (!maxNodes)
         return usageError(io, error, usage());
-    const int outputs = int(a->has("--dot")) + int(a->has("--svg")) + int(a->has("--png"));
+    const int outputs =
+        int(a->has("--dot")) + int(a->has("--svg")) + int(a->has("--png")) + int(a->has("--output"));
     if (outputs != 1)
         return usageError(io, outputs == 0 ? tr("backrefs needs one of --dot OUT, --svg OUT, --png OUT")
                                             : tr("backrefs writes one of --dot, --svg, --png at a time"),
                           usage());
     const char *format = a->has("--dot") ? "--dot" : a->has("--svg") ? "--svg" : "--png";
-    const QString output = a->value(format);
+    QString output = a->value(format);
+    if (a->has("--output")) {
+        // -o OUT: the format from OUT's suffix (what the leak report suggests).
+        output = a->value("--output");
+        const QString suffix = QFileInfo(output).suffix().toLower();
+        if (suffix == QLatin1String("dot") || suffix == QLatin1String("gv"))
+            format = "--dot";
+        else if (suffix == QLatin1String("svg"))
+            format = "--svg";
+        else if (suffix == QLatin1String("png"))
+            format = "--png";
+        else
+            return usageError(io, tr("-o %1: name the file .dot, .svg or .png, or use --dot, --svg or --png")
+                                      .arg(TextFormat::escape(output)),
+                              usage());
+    }
     const bool skipCycles = a->has("--skip-cycles");
     if (output.isEmpty())
         return usageError(io, tr("%1 needs a file name").arg(QLatin1String(format)), usage());

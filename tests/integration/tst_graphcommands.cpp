@@ -930,10 +930,14 @@ void TestGraphCommands::chainFollowsANewInstance()
     QCOMPARE(itself.code, 2);
     QVERIFY2(itself.err.contains(QStringLiteral("--baseline 99 is out of range")), qPrintable(itself.err));
 
-    // backrefs samples new instances too, and names them.
+    // backrefs samples new instances too, and names them; -o OUT as the
+    // leak report's next step spells it (the format from the suffix).
     const QString dot = path(QStringLiteral("two_leaks.dot"));
     const Run backrefs = cli({QStringLiteral("backrefs"), file, QStringLiteral("--type=__main__.HttpRequest"),
-                              QStringLiteral("--dot"), dot});
+                              QStringLiteral("-o"), dot});
+    QFile written(dot);
+    QVERIFY(written.open(QIODevice::ReadOnly));
+    QVERIFY(written.readAll().startsWith("digraph"));
     QVERIFY2(backrefs.code == 0, qPrintable(backrefs.err));
     const QString named = lines(backrefs.out).last();
     QVERIFY2(named.startsWith(QStringLiteral("Followed instances: 0x")) && named.count(QStringLiteral("new since snapshot 1")) == 3,
