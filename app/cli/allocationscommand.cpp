@@ -1,7 +1,7 @@
 #include "cli/allocationscommand.h"
 
 #include "cli/inputfiles.h"
-#include "cli/optionargument.h"
+#include "cli/commandline.h"
 #include "cli/textformat.h"
 #include "core/allocations.h"
 
@@ -79,46 +79,35 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
     QString file, type, containerText;
     int top = 10;
     bool json = false;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &arg = arguments.at(i);
-        if (!arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
-            if (!file.isEmpty()) {
-                io.error(tr("allocations takes one file"));
-                io.err += usage();
-                return 2;
-            }
-            file = arg;
-            continue;
-        }
-        OptionArgument option(arguments, i);
-        const QString name = option.name();
-        QString value;
-        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
-            io.out += usage();
-            return 0;
-        } else if (name == QLatin1String("--json") && !option.hasInlineValue()) {
-            json = true;
-        } else if (name == QLatin1String("--type")) {
-            if (!option.takeValue(value) || value.isEmpty()) {
-                io.error(tr("--type needs a type name"));
-                return 2;
-            }
-            type = value;
-        } else if (name == QLatin1String("--container")) {
-            if (!option.takeValue(value) || value.isEmpty()) {
-                io.error(tr("--container needs a container id"));
-                return 2;
-            }
-            containerText = value;
-        } else if (name == QLatin1String("--top")) {
-            bool ok = false;
-            if (!option.takeValue(value) || (top = value.toInt(&ok), !ok) || top < 1) {
-                io.error(tr("--top needs a positive number"));
-                return 2;
-            }
-        } else {
-            io.error(tr("unknown option '%1'").arg(arg));
+    CommandLine line;
+    line.flag({"--json"})
+        .option({"--type"}, tr("--type needs a type name"), true)
+        .option({"--container"}, tr("--container needs a container id"), true)
+        .option({"--top"}, tr("--top needs a positive number"));
+    if (!line.parse(arguments)) {
+        io.error(line.error());
+        if (line.errorOption().isEmpty())
             io.err += usage();
+        return 2;
+    }
+    if (line.help()) {
+        io.out += usage();
+        return 0;
+    }
+    if (line.positional().size() > 1) {
+        io.error(tr("allocations takes one file"));
+        io.err += usage();
+        return 2;
+    }
+    file = line.positional().value(0);
+    json = line.has("--json");
+    type = line.value("--type");
+    containerText = line.value("--container");
+    if (line.has("--top")) {
+        bool ok = false;
+        top = line.value("--top").toInt(&ok);
+        if (!ok || top < 1) {
+            io.error(tr("--top needs a positive number"));
             return 2;
         }
     }
@@ -164,8 +153,8 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
         QJsonObject root;
         root.insert(QStringLiteral("file"), file);
         root.insert(QStringLiteral("traced"), report.traced);
-        root.insert(QStringLiteral("baseline"), report.baseline);
-        root.insert(QStringLiteral("current"), report.current);
+        root.insert(QStringLiteral("baseline"), report.baseline + 1);
+        root.insert(QStringLiteral("current"), report.current + 1);
         if (!report.traced)
             root.insert(QStringLiteral("message"), report.tablesPresent ? AllocationAnalysis::notTracedMessage()
                                                                           : AllocationAnalysis::predatesMessage());
@@ -207,8 +196,8 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
     }
     QString out = tr("Allocations in %1, snapshot %2 to %3 (%4 frames per traceback)\n")
                       .arg(file)
-                      .arg(report.baseline)
-                      .arg(report.current)
+                      .arg(report.baseline + 1)
+                      .arg(report.current + 1)
                       .arg(report.frames);
     if (!subject.isEmpty()) {
         const QString what = containerText.isEmpty() ? tr("the new objects of %1").arg(TextFormat::escape(type))
@@ -230,7 +219,7 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
         if (report.objectsWithout > 0 && !report.stacks.empty())
             out += tr("  (%1 objects without a traceback)\n").arg(report.objectsWithout);
     }
-    out += tr("\nLines whose traced memory grew most from snapshot %1 to %2:\n").arg(report.baseline).arg(report.current);
+    out += tr("\nLines whose traced memory grew most from snapshot %1 to %2:\n").arg(report.baseline + 1).arg(report.current + 1);
     if (report.lines.empty())
         out += tr("  none grew\n");
     TextTable table({TextTable::Right, TextTable::Right, TextTable::Left, TextTable::Left});

@@ -1,5 +1,8 @@
 #include "cli/attachcommand.h"
 
+#include "cli/agenttarget.h"
+#include "cli/commandline.h"
+#include "cli/textformat.h"
 #include "live/agentattacher.h"
 #include "live/agentdiscovery.h"
 
@@ -15,13 +18,6 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("Cli", text);
-}
-
-bool parsePid(const QString &text, qint64 *pid)
-{
-    bool ok = false;
-    *pid = text.toLongLong(&ok);
-    return ok && *pid > 0;
 }
 
 } // namespace
@@ -59,40 +55,39 @@ QString AttachCommand::usage()
 
 int AttachCommand::run(const QStringList &arguments, CliOutput &io)
 {
-    qint64 pid = 0;
-    AttachOptions options;
-    bool verbose = false;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &a = arguments.at(i);
-        if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
-            io.out += usage();
-            return 0;
-        } else if (a == QLatin1String("--timeout") && i + 1 < arguments.size()) {
-            bool ok = false;
-            options.timeoutSeconds = arguments.at(++i).toDouble(&ok);
-            if (!ok || options.timeoutSeconds <= 0 || options.timeoutSeconds > 86400) {
-                io.error(tr("--timeout needs a positive number of seconds"));
-                return 2;
-            }
-        } else if (a == QLatin1String("--unsafe-direct")) {
-            options.unsafeDirect = true;
-        } else if (a == QLatin1String("--verbose") || a == QLatin1String("-v")) {
-            verbose = true;
-        } else if (pid == 0 && !a.startsWith(QLatin1Char('-'))) {
-            if (!parsePid(a, &pid)) {
-                io.error(tr("attach needs a process id, not '%1'").arg(a));
-                return 2;
-            }
-        } else {
-            io.error(tr("unexpected argument '%1'").arg(a));
-            io.err += usage();
-            return 2;
-        }
+    CommandLine line;
+    line.option({"--timeout"}).flag({"--unsafe-direct"}).flag({"--verbose", "-v"});
+    if (!line.parse(arguments) || (!line.help() && line.positional().size() > 1)) {
+        io.error(line.error().isEmpty() ? tr("unexpected argument '%1'").arg(TextFormat::escape(line.positional().at(1)))
+                                        : line.error());
+        io.err += usage();
+        return 2;
     }
-    if (pid <= 0) {
+    if (line.help()) {
+        io.out += usage();
+        return 0;
+    }
+    if (line.positional().isEmpty()) {
         io.error(tr("attach needs a process id"));
         io.err += usage();
         return 2;
+    }
+    const Expected<qint64> parsed = AgentTarget::parsePid(line.positional().first(), QStringLiteral("attach"));
+    if (!parsed) {
+        io.error(parsed.error());
+        return 2;
+    }
+    const qint64 pid = parsed.value();
+    AttachOptions options;
+    options.unsafeDirect = line.has("--unsafe-direct");
+    const bool verbose = line.has("--verbose");
+    if (line.has("--timeout")) {
+        bool ok = false;
+        options.timeoutSeconds = line.value("--timeout").toDouble(&ok);
+        if (!ok || !(options.timeoutSeconds > 0) || options.timeoutSeconds > 86400) {
+            io.error(tr("--timeout needs a positive number of seconds"));
+            return 2;
+        }
     }
     const Expected<QString> socket = AgentAttacher::attach(pid, options, [verbose](const QString &text) {
         if (verbose) {
@@ -126,17 +121,23 @@ QString DetachCommand::usage()
 
 int DetachCommand::run(const QStringList &arguments, CliOutput &io)
 {
-    if (arguments.size() == 1 && (arguments.first() == QLatin1String("-h") || arguments.first() == QLatin1String("--help"))) {
-        io.out += usage();
-        return 0;
-    }
-    qint64 pid = 0;
-    if (arguments.size() != 1 || !parsePid(arguments.first(), &pid)) {
-        io.error(arguments.size() == 1 ? tr("detach needs a process id, not '%1'").arg(arguments.first())
-                                       : tr("detach needs one process id"));
+    CommandLine line;
+    if (!line.parse(arguments) || (!line.help() && line.positional().size() != 1)) {
+        io.error(line.error().isEmpty() ? tr("detach needs one process id") : line.error());
         io.err += usage();
         return 2;
     }
+    if (line.help()) {
+        io.out += usage();
+        return 0;
+    }
+    const Expected<qint64> parsed = AgentTarget::parsePid(line.positional().first(), QStringLiteral("detach"));
+    if (!parsed) {
+        io.error(parsed.error());
+        io.err += usage();
+        return 2;
+    }
+    const qint64 pid = parsed.value();
     const Status stopped = AgentAttacher::detach(pid);
     if (!stopped) {
         io.error(stopped.error());

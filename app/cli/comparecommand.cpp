@@ -5,7 +5,7 @@
 #include "core/comparisonexport.h"
 #include "core/growth.h"
 #include "cli/inputfiles.h"
-#include "cli/optionargument.h"
+#include "cli/commandline.h"
 #include "cli/textformat.h"
 
 #include <QCoreApplication>
@@ -74,80 +74,63 @@ struct ParseProblem
 
 std::optional<ParseProblem> parse(const QStringList &args, CompareOptions &o)
 {
-    bool optionsDone = false;
-    for (int i = 0; i < args.size(); ++i) {
-        const QString &arg = args.at(i);
-        if (optionsDone || !arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
-            o.files << arg;
-            continue;
-        }
-        if (arg == QLatin1String("--")) {
-            optionsDone = true;
-            continue;
-        }
-        OptionArgument option(args, i);
-        const QString name = option.name();
-        const bool hasValue = option.hasInlineValue();
-        QString value;
-        if (hasValue)
-            option.takeValue(value);
-        auto takeValue = [&option, &value] { return option.takeValue(value); };
-        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
-            o.help = true;
-        } else if (name == QLatin1String("--baseline")) {
-            if (!takeValue())
-                return ParseProblem{tr("--baseline needs a value: first, previous or a snapshot index")};
-            if (value == QLatin1String("first")) {
-                o.baselineMode = BaselineMode::First;
-            } else if (value == QLatin1String("previous")) {
-                o.baselineMode = BaselineMode::Previous;
-            } else if (parseInt(value, &o.baselineIndex) && o.baselineIndex >= 0) {
-                o.baselineMode = BaselineMode::Index;
-            } else {
-                return ParseProblem{tr("--baseline: '%1' is not first, previous or a snapshot index (0, 1, ...)").arg(value)};
-            }
-        } else if (name == QLatin1String("--top")) {
-            if (!takeValue())
-                return ParseProblem{tr("--top needs a number")};
-            if (!parseInt(value, &o.top) || o.top < 1)
-                return ParseProblem{tr("--top: '%1' is not a positive number").arg(value)};
-            o.topGiven = true;
-        } else if (name == QLatin1String("--all") && !hasValue) {
-            o.all = true;
-        } else if (name == QLatin1String("--json") && !hasValue) {
-            o.json = true;
-        } else if (name == QLatin1String("--pretty") && !hasValue) {
-            o.pretty = true;
-        } else if (name == QLatin1String("-o") || name == QLatin1String("--output")) {
-            if (!takeValue() || value.isEmpty())
-                return ParseProblem{tr("%1 needs a file name").arg(name)};
-            o.output = value;
-        } else if (name == QLatin1String("--csv") && !hasValue) {
-            o.csv = true;
-        } else if (name == QLatin1String("--by-test") && !hasValue) {
-            o.byTest = true;
-        } else if (name == QLatin1String("--fail-on-suspect")) {
-            o.failOnSuspect = true;
-            if (hasValue) {
-                o.failPattern = value;
-            } else if (i + 1 < args.size() && !looksLikeInputFile(args.at(i + 1))) {
-                o.failPattern = args.at(++i);
-            }
-        } else if (name == QLatin1String("--fail-on-growth")) {
-            if (!takeValue())
-                return ParseProblem{tr("--fail-on-growth needs a number of objects (a positive integer)"), false};
-            if (!parseInt(value, &o.growthThreshold) || o.growthThreshold < 1)
-                return ParseProblem{
-                    tr("--fail-on-growth: '%1' is not a positive number of objects").arg(value), false};
-        } else if (name == QLatin1String("--growth-filter")) {
-            if (!takeValue())
-                return ParseProblem{tr("--growth-filter needs a regular expression"), false};
-            o.growthFilterGiven = true;
-            o.growthFilter = value;
+    CommandLine line;
+    line.option({"--baseline"}, tr("--baseline needs a value: first, previous or a snapshot number"))
+        .option({"--top"}, tr("--top needs a number"))
+        .flag({"--all"})
+        .flag({"--json"})
+        .flag({"--pretty"})
+        .flag({"--csv"})
+        .flag({"--by-test"})
+        .option({"-o", "--output"}, tr("%1 needs a file name"), true)
+        .optionalValue("--fail-on-suspect", [](const QString &next) { return !looksLikeInputFile(next); })
+        .option({"--fail-on-growth"}, tr("--fail-on-growth needs a number of objects (a positive integer)"))
+        .option({"--growth-filter"}, tr("--growth-filter needs a regular expression"));
+    if (!line.parse(args)) {
+        // A bad value of the CI gates is one stderr line.
+        const bool gate = line.errorOption() == QLatin1String("--fail-on-growth")
+            || line.errorOption() == QLatin1String("--growth-filter");
+        return ParseProblem{line.error(), !gate};
+    }
+    o.help = line.help();
+    o.files = line.positional();
+    if (line.has("--baseline")) {
+        const QString value = line.value("--baseline");
+        if (value == QLatin1String("first")) {
+            o.baselineMode = BaselineMode::First;
+        } else if (value == QLatin1String("previous")) {
+            o.baselineMode = BaselineMode::Previous;
         } else {
-            return ParseProblem{tr("unknown option '%1'").arg(arg)};
+            QString error;
+            const std::optional<int> index = CommandLine::snapshotIndex(QStringLiteral("--baseline"), value, &error);
+            if (!index)
+                return ParseProblem{tr("--baseline: '%1' is not first, previous or a snapshot number (1, 2, ...)")
+                                        .arg(TextFormat::escape(value))};
+            o.baselineMode = BaselineMode::Index;
+            o.baselineIndex = *index;
         }
     }
+    if (line.has("--top")) {
+        const QString value = line.value("--top");
+        if (!parseInt(value, &o.top) || o.top < 1)
+            return ParseProblem{tr("--top: '%1' is not a positive number").arg(value)};
+        o.topGiven = true;
+    }
+    o.all = line.has("--all");
+    o.json = line.has("--json");
+    o.pretty = line.has("--pretty");
+    o.csv = line.has("--csv");
+    o.byTest = line.has("--by-test");
+    o.output = line.value("--output");
+    o.failOnSuspect = line.has("--fail-on-suspect");
+    o.failPattern = line.value("--fail-on-suspect");
+    if (line.has("--fail-on-growth")) {
+        const QString value = line.value("--fail-on-growth");
+        if (!parseInt(value, &o.growthThreshold) || o.growthThreshold < 1)
+            return ParseProblem{tr("--fail-on-growth: '%1' is not a positive number of objects").arg(value), false};
+    }
+    o.growthFilterGiven = line.has("--growth-filter");
+    o.growthFilter = line.value("--growth-filter");
     if (o.help)
         return std::nullopt;
     if (o.json && o.csv)
@@ -170,7 +153,7 @@ QString describeSnapshot(const Session &session, int index)
     const QString label =
         info.label.isEmpty() ? tr("no label") : QLatin1Char('"') + TextFormat::escape(info.label) + QLatin1Char('"');
     const QString time = info.takenAt.isValid() ? TextFormat::localTime(info.takenAt) : tr("no time");
-    return QStringLiteral("%1 (%2, %3)").arg(index).arg(label, time);
+    return QStringLiteral("%1 (%2, %3)").arg(index + 1).arg(label, time);
 }
 
 QString sizeCell(qint64 bytes, bool known, bool isDelta)
@@ -293,8 +276,9 @@ QString CompareCommand::usage()
               "the last snapshot against a baseline, like objgraph.show_growth().\n"
               "\n"
               "Options:\n"
-              "  --baseline first|previous|N  baseline snapshot (default first; N is the 0-based\n"
-              "                               index in the merged session, see `info`)\n"
+              "  --baseline first|previous|N  baseline snapshot (default first; N numbers the\n"
+              "                               merged session's snapshots from 1, as the\n"
+              "                               window's timeline and `info` do)\n"
               "  --top N                      show at most N rows (default 20)\n"
               "  --all                        show every type, unchanged ones too\n"
               "  --json                       print the comparison as compact JSON (all types\n"
@@ -363,10 +347,9 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
     const int current = session.snapshotCount() - 1;
     const int baseline = GrowthAnalysis::resolveBaseline(session, o.baselineMode, o.baselineIndex, current);
     if (baseline < 0) {
-        io.error(tr("--baseline %1 is out of range: the files hold %2 snapshots (0..%3)")
-                     .arg(o.baselineIndex)
-                     .arg(session.snapshotCount())
-                     .arg(current));
+        io.error(tr("--baseline %1 is out of range: the files hold %2 snapshots (1..%2)")
+                     .arg(o.baselineIndex + 1)
+                     .arg(session.snapshotCount()));
         return 2;
     }
 
@@ -404,8 +387,8 @@ int CompareCommand::run(const QStringList &arguments, CliOutput &io)
                             .arg(session.types().name(worstGrowth->type))
                             .arg(worstGrowth->deltaBaseline)
                             .arg(o.growthThreshold)
-                            .arg(comparison.baseline)
-                            .arg(comparison.current);
+                            .arg(comparison.baseline + 1)
+                            .arg(comparison.current + 1);
 
     if (growthMessage.isEmpty() && o.growthThreshold > 0)
         growthMessage = containers.growthAtLeast(o.growthThreshold, o.growthFilterGiven ? &growthRe : nullptr);

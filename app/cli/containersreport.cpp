@@ -54,7 +54,7 @@ QString ContainersReport::text(int top, bool all) const
             shown.push_back(&r);
         }
         const int total = int(m_comparison.rows.size());
-        out += tr("\nGrowing containers (snapshot %1 against %2):\n").arg(m_comparison.current).arg(m_comparison.baseline);
+        out += tr("\nGrowing containers (snapshot %1 against %2):\n").arg(m_comparison.current + 1).arg(m_comparison.baseline + 1);
         if (shown.empty()) {
             out += tr("No container grew (%1 large containers recorded; --all shows them).\n").arg(total);
         } else {
@@ -206,8 +206,8 @@ QString ContainersReport::growthAtLeast(qint64 threshold, const QRegularExpressi
         .arg(worst->name, typeName(m_session, *worst))
         .arg(worst->deltaItems)
         .arg(threshold)
-        .arg(m_comparison.baseline)
-        .arg(m_comparison.current);
+        .arg(m_comparison.baseline + 1)
+        .arg(m_comparison.current + 1);
 }
 
 } // namespace leakscope

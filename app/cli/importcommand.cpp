@@ -3,6 +3,8 @@
 #include "cli/inputfiles.h"
 #include "lsnap/snapshotwriter.h"
 
+#include "cli/commandline.h"
+
 #include <QCoreApplication>
 
 namespace leakscope {
@@ -32,33 +34,19 @@ QString ImportCommand::usage()
 
 int ImportCommand::run(const QStringList &arguments, CliOutput &io)
 {
-    QStringList inputs;
-    QString output;
-    bool optionsDone = false;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &arg = arguments.at(i);
-        if (optionsDone || !arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
-            inputs << arg;
-        } else if (arg == QLatin1String("--")) {
-            optionsDone = true;
-        } else if (arg == QLatin1String("-h") || arg == QLatin1String("--help")) {
-            io.out += usage();
-            return 0;
-        } else if (arg == QLatin1String("-o") || arg == QLatin1String("--output")) {
-            if (i + 1 >= arguments.size()) {
-                io.error(tr("%1 needs a file name").arg(arg));
-                io.err += usage();
-                return 2;
-            }
-            output = arguments.at(++i);
-        } else if (arg.startsWith(QLatin1String("--output="))) {
-            output = arg.mid(9);
-        } else {
-            io.error(tr("unknown option '%1'").arg(arg));
-            io.err += usage();
-            return 2;
-        }
+    CommandLine line;
+    line.option({"-o", "--output"}, tr("%1 needs a file name"));
+    if (!line.parse(arguments)) {
+        io.error(line.error());
+        io.err += usage();
+        return 2;
     }
+    if (line.help()) {
+        io.out += usage();
+        return 0;
+    }
+    const QStringList inputs = line.positional();
+    const QString output = line.value("--output");
     if (inputs.isEmpty() || output.isEmpty()) {
         io.error(inputs.isEmpty() ? tr("import needs at least one input file") : tr("import needs -o FILE.lsnap"));
         io.err += usage();

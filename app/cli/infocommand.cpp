@@ -2,6 +2,7 @@
 
 #include "cli/inputfiles.h"
 #include "cli/textformat.h"
+#include "cli/commandline.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -55,7 +56,7 @@ QString describe(const LoadedFile &file)
                      TextTable::Left});
     table.addRow({QStringLiteral("#"), tr("id"), tr("label"), tr("time"), tr("pid"), tr("objects"), tr("types"),
                   tr("RSS"), tr("python"), tr("impl"), tr("argv")});
-    int index = 0;
+    int number = 1; // as the window's timeline numbers them
     for (const Snapshot &s : file.snapshots) {
         const SnapshotInfo &i = s.info;
         QString label = orDash(i.label);
@@ -63,7 +64,7 @@ QString describe(const LoadedFile &file)
             label += tr(" (partial)");
         if (i.hasGraph)
             label += tr(" [graph]");
-        table.addRow({QString::number(index++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
+        table.addRow({QString::number(number++), QString::number(i.id), label, TextFormat::localTime(i.takenAt),
                       i.pid > 0 ? QString::number(i.pid) : QStringLiteral("-"),
                       QString::number(i.listedObjects >= 0 ? i.listedObjects : s.totalObjects()),
                       QString::number(i.listedTypes >= 0 ? i.listedTypes : qint64(s.stats.size())), i.rss >= 0 ? TextFormat::size(i.rss) : QStringLiteral("-"),
@@ -80,31 +81,25 @@ QString InfoCommand::usage()
     return tr("Usage: leakscope-cli info FILE...\n"
               "\n"
               "Prints each file's format, format version, writer and number of snapshots, and one\n"
-              "line per snapshot: index in the file, id, label, time (local), pid, objects, types,\n"
+              "line per snapshot: its number (# from 1, as the window's timeline shows; what\n"
+              "--snapshot and --baseline take), id, label, time (local), pid, objects, types,\n"
               "RSS, Python version, impl (whether the agent's census ran its native or its\n"
               "pure-Python passes) and argv.\n");
 }
 
 int InfoCommand::run(const QStringList &arguments, CliOutput &io)
 {
-    QStringList paths;
-    bool optionsDone = false;
-    for (const QString &arg : arguments) {
-        if (!optionsDone && (arg == QLatin1String("-h") || arg == QLatin1String("--help"))) {
-            io.out += usage();
-            return 0;
-        }
-        if (!optionsDone && arg == QLatin1String("--")) {
-            optionsDone = true;
-            continue;
-        }
-        if (!optionsDone && arg.startsWith(QLatin1Char('-')) && arg != QLatin1String("-")) {
-            io.error(tr("unknown option '%1'").arg(arg));
-            io.err += usage();
-            return 2;
-        }
-        paths << arg;
+    CommandLine line;
+    if (!line.parse(arguments)) {
+        io.error(line.error());
+        io.err += usage();
+        return 2;
     }
+    if (line.help()) {
+        io.out += usage();
+        return 0;
+    }
+    const QStringList paths = line.positional();
     if (paths.isEmpty()) {
         io.error(tr("info needs at least one file"));
         io.err += usage();

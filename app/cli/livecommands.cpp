@@ -2,8 +2,11 @@
 
 #include "live/agentclient.h"
 #include "live/agentdiscovery.h"
+#include "live/protocol.h"
 #include "lsnap/snapshotreader.h"
 #include "lsnap/snapshotwriter.h"
+#include "cli/agenttarget.h"
+#include "cli/commandline.h"
 #include "cli/textformat.h"
 
 #include <QCoreApplication>
@@ -41,7 +44,7 @@ QString formatUptime(double seconds)
 Expected<qint64> checkGraphDump(const QJsonObject &reply, const QString &path, qint64 pid)
 {
     using R = Expected<qint64>;
-    const Expected<qint64> reported = snapshotIdFromGraphDump(reply, path, tr("pid %1").arg(pid));
+    const Expected<qint64> reported = Protocol::parseGraphDump(reply, path, tr("pid %1").arg(pid));
     if (!reported)
         return reported;
     const qint64 id = reported.value();
@@ -77,17 +80,15 @@ QString PsCommand::usage()
 
 int PsCommand::run(const QStringList &arguments, CliOutput &io)
 {
-    if (!arguments.isEmpty()) {
-        io.error(arguments.first() == QLatin1String("-h") || arguments.first() == QLatin1String("--help")
-                     ? QString()
-                     : tr("ps takes no arguments"));
-        if (arguments.first() == QLatin1String("-h") || arguments.first() == QLatin1String("--help")) {
-            io.err.clear();
-            io.out += usage();
-            return 0;
-        }
+    CommandLine line;
+    if (!line.parse(arguments) || (!line.help() && !line.positional().isEmpty())) {
+        io.error(line.error().isEmpty() ? tr("ps takes no arguments") : line.error());
         io.err += usage();
         return 2;
+    }
+    if (line.help()) {
+        io.out += usage();
+        return 0;
     }
     const AgentList found = AgentDiscovery::list(true, 2000);
     const std::vector<AgentEndpoint> &agents = found.agents;
@@ -124,76 +125,62 @@ QString SnapshotCommand::usage()
 
 int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
 {
-    qint64 pid = 0;
-    QString output;
-    QString label;
-    bool collect = true;
-    bool graph = false;
+    CommandLine line;
+    line.option({"--pid"})
+        .option({"-o", "--output"}, tr("%1 needs a file name"), true)
+        .option({"--label"})
+        .flag({"--no-collect"})
+        .flag({"--graph"})
+        .option({"--timeout"});
+    if (!line.parse(arguments) || (!line.help() && !line.positional().isEmpty())) {
+        io.error(line.error().isEmpty() ? tr("unexpected argument '%1'").arg(TextFormat::escape(line.positional().first()))
+                                        : line.error());
+        io.err += usage();
+        return 2;
+    }
+    if (line.help()) {
+        io.out += usage();
+        return 0;
+    }
+    const QString output = line.value("--output");
+    const QString label = line.value("--label");
+    const bool collect = !line.has("--no-collect");
+    const bool graph = line.has("--graph");
     double timeout = 0;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &a = arguments.at(i);
-        auto value = [&](QString &into) {
-            if (i + 1 >= arguments.size())
-                return false;
-            into = arguments.at(++i);
-            return true;
-        };
-        QString v;
-        if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
-            io.out += usage();
-            return 0;
-        } else if (a == QLatin1String("--pid") && value(v)) {
-            bool ok = false;
-            pid = v.toLongLong(&ok);
-            if (!ok || pid <= 0) {
-                io.error(tr("--pid needs a process id, not '%1'").arg(v));
-                return 2;
-            }
-        } else if ((a == QLatin1String("-o") || a == QLatin1String("--output")) && value(output)) {
-        } else if (a == QLatin1String("--label") && value(label)) {
-        } else if (a == QLatin1String("--no-collect")) {
-            collect = false;
-        } else if (a == QLatin1String("--graph")) {
-            graph = true;
-        } else if (a == QLatin1String("--timeout") && value(v)) {
-            bool ok = false;
-            timeout = v.toDouble(&ok);
-            if (!ok || timeout <= 0) {
-                io.error(tr("--timeout needs a positive number of seconds"));
-                return 2;
-            }
-        } else {
-            io.error(tr("unexpected argument '%1'").arg(a));
-            io.err += usage();
+    if (line.has("--timeout")) {
+        bool ok = false;
+        timeout = line.value("--timeout").toDouble(&ok);
+        if (!ok || !(timeout > 0)) {
+            io.error(tr("--timeout needs a positive number of seconds"));
             return 2;
         }
     }
-    if (pid <= 0 || output.isEmpty()) {
+    if (!line.has("--pid") || output.isEmpty()) {
         io.error(tr("snapshot needs --pid PID and -o FILE"));
         io.err += usage();
         return 2;
     }
-    QString refusal;
-    const QString socket = AgentDiscovery::socketPathForPid(pid, &refusal);
-    if (socket.isEmpty() || !AgentDiscovery::processAlive(pid)) {
-        io.error(!AgentDiscovery::processAlive(pid) ? tr("no process with pid %1").arg(pid)
-                 : refusal.isEmpty()                ? tr("process %1 has no Leakscope agent serving").arg(pid)
-                                                    : tr("process %1: %2").arg(pid).arg(refusal));
+    const Expected<qint64> parsedPid = AgentTarget::parsePid(line.value("--pid"), QStringLiteral("--pid"));
+    if (!parsedPid) {
+        io.error(parsedPid.error());
         return 2;
     }
+    const qint64 pid = parsedPid.value();
+    const Expected<QString> target = AgentTarget::socketOf(pid);
+    if (!target) {
+        io.error(target.error());
+        return 2;
+    }
+    const QString &socket = target.value();
     if (timeout <= 0)
         timeout = graph ? 600 : 120;
-    QJsonObject params;
-    params.insert(QStringLiteral("collect"), collect);
+    const int timeoutMs = int(std::min(timeout, 86400.0) * 1000);
     if (graph) {
         // The agent writes the file itself (with the process's permissions,
         // which are the caller's): it needs an absolute path.
         const QString path = QFileInfo(output).absoluteFilePath();
-        params.insert(QStringLiteral("path"), path);
-        if (!label.isEmpty())
-            params.insert(QStringLiteral("label"), label);
-        const Expected<QJsonObject> dumped = AgentClient::call(socket, QStringLiteral("graph_dump"), params,
-                                                               int(std::min(timeout, 86400.0) * 1000));
+        const Expected<QJsonObject> dumped =
+            AgentClient::call(socket, Protocol::graphDump(path, label, collect), timeoutMs);
         if (!dumped) {
             io.error(tr("pid %1: %2").arg(pid).arg(dumped.error()));
             return 2;
@@ -209,13 +196,12 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
                       .arg(output);
         return 0;
     }
-    const Expected<QJsonObject> census =
-        AgentClient::call(socket, QStringLiteral("census"), params, int(std::min(timeout, 86400.0) * 1000));
+    const Expected<QJsonObject> census = AgentClient::call(socket, Protocol::census(collect), timeoutMs);
     if (!census) {
         io.error(tr("pid %1: %2").arg(pid).arg(census.error()));
         return 2;
     }
-    Expected<LiveSnapshot> live = snapshotFromCensus(census.value(), QStringLiteral("pid %1").arg(pid));
+    Expected<LiveSnapshot> live = Protocol::parseCensus(census.value(), QStringLiteral("pid %1").arg(pid));
     if (!live) {
         io.error(live.error());
         return 2;

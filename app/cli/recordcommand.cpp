@@ -5,16 +5,20 @@
 #include "cli/childprocess.h"
 #include "cli/reportcommand.h"
 #include "core/growth.h"
-#include "cli/optionargument.h"
+#include "cli/commandline.h"
 #include "live/pythoncommand.h"
+#include "lsnap/lsnapformat.h"
 #include "lsnap/snapshotreader.h"
 #include "cli/textformat.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryFile>
 
 #include <cmath>
+#include <csignal>
 #include <optional>
 
 #include <unistd.h>
@@ -38,72 +42,155 @@ struct RecordArguments
 
 std::optional<QString> parse(const QStringList &args, RecordArguments &r)
 {
-    int i = 0;
-    for (; i < args.size(); ++i) {
-        const QString &arg = args.at(i);
-        if (arg == QLatin1String("--")) {
-            ++i;
-            break;
-        }
-        if (!arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-"))
-            break; // the command starts here
-        OptionArgument option(args, i);
-        const QString name = option.name();
-        const bool hasValue = option.hasInlineValue();
-        QString value;
-        if (hasValue)
-            option.takeValue(value);
-        auto takeValue = [&option, &value] { return option.takeValue(value); };
-        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
-            r.help = true;
-            return std::nullopt;
-        } else if (name == QLatin1String("-o") || name == QLatin1String("--output")) {
-            if (!takeValue() || value.isEmpty())
-                return tr("%1 needs a file name").arg(name);
-            r.output = value;
-        } else if (name == QLatin1String("--every")) {
-            if (!takeValue())
-                return tr("--every needs a number of seconds");
-            bool ok = false;
-            const double every = value.toDouble(&ok);
-            if (!ok || !std::isfinite(every) || every < 0)
-                return tr("--every: '%1' is not a number of seconds").arg(value);
-            r.options.every = every;
-        } else if (name == QLatin1String("--no-collect") && !hasValue) {
-            r.options.collect = false;
-        } else if (name == QLatin1String("--no-serve") && !hasValue) {
-            r.options.serve = false;
-        } else if (name == QLatin1String("--graph") && !hasValue) {
-            r.options.graph = true;
-        } else if (name == QLatin1String("--trace")) {
-            // FRAMES is optional: the next argument is it only when it is a number.
-            r.options.trace = 16;
+    CommandLine line;
+    line.optionsEndAtFirstPositional()
+        .option({"-o", "--output"}, tr("%1 needs a file name"), true)
+        .option({"--every"}, tr("--every needs a number of seconds"))
+        .flag({"--no-collect"})
+        .flag({"--no-serve"})
+        .flag({"--graph"})
+        // FRAMES is optional: the next argument is it only when it is a number.
+        .optionalValue("--trace", [](const QString &next) {
             bool isNumber = false;
-            if (!hasValue && i + 1 < args.size()) {
-                args.at(i + 1).toInt(&isNumber);
-                if (isNumber)
-                    value = args.at(++i);
-            }
-            if (hasValue || isNumber) {
-                bool ok = false;
-                const int frames = value.toInt(&ok);
-                if (!ok || frames < 1 || frames > 1000)
-                    return tr("--trace: '%1' is not a number of frames from 1 to 1000").arg(value);
-                r.options.trace = frames;
-            }
-        } else {
-            return tr("unknown option '%1'").arg(arg);
+            next.toInt(&isNumber);
+            return isNumber;
+        });
+    if (!line.parse(args))
+        return line.error();
+    r.help = line.help();
+    if (r.help)
+        return std::nullopt;
+    r.output = line.value("--output");
+    if (line.has("--every")) {
+        const QString value = line.value("--every");
+        bool ok = false;
+        const double every = value.toDouble(&ok);
+        if (!ok || !std::isfinite(every) || every < 0)
+            return tr("--every: '%1' is not a number of seconds").arg(value);
+        r.options.every = every;
+    }
+    r.options.collect = !line.has("--no-collect");
+    r.options.serve = !line.has("--no-serve");
+    r.options.graph = line.has("--graph");
+    if (line.has("--trace")) {
+        r.options.trace = 16;
+        const QString value = line.value("--trace");
+        if (!value.isEmpty() || args.contains(QStringLiteral("--trace="))) {
+            bool ok = false;
+            const int frames = value.toInt(&ok);
+            if (!ok || frames < 1 || frames > 1000)
+                return tr("--trace: '%1' is not a number of frames from 1 to 1000").arg(value);
+            r.options.trace = frames;
         }
     }
-    r.command = args.mid(i);
+    r.command = line.positional();
     if (r.command.isEmpty() && !r.help)
         return tr("record needs a command to run, e.g. record -- python3 script.py");
     return std::nullopt;
 }
 
-QString summarise(const QString &path, qint64 pid)
+// Ok when `path` can be recorded into: an existing Leakscope file (or an
+// empty one) we can open for writing, or a new file in a directory where we
+// can create files (SQLite also puts its journal there). Otherwise one
+// sentence naming the path, before anything is started.
+Status checkOutput(const QString &path)
+{
+    const QFileInfo info(path);
+    const QString dir = info.absolutePath();
+    if (info.exists()) {
+        if (!info.isFile())
+            return Status::failure(tr("%1: not a regular file").arg(path));
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return Status::failure(tr("%1: cannot be read (%2)").arg(path, file.errorString()));
+        const QByteArray head = file.read(LsnapFormat::SqliteHeaderSize);
+        file.close();
+        if (!head.isEmpty()
+            && (!LsnapFormat::isSqlite(head) || head.size() < LsnapFormat::SqliteHeaderSize
+                || LsnapFormat::parseHeader(head).applicationId != LsnapFormat::ApplicationId))
+            return Status::failure(tr("%1: not a Leakscope file; record only appends to its own files").arg(path));
+        // Opened for writing without truncating: nothing changes.
+        if (!file.open(QIODevice::ReadWrite | QIODevice::ExistingOnly))
+            return Status::failure(tr("%1: cannot be written (%2)").arg(path, file.errorString()));
+    }
+    QTemporaryFile probe(dir + QStringLiteral("/.leakscope-probe-XXXXXX"));
+    if (!probe.open())
+        return Status::failure(tr("%1: cannot create files in %2 (%3)").arg(path, dir, probe.errorString()));
+    return {};
+}
+
+// Why the script never ran, when it did not: missing, or a syntax error
+// (checked by compiling it, isolated, with the same interpreter: none of the
+// program's code runs). Empty when it ran, or when that cannot be told.
+QString whyNotRun(const QString &interpreter, const QString &script, int exitCode)
+{
+    if (script.isEmpty() || exitCode == 0 || exitCode >= 126)
+        return QString();
+    if (!QFileInfo::exists(script))
+        return tr("%1 was not found, so none of it ran").arg(TextFormat::escape(script));
+    QProcess check;
+    check.setProcessChannelMode(QProcess::SeparateChannels);
+    check.start(interpreter, {QStringLiteral("-I"), QStringLiteral("-S"), QStringLiteral("-c"),
+                              QStringLiteral("import sys\n"
+                                             "p = sys.argv[1]\n"
+                                             "try:\n"
+                                             "    compile(open(p, 'rb').read(), p, 'exec')\n"
+                                             "except SyntaxError as e:\n"
+                                             "    print('%s: %s (line %s)' % (type(e).__name__, e.msg, e.lineno))\n"
+                                             "except Exception:\n"
+                                             "    pass\n"),
+                              script});
+    if (!check.waitForFinished(20000)) {
+        check.kill();
+        check.waitForFinished(2000);
+        return QString();
+    }
+    const QString error = QString::fromUtf8(check.readAllStandardOutput()).trimmed();
+    if (error.isEmpty() || error.contains(QLatin1Char('\n')))
+        return QString();
+    return tr("%1 did not run: %2").arg(TextFormat::escape(script), TextFormat::escape(error));
+}
+
+QString signalName(int signal)
+{
+    switch (signal) {
+    case SIGKILL: return QStringLiteral("SIGKILL");
+    case SIGTERM: return QStringLiteral("SIGTERM");
+    case SIGINT: return QStringLiteral("SIGINT");
+    case SIGSEGV: return QStringLiteral("SIGSEGV");
+    case SIGABRT: return QStringLiteral("SIGABRT");
+    case SIGHUP: return QStringLiteral("SIGHUP");
+    default: return QStringLiteral("signal %1").arg(signal);
+    }
+}
+
+struct RunOutcome
+{
+    QString path;
+    qint64 pid = 0;
+    int exitCode = 0;
+    QString interpreter; // set when the command is a Python interpreter
+    QString script;      // the script it runs, if any
+    bool createdByRun = false;
+};
+
+QString summarise(const RunOutcome &run)
 {
     const QString prefix = QStringLiteral("leakscope: ");
+    const QString &path = run.path;
+    const QString notRun = whyNotRun(run.interpreter, run.script, run.exitCode);
+    if (!notRun.isEmpty()) {
+        // The agent took its start and exit snapshots around nothing: they
+        // would read as a recording of the program. A file this run created
+        // holds nothing else, and goes.
+        QString out = prefix + tr("nothing of the program was recorded: %1").arg(notRun);
+        if (run.createdByRun && QFileInfo::exists(path) && QFile::remove(path))
+            out += tr(" (%1 removed)").arg(TextFormat::escape(path));
+        else if (QFileInfo::exists(path))
+            out += tr(" (the snapshots this run added to %1 show only the interpreter starting and exiting)")
+                       .arg(TextFormat::escape(path));
+        return out + QLatin1Char('\n');
+    }
     if (!QFileInfo::exists(path))
         return prefix
             + tr("no snapshots recorded: %1 was not written (was the command a Python program? "
@@ -116,10 +203,29 @@ QString summarise(const QString &path, qint64 pid)
     session.addFile(file.value());
     const int n = session.snapshotCount();
     int ours = 0;
-    for (int i = 0; i < n; ++i)
-        if (session.snapshot(i).info.pid == pid)
-            ++ours;
-    QString out = prefix + tr("%1 snapshots in %2").arg(n).arg(path);
+    bool exitSnapshot = false;
+    const SnapshotInfo *last = nullptr;
+    for (int i = 0; i < n; ++i) {
+        const SnapshotInfo &info = session.snapshot(i).info;
+        if (info.pid != run.pid)
+            continue;
+        ++ours;
+        last = &info;
+        exitSnapshot = exitSnapshot || info.label == QLatin1String("exit");
+    }
+    QString out;
+    if (!exitSnapshot) {
+        const QString how = run.exitCode > 128 ? tr("was killed by %1").arg(signalName(run.exitCode - 128))
+                                               : tr("ended without running its exit handlers (os._exit(), or "
+                                                    "a crash)");
+        out += prefix
+            + tr("the program %1 before its exit snapshot: the last snapshot of this run is \"%2\" (%3 of %4)\n")
+                  .arg(how)
+                  .arg(last ? TextFormat::escape(last->label) : QStringLiteral("-"))
+                  .arg(ours)
+                  .arg(n);
+    }
+    out += prefix + tr("%1 snapshots in %2").arg(n).arg(path);
     if (ours != n)
         out += tr(" (%1 from this run)").arg(ours);
     out += QLatin1Char('\n');
@@ -202,6 +308,15 @@ int RecordCommand::run(const QStringList &arguments, CliOutput &io)
                                                         + PythonCommand::programName(r.command) + QLatin1Char('-'));
         outputSuffix = QStringLiteral(".lsnap");
     }
+    // Refused before the program starts: a run whose snapshots cannot be
+    // kept is a run for nothing.
+    const QString checked = r.options.output.isEmpty() ? outputPrefix + QStringLiteral("PID") + outputSuffix
+                                                       : r.options.output;
+    if (const Status writable = checkOutput(checked); !writable) {
+        io.error(tr("%1; nothing was started").arg(TextFormat::escape(writable.error())));
+        return 2;
+    }
+    const bool existedBefore = !r.options.output.isEmpty() && QFileInfo::exists(r.options.output);
 
     Expected<AgentInstall> install = AgentInstaller::install();
     if (!install) {
@@ -250,7 +365,16 @@ int RecordCommand::run(const QStringList &arguments, CliOutput &io)
     const QString output = r.options.output.isEmpty()
         ? outputPrefix + QString::number(pid.value()) + outputSuffix
         : r.options.output;
-    io.err += summarise(output, pid.value());
+    RunOutcome run;
+    run.path = output;
+    run.pid = pid.value();
+    run.exitCode = exitCode;
+    run.createdByRun = !existedBefore && QFileInfo::exists(output);
+    if (PythonCommand::isPythonInterpreter(r.command.first())) {
+        run.interpreter = program;
+        run.script = PythonCommand::script(r.command);
+    }
+    io.err += summarise(run);
     return exitCode;
 }
 

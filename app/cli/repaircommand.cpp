@@ -4,6 +4,7 @@
 #include "lsnap/snapshotreader.h"
 #include "lsnap/sqlitedatabase.h"
 #include "cli/textformat.h"
+#include "cli/commandline.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -113,24 +114,17 @@ QString RepairCommand::usage()
 
 int RepairCommand::run(const QStringList &arguments, CliOutput &io)
 {
-    QStringList paths;
-    bool optionsDone = false;
-    for (const QString &arg : arguments) {
-        if (!optionsDone && (arg == QLatin1String("-h") || arg == QLatin1String("--help"))) {
-            io.out += usage();
-            return 0;
-        }
-        if (!optionsDone && arg == QLatin1String("--")) {
-            optionsDone = true;
-            continue;
-        }
-        if (!optionsDone && arg.startsWith(QLatin1Char('-'))) {
-            io.error(tr("unknown option '%1'").arg(TextFormat::escape(arg)));
-            io.err += usage();
-            return 2;
-        }
-        paths << arg;
+    CommandLine line;
+    if (!line.parse(arguments)) {
+        io.error(line.error());
+        io.err += usage();
+        return 2;
     }
+    if (line.help()) {
+        io.out += usage();
+        return 0;
+    }
+    const QStringList paths = line.positional();
     if (paths.isEmpty()) {
         io.error(tr("repair needs at least one file"));
         io.err += usage();

@@ -1,7 +1,7 @@
 #include "cli/reportcommand.h"
 
 #include "cli/inputfiles.h"
-#include "cli/optionargument.h"
+#include "cli/commandline.h"
 #include "core/growth.h"
 #include "heapgraph/leakreportgraph.h"
 #include "lsnap/heapgraphstore.h"
@@ -34,49 +34,31 @@ struct ReportOptions
 
 std::optional<QString> parse(const QStringList &args, ReportOptions &o)
 {
-    bool optionsDone = false;
-    for (int i = 0; i < args.size(); ++i) {
-        const QString &arg = args.at(i);
-        if (optionsDone || !arg.startsWith(QLatin1Char('-')) || arg == QLatin1String("-")) {
-            o.files << arg;
-            continue;
-        }
-        if (arg == QLatin1String("--")) {
-            optionsDone = true;
-            continue;
-        }
-        OptionArgument option(args, i);
-        const QString name = option.name();
-        QString value;
-        const bool hasValue = option.hasInlineValue();
-        if (hasValue)
-            option.takeValue(value);
-        auto takeValue = [&option, &value] { return option.takeValue(value); };
-        if (name == QLatin1String("-h") || name == QLatin1String("--help")) {
-            o.help = true;
-        } else if (name == QLatin1String("--baseline")) {
-            if (!takeValue())
-                return tr("--baseline needs a snapshot number (1 is the first, as the timeline shows)");
-            bool ok = false;
-            o.baseline = value.toInt(&ok);
-            if (!ok || o.baseline < 1)
-                return tr("--baseline: '%1' is not a snapshot number (1, 2, ...)").arg(value);
-            o.baselineGiven = true;
-        } else if (name == QLatin1String("--format")) {
-            if (!takeValue())
-                return tr("--format needs text, markdown, html or json");
-            if (value != QLatin1String("text") && value != QLatin1String("markdown") && value != QLatin1String("html")
-                && value != QLatin1String("json"))
-                return tr("--format: '%1' is not text, markdown, html or json").arg(value);
-            o.format = value;
-        } else if (name == QLatin1String("-o") || name == QLatin1String("--output")) {
-            if (!takeValue() || value.isEmpty())
-                return tr("%1 needs a file name").arg(name);
-            o.output = value;
-        } else {
-            return tr("unknown option '%1'").arg(arg);
-        }
+    CommandLine line;
+    line.option({"--baseline"}, tr("--baseline needs a snapshot number (1 is the first, as the timeline shows)"))
+        .option({"--format"}, tr("--format needs text, markdown, html or json"))
+        .option({"-o", "--output"}, tr("%1 needs a file name"), true);
+    if (!line.parse(args))
+        return line.error();
+    o.help = line.help();
+    o.files = line.positional();
+    if (line.has("--baseline")) {
+        const QString value = line.value("--baseline");
+        QString error;
+        const std::optional<int> index = CommandLine::snapshotIndex(QStringLiteral("--baseline"), value, &error);
+        if (!index)
+            return error;
+        o.baseline = *index + 1;
+        o.baselineGiven = true;
     }
+    if (line.has("--format")) {
+        const QString value = line.value("--format");
+        if (value != QLatin1String("text") && value != QLatin1String("markdown") && value != QLatin1String("html")
+            && value != QLatin1String("json"))
+            return tr("--format: '%1' is not text, markdown, html or json").arg(value);
+        o.format = value;
+    }
+    o.output = line.value("--output");
     if (o.help)
         return std::nullopt;
     if (o.files.isEmpty())

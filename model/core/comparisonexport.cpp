@@ -26,7 +26,7 @@ void writeSnapshot(JsonWriter &w, const Session &session, int i)
     const Snapshot &s = session.snapshot(i);
     w.beginObject();
     w.member("id", s.info.id);
-    w.member("index", i);
+    w.member("index", i + 1); // from 1, as the timeline shows
     w.key("label");
     w.stringOrNull(s.info.label);
     w.member("objects", s.totalObjects());
@@ -115,8 +115,8 @@ void ComparisonExport::writeJson(JsonWriter &w, const Session &session, const Co
                                  const ExtraMembers &extra)
 {
     w.beginObject();
-    w.member("baseline", comparison.baseline);
-    w.member("current", comparison.current);
+    w.member("baseline", comparison.baseline + 1);
+    w.member("current", comparison.current + 1);
     w.member("format", "leakscope-comparison");
     w.key("snapshots");
     w.beginArray();

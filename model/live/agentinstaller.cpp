@@ -35,8 +35,9 @@ struct EmbeddedFile
 std::vector<EmbeddedFile> embeddedFiles()
 {
     std::vector<EmbeddedFile> files;
-    // The .py files and the native module built for each Python (*.so).
-    QDirIterator it(s_resourceDir, {QStringLiteral("*.py"), QStringLiteral("*.so")}, QDir::Files);
+    // The .py files, the .lsnap schema and the native module built for each
+    // Python (*.so).
+    QDirIterator it(s_resourceDir, {QStringLiteral("*.py"), QStringLiteral("*.sql"), QStringLiteral("*.so")}, QDir::Files);
     while (it.hasNext()) {
         it.next();
         QFile f(it.filePath());

@@ -53,18 +53,21 @@ bool PythonCommand::isPythonInterpreter(const QString &program)
     return re.match(QFileInfo(program).fileName()).hasMatch();
 }
 
-QString PythonCommand::programName(const QStringList &command)
-{
-    if (command.isEmpty())
-        return QStringLiteral("python");
-    if (!isPythonInterpreter(command.first()))
-        return sanitized(baseName(command.first()));
+namespace {
 
-    const QString interpreter = sanitized(QFileInfo(command.first()).fileName());
+// What an interpreter command line runs: a script, a module, code or stdin.
+struct Target
+{
+    enum Kind { Nothing, Script, Module, Code, Stdin } kind = Nothing;
+    QString value;
+};
+
+Target pythonTarget(const QStringList &command)
+{
     for (int i = 1; i < command.size(); ++i) {
         const QString &arg = command.at(i);
         if (arg == QLatin1String("-"))
-            return QStringLiteral("stdin");
+            return {Target::Stdin, QString()};
         if (arg == QLatin1String("--check-hash-based-pycs")) {
             ++i;
             continue;
@@ -74,12 +77,10 @@ QString PythonCommand::programName(const QStringList &command)
         if (arg.startsWith(QLatin1Char('-')) && arg.size() > 1) {
             for (int k = 1; k < arg.size(); ++k) {
                 const QChar c = arg.at(k);
-                if (c == QLatin1Char('m')) {
-                    const QString module = k + 1 < arg.size() ? arg.mid(k + 1) : command.value(i + 1);
-                    return module.isEmpty() ? interpreter : sanitized(module);
-                }
+                if (c == QLatin1Char('m'))
+                    return {Target::Module, k + 1 < arg.size() ? arg.mid(k + 1) : command.value(i + 1)};
                 if (c == QLatin1Char('c'))
-                    return interpreter; // `python3 -c CODE` has no script name
+                    return {Target::Code, QString()};
                 if (takesArgument(c)) {
                     if (k + 1 == arg.size())
                         ++i;
@@ -88,9 +89,41 @@ QString PythonCommand::programName(const QStringList &command)
             }
             continue;
         }
-        return sanitized(baseName(arg));
+        return {Target::Script, arg};
+    }
+    return {};
+}
+
+} // namespace
+
+QString PythonCommand::programName(const QStringList &command)
+{
+    if (command.isEmpty())
+        return QStringLiteral("python");
+    if (!isPythonInterpreter(command.first()))
+        return sanitized(baseName(command.first()));
+    const QString interpreter = sanitized(QFileInfo(command.first()).fileName());
+    const Target t = pythonTarget(command);
+    switch (t.kind) {
+    case Target::Stdin:
+        return QStringLiteral("stdin");
+    case Target::Module:
+        return t.value.isEmpty() ? interpreter : sanitized(t.value);
+    case Target::Script:
+        return sanitized(baseName(t.value));
+    case Target::Code: // `python3 -c CODE` has no script name
+    case Target::Nothing:
+        break;
     }
     return interpreter;
+}
+
+QString PythonCommand::script(const QStringList &command)
+{
+    if (command.isEmpty() || !isPythonInterpreter(command.first()))
+        return QString();
+    const Target t = pythonTarget(command);
+    return t.kind == Target::Script ? t.value : QString();
 }
 
 QString PythonCommand::findExecutable(const QString &program, const QProcessEnvironment &env)

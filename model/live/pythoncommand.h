@@ -21,6 +21,10 @@ public:
     // do not belong in a file name become '_'. Never empty.
     static QString programName(const QStringList &command);
 
+    // The script a Python interpreter command runs (`python3 -u x.py a` ->
+    // "x.py", as given); empty for -m, -c, stdin and other commands.
+    static QString script(const QStringList &command);
+
     // The executable the command would run: a path containing '/' as given
     // (made absolute), otherwise the first executable match on PATH from env.
     // Empty when there is none.

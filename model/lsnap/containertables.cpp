@@ -1,5 +1,7 @@
 #include "lsnap/containertables.h"
 
+#include "lsnap/lsnapformat.h"
+
 #include "lsnap/sqlitedatabase.h"
 
 #include <QCoreApplication>
@@ -324,27 +326,8 @@ bool TableReader::readObjectTracebacks()
 
 const char *ContainerTables::schemaSql()
 {
-    return "CREATE TABLE IF NOT EXISTS container(\n"
-           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), object_id INTEGER NOT NULL,\n"
-           "    type INTEGER NOT NULL REFERENCES type(id), kind TEXT NOT NULL, items INTEGER NOT NULL,\n"
-           "    size INTEGER NOT NULL, payload_bytes INTEGER, payload_estimated INTEGER NOT NULL,\n"
-           "    previous_items INTEGER, held_by TEXT, holder_kind TEXT, holder_type TEXT,\n"
-           "    PRIMARY KEY(snapshot, object_id)) WITHOUT ROWID;\n"
-           "CREATE TABLE IF NOT EXISTS alloc_frame(\n"
-           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), id INTEGER NOT NULL, filename TEXT NOT NULL,\n"
-           "    lineno INTEGER NOT NULL, function TEXT, PRIMARY KEY(snapshot, id)) WITHOUT ROWID;\n"
-           "CREATE TABLE IF NOT EXISTS alloc_traceback(\n"
-           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), id INTEGER NOT NULL, depth INTEGER NOT NULL,\n"
-           "    frame INTEGER NOT NULL, PRIMARY KEY(snapshot, id, depth)) WITHOUT ROWID;\n"
-           "CREATE TABLE IF NOT EXISTS alloc_stat(\n"
-           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), rank INTEGER NOT NULL,\n"
-           "    traceback INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL,\n"
-           "    PRIMARY KEY(snapshot, rank)) WITHOUT ROWID;\n"
-           "CREATE TABLE IF NOT EXISTS object_traceback(\n"
-           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id), subject_kind TEXT NOT NULL,\n"
-           "    subject TEXT NOT NULL, rank INTEGER NOT NULL, object_id INTEGER NOT NULL,\n"
-           "    object_type INTEGER NOT NULL REFERENCES type(id), traceback INTEGER,\n"
-           "    PRIMARY KEY(snapshot, subject_kind, subject, rank)) WITHOUT ROWID;\n";
+    static const QByteArray sql = LsnapFormat::schemaSection("extra");
+    return sql.constData();
 }
 
 bool ContainerTables::write(SqliteDatabase &db, qint64 snapshotId, const Snapshot &snapshot,

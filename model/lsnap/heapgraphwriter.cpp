@@ -28,32 +28,6 @@ using HeapGraphBlob::deflateBlob;
 
 constexpr quint32 s_bigSize = std::numeric_limits<quint32>::max();
 
-// The version 3 tables, exactly as docs/file-format.md gives them.
-const char *const s_graphSchema = "CREATE TABLE IF NOT EXISTS graph(\n"
-                                  "    snapshot     INTEGER PRIMARY KEY REFERENCES snapshot(id),\n"
-                                  "    node_count   INTEGER NOT NULL,\n"
-                                  "    edge_count   INTEGER NOT NULL,\n"
-                                  "    compression  TEXT NOT NULL,\n"
-                                  "    ids          BLOB NOT NULL,\n"
-                                  "    types        BLOB NOT NULL,\n"
-                                  "    sizes        BLOB NOT NULL,\n"
-                                  "    flags        BLOB NOT NULL,\n"
-                                  "    edge_offsets BLOB NOT NULL,\n"
-                                  "    edge_targets BLOB NOT NULL,\n"
-                                  "    target_encoding TEXT NOT NULL DEFAULT 'index'\n"
-                                  ");\n"
-                                  "CREATE TABLE IF NOT EXISTS graph_string(\n"
-                                  "    snapshot INTEGER NOT NULL,\n"
-                                  "    id       INTEGER NOT NULL,\n"
-                                  "    text     TEXT NOT NULL,\n"
-                                  "    PRIMARY KEY(snapshot, id)\n"
-                                  ") WITHOUT ROWID;\n"
-                                  "CREATE TABLE IF NOT EXISTS graph_label(\n"
-                                  "    snapshot    INTEGER PRIMARY KEY REFERENCES snapshot(id),\n"
-                                  "    node_labels BLOB NOT NULL,\n"
-                                  "    edge_labels BLOB NOT NULL\n"
-                                  ");\n";
-
 // What a version 2 graph table gets when the file is raised to version 3;
 // its rows then read 'index', which is what they hold.
 const char *const s_addTargetEncoding =
@@ -172,7 +146,8 @@ QString GraphWriter::prepareSchema()
     if (found == SqliteStatement::Done)
         return tr("there is no snapshot %1").arg(m_snapshotId);
 
-    if (!m_db.exec(s_graphSchema))
+    static const QByteArray graphSchema = LsnapFormat::schemaSection("graph"); // the version 3 tables
+    if (!m_db.exec(graphSchema.constData()))
         return sqliteError(tr("creating the heap graph tables"));
     if (m_tables.graph) {
         // A version 2 table (checked by column rather than by version, so a

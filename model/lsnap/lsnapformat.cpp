@@ -1,5 +1,7 @@
 #include "lsnap/lsnapformat.h"
 
+#include <QFile>
+
 #include "lsnap/sqlitedatabase.h"
 
 #include <QCoreApplication>
@@ -119,33 +121,29 @@ QString LsnapFormat::unsafeSchemaReason(SqliteDatabase &db, bool *ok)
         .arg(found.join(QStringLiteral(", ")));
 }
 
+QByteArray LsnapFormat::schemaSection(const char *name)
+{
+    QFile file(QStringLiteral(":/lsnap/schema.sql"));
+    if (!file.open(QIODevice::ReadOnly))
+        return QByteArray();
+    const QByteArray marker = QByteArray("-- [") + name + ']';
+    QByteArray out;
+    bool inside = false;
+    for (const QByteArray &line : file.readAll().split('\n')) {
+        if (line.startsWith("-- [")) {
+            inside = line.startsWith(marker);
+            continue;
+        }
+        if (inside && !line.startsWith("--"))
+            out += line + '\n';
+    }
+    return out.trimmed();
+}
+
 const char *LsnapFormat::schemaSql()
 {
-    return "CREATE TABLE meta(\n"
-           "    key   TEXT PRIMARY KEY,\n"
-           "    value TEXT NOT NULL\n"
-           ");\n"
-           "CREATE TABLE snapshot(\n"
-           "    id         INTEGER PRIMARY KEY,\n"
-           "    label      TEXT,\n"
-           "    taken_at   REAL NOT NULL,\n"
-           "    pid        INTEGER NOT NULL,\n"
-           "    rss        INTEGER,\n"
-           "    gc_objects INTEGER NOT NULL,\n"
-           "    gc_garbage INTEGER NOT NULL,\n"
-           "    meta_json  TEXT NOT NULL\n"
-           ");\n"
-           "CREATE TABLE type(\n"
-           "    id   INTEGER PRIMARY KEY,\n"
-           "    name TEXT NOT NULL UNIQUE\n"
-           ");\n"
-           "CREATE TABLE type_count(\n"
-           "    snapshot INTEGER NOT NULL REFERENCES snapshot(id),\n"
-           "    type     INTEGER NOT NULL REFERENCES type(id),\n"
-           "    count    INTEGER NOT NULL,\n"
-           "    size     INTEGER NOT NULL,\n"
-           "    PRIMARY KEY(snapshot, type)\n"
-           ") WITHOUT ROWID;\n";
+    static const QByteArray sql = schemaSection("base");
+    return sql.constData();
 }
 
 } // namespace leakscope

@@ -54,7 +54,12 @@ public:
     // (and returns an empty string) when the schema could not be read.
     static QString unsafeSchemaReason(SqliteDatabase &db, bool *ok);
 
-    // CREATE statements of the current version, in one string for sqlite3_exec.
+    // The CREATE statements of one section of the schema ("base", "graph",
+    // "extra"), in one string for sqlite3_exec, from the one schema source
+    // the agent ships too (resources/python/leakscope_agent/schema.sql,
+    // compiled in as ":/lsnap/schema.sql"). Empty for an unknown section.
+    static QByteArray schemaSection(const char *name);
+    // The base section: the tables every file has.
     static const char *schemaSql();
 };
 

@@ -163,6 +163,8 @@ private slots:
     void recordForwardsSignals();
     void recordCommandNotFound();
     void recordGraphAccepted();
+    void recordRefusesUnwritableOutput_data();
+    void recordRefusesUnwritableOutput();
 
 private:
     Run cli(const QStringList &args, const QString &cwd = QString(), const QByteArray &input = QByteArray(),
@@ -295,7 +297,7 @@ void TestCli::usageErrors_data()
     QTest::newRow("compare no files") << QStringList{QStringLiteral("compare")} << QStringLiteral("at least one file");
     QTest::newRow("compare json and csv") << QStringList{QStringLiteral("compare"), QStringLiteral("--json"), QStringLiteral("--csv"), f} << QStringLiteral("--json and --csv");
     QTest::newRow("compare bad baseline") << QStringList{QStringLiteral("compare"), QStringLiteral("--baseline"), QStringLiteral("last"), f} << QStringLiteral("--baseline");
-    QTest::newRow("compare baseline out of range") << QStringList{QStringLiteral("compare"), QStringLiteral("--baseline"), QStringLiteral("6"), f} << QStringLiteral("out of range");
+    QTest::newRow("compare baseline out of range") << QStringList{QStringLiteral("compare"), QStringLiteral("--baseline"), QStringLiteral("7"), f} << QStringLiteral("out of range");
     QTest::newRow("compare top zero") << QStringList{QStringLiteral("compare"), QStringLiteral("--top"), QStringLiteral("0"), f} << QStringLiteral("--top");
     QTest::newRow("compare top missing value") << QStringList{QStringLiteral("compare"), f, QStringLiteral("--top")} << QStringLiteral("--top needs");
     QTest::newRow("compare invalid regex") << QStringList{QStringLiteral("compare"), QStringLiteral("--fail-on-suspect=(unclosed"), f} << QStringLiteral("invalid regular expression");
@@ -326,7 +328,7 @@ void TestCli::compareTable()
     const QStringList lines = r.outLines();
     QVERIFY(lines.size() >= 7);
     const QRegularExpression header(QStringLiteral(
-        "^Comparing snapshot 5 \\(\"step 5\", (\\S+)\\) against 0 \\(\"start\", (\\S+)\\) — 6 snapshots from 1 file$"));
+        "^Comparing snapshot 6 \\(\"step 5\", (\\S+)\\) against 1 \\(\"start\", (\\S+)\\) — 6 snapshots from 1 file$"));
     const QRegularExpressionMatch hm = header.match(lines.at(0));
     QVERIFY2(hm.hasMatch(), qPrintable(lines.at(0)));
     QCOMPARE(hm.captured(2), QDateTime::fromSecsSinceEpoch(qint64(s_t0)).toLocalTime().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss")));
@@ -378,7 +380,7 @@ void TestCli::compareTopAndAll()
     r = cli({QStringLiteral("compare"), QStringLiteral("--all"), QStringLiteral("--top=3"), m_series});
     QCOMPARE(dataRows(r).size(), 3);
     // A snapshot compared with itself lists the most common types.
-    r = cli({QStringLiteral("compare"), QStringLiteral("--baseline=5"), QStringLiteral("--top=3"), m_series});
+    r = cli({QStringLiteral("compare"), QStringLiteral("--baseline=6"), QStringLiteral("--top=3"), m_series});
     QCOMPARE(r.code, 0);
     // Suspects still come first.
     QCOMPARE(dataRows(r), (QStringList{QStringLiteral("__main__.Leak"), QStringLiteral("__main__.Other"), QStringLiteral("dict")}));
@@ -397,9 +399,9 @@ void TestCli::compareBaseline()
     QCOMPARE(leakLine({}), QStringLiteral("__main__.Leak 600 +500 +500"));
     QCOMPARE(leakLine({QStringLiteral("--baseline"), QStringLiteral("first")}), QStringLiteral("__main__.Leak 600 +500 +500"));
     QCOMPARE(leakLine({QStringLiteral("--baseline"), QStringLiteral("previous")}), QStringLiteral("__main__.Leak 600 +100 +500"));
-    QCOMPARE(leakLine({QStringLiteral("--baseline=2")}), QStringLiteral("__main__.Leak 600 +300 +500"));
-    const Run r = cli({QStringLiteral("compare"), QStringLiteral("--baseline"), QStringLiteral("3"), m_series});
-    QVERIFY2(r.outLines().value(0).contains(QStringLiteral("against 3 (\"step 3\"")), qPrintable(r.out));
+    QCOMPARE(leakLine({QStringLiteral("--baseline=3")}), QStringLiteral("__main__.Leak 600 +300 +500"));
+    const Run r = cli({QStringLiteral("compare"), QStringLiteral("--baseline"), QStringLiteral("4"), m_series});
+    QVERIFY2(r.outLines().value(0).contains(QStringLiteral("against 4 (\"step 3\"")), qPrintable(r.out));
 }
 
 void TestCli::compareMergesFiles()
@@ -490,7 +492,7 @@ void TestCli::failOnSuspect_data()
     QTest::newRow("flag last") << QStringList{f, fail} << 3;
     QTest::newRow("with json") << QStringList{QStringLiteral("--json"), fail, f} << 3;
     QTest::newRow("without flag") << QStringList{f} << 0;
-    QTest::newRow("three snapshots are enough to judge") << QStringList{fail, QStringLiteral("--baseline"), QStringLiteral("0"),
+    QTest::newRow("three snapshots are enough to judge") << QStringList{fail, QStringLiteral("--baseline"), QStringLiteral("1"),
                                                                 QStringLiteral("series-a.lsnap")} << 3;
 }
 
@@ -506,8 +508,9 @@ void TestCli::failOnSuspect()
 
 void TestCli::failOnGrowth_data()
 {
-    // Deltas of the series from snapshot 0 to 5: Leak +500, Cache +90,
-    // Other +25, dict +15, tuple 0, list -50; from 4 to 5: Leak +100,
+    // Deltas of the series from snapshot 1 to 6 (numbered from 1, as the
+    // timeline shows): Leak +500, Cache +90,
+    // Other +25, dict +15, tuple 0, list -50; from 5 to 6: Leak +100,
     // dict +15, Other +5, Cache 0, list -10.
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<int>("code");
@@ -516,7 +519,7 @@ void TestCli::failOnGrowth_data()
     const QString gate = QStringLiteral("--fail-on-growth");
     const QString filter = QStringLiteral("--growth-filter");
     const QString suspect = QStringLiteral("--fail-on-suspect");
-    const QString leak500 = QStringLiteral("leakscope-cli: __main__.Leak grew by 500 (>= %1) from snapshot 0 to 5\n");
+    const QString leak500 = QStringLiteral("leakscope-cli: __main__.Leak grew by 500 (>= %1) from snapshot 1 to 6\n");
     QTest::newRow("trips at exactly N") << QStringList{gate, QStringLiteral("500"), f} << 3 << leak500.arg(500);
     QTest::newRow("passes at N+1") << QStringList{gate, QStringLiteral("501"), f} << 0 << QString();
     QTest::newRow("= form") << QStringList{QStringLiteral("--fail-on-growth=500"), f} << 3 << leak500.arg(500);
@@ -525,21 +528,21 @@ void TestCli::failOnGrowth_data()
         << QStringList{gate, QStringLiteral("100"), filter, QStringLiteral("Cache"), f} << 0 << QString();
     QTest::newRow("filter includes the growing type")
         << QStringList{gate, QStringLiteral("90"), filter, QStringLiteral("Cache"), f} << 3
-        << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 90) from snapshot 0 to 5\n");
+        << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 90) from snapshot 1 to 6\n");
     QTest::newRow("filter is an unanchored search")
         << QStringList{gate, QStringLiteral("20"), QStringLiteral("--growth-filter=_\\.(Other|Cache)"), f} << 3
-        << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 20) from snapshot 0 to 5\n");
+        << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 20) from snapshot 1 to 6\n");
     QTest::newRow("filter anchored to a small grower")
         << QStringList{gate, QStringLiteral("16"), filter, QStringLiteral("^dict$"), f} << 0 << QString();
     QTest::newRow("shrinking type never trips")
         << QStringList{gate, QStringLiteral("1"), filter, QStringLiteral("^(list|tuple)$"), f} << 0 << QString();
     QTest::newRow("baseline previous trips at N")
         << QStringList{QStringLiteral("--baseline"), QStringLiteral("previous"), gate, QStringLiteral("100"), f} << 3
-        << QStringLiteral("leakscope-cli: __main__.Leak grew by 100 (>= 100) from snapshot 4 to 5\n");
+        << QStringLiteral("leakscope-cli: __main__.Leak grew by 100 (>= 100) from snapshot 5 to 6\n");
     QTest::newRow("baseline previous passes at N+1")
         << QStringList{QStringLiteral("--baseline=previous"), gate, QStringLiteral("101"), f} << 0 << QString();
-    QTest::newRow("baseline index") << QStringList{QStringLiteral("--baseline=2"), gate, QStringLiteral("300"), f} << 3
-                                    << QStringLiteral("leakscope-cli: __main__.Leak grew by 300 (>= 300) from snapshot 2 to 5\n");
+    QTest::newRow("baseline index") << QStringList{QStringLiteral("--baseline=3"), gate, QStringLiteral("300"), f} << 3
+                                    << QStringLiteral("leakscope-cli: __main__.Leak grew by 300 (>= 300) from snapshot 3 to 6\n");
     QTest::newRow("merged files")
         << QStringList{gate, QStringLiteral("500"), QStringLiteral("series-b.lsnap"), QStringLiteral("series-a.lsnap")} << 3
         << leak500.arg(500);
@@ -556,14 +559,14 @@ void TestCli::failOnGrowth_data()
     QTest::newRow("json --top 1 still gates every type")
         << QStringList{QStringLiteral("--json"), QStringLiteral("--top=1"), gate, QStringLiteral("90"), filter,
                        QStringLiteral("Cache"), f}
-        << 3 << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 90) from snapshot 0 to 5\n");
+        << 3 << QStringLiteral("leakscope-cli: __main__.Cache grew by 90 (>= 90) from snapshot 1 to 6\n");
     QTest::newRow("csv trips") << QStringList{QStringLiteral("--csv"), gate, QStringLiteral("25"), filter, QStringLiteral("Other"), f}
-                               << 3 << QStringLiteral("leakscope-cli: __main__.Other grew by 25 (>= 25) from snapshot 0 to 5\n");
+                               << 3 << QStringLiteral("leakscope-cli: __main__.Other grew by 25 (>= 25) from snapshot 1 to 6\n");
     QTest::newRow("table --top 1 still gates every type")
         << QStringList{QStringLiteral("--top"), QStringLiteral("1"), gate, QStringLiteral("15"), filter, QStringLiteral("dict"), f}
-        << 3 << QStringLiteral("leakscope-cli: dict grew by 15 (>= 15) from snapshot 0 to 5\n");
+        << 3 << QStringLiteral("leakscope-cli: dict grew by 15 (>= 15) from snapshot 1 to 6\n");
     QTest::newRow("one snapshot against itself")
-        << QStringList{QStringLiteral("--baseline=5"), gate, QStringLiteral("1"), f} << 0 << QString();
+        << QStringList{QStringLiteral("--baseline=6"), gate, QStringLiteral("1"), f} << 0 << QString();
 }
 
 void TestCli::failOnGrowth()
@@ -732,9 +735,9 @@ void TestCli::info()
     // index, id, label, time, pid, objects, types, RSS, python, impl, argv
     const QString time0 = QDateTime::fromSecsSinceEpoch(qint64(s_t0)).toLocalTime().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss"));
     const qint64 objects0 = 100 + 5 + 1000 + 10 + 500 + 300;
-    const QString row0 = QStringLiteral("0 1 start %1 4242 %2 6 10.0 MiB 3.11.7 native app.py --n 3").arg(time0).arg(objects0);
+    const QString row0 = QStringLiteral("1 1 start %1 4242 %2 6 10.0 MiB 3.11.7 native app.py --n 3").arg(time0).arg(objects0);
     QCOMPARE(lines.at(header + 1).simplified(), row0);
-    QVERIFY2(lines.at(header + 2).simplified().startsWith(QStringLiteral("1 2 step 1 ")), qPrintable(lines.at(header + 2)));
+    QVERIFY2(lines.at(header + 2).simplified().startsWith(QStringLiteral("2 2 step 1 ")), qPrintable(lines.at(header + 2)));
     QVERIFY2(lines.at(header + 2).simplified().endsWith(QStringLiteral(" 3.11.7 - app.py --n 3")), qPrintable(lines.at(header + 2)));
     // The second file follows with its own block.
     const int second = int(lines.indexOf(QStringLiteral("file:      ") + m_seriesB));
@@ -986,7 +989,19 @@ void TestCli::recordExitCodes_data()
     QTest::newRow("sys.exit(3)") << QStringLiteral("import sys; sys.exit(3)") << 3 << QString();
     QTest::newRow("uncaught exception") << QStringLiteral("raise RuntimeError('boom')") << 1 << QStringLiteral("RuntimeError: boom");
     QTest::newRow("sys.exit with a message") << QStringLiteral("import sys; sys.exit('bye now')") << 1 << QStringLiteral("bye now");
-    QTest::newRow("killed by SIGKILL") << QStringLiteral("import os, signal; os.kill(os.getpid(), signal.SIGKILL)") << 128 + SIGKILL << QString();
+    QTest::newRow("killed by SIGKILL") << QStringLiteral("import os, signal; os.kill(os.getpid(), signal.SIGKILL)") << 128 + SIGKILL
+                                       << QStringLiteral("leakscope: the program was killed by SIGKILL before its exit snapshot: "
+                                                         "the last snapshot of this run is \"start\" (1 of 1)\n");
+    QTest::newRow("os._exit") << QStringLiteral("import os; os._exit(0)") << 0
+                              << QStringLiteral("leakscope: the program ended without running its exit handlers");
+    // Python's own exit codes for these: 1 for a syntax error, 2 for a
+    // script it cannot open (the row's script is then not written).
+    QTest::newRow("syntax error") << QStringLiteral("x = 1\ndef f(:\n    pass") << 1
+                                  << QStringLiteral("leakscope: nothing of the program was recorded: prog.py did not run: "
+                                                    "SyntaxError: invalid syntax (line 2) (");
+    QTest::newRow("missing script") << QString() << 2
+                                    << QStringLiteral("leakscope: nothing of the program was recorded: prog.py was not found, "
+                                                      "so none of it ran (");
 }
 
 void TestCli::recordExitCodes()
@@ -996,16 +1011,27 @@ void TestCli::recordExitCodes()
     QFETCH(int, code);
     QFETCH(QString, stderrText);
     QTemporaryDir dir;
-    const QString path = dir.filePath(QStringLiteral("prog.py"));
-    QVERIFY(writeText(path, script.toUtf8() + '\n'));
+    const QString path = QStringLiteral("prog.py"); // relative: as the messages name it
+    if (!script.isEmpty())
+        QVERIFY(writeText(dir.filePath(path), script.toUtf8() + '\n'));
     const QString out = dir.filePath(QStringLiteral("rec.lsnap"));
     const Run r = cli({QStringLiteral("record"), QStringLiteral("-o"), out, QStringLiteral("--"), python(), path}, dir.path());
     QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1, stderr: %2").arg(r.code).arg(r.err)));
     if (!stderrText.isEmpty())
         QVERIFY2(r.err.contains(stderrText), qPrintable(r.err));
-    if (code == 128 + SIGKILL) {
-        // No atexit: only what was written before the kill (the start snapshot, if any).
-        QVERIFY2(r.err.contains(QStringLiteral("leakscope: ")), qPrintable(r.err));
+    if (stderrText.startsWith(QLatin1String("leakscope: nothing of the program"))) {
+        // Never "2 snapshots in": the start and exit snapshots around a
+        // program that never ran are not a recording of it, and the file
+        // this run created is gone.
+        QCOMPARE(snapshotCountFromSummary(r.err, QString()), -1);
+        QVERIFY2(r.err.contains(QStringLiteral("(%1 removed)").arg(out)), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(out));
+        return;
+    }
+    if (code == 128 + SIGKILL || stderrText.contains(QLatin1String("exit handlers"))) {
+        // No atexit: only what was written before the kill (the start
+        // snapshot), and the summary says so first.
+        QCOMPARE(snapshotCountFromSummary(r.err, out), 1);
         return;
     }
     if (code == 0)
@@ -1226,6 +1252,39 @@ void TestCli::recordGraphAccepted()
     QCOMPARE(r.code, 0);
     QVERIFY2(r.err.contains(QStringLiteral("snapshots in")), qPrintable(r.err));
     QVERIFY(QFile::exists(out));
+}
+
+void TestCli::recordRefusesUnwritableOutput_data()
+{
+    QTest::addColumn<QString>("output"); // relative to a fresh directory, or absolute
+    QTest::addColumn<QString>("error");
+    // /proc refuses new files even to root.
+    QTest::newRow("directory refuses new files")
+        << QStringLiteral("/proc/self/run.lsnap") << QStringLiteral("/proc/self/run.lsnap: cannot create files in /proc/self");
+    QTest::newRow("a file that is not Leakscope's")
+        << QStringLiteral("notes.txt") << QStringLiteral("notes.txt: not a Leakscope file; record only appends to its own files");
+    QTest::newRow("missing directory") << QStringLiteral("no/such/run.lsnap") << QStringLiteral("no/such: no such directory");
+}
+
+void TestCli::recordRefusesUnwritableOutput()
+{
+    QFETCH(QString, output);
+    QFETCH(QString, error);
+    QTemporaryDir dir;
+    QVERIFY(writeText(dir.filePath(QStringLiteral("notes.txt")), "my notes\n"));
+    // The program would leave a mark; refused before it starts, it leaves none.
+    const QString mark = dir.filePath(QStringLiteral("ran"));
+    const Run r = cli({QStringLiteral("record"), QStringLiteral("-o"), output, QStringLiteral("--"), python(), QStringLiteral("-c"),
+                       QStringLiteral("open(%1, 'w').close()").arg(QLatin1Char('\'') + mark + QLatin1Char('\''))},
+                      dir.path());
+    QCOMPARE(r.code, 2);
+    QCOMPARE(r.errLines().size(), 1);
+    QVERIFY2(r.err.startsWith(QStringLiteral("leakscope-cli: ")) && r.err.contains(error), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+    QVERIFY(!QFileInfo::exists(mark));
+    QFile notes(dir.filePath(QStringLiteral("notes.txt")));
+    QVERIFY(notes.open(QIODevice::ReadOnly));
+    QCOMPARE(notes.readAll(), QByteArray("my notes\n"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

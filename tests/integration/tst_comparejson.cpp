@@ -91,7 +91,7 @@ QJsonObject oldDocument(const Session &session, const Comparison &comparison)
     for (int i = 0; i < session.snapshotCount(); ++i) {
         const Snapshot &s = session.snapshot(i);
         QJsonObject o;
-        o.insert(QStringLiteral("index"), i);
+        o.insert(QStringLiteral("index"), i + 1); // numbered from 1, as the timeline shows
         o.insert(QStringLiteral("id"), s.info.id);
         o.insert(QStringLiteral("label"), s.info.label.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(s.info.label));
         o.insert(QStringLiteral("taken_at"), s.info.takenAt.isValid()
@@ -133,8 +133,8 @@ QJsonObject oldDocument(const Session &session, const Comparison &comparison)
     QJsonObject root;
     root.insert(QStringLiteral("format"), QStringLiteral("leakscope-comparison"));
     root.insert(QStringLiteral("version"), 1);
-    root.insert(QStringLiteral("baseline"), comparison.baseline);
-    root.insert(QStringLiteral("current"), comparison.current);
+    root.insert(QStringLiteral("baseline"), comparison.baseline + 1);
+    root.insert(QStringLiteral("current"), comparison.current + 1);
     root.insert(QStringLiteral("snapshots"), snapshots);
     root.insert(QStringLiteral("types"), types);
     return root;

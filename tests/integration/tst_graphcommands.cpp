@@ -157,6 +157,7 @@ private slots:
     void livePid();
     void agentGraphDump();
     void recordGraph();
+    void chainFollowsANewInstance();
 
 private:
     QString path(const QString &name) const { return m_dir.filePath(name); }
@@ -202,33 +203,34 @@ void TestGraphCommands::chainFromModuleCache()
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QCOMPARE(r.err, QString());
     const QStringList out = lines(r.out);
-    // Summary, column header, then one line per step, root first.
-    QCOMPARE(out.size(), 2 + 4);
+    // Summary, the instance followed, column header, then one line per step,
+    // root first.
+    QCOMPARE(out.size(), 3 + 4);
     QVERIFY2(out[0].startsWith(QStringLiteral("Chain to __main__.Session in ") + m_file
-                               + QStringLiteral(", snapshot 1 (\"step 1\"): 3 reference(s) from a root (3 instances)")),
+                               + QStringLiteral(", snapshot 2 (\"step 1\"): 3 reference(s) from a root (3 instances)")),
              qPrintable(out[0]));
-    QVERIFY(out[1].startsWith(QStringLiteral("#  via ")));
+    QVERIFY(out[2].startsWith(QStringLiteral("#  via ")));
     const auto columns = [&](int line) { return out[line].split(QLatin1Char(' '), Qt::SkipEmptyParts); };
-    QCOMPARE(columns(2).mid(0, 6), (QStringList{QStringLiteral("0"), QStringLiteral("(module"),
+    QCOMPARE(columns(3).mid(0, 6), (QStringList{QStringLiteral("0"), QStringLiteral("(module"),
                                                 QStringLiteral("root)"), QStringLiteral("module"),
                                                 QStringLiteral("0x7f0000001000"), QStringLiteral("module")}));
-    QVERIFY(out[2].endsWith(QStringLiteral("module __main__")));
-    QCOMPARE(columns(3).mid(0, 3), (QStringList{QStringLiteral("1"), QStringLiteral("__dict__"), QStringLiteral("dict")}));
-    QVERIFY(out[3].endsWith(QStringLiteral(" -")));
+    QVERIFY(out[3].endsWith(QStringLiteral("module __main__")));
+    QCOMPARE(columns(4).mid(0, 3), (QStringList{QStringLiteral("1"), QStringLiteral("__dict__"), QStringLiteral("dict")}));
+    QVERIFY(out[4].endsWith(QStringLiteral(" -")));
     // The global's name is on the line of the cache dict.
-    QCOMPARE(columns(4).mid(0, 3), (QStringList{QStringLiteral("2"), QStringLiteral("['_CACHE']"), QStringLiteral("dict")}));
-    QVERIFY(out[4].endsWith(QStringLiteral("dict (3 items)")));
-    QCOMPARE(columns(5).mid(0, 3),
+    QCOMPARE(columns(5).mid(0, 3), (QStringList{QStringLiteral("2"), QStringLiteral("['_CACHE']"), QStringLiteral("dict")}));
+    QVERIFY(out[5].endsWith(QStringLiteral("dict (3 items)")));
+    QCOMPARE(columns(6).mid(0, 3),
              (QStringList{QStringLiteral("3"), QStringLiteral("['s0']"), QStringLiteral("__main__.Session")}));
-    QVERIFY(out[5].endsWith(QStringLiteral("<Session s0>")));
+    QVERIFY(out[6].endsWith(QStringLiteral("<Session s0>")));
 }
 
 void TestGraphCommands::chainOfAnOlderSnapshot_data()
 {
     QTest::addColumn<QStringList>("options");
-    QTest::newRow("--snapshot 0") << QStringList{QStringLiteral("--snapshot"), QStringLiteral("0")};
-    QTest::newRow("--snapshot=0") << QStringList{QStringLiteral("--snapshot=0")};
-    QTest::newRow("options, --, then the file") << QStringList{QStringLiteral("--snapshot=0"), QStringLiteral("--")};
+    QTest::newRow("--snapshot 1") << QStringList{QStringLiteral("--snapshot"), QStringLiteral("1")};
+    QTest::newRow("--snapshot=1") << QStringList{QStringLiteral("--snapshot=1")};
+    QTest::newRow("options, --, then the file") << QStringList{QStringLiteral("--snapshot=1"), QStringLiteral("--")};
 }
 
 void TestGraphCommands::chainOfAnOlderSnapshot()
@@ -238,10 +240,10 @@ void TestGraphCommands::chainOfAnOlderSnapshot()
                       + QStringList{m_file});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QStringList out = lines(r.out);
-    QCOMPARE(out.size(), 2 + 5);
-    QVERIFY(out[0].contains(QStringLiteral(", snapshot 0 (\"step 0\"): 4 reference(s) from a root (2 instances)")));
+    QCOMPARE(out.size(), 3 + 5);
+    QVERIFY(out[0].contains(QStringLiteral(", snapshot 1 (\"step 0\"): 4 reference(s) from a root (2 instances)")));
     QStringList via;
-    for (int i = 3; i < out.size(); ++i)
+    for (int i = 4; i < out.size(); ++i)
         via << out[i].split(QLatin1Char(' '), Qt::SkipEmptyParts).at(1);
     QCOMPARE(via, (QStringList{QStringLiteral("__dict__"), QStringLiteral("['_listeners']"), QStringLiteral("[0]"),
                                QStringLiteral("__self__")}));
@@ -252,20 +254,20 @@ void TestGraphCommands::chainFromUnreferencedObject()
     const Run r = cli({QStringLiteral("chain"), m_cycle, QStringLiteral("--type"), QStringLiteral("__main__.Leaf")});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QStringList out = lines(r.out);
-    QCOMPARE(out.size(), 2 + 2 + 1);
+    QCOMPARE(out.size(), 3 + 2 + 1);
     QVERIFY(out[0].contains(QStringLiteral("1 reference(s) from an unreferenced object (1 instances)")));
-    QCOMPARE(out[2].split(QLatin1Char(' '), Qt::SkipEmptyParts).mid(0, 3),
-             (QStringList{QStringLiteral("0"), QStringLiteral("(unreferenced)"), QStringLiteral("__main__.Holder")}));
     QCOMPARE(out[3].split(QLatin1Char(' '), Qt::SkipEmptyParts).mid(0, 3),
+             (QStringList{QStringLiteral("0"), QStringLiteral("(unreferenced)"), QStringLiteral("__main__.Holder")}));
+    QCOMPARE(out[4].split(QLatin1Char(' '), Qt::SkipEmptyParts).mid(0, 3),
              (QStringList{QStringLiteral("1"), QStringLiteral(".leaf"), QStringLiteral("__main__.Leaf")}));
-    QVERIFY(out[4].startsWith(QStringLiteral("(no module, class or thread frame leads to any instance")));
+    QVERIFY(out[5].startsWith(QStringLiteral("(no module, class or thread frame leads to any instance")));
 
     // Held by an unreferenced cycle alone: no chain at all, one line.
     const Run cycle = cli({QStringLiteral("chain"), m_cycle, QStringLiteral("--type"), QStringLiteral("__main__.Node")});
     QCOMPARE(cycle.code, 2);
     QCOMPARE(cycle.out, QString());
     QCOMPARE(lines(cycle.err).size(), 1);
-    QVERIFY2(cycle.err.startsWith(QStringLiteral("leakscope-cli: ") + m_cycle + QStringLiteral(", snapshot 0 (\"step 0\"): ")),
+    QVERIFY2(cycle.err.startsWith(QStringLiteral("leakscope-cli: ") + m_cycle + QStringLiteral(", snapshot 1 (\"step 0\"): ")),
              qPrintable(cycle.err));
 }
 
@@ -286,14 +288,23 @@ void TestGraphCommands::failures_data()
         << QStringList{QStringLiteral("retained"), m_noGraph} << m_noGraph + QStringLiteral(": no snapshot has a heap graph")
         << false;
     QTest::newRow("chain: snapshot index out of range")
-        << QStringList{QStringLiteral("chain"), m_file, type, QStringLiteral("--snapshot"), QStringLiteral("3")}
-        << m_file + QStringLiteral(": snapshot index 3 is out of range (the file has 3 snapshots: 0 to 2)") << false;
+        << QStringList{QStringLiteral("chain"), m_file, type, QStringLiteral("--snapshot"), QStringLiteral("4")}
+        << m_file + QStringLiteral(": snapshot 4 is out of range (the file has 3 snapshots: 1 to 3)") << false;
+    QTest::newRow("chain: --snapshot 0 (numbers start at 1)")
+        << QStringList{QStringLiteral("chain"), m_file, type, QStringLiteral("--snapshot"), QStringLiteral("0")}
+        << QStringLiteral("--snapshot: '0' is not a snapshot number (1 is the first") << true;
+    QTest::newRow("chain: --baseline out of range")
+        << QStringList{QStringLiteral("chain"), m_file, type, QStringLiteral("--baseline=9")}
+        << m_file + QStringLiteral(": --baseline 9 is out of range (the file has 3 snapshots: 1 to 3)") << false;
+    QTest::newRow("chain: --baseline with --pid")
+        << QStringList{QStringLiteral("chain"), QStringLiteral("--pid"), QStringLiteral("1"), type, QStringLiteral("--baseline=1")}
+        << QStringLiteral("--baseline applies to files, not to --pid") << true;
     QTest::newRow("retained: snapshot without a graph")
-        << QStringList{QStringLiteral("retained"), m_file, QStringLiteral("--snapshot=2")}
-        << m_file + QStringLiteral(": snapshot 2 has no heap graph (snapshots with one: 0, 1)") << false;
+        << QStringList{QStringLiteral("retained"), m_file, QStringLiteral("--snapshot=3")}
+        << m_file + QStringLiteral(": snapshot 3 has no heap graph (snapshots with one: 1, 2)") << false;
     QTest::newRow("chain: unknown type, with a suggestion")
         << QStringList{QStringLiteral("chain"), m_file, QStringLiteral("--type"), QStringLiteral("Session")}
-        << m_file + QStringLiteral(", snapshot 1 (\"step 1\"): no object of type 'Session' in the heap graph (did you mean "
+        << m_file + QStringLiteral(", snapshot 2 (\"step 1\"): no object of type 'Session' in the heap graph (did you mean "
                                    "__main__.Session?)")
         << false;
     QTest::newRow("backrefs: type only in another snapshot")
@@ -302,7 +313,7 @@ void TestGraphCommands::failures_data()
         << QStringLiteral("no object of type '__main__.Listener' in the heap graph") << false;
     QTest::newRow("chain: corrupt graph arrays")
         << QStringList{QStringLiteral("chain"), m_corrupt, type}
-        << m_corrupt + QStringLiteral(", snapshot 0 (id 1): heap graph: edge_targets[4] = 10 is not a node") << false;
+        << m_corrupt + QStringLiteral(", snapshot 1 (id 1): heap graph: edge_targets[4] = 10 is not a node") << false;
     QTest::newRow("retained: corrupt graph arrays")
         << QStringList{QStringLiteral("retained"), m_corrupt, QStringLiteral("--by"), QStringLiteral("type")}
         << QStringLiteral("edge_targets[4] = 10 is not a node") << false;
@@ -338,7 +349,7 @@ void TestGraphCommands::failures_data()
                                     << QStringLiteral("chain needs a FILE or --pid PID") << true;
     QTest::newRow("chain: --snapshot not a number")
         << QStringList{QStringLiteral("chain"), m_file, type, QStringLiteral("--snapshot"), QStringLiteral("last")}
-        << QStringLiteral("--snapshot needs a whole number from 0 to") << true;
+        << QStringLiteral("--snapshot: 'last' is not a snapshot number") << true;
     QTest::newRow("chain: unknown option") << QStringList{QStringLiteral("chain"), m_file, type, QStringLiteral("--deep")}
                                            << QStringLiteral("unknown option '--deep'") << true;
     QTest::newRow("backrefs: no output") << QStringList{QStringLiteral("backrefs"), m_file, type}
@@ -456,7 +467,7 @@ void TestGraphCommands::retainedByType()
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QJsonObject root = QJsonDocument::fromJson(r.out.toUtf8()).object();
     QCOMPARE(root.value(QStringLiteral("format")).toString(), QStringLiteral("leakscope-retained"));
-    QCOMPARE(root.value(QStringLiteral("snapshot")).toInt(), 1);
+    QCOMPARE(root.value(QStringLiteral("snapshot")).toInt(), 2); // from 1, as the timeline shows
     QCOMPARE(root.value(QStringLiteral("snapshot_id")).toInt(), 2);
     QCOMPARE(root.value(QStringLiteral("nodes")).toInt(), 10);
     QCOMPARE(root.value(QStringLiteral("total_size")).toInteger(), qint64(72 + 1176 + 640 + 3 * 56 + 3 * 104 + 1064));
@@ -482,7 +493,7 @@ void TestGraphCommands::retainedByType()
     QVERIFY2(table.code == 0, qPrintable(table.err));
     const QStringList out = lines(table.out);
     QCOMPARE(out.size(), 4);
-    QVERIFY(out[0].startsWith(QStringLiteral("Retained sizes in ") + m_file + QStringLiteral(", snapshot 1 (\"step 1\"): 10 objects")));
+    QVERIFY(out[0].startsWith(QStringLiteral("Retained sizes in ") + m_file + QStringLiteral(", snapshot 2 (\"step 1\"): 10 objects")));
     QCOMPARE(out[1].split(QLatin1Char(' '), Qt::SkipEmptyParts),
              (QStringList{QStringLiteral("type"), QStringLiteral("count"), QStringLiteral("shallow"), QStringLiteral("retained")}));
     QCOMPARE(out[3].split(QLatin1Char(' '), Qt::SkipEmptyParts),
@@ -595,11 +606,11 @@ sys.stdout.write(buf.getvalue())
     const Run chain = cli({QStringLiteral("chain"), file, QStringLiteral("--type"), QStringLiteral("__main__.Entry")});
     QVERIFY2(chain.code == 0, qPrintable(chain.err));
     const QStringList out = lines(chain.out);
-    QVERIFY2(out.size() >= 5, qPrintable(chain.out));
-    QVERIFY2(out[2].contains(QStringLiteral("(module root)")) && out[2].endsWith(QStringLiteral("__main__")),
+    QVERIFY2(out.size() >= 6, qPrintable(chain.out));
+    QVERIFY2(out[3].contains(QStringLiteral("(module root)")) && out[3].endsWith(QStringLiteral("__main__")),
              qPrintable(chain.out));
     bool cacheLine = false;
-    for (int i = 3; i < out.size(); ++i) {
+    for (int i = 4; i < out.size(); ++i) {
         const QStringList columns = out[i].split(QLatin1Char(' '), Qt::SkipEmptyParts);
         if (columns.at(1) == QLatin1String("_CACHE") && columns.at(2) == QLatin1String("dict"))
             cacheLine = true;
@@ -709,9 +720,10 @@ sys.stdin.readline()
                               QStringLiteral("__main__.Session"), QStringLiteral("--dot"), dotFile});
     QVERIFY2(chain.code == 0, qPrintable(chain.err));
     const QStringList out = lines(chain.out);
-    QVERIFY2(out.size() >= 4, qPrintable(chain.out));
+    QVERIFY2(out.size() >= 5, qPrintable(chain.out));
+    QVERIFY2(out[1].startsWith(QStringLiteral("Followed instance 0x")), qPrintable(chain.out));
     bool cacheLine = false;
-    for (int i = 3; i < out.size(); ++i)
+    for (int i = 4; i < out.size(); ++i)
         cacheLine = cacheLine || out[i].split(QLatin1Char(' '), Qt::SkipEmptyParts).at(1).contains(QStringLiteral("_CACHE"));
     QVERIFY2(cacheLine, qPrintable(chain.out));
     QVERIFY(out.last().contains(QStringLiteral("__main__.Session")));
@@ -763,11 +775,13 @@ print(sum(sys.getsizeof(s) for s in _CACHE.values()))
     const Run chain = cli({QStringLiteral("chain"), file, QStringLiteral("--type"), QStringLiteral("__main__.Session")});
     QVERIFY2(chain.code == 0, qPrintable(chain.err));
     const QStringList out = lines(chain.out);
-    QVERIFY2(out[0].contains(QStringLiteral(", snapshot 1 (\"after\"): ")) && out[0].contains(QStringLiteral("(80 instances)")),
+    QVERIFY2(out[0].contains(QStringLiteral(", snapshot 2 (\"after\"): ")) && out[0].contains(QStringLiteral("(80 instances)")),
              qPrintable(out[0]));
-    QVERIFY2(out[2].contains(QStringLiteral("(module root)")), qPrintable(chain.out));
+    // Snapshot 1 (the default baseline) has no graph: nothing tells new from old.
+    QVERIFY2(out[1].contains(QStringLiteral("snapshot 1, the baseline, has no heap graph")), qPrintable(out[1]));
+    QVERIFY2(out[3].contains(QStringLiteral("(module root)")), qPrintable(chain.out));
     bool cacheLine = false;
-    for (int i = 3; i < out.size(); ++i)
+    for (int i = 4; i < out.size(); ++i)
         cacheLine = cacheLine || out[i].split(QLatin1Char(' '), Qt::SkipEmptyParts).at(1).contains(QStringLiteral("_CACHE"));
     QVERIFY2(cacheLine, qPrintable(chain.out));
     QVERIFY(out.last().split(QLatin1Char(' '), Qt::SkipEmptyParts).at(2) == QLatin1String("__main__.Session"));
@@ -781,9 +795,9 @@ print(sum(sys.getsizeof(s) for s in _CACHE.values()))
     QVERIFY2(infoLines.last().contains(QStringLiteral("after [graph]")), qPrintable(info.out));
 
     // The snapshot without a graph is refused by index.
-    const Run first = cli({QStringLiteral("chain"), file, QStringLiteral("--type=__main__.Session"), QStringLiteral("--snapshot=0")});
+    const Run first = cli({QStringLiteral("chain"), file, QStringLiteral("--type=__main__.Session"), QStringLiteral("--snapshot=1")});
     QCOMPARE(first.code, 2);
-    QVERIFY2(first.err.contains(QStringLiteral("snapshot 0 has no heap graph (snapshots with one: 1)")), qPrintable(first.err));
+    QVERIFY2(first.err.contains(QStringLiteral("snapshot 1 has no heap graph (snapshots with one: 2)")), qPrintable(first.err));
 
     // retained --by type: the dicts behind the cache retain at least the
     // Sessions' shallow sizes; the Sessions' own figures match the program's.
@@ -873,9 +887,61 @@ void TestGraphCommands::recordGraph()
              qPrintable(info.out));
     const Run chain = cli({QStringLiteral("chain"), file, QStringLiteral("--type"), QStringLiteral("__main__.Session")});
     QVERIFY2(chain.code == 0, qPrintable(chain.err));
-    QVERIFY2(chain.out.contains(QStringLiteral("snapshot 1 (\"exit\"): ")) && chain.out.contains(QStringLiteral("(25 instances)")),
+    QVERIFY2(chain.out.contains(QStringLiteral("snapshot 2 (\"exit\"): ")) && chain.out.contains(QStringLiteral("(25 instances)")),
              qPrintable(chain.out));
     QVERIFY2(chain.out.contains(QStringLiteral("_CACHE")), qPrintable(chain.out));
+}
+
+void TestGraphCommands::chainFollowsANewInstance()
+{
+    // resources/examples/two_leaks.py keeps requests in _REQUEST_LOG (each
+    // with a body list) and tracers' bound methods in _SUBSCRIBERS. Of the
+    // lists new since the first snapshot most are request bodies; the window's
+    // References tab follows one of those, and so must chain: not the import
+    // system's lists (shortest from a root) nor gc.garbage (an old list).
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(path(QStringLiteral("cache"))));
+    const QString file = path(QStringLiteral("two_leaks.lsnap"));
+    const Run record = cli({QStringLiteral("record"), QStringLiteral("--graph"), QStringLiteral("--no-serve"),
+                            QStringLiteral("--every"), QStringLiteral("0.3"), QStringLiteral("-o"), file,
+                            QStringLiteral("--"), QStringLiteral(LEAKSCOPE_PYTHON),
+                            QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/examples/two_leaks.py"), QStringLiteral("120"),
+                            QStringLiteral("0.01")});
+    QVERIFY2(record.code == 0, qPrintable(record.err));
+
+    const Run chain = cli({QStringLiteral("chain"), file, QStringLiteral("--type"), QStringLiteral("list")});
+    QVERIFY2(chain.code == 0, qPrintable(chain.err));
+    const QStringList out = lines(chain.out);
+    QVERIFY2(out.size() >= 5, qPrintable(chain.out));
+    QVERIFY2(out[1].startsWith(QStringLiteral("Followed instance 0x")) && out[1].contains(QStringLiteral("new since snapshot 1")),
+             qPrintable(chain.out));
+    QStringList via;
+    for (int i = 4; i < out.size(); ++i)
+        via << out[i].split(QLatin1Char(' '), Qt::SkipEmptyParts).at(1);
+    QVERIFY2(via.contains(QStringLiteral("_REQUEST_LOG")), qPrintable(chain.out));
+    QCOMPARE(via.last(), QStringLiteral(".body"));
+    QVERIFY2(!chain.out.contains(QStringLiteral("garbage")), qPrintable(chain.out));
+    // The followed id is the last step's.
+    const QString followed = out[1].section(QLatin1Char(' '), 2, 2).remove(QLatin1Char(','));
+    QCOMPARE(out.last().split(QLatin1Char(' '), Qt::SkipEmptyParts).at(3), followed);
+
+    // Against the last snapshot itself nothing is new: the chain then is the
+    // shortest to any list, and says why.
+    const Run itself = cli({QStringLiteral("chain"), file, QStringLiteral("--type=list"), QStringLiteral("--baseline=99")});
+    QCOMPARE(itself.code, 2);
+    QVERIFY2(itself.err.contains(QStringLiteral("--baseline 99 is out of range")), qPrintable(itself.err));
+
+    // backrefs samples new instances too, and names them; -o OUT as the
+    // leak report's next step spells it (the format from the suffix).
+    const QString dot = path(QStringLiteral("two_leaks.dot"));
+    const Run backrefs = cli({QStringLiteral("backrefs"), file, QStringLiteral("--type=__main__.HttpRequest"),
+                              QStringLiteral("-o"), dot});
+    QFile written(dot);
+    QVERIFY(written.open(QIODevice::ReadOnly));
+    QVERIFY(written.readAll().startsWith("digraph"));
+    QVERIFY2(backrefs.code == 0, qPrintable(backrefs.err));
+    const QString named = lines(backrefs.out).last();
+    QVERIFY2(named.startsWith(QStringLiteral("Followed instances: 0x")) && named.count(QStringLiteral("new since snapshot 1")) == 3,
+             qPrintable(backrefs.out));
 }
 
 QTEST_GUILESS_MAIN(TestGraphCommands)

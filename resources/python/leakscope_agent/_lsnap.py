@@ -31,99 +31,46 @@ ZLIB_LEVEL = 1
 BUSY_TIMEOUT_SECONDS = 60.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-_SCHEMA = (
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE snapshot("
-    " id INTEGER PRIMARY KEY,"
-    " label TEXT,"
-    " taken_at REAL NOT NULL,"
-    " pid INTEGER NOT NULL,"
-    " rss INTEGER,"
-    " gc_objects INTEGER NOT NULL,"
-    " gc_garbage INTEGER NOT NULL,"
-    " meta_json TEXT NOT NULL)",
-    "CREATE TABLE type(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
-    "CREATE TABLE type_count("
-    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
-    " type INTEGER NOT NULL REFERENCES type(id),"
-    " count INTEGER NOT NULL,"
-    " size INTEGER NOT NULL,"
-    " PRIMARY KEY(snapshot, type)) WITHOUT ROWID",
-)
+def _load_schema():
+    """The statements of each section of schema.sql (package data next to
+    this file), the one source of the .lsnap schema that Leakscope compiles
+    in too: {"base": (...), "graph": (...), "extra": (...)}."""
+    sections = {}
+    name = None
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "schema.sql"), "r", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("-- ["):
+                name = line[4:line.index("]")]
+                sections[name] = []
+            elif name is not None and not line.startswith("--"):
+                sections[name].append(line)
+    return dict((key, tuple(s.strip() for s in "".join(lines).split(";")
+                            if s.strip()))
+                for key, lines in sections.items())
 
-_GRAPH_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS graph("
-    " snapshot INTEGER PRIMARY KEY REFERENCES snapshot(id),"
-    " node_count INTEGER NOT NULL,"
-    " edge_count INTEGER NOT NULL,"
-    " compression TEXT NOT NULL,"
-    " ids BLOB NOT NULL,"
-    " types BLOB NOT NULL,"
-    " sizes BLOB NOT NULL,"
-    " flags BLOB NOT NULL,"
-    " edge_offsets BLOB NOT NULL,"
-    " edge_targets BLOB NOT NULL,"
-    " target_encoding TEXT NOT NULL DEFAULT 'index')",
-    "CREATE TABLE IF NOT EXISTS graph_string("
-    " snapshot INTEGER NOT NULL,"
-    " id INTEGER NOT NULL,"
-    " text TEXT NOT NULL,"
-    " PRIMARY KEY(snapshot, id)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS graph_label("
-    " snapshot INTEGER PRIMARY KEY REFERENCES snapshot(id),"
-    " node_labels BLOB NOT NULL,"
-    " edge_labels BLOB NOT NULL)",
-)
+
+try:
+    _SECTIONS = _load_schema()
+    _SCHEMA_ERROR = None
+except (OSError, ValueError) as exc:  # importing the agent never fails on it
+    _SECTIONS = {}
+    _SCHEMA_ERROR = "cannot read leakscope_agent/schema.sql: %s" % exc
+
+
+def _statements(section):
+    """The CREATE statements of one schema section; a clear error when the
+    package data is missing (a broken install), never at import."""
+    statements = _SECTIONS.get(section)
+    if not statements:
+        raise RuntimeError(_SCHEMA_ERROR or "leakscope_agent/schema.sql has "
+                           "no section [%s]" % section)
+    return statements
 
 
 # Optional tables (docs/file-format.md, "Containers" and "Allocations"):
 # added without a version bump, since a reader that does not know them reads
 # every other table unchanged. Created by the first snapshot that has them.
-_EXTRA_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS container("
-    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
-    " object_id INTEGER NOT NULL,"
-    " type INTEGER NOT NULL REFERENCES type(id),"
-    " kind TEXT NOT NULL,"
-    " items INTEGER NOT NULL,"
-    " size INTEGER NOT NULL,"
-    " payload_bytes INTEGER,"
-    " payload_estimated INTEGER NOT NULL,"
-    " previous_items INTEGER,"
-    " held_by TEXT,"
-    " holder_kind TEXT,"
-    " holder_type TEXT,"
-    " PRIMARY KEY(snapshot, object_id)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS alloc_frame("
-    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
-    " id INTEGER NOT NULL,"
-    " filename TEXT NOT NULL,"
-    " lineno INTEGER NOT NULL,"
-    " function TEXT,"
-    " PRIMARY KEY(snapshot, id)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS alloc_traceback("
-    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
-    " id INTEGER NOT NULL,"
-    " depth INTEGER NOT NULL,"
-    " frame INTEGER NOT NULL,"
-    " PRIMARY KEY(snapshot, id, depth)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS alloc_stat("
-    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
-    " rank INTEGER NOT NULL,"
-    " traceback INTEGER NOT NULL,"
-    " size INTEGER NOT NULL,"
-    " count INTEGER NOT NULL,"
-    " PRIMARY KEY(snapshot, rank)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS object_traceback("
-    " snapshot INTEGER NOT NULL REFERENCES snapshot(id),"
-    " subject_kind TEXT NOT NULL,"
-    " subject TEXT NOT NULL,"
-    " rank INTEGER NOT NULL,"
-    " object_id INTEGER NOT NULL,"
-    " object_type INTEGER NOT NULL REFERENCES type(id),"
-    " traceback INTEGER,"
-    " PRIMARY KEY(snapshot, subject_kind, subject, rank)) WITHOUT ROWID",
-)
 _EXTRA_TABLES = ("container", "alloc_frame", "alloc_traceback", "alloc_stat",
                  "object_traceback")
 INT64_MAX = (1 << 63) - 1
@@ -159,7 +106,7 @@ def _check_header(path):
 
 
 def _create_schema(cur):
-    for statement in _SCHEMA:
+    for statement in _statements("base"):
         cur.execute(statement)
     now = datetime.datetime.now(datetime.timezone.utc)
     rows = [
@@ -217,7 +164,7 @@ def _write_graph(cur, snapshot_id, graph, version):
             cur.execute("ALTER TABLE graph ADD COLUMN target_encoding TEXT "
                         "NOT NULL DEFAULT 'index'")
         else:
-            for statement in _GRAPH_SCHEMA:
+            for statement in _statements("graph"):
                 cur.execute(statement)
         cur.execute("PRAGMA user_version = %d" % GRAPH_VERSION)
         cur.execute("UPDATE meta SET value = ? WHERE key = 'format_version'",
@@ -291,7 +238,7 @@ def _write_extra(cur, snapshot_id, extra):
     tables = set(name for (name,) in cur.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'"))
     if not set(_EXTRA_TABLES) <= tables:
-        for statement in _EXTRA_SCHEMA:
+        for statement in _statements("extra"):
             cur.execute(statement)
     rows = extra.get("containers") or ()
     objects = extra.get("objects") or ()
