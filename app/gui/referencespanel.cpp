@@ -45,8 +45,8 @@ constexpr int s_maxListedInstances = 1000;
 
 } // namespace
 
-ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *graphs, QWidget *parent)
-    : QWidget(parent), m_sessions(sessions), m_graphs(graphs)
+ReferencesPanel::ReferencesPanel(SessionController *sessions, QWidget *parent)
+    : QWidget(parent), m_sessions(sessions), m_graphs(new HeapGraphRequest(sessions->graphs(), this))
 {
     setObjectName(QStringLiteral("ReferencesPanel"));
     auto *layout = new QVBoxLayout(this);
@@ -145,40 +145,24 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
             return;
         bool has = false;
         bool hasBaseline = false;
-        HeapGraphCache::Key baseline;
-        const HeapGraphCache::Key key = currentKey(&has, &baseline, &hasBaseline);
+        HeapGraphRequest::Key baseline;
+        const HeapGraphRequest::Key key = currentKey(&has, &baseline, &hasBaseline);
         if (m_source == Source::File && has && key == m_key && m_graph && hasBaseline == m_hasBaseline
             && (!hasBaseline || baseline == m_baselineKey))
             return;
         refresh();
     });
-    // Only when waiting for it: a load the Retainers tab started must not
-    // throw away what the user expanded here.
-    connect(m_graphs, &HeapGraphCache::ready, this, [this] {
+    // The graph is drawn once, when it and the analyses it needs are there.
+    connect(m_graphs, &HeapGraphRequest::ready, this, [this] {
         if (m_source == Source::File && m_waiting)
             refresh();
     });
-    connect(m_graphs, &HeapGraphCache::analysed, this, [this] {
-        if (m_source != Source::File)
-            return;
-        const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
-        if (e && e->graph == m_graph && e->dominators && !m_dominators) {
-            m_dominators = e->dominators;
-            // The first drawing could not tell which referrers the objects
-            // keep alive themselves; it comes within a second of the load,
-            // before anything was expanded, so draw it again without them.
-            if (m_skipKeptAlive->isChecked())
-                rebuildFromFile();
-            else
-                relayoutFile();
-        }
-    });
-    connect(m_graphs, &HeapGraphCache::failed, this, [this](const QString &error) {
+    connect(m_graphs, &HeapGraphRequest::failed, this, [this](const QString &error) {
         if (m_source == Source::File && !m_graph)
             setEmpty(tr("Could not load the heap graph: %1").arg(error));
         emit message(error);
     });
-    JobRunner *loader = m_graphs->loader();
+    JobRunner *loader = m_graphs->runner();
     connect(loader, &JobRunner::started, this, [this] {
         m_progress->setRange(0, 0);
         m_progress->show();
@@ -198,7 +182,7 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
         if (m_source == Source::File && !m_graph)
             setEmpty(tr("Loading the heap graph was cancelled. Press Reload to load it again."));
     });
-    connect(m_cancel, &QToolButton::clicked, m_graphs, &HeapGraphCache::cancel);
+    connect(m_cancel, &QToolButton::clicked, m_graphs, &HeapGraphRequest::cancel);
 }
 
 ReferencesPanel::~ReferencesPanel() = default;
@@ -255,7 +239,7 @@ bool ReferencesPanel::wantsLive() const
         return false;
     bool has = false;
     bool hasBaseline = false;
-    HeapGraphCache::Key baseline;
+    HeapGraphRequest::Key baseline;
     currentKey(&has, &baseline, &hasBaseline);
     return !has;
 }
@@ -270,7 +254,7 @@ BackrefOptions ReferencesPanel::options() const
     return o;
 }
 
-HeapGraphCache::Key ReferencesPanel::currentKey(bool *has, HeapGraphCache::Key *baseline, bool *hasBaseline) const
+HeapGraphRequest::Key ReferencesPanel::currentKey(bool *has, HeapGraphRequest::Key *baseline, bool *hasBaseline) const
 {
     *has = false;
     *hasBaseline = false;
@@ -284,9 +268,9 @@ HeapGraphCache::Key ReferencesPanel::currentKey(bool *has, HeapGraphCache::Key *
         && comparison->baseline != comparison->current) {
         const SnapshotInfo &b = session->snapshot(comparison->baseline).info;
         *hasBaseline = b.hasGraph && !b.sourceFile.isEmpty();
-        *baseline = HeapGraphCache::Key{b.sourceFile, b.id};
+        *baseline = HeapGraphRequest::Key{b.sourceFile, b.id};
     }
-    return HeapGraphCache::Key{info.sourceFile, info.id};
+    return HeapGraphRequest::Key{info.sourceFile, info.id};
 }
 
 void ReferencesPanel::setEmpty(const QString &text)
@@ -317,8 +301,8 @@ void ReferencesPanel::refresh()
     }
     bool has = false;
     bool hasBaseline = false;
-    HeapGraphCache::Key baseline;
-    const HeapGraphCache::Key key = currentKey(&has, &baseline, &hasBaseline);
+    HeapGraphRequest::Key baseline;
+    const HeapGraphRequest::Key key = currentKey(&has, &baseline, &hasBaseline);
     if (!has) {
         m_source = Source::None;
         m_graph.reset();
@@ -331,15 +315,19 @@ void ReferencesPanel::refresh()
     m_key = key;
     m_hasBaseline = hasBaseline;
     m_baselineKey = baseline;
-    std::vector<HeapGraphCache::Key> keys{key};
+    // Dominators tell which referrers an object keeps alive itself and give
+    // retained sizes; root paths answer Chain to Root at once. The baseline's
+    // graph only tells which instances are new.
+    std::vector<HeapGraphRequest::Item> items{{key, HeapGraphService::Dominators | HeapGraphService::RootPaths}};
     if (hasBaseline)
-        keys.push_back(baseline);
-    m_waiting = !m_graphs->request(keys);
+        items.push_back({baseline, HeapGraphService::GraphOnly});
+    m_waiting = !m_graphs->request(items);
     if (m_waiting) {
         // (Unless the load was cancelled as soon as it started.)
-        if (m_graphs->loader()->isRunning()) {
+        if (m_graphs->isRunning()) {
             m_view->clear();
-            m_view->setEmptyText(tr("Loading the heap graph of snapshot %1\u2026").arg(key.snapshotId));
+            m_view->setEmptyText(tr("Loading the heap graph of snapshot %1 and computing retained sizes\u2026")
+                                     .arg(key.snapshotId));
         }
         return;
     }
@@ -348,7 +336,7 @@ void ReferencesPanel::refresh()
 
 void ReferencesPanel::rebuildFromFile()
 {
-    const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
+    const AnalysedGraphPtr e = m_graphs->result(m_key);
     if (!e)
         return;
     // A new subgraph: indices of the old one mean nothing in it.
@@ -358,9 +346,9 @@ void ReferencesPanel::rebuildFromFile()
     m_dominators = e->dominators;
     bool has = false;
     bool hasBaseline = false;
-    HeapGraphCache::Key baselineKey;
+    HeapGraphRequest::Key baselineKey;
     currentKey(&has, &baselineKey, &hasBaseline);
-    const HeapGraphCache::Entry *b = hasBaseline ? m_graphs->entry(baselineKey) : nullptr;
+    const AnalysedGraphPtr b = hasBaseline ? m_graphs->result(baselineKey) : nullptr;
     if (m_objectId) {
         const quint32 node = m_graph->findNode(m_objectId);
         if (node == HeapGraph::NoNode) {
@@ -460,8 +448,6 @@ void ReferencesPanel::updateInfo()
             skipped += n.keptAliveReferrers;
         if (skipped)
             parts << tr("%n referrer(s) in cycles skipped", nullptr, int(skipped));
-        if (!m_dominators)
-            parts << tr("computing retained sizes\u2026");
     } else if (m_source == Source::Live) {
         parts << tr("live, pid %1").arg(m_live ? m_live->pid() : 0);
         if (m_liveGraph.truncated())
@@ -561,7 +547,7 @@ void ReferencesPanel::chainToRoot(int viewNode)
             emit notice(tr("\"+N more\" stands for several objects; expand it first."));
             return;
         }
-        const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
+        const AnalysedGraphPtr e = m_graphs->result(m_key);
         // The root path index answers in the length of the chain; without it
         // (still being built) one breadth-first search over the graph.
         Expected<ReferenceChain> chain = e && e->paths ? e->paths->chain(*m_graph, {n.graphNode})

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gui/heapgraphcache.h"
+#include "heapgraph/heapgraphrequest.h"
 #include "graphlayout/referencelayout.h"
 #include "views/referencegraphview.h"
 #include "heapgraph/referencesubgraph.h"
@@ -25,7 +25,7 @@ class SessionController;
 
 // The References tab: who keeps sample instances of the selected type alive.
 // From a file, the back-reference subgraph of the compared snapshot's heap
-// graph (loaded and analysed off the UI thread through HeapGraphCache); from a
+// graph (loaded and analysed off the UI thread by the HeapGraphService); from a
 // live process, the agent's backrefs/chain/instances ops (unless the compared
 // snapshot has a heap graph of its own). Double-click expands
 // a node, the context menu highlights the chain to a root, hides a node,
@@ -36,7 +36,7 @@ class ReferencesPanel : public QWidget
 public:
     enum class Source { None, File, Live };
 
-    ReferencesPanel(SessionController *sessions, HeapGraphCache *graphs, QWidget *parent = nullptr);
+    ReferencesPanel(SessionController *sessions, QWidget *parent = nullptr);
     ~ReferencesPanel() override;
 
     // The type to show (as the census names it); empty clears the graph.
@@ -50,6 +50,9 @@ public:
     void setLiveController(LiveController *live);
 
     ReferenceGraphView *view() const { return m_view; }
+    // The graphs it shows (the compared snapshot's with dominators and root
+    // paths, the baseline's), from the controller's HeapGraphService.
+    HeapGraphRequest *graphs() const { return m_graphs; }
     Source source() const { return m_source; }
     QString infoText() const;
     QSpinBox *depthBox() const { return m_depth; }
@@ -94,10 +97,10 @@ private:
     bool isLive() const;
     bool wantsLive() const;
     BackrefOptions options() const;
-    HeapGraphCache::Key currentKey(bool *has, HeapGraphCache::Key *baseline, bool *hasBaseline) const;
+    HeapGraphRequest::Key currentKey(bool *has, HeapGraphRequest::Key *baseline, bool *hasBaseline) const;
 
     SessionController *m_sessions;
-    HeapGraphCache *m_graphs;
+    HeapGraphRequest *m_graphs;
     QPointer<LiveController> m_live;
     ReferenceGraphView *m_view;
     QLabel *m_info;
@@ -111,10 +114,10 @@ private:
     quint64 m_objectId = 0; // showObject(); 0 when showing samples of m_typeName
     Source m_source = Source::None;
     // File source.
-    HeapGraphCache::Key m_key;
-    HeapGraphCache::Key m_baselineKey;
+    HeapGraphRequest::Key m_key;
+    HeapGraphRequest::Key m_baselineKey;
     bool m_hasBaseline = false;
-    bool m_waiting = false; // for the cache to load the graphs
+    bool m_waiting = false; // for the service to load and analyse the graphs
     HeapGraphPtr m_graph;
     std::shared_ptr<const DominatorTree> m_dominators;
     ReferenceSubgraph m_sub;

@@ -1,7 +1,7 @@
 // The References and Retainers tabs in the main window offscreen, on a real
 // recording with heap graphs written by the real agent, and on a live process.
 #include "testutil/guitestdata.h"
-#include "gui/heapgraphcache.h"
+#include "heapgraph/heapgraphrequest.h"
 #include "lsnap/heapgraphstore.h"
 #include "core/jobrunner.h"
 #include "gui/livecontroller.h"
@@ -127,12 +127,15 @@ void TestReferences::referencesTabShowsWhoKeepsTheSelectedTypeAlive()
     QCOMPARE(panel->source(), ReferencesPanel::Source::File);
     // Both compared graphs are cached (the baseline picks the new samples).
     const auto session = w.window.controller()->session();
-    const HeapGraphCache::Key current{m_file, session->snapshot(1).info.id};
-    const HeapGraphCache::Key baseline{m_file, session->snapshot(0).info.id};
-    QVERIFY(w.tabs->graphs()->entry(current));
-    QVERIFY(w.tabs->graphs()->entry(baseline));
-    QCOMPARE(w.tabs->graphs()->entry(current)->graph->instanceCount(
-                 w.tabs->graphs()->entry(current)->graph->findType(s_session)),
+    const HeapGraphRequest::Key current{m_file, session->snapshot(1).info.id};
+    const HeapGraphRequest::Key baseline{m_file, session->snapshot(0).info.id};
+    QVERIFY(panel->graphs()->result(current));
+    QVERIFY(panel->graphs()->result(baseline));
+    // Drawn once, after the analysis it needs: dominators and root paths.
+    QCOMPARE(view->layoutsShown(), quint64(1));
+    QVERIFY(panel->graphs()->result(current)->dominators && panel->graphs()->result(current)->paths);
+    QCOMPARE(panel->graphs()->result(current)->graph->instanceCount(
+                 panel->graphs()->result(current)->graph->findType(s_session)),
              quint64(40));
 
     const LayoutInput &g = view->graph();
@@ -300,8 +303,8 @@ void TestReferences::cancelLoadingThenReload()
     QVERIFY(cancel && reload);
     // Cancel as soon as the load starts: its result is queued to this thread,
     // so it can never arrive before the click.
-    QSignalSpy cancelled(w.tabs->graphs()->loader(), &JobRunner::cancelled);
-    const auto clickCancel = connect(w.tabs->graphs()->loader(), &JobRunner::started, cancel, [cancel] {
+    QSignalSpy cancelled(panel->graphs()->runner(), &JobRunner::cancelled);
+    const auto clickCancel = connect(panel->graphs()->runner(), &JobRunner::started, cancel, [cancel] {
         QVERIFY(cancel->isVisibleTo(cancel->parentWidget()));
         cancel->click();
     });
@@ -312,11 +315,11 @@ void TestReferences::cancelLoadingThenReload()
              qPrintable(panel->view()->placeholderText()));
     QVERIFY(!cancel->isVisibleTo(panel));
     const auto session = w.window.controller()->session();
-    QVERIFY(!w.tabs->graphs()->entry(HeapGraphCache::Key{m_file, session->snapshot(1).info.id}));
+    QVERIFY(!panel->graphs()->result(HeapGraphRequest::Key{m_file, session->snapshot(1).info.id}));
     // Whatever the cancelled job still delivers is dropped.
-    w.tabs->graphs()->loader()->waitForIdle();
+    panel->graphs()->runner()->waitForIdle();
     QCoreApplication::processEvents();
-    QVERIFY(!w.tabs->graphs()->entry(HeapGraphCache::Key{m_file, session->snapshot(1).info.id}));
+    QVERIFY(!panel->graphs()->result(HeapGraphRequest::Key{m_file, session->snapshot(1).info.id}));
     QCOMPARE(panel->view()->layoutsShown(), quint64(0));
 
     reload->click();
