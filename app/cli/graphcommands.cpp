@@ -3,6 +3,7 @@
 #include "core/textutil.h"
 #include "live/agentclient.h"
 #include "live/agentdiscovery.h"
+#include "live/protocol.h"
 #include "heapgraph/dominatortree.h"
 #include "graphlayout/graphlayout.h"
 #include "lsnap/heapgraphstore.h"
@@ -320,51 +321,38 @@ int chainFromPid(qint64 pid, const QString &typeName, int timeoutMs, CliOutput &
         io.error(socket.error());
         return 2;
     }
-    QJsonObject params;
-    params.insert(QStringLiteral("type"), typeName);
-    const Expected<QJsonObject> reply = AgentClient::call(socket.value(), QStringLiteral("chain"), params, timeoutMs);
+    const QString source = tr("pid %1").arg(pid);
+    const Expected<QJsonObject> reply = AgentClient::call(socket.value(), Protocol::chainOfType(typeName), timeoutMs);
     if (!reply) {
-        io.error(tr("pid %1: %2").arg(pid).arg(reply.error()));
+        io.error(tr("%1: %2").arg(source, reply.error()));
         return 2;
     }
-    const QJsonValue stepsValue = reply.value().value(QStringLiteral("chain"));
-    const QJsonArray steps = stepsValue.toArray();
-    if (steps.isEmpty()) {
-        io.error(stepsValue.isArray() || stepsValue.isUndefined()
-                     ? tr("pid %1: the agent's chain reply has no steps").arg(pid)
-                     : tr("pid %1: the agent's chain reply is malformed ('chain' is not a list)").arg(pid));
+    const Expected<Protocol::Chain> parsed = Protocol::parseChain(reply.value(), source);
+    if (!parsed) {
+        io.error(parsed.error());
         return 2;
     }
-    for (const QJsonValue &step : steps) {
-        const QJsonObject o = step.toObject();
-        auto textOrNull = [&](const char *key) {
-            const QJsonValue v = o.value(QLatin1String(key));
-            return v.isUndefined() || v.isNull() || v.isString();
-        };
-        if (!step.isObject() || !textOrNull("type") || !textOrNull("label") || !textOrNull("edge")
-            || !(o.value(QStringLiteral("id")).isDouble() || o.value(QStringLiteral("id")).isString())) {
-            io.error(tr("pid %1: the agent's chain reply is malformed (a step is not {id, type, label, edge})").arg(pid));
-            return 2;
-        }
+    const Protocol::Chain &chain = parsed.value();
+    if (chain.end == Protocol::Chain::End::None) {
+        io.error(tr("%1: no chain of references leads to an instance of %2").arg(source, TextFormat::escape(typeName)));
+        return 2;
     }
-    const bool unreferenced = reply.value().value(QStringLiteral("end")).toString() == QLatin1String("unreferenced");
-    QString out = trN("Chain to %1 in pid %2: %n reference(s) from %3\n", int(steps.size() - 1))
+    const bool unreferenced = chain.end == Protocol::Chain::End::Unreferenced;
+    QString out = trN("Chain to %1 in pid %2: %n reference(s) from %3\n", int(chain.steps.size() - 1))
                       .arg(TextFormat::escape(typeName))
                       .arg(pid)
                       .arg(unreferenced ? tr("an unreferenced object") : tr("a root"));
     TextTable table({TextTable::Right, TextTable::Left, TextTable::Left, TextTable::Left, TextTable::Left});
     table.addRow({QStringLiteral("#"), tr("via"), tr("type"), tr("id"), tr("object")});
-    for (int i = 0; i < steps.size(); ++i) {
-        const QJsonObject step = steps.at(i).toObject();
-        QString via = TextFormat::escape(step.value(QStringLiteral("edge")).toString());
+    for (size_t i = 0; i < chain.steps.size(); ++i) {
+        const Protocol::RefNode &step = chain.steps[i];
+        QString via = TextFormat::escape(step.edge);
         if (i == 0)
             via = unreferenced ? tr("(unreferenced)") : tr("(root)");
         else if (via.isEmpty())
             via = QStringLiteral("?");
-        const QJsonValue id = step.value(QStringLiteral("id"));
-        const QString label = TextFormat::escape(step.value(QStringLiteral("label")).toString());
-        table.addRow({QString::number(i), via, TextFormat::escape(step.value(QStringLiteral("type")).toString()),
-                      id.isDouble() ? TextUtil::hexId(quint64(id.toDouble())) : TextFormat::escape(id.toString()),
+        const QString label = TextFormat::escape(step.label);
+        table.addRow({QString::number(i), via, TextFormat::escape(step.type), TextUtil::hexId(quint64(step.id)),
                       label.isEmpty() ? QStringLiteral("-") : label});
     }
     out += table.render();
@@ -576,15 +564,21 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
             io.error(socket.error());
             return 2;
         }
-        QJsonObject params;
-        params.insert(QStringLiteral("type"), t->type);
-        params.insert(QStringLiteral("depth"), *depth);
-        params.insert(QStringLiteral("max_nodes"), *maxNodes);
-        params.insert(QStringLiteral("skip_cycles"), skipCycles);
+        Protocol::BackrefsQuery query;
+        query.type = t->type;
+        query.depth = int(*depth);
+        query.maxNodes = int(*maxNodes);
+        query.skipCycles = skipCycles;
+        const QString source = tr("pid %1").arg(t->pid);
         const Expected<QJsonObject> reply =
-            AgentClient::call(socket.value(), QStringLiteral("backrefs"), params, t->timeoutMs);
+            AgentClient::call(socket.value(), Protocol::backrefs(query), t->timeoutMs);
         if (!reply) {
-            io.error(tr("pid %1: %2").arg(t->pid).arg(reply.error()));
+            io.error(tr("%1: %2").arg(source, reply.error()));
+            return 2;
+        }
+        const Expected<Protocol::Backrefs> parsed = Protocol::parseBackrefs(reply.value(), source);
+        if (!parsed) {
+            io.error(parsed.error());
             return 2;
         }
         bool truncated = false;

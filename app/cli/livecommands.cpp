@@ -2,6 +2,7 @@
 
 #include "live/agentclient.h"
 #include "live/agentdiscovery.h"
+#include "live/protocol.h"
 #include "lsnap/snapshotreader.h"
 #include "lsnap/snapshotwriter.h"
 #include "cli/textformat.h"
@@ -41,7 +42,7 @@ QString formatUptime(double seconds)
 Expected<qint64> checkGraphDump(const QJsonObject &reply, const QString &path, qint64 pid)
 {
     using R = Expected<qint64>;
-    const Expected<qint64> reported = snapshotIdFromGraphDump(reply, path, tr("pid %1").arg(pid));
+    const Expected<qint64> reported = Protocol::parseGraphDump(reply, path, tr("pid %1").arg(pid));
     if (!reported)
         return reported;
     const qint64 id = reported.value();
@@ -183,17 +184,13 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
     }
     if (timeout <= 0)
         timeout = graph ? 600 : 120;
-    QJsonObject params;
-    params.insert(QStringLiteral("collect"), collect);
+    const int timeoutMs = int(std::min(timeout, 86400.0) * 1000);
     if (graph) {
         // The agent writes the file itself (with the process's permissions,
         // which are the caller's): it needs an absolute path.
         const QString path = QFileInfo(output).absoluteFilePath();
-        params.insert(QStringLiteral("path"), path);
-        if (!label.isEmpty())
-            params.insert(QStringLiteral("label"), label);
-        const Expected<QJsonObject> dumped = AgentClient::call(socket, QStringLiteral("graph_dump"), params,
-                                                               int(std::min(timeout, 86400.0) * 1000));
+        const Expected<QJsonObject> dumped =
+            AgentClient::call(socket, Protocol::graphDump(path, label, collect), timeoutMs);
         if (!dumped) {
             io.error(tr("pid %1: %2").arg(pid).arg(dumped.error()));
             return 2;
@@ -209,13 +206,12 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
                       .arg(output);
         return 0;
     }
-    const Expected<QJsonObject> census =
-        AgentClient::call(socket, QStringLiteral("census"), params, int(std::min(timeout, 86400.0) * 1000));
+    const Expected<QJsonObject> census = AgentClient::call(socket, Protocol::census(collect), timeoutMs);
     if (!census) {
         io.error(tr("pid %1: %2").arg(pid).arg(census.error()));
         return 2;
     }
-    Expected<LiveSnapshot> live = snapshotFromCensus(census.value(), QStringLiteral("pid %1").arg(pid));
+    Expected<LiveSnapshot> live = Protocol::parseCensus(census.value(), QStringLiteral("pid %1").arg(pid));
     if (!live) {
         io.error(live.error());
         return 2;

@@ -2,6 +2,7 @@
 
 #include "live/agentclient.h"
 #include "live/agentdiscovery.h"
+#include "live/protocol.h"
 #include "gui/sessioncontroller.h"
 #include "lsnap/snapshotreader.h"
 
@@ -247,9 +248,7 @@ void LiveController::snapshotNow(const QString &label)
     if (isCensusRunning())
         return; // one census at a time; the next tick asks again
     m_pendingLabel = label;
-    QJsonObject params;
-    params.insert(QStringLiteral("collect"), m_collect);
-    setCensusId(m_client->request(QStringLiteral("census"), params, s_censusTimeoutMs));
+    setCensusId(m_client->request(Protocol::census(m_collect), s_censusTimeoutMs));
 }
 
 void LiveController::snapshotWithGraph(const QString &label)
@@ -264,12 +263,9 @@ void LiveController::snapshotWithGraph(const QString &label)
     }
     ++m_snapshotsTaken;
     m_graphLabel = label.isEmpty() ? tr("live #%1 + graph").arg(m_snapshotsTaken) : label;
-    QJsonObject params;
-    params.insert(QStringLiteral("path"), QFileInfo(m_autosavePath).absoluteFilePath());
-    params.insert(QStringLiteral("label"), m_graphLabel);
-    params.insert(QStringLiteral("collect"), m_collect);
     setState(m_state, tr("Recording the heap graph of process %1…").arg(m_pid));
-    setGraphId(m_client->request(QStringLiteral("graph_dump"), params, s_graphTimeoutMs));
+    setGraphId(m_client->request(
+        Protocol::graphDump(QFileInfo(m_autosavePath).absoluteFilePath(), m_graphLabel, m_collect), s_graphTimeoutMs));
 }
 
 void LiveController::setCensusId(qint64 id)
@@ -295,7 +291,7 @@ void LiveController::onReplied(qint64 id, const QJsonObject &result)
         setState(m_state, tr("Watching process %1").arg(m_pid));
         // The agent appended the snapshot and its graph to the autosave file;
         // only a snapshot that is there counts.
-        const Expected<qint64> written = snapshotIdFromGraphDump(
+        const Expected<qint64> written = Protocol::parseGraphDump(
             result, QFileInfo(m_autosavePath).absoluteFilePath(), tr("process %1").arg(m_pid));
         syncFromAutosave();
         if (!written) {
@@ -316,7 +312,7 @@ void LiveController::onReplied(qint64 id, const QJsonObject &result)
     if (id != m_censusId)
         return;
     setCensusId(-1);
-    Expected<LiveSnapshot> live = snapshotFromCensus(result, m_autosavePath);
+    Expected<LiveSnapshot> live = Protocol::parseCensus(result, m_autosavePath);
     if (!live) {
         Q_EMIT errorOccurred(live.error());
         return;

@@ -508,8 +508,11 @@ void AgentAttacher::waitForAgent(const QString &socketPath)
         client->deleteLater();
         finish(path, error);
     };
-    connect(client, &AgentClient::connected, this, [client] { client->request(QStringLiteral("hello"), {}, 10000); });
-    connect(client, &AgentClient::replied, this, [end, socketPath](qint64, const QJsonObject &) { end(socketPath, QString()); });
+    connect(client, &AgentClient::connected, this, [client] { client->request(Protocol::hello(), 10000); });
+    connect(client, &AgentClient::replied, this, [end, socketPath, this](qint64, const QJsonObject &result) {
+        const Expected<Protocol::Hello> hello = Protocol::parseHello(result, tr("process %1").arg(m_pid));
+        end(hello ? socketPath : QString(), hello ? QString() : hello.error());
+    });
     connect(client, &AgentClient::failed, this, [end, this](qint64, const QString &message) {
         end(QString(), tr("process %1: the agent does not answer: %2").arg(m_pid).arg(message));
     });
@@ -579,12 +582,15 @@ Status AgentAttacher::detach(qint64 pid, int timeoutMs)
     const QString socket = AgentDiscovery::socketPathForPid(pid);
     if (socket.isEmpty())
         return Status::failure(tr("process %1 has no Leakscope agent serving (nothing to detach)").arg(pid));
-    const Expected<QJsonObject> stopped = AgentClient::call(socket, QStringLiteral("stop_server"), {}, timeoutMs);
-    if (!stopped) {
-        if (stopped.error().contains(QLatin1String("unknown op")))
+    const Expected<QJsonObject> reply = AgentClient::call(socket, Protocol::stopServer(), timeoutMs);
+    if (!reply) {
+        if (reply.error().contains(QLatin1String("unknown op")))
             return Status::failure(tr("the agent of process %1 is too old to stop its server (no stop_server op)").arg(pid));
-        return Status::failure(tr("process %1: %2").arg(pid).arg(stopped.error()));
+        return Status::failure(tr("process %1: %2").arg(pid).arg(reply.error()));
     }
+    const Expected<Protocol::StopServer> stopped = Protocol::parseStopServer(reply.value(), tr("process %1").arg(pid));
+    if (!stopped)
+        return Status::failure(stopped.error());
     QElapsedTimer clock;
     clock.start();
     while (QFileInfo::exists(socket) && clock.elapsed() < timeoutMs)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/expected.h"
+#include "live/protocol.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -37,6 +38,8 @@ public:
     // or failed(N, message), also when not connected, the connection drops or
     // the timeout passes. Returns N.
     qint64 request(const QString &op, const QJsonObject &params = {}, int timeoutMs = 30000);
+    // The same for a request built by Protocol (live/protocol.h).
+    qint64 request(const AgentRequest &r, int timeoutMs = 30000) { return request(r.op, r.params, timeoutMs); }
 
     // Replies at most this long are parsed on the calling thread; longer ones
     // on a worker thread so a big census never freezes the UI.
@@ -57,6 +60,11 @@ public:
     // the peer was refused (another uid), *peerRefusal says why.
     static Expected<QJsonObject> call(const QString &socketPath, const QString &op, const QJsonObject &params = {},
                                       int timeoutMs = 30000, QString *peerRefusal = nullptr);
+    static Expected<QJsonObject> call(const QString &socketPath, const AgentRequest &r, int timeoutMs = 30000,
+                                      QString *peerRefusal = nullptr)
+    {
+        return call(socketPath, r.op, r.params, timeoutMs, peerRefusal);
+    }
 
 Q_SIGNALS:
     void connected();

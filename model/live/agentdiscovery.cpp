@@ -1,6 +1,7 @@
 #include "live/agentdiscovery.h"
 
 #include "live/agentclient.h"
+#include "live/protocol.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -254,20 +255,20 @@ AgentList AgentDiscovery::list(bool removeStale, int helloTimeoutMs)
             e.pid = pid;
             e.socketPath = path;
             QString peerRefusal;
-            const Expected<QJsonObject> hello =
-                AgentClient::call(path, QStringLiteral("hello"), {}, helloTimeoutMs, &peerRefusal);
+            const Expected<QJsonObject> reply = AgentClient::call(path, Protocol::hello(), helloTimeoutMs, &peerRefusal);
             if (!peerRefusal.isEmpty()) {
                 // Served by another user: not an agent of ours, whatever it says.
                 out.refused << peerRefusal;
                 continue;
             }
+            const Expected<Protocol::Hello> hello =
+                reply ? Protocol::parseHello(reply.value(), path) : Expected<Protocol::Hello>::failure(reply.error());
             if (hello) {
-                const QJsonObject &h = hello.value();
-                e.python = h.value(QStringLiteral("python")).toString();
-                e.executable = h.value(QStringLiteral("executable")).toString();
-                for (const QJsonValue &a : h.value(QStringLiteral("argv")).toArray())
-                    e.argv << a.toString();
-                e.uptimeSeconds = h.value(QStringLiteral("uptime")).toDouble(-1);
+                const Protocol::Hello &h = hello.value();
+                e.python = h.python;
+                e.executable = h.executable;
+                e.argv = h.argv;
+                e.uptimeSeconds = h.uptime;
             } else {
                 e.error = hello.error();
             }
@@ -277,107 +278,6 @@ AgentList AgentDiscovery::list(bool removeStale, int helloTimeoutMs)
     std::sort(out.agents.begin(), out.agents.end(),
               [](const AgentEndpoint &a, const AgentEndpoint &b) { return a.pid < b.pid; });
     return out;
-}
-
-namespace {
-
-// A JSON number that is a whole number a double holds exactly.
-bool isWholeNumber(const QJsonValue &v)
-{
-    if (!v.isDouble())
-        return false;
-    const double d = v.toDouble();
-    return std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= 9007199254740992.0;
-}
-
-} // namespace
-
-Expected<LiveSnapshot> snapshotFromCensus(const QJsonObject &result, const QString &source)
-{
-    using R = Expected<LiveSnapshot>;
-    auto bad = [&](const QString &what) { return R::failure(QStringLiteral("%1: %2").arg(source, what)); };
-    const QJsonValue typesValue = result.value(QStringLiteral("types"));
-    if (!typesValue.isArray())
-        return bad(QStringLiteral("census reply without a type list"));
-    // Optional fields, when present, must have their documented types
-    // (docs/protocol.md, "census"); null stands for "unknown".
-    auto optionalNumber = [&](const char *key, bool whole) {
-        const QJsonValue v = result.value(QLatin1String(key));
-        return v.isUndefined() || v.isNull() || (whole ? isWholeNumber(v) : (v.isDouble() && std::isfinite(v.toDouble())));
-    };
-    for (const char *key : {"pid", "rss", "gc_objects", "gc_garbage"})
-        if (!optionalNumber(key, true))
-            return bad(QStringLiteral("census field '%1' is not a whole number").arg(QLatin1String(key)));
-    if (!optionalNumber("taken_at", false))
-        return bad(QStringLiteral("census field 'taken_at' is not a number"));
-    const QJsonValue metaValue = result.value(QStringLiteral("meta"));
-    if (!metaValue.isUndefined() && !metaValue.isNull() && !metaValue.isObject())
-        return bad(QStringLiteral("census field 'meta' is not an object"));
-    const QJsonObject meta = metaValue.toObject();
-    const QJsonValue argvValue = meta.value(QStringLiteral("argv"));
-    if (!argvValue.isUndefined() && !argvValue.isNull()) {
-        if (!argvValue.isArray())
-            return bad(QStringLiteral("census field 'meta.argv' is not a list"));
-        for (const QJsonValue &a : argvValue.toArray())
-            if (!a.isString())
-                return bad(QStringLiteral("census field 'meta.argv' holds something other than strings"));
-    }
-    const QJsonValue pythonValue = meta.value(QStringLiteral("python"));
-    if (!pythonValue.isUndefined() && !pythonValue.isNull() && !pythonValue.isString())
-        return bad(QStringLiteral("census field 'meta.python' is not a string"));
-
-    LiveSnapshot live;
-    Snapshot &s = live.snapshot;
-    const double takenAt = result.value(QStringLiteral("taken_at")).toDouble(std::nan(""));
-    if (std::isfinite(takenAt) && std::fabs(takenAt) < 1e11)
-        s.info.takenAt = QDateTime::fromMSecsSinceEpoch(qint64(std::llround(takenAt * 1000.0)), Qt::UTC);
-    s.info.pid = result.value(QStringLiteral("pid")).toInteger(0);
-    s.info.rss = result.value(QStringLiteral("rss")).toInteger(-1);
-    s.info.gcObjects = result.value(QStringLiteral("gc_objects")).toInteger(-1);
-    s.info.gcGarbage = result.value(QStringLiteral("gc_garbage")).toInteger(-1);
-    s.info.meta = meta;
-    s.info.meta.insert(QStringLiteral("origin"), QStringLiteral("live"));
-    s.info.pythonVersion = pythonValue.toString();
-    for (const QJsonValue &a : argvValue.toArray())
-        s.info.argv << a.toString();
-    s.info.origin = SnapshotOrigin::Live;
-    s.info.sourceFile = source;
-
-    const QJsonArray types = typesValue.toArray();
-    s.stats.reserve(size_t(types.size()));
-    for (const QJsonValue &v : types) {
-        if (!v.isArray())
-            return bad(QStringLiteral("malformed census row"));
-        const QJsonArray row = v.toArray();
-        if (row.size() < 2 || row.size() > 3 || !row.at(0).isString() || !isWholeNumber(row.at(1))
-            || (row.size() > 2 && !isWholeNumber(row.at(2))))
-            return bad(QStringLiteral("malformed census row"));
-        const qint64 count = row.at(1).toInteger(-1);
-        const qint64 size = row.size() > 2 ? row.at(2).toInteger(-1) : 0;
-        if (count < 0 || size < 0)
-            return bad(QStringLiteral("negative count in census"));
-        s.stats.push_back(TypeStat{live.types.intern(row.at(0).toString()), count, size});
-    }
-    std::sort(s.stats.begin(), s.stats.end(), [](const TypeStat &a, const TypeStat &b) { return a.type < b.type; });
-    const auto dup = std::adjacent_find(s.stats.begin(), s.stats.end(),
-                                        [](const TypeStat &a, const TypeStat &b) { return a.type == b.type; });
-    if (dup != s.stats.end())
-        return bad(QStringLiteral("census lists a type twice"));
-    return live;
-}
-
-Expected<qint64> snapshotIdFromGraphDump(const QJsonObject &result, const QString &path, const QString &source)
-{
-    using R = Expected<qint64>;
-    const QJsonValue idValue = result.value(QStringLiteral("snapshot_id"));
-    if (!isWholeNumber(idValue) || idValue.toDouble() < 1)
-        return R::failure(QStringLiteral("%1: the reply to graph_dump has no valid snapshot_id; nothing is known to "
-                                         "be written to %2")
-                              .arg(source, path));
-    const QJsonValue pathValue = result.value(QStringLiteral("path"));
-    if (!pathValue.isUndefined() && (!pathValue.isString() || pathValue.toString() != path))
-        return R::failure(QStringLiteral("%1: the reply to graph_dump names another file than %2").arg(source, path));
-    return qint64(idValue.toDouble());
 }
 
 } // namespace leakscope

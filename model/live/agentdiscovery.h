@@ -1,8 +1,6 @@
 #pragma once
 
 #include "core/expected.h"
-#include "core/snapshot.h"
-#include "core/typeregistry.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -58,21 +56,5 @@ public:
     // Lists live agents and asks each for hello (with a short timeout).
     static AgentList list(bool removeStale = true, int helloTimeoutMs = 2000);
 };
-
-// A census reply (op "census") turned into a snapshot with its own registry.
-// Every field is checked for its type: a reply that does not fit
-// docs/protocol.md is refused with an error naming the source.
-struct LiveSnapshot
-{
-    TypeRegistry types;
-    Snapshot snapshot;
-};
-
-Expected<LiveSnapshot> snapshotFromCensus(const QJsonObject &result, const QString &source);
-
-// The snapshot id of a graph_dump reply ({"snapshot_id": N, "path": P}) for a
-// request that named `path`: N must be a whole number >= 1 and P, when
-// present, the same path. Otherwise an error naming the source.
-Expected<qint64> snapshotIdFromGraphDump(const QJsonObject &result, const QString &path, const QString &source);
 
 } // namespace leakscope

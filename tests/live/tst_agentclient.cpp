@@ -3,6 +3,7 @@
 // never produces (split lines, huge replies, garbage).
 #include "live/agentclient.h"
 #include "live/agentdiscovery.h"
+#include "live/protocol.h"
 #include "core/session.h"
 
 #include <QDir>
@@ -141,7 +142,7 @@ void TestAgentClient::discoversAndMeasuresGrowth()
 
     const Expected<QJsonObject> first = AgentClient::call(it->socketPath, QStringLiteral("census"));
     QVERIFY2(first, qPrintable(first.error()));
-    const Expected<LiveSnapshot> a = snapshotFromCensus(first.value(), QStringLiteral("live"));
+    const Expected<LiveSnapshot> a = Protocol::parseCensus(first.value(), QStringLiteral("live"));
     QVERIFY2(a, qPrintable(a.error()));
     QCOMPARE(countOf(a.value(), QStringLiteral("__main__.Leak")), qint64(100));
     QCOMPARE(a.value().snapshot.info.pid, target.pid());
@@ -150,7 +151,7 @@ void TestAgentClient::discoversAndMeasuresGrowth()
     QCOMPARE(target.command("leak 250"), QByteArray("ok 350"));
     const Expected<QJsonObject> second = AgentClient::call(it->socketPath, QStringLiteral("census"));
     QVERIFY2(second, qPrintable(second.error()));
-    const Expected<LiveSnapshot> b = snapshotFromCensus(second.value(), QStringLiteral("live"));
+    const Expected<LiveSnapshot> b = Protocol::parseCensus(second.value(), QStringLiteral("live"));
     QVERIFY2(b, qPrintable(b.error()));
     QCOMPARE(countOf(b.value(), QStringLiteral("__main__.Leak")), qint64(350));
 
@@ -296,9 +297,9 @@ void TestAgentClient::garbageFromServerFailsRequests()
     QTRY_COMPARE(failed.size(), 1);
     QVERIFY(failed.at(0).at(1).toString().contains(QStringLiteral("invalid JSON")));
     // A census reply that is well-formed JSON but not a census.
-    QVERIFY(!snapshotFromCensus(QJsonObject{{QStringLiteral("types"), QJsonArray{QJsonArray{1, 2}}}}, path));
-    QVERIFY(!snapshotFromCensus(QJsonObject{{QStringLiteral("types"), QJsonArray{QJsonArray{QStringLiteral("a"), -3}}}}, path));
-    QVERIFY(!snapshotFromCensus(QJsonObject{}, path));
+    QVERIFY(!Protocol::parseCensus(QJsonObject{{QStringLiteral("types"), QJsonArray{QJsonArray{1, 2}}}}, path));
+    QVERIFY(!Protocol::parseCensus(QJsonObject{{QStringLiteral("types"), QJsonArray{QJsonArray{QStringLiteral("a"), -3}}}}, path));
+    QVERIFY(!Protocol::parseCensus(QJsonObject{}, path));
 }
 
 void TestAgentClient::notConnectedFails()

@@ -1,0 +1,272 @@
+// Every message of docs/protocol.md built by Protocol, sent to a real Python
+// process running the real agent, and its reply parsed; then hostile replies
+// (wrong types, missing keys, edges to nowhere) that every parser must refuse
+// with a sentence naming the source.
+#include "live/agentclient.h"
+#include "live/protocol.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <functional>
+#include <map>
+
+using namespace leakscope;
+
+namespace {
+
+// A program whose leak hangs off a module global: _HELD -> list -> Held.
+const char s_script[] = R"PY(
+import sys
+import leakscope_agent
+
+class Held:
+    pass
+
+_HELD = [Held() for _ in range(5)]
+print(leakscope_agent.start_server(), flush=True)
+sys.stdin.readline()
+)PY";
+
+class Target
+{
+public:
+    explicit Target(const QString &socketDir)
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/python"));
+        env.insert(QStringLiteral("LEAKSCOPE_SOCKET_DIR"), socketDir);
+        m_process.setProcessEnvironment(env);
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start(QStringLiteral(LEAKSCOPE_PYTHON),
+                        {QStringLiteral("-u"), QStringLiteral("-c"), QString::fromLatin1(s_script)});
+        if (m_process.waitForStarted())
+            while (!m_process.canReadLine() && m_process.waitForReadyRead(20000)) {
+            }
+        m_socket = QString::fromLocal8Bit(m_process.readLine().trimmed());
+    }
+    ~Target()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+    QString socket() const { return m_socket; }
+    qint64 pid() const { return m_process.processId(); }
+
+private:
+    QProcess m_process;
+    QString m_socket;
+};
+
+} // namespace
+
+class TestProtocol : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init();
+    void everyOpAgainstTheRealAgent();
+    void hostileReplies_data();
+    void hostileReplies();
+
+private:
+    QTemporaryDir m_socketDir{QDir::tempPath() + QStringLiteral("/lsp-XXXXXX")};
+};
+
+void TestProtocol::init()
+{
+    QVERIFY(m_socketDir.isValid());
+    QFile::setPermissions(m_socketDir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+}
+
+void TestProtocol::everyOpAgainstTheRealAgent()
+{
+    Target target(m_socketDir.path());
+    QVERIFY2(target.socket().endsWith(QStringLiteral(".sock")), qPrintable(target.socket()));
+    const QString source = QStringLiteral("test agent");
+    auto call = [&](const AgentRequest &r) {
+        const Expected<QJsonObject> reply = AgentClient::call(target.socket(), r, 60000);
+        if (!reply)
+            qWarning("%s: %s", qPrintable(r.op), qPrintable(reply.error()));
+        return reply ? reply.value() : QJsonObject{{QStringLiteral("call failed"), true}};
+    };
+    QSet<QString> sent;
+    auto send = [&](const AgentRequest &r) {
+        sent.insert(r.op);
+        return call(r);
+    };
+
+    const Expected<Protocol::Hello> hello = Protocol::parseHello(send(Protocol::hello()), source);
+    QVERIFY2(hello, qPrintable(hello.error()));
+    QCOMPARE(hello.value().protocol, 1);
+    QCOMPARE(hello.value().pid, target.pid());
+    QVERIFY(!hello.value().python.isEmpty());
+    QVERIFY(hello.value().uptime >= 0);
+
+    const Expected<double> ping = Protocol::parsePing(send(Protocol::ping()), source);
+    QVERIFY2(ping, qPrintable(ping.error()));
+    QVERIFY(ping.value() > 1.6e9);
+
+    const Expected<LiveSnapshot> census = Protocol::parseCensus(send(Protocol::census(true, true)), source);
+    QVERIFY2(census, qPrintable(census.error()));
+    const int held = census.value().types.find(QStringLiteral("__main__.Held"));
+    QVERIFY(held >= 0);
+    qint64 heldCount = 0;
+    for (const TypeStat &s : census.value().snapshot.stats)
+        heldCount += s.type == held ? s.count : 0;
+    QCOMPARE(heldCount, qint64(5));
+    QCOMPARE(census.value().snapshot.info.pid, target.pid());
+
+    const Expected<Protocol::Instances> instances =
+        Protocol::parseInstances(send(Protocol::instances(QStringLiteral("__main__.Held"), 1, 2)), source);
+    QVERIFY2(instances, qPrintable(instances.error()));
+    QCOMPARE(instances.value().total, qint64(5));
+    QCOMPARE(instances.value().offset, qint64(1));
+    QCOMPARE(instances.value().items.size(), size_t(2));
+    const qint64 one = instances.value().items.front().id;
+
+    const Expected<Protocol::ObjectInfo> object = Protocol::parseObject(send(Protocol::object(one)), source);
+    QVERIFY2(object, qPrintable(object.error()));
+    QCOMPARE(object.value().id, one);
+    QCOMPARE(object.value().type, QStringLiteral("__main__.Held"));
+    QCOMPARE(object.value().referrersCount, qint64(1));
+
+    // By type and by object: the chain from the module to a Held through _HELD.
+    for (const AgentRequest &r : {Protocol::chainOfType(QStringLiteral("__main__.Held")), Protocol::chainOfObject(one)}) {
+        const Expected<Protocol::Chain> chain = Protocol::parseChain(send(r), source);
+        QVERIFY2(chain, qPrintable(chain.error()));
+        QVERIFY(chain.value().found);
+        QCOMPARE(chain.value().end, Protocol::Chain::End::Root);
+        const std::vector<Protocol::RefNode> &steps = chain.value().steps;
+        QVERIFY(steps.size() >= 3);
+        QCOMPARE(steps.front().label, QStringLiteral("module __main__"));
+        QVERIFY(!steps.front().hasEdge);
+        QCOMPARE(steps.back().type, QStringLiteral("__main__.Held"));
+        QCOMPARE(steps[steps.size() - 2].edge, QStringLiteral("_HELD"));
+    }
+    const Expected<Protocol::Chain> byObject = Protocol::parseChain(call(Protocol::chainOfObject(one)), source);
+    QVERIFY(byObject);
+    QCOMPARE(byObject.value().steps.back().id, one);
+
+    Protocol::BackrefsQuery byType;
+    byType.type = QStringLiteral("__main__.Held");
+    byType.k = 2;
+    byType.depth = 3;
+    const Expected<Protocol::Backrefs> refs = Protocol::parseBackrefs(send(Protocol::backrefs(byType)), source);
+    QVERIFY2(refs, qPrintable(refs.error()));
+    int targets = 0;
+    for (const Protocol::RefNode &n : refs.value().nodes)
+        targets += n.kind == QLatin1String("target") ? 1 : 0;
+    QCOMPARE(targets, 2);
+    QVERIFY(!refs.value().edges.empty());
+    Protocol::BackrefsQuery byIds;
+    byIds.ids = {one};
+    byIds.depth = 1;
+    const Expected<Protocol::Backrefs> direct = Protocol::parseBackrefs(call(Protocol::backrefs(byIds)), source);
+    QVERIFY2(direct, qPrintable(direct.error()));
+    QCOMPARE(direct.value().nodes.front().id, one);
+    QCOMPARE(direct.value().edges.size(), size_t(1)); // the list _HELD
+
+    QTemporaryDir files;
+    const QString path = QFileInfo(files.filePath(QStringLiteral("dump.lsnap"))).absoluteFilePath();
+    const Expected<qint64> dumped =
+        Protocol::parseGraphDump(send(Protocol::graphDump(path, QStringLiteral("by test"))), path, source);
+    QVERIFY2(dumped, qPrintable(dumped.error()));
+    QCOMPARE(dumped.value(), qint64(1));
+    QVERIFY(QFileInfo(path).size() > 0);
+
+    // Every op the agent serves has a builder and a parser here.
+    const QStringList ops = hello.value().ops;
+    QSet<QString> served(ops.begin(), ops.end());
+    served.insert(Protocol::stopServer().op); // sent last: it ends the server
+    sent.insert(Protocol::stopServer().op);
+    QCOMPARE(sent, served);
+    const Expected<Protocol::StopServer> stopped = Protocol::parseStopServer(call(Protocol::stopServer()), source);
+    QVERIFY2(stopped, qPrintable(stopped.error()));
+    QCOMPARE(stopped.value().path, target.socket());
+}
+
+void TestProtocol::hostileReplies_data()
+{
+    QTest::addColumn<QString>("op");
+    QTest::addColumn<QByteArray>("reply");
+    QTest::addColumn<QString>("error");
+
+    QTest::newRow("hello pid a string") << "hello" << QByteArray(R"({"pid": "1"})") << "'pid' that is not a whole";
+    QTest::newRow("hello argv of numbers") << "hello" << QByteArray(R"({"argv": [1]})") << "other than strings";
+    QTest::newRow("hello protocol 0") << "hello" << QByteArray(R"({"protocol": 0})") << "of at least 1";
+    QTest::newRow("ping without pong") << "ping" << QByteArray(R"({"time": 1})") << "has no 'pong'";
+    QTest::newRow("census without types") << "census" << QByteArray(R"({})") << "without a type list";
+    QTest::newRow("census count 1.5") << "census" << QByteArray(R"({"types": [["a", 1.5, 0]]})") << "malformed census row";
+    QTest::newRow("census type twice") << "census" << QByteArray(R"({"types": [["a", 1, 0], ["a", 2, 0]]})")
+                                       << "lists a type twice";
+    QTest::newRow("census meta a list") << "census" << QByteArray(R"({"types": [], "meta": []})") << "'meta' is not an object";
+    QTest::newRow("backrefs without edges") << "backrefs" << QByteArray(R"({"nodes": []})") << "has no 'edges'";
+    QTest::newRow("backrefs node id a string")
+        << "backrefs" << QByteArray(R"({"nodes": [{"id": "7"}], "edges": []})") << "not a whole number";
+    QTest::newRow("backrefs node id 0") << "backrefs" << QByteArray(R"({"nodes": [{"id": 0}], "edges": []})")
+                                        << "not a positive object id";
+    QTest::newRow("backrefs collapsed id positive")
+        << "backrefs" << QByteArray(R"({"nodes": [{"id": 5, "kind": "collapsed"}], "edges": []})") << "not negative";
+    QTest::newRow("backrefs edge to nowhere")
+        << "backrefs" << QByteArray(R"({"nodes": [{"id": 5}], "edges": [{"from": 6, "to": 5}]})") << "unknown nodes";
+    QTest::newRow("backrefs edge label a number")
+        << "backrefs" << QByteArray(R"({"nodes": [{"id": 5}], "edges": [{"from": 5, "to": 5, "label": 3}]})")
+        << "'label' that is not a string";
+    QTest::newRow("backrefs truncated a string")
+        << "backrefs" << QByteArray(R"({"truncated": "no", "nodes": [], "edges": []})") << "not true or false";
+    QTest::newRow("chain not a list") << "chain" << QByteArray(R"({"chain": {}})") << "'chain' that is not a list";
+    QTest::newRow("chain root without steps") << "chain" << QByteArray(R"({"end": "root", "chain": []})") << "has no steps";
+    QTest::newRow("chain none with steps")
+        << "chain" << QByteArray(R"({"end": "none", "chain": [{"id": 5}]})") << "ends nowhere";
+    QTest::newRow("chain unknown end") << "chain" << QByteArray(R"({"end": "moon", "chain": [{"id": 5}]})") << "unknown 'end'";
+    QTest::newRow("chain step a number") << "chain" << QByteArray(R"({"end": "root", "chain": [5]})") << "not an object";
+    QTest::newRow("chain edge a list")
+        << "chain" << QByteArray(R"({"end": "root", "chain": [{"id": 5, "edge": []}]})") << "'edge' that is not a string";
+    QTest::newRow("instances without total") << "instances" << QByteArray(R"({"items": []})") << "has no 'total'";
+    QTest::newRow("instances item id negative")
+        << "instances" << QByteArray(R"({"total": 1, "items": [{"id": -4}]})") << "of at least 1";
+    QTest::newRow("object without type") << "object" << QByteArray(R"({"id": 5})") << "has no 'type'";
+    QTest::newRow("object size a string") << "object" << QByteArray(R"({"id": 5, "type": "x", "size": "8"})")
+                                          << "'size' that is not a whole";
+    QTest::newRow("graph_dump without snapshot_id") << "graph_dump" << QByteArray(R"({})") << "no valid snapshot_id";
+    QTest::newRow("graph_dump snapshot_id 0") << "graph_dump" << QByteArray(R"({"snapshot_id": 0})")
+                                              << "no valid snapshot_id";
+    QTest::newRow("graph_dump other path") << "graph_dump" << QByteArray(R"({"snapshot_id": 2, "path": "/etc/x"})")
+                                           << "names another file";
+    QTest::newRow("stop_server not stopping") << "stop_server" << QByteArray(R"({"stopping": false})")
+                                              << "does not say it is stopping";
+}
+
+void TestProtocol::hostileReplies()
+{
+    QFETCH(QString, op);
+    QFETCH(QByteArray, reply);
+    QFETCH(QString, error);
+    const QJsonObject result = QJsonDocument::fromJson(reply).object();
+    const QString source = QStringLiteral("pid 4242");
+    const std::map<QString, std::function<QString()>> parsers{
+        {QStringLiteral("hello"), [&] { return Protocol::parseHello(result, source).error(); }},
+        {QStringLiteral("ping"), [&] { return Protocol::parsePing(result, source).error(); }},
+        {QStringLiteral("census"), [&] { return Protocol::parseCensus(result, source).error(); }},
+        {QStringLiteral("backrefs"), [&] { return Protocol::parseBackrefs(result, source).error(); }},
+        {QStringLiteral("chain"), [&] { return Protocol::parseChain(result, source).error(); }},
+        {QStringLiteral("instances"), [&] { return Protocol::parseInstances(result, source).error(); }},
+        {QStringLiteral("object"), [&] { return Protocol::parseObject(result, source).error(); }},
+        {QStringLiteral("graph_dump"),
+         [&] { return Protocol::parseGraphDump(result, QStringLiteral("/tmp/a.lsnap"), source).error(); }},
+        {QStringLiteral("stop_server"), [&] { return Protocol::parseStopServer(result, source).error(); }},
+    };
+    const QString message = parsers.at(op)();
+    QVERIFY2(message.startsWith(source + QStringLiteral(": ")), qPrintable(message));
+    QVERIFY2(message.contains(error), qPrintable(message));
+}
+
+QTEST_GUILESS_MAIN(TestProtocol)
+#include "tst_protocol.moc"
