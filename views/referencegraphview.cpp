@@ -110,6 +110,7 @@ void ReferenceGraphView::applyLayout(const LayoutJob &job)
     }
     m_error.clear();
     m_scene->setGraph(job.input, *job.result);
+    m_focused = -1;
     ++m_layoutsShown;
 
     const GraphNodeItem *anchor = m_anchorId.isEmpty() ? nullptr : m_scene->nodeItem(m_scene->indexOf(m_anchorId));
@@ -128,6 +129,7 @@ void ReferenceGraphView::applyLayout(const LayoutJob &job)
 
 void ReferenceGraphView::clear()
 {
+    m_focused = -1;
     ++m_generation;
     if (m_cancel)
         m_cancel->store(true);
@@ -322,9 +324,26 @@ void ReferenceGraphView::contextMenuEvent(QContextMenuEvent *event)
     event->accept();
 }
 
+void ReferenceGraphView::focusNode(int node)
+{
+    m_focused = node >= 0 && node < m_scene->nodeCount() ? node : -1;
+    if (m_focused >= 0)
+        centerOn(m_scene->nodeItem(m_focused)->sceneBoundingRect().center());
+    viewport()->update();
+}
+
 void ReferenceGraphView::drawForeground(QPainter *painter, const QRectF &rect)
 {
     QGraphicsView::drawForeground(painter, rect);
+    if (m_focused >= 0 && m_focused < m_scene->nodeCount()) {
+        painter->save();
+        QPen pen(palette().color(QPalette::Highlight), 3);
+        pen.setCosmetic(true);
+        painter->setPen(pen);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(m_scene->nodeItem(m_focused)->sceneBoundingRect().adjusted(-4, -4, 4, 4), 6, 6);
+        painter->restore();
+    }
     const QString text = placeholderText();
     if (text.isEmpty())
         return;

@@ -49,6 +49,11 @@ public:
     // Highlights a chain (input indices) without a new layout.
     void setHighlighted(const std::vector<int> &nodes, const std::vector<int> &edges);
 
+    // Find in graph: marks `node` (an input index; -1: none) with a ring and
+    // centres the view on it without changing the zoom.
+    void focusNode(int node);
+    int focusedNode() const { return m_focused; }
+
     void fitToView();
     void zoomBy(double factor);
     double zoom() const;
@@ -105,6 +110,7 @@ private:
     QString m_error;
     // The node to keep in place across a re-layout, and where it was.
     QString m_anchorId;
+    int m_focused = -1;
     QPointF m_anchorViewportPos;
 };
 

@@ -30,9 +30,7 @@ ReferenceTabs::ReferenceTabs(MainWindow *window)
     connect(window, &MainWindow::selectedTypesChanged, this, &ReferenceTabs::onSelectedTypes);
     connect(m_references, &ReferencesPanel::message, window,
             [window](const QString &text) { window->messageBar()->addMessage(text); });
-    connect(m_references, &ReferencesPanel::notice, window, [window](const QString &text) {
-        window->messageBar()->addMessage(text, MessageBar::Kind::Information);
-    });
+    // Notices ("No more referrers of ...") show next to the graph, in the panel.
     connect(m_retainers, &RetainersPanel::objectActivated, this, [this, tabs](quint64 objectId) {
         m_references->showObject(objectId);
         tabs->setCurrentWidget(m_references);
