@@ -1,16 +1,15 @@
 #include "views/referencegraphview.h"
 
+#include "core/jobrunner.h"
 #include "views/referencegraphscene.h"
 
 #include <QContextMenuEvent>
-#include <QFutureWatcher>
 #include <QKeyEvent>
 #include <QLoggingCategory>
 #include <QMenu>
 #include <QPainter>
 #include <QScrollBar>
 #include <QWheelEvent>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +29,6 @@ constexpr double s_margin = 24; // scene units around the graph
 
 struct ReferenceGraphView::LayoutJob
 {
-    quint64 generation = 0;
     LayoutInput input;
     std::optional<LayoutResult> result;
     QString error;
@@ -39,6 +37,7 @@ struct ReferenceGraphView::LayoutJob
 ReferenceGraphView::ReferenceGraphView(QWidget *parent)
     : QGraphicsView(parent)
     , m_scene(new ReferenceGraphScene(this))
+    , m_layouts(new JobRunner(this))
     , m_emptyText(tr("Select a type in the growth table to see who keeps its objects alive"))
 {
     setScene(m_scene);
@@ -54,19 +53,15 @@ ReferenceGraphView::ReferenceGraphView(QWidget *parent)
     setToolTip(QString());
 }
 
-ReferenceGraphView::~ReferenceGraphView()
+ReferenceGraphView::~ReferenceGraphView() = default; // the runner cancels and waits
+
+bool ReferenceGraphView::isLayoutRunning() const
 {
-    if (m_cancel)
-        m_cancel->store(true);
+    return m_layouts->isRunning();
 }
 
 void ReferenceGraphView::setGraph(LayoutInput graph, const QString &anchorId)
 {
-    const quint64 generation = ++m_generation;
-    if (m_cancel)
-        m_cancel->store(true);
-    m_cancel = std::make_shared<std::atomic_bool>(false);
-
     m_anchorId.clear();
     if (const GraphNodeItem *item = m_scene->nodeItem(m_scene->indexOf(anchorId)); item && !anchorId.isEmpty()) {
         m_anchorId = anchorId;
@@ -74,33 +69,25 @@ void ReferenceGraphView::setGraph(LayoutInput graph, const QString &anchorId)
     }
 
     auto job = std::make_shared<LayoutJob>();
-    job->generation = generation;
     job->input = m_scene->prepare(std::move(graph));
-    auto *watcher = new QFutureWatcher<void>(this);
-    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, job] {
-        watcher->deleteLater();
-        if (job->generation != m_generation) {
-            qCDebug(lcGraphView) << "dropping stale layout" << job->generation << "current" << m_generation;
-            return;
-        }
-        applyLayout(*job);
-    });
-    const std::shared_ptr<std::atomic_bool> cancel = m_cancel;
-    watcher->setFuture(QtConcurrent::run([job, cancel] {
-        Expected<LayoutResult> result = GraphLayout::layout(job->input, cancel.get());
+    // A newer graph (or clear()) supersedes this one: JobRunner sets its
+    // cancel flag, which Graphviz's layout polls, and drops its result.
+    m_layouts->start(tr("Laying out the reference graph"), [this, job](JobRunner::Context &context) -> std::function<void()> {
+        Expected<LayoutResult> result = GraphLayout::layout(job->input, context.cancelFlag());
+        if (context.isCancelled())
+            return {};
         if (result)
             job->result = result.take();
         else
             job->error = result.error();
-    }));
-    m_running = true;
+        return [this, job] { applyLayout(*job); };
+    });
     viewport()->update();
     emit layoutStarted();
 }
 
 void ReferenceGraphView::applyLayout(const LayoutJob &job)
 {
-    m_running = false;
     if (!job.result) {
         m_error = job.error;
         qCWarning(lcGraphView) << "layout failed:" << m_error;
@@ -130,10 +117,7 @@ void ReferenceGraphView::applyLayout(const LayoutJob &job)
 void ReferenceGraphView::clear()
 {
     m_focused = -1;
-    ++m_generation;
-    if (m_cancel)
-        m_cancel->store(true);
-    m_running = false;
+    m_layouts->cancel();
     m_error.clear();
     m_anchorId.clear();
     m_scene->clearGraph();
@@ -211,7 +195,7 @@ QString ReferenceGraphView::placeholderText() const
 {
     if (!m_scene->isEmpty())
         return QString();
-    if (m_running)
+    if (isLayoutRunning())
         return tr("Laying out the reference graph…");
     if (!m_error.isEmpty())
         return tr("The reference graph could not be drawn: %1").arg(m_error);

@@ -14,6 +14,7 @@ class QMenu;
 
 namespace leakscope {
 
+class JobRunner;
 class ReferenceGraphScene;
 
 // The References tab: who keeps the selected objects alive, laid out by
@@ -42,7 +43,7 @@ public:
     // layout has finished.
     const LayoutInput &graph() const;
     ReferenceGraphScene *graphScene() const { return m_scene; }
-    bool isLayoutRunning() const { return m_running; }
+    bool isLayoutRunning() const;
     // Zero until the first layout finishes; counts layouts shown.
     quint64 layoutsShown() const { return m_layoutsShown; }
 
@@ -101,10 +102,8 @@ private:
     void keepScenePointAt(const QPointF &scenePoint, const QPointF &viewportPos);
 
     ReferenceGraphScene *m_scene;
-    quint64 m_generation = 0;
+    JobRunner *m_layouts; // one layout at a time; a newer one supersedes it
     quint64 m_layoutsShown = 0;
-    std::shared_ptr<std::atomic_bool> m_cancel;
-    bool m_running = false;
     bool m_fitPending = false;
     QString m_emptyText;
     QString m_error;

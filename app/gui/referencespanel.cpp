@@ -24,7 +24,7 @@
 #include <QProgressBar>
 #include <QRegularExpression>
 #include <QSaveFile>
-#include <QShortcut>
+#include <QKeyEvent>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -128,9 +128,9 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, QWidget *parent)
     findLayout->addWidget(m_find, 1);
     m_findStatus = new QLabel(m_findBar);
     findLayout->addWidget(m_findStatus);
-    auto *closeFind = new QToolButton(m_findBar);
-    closeFind->setText(tr("Close"));
-    findLayout->addWidget(closeFind);
+    m_closeFind = new QToolButton(m_findBar);
+    m_closeFind->setText(tr("Close"));
+    findLayout->addWidget(m_closeFind);
     m_findBar->hide();
     layout->addWidget(m_findBar);
 
@@ -159,16 +159,17 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, QWidget *parent)
     connect(reload, &QToolButton::clicked, this, &ReferencesPanel::refresh);
     connect(fit, &QToolButton::clicked, m_view, &ReferenceGraphView::fitToView);
     connect(findButton, &QToolButton::clicked, this, &ReferencesPanel::openFind);
-    auto *findShortcut = new QShortcut(QKeySequence::Find, this, this, &ReferencesPanel::openFind);
-    findShortcut->setContext(Qt::WidgetWithChildrenShortcut);
-    auto *nextShortcut = new QShortcut(QKeySequence::FindNext, this, this, [this] { findNext(); });
-    nextShortcut->setContext(Qt::WidgetWithChildrenShortcut);
+    // Ctrl+F and F3 while the graph or the find box has the focus: taken
+    // before the window's own Ctrl+F (the table's filter) sees them.
+    m_view->installEventFilter(this);
+    m_view->viewport()->installEventFilter(this);
+    m_find->installEventFilter(this);
     connect(m_find, &QLineEdit::returnPressed, this, [this] { findNext(); });
     connect(m_find, &QLineEdit::textChanged, this, [this] {
         m_findCurrent = -1;
         findNext();
     });
-    connect(closeFind, &QToolButton::clicked, this, [this] {
+    connect(m_closeFind, &QToolButton::clicked, this, [this] {
         m_findBar->hide();
         m_view->focusNode(-1);
         m_view->setFocus();
@@ -484,6 +485,29 @@ void ReferencesPanel::resizeEvent(QResizeEvent *event)
 }
 
 // ------------------------------------------------------------------ find
+
+bool ReferencesPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress) {
+        auto *key = static_cast<QKeyEvent *>(event);
+        const bool find = key->matches(QKeySequence::Find);
+        const bool next = key->matches(QKeySequence::FindNext);
+        const bool close = watched == m_find && key->key() == Qt::Key_Escape;
+        if (find || next || close) {
+            event->accept();
+            if (event->type() == QEvent::KeyPress) {
+                if (find)
+                    openFind();
+                else if (next)
+                    findNext();
+                else
+                    m_closeFind->click();
+            }
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
 
 void ReferencesPanel::openFind()
 {

@@ -92,6 +92,7 @@ signals:
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void refresh();
@@ -121,6 +122,7 @@ private:
     QWidget *m_findBar;
     QLineEdit *m_find;
     QLabel *m_findStatus;
+    QToolButton *m_closeFind;
     int m_findCurrent = -1;
     QSpinBox *m_depth;
     QSpinBox *m_maxNodes;
