@@ -24,6 +24,7 @@ Q_LOGGING_CATEGORY(lcGraphView, "leakscope.graphview")
 constexpr double s_minZoom = 0.05;
 constexpr double s_maxZoom = 8.0;
 constexpr double s_margin = 24; // scene units around the graph
+constexpr double s_maxFitZoom = 1.4;
 
 } // namespace
 
@@ -162,9 +163,10 @@ void ReferenceGraphView::fitToView()
     const QRectF bounds = paddedBounds();
     setSceneRect(bounds);
     fitInView(bounds, Qt::KeepAspectRatio);
-    // Small graphs stay at their natural size rather than blown up.
-    if (zoom() > 1.0)
-        setTransform(QTransform());
+    // Small graphs are drawn somewhat larger than their natural size in a
+    // big view (legible on a 1920x1080 window), but not blown up.
+    if (zoom() > s_maxFitZoom)
+        setTransform(QTransform::fromScale(s_maxFitZoom, s_maxFitZoom));
     centerOn(bounds.center());
     m_fitPending = true;
 }

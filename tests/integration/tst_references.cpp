@@ -77,6 +77,8 @@ private slots:
     void findInGraphCyclesThroughMatchesAndCentresThem();
     void headerSaysWhenCensusAndGraphCountsDiffer();
     void noMoreReferrersShowsNextToTheGraph();
+    void legibleAtDefaultZoom_data();
+    void legibleAtDefaultZoom();
 
 private:
     struct Window
@@ -746,6 +748,64 @@ void TestReferences::noMoreReferrersShowsNextToTheGraph()
     // The next drawing takes it away.
     panel->hideNode(findNode(view->graph(), [](const LayoutNode &n) { return n.kind == NodeKind::Root; }));
     QVERIFY(panel->noteText().isEmpty());
+}
+
+void TestReferences::legibleAtDefaultZoom_data()
+{
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("1280x720") << QSize(1280, 720);
+    QTest::newRow("1920x1080") << QSize(1920, 1080);
+}
+
+// At the window sizes people use, the graph as first shown (fitted) has text
+// of a readable size, every edge label clear of the node boxes, and the info
+// line whole. LEAKSCOPE_SCREENSHOT_DIR keeps a PNG of the window to look at.
+void TestReferences::legibleAtDefaultZoom()
+{
+    QFETCH(QSize, size);
+    Window w;
+    w.tabs = new ReferenceTabs(&w.window);
+    w.window.show();
+    w.window.resize(size);
+    w.window.openFiles({m_file});
+    QTRY_VERIFY_WITH_TIMEOUT(w.window.controller()->session()->snapshotCount() == 3, 30000);
+    w.window.controller()->setComparedSnapshots(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(w.window.controller()->comparison()->current == 1 && !w.window.controller()->isBusy(), 30000);
+    ReferencesPanel *panel = w.tabs->references();
+    w.window.detailTabs()->setCurrentWidget(panel);
+    ReferenceGraphView *view = panel->view();
+    w.window.selectTypes({s_session});
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > 0 && !view->isLayoutRunning(), 30000);
+    QCoreApplication::processEvents();
+
+    const QByteArray dir = qgetenv("LEAKSCOPE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        QVERIFY(w.window.grab().save(QDir(QString::fromLocal8Bit(dir)).filePath(
+            QStringLiteral("references-%1x%2.png").arg(size.width()).arg(size.height()))));
+
+    // Text: node titles are 12 px, edge labels 11 px and the second lines
+    // 10 px in scene units; on screen none falls below 8 px, edge labels and
+    // titles not below 9.
+    const double zoom = view->zoom();
+    QVERIFY2(11 * zoom >= 9.0 && 10 * zoom >= 8.0, qPrintable(QStringLiteral("zoom %1").arg(zoom)));
+    // Edge labels clear of every node box.
+    ReferenceGraphScene *scene = view->graphScene();
+    for (int e = 0; e < scene->edgeCount(); ++e) {
+        const QRectF label = scene->edgeItem(e)->labelRect();
+        if (label.isNull())
+            continue;
+        for (int n = 0; n < scene->nodeCount(); ++n) {
+            const QRectF box = scene->nodeItem(n)->sceneBoundingRect();
+            QVERIFY2(!label.intersects(box),
+                     qPrintable(QStringLiteral("label \"%1\" under node \"%2\"")
+                                    .arg(scene->edgeItem(e)->label(), view->graph().nodes[size_t(n)].title)));
+        }
+    }
+    // The info line is whole: it wraps inside the tab.
+    auto *info = panel->findChild<QLabel *>(QStringLiteral("referencesInfo"));
+    QVERIFY(info && info->isVisible());
+    QVERIFY(info->geometry().right() <= panel->width());
+    QVERIFY(info->height() >= info->heightForWidth(info->width()));
 }
 
 QTEST_MAIN(TestReferences)
