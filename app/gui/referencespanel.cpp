@@ -373,7 +373,8 @@ void ReferencesPanel::setEmpty(const QString &text)
 void ReferencesPanel::refresh()
 {
     m_note->hide();
-    m_file->cancel();
+    // (A file load under way goes on: the next request for the same graphs
+    // takes it over, one for others supersedes it.)
     m_liveSource->cancel();
     if (m_typeName.isEmpty() && !m_objectId) {
         m_source = Source::None;
@@ -389,7 +390,7 @@ void ReferencesPanel::refresh()
     bool hasBaseline = false;
     if (!currentKey(&key, &baseline, &hasBaseline)) {
         m_source = Source::None;
-        m_file->graphs()->clear();
+        m_file->graphs()->clear(); // cancels, and lets go of the graphs
         setEmpty(noGraphText());
         return;
     }
@@ -597,6 +598,14 @@ void ReferencesPanel::showInstances(int viewNode)
     const int i = sourceIndex(viewNode);
     if (i >= 0)
         activeSource()->listInstances(i);
+}
+
+void ReferencesPanel::inspectNode(int viewNode)
+{
+    const int i = sourceIndex(viewNode);
+    const quint64 id = i >= 0 ? activeSource()->objectId(i) : 0;
+    if (id)
+        emit inspectRequested(id);
 }
 
 void ReferencesPanel::showInstanceDialog(const QString &title, const QStringList &items)

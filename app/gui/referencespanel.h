@@ -68,6 +68,8 @@ public:
     void hideNode(int viewNode);
     void copyRepr(int viewNode);
     void showInstances(int viewNode);
+    // Emits inspectRequested() with the node's object ("+N more": nothing).
+    void inspectNode(int viewNode);
     // The instance list showInstances() puts in its dialog (file or live).
     QStringList lastInstances() const { return m_lastInstances; }
 

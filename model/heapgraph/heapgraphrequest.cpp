@@ -4,6 +4,8 @@
 
 #include <QFileInfo>
 
+#include <algorithm>
+
 namespace leakscope {
 
 HeapGraphRequest::HeapGraphRequest(std::shared_ptr<HeapGraphService> service, QObject *parent)
@@ -55,6 +57,12 @@ bool HeapGraphRequest::request(const std::vector<Item> &items)
         m_results = std::move(found);
         return true;
     }
+    // The same graphs are being fetched already: let that job deliver
+    // (restarting it would throw away what it read so far).
+    const auto same = [](const Item &a, const Item &b) { return a.key == b.key && a.analyses == b.analyses; };
+    if (m_runner->isRunning() && std::equal(items.begin(), items.end(), m_running.begin(), m_running.end(), same))
+        return false;
+    m_running = items;
     m_error.clear();
     const std::shared_ptr<HeapGraphService> service = m_service;
     const QString title = tr("Loading heap graph of %1").arg(QFileInfo(items.front().key.file).fileName());

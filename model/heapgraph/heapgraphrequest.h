@@ -56,6 +56,7 @@ private:
     std::shared_ptr<HeapGraphService> m_service;
     JobRunner *m_runner;
     std::vector<AnalysedGraphPtr> m_results;
+    std::vector<Item> m_running; // what the running job fetches
     QString m_error;
 };
 

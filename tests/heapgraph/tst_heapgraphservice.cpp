@@ -303,8 +303,13 @@ void TestHeapGraphService::requestHoldsWhatItShows()
     HeapGraphRequest references(service);
     HeapGraphRequest retainers(service);
     QSignalSpy ready(&references, &HeapGraphRequest::ready);
+    QSignalSpy started(references.runner(), &JobRunner::started);
     QVERIFY(!references.request({{{path, 2}, HeapGraphService::Dominators | HeapGraphService::RootPaths}}));
+    // Asked again while it loads (another type selected): the same job goes on.
+    QVERIFY(!references.request({{{path, 2}, HeapGraphService::Dominators | HeapGraphService::RootPaths}}));
+    QCOMPARE(started.count(), 1);
     QVERIFY(ready.wait(10000));
+    QCOMPARE(ready.count(), 1);
     AnalysedGraphPtr shown = references.result({path, 2});
     QVERIFY(shown && shown->dominators && shown->paths);
     // The second client finds it in memory: no job, no second read.
