@@ -311,15 +311,34 @@ GraphEdgeItem::GraphEdgeItem(int index, const LayoutEdge &edge, const EdgeGeomet
         const QSizeF size = m_labelText.size() + QSizeF(4, 1);
         const QPointF centre = geometry.labelSize.isEmpty() ? m_path.pointAtPercent(0.5) : geometry.labelPos;
         m_labelRect = QRectF(centre.x() - size.width() / 2, centre.y() - size.height() / 2, size.width(), size.height());
-        // dot puts the label to the right of its edge, but measured with its
-        // own fonts; keep the text clear of the line it belongs to.
-        double lineRight = -1e9;
-        for (const QPointF &p : sampleCurve(points)) {
-            if (p.y() >= m_labelRect.top() - 2 && p.y() <= m_labelRect.bottom() + 2 && p.x() <= m_labelRect.center().x())
-                lineRight = std::max(lineRight, p.x());
+        // dot puts the label beside its edge, but measured with its own
+        // fonts; keep the text clear of the line it belongs to: to the right
+        // of an edge that runs down (top-to-bottom drawing), above one that
+        // runs across (left-to-right), where the line would strike the text.
+        const std::vector<QPointF> samples = sampleCurve(points);
+        const bool across = points.size() >= 2
+            && std::abs(points.back().x() - points.front().x()) > std::abs(points.back().y() - points.front().y());
+        if (across) {
+            double lineTop = 1e9;
+            bool strikes = false;
+            const QRectF clear = m_labelRect.adjusted(-2, -2, 2, 2);
+            for (const QPointF &p : samples) {
+                if (p.x() < clear.left() || p.x() > clear.right())
+                    continue;
+                strikes = strikes || clear.contains(p);
+                lineTop = std::min(lineTop, p.y());
+            }
+            if (strikes)
+                m_labelRect.moveBottom(lineTop - 3);
+        } else {
+            double lineRight = -1e9;
+            for (const QPointF &p : samples) {
+                if (p.y() >= m_labelRect.top() - 2 && p.y() <= m_labelRect.bottom() + 2 && p.x() <= m_labelRect.center().x())
+                    lineRight = std::max(lineRight, p.x());
+            }
+            if (lineRight + 4 > m_labelRect.left())
+                m_labelRect.moveLeft(lineRight + 4);
         }
-        if (lineRight + 4 > m_labelRect.left())
-            m_labelRect.moveLeft(lineRight + 4);
     }
     m_bounds = m_path.controlPointRect().united(m_arrow.boundingRect());
     if (!m_labelRect.isNull())

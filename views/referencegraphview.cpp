@@ -1,16 +1,15 @@
 #include "views/referencegraphview.h"
 
+#include "core/jobrunner.h"
 #include "views/referencegraphscene.h"
 
 #include <QContextMenuEvent>
-#include <QFutureWatcher>
 #include <QKeyEvent>
 #include <QLoggingCategory>
 #include <QMenu>
 #include <QPainter>
 #include <QScrollBar>
 #include <QWheelEvent>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -25,12 +24,12 @@ Q_LOGGING_CATEGORY(lcGraphView, "leakscope.graphview")
 constexpr double s_minZoom = 0.05;
 constexpr double s_maxZoom = 8.0;
 constexpr double s_margin = 24; // scene units around the graph
+constexpr double s_maxFitZoom = 1.4;
 
 } // namespace
 
 struct ReferenceGraphView::LayoutJob
 {
-    quint64 generation = 0;
     LayoutInput input;
     std::optional<LayoutResult> result;
     QString error;
@@ -39,6 +38,7 @@ struct ReferenceGraphView::LayoutJob
 ReferenceGraphView::ReferenceGraphView(QWidget *parent)
     : QGraphicsView(parent)
     , m_scene(new ReferenceGraphScene(this))
+    , m_layouts(new JobRunner(this))
     , m_emptyText(tr("Select a type in the growth table to see who keeps its objects alive"))
 {
     setScene(m_scene);
@@ -54,19 +54,15 @@ ReferenceGraphView::ReferenceGraphView(QWidget *parent)
     setToolTip(QString());
 }
 
-ReferenceGraphView::~ReferenceGraphView()
+ReferenceGraphView::~ReferenceGraphView() = default; // the runner cancels and waits
+
+bool ReferenceGraphView::isLayoutRunning() const
 {
-    if (m_cancel)
-        m_cancel->store(true);
+    return m_layouts->isRunning();
 }
 
 void ReferenceGraphView::setGraph(LayoutInput graph, const QString &anchorId)
 {
-    const quint64 generation = ++m_generation;
-    if (m_cancel)
-        m_cancel->store(true);
-    m_cancel = std::make_shared<std::atomic_bool>(false);
-
     m_anchorId.clear();
     if (const GraphNodeItem *item = m_scene->nodeItem(m_scene->indexOf(anchorId)); item && !anchorId.isEmpty()) {
         m_anchorId = anchorId;
@@ -74,33 +70,25 @@ void ReferenceGraphView::setGraph(LayoutInput graph, const QString &anchorId)
     }
 
     auto job = std::make_shared<LayoutJob>();
-    job->generation = generation;
     job->input = m_scene->prepare(std::move(graph));
-    auto *watcher = new QFutureWatcher<void>(this);
-    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, job] {
-        watcher->deleteLater();
-        if (job->generation != m_generation) {
-            qCDebug(lcGraphView) << "dropping stale layout" << job->generation << "current" << m_generation;
-            return;
-        }
-        applyLayout(*job);
-    });
-    const std::shared_ptr<std::atomic_bool> cancel = m_cancel;
-    watcher->setFuture(QtConcurrent::run([job, cancel] {
-        Expected<LayoutResult> result = GraphLayout::layout(job->input, cancel.get());
+    // A newer graph (or clear()) supersedes this one: JobRunner sets its
+    // cancel flag, which Graphviz's layout polls, and drops its result.
+    m_layouts->start(tr("Laying out the reference graph"), [this, job](JobRunner::Context &context) -> std::function<void()> {
+        Expected<LayoutResult> result = GraphLayout::layout(job->input, context.cancelFlag());
+        if (context.isCancelled())
+            return {};
         if (result)
             job->result = result.take();
         else
             job->error = result.error();
-    }));
-    m_running = true;
+        return [this, job] { applyLayout(*job); };
+    });
     viewport()->update();
     emit layoutStarted();
 }
 
 void ReferenceGraphView::applyLayout(const LayoutJob &job)
 {
-    m_running = false;
     if (!job.result) {
         m_error = job.error;
         qCWarning(lcGraphView) << "layout failed:" << m_error;
@@ -110,6 +98,7 @@ void ReferenceGraphView::applyLayout(const LayoutJob &job)
     }
     m_error.clear();
     m_scene->setGraph(job.input, *job.result);
+    m_focused = -1;
     ++m_layoutsShown;
 
     const GraphNodeItem *anchor = m_anchorId.isEmpty() ? nullptr : m_scene->nodeItem(m_scene->indexOf(m_anchorId));
@@ -128,10 +117,8 @@ void ReferenceGraphView::applyLayout(const LayoutJob &job)
 
 void ReferenceGraphView::clear()
 {
-    ++m_generation;
-    if (m_cancel)
-        m_cancel->store(true);
-    m_running = false;
+    m_focused = -1;
+    m_layouts->cancel();
     m_error.clear();
     m_anchorId.clear();
     m_scene->clearGraph();
@@ -176,9 +163,10 @@ void ReferenceGraphView::fitToView()
     const QRectF bounds = paddedBounds();
     setSceneRect(bounds);
     fitInView(bounds, Qt::KeepAspectRatio);
-    // Small graphs stay at their natural size rather than blown up.
-    if (zoom() > 1.0)
-        setTransform(QTransform());
+    // Small graphs are drawn somewhat larger than their natural size in a
+    // big view (legible on a 1920x1080 window), but not blown up.
+    if (zoom() > s_maxFitZoom)
+        setTransform(QTransform::fromScale(s_maxFitZoom, s_maxFitZoom));
     centerOn(bounds.center());
     m_fitPending = true;
 }
@@ -209,7 +197,7 @@ QString ReferenceGraphView::placeholderText() const
 {
     if (!m_scene->isEmpty())
         return QString();
-    if (m_running)
+    if (isLayoutRunning())
         return tr("Laying out the reference graph…");
     if (!m_error.isEmpty())
         return tr("The reference graph could not be drawn: %1").arg(m_error);
@@ -322,9 +310,26 @@ void ReferenceGraphView::contextMenuEvent(QContextMenuEvent *event)
     event->accept();
 }
 
+void ReferenceGraphView::focusNode(int node)
+{
+    m_focused = node >= 0 && node < m_scene->nodeCount() ? node : -1;
+    if (m_focused >= 0)
+        centerOn(m_scene->nodeItem(m_focused)->sceneBoundingRect().center());
+    viewport()->update();
+}
+
 void ReferenceGraphView::drawForeground(QPainter *painter, const QRectF &rect)
 {
     QGraphicsView::drawForeground(painter, rect);
+    if (m_focused >= 0 && m_focused < m_scene->nodeCount()) {
+        painter->save();
+        QPen pen(palette().color(QPalette::Highlight), 3);
+        pen.setCosmetic(true);
+        painter->setPen(pen);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(m_scene->nodeItem(m_focused)->sceneBoundingRect().adjusted(-4, -4, 4, 4), 6, 6);
+        painter->restore();
+    }
     const QString text = placeholderText();
     if (text.isEmpty())
         return;

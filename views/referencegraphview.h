@@ -14,6 +14,7 @@ class QMenu;
 
 namespace leakscope {
 
+class JobRunner;
 class ReferenceGraphScene;
 
 // The References tab: who keeps the selected objects alive, laid out by
@@ -42,12 +43,17 @@ public:
     // layout has finished.
     const LayoutInput &graph() const;
     ReferenceGraphScene *graphScene() const { return m_scene; }
-    bool isLayoutRunning() const { return m_running; }
+    bool isLayoutRunning() const;
     // Zero until the first layout finishes; counts layouts shown.
     quint64 layoutsShown() const { return m_layoutsShown; }
 
     // Highlights a chain (input indices) without a new layout.
     void setHighlighted(const std::vector<int> &nodes, const std::vector<int> &edges);
+
+    // Find in graph: marks `node` (an input index; -1: none) with a ring and
+    // centres the view on it without changing the zoom.
+    void focusNode(int node);
+    int focusedNode() const { return m_focused; }
 
     void fitToView();
     void zoomBy(double factor);
@@ -96,15 +102,14 @@ private:
     void keepScenePointAt(const QPointF &scenePoint, const QPointF &viewportPos);
 
     ReferenceGraphScene *m_scene;
-    quint64 m_generation = 0;
+    JobRunner *m_layouts; // one layout at a time; a newer one supersedes it
     quint64 m_layoutsShown = 0;
-    std::shared_ptr<std::atomic_bool> m_cancel;
-    bool m_running = false;
     bool m_fitPending = false;
     QString m_emptyText;
     QString m_error;
     // The node to keep in place across a re-layout, and where it was.
     QString m_anchorId;
+    int m_focused = -1;
     QPointF m_anchorViewportPos;
 };
 

@@ -21,8 +21,9 @@ public:
     // The report of `session` from `baseline` to `current` (0-based): census
     // entries, then, when a snapshot up to `current` has a heap graph, the
     // graph's folding, chains and retained growth (graphs read through
-    // SharedGraphs from the snapshots' .lsnap files). Also the window's
-    // Summary builds its report here.
+    // a HeapGraphService of its own from the snapshots' .lsnap files). The
+    // window's Summary calls LeakReportGraph::build with the controller's
+    // service instead, sharing the graphs with the other tabs.
     static LeakReport build(const Session &session, const QStringList &files, int baseline, int current,
                             const TaskControl &control = {});
 };

@@ -1,12 +1,10 @@
 #include "gui/referencespanel.h"
 
-#include "core/textutil.h"
-#include "live/agentclient.h"
 #include "core/jobrunner.h"
+#include "core/textutil.h"
 #include "gui/livecontroller.h"
-#include "heapgraph/referencechain.h"
-#include "views/referencegraphscene.h"
 #include "gui/sessioncontroller.h"
+#include "views/referencegraphscene.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -17,50 +15,39 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QJsonArray>
+#include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
-#include <QLoggingCategory>
 #include <QMenu>
 #include <QProgressBar>
-#include <QPushButton>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QKeyEvent>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <climits>
-
-Q_LOGGING_CATEGORY(lcReferences, "leakscope.gui.references", QtInfoMsg)
 
 namespace leakscope {
 
-namespace {
-
-constexpr int s_samples = 3;
-constexpr int s_maxListedInstances = 1000;
-
-} // namespace
-
-ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *graphs, QWidget *parent)
-    : QWidget(parent), m_sessions(sessions), m_graphs(graphs)
+ReferencesPanel::ReferencesPanel(SessionController *sessions, QWidget *parent)
+    : QWidget(parent),
+      m_sessions(sessions),
+      m_file(new FileReferenceSource(sessions->graphs(), this)),
+      m_liveSource(new LiveReferenceSource(this))
 {
     setObjectName(QStringLiteral("ReferencesPanel"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 4, 0, 0);
-    layout->setSpacing(4);
+    layout->setSpacing(2);
 
+    // The controls on one row, the info line on its own full-width row
+    // below them, wrapped rather than clipped.
     auto *bar = new QHBoxLayout;
     bar->setContentsMargins(4, 0, 4, 0);
-    m_info = new QLabel(this);
-    m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_info->setMinimumWidth(100);
-    m_info->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    bar->addWidget(m_info, 1);
-
     m_progress = new QProgressBar(this);
     m_progress->setMaximumWidth(140);
     m_progress->setTextVisible(false);
@@ -72,6 +59,7 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     m_cancel->setToolTip(tr("Stop loading the heap graph"));
     m_cancel->hide();
     bar->addWidget(m_cancel);
+    bar->addStretch(1);
 
     bar->addWidget(new QLabel(tr("Depth:"), this));
     m_depth = new QSpinBox(this);
@@ -90,23 +78,20 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     m_skipKeptAlive->setChecked(true);
     m_skipKeptAlive->setToolTip(tr("Leave out referrers that only close a cycle back to an object: above a module's "
                                    "namespace only the module (its functions point back through __globals__), and "
-                                   "in files, once retained sizes are known, whatever the object keeps alive itself "
-                                   "(its own bound methods...). They cannot be what keeps it alive."));
+                                   "in files whatever the object keeps alive itself (its own bound methods...). "
+                                   "They cannot be what keeps it alive."));
     bar->addWidget(m_skipKeptAlive);
-    connect(m_skipKeptAlive, &QCheckBox::toggled, this, [this] {
-        if (m_source == Source::File)
-            rebuildFromFile();
-        else if (m_source == Source::Live)
-            refresh();
-    });
 
+    auto *findButton = new QToolButton(this);
+    findButton->setText(tr("Find"));
+    findButton->setToolTip(tr("Find a node by type or label (Ctrl+F)"));
+    bar->addWidget(findButton);
     auto *reload = new QToolButton(this);
     reload->setObjectName(QStringLiteral("reloadReferences"));
     reload->setText(tr("Reload"));
     reload->setToolTip(tr("Draw the graph again from the start: ask the live process again, or reload a graph whose "
                           "loading was cancelled"));
     bar->addWidget(reload);
-    connect(reload, &QToolButton::clicked, this, &ReferencesPanel::refresh);
     auto *fit = new QToolButton(this);
     fit->setText(tr("Fit"));
     fit->setToolTip(tr("Fit the graph to the view (F)"));
@@ -123,11 +108,72 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     bar->addWidget(exportButton);
     layout->addLayout(bar);
 
+    m_info = new QLabel(this);
+    m_info->setObjectName(QStringLiteral("referencesInfo"));
+    m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_info->setWordWrap(true);
+    m_info->setContentsMargins(6, 0, 6, 0);
+    m_info->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
+    layout->addWidget(m_info);
+
+    // Find in graph.
+    m_findBar = new QWidget(this);
+    auto *findLayout = new QHBoxLayout(m_findBar);
+    findLayout->setContentsMargins(4, 0, 4, 0);
+    findLayout->addWidget(new QLabel(tr("Find:"), m_findBar));
+    m_find = new QLineEdit(m_findBar);
+    m_find->setObjectName(QStringLiteral("findInGraph"));
+    m_find->setPlaceholderText(tr("type or label; Enter for the next match"));
+    m_find->setClearButtonEnabled(true);
+    findLayout->addWidget(m_find, 1);
+    m_findStatus = new QLabel(m_findBar);
+    findLayout->addWidget(m_findStatus);
+    m_closeFind = new QToolButton(m_findBar);
+    m_closeFind->setText(tr("Close"));
+    findLayout->addWidget(m_closeFind);
+    m_findBar->hide();
+    layout->addWidget(m_findBar);
+
     m_view = new ReferenceGraphView(this);
     layout->addWidget(m_view, 1);
+    // Notes about one node ("No more referrers of ...") sit on the graph, at
+    // its top edge, not in the window's message bar.
+    m_note = new QLabel(m_view);
+    m_note->setObjectName(QStringLiteral("referencesNote"));
+    m_note->setWordWrap(true);
+    m_note->setAutoFillBackground(true);
+    m_note->setFrameShape(QFrame::StyledPanel);
+    m_note->setMargin(6);
+    m_note->setBackgroundRole(QPalette::ToolTipBase);
+    m_note->setForegroundRole(QPalette::ToolTipText);
+    m_note->hide();
+
     setEmpty(tr("Select a type in the table to see what keeps its instances alive."));
 
+    connect(m_skipKeptAlive, &QCheckBox::toggled, this, [this] {
+        if (m_source == Source::File)
+            m_file->rebuild(query());
+        else if (m_source == Source::Live)
+            refresh();
+    });
+    connect(reload, &QToolButton::clicked, this, &ReferencesPanel::refresh);
     connect(fit, &QToolButton::clicked, m_view, &ReferenceGraphView::fitToView);
+    connect(findButton, &QToolButton::clicked, this, &ReferencesPanel::openFind);
+    // Ctrl+F and F3 while the graph or the find box has the focus: taken
+    // before the window's own Ctrl+F (the table's filter) sees them.
+    m_view->installEventFilter(this);
+    m_view->viewport()->installEventFilter(this);
+    m_find->installEventFilter(this);
+    connect(m_find, &QLineEdit::returnPressed, this, [this] { findNext(); });
+    connect(m_find, &QLineEdit::textChanged, this, [this] {
+        m_findCurrent = -1;
+        findNext();
+    });
+    connect(m_closeFind, &QToolButton::clicked, this, [this] {
+        m_findBar->hide();
+        m_view->focusNode(-1);
+        m_view->setFocus();
+    });
     connect(m_depth, &QSpinBox::valueChanged, this, [this] { refresh(); });
     connect(m_maxNodes, &QSpinBox::valueChanged, this, [this] { refresh(); });
     connect(m_view, &ReferenceGraphView::nodeActivated, this, &ReferencesPanel::expandNode);
@@ -137,48 +183,32 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     connect(m_view, &ReferenceGraphView::showInstancesRequested, this, &ReferencesPanel::showInstances);
     connect(m_view, &ReferenceGraphView::exportRequested, this, &ReferencesPanel::exportDialog);
     connect(m_view, &ReferenceGraphView::layoutFailed, this, &ReferencesPanel::message);
+    connect(m_view, &ReferenceGraphView::layoutFinished, this, [this] {
+        placeNote();
+        if (m_findBar->isVisible() && !m_find->text().isEmpty()) {
+            m_findCurrent = -1;
+            findNext();
+        }
+    });
+
+    connectSource(m_file);
+    connectSource(m_liveSource);
 
     // A live feed publishes a comparison per snapshot: keep what the user
     // expanded unless the compared snapshot's graph really changed.
     connect(m_sessions, &SessionController::comparisonChanged, this, [this] {
         if (m_source == Source::Live && wantsLive())
             return;
-        bool has = false;
+        FileReferenceSource::Key key, baseline;
         bool hasBaseline = false;
-        HeapGraphCache::Key baseline;
-        const HeapGraphCache::Key key = currentKey(&has, &baseline, &hasBaseline);
-        if (m_source == Source::File && has && key == m_key && m_graph && hasBaseline == m_hasBaseline
-            && (!hasBaseline || baseline == m_baselineKey))
+        if (m_source == Source::File && currentKey(&key, &baseline, &hasBaseline)
+            && m_file->isShowing(key, hasBaseline, baseline)) {
+            updateInfo(); // the census count may have changed
             return;
+        }
         refresh();
     });
-    // Only when waiting for it: a load the Retainers tab started must not
-    // throw away what the user expanded here.
-    connect(m_graphs, &HeapGraphCache::ready, this, [this] {
-        if (m_source == Source::File && m_waiting)
-            refresh();
-    });
-    connect(m_graphs, &HeapGraphCache::analysed, this, [this] {
-        if (m_source != Source::File)
-            return;
-        const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
-        if (e && e->graph == m_graph && e->dominators && !m_dominators) {
-            m_dominators = e->dominators;
-            // The first drawing could not tell which referrers the objects
-            // keep alive themselves; it comes within a second of the load,
-            // before anything was expanded, so draw it again without them.
-            if (m_skipKeptAlive->isChecked())
-                rebuildFromFile();
-            else
-                relayoutFile();
-        }
-    });
-    connect(m_graphs, &HeapGraphCache::failed, this, [this](const QString &error) {
-        if (m_source == Source::File && !m_graph)
-            setEmpty(tr("Could not load the heap graph: %1").arg(error));
-        emit message(error);
-    });
-    JobRunner *loader = m_graphs->loader();
+    JobRunner *loader = m_file->graphs()->runner();
     connect(loader, &JobRunner::started, this, [this] {
         m_progress->setRange(0, 0);
         m_progress->show();
@@ -194,14 +224,49 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
             m_progress->hide();
             m_cancel->hide();
         });
-    connect(loader, &JobRunner::cancelled, this, [this] {
-        if (m_source == Source::File && !m_graph)
-            setEmpty(tr("Loading the heap graph was cancelled. Press Reload to load it again."));
-    });
-    connect(m_cancel, &QToolButton::clicked, m_graphs, &HeapGraphCache::cancel);
+    connect(m_cancel, &QToolButton::clicked, m_file, &FileReferenceSource::cancel);
 }
 
 ReferencesPanel::~ReferencesPanel() = default;
+
+void ReferencesPanel::connectSource(ReferenceSource *source)
+{
+    // Only the active source speaks: a reply for a source the panel left
+    // behind draws nothing.
+    connect(source, &ReferenceSource::changed, this, [this, source](const QString &anchor) {
+        if (source == activeSource())
+            showLayout(anchor);
+    });
+    connect(source, &ReferenceSource::empty, this, [this, source](const QString &text) {
+        if (source == activeSource())
+            setEmpty(text);
+    });
+    connect(source, &ReferenceSource::instancesListed, this, [this, source](const QString &title, const QStringList &items) {
+        if (source == activeSource())
+            showInstanceDialog(title, items);
+    });
+    connect(source, &ReferenceSource::message, this, [this, source](const QString &text) {
+        if (source == activeSource())
+            emit message(text);
+    });
+    connect(source, &ReferenceSource::notice, this, [this, source](const QString &text, const QString &anchor) {
+        if (source == activeSource())
+            showNote(text, anchor);
+    });
+}
+
+ReferenceSource *ReferencesPanel::activeSource() const
+{
+    switch (m_source) {
+    case Source::File:
+        return m_file;
+    case Source::Live:
+        return m_liveSource;
+    case Source::None:
+        break;
+    }
+    return nullptr;
+}
 
 QString ReferencesPanel::noGraphText()
 {
@@ -229,21 +294,14 @@ void ReferencesPanel::setLiveController(LiveController *live)
     if (m_live)
         disconnect(m_live, nullptr, this, nullptr);
     m_live = live;
+    m_liveSource->setLiveController(live);
     if (!live)
         return;
     connect(live, &LiveController::stateChanged, this, [this] {
         if ((m_source == Source::Live) != wantsLive())
             refresh();
     });
-    AgentClient *client = live->client();
-    connect(client, &AgentClient::replied, this, &ReferencesPanel::onLiveReply);
-    connect(client, &AgentClient::failed, this, &ReferencesPanel::onLiveFailed);
     refresh();
-}
-
-bool ReferencesPanel::isLive() const
-{
-    return m_live && m_live->state() == LiveController::State::Connected;
 }
 
 bool ReferencesPanel::wantsLive() const
@@ -251,60 +309,73 @@ bool ReferencesPanel::wantsLive() const
     // A compared snapshot with a heap graph (a live "Snapshot with Heap
     // Graph", say) answers from its graph: the same moment as the table's
     // counts, with retained sizes. Otherwise a connected process answers.
-    if (!isLive() || m_objectId)
+    if (!m_liveSource->isConnected() || m_objectId)
         return false;
-    bool has = false;
+    FileReferenceSource::Key key, baseline;
     bool hasBaseline = false;
-    HeapGraphCache::Key baseline;
-    currentKey(&has, &baseline, &hasBaseline);
-    return !has;
+    return !currentKey(&key, &baseline, &hasBaseline);
 }
 
-BackrefOptions ReferencesPanel::options() const
+ReferenceSource::Query ReferencesPanel::query() const
 {
-    BackrefOptions o;
-    o.maxDepth = m_depth->value();
-    o.maxNodes = m_maxNodes->value();
-    o.dominators = m_dominators.get();
-    o.skipKeptAlive = m_skipKeptAlive->isChecked();
-    return o;
+    ReferenceSource::Query q;
+    q.typeName = m_typeName;
+    q.objectId = m_objectId;
+    q.depth = m_depth->value();
+    q.maxNodes = m_maxNodes->value();
+    q.skipCycles = m_skipKeptAlive->isChecked();
+    return q;
 }
 
-HeapGraphCache::Key ReferencesPanel::currentKey(bool *has, HeapGraphCache::Key *baseline, bool *hasBaseline) const
+bool ReferencesPanel::currentKey(FileReferenceSource::Key *key, FileReferenceSource::Key *baseline,
+                                 bool *hasBaseline) const
 {
-    *has = false;
     *hasBaseline = false;
     const auto session = m_sessions->session();
     const auto comparison = m_sessions->comparison();
     if (!session || !comparison || comparison->current < 0 || comparison->current >= session->snapshotCount())
-        return {};
+        return false;
     const SnapshotInfo &info = session->snapshot(comparison->current).info;
-    *has = info.hasGraph && !info.sourceFile.isEmpty();
+    *key = FileReferenceSource::Key{info.sourceFile, info.id};
     if (comparison->baseline >= 0 && comparison->baseline < session->snapshotCount()
         && comparison->baseline != comparison->current) {
         const SnapshotInfo &b = session->snapshot(comparison->baseline).info;
         *hasBaseline = b.hasGraph && !b.sourceFile.isEmpty();
-        *baseline = HeapGraphCache::Key{b.sourceFile, b.id};
+        *baseline = FileReferenceSource::Key{b.sourceFile, b.id};
     }
-    return HeapGraphCache::Key{info.sourceFile, info.id};
+    return info.hasGraph && !info.sourceFile.isEmpty();
+}
+
+qint64 ReferencesPanel::censusCount() const
+{
+    const auto session = m_sessions->session();
+    const auto comparison = m_sessions->comparison();
+    if (!session || !comparison || m_typeName.isEmpty())
+        return -1;
+    const int type = session->types().find(m_typeName);
+    if (type < 0)
+        return -1;
+    for (const GrowthRow &row : comparison->rows)
+        if (row.type == type)
+            return row.count;
+    return -1;
 }
 
 void ReferencesPanel::setEmpty(const QString &text)
 {
     m_view->clear();
     m_view->setEmptyText(text);
-    m_info->clear();
-    m_info->setToolTip(QString());
+    m_note->hide();
+    updateInfo();
     emit graphUpdated();
 }
 
 void ReferencesPanel::refresh()
 {
-    m_chain.clear();
-    m_chainText.clear();
-    m_pending.clear();
-    m_expanding.clear();
-    m_expandingMore.clear();
+    m_note->hide();
+    // (A file load under way goes on: the next request for the same graphs
+    // takes it over, one for others supersedes it.)
+    m_liveSource->cancel();
     if (m_typeName.isEmpty() && !m_objectId) {
         m_source = Source::None;
         setEmpty(tr("Select a type in the table to see what keeps its instances alive."));
@@ -312,109 +383,33 @@ void ReferencesPanel::refresh()
     }
     if (wantsLive()) {
         m_source = Source::Live;
-        requestLive();
+        m_liveSource->load(query());
         return;
     }
-    bool has = false;
+    FileReferenceSource::Key key, baseline;
     bool hasBaseline = false;
-    HeapGraphCache::Key baseline;
-    const HeapGraphCache::Key key = currentKey(&has, &baseline, &hasBaseline);
-    if (!has) {
+    if (!currentKey(&key, &baseline, &hasBaseline)) {
         m_source = Source::None;
-        m_graph.reset();
+        m_file->graphs()->clear(); // cancels, and lets go of the graphs
         setEmpty(noGraphText());
         return;
     }
     m_source = Source::File;
-    if (!(key == m_key))
-        m_graph.reset();
-    m_key = key;
-    m_hasBaseline = hasBaseline;
-    m_baselineKey = baseline;
-    std::vector<HeapGraphCache::Key> keys{key};
-    if (hasBaseline)
-        keys.push_back(baseline);
-    m_waiting = !m_graphs->request(keys);
-    if (m_waiting) {
-        // (Unless the load was cancelled as soon as it started.)
-        if (m_graphs->loader()->isRunning()) {
-            m_view->clear();
-            m_view->setEmptyText(tr("Loading the heap graph of snapshot %1\u2026").arg(key.snapshotId));
-        }
-        return;
-    }
-    rebuildFromFile();
+    m_file->setKeys(key, hasBaseline, baseline);
+    m_file->load(query());
 }
 
-void ReferencesPanel::rebuildFromFile()
+void ReferencesPanel::showLayout(const QString &anchorId)
 {
-    const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
-    if (!e)
+    ReferenceSource *source = activeSource();
+    if (!source)
         return;
-    // A new subgraph: indices of the old one mean nothing in it.
-    m_chain.clear();
-    m_chainText.clear();
-    m_graph = e->graph;
-    m_dominators = e->dominators;
-    bool has = false;
-    bool hasBaseline = false;
-    HeapGraphCache::Key baselineKey;
-    currentKey(&has, &baselineKey, &hasBaseline);
-    const HeapGraphCache::Entry *b = hasBaseline ? m_graphs->entry(baselineKey) : nullptr;
-    if (m_objectId) {
-        const quint32 node = m_graph->findNode(m_objectId);
-        if (node == HeapGraph::NoNode) {
-            m_sub = ReferenceSubgraph();
-            setEmpty(tr("Object %1 is not in the heap graph of this snapshot.").arg(TextUtil::hexId(m_objectId)));
-            return;
-        }
-        m_instanceCount = 1;
-        m_sampleCount = 1;
-        m_samplesNew = false;
-        m_sampleIds = QStringList{TextUtil::hexId(m_objectId)};
-        m_sub = ReferenceSubgraph::build(*m_graph, {node}, options());
-        relayoutFile();
-        return;
-    }
-    const qint32 type = m_graph->findType(m_typeName);
-    m_instanceCount = type >= 0 ? m_graph->instanceCount(type) : 0;
-    if (m_instanceCount == 0) {
-        m_sub = ReferenceSubgraph();
-        setEmpty(tr("No instance of %1 in the heap graph of this snapshot.").arg(m_typeName));
-        return;
-    }
-    const std::vector<quint32> samples = m_graph->sampleInstances(type, s_samples, b ? b->graph.get() : nullptr);
-    m_sampleCount = int(samples.size());
-    m_samplesNew = false;
-    m_sampleIds.clear();
-    for (quint32 s : samples) {
-        m_sampleIds << TextUtil::hexId(m_graph->id(s));
-        if (b && b->graph->findNode(m_graph->id(s)) == HeapGraph::NoNode)
-            m_samplesNew = true;
-    }
-    m_sub = ReferenceSubgraph::build(*m_graph, samples, options());
-    relayoutFile();
-}
-
-void ReferencesPanel::relayoutFile(const QString &anchorId)
-{
-    if (!m_graph)
-        return;
-    showLayout(ReferenceLayout::fromSubgraph(m_sub, m_dominators.get(), m_chain), anchorId);
-}
-
-void ReferencesPanel::relayoutLive(const QString &anchorId)
-{
-    showLayout(m_liveGraph.layout(m_chain), anchorId);
-}
-
-void ReferencesPanel::showLayout(const ReferenceLayout &layout, const QString &anchorId)
-{
-    if (layout.input.nodes.empty()) {
+    m_note->hide();
+    LayoutInput input = source->layout().input;
+    if (input.nodes.empty()) {
         setEmpty(tr("Every node is hidden."));
         return;
     }
-    LayoutInput input = layout.input;
     // The tab is usually wide and short: a chain of referrers reads from the
     // root on the left to the objects on the right and stays legible; a tall
     // tab gets objgraph's top-to-bottom drawing.
@@ -433,226 +428,184 @@ QString ReferencesPanel::infoText() const
     return m_info->text();
 }
 
+QString ReferencesPanel::noteText() const
+{
+    return m_note->isVisibleTo(this) ? m_note->text() : QString();
+}
+
 void ReferencesPanel::updateInfo()
 {
-    QStringList parts;
-    if (m_source == Source::File && m_objectId && m_graph) {
-        const quint32 node = m_graph->findNode(m_objectId);
-        const QString type = node == HeapGraph::NoNode ? QString() : m_graph->typeName(m_graph->type(node));
-        parts << QStringLiteral("<b>%1</b>").arg(type.toHtmlEscaped()) << tr("object %1").arg(TextUtil::hexId(m_objectId));
-        if (m_sub.truncated())
-            parts << tr("<i>truncated: raise depth or max nodes</i>");
-        if (!m_chainText.isEmpty())
-            parts << m_chainText.toHtmlEscaped();
-        m_info->setText(parts.join(QStringLiteral(" \u00b7 ")));
-        m_info->setToolTip(m_info->text());
-        return;
-    }
-    parts << QStringLiteral("<b>%1</b>").arg(m_typeName.toHtmlEscaped());
-    if (m_source == Source::File) {
-        parts << tr("%1 instances").arg(QLocale().toString(m_instanceCount));
-        parts << tr("samples %1%2").arg(m_sampleIds.join(QStringLiteral(", ")),
-                                        m_samplesNew ? tr(" (new since the baseline)") : QString());
-        if (m_sub.truncated())
-            parts << tr("<i>truncated: raise depth or max nodes</i>");
-        quint32 skipped = 0;
-        for (const ReferenceSubgraph::Node &n : m_sub.nodes())
-            skipped += n.keptAliveReferrers;
-        if (skipped)
-            parts << tr("%n referrer(s) in cycles skipped", nullptr, int(skipped));
-        if (!m_dominators)
-            parts << tr("computing retained sizes\u2026");
-    } else if (m_source == Source::Live) {
-        parts << tr("live, pid %1").arg(m_live ? m_live->pid() : 0);
-        if (m_liveGraph.truncated())
-            parts << tr("<i>truncated: raise max nodes</i>");
-        if (m_liveSkipped)
-            parts << tr("%n referrer(s) in cycles skipped", nullptr, int(std::min<quint64>(m_liveSkipped, INT_MAX)));
-    }
-    if (!m_chainText.isEmpty())
-        parts << m_chainText.toHtmlEscaped();
+    ReferenceSource *source = activeSource();
+    QStringList parts = source ? source->infoParts() : QStringList();
+    // The census counts every object of the type at the snapshot; the heap
+    // graph is dumped a moment later and leaves out the agent's own objects.
+    const qint64 inGraph = source ? source->instanceCount() : -1;
+    const qint64 census = censusCount();
+    if (inGraph >= 0 && census >= 0 && inGraph != census)
+        parts << tr("the census counted %1: the heap graph is taken a moment after the census and leaves out "
+                    "the agent's own objects")
+                     .arg(QLocale().toString(census));
     m_info->setText(parts.join(QStringLiteral(" \u00b7 ")));
-    // The label is cut to the width of the tab; the whole text on hover.
-    m_info->setToolTip(m_info->text());
+    m_info->setVisible(!parts.isEmpty());
 }
+
+void ReferencesPanel::showNote(const QString &text, const QString &anchorId)
+{
+    m_note->setText(text);
+    m_noteAnchor = anchorId;
+    m_note->show();
+    m_note->raise();
+    placeNote();
+    emit notice(text);
+}
+
+void ReferencesPanel::placeNote()
+{
+    if (!m_note->isVisible())
+        return;
+    const int width = std::min(420, std::max(160, m_view->width() - 24));
+    m_note->setFixedWidth(width);
+    m_note->adjustSize();
+    // Under the node it concerns when that node is on screen, else at the
+    // top of the graph.
+    QPoint at(12, 12);
+    const int node = m_view->graphScene()->indexOf(m_noteAnchor);
+    if (node >= 0) {
+        const QRectF box = m_view->mapFromScene(m_view->graphScene()->nodeItem(node)->sceneBoundingRect()).boundingRect();
+        at = QPoint(int(box.left()), int(box.bottom()) + 6);
+    }
+    at.setX(std::clamp(at.x(), 4, std::max(4, m_view->width() - m_note->width() - 4)));
+    at.setY(std::clamp(at.y(), 4, std::max(4, m_view->height() - m_note->height() - 4)));
+    m_note->move(at);
+}
+
+void ReferencesPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    placeNote();
+}
+
+// ------------------------------------------------------------------ find
+
+bool ReferencesPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress) {
+        auto *key = static_cast<QKeyEvent *>(event);
+        const bool find = key->matches(QKeySequence::Find);
+        const bool next = key->matches(QKeySequence::FindNext);
+        const bool close = watched == m_find && key->key() == Qt::Key_Escape;
+        if (find || next || close) {
+            event->accept();
+            if (event->type() == QEvent::KeyPress) {
+                if (find)
+                    openFind();
+                else if (next)
+                    findNext();
+                else
+                    m_closeFind->click();
+            }
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ReferencesPanel::openFind()
+{
+    m_findBar->show();
+    m_find->setFocus();
+    m_find->selectAll();
+}
+
+std::vector<int> ReferencesPanel::findMatches(const QString &text) const
+{
+    std::vector<int> out;
+    const QString needle = text.trimmed();
+    if (needle.isEmpty() || m_view->isLayoutRunning())
+        return out;
+    const LayoutInput &g = m_view->graph();
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        const LayoutNode &n = g.nodes[i];
+        if (n.title.contains(needle, Qt::CaseInsensitive) || n.subtitle.contains(needle, Qt::CaseInsensitive))
+            out.push_back(int(i));
+    }
+    return out;
+}
+
+int ReferencesPanel::findNext()
+{
+    const std::vector<int> matches = findMatches(m_find->text());
+    if (matches.empty()) {
+        m_findCurrent = -1;
+        m_view->focusNode(-1);
+        m_findStatus->setText(m_find->text().trimmed().isEmpty() ? QString() : tr("no match"));
+        return -1;
+    }
+    auto next = std::upper_bound(matches.begin(), matches.end(), m_findCurrent);
+    if (next == matches.end())
+        next = matches.begin();
+    m_findCurrent = *next;
+    m_view->focusNode(m_findCurrent);
+    m_findStatus->setText(tr("%1 of %2").arg(int(next - matches.begin()) + 1).arg(matches.size()));
+    return m_findCurrent;
+}
+
+// ------------------------------------------------------------------ actions
 
 int ReferencesPanel::sourceIndex(int viewNode) const
 {
     // While a new layout runs, the graph on screen may stand for an older
-    // subgraph whose node indices mean something else now.
-    if (m_view->isLayoutRunning())
+    // graph whose node indices mean something else now.
+    ReferenceSource *source = activeSource();
+    if (!source || m_view->isLayoutRunning())
         return -1;
     const LayoutInput &g = m_view->graph();
     if (viewNode < 0 || size_t(viewNode) >= g.nodes.size())
         return -1;
-    if (m_source == Source::File && !m_graph)
-        return -1;
-    const QString id = g.nodes[size_t(viewNode)].id;
-    bool ok = false;
-    if (m_source == Source::File && id.startsWith(QLatin1Char('n'))) {
-        const int i = id.mid(1).toInt(&ok);
-        return ok && i < m_sub.nodeCount() ? i : -1;
-    }
-    if (m_source == Source::Live) {
-        if (id.startsWith(QLatin1Char('o'))) {
-            const qint64 object = id.mid(1).toLongLong(&ok);
-            return ok ? m_liveGraph.indexOf(object) : -1;
-        }
-        if (id.startsWith(QLatin1Char('m'))) {
-            const int i = id.mid(1).toInt(&ok);
-            return ok && i < m_liveGraph.nodeCount() ? i : -1;
-        }
-    }
-    return -1;
+    return source->indexOf(g.nodes[size_t(viewNode)].id);
 }
 
 void ReferencesPanel::expandNode(int viewNode)
 {
     const int i = sourceIndex(viewNode);
-    if (i < 0)
-        return;
-    const QString anchor = m_view->graph().nodes[size_t(viewNode)].id;
-    if (m_source == Source::File) {
-        if (!m_sub.node(i).canExpand()) {
-            emit notice(tr("No more referrers of %1 to show.").arg(m_view->graph().nodes[size_t(viewNode)].title));
-            return;
-        }
-        BackrefOptions o = options();
-        // Expanding asks for more on purpose: allow it past the initial cap.
-        o.maxNodes = std::min(GraphLayout::s_maxNodes, m_sub.nodeCount() + o.maxNodes);
-        if (m_sub.expand(*m_graph, i, o) > 0)
-            relayoutFile(anchor);
-        return;
-    }
-    if (m_source == Source::Live) {
-        const LiveReferenceGraph::Node &n = m_liveGraph.node(i);
-        // A "+N more" node asks for the next page of the referrers it
-        // stands for; any other node for its referrers.
-        const bool paging = n.kind == NodeKind::Collapsed && n.more > 0 && n.moreOf >= 0;
-        if (!paging && (n.expanded || n.objectId <= 0)) {
-            emit notice(tr("No more referrers of %1 to show.").arg(m_view->graph().nodes[size_t(viewNode)].title));
-            return;
-        }
-        const qint64 of = paging ? m_liveGraph.node(n.moreOf).objectId : n.objectId;
-        QJsonObject params{{QStringLiteral("ids"), QJsonArray{double(of)}},
-                           {QStringLiteral("depth"), 1},
-                           {QStringLiteral("max_nodes"), m_maxNodes->value()},
-                           {QStringLiteral("skip_cycles"), m_skipKeptAlive->isChecked()}};
-        if (paging)
-            params.insert(QStringLiteral("offset"), double(n.moreOffset));
-        const qint64 id = liveRequest(QStringLiteral("backrefs"), params, QStringLiteral("expand"));
-        if (id >= 0) {
-            m_expanding.insert(id, of);
-            if (paging)
-                m_expandingMore.insert(id, i);
-        }
-    }
+    if (i >= 0)
+        activeSource()->expand(i, m_view->graph().nodes[size_t(viewNode)].id);
 }
 
 void ReferencesPanel::chainToRoot(int viewNode)
 {
     const int i = sourceIndex(viewNode);
-    if (i < 0)
-        return;
-    const QString anchor = m_view->graph().nodes[size_t(viewNode)].id;
-    if (m_source == Source::File) {
-        const ReferenceSubgraph::Node &n = m_sub.node(i);
-        if (n.graphNode == HeapGraph::NoNode) {
-            emit notice(tr("\"+N more\" stands for several objects; expand it first."));
-            return;
-        }
-        const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
-        // The root path index answers in the length of the chain; without it
-        // (still being built) one breadth-first search over the graph.
-        Expected<ReferenceChain> chain = e && e->paths ? e->paths->chain(*m_graph, {n.graphNode})
-                                                      : ReferenceChain::shortestToRoot(*m_graph, {n.graphNode});
-        if (!chain) {
-            emit message(chain.error());
-            return;
-        }
-        m_chain = m_sub.addChain(*m_graph, chain.value(), options());
-        for (int c : m_chain)
-            m_sub.setVisible(c, true);
-        const quint32 root = chain.value().root();
-        m_chainText = chain.value().end == ReferenceChain::End::Root
-            ? tr("chain of %1 steps from %2").arg(chain.value().steps.size()).arg(m_graph->label(root))
-            : tr("no root leads here; chain of %1 steps from an unreferenced %2")
-                  .arg(chain.value().steps.size())
-                  .arg(m_graph->typeName(m_graph->type(root)));
-        relayoutFile(anchor);
-        return;
-    }
-    if (m_source == Source::Live) {
-        const LiveReferenceGraph::Node &n = m_liveGraph.node(i);
-        if (n.objectId <= 0) {
-            emit notice(tr("\"+N more\" stands for several objects."));
-            return;
-        }
-        liveRequest(QStringLiteral("chain"), QJsonObject{{QStringLiteral("object_id"), double(n.objectId)}},
-                    QStringLiteral("chain"));
-    }
+    if (i >= 0)
+        activeSource()->chainToRoot(i, m_view->graph().nodes[size_t(viewNode)].id);
 }
 
 void ReferencesPanel::hideNode(int viewNode)
 {
     const int i = sourceIndex(viewNode);
-    if (i < 0)
-        return;
-    if (m_source == Source::File) {
-        m_sub.setVisible(i, false);
-        relayoutFile();
-    } else if (m_source == Source::Live) {
-        m_liveGraph.setVisible(i, false);
-        relayoutLive();
-    }
+    if (i >= 0)
+        activeSource()->hide(i);
 }
 
 void ReferencesPanel::copyRepr(int viewNode)
 {
     const int i = sourceIndex(viewNode);
-    if (i < 0)
-        return;
-    QString text;
-    if (m_source == Source::File) {
-        const ReferenceSubgraph::Node &n = m_sub.node(i);
-        text = n.graphNode == HeapGraph::NoNode ? n.label : m_graph->label(n.graphNode);
-        if (text.isEmpty())
-            text = QStringLiteral("<%1 object at %2>").arg(n.typeName, TextUtil::hexId(n.objectId));
-    } else {
-        const LiveReferenceGraph::Node &n = m_liveGraph.node(i);
-        text = n.label.isEmpty() ? QStringLiteral("<%1 object at %2>").arg(n.type, TextUtil::hexId(quint64(n.objectId))) : n.label;
-    }
-    QApplication::clipboard()->setText(text);
+    if (i >= 0)
+        QApplication::clipboard()->setText(activeSource()->repr(i));
 }
 
 void ReferencesPanel::showInstances(int viewNode)
 {
     const int i = sourceIndex(viewNode);
-    if (i < 0)
-        return;
-    if (m_source == Source::File) {
-        const ReferenceSubgraph::Node &n = m_sub.node(i);
-        if (n.type < 0)
-            return;
-        const std::vector<quint32> nodes = m_graph->nodesOfType(n.type);
-        QStringList items;
-        for (size_t k = 0; k < nodes.size() && k < size_t(s_maxListedInstances); ++k) {
-            const QString label = m_graph->label(nodes[k]);
-            items << QStringLiteral("%1  %2").arg(TextUtil::hexId(m_graph->id(nodes[k])), label.isEmpty() ? n.typeName : label);
-        }
-        if (nodes.size() > size_t(s_maxListedInstances))
-            items << tr("\u2026 and %1 more").arg(QLocale().toString(quint64(nodes.size() - s_maxListedInstances)));
-        showInstanceDialog(tr("%1 instances of %2").arg(QLocale().toString(quint64(nodes.size())), n.typeName), items);
-        return;
-    }
-    if (m_source == Source::Live) {
-        const LiveReferenceGraph::Node &n = m_liveGraph.node(i);
-        if (n.type.isEmpty())
-            return;
-        liveRequest(QStringLiteral("instances"),
-                    QJsonObject{{QStringLiteral("type"), n.type}, {QStringLiteral("limit"), s_maxListedInstances}},
-                    QStringLiteral("instances:") + n.type);
-    }
+    if (i >= 0)
+        activeSource()->listInstances(i);
+}
+
+void ReferencesPanel::inspectNode(int viewNode)
+{
+    const int i = sourceIndex(viewNode);
+    const quint64 id = i >= 0 ? activeSource()->objectId(i) : 0;
+    if (id)
+        emit inspectRequested(id);
 }
 
 void ReferencesPanel::showInstanceDialog(const QString &title, const QStringList &items)
@@ -669,108 +622,18 @@ void ReferencesPanel::showInstanceDialog(const QString &title, const QStringList
     list->addItems(items);
     list->setSelectionMode(QAbstractItemView::ExtendedSelection);
     layout->addWidget(list);
+    // A row opens the object (the inspector, when the window has one).
+    connect(list, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        bool ok = false;
+        const quint64 id = item->text().section(QLatin1Char(' '), 0, 0).toULongLong(&ok, 16);
+        if (ok && id)
+            emit inspectRequested(id);
+    });
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
     layout->addWidget(buttons);
     dialog->resize(520, 420);
     dialog->show();
-}
-
-// ------------------------------------------------------------------ live
-
-qint64 ReferencesPanel::liveRequest(const QString &op, const QJsonObject &params, const QString &purpose)
-{
-    if (!isLive())
-        return -1;
-    const qint64 id = m_live->client()->request(op, params);
-    if (id >= 0)
-        m_pending.insert(id, purpose);
-    return id;
-}
-
-void ReferencesPanel::requestLive()
-{
-    m_liveGraph.clear();
-    m_view->clear();
-    m_view->setEmptyText(tr("Asking the agent who refers to %1\u2026").arg(m_typeName));
-    m_liveSkipped = 0;
-    QJsonObject params{{QStringLiteral("type"), m_typeName},
-                       {QStringLiteral("k"), s_samples},
-                       {QStringLiteral("depth"), m_depth->value()},
-                       {QStringLiteral("max_nodes"), m_maxNodes->value()},
-                       {QStringLiteral("skip_cycles"), m_skipKeptAlive->isChecked()}};
-    liveRequest(QStringLiteral("backrefs"), params, QStringLiteral("backrefs"));
-    updateInfo();
-}
-
-void ReferencesPanel::onLiveReply(qint64 id, const QJsonObject &result)
-{
-    if (!m_pending.contains(id))
-        return;
-    const QString purpose = m_pending.take(id);
-    if (m_source != Source::Live)
-        return;
-    if (purpose == QStringLiteral("backrefs") || purpose == QStringLiteral("expand")) {
-        const qint64 expanded = m_expanding.take(id);
-        const int pagedMore = m_expandingMore.contains(id) ? m_expandingMore.take(id) : -1;
-        QString anchor;
-        if (expanded)
-            anchor = QStringLiteral("o%1").arg(expanded);
-        const Status merged = m_liveGraph.mergeBackrefs(result, expanded);
-        // The "+N more" node that was paged through gives way to what came
-        // (and to a new "+N more" for whatever is still left).
-        if (merged && pagedMore >= 0 && pagedMore < m_liveGraph.nodeCount())
-            m_liveGraph.setVisible(pagedMore, false);
-        m_liveSkipped += quint64(std::max(0.0, result.value(QStringLiteral("skipped")).toDouble()));
-        if (!merged) {
-            emit message(tr("Process %1: %2").arg(m_live ? m_live->pid() : 0).arg(merged.error()));
-            if (m_liveGraph.nodeCount() == 0)
-                setEmpty(merged.error());
-            return;
-        }
-        if (m_liveGraph.nodeCount() == 0) {
-            setEmpty(tr("No instance of %1 is alive in the process.").arg(m_typeName));
-            return;
-        }
-        relayoutLive(anchor);
-    } else if (purpose == QStringLiteral("chain")) {
-        Expected<std::vector<int>> chain = m_liveGraph.mergeChain(result);
-        if (!chain) {
-            emit message(chain.error());
-            return;
-        }
-        m_chain = chain.value();
-        m_chainText = result.value(QStringLiteral("end")).toString() == QStringLiteral("root")
-            ? tr("chain of %1 steps from %2").arg(m_chain.size()).arg(m_liveGraph.node(m_chain.front()).label)
-            : tr("no root leads here; chain of %1 steps").arg(m_chain.size());
-        relayoutLive();
-    } else if (purpose.startsWith(QStringLiteral("instances:"))) {
-        const QString type = purpose.mid(int(qstrlen("instances:")));
-        QStringList items;
-        for (const QJsonValue &v : result.value(QStringLiteral("items")).toArray()) {
-            const QJsonObject item = v.toObject();
-            const QString label = item.value(QStringLiteral("label")).toString();
-            items << QStringLiteral("%1  %2").arg(TextUtil::hexId(quint64(item.value(QStringLiteral("id")).toDouble())),
-                                                  label.isEmpty() ? type : label);
-        }
-        const qint64 total = result.value(QStringLiteral("total")).toInteger();
-        if (total > items.size())
-            items << tr("\u2026 and %1 more").arg(QLocale().toString(total - items.size()));
-        showInstanceDialog(tr("%1 instances of %2").arg(QLocale().toString(total), type), items);
-    }
-}
-
-void ReferencesPanel::onLiveFailed(qint64 id, const QString &error)
-{
-    if (!m_pending.contains(id))
-        return;
-    const QString purpose = m_pending.take(id);
-    m_expanding.remove(id);
-    const QString text = tr("Process %1: %2").arg(m_live ? m_live->pid() : 0).arg(error);
-    qCInfo(lcReferences) << text;
-    if (purpose == QStringLiteral("backrefs"))
-        setEmpty(text);
-    emit message(text);
 }
 
 // ------------------------------------------------------------------ export

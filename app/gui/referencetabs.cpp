@@ -2,7 +2,6 @@
 
 #include "views/trendchart.h"
 
-#include "gui/heapgraphcache.h"
 #include "gui/mainwindow.h"
 #include "views/messagebar.h"
 #include "gui/referencespanel.h"
@@ -14,11 +13,11 @@
 namespace leakscope {
 
 ReferenceTabs::ReferenceTabs(MainWindow *window)
-    : QObject(window), m_window(window), m_graphs(new HeapGraphCache(this))
+    : QObject(window), m_window(window)
 {
     QTabWidget *tabs = window->detailTabs();
-    m_references = new ReferencesPanel(window->controller(), m_graphs, tabs);
-    m_retainers = new RetainersPanel(window->controller(), m_graphs, tabs);
+    m_references = new ReferencesPanel(window->controller(), tabs);
+    m_retainers = new RetainersPanel(window->controller(), tabs);
     // Right after Trend (the Allocations tab stays after them).
     const int afterTrend = tabs->indexOf(window->trendChart()) + 1;
     tabs->insertTab(afterTrend, m_references, tr("References"));
@@ -31,9 +30,7 @@ ReferenceTabs::ReferenceTabs(MainWindow *window)
     connect(window, &MainWindow::selectedTypesChanged, this, &ReferenceTabs::onSelectedTypes);
     connect(m_references, &ReferencesPanel::message, window,
             [window](const QString &text) { window->messageBar()->addMessage(text); });
-    connect(m_references, &ReferencesPanel::notice, window, [window](const QString &text) {
-        window->messageBar()->addMessage(text, MessageBar::Kind::Information);
-    });
+    // Notices ("No more referrers of ...") show next to the graph, in the panel.
     connect(m_retainers, &RetainersPanel::objectActivated, this, [this, tabs](quint64 objectId) {
         m_references->showObject(objectId);
         tabs->setCurrentWidget(m_references);
@@ -46,7 +43,10 @@ ReferenceTabs::ReferenceTabs(MainWindow *window)
     connect(window->controller(), &SessionController::sessionChanged, this, [this] {
         const auto session = m_window->controller()->session();
         if (!session || session->snapshotCount() == 0)
-            m_graphs->clear();
+{
+            m_references->graphs()->clear();
+            m_retainers->graphs()->clear();
+        }
     });
     onSelectedTypes(window->selectedTypes());
 }

@@ -5,7 +5,6 @@
 
 namespace leakscope {
 
-class HeapGraphCache;
 class LiveController;
 class MainWindow;
 class ReferencesPanel;
@@ -23,14 +22,12 @@ public:
 
     ReferencesPanel *references() const { return m_references; }
     RetainersPanel *retainers() const { return m_retainers; }
-    HeapGraphCache *graphs() const { return m_graphs; }
     void setLiveController(LiveController *live);
 
 private:
     void onSelectedTypes(const QVector<int> &typeIds);
 
     MainWindow *m_window;
-    HeapGraphCache *m_graphs;
     ReferencesPanel *m_references;
     RetainersPanel *m_retainers;
 };

@@ -20,8 +20,8 @@
 
 namespace leakscope {
 
-RetainersPanel::RetainersPanel(SessionController *sessions, HeapGraphCache *graphs, QWidget *parent)
-    : QWidget(parent), m_sessions(sessions), m_graphs(graphs), m_model(new RetainersModel(this)),
+RetainersPanel::RetainersPanel(SessionController *sessions, QWidget *parent)
+    : QWidget(parent), m_sessions(sessions), m_graphs(new HeapGraphRequest(sessions->graphs(), this)), m_model(new RetainersModel(this)),
       m_proxy(new QSortFilterProxyModel(this))
 {
     setObjectName(QStringLiteral("RetainersPanel"));
@@ -96,9 +96,8 @@ RetainersPanel::RetainersPanel(SessionController *sessions, HeapGraphCache *grap
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &RetainersPanel::onCurrentRowChanged);
     connect(m_sessions, &SessionController::comparisonChanged, this, [this] { refresh(); });
-    connect(m_graphs, &HeapGraphCache::analysed, this, &RetainersPanel::showGraph);
-    connect(m_graphs, &HeapGraphCache::ready, this, &RetainersPanel::showGraph);
-    connect(m_graphs, &HeapGraphCache::failed, this, [this](const QString &error) {
+    connect(m_graphs, &HeapGraphRequest::ready, this, &RetainersPanel::showGraph);
+    connect(m_graphs, &HeapGraphRequest::failed, this, [this](const QString &error) {
         if (!m_model->graph())
             setEmpty(tr("Could not load the heap graph: %1").arg(error));
     });
@@ -134,37 +133,35 @@ void RetainersPanel::refresh(bool force)
     m_hasKey = false;
     if (!session || !comparison || comparison->current < 0 || comparison->current >= session->snapshotCount()) {
         m_model->setGraph(nullptr, nullptr);
+        m_graphs->clear();
         setEmpty(ReferencesPanel::noGraphText());
         return;
     }
     const SnapshotInfo &info = session->snapshot(comparison->current).info;
     if (!info.hasGraph || info.sourceFile.isEmpty()) {
         m_model->setGraph(nullptr, nullptr);
+        m_graphs->clear();
         setEmpty(ReferencesPanel::noGraphText());
         return;
     }
-    m_key = HeapGraphCache::Key{info.sourceFile, info.id};
+    m_key = HeapGraphRequest::Key{info.sourceFile, info.id};
     m_hasKey = true;
     // Dominators cost a pass over the whole heap: only when someone looks.
     if (!force && !isVisible())
         return;
-    if (m_graphs->request({m_key}))
+    if (m_graphs->request({{m_key, HeapGraphService::Dominators | HeapGraphService::RootPaths}}))
         showGraph();
     else
-        setEmpty(tr("Loading the heap graph of snapshot %1\u2026").arg(info.id));
+        setEmpty(tr("Loading the heap graph of snapshot %1 and computing retained sizes\u2026").arg(info.id));
 }
 
 void RetainersPanel::showGraph()
 {
     if (!m_hasKey)
         return;
-    const HeapGraphCache::Entry *e = m_graphs->entry(m_key);
-    if (!e)
+    const AnalysedGraphPtr e = m_graphs->result(m_key);
+    if (!e || !e->dominators)
         return;
-    if (!e->dominators) {
-        setEmpty(tr("Computing retained sizes\u2026"));
-        return;
-    }
     if (m_model->graph() == e->graph && m_stack->currentWidget() != m_empty)
         return;
     m_model->setGraph(e->graph, e->dominators);
@@ -180,7 +177,7 @@ void RetainersPanel::onCurrentRowChanged()
 {
     m_chain->clear();
     const QModelIndex current = m_table->currentIndex();
-    const HeapGraphCache::Entry *e = m_hasKey ? m_graphs->entry(m_key) : nullptr;
+    const AnalysedGraphPtr e = m_hasKey ? m_graphs->result(m_key) : nullptr;
     if (!current.isValid() || !e || !e->paths || e->graph != m_model->graph())
         return;
     const HeapGraph &g = *e->graph;

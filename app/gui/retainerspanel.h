@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gui/heapgraphcache.h"
+#include "heapgraph/heapgraphrequest.h"
 
 #include <QWidget>
 
@@ -23,7 +23,7 @@ class RetainersPanel : public QWidget
 {
     Q_OBJECT
 public:
-    RetainersPanel(SessionController *sessions, HeapGraphCache *graphs, QWidget *parent = nullptr);
+    RetainersPanel(SessionController *sessions, QWidget *parent = nullptr);
 
     RetainersModel *model() const { return m_model; }
     QSortFilterProxyModel *proxy() const { return m_proxy; }
@@ -32,7 +32,10 @@ public:
     QCheckBox *byTypeBox() const { return m_byType; }
     bool isShowingEmptyState() const;
     QString emptyText() const;
-    // Loads (through the cache) the graph of the compared snapshot if the
+    // The graph it shows (dominators and root paths), from the controller's
+    // HeapGraphService.
+    HeapGraphRequest *graphs() const { return m_graphs; }
+    // Loads (through the service) the graph of the compared snapshot if the
     // tab is visible or `force`.
     void refresh(bool force = false);
 
@@ -50,7 +53,7 @@ private:
     void setEmpty(const QString &text);
 
     SessionController *m_sessions;
-    HeapGraphCache *m_graphs;
+    HeapGraphRequest *m_graphs;
     RetainersModel *m_model;
     QSortFilterProxyModel *m_proxy;
     QStackedWidget *m_stack;
@@ -59,7 +62,7 @@ private:
     QTableView *m_table;
     QListWidget *m_chain;
     QCheckBox *m_byType;
-    HeapGraphCache::Key m_key;
+    HeapGraphRequest::Key m_key;
     bool m_hasKey = false;
 };
 

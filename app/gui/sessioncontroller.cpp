@@ -1,7 +1,6 @@
 #include "gui/sessioncontroller.h"
 
 #include "lsnap/heapgraphstore.h"
-#include "heapgraph/sharedgraphs.h"
 #include "lsnap/snapshotreader.h"
 #include "lsnap/snapshotwriter.h"
 
@@ -47,6 +46,7 @@ SessionController::SessionController(QObject *parent)
       m_comparer(new JobRunner(this)),
       m_saver(new JobRunner(this)),
       m_retainer(new JobRunner(this)),
+      m_graphs(std::make_shared<HeapGraphService>(HeapGraphStore::readArrays)),
       m_session(std::make_shared<Session>())
 {
     auto updateBusy = [this] {
@@ -281,52 +281,42 @@ void SessionController::requestRetained()
             m_retainer->start(title, [](JobRunner::Context &) -> std::function<void()> { return {}; });
         return;
     }
-    m_retainer->start(title, [this, missing, title](JobRunner::Context &ctx) -> std::function<void()> {
-        // Reading the graph and its dominator tree take about as long: two
-        // equal parts of the bar per snapshot.
+    const std::shared_ptr<HeapGraphService> graphs = m_graphs;
+    m_retainer->start(title, [this, graphs, missing, title](JobRunner::Context &ctx) -> std::function<void()> {
+        // Reading the graph and its dominator tree take about as long: the
+        // service reports both phases, each snapshot gets an equal part.
         constexpr qint64 scale = 1000;
-        const qint64 parts = qint64(missing.size()) * 2;
+        const qint64 parts = qint64(missing.size());
         qint64 part = 0;
         TaskControl control;
         control.cancel = ctx.cancelFlag();
-        control.progress = [&ctx, &part, parts](const char *, qint64 done, qint64 total) {
+        control.progress = [&ctx, &part, parts](const char *phase, qint64 done, qint64 total) {
             const qint64 within = total > 0 ? std::min(done, total) * scale / total : 0;
-            ctx.setProgress((part * scale + within) / parts, scale);
+            const qint64 half = qstrcmp(phase, "dominators") == 0 ? scale / 2 : 0;
+            ctx.setProgress((part * scale + half + within / 2) / parts, scale);
         };
         std::vector<RetainedEntry> computed;
         std::vector<HeldGraph> held;
         QStringList errors;
         for (const GraphKey &key : missing) {
             const QString what = tr("%1, snapshot %2").arg(QFileInfo(key.first).fileName()).arg(key.second);
-            ctx.setProgress(part * scale / parts, scale, tr("%1 reading the heap graph of %2").arg(title, what));
-            Expected<HeapGraphPtr> graph = SharedGraphs::load(HeapGraphStore::readArrays, key.first, key.second, control);
+            ctx.setProgress(part * scale / parts, scale, tr("%1 heap graph of %2").arg(title, what));
+            Expected<AnalysedGraphPtr> graph = graphs->get({key.first, key.second}, HeapGraphService::RetainedTypes, control);
             if (ctx.isCancelled())
                 return {};
             ++part;
             if (!graph) {
                 errors << graph.error();
                 computed.push_back(RetainedEntry{key, nullptr});
-                ++part;
                 continue;
             }
-            ctx.setProgress(part * scale / parts, scale, tr("%1 dominator tree of %2").arg(title, what));
-            Expected<std::shared_ptr<const DominatorTree>> tree = SharedGraphs::dominators(graph.value(), control);
-            if (ctx.isCancelled())
-                return {};
-            ++part;
-            if (!tree) {
-                errors << tr("%1: %2").arg(what, tree.error());
-                computed.push_back(RetainedEntry{key, nullptr});
-                continue;
-            }
-            computed.push_back(RetainedEntry{key, std::make_shared<const RetainedByType>(
-                                                      RetainedByType::fromDominators(*graph.value(), *tree.value()))});
-            held.push_back(HeldGraph{key, graph.value(), tree.value()});
+            computed.push_back(RetainedEntry{key, graph.value()->retained});
+            held.push_back(HeldGraph{key, graph.value()});
         }
         ctx.setProgress(scale, scale);
         return [this, computed = std::move(computed), held = std::move(held), errors]() {
             // The compared graphs stay in memory for the References and
-            // Retainers tabs (SharedGraphs hands them the same objects).
+            // Retainers tabs (the service hands them the same objects).
             releaseUncomparedGraphs();
             for (const HeldGraph &h : held)
                 if (isCompared(h.key))

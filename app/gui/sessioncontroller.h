@@ -4,6 +4,7 @@
 #include "core/growth.h"
 #include "core/jobrunner.h"
 #include "core/loadedfile.h"
+#include "heapgraph/heapgraphservice.h"
 #include "heapgraph/retainedbytype.h"
 #include "core/session.h"
 
@@ -57,6 +58,11 @@ public:
     JobRunner *saver() const { return m_saver; }
     // Loads heap graphs and computes retained sizes per type.
     JobRunner *retainer() const { return m_retainer; }
+    // The one owner of the session's heap graphs (read from the snapshots'
+    // .lsnap files): the Retained columns, References, Retainers and the
+    // Summary ask it, so each graph is read and analysed once.
+    // Shared: a job on the service may outlive the controller by a moment.
+    std::shared_ptr<HeapGraphService> graphs() const { return m_graphs; }
     // Retained sizes per type of snapshot `snapshotId` of `file` when they
     // were computed (they stay cached while the file is open); null otherwise.
     std::shared_ptr<const RetainedByType> cachedRetained(const QString &file, qint64 snapshotId) const;
@@ -106,13 +112,13 @@ private:
     JobRunner *m_saver;
     JobRunner *m_retainer;
     std::vector<RetainedEntry> m_retained; // most recently computed last
-    // The graphs and dominator trees of the compared snapshots, kept so the
-    // tabs that draw them reuse them (SharedGraphs).
+    std::shared_ptr<HeapGraphService> m_graphs;
+    // The graphs and dominator trees of the compared snapshots, held so the
+    // tabs that draw them find them in the service.
     struct HeldGraph
     {
         GraphKey key;
-        HeapGraphPtr graph;
-        std::shared_ptr<const DominatorTree> tree;
+        AnalysedGraphPtr graph;
     };
     std::vector<HeldGraph> m_heldGraphs;
     std::vector<Batch> m_pending;

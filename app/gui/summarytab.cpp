@@ -4,7 +4,6 @@
 #include "gui/mainwindow.h"
 #include "gui/sessioncontroller.h"
 #include "heapgraph/leakreportgraph.h"
-#include "lsnap/heapgraphstore.h"
 #include "views/summaryview.h"
 
 #include <QSplitter>
@@ -88,11 +87,12 @@ void SummaryTab::onComparisonChanged()
     if (!m_view->hasReport())
         m_view->setMessage(tr("Computing the leak report…"));
     const int baseline = comparison->baseline, current = comparison->current;
-    m_runner->start(tr("Leak report"), [this, session, files, baseline, current](JobRunner::Context &context)
+    const std::shared_ptr<HeapGraphService> graphs = controller->graphs();
+    m_runner->start(tr("Leak report"), [this, session, files, baseline, current, graphs](JobRunner::Context &context)
                                            -> std::function<void()> {
         TaskControl control;
         control.cancel = context.cancelFlag();
-        auto report = std::make_shared<LeakReport>(LeakReportGraph::build(*session, files, baseline, current, HeapGraphStore::readArrays, control));
+        auto report = std::make_shared<LeakReport>(LeakReportGraph::build(*session, files, baseline, current, *graphs, control));
         if (context.isCancelled())
             return {};
         return [this, report] { m_view->setReport(*report); };

@@ -2,7 +2,7 @@
 
 #include "core/textutil.h"
 #include "heapgraph/rootpathindex.h"
-#include "heapgraph/sharedgraphs.h"
+#include "heapgraph/heapgraphservice.h"
 
 #include <QCoreApplication>
 #include <QHash>
@@ -101,25 +101,27 @@ struct Owner
 struct GraphAndRetained
 {
     HeapGraphPtr graph;
-    std::optional<RetainedByType> retained;
+    std::shared_ptr<const RetainedByType> retained;
 };
 
-GraphAndRetained loadGraph(const Session &session, int index, const HeapGraphArraysReader &reader,
+GraphAndRetained loadGraph(const Session &session, int index, HeapGraphService &graphs,
                            const TaskControl &control, QString *note)
 {
     GraphAndRetained out;
     const SnapshotInfo &info = session.snapshot(index).info;
     if (!info.hasGraph)
         return out;
-    Expected<HeapGraphPtr> graph = SharedGraphs::load(reader, info.sourceFile, info.id, control);
+    Expected<AnalysedGraphPtr> graph = graphs.get({info.sourceFile, info.id}, HeapGraphService::GraphOnly, control);
     if (!graph) {
         *note = tr("heap graph of snapshot %1 unreadable: %2").arg(index + 1).arg(graph.error());
         return out;
     }
-    out.graph = graph.value();
-    Expected<std::shared_ptr<const DominatorTree>> tree = SharedGraphs::dominators(out.graph, control);
-    if (tree)
-        out.retained = RetainedByType::fromDominators(*out.graph, *tree.value());
+    out.graph = graph.value()->graph;
+    // Retained growth is a bonus: a graph whose dominators fail still folds
+    // builtins and gives chains.
+    Expected<AnalysedGraphPtr> analysed = graphs.get({info.sourceFile, info.id}, HeapGraphService::RetainedTypes, control);
+    if (analysed)
+        out.retained = analysed.value()->retained;
     return out;
 }
 
@@ -127,6 +129,13 @@ GraphAndRetained loadGraph(const Session &session, int index, const HeapGraphArr
 
 LeakReport LeakReportGraph::build(const Session &session, const QStringList &files, int baseline, int current,
                                   const HeapGraphArraysReader &reader, const TaskControl &control)
+{
+    HeapGraphService graphs(reader);
+    return build(session, files, baseline, current, graphs, control);
+}
+
+LeakReport LeakReportGraph::build(const Session &session, const QStringList &files, int baseline, int current,
+                                  HeapGraphService &graphs, const TaskControl &control)
 {
     LeakReport report = LeakReport::fromSession(session, baseline, current);
     report.files = files;
@@ -141,15 +150,14 @@ LeakReport LeakReportGraph::build(const Session &session, const QStringList &fil
         return report;
     }
     QString note;
-    GraphAndRetained now = loadGraph(session, graphIndex, reader, control, &note);
+    GraphAndRetained now = loadGraph(session, graphIndex, graphs, control, &note);
     if (!now.graph) {
         report.graphNote = note;
         return report;
     }
-    GraphAndRetained then = loadGraph(session, baseline, reader, control, &note);
+    GraphAndRetained then = loadGraph(session, baseline, graphs, control, &note);
     report.graphSnapshot = graphIndex;
-    apply(report, *now.graph, then.graph.get(), now.retained ? &*now.retained : nullptr,
-          then.retained ? &*then.retained : nullptr, control);
+    apply(report, *now.graph, then.graph.get(), now.retained.get(), then.retained.get(), control);
     return report;
 }
 

@@ -8,6 +8,8 @@
 
 namespace leakscope {
 
+class HeapGraphService;
+
 // What a heap graph adds to a LeakReport (core): builtin suspects (list,
 // dict, method, cell, ...) folded under the user type or the container that
 // holds them, the chain from a root to a new instance of every entry, and
@@ -20,8 +22,12 @@ public:
     // The report of `session` from `baseline` to `current` (0-based): the
     // census entries (LeakReport::fromSession), then, when a snapshot after
     // the baseline and up to `current` has a heap graph, apply() with the
-    // latest such graph and the baseline's (read through SharedGraphs and
-    // `reader`, for .lsnap files HeapGraphStore::readArrays).
+    // latest such graph and the baseline's (asked from `graphs`, so the
+    // window's other clients share them).
+    static LeakReport build(const Session &session, const QStringList &files, int baseline, int current,
+                            HeapGraphService &graphs, const TaskControl &control = {});
+    // The same with a service of its own reading through `reader` (for .lsnap
+    // files HeapGraphStore::readArrays): the CLI, which builds one report.
     static LeakReport build(const Session &session, const QStringList &files, int baseline, int current,
                             const HeapGraphArraysReader &reader, const TaskControl &control = {});
 

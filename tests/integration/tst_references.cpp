@@ -1,12 +1,14 @@
 // The References and Retainers tabs in the main window offscreen, on a real
 // recording with heap graphs written by the real agent, and on a live process.
 #include "testutil/guitestdata.h"
-#include "gui/heapgraphcache.h"
+#include "heapgraph/heapgraphrequest.h"
 #include "lsnap/heapgraphstore.h"
+#include "lsnap/snapshotreader.h"
 #include "core/jobrunner.h"
 #include "gui/livecontroller.h"
 #include "gui/liveui.h"
 #include "gui/mainwindow.h"
+#include "views/messagebar.h"
 #include "views/referencegraphscene.h"
 #include "gui/referencespanel.h"
 #include "gui/referencetabs.h"
@@ -21,6 +23,8 @@
 #include <QClipboard>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -70,6 +74,11 @@ private slots:
     void retainersListTheCacheDict();
     void liveProcessFillsTheReferencesTab();
     void cyclesAreSkippedOnceRetainedSizesAreKnown();
+    void findInGraphCyclesThroughMatchesAndCentresThem();
+    void headerSaysWhenCensusAndGraphCountsDiffer();
+    void noMoreReferrersShowsNextToTheGraph();
+    void legibleAtDefaultZoom_data();
+    void legibleAtDefaultZoom();
 
 private:
     struct Window
@@ -127,12 +136,15 @@ void TestReferences::referencesTabShowsWhoKeepsTheSelectedTypeAlive()
     QCOMPARE(panel->source(), ReferencesPanel::Source::File);
     // Both compared graphs are cached (the baseline picks the new samples).
     const auto session = w.window.controller()->session();
-    const HeapGraphCache::Key current{m_file, session->snapshot(1).info.id};
-    const HeapGraphCache::Key baseline{m_file, session->snapshot(0).info.id};
-    QVERIFY(w.tabs->graphs()->entry(current));
-    QVERIFY(w.tabs->graphs()->entry(baseline));
-    QCOMPARE(w.tabs->graphs()->entry(current)->graph->instanceCount(
-                 w.tabs->graphs()->entry(current)->graph->findType(s_session)),
+    const HeapGraphRequest::Key current{m_file, session->snapshot(1).info.id};
+    const HeapGraphRequest::Key baseline{m_file, session->snapshot(0).info.id};
+    QVERIFY(panel->graphs()->result(current));
+    QVERIFY(panel->graphs()->result(baseline));
+    // Drawn once, after the analysis it needs: dominators and root paths.
+    QCOMPARE(view->layoutsShown(), quint64(1));
+    QVERIFY(panel->graphs()->result(current)->dominators && panel->graphs()->result(current)->paths);
+    QCOMPARE(panel->graphs()->result(current)->graph->instanceCount(
+                 panel->graphs()->result(current)->graph->findType(s_session)),
              quint64(40));
 
     const LayoutInput &g = view->graph();
@@ -300,8 +312,8 @@ void TestReferences::cancelLoadingThenReload()
     QVERIFY(cancel && reload);
     // Cancel as soon as the load starts: its result is queued to this thread,
     // so it can never arrive before the click.
-    QSignalSpy cancelled(w.tabs->graphs()->loader(), &JobRunner::cancelled);
-    const auto clickCancel = connect(w.tabs->graphs()->loader(), &JobRunner::started, cancel, [cancel] {
+    QSignalSpy cancelled(panel->graphs()->runner(), &JobRunner::cancelled);
+    const auto clickCancel = connect(panel->graphs()->runner(), &JobRunner::started, cancel, [cancel] {
         QVERIFY(cancel->isVisibleTo(cancel->parentWidget()));
         cancel->click();
     });
@@ -312,11 +324,11 @@ void TestReferences::cancelLoadingThenReload()
              qPrintable(panel->view()->placeholderText()));
     QVERIFY(!cancel->isVisibleTo(panel));
     const auto session = w.window.controller()->session();
-    QVERIFY(!w.tabs->graphs()->entry(HeapGraphCache::Key{m_file, session->snapshot(1).info.id}));
+    QVERIFY(!panel->graphs()->result(HeapGraphRequest::Key{m_file, session->snapshot(1).info.id}));
     // Whatever the cancelled job still delivers is dropped.
-    w.tabs->graphs()->loader()->waitForIdle();
+    panel->graphs()->runner()->waitForIdle();
     QCoreApplication::processEvents();
-    QVERIFY(!w.tabs->graphs()->entry(HeapGraphCache::Key{m_file, session->snapshot(1).info.id}));
+    QVERIFY(!panel->graphs()->result(HeapGraphRequest::Key{m_file, session->snapshot(1).info.id}));
     QCOMPARE(panel->view()->layoutsShown(), quint64(0));
 
     reload->click();
@@ -592,6 +604,208 @@ void TestReferences::cyclesAreSkippedOnceRetainedSizesAreKnown()
     panel->skipCyclesBox()->setChecked(false);
     QTRY_VERIFY_WITH_TIMEOUT(handleNode() >= 0 && !view->isLayoutRunning(), 30000);
     QVERIFY(!panel->infoText().contains(QStringLiteral("in cycles skipped")));
+}
+
+// Ctrl+F finds nodes by type or label; Enter goes to the next match (and
+// wraps), and each match is brought into view when the graph is zoomed in.
+void TestReferences::findInGraphCyclesThroughMatchesAndCentresThem()
+{
+    Window w;
+    QVERIFY(openRecording(w));
+    ReferencesPanel *panel = w.tabs->references();
+    w.window.detailTabs()->setCurrentWidget(panel);
+    ReferenceGraphView *view = panel->view();
+    w.window.selectTypes({s_session});
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > 0 && !view->isLayoutRunning(), 30000);
+
+    QVERIFY(!panel->findBox()->isVisibleTo(panel));
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_F, Qt::ControlModifier);
+    QVERIFY(panel->findBox()->isVisibleTo(panel));
+    QTRY_VERIFY(panel->findBox()->hasFocus());
+
+    // By type: the three sampled Sessions (their second line names the type).
+    const std::vector<int> sessions = panel->findMatches(QStringLiteral("main__.session"));
+    int sampled = 0;
+    for (const LayoutNode &n : view->graph().nodes)
+        sampled += n.kind == NodeKind::Target ? 1 : 0;
+    QCOMPARE(sampled, 3);
+    QVERIFY(int(sessions.size()) >= sampled);
+    for (int i : sessions)
+        QVERIFY(view->graph().nodes[size_t(i)].subtitle.contains(s_session)
+                || view->graph().nodes[size_t(i)].title.contains(s_session));
+
+    view->zoomBy(6.0 / view->zoom()); // closer than the fit: not everything is on screen
+    QTest::keyClicks(panel->findBox(), QStringLiteral("main__.Session"));
+    QCOMPARE(panel->currentFindMatch(), sessions.front());
+    QCOMPARE(view->focusedNode(), sessions.front());
+    const auto onScreen = [view](int node) {
+        const QRectF visible = view->mapToScene(view->viewport()->rect()).boundingRect();
+        return visible.contains(view->graphScene()->nodeItem(node)->sceneBoundingRect().center());
+    };
+    QVERIFY(onScreen(sessions.front()));
+    for (size_t k = 1; k < sessions.size(); ++k) {
+        QTest::keyClick(panel->findBox(), Qt::Key_Return);
+        QCOMPARE(panel->currentFindMatch(), sessions[k]);
+        QCOMPARE(view->focusedNode(), sessions[k]);
+        QVERIFY2(onScreen(sessions[k]), qPrintable(view->graph().nodes[size_t(sessions[k])].title));
+    }
+    // Past the last match it wraps to the first.
+    QTest::keyClick(panel->findBox(), Qt::Key_Return);
+    QCOMPARE(panel->currentFindMatch(), sessions.front());
+
+    // By label: the module's namespace reads "__main__ globals".
+    panel->findBox()->setText(QStringLiteral("GLOBALS"));
+    const int globals = panel->currentFindMatch();
+    QVERIFY(globals >= 0);
+    QVERIFY2(view->graph().nodes[size_t(globals)].title.contains(QStringLiteral("globals")),
+             qPrintable(view->graph().nodes[size_t(globals)].title));
+    QVERIFY(onScreen(globals));
+
+    panel->findBox()->setText(QStringLiteral("no such node anywhere"));
+    QCOMPARE(panel->currentFindMatch(), -1);
+    QCOMPARE(view->focusedNode(), -1);
+}
+
+// The census counts the type when the snapshot is taken; the heap graph is
+// dumped a moment later and leaves out the agent's own objects. Where the
+// two differ the header says so and why; where they agree it says nothing.
+void TestReferences::headerSaysWhenCensusAndGraphCountsDiffer()
+{
+    {
+        Window w;
+        QVERIFY(openRecording(w));
+        ReferencesPanel *panel = w.tabs->references();
+        w.window.selectTypes({s_session});
+        QTRY_VERIFY_WITH_TIMEOUT(panel->view()->layoutsShown() > 0 && !panel->view()->isLayoutRunning(), 30000);
+        QVERIFY2(panel->infoText().contains(QStringLiteral("40 instances in the heap graph")), qPrintable(panel->infoText()));
+        QVERIFY2(!panel->infoText().contains(QStringLiteral("census counted")), qPrintable(panel->infoText()));
+    }
+    // The same recording, with the census of the compared snapshot counting
+    // seven Sessions more than its (real) heap graph holds.
+    Expected<LoadedFile> file = SnapshotReader::read(m_file);
+    QVERIFY2(file, qPrintable(file.error()));
+    LoadedFile loaded = file.take();
+    const int type = loaded.types.find(s_session);
+    QVERIFY(type >= 0);
+    bool changed = false;
+    for (TypeStat &stat : loaded.snapshots[1].stats) {
+        if (stat.type == type) {
+            QCOMPARE(stat.count, qint64(40));
+            stat.count += 7;
+            changed = true;
+        }
+    }
+    QVERIFY(changed);
+    Window w;
+    w.tabs = new ReferenceTabs(&w.window);
+    w.window.resize(1280, 720);
+    w.window.show();
+    std::vector<LoadedFile> files;
+    files.push_back(std::move(loaded));
+    w.window.controller()->addLoadedFiles(std::move(files));
+    QTRY_VERIFY_WITH_TIMEOUT(w.window.controller()->session()->snapshotCount() == 3, 30000);
+    w.window.controller()->setComparedSnapshots(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(w.window.controller()->comparison()->current == 1 && !w.window.controller()->isBusy(), 30000);
+    ReferencesPanel *panel = w.tabs->references();
+    w.window.detailTabs()->setCurrentWidget(panel);
+    w.window.selectTypes({s_session});
+    QTRY_VERIFY_WITH_TIMEOUT(panel->view()->layoutsShown() > 0 && !panel->view()->isLayoutRunning(), 30000);
+    const QString info = panel->infoText();
+    QVERIFY2(info.contains(QStringLiteral("40 instances in the heap graph")), qPrintable(info));
+    QVERIFY2(info.contains(QStringLiteral("the census counted 47")), qPrintable(info));
+    QVERIFY2(info.contains(QStringLiteral("leaves out the agent's own objects")), qPrintable(info));
+    // Never clipped: the label wraps within the tab and shows all of it.
+    auto *label = panel->findChild<QLabel *>(QStringLiteral("referencesInfo"));
+    QVERIFY(label && label->wordWrap());
+    QVERIFY(label->width() <= panel->width());
+    QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+             qPrintable(QStringLiteral("%1 < %2").arg(label->height()).arg(label->heightForWidth(label->width()))));
+}
+
+// Expanding a node that has no more referrers says so on the graph, next to
+// the node, not in the window's message bar.
+void TestReferences::noMoreReferrersShowsNextToTheGraph()
+{
+    Window w;
+    QVERIFY(openRecording(w));
+    ReferencesPanel *panel = w.tabs->references();
+    w.window.detailTabs()->setCurrentWidget(panel);
+    ReferenceGraphView *view = panel->view();
+    w.window.selectTypes({s_session});
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > 0 && !view->isLayoutRunning(), 30000);
+    // A sampled Session: its referrers (the _CACHE dict) are drawn already.
+    const int target = findNode(view->graph(), [](const LayoutNode &n) { return n.kind == NodeKind::Target; });
+    QVERIFY(target >= 0);
+    const QStringList messages = w.window.messageBar()->messages();
+    QVERIFY(panel->noteText().isEmpty());
+    panel->expandNode(target);
+    QVERIFY2(panel->noteText().startsWith(QStringLiteral("No more referrers of")), qPrintable(panel->noteText()));
+    auto *note = panel->findChild<QLabel *>(QStringLiteral("referencesNote"));
+    QVERIFY(note && note->parentWidget() == view);
+    QVERIFY(view->rect().contains(note->geometry()));
+    QCOMPARE(w.window.messageBar()->messages(), messages);
+    // The next drawing takes it away.
+    panel->hideNode(findNode(view->graph(), [](const LayoutNode &n) { return n.kind == NodeKind::Root; }));
+    QVERIFY(panel->noteText().isEmpty());
+}
+
+void TestReferences::legibleAtDefaultZoom_data()
+{
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("1280x720") << QSize(1280, 720);
+    QTest::newRow("1920x1080") << QSize(1920, 1080);
+}
+
+// At the window sizes people use, the graph as first shown (fitted) has text
+// of a readable size, every edge label clear of the node boxes, and the info
+// line whole. LEAKSCOPE_SCREENSHOT_DIR keeps a PNG of the window to look at.
+void TestReferences::legibleAtDefaultZoom()
+{
+    QFETCH(QSize, size);
+    Window w;
+    w.tabs = new ReferenceTabs(&w.window);
+    w.window.show();
+    w.window.resize(size);
+    w.window.openFiles({m_file});
+    QTRY_VERIFY_WITH_TIMEOUT(w.window.controller()->session()->snapshotCount() == 3, 30000);
+    w.window.controller()->setComparedSnapshots(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(w.window.controller()->comparison()->current == 1 && !w.window.controller()->isBusy(), 30000);
+    ReferencesPanel *panel = w.tabs->references();
+    w.window.detailTabs()->setCurrentWidget(panel);
+    ReferenceGraphView *view = panel->view();
+    w.window.selectTypes({s_session});
+    QTRY_VERIFY_WITH_TIMEOUT(view->layoutsShown() > 0 && !view->isLayoutRunning(), 30000);
+    QCoreApplication::processEvents();
+
+    const QByteArray dir = qgetenv("LEAKSCOPE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        QVERIFY(w.window.grab().save(QDir(QString::fromLocal8Bit(dir)).filePath(
+            QStringLiteral("references-%1x%2.png").arg(size.width()).arg(size.height()))));
+
+    // Text: node titles are 12 px, edge labels 11 px and the second lines
+    // 10 px in scene units; on screen none falls below 8 px, edge labels and
+    // titles not below 9.
+    const double zoom = view->zoom();
+    QVERIFY2(11 * zoom >= 9.0 && 10 * zoom >= 8.0, qPrintable(QStringLiteral("zoom %1").arg(zoom)));
+    // Edge labels clear of every node box.
+    ReferenceGraphScene *scene = view->graphScene();
+    for (int e = 0; e < scene->edgeCount(); ++e) {
+        const QRectF label = scene->edgeItem(e)->labelRect();
+        if (label.isNull())
+            continue;
+        for (int n = 0; n < scene->nodeCount(); ++n) {
+            const QRectF box = scene->nodeItem(n)->sceneBoundingRect();
+            QVERIFY2(!label.intersects(box),
+                     qPrintable(QStringLiteral("label \"%1\" under node \"%2\"")
+                                    .arg(scene->edgeItem(e)->label(), view->graph().nodes[size_t(n)].title)));
+        }
+    }
+    // The info line is whole: it wraps inside the tab.
+    auto *info = panel->findChild<QLabel *>(QStringLiteral("referencesInfo"));
+    QVERIFY(info && info->isVisible());
+    QVERIFY(info->geometry().right() <= panel->width());
+    QVERIFY(info->height() >= info->heightForWidth(info->width()));
 }
 
 QTEST_MAIN(TestReferences)

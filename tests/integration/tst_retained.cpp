@@ -8,13 +8,12 @@
 #include "views/growthfilterproxymodel.h"
 #include "views/growthtablemodel.h"
 #include "testutil/guitestdata.h"
-#include "gui/heapgraphcache.h"
 #include "lsnap/heapgraphstore.h"
 #include "core/jobrunner.h"
 #include "gui/mainwindow.h"
 #include "heapgraph/retainedbytype.h"
 #include "gui/sessioncontroller.h"
-#include "heapgraph/sharedgraphs.h"
+#include "heapgraph/heapgraphrequest.h"
 #include "lsnap/snapshotreader.h"
 
 #include <QAbstractItemModelTester>
@@ -548,32 +547,40 @@ void TestRetained::tableAndTabsShareOneGraphAndTree()
     controller->setComparedSnapshots(0, 1);
     QTRY_VERIFY_WITH_TIMEOUT(retainedKnown(*controller) && !controller->isBusy(), 30000);
     const qint64 id = controller->session()->snapshot(1).info.id;
-    HeapGraphPtr held = SharedGraphs::find(m_file, id);
-    QVERIFY(held);
-    QVERIFY(SharedGraphs::find(m_file, controller->session()->snapshot(0).info.id));
+    const std::shared_ptr<HeapGraphService> service = controller->graphs();
+    QCOMPARE(service->readCount(), 2);
+    AnalysedGraphPtr fromTable = service->find({m_file, id}, HeapGraphService::RetainedTypes);
+    QVERIFY(fromTable);
+    HeapGraphPtr held = fromTable->graph;
+    QVERIFY(service->find({m_file, controller->session()->snapshot(0).info.id}));
     // Another name for the same file is the same file.
-    QCOMPARE(SharedGraphs::find(QDir(m_dir.path()).filePath(QStringLiteral("./cache.lsnap")), id), held);
+    QCOMPARE(service->find({QDir(m_dir.path()).filePath(QStringLiteral("./cache.lsnap")), id})->graph, held);
 
-    auto cache = std::make_unique<HeapGraphCache>();
-    QSignalSpy analysed(cache.get(), &HeapGraphCache::analysed);
-    const HeapGraphCache::Key key{m_file, id};
-    if (!cache->request({key}))
-        QTRY_VERIFY_WITH_TIMEOUT(cache->entry(key), 30000);
-    QCOMPARE(cache->entry(key)->graph, held);
-    QTRY_VERIFY_WITH_TIMEOUT(analysed.size() >= 1, 30000);
-    const auto tree = SharedGraphs::dominators(held);
-    QVERIFY(tree);
-    QCOMPARE(cache->entry(key)->dominators, tree.value());
+    // The tabs' clients get the same graph and dominators; only the root
+    // paths are new.
+    auto references = std::make_unique<HeapGraphRequest>(service);
+    QSignalSpy ready(references.get(), &HeapGraphRequest::ready);
+    const HeapGraphRequest::Key key{m_file, id};
+    if (!references->request({{key, HeapGraphService::Dominators | HeapGraphService::RootPaths}}))
+        QVERIFY(ready.wait(30000));
+    QCOMPARE(references->result(key)->graph, held);
+    QCOMPARE(references->result(key)->dominators, fromTable->dominators);
+    QVERIFY(references->result(key)->paths);
+    QCOMPARE(service->readCount(), 2);
 
     // Once nobody holds them they go, and the next load reads the file again.
-    cache.reset();
-    controller.reset();
-    QCOMPARE(held.use_count(), 1L);
+    std::weak_ptr<const HeapGraph> weak = held;
     held.reset();
-    QVERIFY(!SharedGraphs::find(m_file, id));
-    const Expected<HeapGraphPtr> again = SharedGraphs::load(HeapGraphStore::readArrays, m_file, id);
+    references.reset();
+    fromTable.reset();
+    controller.reset();
+    QVERIFY(weak.expired());
+    QCOMPARE(service->graphsInMemory(), 0);
+    QVERIFY(!service->find({m_file, id}));
+    const Expected<AnalysedGraphPtr> again = service->get({m_file, id}, HeapGraphService::GraphOnly);
     QVERIFY2(again, qPrintable(again.error()));
-    QCOMPARE(SharedGraphs::find(m_file, id), again.value());
+    QCOMPARE(service->find({m_file, id})->graph, again.value()->graph);
+    QCOMPARE(service->readCount(), 3);
 }
 
 QTEST_MAIN(TestRetained)
