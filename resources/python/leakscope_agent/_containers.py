@@ -42,6 +42,9 @@ ITEM_BUDGET = 4000000     # items read for payloads per snapshot, at most
 CANDIDATES = 4000         # containers whose length is measured, about
 MIN_VALUE_BYTES = 1000    # module-global str/bytes/bytearray recorded from
 HOLDER_BUDGET = 0.050     # seconds of holder naming per snapshot
+INSTANCE_BUDGET = 0.010   # seconds finding values held by instance attributes
+INSTANCE_LIMIT = 20000    # instances visited for those, at most
+INSTANCE_DEPTH = 3        # attribute steps from a root instance, at most
 HOLDER_TARGETS = 16       # grown containers named per snapshot, at most
 HOLDER_DEPTH = 6          # steps from a container towards a root, at most
 SCAN_NS_GUESS = 30.0      # ns per object of one gc.get_referrers heap scan
@@ -235,6 +238,10 @@ def _scan(ctx, started):
         if before is not None and n > before:
             grown.append((n - before, len(rows) - 1))
     _module_values(module_values, rows, previous, current, grown)
+    instance_values = _instance_values(excluded, set(
+        id(v) for v, _ in module_values), time.perf_counter() +
+        INSTANCE_BUDGET)
+    _module_values(instance_values, rows, previous, current, grown)
     # Payloads, grown containers first, within the item budget.
     budget = [ITEM_BUDGET]
     order = [r for _, r in sorted(grown, reverse=True)]
@@ -369,9 +376,13 @@ def _module_namespaces():
 
 
 def _module_values(values, rows, previous, current, grown):
-    """Large str, bytes and bytearray values of module globals, as rows
-    of kind 'value' named by their global."""
-    for value, text in values:
+    """Large str, bytes and bytearray values of module globals (or of
+    instance attributes, _instance_values), as rows of kind 'value' named
+    by their global (attribute)."""
+    for entry in values:
+        value, text = entry[0], entry[1]
+        kind, holder_type = (entry[2], entry[3]) if len(entry) > 2 else \
+            ("module_global", None)
         tp = type(value)
         name = type_name(tp)
         n = len(value)
@@ -382,10 +393,126 @@ def _module_values(values, rows, previous, current, grown):
         rows.append({"id": id(value), "type": name, "kind": "value",
                      "items": n, "size": size, "payload": size,
                      "estimated": False, "previous": before,
-                     "held_by": text, "holder_kind": "module_global",
-                     "holder_type": None, "base": tp, "index": None})
+                     "held_by": text, "holder_kind": kind,
+                     "holder_type": holder_type, "base": tp, "index": None})
         if before is not None and n > before:
             grown.append((n - before, len(rows) - 1))
+
+
+_HEAPTYPE = 1 << 9   # Py_TPFLAGS_HEAPTYPE
+_TYPE_FLAGS = type.__dict__["__flags__"]
+_plain = {}
+
+
+def _is_plain_class(tp):
+    """A class written in Python (a heap type) whose instances are neither
+    containers, nor types, functions or modules, nor the agent's."""
+    found = _plain.get(tp)
+    if found is None:
+        try:
+            found = bool(_TYPE_FLAGS.__get__(tp) & _HEAPTYPE) and \
+                base_of(tp) is None and not issubclass(tp, type) and \
+                not issubclass(tp, ModuleType) and \
+                not _census._is_ours_type(tp)
+        except Exception:
+            found = False
+        _plain[tp] = found
+    return found
+
+
+def _instance_values(excluded, seen_values, deadline):
+    """Large str, bytes and bytearray values held by attributes of the
+    program's instances (`self.buf`, which nothing gc-tracked lists): the
+    instances held by module globals, by module-global containers and by
+    the running frames' locals, and those their attributes hold, at most
+    INSTANCE_DEPTH steps and INSTANCE_LIMIT instances, within deadline.
+    Only gc.get_referents and the labeller read them (no attribute access
+    runs). [(value, 'Class.attr', 'instance_attribute', 'module.Class')]"""
+    level = []
+    seen = set(excluded)
+    # __main__ first (_module_namespaces puts it last), then the frames'
+    # locals, then the other modules: the budget goes to the program's
+    # own objects first.
+    namespaces = _module_namespaces()
+    if namespaces:
+        namespaces.insert(0, namespaces.pop())
+    frames_at = 1
+    for _, namespace in namespaces:
+        vals = list(dict.values(namespace))
+        level.extend(v for v in vals if _is_plain_class(type(v)))
+        # One step into the module's containers (a list of connections).
+        boxes = [v for v in vals if type(v) in (list, dict, set, deque,
+                                                tuple)]
+        if boxes:
+            try:
+                refs = _get_referents(*boxes)
+            except Exception:
+                refs = ()
+            level.extend(compress(refs, map(_is_plain_class,
+                                            map(type, refs))))
+            del refs
+        del vals, boxes
+        if frames_at:
+            frames_at = 0
+            try:
+                frames = AgentFrames().thread_frames()
+                for frame in frames:
+                    level.extend(v for v in _get_referents(frame)
+                                 if _is_plain_class(type(v)))
+                del frames
+            except Exception:
+                pass
+    labeler = Labeler(set())
+    values = []
+    visited = 0
+    depth = 0
+    while level and depth < INSTANCE_DEPTH and visited < INSTANCE_LIMIT:
+        depth += 1
+        following = []
+        for inst in level:
+            if id(inst) in seen:
+                continue
+            seen.add(id(inst))
+            visited += 1
+            if visited > INSTANCE_LIMIT or (visited & 255 == 0 and
+                                            time.perf_counter() > deadline):
+                following = []
+                break
+            refs = _get_referents(inst)
+            tps = list(map(type, refs))
+            following.extend(compress(refs, map(_is_plain_class, tps)))
+            if bytearray not in tps and dict not in tps:
+                continue
+            pairs = list(zip(refs, labeler.labels(inst, refs)))
+            for r, label in pairs[:]:
+                if type(r) is dict and label == "__dict__" and \
+                        id(r) not in seen:
+                    # The instance's own __dict__ (3.8 to 3.10, or one
+                    # made on request): its keys are the attributes.
+                    seen.add(id(r))
+                    drefs = _get_referents(r)
+                    pairs.extend(zip(drefs, labeler.labels(r, drefs)))
+                    following.extend(v for v in drefs
+                                     if _is_plain_class(type(v)))
+                    del drefs
+            for r, label in pairs:
+                # Only a bytearray grows in place (str and bytes attributes
+                # are new objects each time: no growth by identity).
+                if type(r) is not bytearray or id(r) in seen_values or \
+                        _getsizeof(r) < MIN_VALUE_BYTES:
+                    continue
+                seen_values.add(id(r))
+                tp = type(inst)
+                name = type_name(tp)
+                qual = name.rpartition(".")[2] if \
+                    name.startswith("__main__.") else _qualname(tp)
+                if not (type(label) is str and label.startswith(".")):
+                    label = " (referent)"
+                values.append((r, qual + label, "instance_attribute", name))
+            del refs, tps, pairs
+        level = following
+    del level
+    return values
 
 
 # sys.getsizeof(x) is x.__sizeof__() plus the collector's header for types
