@@ -147,7 +147,15 @@ class Recorder(object):
         the exit snapshot. With strict, a failing first snapshot raises (run
         mode stops before the script runs); otherwise it is reported."""
         global _active
-        self.take("start", strict=strict)
+        # Active (reachable from this module) before the first census: the
+        # census leaves out what the agent's modules reach, and the
+        # recorder's __dict__ is no object of the program's.
+        previous, _active = _active, self
+        try:
+            self.take("start", strict=strict)
+        except BaseException:
+            _active = previous
+            raise
         if self.serve:
             try:
                 from ._server import start_server
