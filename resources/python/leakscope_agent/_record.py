@@ -208,7 +208,8 @@ class Recorder(object):
             self._ended_for_fork = False
             if restart:
                 self._wake.clear()
-                self._thread = AgentThread(Recorder._run, self).start()
+                self._thread = AgentThread(Recorder._run, self).start(
+                    wait=False)
 
     def _forget_in_child(self):
         # A forked child shares the file name but is not the recorded

@@ -419,10 +419,11 @@ class Server(object):
             restart = self._accept_ended and not self._stopping
             self._accept_ended = False
         if restart:
-            self.thread = AgentThread(Server._accept_loop, self).start()
+            self.thread = AgentThread(Server._accept_loop, self).start(
+                wait=False)
         for connection in connections:
             connection.thread = AgentThread(Connection.serve, connection)
-            connection.thread.start()
+            connection.thread.start(wait=False)
 
     def _drain(self):
         if self.wake_r.ours():

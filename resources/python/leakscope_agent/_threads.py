@@ -49,8 +49,10 @@ class AgentThread(object):
         self._target = function
         self._arg = arg
 
-    def start(self):
-        """Start the thread and return once it runs (as Thread.start)."""
+    def start(self, wait=True):
+        """Start the thread and return once it runs (as Thread.start);
+        without wait, at once (a restart after a fork: the forking thread
+        need not wait until this one is scheduled)."""
         started = _thread.allocate_lock()
         started.acquire()
         _live[id(self)] = self
@@ -60,7 +62,8 @@ class AgentThread(object):
         except BaseException:
             _live.pop(id(self), None)
             raise
-        started.acquire()
+        if wait:
+            started.acquire()
         return self
 
     def _main(self, started):
