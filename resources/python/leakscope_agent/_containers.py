@@ -238,9 +238,10 @@ def _scan(ctx, started):
         if before is not None and n > before:
             grown.append((n - before, len(rows) - 1))
     _module_values(module_values, rows, previous, current, grown)
-    instance_values = _instance_values(excluded, set(
-        id(v) for v, _ in module_values), time.perf_counter() +
-        INSTANCE_BUDGET)
+    values_started = time.perf_counter()
+    instance_values, owners = _instance_values(excluded, set(
+        id(v) for v, _ in module_values), values_started + INSTANCE_BUDGET)
+    values_seconds = time.perf_counter() - values_started
     _module_values(instance_values, rows, previous, current, grown)
     # Payloads, grown containers first, within the item budget.
     budget = [ITEM_BUDGET]
@@ -266,6 +267,17 @@ def _scan(ctx, started):
                 row["held_by"], row["holder_kind"], row["holder_type"] = \
                     found_before
                 reused += 1
+    for _, r in grown:
+        row = rows[r]
+        holder = owners.get(row["id"]) if row["held_by"] is None else None
+        if holder is not None and row["index"] is not None and \
+                row["index"] >= 0:
+            # An attribute of an instance the walk above saw.
+            name, tp_name = _attribute_name(holder, pool[row["index"]])
+            if not name.endswith(" (referent)"):
+                row["held_by"], row["holder_kind"], row["holder_type"] = \
+                    name, "instance_attribute", tp_name
+    del owners
     targets = [rows[r] for _, r in grown
                if rows[r]["held_by"] is None][:HOLDER_TARGETS]
     holder_meta = {"wanted": len(targets), "named": 0, "scans": 0,
@@ -295,6 +307,9 @@ def _scan(ctx, started):
             "longest_exact": bool(exact), "grown": len(grown),
             "min_items": MIN_ITEMS, "longest": LONGEST,
             "sample_above": SAMPLE_ABOVE, "holders": holder_meta,
+            "instance_values": {"found": len(instance_values),
+                                "seconds": values_seconds,
+                                "budget_seconds": INSTANCE_BUDGET},
             "item_budget_left": budget[0]}
     out = []
     for row in rows:
@@ -420,38 +435,46 @@ def _is_plain_class(tp):
     return found
 
 
+_BOXES = (list, dict, set, deque, tuple)
+_SPLIT_DICTS = sys.version_info < (3, 11)   # attributes live in a __dict__
+
+
 def _instance_values(excluded, seen_values, deadline):
-    """Large str, bytes and bytearray values held by attributes of the
-    program's instances (`self.buf`, which nothing gc-tracked lists): the
-    instances held by module globals, by module-global containers and by
-    the running frames' locals, and those their attributes hold, at most
+    """What attributes of the program's instances hold, found without a
+    heap scan: the instances held by module globals (__main__ first), by
+    module-global containers (up to INSTANCE_LIMIT items each) and by the
+    running frames' locals, and those their attributes hold, at most
     INSTANCE_DEPTH steps and INSTANCE_LIMIT instances, within deadline.
-    Only gc.get_referents and the labeller read them (no attribute access
-    runs). [(value, 'Class.attr', 'instance_attribute', 'module.Class')]"""
+    Only gc.get_referents reads them; the labeller names the few that
+    matter. Returns (values, owners): large bytearrays (str and bytes
+    attributes are new objects when they change: no growth by identity)
+    as [(value, 'Class.attr', 'instance_attribute', 'module.Class')], and
+    {id(container): (instance, its __dict__ or None)} for the holder
+    search (an attribute names a grown container without a heap scan)."""
     level = []
     seen = set(excluded)
-    # __main__ first (_module_namespaces puts it last), then the frames'
-    # locals, then the other modules: the budget goes to the program's
-    # own objects first.
+    owners = {}
+    found = []
     namespaces = _module_namespaces()
     if namespaces:
         namespaces.insert(0, namespaces.pop())
     frames_at = 1
     for _, namespace in namespaces:
+        if time.perf_counter() > deadline:
+            break
         vals = list(dict.values(namespace))
-        level.extend(v for v in vals if _is_plain_class(type(v)))
-        # One step into the module's containers (a list of connections).
-        boxes = [v for v in vals if type(v) in (list, dict, set, deque,
-                                                tuple)]
+        tps = list(map(type, vals))
+        level.extend(compress(vals, map(_is_plain_class, tps)))
+        # One step into the module's containers (a list of connections),
+        # small ones only.
+        boxes = [v for v, tp in zip(vals, tps) if tp in _BOXES and
+                 len(v) <= INSTANCE_LIMIT]
         if boxes:
-            try:
-                refs = _get_referents(*boxes)
-            except Exception:
-                refs = ()
+            refs = _get_referents(*boxes)
             level.extend(compress(refs, map(_is_plain_class,
                                             map(type, refs))))
             del refs
-        del vals, boxes
+        del vals, tps, boxes
         if frames_at:
             frames_at = 0
             try:
@@ -462,57 +485,74 @@ def _instance_values(excluded, seen_values, deadline):
                 del frames
             except Exception:
                 pass
-    labeler = Labeler(set())
-    values = []
     visited = 0
     depth = 0
-    while level and depth < INSTANCE_DEPTH and visited < INSTANCE_LIMIT:
+    while level and depth < INSTANCE_DEPTH:
         depth += 1
         following = []
         for inst in level:
-            if id(inst) in seen:
+            key = id(inst)
+            if key in seen:
                 continue
-            seen.add(id(inst))
+            seen.add(key)
             visited += 1
-            if visited > INSTANCE_LIMIT or (visited & 255 == 0 and
+            if visited > INSTANCE_LIMIT or (visited & 63 == 0 and
                                             time.perf_counter() > deadline):
-                following = []
+                following = level = ()
                 break
-            refs = _get_referents(inst)
-            tps = list(map(type, refs))
-            following.extend(compress(refs, map(_is_plain_class, tps)))
-            if bytearray not in tps and dict not in tps:
-                continue
-            pairs = list(zip(refs, labeler.labels(inst, refs)))
-            for r, label in pairs[:]:
-                if type(r) is dict and label == "__dict__" and \
-                        id(r) not in seen:
-                    # The instance's own __dict__ (3.8 to 3.10, or one
-                    # made on request): its keys are the attributes.
-                    seen.add(id(r))
-                    drefs = _get_referents(r)
-                    pairs.extend(zip(drefs, labeler.labels(r, drefs)))
-                    following.extend(v for v in drefs
-                                     if _is_plain_class(type(v)))
-                    del drefs
-            for r, label in pairs:
-                # Only a bytearray grows in place (str and bytes attributes
-                # are new objects each time: no growth by identity).
-                if type(r) is not bytearray or id(r) in seen_values or \
-                        _getsizeof(r) < MIN_VALUE_BYTES:
-                    continue
-                seen_values.add(id(r))
-                tp = type(inst)
-                name = type_name(tp)
-                qual = name.rpartition(".")[2] if \
-                    name.startswith("__main__.") else _qualname(tp)
-                if not (type(label) is str and label.startswith(".")):
-                    label = " (referent)"
-                values.append((r, qual + label, "instance_attribute", name))
-            del refs, tps, pairs
+            for r in _get_referents(inst):
+                tp = type(r)
+                if tp is dict and _SPLIT_DICTS and id(r) not in owners and \
+                        dict.__len__(r) <= 256:
+                    # The instance's __dict__ (3.8 to 3.10; 3.11+ keep
+                    # the attributes inline): its values are attributes.
+                    owners[id(r)] = None
+                    holder = (inst, r)
+                    for v in list(dict.values(r)):
+                        vt = type(v)
+                        if vt is bytearray:
+                            found.append((v, holder))
+                        elif base_of(vt) is not None:
+                            owners.setdefault(id(v), holder)
+                        elif _is_plain_class(vt):
+                            following.append(v)
+                elif tp is bytearray:
+                    found.append((r, (inst, None)))
+                elif _is_plain_class(tp):
+                    following.append(r)
+                elif base_of(tp) is not None:
+                    owners.setdefault(id(r), (inst, None))
         level = following
     del level
-    return values
+    values = []
+    for value, holder in found:
+        if id(value) in seen_values or _getsizeof(value) < MIN_VALUE_BYTES:
+            continue
+        seen_values.add(id(value))
+        name, tp_name = _attribute_name(holder, value)
+        values.append((value, name, "instance_attribute", tp_name))
+    return values, owners
+
+
+def _attribute_name(holder, target):
+    """('Class.attr', 'module.Class') for target held by an attribute of
+    holder = (instance, its __dict__ or None)."""
+    inst, namespace = holder
+    labeler = Labeler(set())
+    if namespace is not None:
+        label = labeler.label_of(namespace, _get_referents(namespace),
+                                 target)
+        label = "." + label[2:-2] if type(label) is str and \
+            label.startswith("['") and label.endswith("']") else None
+    else:
+        label = labeler.label_of(inst, _get_referents(inst), target)
+    tp = type(inst)
+    name = type_name(tp)
+    qual = name.rpartition(".")[2] if name.startswith("__main__.") \
+        else _qualname(tp)
+    if not (type(label) is str and label.startswith(".")):
+        label = " (referent)"
+    return qual + label, name
 
 
 # sys.getsizeof(x) is x.__sizeof__() plus the collector's header for types
