@@ -263,6 +263,13 @@ def _after_fork_in_parent():
     if not _paused:
         return
     try:
+        if "tool" in _armed:
+            # Another fork before the restart (a pool forking its
+            # workers): the restart waits for this one to return.
+            frame = sys._getframe(1)
+            _armed.update(frame=frame, lasti=frame.f_lasti,
+                          thread=_thread.get_ident())
+            return
         if _arm():
             return
     except Exception:
@@ -277,7 +284,8 @@ def _after_fork_in_child():
     _live.clear()
     del _paused[:]
     del _participants[:]
-    _armed.clear()
+    # Armed in the parent by an earlier fork: not in the child.
+    _disarm()
 
 
 if hasattr(os, "register_at_fork"):
