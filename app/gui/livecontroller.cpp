@@ -45,8 +45,22 @@ LiveController::LiveController(SessionController *sessions, QObject *parent)
         m_timer->stop();
         if (m_state == State::Connected || m_state == State::Starting) {
             // A process we started reports its exit separately, with the code.
-            if (m_process && m_process->state() != QProcess::NotRunning)
+            if (m_process && m_process->state() != QProcess::NotRunning) {
+                // Its agent creates the socket file a moment before it
+                // listens: a refusal while it starts means "not yet", so
+                // poll again within the same wait budget.
+                if (m_state != State::Starting)
+                    return;
+                if (m_socketWait.isValid() && m_socketWait.elapsed() <= s_socketWaitMs) {
+                    m_socketPoll->start();
+                    return;
+                }
+                setState(State::Disconnected, tr("Process %1 runs but its agent refused the connection: %2")
+                                                  .arg(m_pid)
+                                                  .arg(reason));
+                Q_EMIT errorOccurred(m_statusText);
                 return;
+            }
             setState(State::Disconnected, tr("Disconnected: %1").arg(reason));
         }
     });

@@ -83,77 +83,83 @@ void JsonWriter::beforeValue()
         newline(int(m_levels.size()));
 }
 
-void JsonWriter::beginObject()
+void JsonWriter::openLevel(char bracket, bool object)
 {
     beforeValue();
-    m_buffer.append('{');
-    m_levels.push_back(Level{true, true});
+    m_buffer.append(bracket);
+    m_levels.push_back(Level{object, true});
+}
+
+void JsonWriter::closeLevel(char bracket, bool object)
+{
+    Q_ASSERT(!m_levels.empty() && m_levels.back().object == object && !m_afterKey);
+    Q_UNUSED(object);
+    const bool empty = m_levels.back().empty;
+    m_levels.pop_back();
+    if (m_style == Indented && !empty)
+        newline(int(m_levels.size()));
+    m_buffer.append(bracket);
+    maybeFlush();
+}
+
+void JsonWriter::beginObject()
+{
+    openLevel('{', true);
 }
 
 void JsonWriter::beginArray()
 {
-    beforeValue();
-    m_buffer.append('[');
-    m_levels.push_back(Level{false, true});
+    openLevel('[', false);
 }
 
 void JsonWriter::endObject()
 {
-    Q_ASSERT(!m_levels.empty() && m_levels.back().object && !m_afterKey);
-    const bool empty = m_levels.back().empty;
-    m_levels.pop_back();
-    if (m_style == Indented && !empty)
-        newline(int(m_levels.size()));
-    m_buffer.append('}');
-    maybeFlush();
+    closeLevel('}', true);
 }
 
 void JsonWriter::endArray()
 {
-    Q_ASSERT(!m_levels.empty() && !m_levels.back().object && !m_afterKey);
-    const bool empty = m_levels.back().empty;
-    m_levels.pop_back();
-    if (m_style == Indented && !empty)
+    closeLevel(']', false);
+}
+
+template <typename Text>
+void JsonWriter::writeKey(Text name)
+{
+    Q_ASSERT(!m_levels.empty() && m_levels.back().object && !m_afterKey);
+    Level &level = m_levels.back();
+    if (!level.empty)
+        m_buffer.append(',');
+    level.empty = false;
+    if (m_style == Indented)
         newline(int(m_levels.size()));
-    m_buffer.append(']');
-    maybeFlush();
+    writeString(name);
+    m_buffer.append(m_style == Indented ? ": " : ":");
+    m_afterKey = true;
 }
 
 void JsonWriter::key(QLatin1StringView name)
 {
-    Q_ASSERT(!m_levels.empty() && m_levels.back().object && !m_afterKey);
-    Level &level = m_levels.back();
-    if (!level.empty)
-        m_buffer.append(',');
-    level.empty = false;
-    if (m_style == Indented)
-        newline(int(m_levels.size()));
-    writeString(name);
-    m_buffer.append(m_style == Indented ? ": " : ":");
-    m_afterKey = true;
+    writeKey(name);
 }
 
 void JsonWriter::key(QStringView name)
 {
-    Q_ASSERT(!m_levels.empty() && m_levels.back().object && !m_afterKey);
-    Level &level = m_levels.back();
-    if (!level.empty)
-        m_buffer.append(',');
-    level.empty = false;
-    if (m_style == Indented)
-        newline(int(m_levels.size()));
-    writeString(name);
-    m_buffer.append(m_style == Indented ? ": " : ":");
-    m_afterKey = true;
+    writeKey(name);
+}
+
+// A number, true, false or null: text that needs no escaping.
+void JsonWriter::writeScalar(const char *text, qsizetype size)
+{
+    beforeValue();
+    append(text, size);
+    maybeFlush();
 }
 
 void JsonWriter::value(qint64 v)
 {
-    beforeValue();
     char text[24];
     const std::to_chars_result r = std::to_chars(text, text + sizeof text, v);
-    append(text, r.ptr - text);
-    maybeFlush();
+    writeScalar(text, r.ptr - text);
 }
 
 void JsonWriter::value(double v)
@@ -162,29 +168,23 @@ void JsonWriter::value(double v)
         nullValue();
         return;
     }
-    beforeValue();
     // The shortest text that reads back as the same double.
     char text[32];
     const std::to_chars_result r = std::to_chars(text, text + sizeof text, v);
-    append(text, r.ptr - text);
-    maybeFlush();
+    writeScalar(text, r.ptr - text);
 }
 
 void JsonWriter::value(bool v)
 {
-    beforeValue();
     if (v)
-        append("true", 4);
+        writeScalar("true", 4);
     else
-        append("false", 5);
-    maybeFlush();
+        writeScalar("false", 5);
 }
 
 void JsonWriter::nullValue()
 {
-    beforeValue();
-    append("null", 4);
-    maybeFlush();
+    writeScalar("null", 4);
 }
 
 void JsonWriter::value(QStringView v)

@@ -77,6 +77,11 @@ public:
 
 private:
     void beforeValue();
+    void openLevel(char bracket, bool object);
+    void closeLevel(char bracket, bool object);
+    template <typename Text>
+    void writeKey(Text name);
+    void writeScalar(const char *text, qsizetype size);
     void newline(int depth);
     void writeString(QStringView s);
     void writeString(QLatin1StringView s);

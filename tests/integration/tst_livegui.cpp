@@ -99,7 +99,8 @@ void TestLiveGui::demoShowsLeakingTypeAsSuspect()
     QVERIFY(demoButton);
     QVERIFY(window.isShowingEmptyState());
     QTest::mouseClick(demoButton, Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 20000);
+    QTRY_VERIFY2_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected,
+                              qPrintable(live.live()->statusText()), 20000);
     // A snapshot every second: after a few, the leaking type is a suspect.
     QTRY_VERIFY_WITH_TIMEOUT(suspectRow(window.growthModel(), QStringLiteral("__main__.Session")) >= 0, 40000);
     QVERIFY(window.controller()->session()->snapshotCount() >= 3);
@@ -235,7 +236,8 @@ void TestLiveGui::heapGraphSnapshotOfTheLiveProcess()
     tabs->setLiveController(live.live());
     window.show();
     QVERIFY(live.startDemo());
-    QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 20000);
+    QTRY_VERIFY2_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected,
+                              qPrintable(live.live()->statusText()), 20000);
     QTRY_VERIFY_WITH_TIMEOUT(typeRow(window.growthModel(), QStringLiteral("__main__.Session")) >= 0, 30000);
     QVERIFY(!window.growthModel()->hasRetained());
     QTRY_VERIFY_WITH_TIMEOUT(live.graphSnapshotAction()->isEnabled(), 20000);

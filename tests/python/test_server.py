@@ -435,6 +435,34 @@ class InProcessServerTest(TempDirTestCase):
         self.assertEqual(json.loads(proc.stdout), [True] * 5)
         self.assertEqual(os.listdir(self.path("s")), [])
 
+    def test_socket_name_appears_only_once_listening(self):
+        # A client that finds <pid>.sock must be able to connect at once: the
+        # window polls for that name while the program starts and took a
+        # refusal (the file exists between bind() and listen()) for good.
+        script = write(self.tmp, "early.py", """
+            import json, os, socket
+            import leakscope_agent
+            seen = []
+            final = os.path.join(os.environ["LEAKSCOPE_SOCKET_DIR"],
+                                 "%d.sock" % os.getpid())
+            real_listen = socket.socket.listen
+            def listen(self, *args):
+                seen.append(os.path.exists(final))
+                return real_listen(self, *args)
+            socket.socket.listen = listen
+            path = leakscope_agent.start_server()
+            socket.socket.listen = real_listen
+            print(json.dumps([path == final, seen, os.path.exists(final)]))
+            leakscope_agent.stop_server()
+        """)
+        env = child_env({"LEAKSCOPE_SOCKET_DIR": self.path("s")})
+        proc = subprocess.run([PYTHON, script], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=TIMEOUT)
+        self.assertRan(proc)
+        self.assertEqual(json.loads(proc.stdout), [True, [False], True])
+        self.assertEqual(os.listdir(self.path("s")), [])
+
     def test_leaky_cache_example_grows_between_censuses(self):
         child = LiveChild(self, script=os.path.join(EXAMPLES, "leaky_cache.py"),
                           extra_args=["--every", "0"])

@@ -434,24 +434,37 @@ class Server(object):
                 pass
 
     def listen(self):
-        try:
-            st = os.lstat(self.path)
-        except FileNotFoundError:
-            st = None
-        if st is not None:
+        # Bound and listening under a temporary name, then renamed into
+        # place: a client that finds <pid>.sock can connect at once (between
+        # bind() and listen() it would be refused).
+        staging = self.path + ".new"
+        for path in (self.path, staging):
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
             # Our private directory, our pid: a socket left by a dead
             # process that had this pid before us.
             if not stat.S_ISSOCK(st.st_mode):
                 raise RuntimeError("refusing to replace %s: not a socket"
-                                   % self.path)
-            os.unlink(self.path)
-        self.sock.bind(self.path)
-        # The 0700 directory keeps others out while the socket briefly has
-        # the umask's mode.
-        os.chmod(self.path, 0o600)
+                                   % path)
+            if path == staging:
+                os.unlink(path)
+        self.sock.bind(staging)
+        try:
+            # The 0700 directory keeps others out while the socket briefly
+            # has the umask's mode.
+            os.chmod(staging, 0o600)
+            self.sock.listen(_BACKLOG)
+            os.rename(staging, self.path)
+        except BaseException:
+            try:
+                os.unlink(staging)
+            except OSError:
+                pass
+            raise
         st = os.lstat(self.path)
         self.path_identity = (st.st_dev, st.st_ino)
-        self.sock.listen(_BACKLOG)
         # Non-blocking: accept() after a poll timeout must not wait.
         self.sock.setblocking(False)
         self.thread = AgentThread(Server._accept_loop, self).start()
