@@ -285,7 +285,10 @@ def _after_fork_in_child():
     del _paused[:]
     del _participants[:]
     # Armed in the parent by an earlier fork: not in the child.
-    _disarm()
+    if "tool" in _armed:
+        _disarm()
+    else:
+        _armed.clear()
 
 
 if hasattr(os, "register_at_fork"):
