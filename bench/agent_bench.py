@@ -187,6 +187,7 @@ def bench_idle(seconds):
 class Holder:
     def __init__(self):
         self.history = []
+        self.buf = bytearray()
 
 
 GROWING = []
@@ -216,15 +217,25 @@ def bench_containers(n, runs):
     for k in range(runs):
         GROWING.extend("line %d" % i for i in range(2000))
         HOLDER.history.extend(range(2000))
+        HOLDER.buf.extend(b"x" * 4000)
         heap[len(heap) // 2].children.extend(range(2000))
         result = with_pass()
-        named.append(result["meta"]["holders"])
-    for h in named:
+        named.append((result["meta"]["holders"],
+                      result["meta"].get("instance_values"),
+                      sorted(r["held_by"] for r in result["rows"]
+                             if r["held_by"] and r["previous"] is not None
+                             and r["items"] > r["previous"])))
+    for h, values, grown in named:
         print("  holder naming: %d of %d named in %.1f ms, %d heap scans, "
               "%d kept from before (budget %.0f ms%s)"
               % (h["named"], h["wanted"], h.get("seconds", 0) * 1e3,
                  h["scans"], h.get("reused", 0), h["budget_seconds"] * 1e3,
                  ", exhausted" if h["exhausted"] else ""))
+        if values is not None:
+            print("  values held by instance attributes: %d found in "
+                  "%.1f ms (budget %.0f ms); grown and named: %s"
+                  % (values["found"], values["seconds"] * 1e3,
+                     values["budget_seconds"] * 1e3, ", ".join(grown)))
     del heap
 
 
@@ -307,7 +318,13 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="100k objects only, shorter idle measurement")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--containers-only", action="store_true",
+                        help="only the container pass and holder naming "
+                        "at 1M objects")
     args = parser.parse_args()
+    if args.containers_only:
+        bench_containers(1000000, args.runs)
+        return
     sizes = [100000] if args.quick else [100000, 1000000]
     for n in sizes:
         bench_census(n, args.runs)

@@ -2,7 +2,6 @@
 
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
@@ -102,27 +101,6 @@ _EXTRA_PYTHONS = (
     ("3.8", os.path.expanduser("~/.pyenv/versions/3.8.18/bin/python3")),
     ("3.13", os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python3")),
 )
-
-
-# Known open bug (issue 12): on Python 3.12+ (Linux) os.fork() warns "This
-# process (pid=N) is multi-threaded, use of fork() may lead to deadlocks in
-# the child" whenever the process has more than one OS thread (CPython counts
-# the threads in /proc/self/stat, not threading's), and the agent's recording
-# and server threads are OS threads; the agent would have to end and join them
-# before each fork and start them again after it. Until then the recorded
-# runs' stderr is compared without that one warning on 3.12+.
-_FORK_WARNING = re.compile(
-    r"[^\n]*: DeprecationWarning: This process \(pid=\d+\) is "
-    r"multi-threaded, use of fork\(\) may lead to deadlocks in the "
-    r"child\.\n  [^\n]*\n")
-
-
-def without_fork_warning(stderr):
-    """stderr without the 3.12+ fork() warning the agent's threads cause
-    (see above); unchanged before 3.12."""
-    if sys.version_info < (3, 12):
-        return stderr
-    return _FORK_WARNING.sub("", stderr)
 
 
 def interpreters():

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from agentutil import (AGENT_DIR, AGENT_PARENT, TempDirTestCase, child_env,
-                       without_fork_warning, write)
+                       write)
 
 PROGRAMS = {
     # A daemon's descriptor hygiene, then files of its own.
@@ -157,7 +157,6 @@ class BehaviourTest(TempDirTestCase):
         stderr = proc.stderr
         if mode != "plain":
             self.assertTrue(os.path.exists(out), (name, mode, proc.stderr))
-            stderr = without_fork_warning(stderr)
         return proc.returncode, proc.stdout, stderr, contents
 
     def test_same_behaviour_plain_and_recorded(self):

@@ -49,7 +49,17 @@ class Session:
     def __init__(self):
         self.history = []
 
+class Conn:
+    def __init__(self):
+        self.buf = bytearray()    # extended: held by an instance attribute
+
+class Worker:
+    def __init__(self):
+        self.inbox = bytearray()
+
 SESSION = Session()
+CONN = Conn()
+WORKERS = [Worker()]          # an instance held by a module's list
 for step in range(6):
     for i in range(400):
         n = step * 400 + i
@@ -59,6 +69,8 @@ for step in range(6):
         SESSION.history.append("event %d" % n * 4)
         BOUNDED[n % 1500] = "v%d" % n
     BUF.extend(b"z" * 5000)
+    CONN.buf.extend(b"c" * 4000)
+    WORKERS[0].inbox.extend(b"i" * 3000)
     TMP = ["churn %d" % k for k in range(3000)]
     TMP = None
     wait_snapshots()
@@ -209,6 +221,17 @@ class ContainersTest(TempDirTestCase):
                 self.assertEqual((buf[1], buf[2], buf[3]),
                                  ("bytearray", "value", 30000))
                 self.assertGreaterEqual(buf[4], 30000)
+                # Bytearrays held by instance attributes (not containers,
+                # not gc-tracked): named by class and attribute.
+                for holder, size, tp in (("Conn.buf", 24000, "Conn"),
+                                         ("Worker.inbox", 18000, "Worker")):
+                    self.assertIn(holder, named, sorted(named))
+                    row = last[holder]
+                    self.assertEqual(
+                        (row[1], row[2], row[3], row[9], row[10]),
+                        ("bytearray", "value", size, "instance_attribute",
+                         "__main__." + tp))
+                    self.assertGreater(named[holder][3], named[holder][7])
                 history = last["Session.history"]
                 self.assertEqual((history[9], history[10]),
                                  ("instance_attribute", "__main__.Session"))

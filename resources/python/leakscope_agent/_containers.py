@@ -42,6 +42,9 @@ ITEM_BUDGET = 4000000     # items read for payloads per snapshot, at most
 CANDIDATES = 4000         # containers whose length is measured, about
 MIN_VALUE_BYTES = 1000    # module-global str/bytes/bytearray recorded from
 HOLDER_BUDGET = 0.050     # seconds of holder naming per snapshot
+INSTANCE_BUDGET = 0.010   # seconds finding values held by instance attributes
+INSTANCE_LIMIT = 20000    # instances visited for those, at most
+INSTANCE_DEPTH = 3        # attribute steps from a root instance, at most
 HOLDER_TARGETS = 16       # grown containers named per snapshot, at most
 HOLDER_DEPTH = 6          # steps from a container towards a root, at most
 SCAN_NS_GUESS = 30.0      # ns per object of one gc.get_referrers heap scan
@@ -235,6 +238,11 @@ def _scan(ctx, started):
         if before is not None and n > before:
             grown.append((n - before, len(rows) - 1))
     _module_values(module_values, rows, previous, current, grown)
+    values_started = time.perf_counter()
+    instance_values, owners = _instance_values(excluded, set(
+        id(v) for v, _ in module_values), values_started + INSTANCE_BUDGET)
+    values_seconds = time.perf_counter() - values_started
+    _module_values(instance_values, rows, previous, current, grown)
     # Payloads, grown containers first, within the item budget.
     budget = [ITEM_BUDGET]
     order = [r for _, r in sorted(grown, reverse=True)]
@@ -259,6 +267,17 @@ def _scan(ctx, started):
                 row["held_by"], row["holder_kind"], row["holder_type"] = \
                     found_before
                 reused += 1
+    for _, r in grown:
+        row = rows[r]
+        holder = owners.get(row["id"]) if row["held_by"] is None else None
+        if holder is not None and row["index"] is not None and \
+                row["index"] >= 0:
+            # An attribute of an instance the walk above saw.
+            name, tp_name = _attribute_name(holder, pool[row["index"]])
+            if not name.endswith(" (referent)"):
+                row["held_by"], row["holder_kind"], row["holder_type"] = \
+                    name, "instance_attribute", tp_name
+    del owners
     targets = [rows[r] for _, r in grown
                if rows[r]["held_by"] is None][:HOLDER_TARGETS]
     holder_meta = {"wanted": len(targets), "named": 0, "scans": 0,
@@ -288,6 +307,9 @@ def _scan(ctx, started):
             "longest_exact": bool(exact), "grown": len(grown),
             "min_items": MIN_ITEMS, "longest": LONGEST,
             "sample_above": SAMPLE_ABOVE, "holders": holder_meta,
+            "instance_values": {"found": len(instance_values),
+                                "seconds": values_seconds,
+                                "budget_seconds": INSTANCE_BUDGET},
             "item_budget_left": budget[0]}
     out = []
     for row in rows:
@@ -369,9 +391,13 @@ def _module_namespaces():
 
 
 def _module_values(values, rows, previous, current, grown):
-    """Large str, bytes and bytearray values of module globals, as rows
-    of kind 'value' named by their global."""
-    for value, text in values:
+    """Large str, bytes and bytearray values of module globals (or of
+    instance attributes, _instance_values), as rows of kind 'value' named
+    by their global (attribute)."""
+    for entry in values:
+        value, text = entry[0], entry[1]
+        kind, holder_type = (entry[2], entry[3]) if len(entry) > 2 else \
+            ("module_global", None)
         tp = type(value)
         name = type_name(tp)
         n = len(value)
@@ -382,10 +408,151 @@ def _module_values(values, rows, previous, current, grown):
         rows.append({"id": id(value), "type": name, "kind": "value",
                      "items": n, "size": size, "payload": size,
                      "estimated": False, "previous": before,
-                     "held_by": text, "holder_kind": "module_global",
-                     "holder_type": None, "base": tp, "index": None})
+                     "held_by": text, "holder_kind": kind,
+                     "holder_type": holder_type, "base": tp, "index": None})
         if before is not None and n > before:
             grown.append((n - before, len(rows) - 1))
+
+
+_HEAPTYPE = 1 << 9   # Py_TPFLAGS_HEAPTYPE
+_TYPE_FLAGS = type.__dict__["__flags__"]
+_plain = {}
+
+
+def _is_plain_class(tp):
+    """A class written in Python (a heap type) whose instances are neither
+    containers, nor types, functions or modules, nor the agent's."""
+    found = _plain.get(tp)
+    if found is None:
+        try:
+            found = bool(_TYPE_FLAGS.__get__(tp) & _HEAPTYPE) and \
+                base_of(tp) is None and not issubclass(tp, type) and \
+                not issubclass(tp, ModuleType) and \
+                not _census._is_ours_type(tp)
+        except Exception:
+            found = False
+        _plain[tp] = found
+    return found
+
+
+_BOXES = (list, dict, set, deque, tuple)
+_SPLIT_DICTS = sys.version_info < (3, 11)   # attributes live in a __dict__
+
+
+def _instance_values(excluded, seen_values, deadline):
+    """What attributes of the program's instances hold, found without a
+    heap scan: the instances held by module globals (__main__ first), by
+    module-global containers (up to INSTANCE_LIMIT items each) and by the
+    running frames' locals, and those their attributes hold, at most
+    INSTANCE_DEPTH steps and INSTANCE_LIMIT instances, within deadline.
+    Only gc.get_referents reads them; the labeller names the few that
+    matter. Returns (values, owners): large bytearrays (str and bytes
+    attributes are new objects when they change: no growth by identity)
+    as [(value, 'Class.attr', 'instance_attribute', 'module.Class')], and
+    {id(container): (instance, its __dict__ or None)} for the holder
+    search (an attribute names a grown container without a heap scan)."""
+    level = []
+    seen = set(excluded)
+    owners = {}
+    found = []
+    namespaces = _module_namespaces()
+    if namespaces:
+        namespaces.insert(0, namespaces.pop())
+    frames_at = 1
+    for _, namespace in namespaces:
+        if time.perf_counter() > deadline:
+            break
+        vals = list(dict.values(namespace))
+        tps = list(map(type, vals))
+        level.extend(compress(vals, map(_is_plain_class, tps)))
+        # One step into the module's containers (a list of connections),
+        # small ones only.
+        boxes = [v for v, tp in zip(vals, tps) if tp in _BOXES and
+                 len(v) <= INSTANCE_LIMIT]
+        if boxes:
+            refs = _get_referents(*boxes)
+            level.extend(compress(refs, map(_is_plain_class,
+                                            map(type, refs))))
+            del refs
+        del vals, tps, boxes
+        if frames_at:
+            frames_at = 0
+            try:
+                frames = AgentFrames().thread_frames()
+                for frame in frames:
+                    level.extend(v for v in _get_referents(frame)
+                                 if _is_plain_class(type(v)))
+                del frames
+            except Exception:
+                pass
+    visited = 0
+    depth = 0
+    while level and depth < INSTANCE_DEPTH:
+        depth += 1
+        following = []
+        for inst in level:
+            key = id(inst)
+            if key in seen:
+                continue
+            seen.add(key)
+            visited += 1
+            if visited > INSTANCE_LIMIT or (visited & 63 == 0 and
+                                            time.perf_counter() > deadline):
+                following = level = ()
+                break
+            for r in _get_referents(inst):
+                tp = type(r)
+                if tp is dict and _SPLIT_DICTS and id(r) not in owners and \
+                        dict.__len__(r) <= 256:
+                    # The instance's __dict__ (3.8 to 3.10; 3.11+ keep
+                    # the attributes inline): its values are attributes.
+                    owners[id(r)] = None
+                    holder = (inst, r)
+                    for v in list(dict.values(r)):
+                        vt = type(v)
+                        if vt is bytearray:
+                            found.append((v, holder))
+                        elif base_of(vt) is not None:
+                            owners.setdefault(id(v), holder)
+                        elif _is_plain_class(vt):
+                            following.append(v)
+                elif tp is bytearray:
+                    found.append((r, (inst, None)))
+                elif _is_plain_class(tp):
+                    following.append(r)
+                elif base_of(tp) is not None:
+                    owners.setdefault(id(r), (inst, None))
+        level = following
+    del level
+    values = []
+    for value, holder in found:
+        if id(value) in seen_values or _getsizeof(value) < MIN_VALUE_BYTES:
+            continue
+        seen_values.add(id(value))
+        name, tp_name = _attribute_name(holder, value)
+        values.append((value, name, "instance_attribute", tp_name))
+    return values, owners
+
+
+def _attribute_name(holder, target):
+    """('Class.attr', 'module.Class') for target held by an attribute of
+    holder = (instance, its __dict__ or None)."""
+    inst, namespace = holder
+    labeler = Labeler(set())
+    if namespace is not None:
+        label = labeler.label_of(namespace, _get_referents(namespace),
+                                 target)
+        label = "." + label[2:-2] if type(label) is str and \
+            label.startswith("['") and label.endswith("']") else None
+    else:
+        label = labeler.label_of(inst, _get_referents(inst), target)
+    tp = type(inst)
+    name = type_name(tp)
+    qual = name.rpartition(".")[2] if name.startswith("__main__.") \
+        else _qualname(tp)
+    if not (type(label) is str and label.startswith(".")):
+        label = " (referent)"
+    return qual + label, name
 
 
 # sys.getsizeof(x) is x.__sizeof__() plus the collector's header for types

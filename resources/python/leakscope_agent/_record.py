@@ -11,11 +11,12 @@ import gc
 import os
 import sys
 import threading
+import time
 
 from . import _containers, _trace
 from ._census import LOCK, census
 from ._lsnap import append_snapshot
-from ._threads import AgentThread
+from ._threads import AgentThread, add_fork_participant
 from ._warn import warn
 
 __all__ = ["Recorder", "active_recorder", "snapshot", "warn"]
@@ -110,7 +111,13 @@ class Recorder(object):
         self.count = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = None
+        self._n = 0
+        self._due = 0.0
+        self._paused = False
+        self._ended_for_fork = False
+        self._fork_lock = threading.Lock()
         self._finished = False
         self._errors = set()
 
@@ -140,7 +147,15 @@ class Recorder(object):
         the exit snapshot. With strict, a failing first snapshot raises (run
         mode stops before the script runs); otherwise it is reported."""
         global _active
-        self.take("start", strict=strict)
+        # Active (reachable from this module) before the first census: the
+        # census leaves out what the agent's modules reach, and the
+        # recorder's __dict__ is no object of the program's.
+        previous, _active = _active, self
+        try:
+            self.take("start", strict=strict)
+        except BaseException:
+            _active = previous
+            raise
         if self.serve:
             try:
                 from ._server import start_server
@@ -148,19 +163,53 @@ class Recorder(object):
             except Exception as exc:
                 warn("cannot start the live server: %s" % (exc,))
         if self.every > 0:
+            self._due = time.monotonic() + self.every
             self._thread = AgentThread(Recorder._run, self).start()
+            add_fork_participant(self)
         atexit.register(self.finish)
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._forget_in_child)
         _active = self
 
     def _run(self):
-        n = 0
         # Event.wait with a timeout is the schedule itself, not a poll: the
-        # thread sleeps until the next snapshot is due or finish() wakes it.
-        while not self._stop.wait(self.every):
-            n += 1
-            self.take("every %gs #%d" % (self.every, n))
+        # thread sleeps until the next snapshot is due, or finish() or a
+        # fork (_threads) wakes it. The schedule outlives a fork's pause.
+        while True:
+            self._wake.wait(max(0.0, self._due - time.monotonic()))
+            if self._stop.is_set():
+                return
+            if self._paused:
+                with self._fork_lock:
+                    if self._paused:
+                        self._ended_for_fork = True
+                        return
+            if self._wake.is_set():
+                self._wake.clear()
+                continue
+            if time.monotonic() < self._due:
+                continue
+            self._n += 1
+            self.take("every %gs #%d" % (self.every, self._n))
+            self._due = time.monotonic() + self.every
+
+    def fork_pause(self):
+        thread = self._thread
+        if thread is None or self._finished:
+            return []
+        self._paused = True
+        self._wake.set()
+        return [thread]
+
+    def fork_resume(self):
+        with self._fork_lock:
+            self._paused = False
+            restart = self._ended_for_fork and not self._finished
+            self._ended_for_fork = False
+            if restart:
+                self._wake.clear()
+                self._thread = AgentThread(Recorder._run, self).start(
+                    wait=False)
 
     def _forget_in_child(self):
         # A forked child shares the file name but is not the recorded
@@ -178,6 +227,7 @@ class Recorder(object):
             return
         self._finished = True
         self._stop.set()
+        self._wake.set()
         thread = self._thread
         if thread is not None:
             thread.join(BUSY_JOIN_SECONDS)

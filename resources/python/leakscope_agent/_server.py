@@ -21,7 +21,8 @@ import time
 from itertools import accumulate
 
 from ._census import AGENT_VERSION, census
-from ._threads import AgentThread
+from ._threads import AgentThread, add_fork_participant, \
+    remove_fork_participant
 
 __all__ = ["PROTOCOL_VERSION", "MAX_LINE", "socket_dir", "start_server",
            "stop_server", "server_address"]
@@ -37,6 +38,7 @@ _IMPORTED_AT = time.time()
 # The server of this process (at most one).
 _server = None
 _server_lock = threading.Lock()
+_PAUSED = object()
 _hooks_registered = False
 
 
@@ -233,14 +235,40 @@ class Connection(object):
 
     def serve(self):
         try:
-            self._serve()
+            if self._serve() is _PAUSED and self.server.fork_paused(self):
+                return  # a fork: a new thread goes on with the socket
         except OSError:
             pass  # the client went away or the server is stopping
-        finally:
-            self.buffer = bytearray()
-            self.request = None
-            self.server.forget(self)
-            release_socket(self.sock, self.owned)
+        self.buffer = bytearray()
+        self.request = None
+        self.server.forget(self)
+        release_socket(self.sock, self.owned)
+
+    def _wait(self):
+        """Until the client sends something (True), the server's wake-up
+        pipe is written (a fork or a stop: _PAUSED or False) or the
+        connection was idle IDLE_SECONDS (False)."""
+        server = self.server
+        remaining = self.last_active + IDLE_SECONDS - time.monotonic()
+        if remaining <= 0:
+            return False
+        if not server.wake_r.ours():
+            return True  # recv alone, with its timeout
+        poller = select.poll()
+        poller.register(self.sock.fileno(), select.POLLIN)
+        poller.register(server.wake_r.fd, select.POLLIN)
+        try:
+            events = poller.poll(remaining * 1000)
+        except InterruptedError:
+            return None
+        woken = server.wake_r.fd in [fd for fd, _ in events]
+        if woken and server.paused:
+            return _PAUSED
+        if woken and server.stopping:
+            return False
+        if events and not woken:
+            return True
+        return None if woken or events else False
 
     def _serve(self):
         # An idle client is dropped after IDLE_SECONDS: a pile of silent
@@ -254,6 +282,14 @@ class Connection(object):
                     return
                 if not self.owned.ours():
                     return
+                if hasattr(select, "poll"):
+                    ready = self._wait()
+                    if ready is _PAUSED:
+                        return ready
+                    if ready is None:
+                        continue
+                    if not ready:
+                        return
                 try:
                     chunk = self.sock.recv(_RECV_CHUNK)
                 except socket.timeout:
@@ -322,6 +358,7 @@ class Server(object):
         self._lock = threading.Lock()
         self._stopping = False
         self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
         self.wake_r = OwnedFd(self._wake_r)
         self.wake_w = OwnedFd(self._wake_w)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -341,6 +378,60 @@ class Server(object):
             "stop_server": self.op_stop_server,
         }
         self.stop_requested = False
+        # A fork in progress (3.12+, _threads): the threads end, keeping
+        # their sockets, and start again after it.
+        self.paused = False
+        self._accept_ended = False
+        self._paused_connections = []
+
+    @property
+    def stopping(self):
+        return self._stopping
+
+    def fork_pause(self):
+        with self._lock:
+            if self._stopping or self.thread is None:
+                return []
+            self.paused = True
+            threads = [self.thread] + [c.thread for c in self.connections]
+        if self.wake_w.ours():
+            try:
+                os.write(self._wake_w, b"p")
+            except OSError:
+                pass
+        return threads
+
+    def fork_paused(self, connection):
+        """A connection's thread ends for a fork; False when the fork is
+        over already (the thread then closes the connection)."""
+        with self._lock:
+            if not self.paused or self._stopping:
+                return False
+            self._paused_connections.append(connection)
+            return True
+
+    def fork_resume(self):
+        self._drain()
+        with self._lock:
+            self.paused = False
+            connections, self._paused_connections = \
+                self._paused_connections, []
+            restart = self._accept_ended and not self._stopping
+            self._accept_ended = False
+        if restart:
+            self.thread = AgentThread(Server._accept_loop, self).start(
+                wait=False)
+        for connection in connections:
+            connection.thread = AgentThread(Connection.serve, connection)
+            connection.thread.start(wait=False)
+
+    def _drain(self):
+        if self.wake_r.ours():
+            try:
+                while os.read(self._wake_r, 64):
+                    pass
+            except OSError:
+                pass
 
     def listen(self):
         # Bound and listening under a temporary name, then renamed into
@@ -412,6 +503,12 @@ class Server(object):
                 self._abandon()
                 return
             if woken:
+                with self._lock:
+                    if self.paused:
+                        self._accept_ended = True
+                        return
+                if not self._stopping:
+                    self._drain()
                 continue
             try:
                 client, _ = self.sock.accept()
@@ -655,6 +752,7 @@ class Server(object):
         self.wake_w.close()
         if os.getpid() == self.pid:
             self._unlink()
+        remove_fork_participant(self)
         with _server_lock:
             if _server is self:
                 _server = None
@@ -734,6 +832,7 @@ def start_server():
             server.stop(unlink=False)
             raise RuntimeError("cannot serve on %s: %s" % (path, exc))
         _server = server
+        add_fork_participant(server)
         if not _hooks_registered:
             _hooks_registered = True
             atexit.register(stop_server)
@@ -748,6 +847,7 @@ def stop_server():
     with _server_lock:
         server, _server = _server, None
     if server is not None:
+        remove_fork_participant(server)
         server.stop(unlink=True)
 
 
