@@ -111,6 +111,28 @@ def scan(ctx):
     _state["result"] = result
 
 
+# The C census keeps this many of the containers shorter than MIN_ITEMS
+# (the LONGEST longest, and room for a few of the agent's own types that
+# the ranking below leaves out).
+NATIVE_KEEP = LONGEST + 64
+
+
+def native_args(excluded):
+    """The arguments of the container pass inside the C census
+    (_native.census_walk): its base types, the ids of the agent's objects
+    (never kept), MIN_ITEMS and how many shorter ones to keep."""
+    return (_BASES, set(map(id, excluded)), MIN_ITEMS, NATIVE_KEEP)
+
+
+scan.native_args = native_args
+
+
+def _rank(entry):
+    """Longest first; of equal lengths the one listed first (the C pass
+    keeps the same ones)."""
+    return (-entry[0], entry[1])
+
+
 def _young_ids():
     young = gc.get_objects(0)
     ids = set(map(id, young))
@@ -126,6 +148,27 @@ def _scan(ctx, started):
         _state["types"] = None
         _state["pid"] = _pid()
     young0 = _young_ids()
+    if ctx.get("native") is not None:
+        return _scan_rest(ctx, started, young0, *_native_candidates(ctx))
+    return _scan_rest(ctx, started, young0, *_python_candidates(ctx))
+
+
+def _native_candidates(ctx):
+    """What the C census kept: (pool, pool types, pool sizes, found,
+    threshold, exact, ignore, pass_ns, objs, tps) as _python_candidates."""
+    pool, lengths, pool_sizes = ctx["native"]
+    pool_tps = list(map(type, pool))
+    ours = set(tp for tp in set(pool_tps) if _census._is_ours_type(tp))
+    found = [(n, i) for i, n in enumerate(lengths)
+             if not ours or pool_tps[i] not in ours]
+    ignore = {id(ctx), id(pool), id(pool_tps), id(pool_sizes), id(lengths),
+              id(ctx["native"])}
+    # Every container's length was measured: the ranking is exact.
+    return (pool, pool_tps, pool_sizes, found, 0, True, ignore, None,
+            ctx.get("n_objects") or 0, None, None)
+
+
+def _python_candidates(ctx):
     objs = ctx["objects"]
     tps = ctx.get("types")
     sizes = ctx.get("sizes")
@@ -192,19 +235,32 @@ def _scan(ctx, started):
         except Exception:
             continue
         found.append((n, i))
+    exact_below = len(found) < LONGEST and threshold <= BYTES_PER_ITEM
+    return (pool, pool_tps, pool_sizes, found, threshold, exact_below,
+            ignore, pass_ns, len(objs), objs, tps)
+
+
+def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
+               threshold, exact_below, ignore, pass_ns, n_objects, objs,
+               tps):
+    counts = ctx.get("counts")
+    if counts is None:
+        counts = dict.fromkeys(set(tps or ()), 1)
+    excluded = set(map(id, ctx.get("excluded") or ()))
+    ignore.add(id(excluded))
     # Dicts of atoms only (int -> bytes, str -> str) are not gc-tracked and
     # so not in objs: those held by module globals are found there and
     # join the ranking with a negative index into `untracked`.
     untracked, module_values = _module_globals(excluded)
     for k, (n, obj, text) in enumerate(untracked):
         found.append((n, -1 - k))
-    found.sort(reverse=True)
+    found.sort(key=_rank)
     long_ones = [entry for entry in found if entry[0] >= MIN_ITEMS]
     if len(long_ones) < LONGEST:
         long_ones = found[:LONGEST]
     # Exact when nothing below the size threshold could be longer than
     # the shortest one kept.
-    exact = len(found) < LONGEST and threshold <= BYTES_PER_ITEM or \
+    exact = exact_below or \
         (bool(long_ones) and long_ones[-1][0] * BYTES_PER_ITEM >= threshold)
     del found
     previous = _state["previous"]
@@ -269,7 +325,7 @@ def _scan(ctx, started):
         ignore.update((id(rows), id(long_ones), id(targets), id(order),
                        id(grown), id(current), id(budget)))
         ignore.update(map(id, rows))
-        _Holders(objs, pool, targets, ignore, excluded, young0,
+        _Holders(n_objects, pool, targets, ignore, excluded, young0,
                  holder_meta, pass_ns).run(holder_started + HOLDER_BUDGET)
         holder_meta["seconds"] = time.perf_counter() - holder_started
         holder_meta["named"] = sum(1 for t in targets if t["held_by"])
@@ -288,7 +344,8 @@ def _scan(ctx, started):
             "longest_exact": bool(exact), "grown": len(grown),
             "min_items": MIN_ITEMS, "longest": LONGEST,
             "sample_above": SAMPLE_ABOVE, "holders": holder_meta,
-            "item_budget_left": budget[0]}
+            "item_budget_left": budget[0],
+            "impl": "native" if objs is None else "python"}
     out = []
     for row in rows:
         row = dict(row)
@@ -420,6 +477,21 @@ def _payload(obj, row, budget):
     left = budget[0]
     if left <= 0:
         return
+    if _census.native_available():
+        # The same sums in C, on the container's own storage.
+        try:
+            measured = _census._native.payload(
+                obj, row["base"] is dict, n, left, SAMPLE_ABOVE,
+                SAMPLE_ITEMS)
+        except Exception:
+            measured = None
+        if measured is None:
+            return
+        total, sampled, read = measured
+        budget[0] = left - read
+        row["payload"] = total
+        row["estimated"] = sampled
+        return
     try:
         if row["base"] is dict:
             sampled = n > SAMPLE_ABOVE or 2 * n > left
@@ -466,11 +538,11 @@ class _Holders(object):
     """Names who holds each target container: the first named step of the
     chain to a root, searched backwards within a time budget."""
 
-    def __init__(self, objs, pool, targets, ignore, excluded, young0, meta,
-                 pass_ns=None):
+    def __init__(self, n_objects, pool, targets, ignore, excluded, young0,
+                 meta, pass_ns=None):
         self.pass_ns = pass_ns
         self.pool = pool
-        self.objs = objs
+        self.n_objects = n_objects
         self.targets = targets
         self.ignore = ignore
         self.excluded = excluded
@@ -488,6 +560,9 @@ class _Holders(object):
         pending = [[row, pool[row["index"]], []] for row in self.targets
                    if row["index"] >= 0]
         self.ignore.add(id(pending))
+        # Each state holds its head: never a step of a chain (a collection
+        # may have moved them out of the young generation already).
+        self.ignore.update(map(id, pending))
         pending = self._level0(pending)
         depth = 0
         while pending and depth < HOLDER_DEPTH:
@@ -509,7 +584,7 @@ class _Holders(object):
             per = max(self.pass_ns or 0.0, SCAN_NS_GUESS)
         # A margin for what the scan's variance and the work on its
         # result add: the budget is a limit, not a target.
-        return SCAN_MARGIN * per * 1e-9 * len(self.objs)
+        return SCAN_MARGIN * per * 1e-9 * self.n_objects
 
     def _name(self, state, text, kind, holder_type=None):
         row, _, suffix = state
@@ -580,7 +655,7 @@ class _Holders(object):
         found = _get_referrers(*heads)
         took = time.perf_counter() - started
         self.meta["scans"] += 1
-        per = took * 1e9 / max(len(self.objs), 1)
+        per = took * 1e9 / max(self.n_objects, 1)
         _state["scan_ns"] = per if _state["scan_ns"] is None else \
             max(per, 0.5 * (per + _state["scan_ns"]))
         self.ours.update((id(found), id(heads)))

@@ -139,7 +139,9 @@ def _frames_of(tm, obj):
 def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
                       grown, resolve):
     """Called by the container pass (collection off). Returns a list of
-    (subject kind, subject, object id, object type name, frames or None)."""
+    (subject kind, subject, object id, object type name, frames or None).
+    objs and tps (the census' objects and their types) may be None: the
+    objects are listed here then."""
     tm = _tracemalloc()
     if tm is None:
         return []
@@ -166,6 +168,12 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
         names = dict((tp, type_name(tp)) for _, _, tp in growth[:MAX_TYPES])
         wanted = set(names)
         del growth
+        if wanted and objs is None:
+            # The C census kept no object list: list them now (only
+            # when some type grew). The agent's objects made since are
+            # dropped below (their tracebacks are the agent's).
+            objs = gc.get_objects()
+            tps = list(map(type, objs))
         if wanted:
             young = len(gc.get_objects(0)) + len(gc.get_objects(1))
             # Masks of bools, not positions (an int per object would be a

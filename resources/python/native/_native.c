@@ -106,6 +106,11 @@ static int ptrmap_grow(PtrMap *m)
     return 0;
 }
 
+static int in_map(const PtrMap *m, const void *p)
+{
+    return m->slots != NULL && ptrmap_find(m, p) != NULL;
+}
+
 /* The slot of key, inserted with value when absent (*added set); NULL when
  * out of memory. */
 static Slot *ptrmap_put(PtrMap *m, void *key, Py_ssize_t value, int *added)
@@ -133,6 +138,40 @@ static Slot *ptrmap_put(PtrMap *m, void *key, Py_ssize_t value, int *added)
 }
 
 /* ------------------------------------------------------------------------
+ * Growable arrays: every array of this file that grows one item at a time
+ * grows through grow_to(), which checks the size arithmetic and leaves the
+ * array as it was when there is no memory. */
+
+/* Room for at least need items of elem bytes in *items (capacity *cap,
+ * doubled from first); 0, or -1 without memory (nothing changed). */
+static int grow_to(void **items, Py_ssize_t *cap, Py_ssize_t need,
+                   size_t elem, Py_ssize_t first)
+{
+    Py_ssize_t want;
+    void *bigger;
+    if (need <= *cap)
+        return 0;
+    want = *cap > 0 ? *cap : first;
+    while (want < need) {
+        if (want > PY_SSIZE_T_MAX / 2)
+            return -1;
+        want *= 2;
+    }
+    if ((size_t)want > ((size_t)PY_SSIZE_T_MAX) / elem)
+        return -1;
+    bigger = PyMem_RawRealloc(*items, (size_t)want * elem);
+    if (bigger == NULL)
+        return -1;
+    *items = bigger;
+    *cap = want;
+    return 0;
+}
+
+/* Room for one more item at arr[n]. */
+#define GROW(arr, cap, n) \
+    grow_to((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)), 64)
+
+/* ------------------------------------------------------------------------
  * Sizes as sys.getsizeof defines them, without running program code. */
 
 enum SizeMode {
@@ -149,14 +188,20 @@ typedef struct {
     Py_ssize_t fixed;
     Py_ssize_t count;
     Py_ssize_t size;
+    int base; /* the container pass' base type of tp (index), or -1 */
 } TypeEntry;
+
+struct Containers;
 
 typedef struct {
     PtrMap index; /* type -> position in entries */
     TypeEntry *entries;
     Py_ssize_t n_entries;
     Py_ssize_t cap_entries;
+    struct Containers *ct; /* the container pass, when one runs */
 } TypeTable;
+
+static int container_base(const struct Containers *ct, PyTypeObject *tp);
 
 static PyCFunction object_sizeof_meth; /* object.__sizeof__'s C function */
 /* What _census.safe_getsizeof adds to object.__sizeof__ for a class whose
@@ -303,21 +348,13 @@ static TypeEntry *typetable_get(TypeTable *t, PyTypeObject *tp, PyObject *obj)
         return NULL;
     if (!added)
         return &t->entries[slot->value];
-    if (t->n_entries == t->cap_entries) {
-        TypeEntry *bigger;
-        if (t->cap_entries > PY_SSIZE_T_MAX / 2 / (Py_ssize_t)sizeof(TypeEntry))
-            return NULL;
-        bigger = (TypeEntry *)PyMem_RawRealloc(
-            t->entries, (size_t)t->cap_entries * 2 * sizeof(TypeEntry));
-        if (bigger == NULL)
-            return NULL;
-        t->entries = bigger;
-        t->cap_entries *= 2;
-    }
+    if (GROW(t->entries, t->cap_entries, t->n_entries) < 0)
+        return NULL;
     e = &t->entries[t->n_entries++];
     e->type = tp;
     e->count = 0;
     e->size = 0;
+    e->base = t->ct != NULL ? container_base(t->ct, tp) : -1;
     e->header = header_of(tp);
     e->meth = c_sizeof_of(tp);
     e->fixed = 0;
@@ -352,51 +389,254 @@ static Py_ssize_t entry_size(const TypeEntry *e, PyObject *obj)
 }
 
 /* ------------------------------------------------------------------------
- * census_pass(objs) -> (counts, sizes): dicts type -> int, as
- * _census._counts_and_sizes returns them. */
+ * The container pass (issue 14, _containers.py), folded into the census:
+ * while it counts, every instance of dict, list, set, frozenset, deque (and
+ * their subclasses: OrderedDict, defaultdict, Counter, ...) is measured
+ * with its builtin base's own C length (the base type's sq_length or
+ * mp_length slot, which only reads a field: never a subclass' __len__), and
+ * kept when it has at least min_items items or is among the `keep` longest
+ * of the rest. Ties go to the object met first (walk order), so a heap of
+ * many equal short containers costs one comparison each. The agent's own
+ * objects (skip) are never kept. Nothing here allocates a Python object:
+ * the kept ones are returned once the walk is over. */
 
-static PyObject *census_pass(PyObject *self, PyObject *objs)
+#define N_BASES 5
+
+typedef struct {
+    PyObject *obj;
+    Py_ssize_t n, size, pos;
+} Found;
+
+struct Containers {
+    PyTypeObject *bases[N_BASES];
+    lenfunc lens[N_BASES];
+    int n_bases;
+    PtrMap skip;
+    Py_ssize_t min_items, keep;
+    Found *longs;       /* n >= min_items, walk order */
+    Py_ssize_t n_longs, cap_longs;
+    Found *heap;        /* the keep longest of the rest: a heap, worst first */
+    Py_ssize_t n_heap;
+    int failed;         /* out of memory */
+};
+
+static int container_base(const struct Containers *ct, PyTypeObject *tp)
 {
-    TypeTable table;
-    Py_ssize_t i, n;
-    PyTypeObject *last_tp = NULL;
-    TypeEntry *last = NULL;
-    PyObject *counts = NULL, *sizes = NULL, *result = NULL;
-    (void)self;
-    if (!PyList_CheckExact(objs)) {
-        PyErr_SetString(PyExc_TypeError, "census_pass: a list is needed");
+    int k;
+    for (k = 0; k < ct->n_bases; k++)
+        if (tp == ct->bases[k] || PyType_IsSubtype(tp, ct->bases[k]))
+            return k;
+    return -1;
+}
+
+/* The C length function of base, when its __len__ is the slot wrapper of
+ * a C slot (a builtin or extension type, not a class written in Python). */
+static lenfunc base_length(PyTypeObject *base)
+{
+    lenfunc len = NULL;
+    PyObject *dict, *wrapper;
+    if (base->tp_as_sequence != NULL)
+        len = base->tp_as_sequence->sq_length;
+    if (len == NULL && base->tp_as_mapping != NULL)
+        len = base->tp_as_mapping->mp_length;
+    if (len == NULL)
         return NULL;
+    dict = type_dict(base);
+    if (dict == NULL)
+        return NULL;
+    wrapper = PyDict_GetItemString(dict, "__len__"); /* borrowed, no error */
+    Py_DECREF(dict);
+    if (wrapper == NULL || Py_TYPE(wrapper) != &PyWrapperDescr_Type)
+        return NULL;
+    return len;
+}
+
+static int add_ids(PtrMap *m, PyObject *ids);
+
+/* scan = (bases, skip ids, min_items, keep); 0, or -1 with an error set. */
+static int containers_init(struct Containers *ct, PyObject *scan)
+{
+    PyObject *bases, *skip;
+    Py_ssize_t k;
+    memset(ct, 0, sizeof(*ct));
+    if (!PyArg_ParseTuple(scan, "O!Onn", &PyTuple_Type, &bases, &skip,
+                          &ct->min_items, &ct->keep))
+        return -1;
+    if (PyTuple_GET_SIZE(bases) > N_BASES || ct->keep < 0 ||
+        ct->keep > 1000000) {
+        PyErr_SetString(PyExc_ValueError, "container pass: bad arguments");
+        return -1;
     }
-    if (typetable_init(&table) < 0)
-        return PyErr_NoMemory();
-    n = PyList_GET_SIZE(objs);
-    for (i = 0; i < n; i++) {
-        PyObject *obj = PyList_GET_ITEM(objs, i);
-        PyTypeObject *tp;
-        if (obj == NULL)
-            continue;
-        tp = Py_TYPE(obj);
-        if (tp != last_tp) {
-            /* entries may move when the table grows: look up again */
-            last = typetable_get(&table, tp, obj);
-            if (last == NULL) {
-                typetable_free(&table);
-                return PyErr_NoMemory();
-            }
-            last_tp = tp;
+    for (k = 0; k < PyTuple_GET_SIZE(bases); k++) {
+        PyObject *base = PyTuple_GET_ITEM(bases, k);
+        if (!PyType_Check(base) ||
+            (ct->lens[k] = base_length((PyTypeObject *)base)) == NULL) {
+            PyErr_SetString(PyExc_TypeError,
+                            "container pass: a base without a C length");
+            return -1;
         }
-        last->count++;
-        last->size += entry_size(last, obj);
-        /* the list cannot change: nothing above runs Python code */
-        n = PyList_GET_SIZE(objs);
+        ct->bases[k] = (PyTypeObject *)base;
     }
-    /* The pass is over: now the result may be built. */
-    counts = PyDict_New();
-    sizes = PyDict_New();
+    ct->n_bases = (int)PyTuple_GET_SIZE(bases);
+    if (ptrmap_init(&ct->skip, 1024) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (add_ids(&ct->skip, skip) < 0)
+        return -1;
+    {
+        /* The arguments are the agent's too (the set of ids is long). */
+        int added;
+        if (ptrmap_put(&ct->skip, skip, 1, &added) == NULL ||
+            ptrmap_put(&ct->skip, scan, 1, &added) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    ct->heap = (Found *)PyMem_RawMalloc(((size_t)ct->keep + 1) * sizeof(Found));
+    if (ct->heap == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void containers_free(struct Containers *ct)
+{
+    ptrmap_free(&ct->skip);
+    PyMem_RawFree(ct->longs);
+    PyMem_RawFree(ct->heap);
+    ct->longs = ct->heap = NULL;
+}
+
+/* a ranks below b: shorter, or as long and met later. */
+static int found_worse(const Found *a, const Found *b)
+{
+    return a->n < b->n || (a->n == b->n && a->pos > b->pos);
+}
+
+static void heap_sift_down(Found *h, Py_ssize_t n, Py_ssize_t i)
+{
+    for (;;) {
+        Py_ssize_t l = 2 * i + 1, r = l + 1, w = i;
+        Found tmp;
+        if (l < n && found_worse(&h[l], &h[w]))
+            w = l;
+        if (r < n && found_worse(&h[r], &h[w]))
+            w = r;
+        if (w == i)
+            return;
+        tmp = h[i];
+        h[i] = h[w];
+        h[w] = tmp;
+        i = w;
+    }
+}
+
+static void heap_sift_up(Found *h, Py_ssize_t i)
+{
+    while (i > 0) {
+        Py_ssize_t parent = (i - 1) / 2;
+        Found tmp;
+        if (!found_worse(&h[i], &h[parent]))
+            return;
+        tmp = h[i];
+        h[i] = h[parent];
+        h[parent] = tmp;
+        i = parent;
+    }
+}
+
+/* One object of the walk (pos: its place in it), an instance of e's type. */
+static void container_seen(struct Containers *ct, const TypeEntry *e,
+                           PyObject *obj, Py_ssize_t size, Py_ssize_t pos)
+{
+    Found f;
+    Py_ssize_t n = ct->lens[e->base](obj);
+    if (n < 0) {
+        PyErr_Clear();
+        return;
+    }
+    if (n < ct->min_items &&
+        (ct->keep == 0 || (ct->n_heap == ct->keep && n <= ct->heap[0].n)))
+        return; /* the common case: short, and no longer than the kept */
+    if (in_map(&ct->skip, obj))
+        return;
+    f.obj = obj;
+    f.n = n;
+    f.size = size;
+    f.pos = pos;
+    if (n >= ct->min_items) {
+        if (GROW(ct->longs, ct->cap_longs, ct->n_longs) < 0) {
+            ct->failed = 1;
+            return;
+        }
+        ct->longs[ct->n_longs++] = f;
+    } else if (ct->n_heap < ct->keep) {
+        ct->heap[ct->n_heap] = f;
+        heap_sift_up(ct->heap, ct->n_heap++);
+    } else {
+        ct->heap[0] = f; /* met last: better than the worst iff longer */
+        heap_sift_down(ct->heap, ct->n_heap, 0);
+    }
+}
+
+static int found_by_pos(const void *a, const void *b)
+{
+    Py_ssize_t x = ((const Found *)a)->pos, y = ((const Found *)b)->pos;
+    return x < y ? -1 : x > y;
+}
+
+/* (objects, lengths, sizes): the kept containers in walk order. */
+static PyObject *containers_result(struct Containers *ct)
+{
+    Py_ssize_t n = ct->n_longs + ct->n_heap, i;
+    PyObject *objs = NULL, *lens = NULL, *sizes = NULL, *result = NULL;
+    if (ct->failed)
+        return PyErr_NoMemory();
+    if (GROW(ct->longs, ct->cap_longs, n) < 0)
+        return PyErr_NoMemory();
+    if (ct->n_heap > 0)
+        memcpy(ct->longs + ct->n_longs, ct->heap,
+               (size_t)ct->n_heap * sizeof(Found));
+    qsort(ct->longs, (size_t)n, sizeof(Found), found_by_pos);
+    objs = PyList_New(n);
+    lens = PyList_New(n);
+    sizes = PyList_New(n);
+    if (objs == NULL || lens == NULL || sizes == NULL)
+        goto done;
+    for (i = 0; i < n; i++) {
+        PyObject *len = PyLong_FromSsize_t(ct->longs[i].n);
+        PyObject *size = PyLong_FromSsize_t(ct->longs[i].size);
+        if (len == NULL || size == NULL) {
+            Py_XDECREF(len);
+            Py_XDECREF(size);
+            goto done;
+        }
+        Py_INCREF(ct->longs[i].obj);
+        PyList_SET_ITEM(objs, i, ct->longs[i].obj);
+        PyList_SET_ITEM(lens, i, len);
+        PyList_SET_ITEM(sizes, i, size);
+    }
+    result = PyTuple_Pack(3, objs, lens, sizes);
+done:
+    Py_XDECREF(objs);
+    Py_XDECREF(lens);
+    Py_XDECREF(sizes);
+    return result;
+}
+
+/* counts and sizes (dicts type -> int) of a census' table. */
+static PyObject *census_result(TypeTable *table, Py_ssize_t total,
+                               struct Containers *ct)
+{
+    PyObject *counts = PyDict_New(), *sizes = PyDict_New();
+    PyObject *found = NULL, *result = NULL;
+    Py_ssize_t i;
     if (counts == NULL || sizes == NULL)
         goto done;
-    for (i = 0; i < table.n_entries; i++) {
-        TypeEntry *e = &table.entries[i];
+    for (i = 0; i < table->n_entries; i++) {
+        TypeEntry *e = &table->entries[i];
         PyObject *c = PyLong_FromSsize_t(e->count);
         PyObject *s = PyLong_FromSsize_t(e->size);
         int bad = c == NULL || s == NULL ||
@@ -407,10 +647,76 @@ static PyObject *census_pass(PyObject *self, PyObject *objs)
         if (bad)
             goto done;
     }
-    result = PyTuple_Pack(2, counts, sizes);
+    if (ct != NULL) {
+        found = containers_result(ct);
+        if (found == NULL)
+            goto done;
+    } else {
+        found = Py_None;
+        Py_INCREF(found);
+    }
+    result = Py_BuildValue("(OOnO)", counts, sizes, total, found);
 done:
     Py_XDECREF(counts);
     Py_XDECREF(sizes);
+    Py_XDECREF(found);
+    return result;
+}
+
+/* ------------------------------------------------------------------------
+ * census_pass(objs[, scan]) -> (counts, sizes, n, containers): dicts
+ * type -> int, as _census._counts_and_sizes returns them; with scan (see
+ * containers_init), the container pass' (objects, lengths, sizes), else
+ * None. */
+
+static PyObject *census_pass(PyObject *self, PyObject *args)
+{
+    TypeTable table;
+    struct Containers ct;
+    Py_ssize_t i, n;
+    PyTypeObject *last_tp = NULL;
+    TypeEntry *last = NULL;
+    PyObject *objs, *scan = Py_None, *result = NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!|O", &PyList_Type, &objs, &scan))
+        return NULL;
+    if (typetable_init(&table) < 0)
+        return PyErr_NoMemory();
+    if (scan != Py_None) {
+        table.ct = &ct; /* freed below, even when half made */
+        if (containers_init(&ct, scan) < 0)
+            goto done;
+    }
+    n = PyList_GET_SIZE(objs);
+    for (i = 0; i < n; i++) {
+        PyObject *obj = PyList_GET_ITEM(objs, i);
+        PyTypeObject *tp;
+        Py_ssize_t size;
+        if (obj == NULL)
+            continue;
+        tp = Py_TYPE(obj);
+        if (tp != last_tp) {
+            /* entries may move when the table grows: look up again */
+            last = typetable_get(&table, tp, obj);
+            if (last == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            last_tp = tp;
+        }
+        last->count++;
+        size = entry_size(last, obj);
+        last->size += size;
+        if (last->base >= 0)
+            container_seen(&ct, last, obj, size, i);
+        /* the list cannot change: nothing above runs Python code */
+        n = PyList_GET_SIZE(objs);
+    }
+    /* The pass is over: now the result may be built. */
+    result = census_result(&table, n, table.ct);
+done:
+    if (table.ct != NULL)
+        containers_free(table.ct);
     typetable_free(&table);
     return result;
 }
@@ -502,19 +808,21 @@ static int gc_thresholds(int *t0, int *t1, int *t2)
     return ok ? 0 : -1;
 }
 
-/* census_walk() -> (counts, sizes, n) or None: census_pass over the
- * collector's lists in place. */
-static PyObject *census_walk(PyObject *self, PyObject *unused)
+/* census_walk([scan]) -> (counts, sizes, n, containers) or None:
+ * census_pass over the collector's lists in place. */
+static PyObject *census_walk(PyObject *self, PyObject *args)
 {
     int t0, t1, t2, g;
     GCGeneration *gens;
     TypeTable table;
+    struct Containers ct;
     PyTypeObject *last_tp = NULL;
     TypeEntry *last = NULL;
     Py_ssize_t total = 0;
-    PyObject *counts = NULL, *sizes = NULL, *result = NULL;
+    PyObject *scan = Py_None, *result = NULL;
     (void)self;
-    (void)unused;
+    if (!PyArg_ParseTuple(args, "|O", &scan))
+        return NULL;
     if (gc_thresholds(&t0, &t1, &t2) < 0)
         Py_RETURN_NONE;
     gens = find_generations(t0, t1, t2);
@@ -522,6 +830,12 @@ static PyObject *census_walk(PyObject *self, PyObject *unused)
         Py_RETURN_NONE;
     if (typetable_init(&table) < 0)
         return PyErr_NoMemory();
+    if (scan != Py_None) {
+        table.ct = &ct; /* freed below, even when half made */
+        if (containers_init(&ct, scan) < 0)
+            goto done;
+    }
+    /* From here to the result nothing allocates a Python object. */
     for (g = 0; g < 3; g++) {
         GCLink *head = &gens[g].head;
         GCLink *prev = head;
@@ -530,6 +844,7 @@ static PyObject *census_walk(PyObject *self, PyObject *unused)
             GCLink *cur = (GCLink *)next;
             PyObject *obj;
             PyTypeObject *tp;
+            Py_ssize_t size;
             if ((next & 3) != 0 || cur == NULL ||
                 (cur->prev & GC_PREV_MASK) != (uintptr_t)prev ||
                 (cur->prev & GC_FLAG_COLLECTING) != 0)
@@ -539,51 +854,40 @@ static PyObject *census_walk(PyObject *self, PyObject *unused)
             if (tp != last_tp) {
                 last = typetable_get(&table, tp, obj);
                 if (last == NULL) {
-                    typetable_free(&table);
-                    return PyErr_NoMemory();
+                    PyErr_NoMemory();
+                    goto done;
                 }
                 last_tp = tp;
             }
             last->count++;
             if (last->mode == SIZE_FIXED) {
-                last->size += last->fixed;
+                size = last->fixed;
             } else {
                 /* A C __sizeof__ that tracked a new object would have
                  * changed the lists under the walk: start over the slow
                  * way. (No standard one does.) */
                 int before = gens[0].count;
-                last->size += entry_size(last, obj);
+                size = entry_size(last, obj);
                 if (gens[0].count != before)
                     goto give_up;
             }
+            last->size += size;
+            if (last->base >= 0)
+                container_seen(&ct, last, obj, size, total);
             total++;
             prev = cur;
             next = cur->next;
         }
     }
-    counts = PyDict_New();
-    sizes = PyDict_New();
-    if (counts == NULL || sizes == NULL)
-        goto done;
-    for (g = 0; g < table.n_entries; g++) {
-        TypeEntry *e = &table.entries[g];
-        PyObject *c = PyLong_FromSsize_t(e->count);
-        PyObject *s = PyLong_FromSsize_t(e->size);
-        int bad = c == NULL || s == NULL ||
-                  PyDict_SetItem(counts, (PyObject *)e->type, c) < 0 ||
-                  PyDict_SetItem(sizes, (PyObject *)e->type, s) < 0;
-        Py_XDECREF(c);
-        Py_XDECREF(s);
-        if (bad)
-            goto done;
-    }
-    result = Py_BuildValue("(OOn)", counts, sizes, total);
+    result = census_result(&table, total, table.ct);
 done:
-    Py_XDECREF(counts);
-    Py_XDECREF(sizes);
+    if (table.ct != NULL)
+        containers_free(table.ct);
     typetable_free(&table);
     return result;
 give_up:
+    if (table.ct != NULL)
+        containers_free(table.ct);
     typetable_free(&table);
     Py_RETURN_NONE;
 }
@@ -660,21 +964,9 @@ static int collect_ref(PyObject *obj, void *arg)
     Refs *r = (Refs *)arg;
     if (obj == NULL)
         return 0;
-    if (r->n == r->cap) {
-        Py_ssize_t cap = r->cap ? r->cap * 2 : 64;
-        PyObject **bigger;
-        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(PyObject *)) {
-            r->failed = 1;
-            return 1;
-        }
-        bigger = (PyObject **)PyMem_RawRealloc(
-            r->items, (size_t)cap * sizeof(PyObject *));
-        if (bigger == NULL) {
-            r->failed = 1;
-            return 1;
-        }
-        r->items = bigger;
-        r->cap = cap;
+    if (GROW(r->items, r->cap, r->n) < 0) {
+        r->failed = 1;
+        return 1;
     }
     r->items[r->n++] = obj;
     return 0;
@@ -879,19 +1171,12 @@ static int index_label(Dump *d, Py_ssize_t i)
 {
     char text[32];
     if (i >= d->n_index_sids) {
-        Py_ssize_t cap = d->n_index_sids ? d->n_index_sids : 1024;
-        Py_ssize_t k;
-        int *bigger;
-        while (cap <= i)
-            cap *= 2;
-        bigger = (int *)PyMem_RawRealloc(d->index_sids,
-                                         (size_t)cap * sizeof(int));
-        if (bigger == NULL)
+        Py_ssize_t k = d->n_index_sids;
+        if (grow_to((void **)&d->index_sids, &d->n_index_sids, i + 1,
+                    sizeof(int), 1024) < 0)
             return -3;
-        for (k = d->n_index_sids; k < cap; k++)
-            bigger[k] = -2;
-        d->index_sids = bigger;
-        d->n_index_sids = cap;
+        for (; k < d->n_index_sids; k++)
+            d->index_sids[k] = -2;
     }
     if (d->index_sids[i] == -2) {
         PyOS_snprintf(text, sizeof(text), "[%zd]", i);
@@ -944,10 +1229,6 @@ static int key_label(Dump *d, PyObject *key, int kind)
     return sid;
 }
 
-static int in_map(const PtrMap *m, const void *p)
-{
-    return m->slots != NULL && ptrmap_find(m, p) != NULL;
-}
 
 static int put_u32(Buf *b, uint32_t v) { return buf_put(b, &v, 4); }
 static int put_i32(Buf *b, int32_t v) { return buf_put(b, &v, 4); }
@@ -1118,16 +1399,9 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
     Py_DECREF(spec); /* d->specs keeps it */
     slots = PyTuple_GET_ITEM(spec, 0);
     names = PyTuple_GET_ITEM(spec, 1);
-    if (d->n_ispecs == d->cap_ispecs) {
-        Py_ssize_t cap = d->cap_ispecs ? d->cap_ispecs * 2 : 64;
-        struct InstanceSpec *bigger = (struct InstanceSpec *)PyMem_RawRealloc(
-            d->ispecs, (size_t)cap * sizeof(struct InstanceSpec));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
-            return -3;
-        }
-        d->ispecs = bigger;
-        d->cap_ispecs = cap;
+    if (GROW(d->ispecs, d->cap_ispecs, d->n_ispecs) < 0) {
+        PyErr_NoMemory();
+        return -3;
     }
     is = &d->ispecs[d->n_ispecs];
     memset(is, 0, sizeof(*is));
@@ -1179,23 +1453,16 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
         is->names[is->n_names].sid = sid;
         is->n_names++;
     }
-    if (is->n_slots + is->n_names + 1 > d->cap_pairs) {
-        Py_ssize_t cap = is->n_slots + is->n_names + 1;
-        PyObject **v = (PyObject **)PyMem_RawRealloc(
-            d->pair_values, (size_t)cap * sizeof(PyObject *));
-        int *sids;
-        if (v == NULL) {
+    {
+        /* Both pair arrays share one capacity: the second grows on a copy
+         * of the first's old one. */
+        Py_ssize_t need = is->n_slots + is->n_names + 1, cap = d->cap_pairs;
+        if (grow_to((void **)&d->pair_values, &d->cap_pairs, need,
+                    sizeof(PyObject *), 16) < 0 ||
+            grow_to((void **)&d->pair_sids, &cap, need, sizeof(int), 16) < 0) {
             PyErr_NoMemory();
             return -3;
         }
-        d->pair_values = v;
-        sids = (int *)PyMem_RawRealloc(d->pair_sids, (size_t)cap * sizeof(int));
-        if (sids == NULL) {
-            PyErr_NoMemory();
-            return -3;
-        }
-        d->pair_sids = sids;
-        d->cap_pairs = cap;
     }
     slot = ptrmap_put(&d->spec_index, tp, -2, &added);
     if (slot == NULL)
@@ -1651,6 +1918,109 @@ fail:
     return NULL;
 }
 
+/* Payload sizes: sys.getsizeof of the items whose type is exactly str,
+ * bytes, bytearray, int or float, or an untracked tuple (as _containers.
+ * _payload_of sums them), through their types' C __sizeof__. */
+static PyTypeObject *const payload_types[] = {
+    &PyUnicode_Type, &PyBytes_Type, &PyByteArray_Type, &PyLong_Type,
+    &PyFloat_Type, &PyTuple_Type};
+#define N_PAYLOAD_TYPES 6
+static PyCFunction payload_meths[N_PAYLOAD_TYPES];
+static Py_ssize_t payload_headers[N_PAYLOAD_TYPES];
+
+static Py_ssize_t payload_size(PyObject *item)
+{
+    PyTypeObject *tp = Py_TYPE(item);
+    int k;
+    Py_ssize_t s;
+    for (k = 0; k < N_PAYLOAD_TYPES; k++)
+        if (tp == payload_types[k])
+            break;
+    if (k == N_PAYLOAD_TYPES || payload_meths[k] == NULL)
+        return 0;
+    if (tp == &PyTuple_Type && is_tracked(item))
+        return 0;
+    s = call_sizeof(payload_meths[k], item);
+    return s < 0 ? 0 : s + payload_headers[k];
+}
+
+/* Python's round() to an int of a non-negative double: half to even. */
+static long long round_half_even(double v)
+{
+    long long i = (long long)v;
+    double frac = v - (double)i;
+    if (frac > 0.5 || (frac == 0.5 && (i & 1)))
+        i++;
+    return i;
+}
+
+/* payload(obj, is_dict, n, left, sample_above, sample_items)
+ * -> (bytes, estimated, items read): _containers._payload's sums. A dict's
+ * keys and values are read with PyDict_Next (every step-th entry when
+ * sampled); other containers' items are their referents (tp_traverse,
+ * which skips NULL slots), every step-th when sampled. */
+static PyObject *payload(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    int is_dict;
+    Py_ssize_t n, left, above, items, step, read = 0, taken = 0;
+    long long total = 0, result;
+    int sampled;
+    double scale;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Opnnnn", &obj, &is_dict, &n, &left, &above,
+                          &items))
+        return NULL;
+    if (left <= 0 || n < 0)
+        Py_RETURN_NONE;
+    if (is_dict) {
+        Py_ssize_t pos = 0, k = 0;
+        PyObject *key, *value;
+        Py_ssize_t per;
+        if (!PyDict_Check(obj)) {
+            PyErr_SetString(PyExc_TypeError, "payload: not a dict");
+            return NULL;
+        }
+        sampled = n > above || 2 * n > left;
+        per = items < left / 2 ? items : left / 2;
+        step = sampled ? n / (per > 1 ? per : 1) : 1;
+        if (step < 1)
+            step = 1;
+        while (PyDict_Next(obj, &pos, &key, &value)) {
+            if (k++ % step != 0)
+                continue;
+            total += payload_size(key) + payload_size(value);
+            taken++;
+        }
+        read = 2 * taken;
+        scale = sampled ? (double)n / (double)(taken > 1 ? taken : 1) : 1.0;
+    } else {
+        Refs refs = {NULL, 0, 0, 0};
+        Py_ssize_t m, i, per;
+        traverseproc traverse = Py_TYPE(obj)->tp_traverse;
+        if (traverse != NULL)
+            traverse(obj, collect_ref, &refs);
+        if (refs.failed) {
+            PyMem_RawFree(refs.items);
+            return PyErr_NoMemory();
+        }
+        m = refs.n;
+        sampled = m > above || m > left;
+        per = items < left ? items : left;
+        step = sampled ? m / (per > 1 ? per : 1) : 1;
+        if (step < 1)
+            step = 1;
+        for (i = 0; i < m; i += step) {
+            total += payload_size(refs.items[i]);
+            read++;
+        }
+        PyMem_RawFree(refs.items);
+        scale = sampled ? (double)m / (double)(read > 1 ? read : 1) : 1.0;
+    }
+    result = sampled ? round_half_even((double)total * scale) : total;
+    return Py_BuildValue("(LNn)", result, PyBool_FromLong(sampled), read);
+}
+
 /* safe_size(obj) -> int: sys.getsizeof(obj) when its __sizeof__ is C,
  * else object.__sizeof__ plus the header (never a program's __sizeof__). */
 static PyObject *safe_size(PyObject *self, PyObject *obj)
@@ -1774,15 +2144,20 @@ static PyMethodDef native_methods[] = {
      "set_safe_header(n): the header safe sizes add to object.__sizeof__."},
     {"sequence_caps", sequence_caps, METH_O,
      "sequence_caps(objs) -> (list cap, tuple cap) of index labels."},
-    {"census_pass", census_pass, METH_O,
-     "census_pass(objs) -> (counts, sizes): objects and sys.getsizeof "
-     "bytes per type, in one C pass; no program code runs."},
-    {"census_walk", census_walk, METH_NOARGS,
-     "census_walk() -> (counts, sizes, n) or None: census_pass "
-     "over the collector's own lists (None: they could not be walked "
-     "safely here; use census_pass(gc.get_objects()))."},
+    {"census_pass", census_pass, METH_VARARGS,
+     "census_pass(objs[, scan]) -> (counts, sizes, n, containers): objects "
+     "and sys.getsizeof bytes per type, in one C pass, and with scan = "
+     "(bases, skip ids, min_items, keep) the large containers as "
+     "(objects, lengths, sizes); no program code runs."},
+    {"census_walk", census_walk, METH_VARARGS,
+     "census_walk([scan]) -> (counts, sizes, n, containers) or None: "
+     "census_pass over the collector's own lists (None: they could not be "
+     "walked safely here; use census_pass(gc.get_objects()))."},
     {"graph_dump", graph_dump, METH_VARARGS,
      "graph_dump(...) -> dict of arrays: the heap-graph dump's pass."},
+    {"payload", payload, METH_VARARGS,
+     "payload(obj, is_dict, n, left, sample_above, sample_items) -> "
+     "(bytes, estimated, read): the payload of one container."},
     {"safe_size", safe_size, METH_O,
      "safe_size(obj) -> int: the census' size of one object."},
     {NULL, NULL, 0, NULL}};
@@ -1814,11 +2189,18 @@ PyMODINIT_FUNC PyInit__native(void)
         return NULL;
     }
     object_sizeof_meth = ((PyMethodDescrObject *)descr)->d_method->ml_meth;
+    {
+        int k;
+        for (k = 0; k < N_PAYLOAD_TYPES; k++) {
+            payload_meths[k] = c_sizeof_of(payload_types[k]);
+            payload_headers[k] = header_of(payload_types[k]);
+        }
+    }
     m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
     /* The agent's .py files use a build with the same VERSION only. */
-    if (PyModule_AddIntConstant(m, "VERSION", 3) < 0) {
+    if (PyModule_AddIntConstant(m, "VERSION", 4) < 0) {
         Py_DECREF(m);
         return NULL;
     }
