@@ -266,6 +266,7 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
     previous = _state["previous"]
     current = {}
     rows = []
+    names = {}  # type -> name, for this scan
     grown = []
     held = {}
     for n, i in long_ones:
@@ -278,7 +279,9 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
             obj = pool[i]
             tp = pool_tps[i]
             size = pool_sizes[i]
-        name = type_name(tp)
+        name = names.get(tp)
+        if name is None:
+            name = names[tp] = type_name(tp)
         key = (id(obj), name)
         before = previous.get(key)
         current[key] = n
@@ -368,6 +371,25 @@ def _module_globals(excluded):
     dicts = []
     values = []
     seen = set(excluded)
+    if _census.native_available():
+        # The same filter in C over every namespace at once.
+        spaces = _module_namespaces()
+        found = _census._native.module_globals(
+            [namespace for _, namespace in spaces], MIN_VALUE_BYTES)
+        for index, key, value in found:
+            if id(value) in seen:
+                continue
+            modname = spaces[index][0]
+            tp = type(value)
+            if tp in _VALUES:
+                seen.add(id(value))
+                values.append((value, modname + "." + key))
+            elif base_of(tp) is dict and not _census._is_ours_type(tp):
+                seen.add(id(value))
+                dicts.append((dict.__len__(value), value,
+                              modname + "." + key))
+        del spaces, found
+        return dicts, values
     for modname, namespace in _module_namespaces():
         vals = list(dict.values(namespace))
         tps = list(map(type, vals))

@@ -552,7 +552,14 @@ static void container_seen(struct Containers *ct, const TypeEntry *e,
                            PyObject *obj, Py_ssize_t size, Py_ssize_t pos)
 {
     Found f;
-    Py_ssize_t n = ct->lens[e->base](obj);
+    Py_ssize_t n;
+    /* The two common exact types without the call (the same fields). */
+    if (e->type == &PyList_Type)
+        n = PyList_GET_SIZE(obj);
+    else if (e->type == &PyDict_Type)
+        n = PyDict_GET_SIZE(obj);
+    else
+        n = ct->lens[e->base](obj);
     if (n < 0) {
         PyErr_Clear();
         return;
@@ -1944,6 +1951,64 @@ static Py_ssize_t payload_size(PyObject *item)
     return s < 0 ? 0 : s + payload_headers[k];
 }
 
+/* No NULL slot among a list's items (a list being filled has some). */
+static int list_whole(PyObject *list)
+{
+    PyObject **items = ((PyListObject *)list)->ob_item;
+    Py_ssize_t i, n = PyList_GET_SIZE(list);
+    for (i = 0; i < n; i++)
+        if (items[i] == NULL)
+            return 0;
+    return 1;
+}
+
+/* module_globals(namespaces, min_bytes) -> [(index, key, value)]: the
+ * globals _containers._module_globals looks at, found in C: exact str
+ * keys whose value is an exact str, bytes or bytearray of at least
+ * min_bytes (keys not starting with "__"), or an untracked dict (or
+ * subclass instance). */
+static PyObject *module_globals(PyObject *self, PyObject *args)
+{
+    PyObject *spaces, *result;
+    Py_ssize_t min_bytes, i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &spaces, &min_bytes))
+        return NULL;
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < PyList_GET_SIZE(spaces); i++) {
+        PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
+        Py_ssize_t pos = 0;
+        if (!PyDict_CheckExact(ns))
+            continue;
+        while (PyDict_Next(ns, &pos, &key, &value)) {
+            PyTypeObject *tp = Py_TYPE(value);
+            int k, want = 0;
+            if (!PyUnicode_CheckExact(key))
+                continue;
+            if (PyDict_Check(value)) {
+                want = !is_tracked(value);
+            } else {
+                for (k = 0; k < 3; k++)
+                    if (tp == payload_types[k])
+                        break;
+                if (k < 3 && !(PyUnicode_GET_LENGTH(key) >= 2 &&
+                               PyUnicode_READ_CHAR(key, 0) == '_' &&
+                               PyUnicode_READ_CHAR(key, 1) == '_'))
+                    want = payload_size(value) >= min_bytes;
+            }
+            if (want) {
+                PyObject *t = Py_BuildValue("(nOO)", i, key, value);
+                if (t == NULL || PyList_Append(result, t) < 0)
+                    Py_CLEAR(result);
+                Py_XDECREF(t);
+                if (result == NULL)
+                    break;
+            }
+        }
+    }
+    return result;
+}
+
 /* Python's round() to an int of a non-negative double: half to even. */
 static long long round_half_even(double v)
 {
@@ -1994,6 +2059,21 @@ static PyObject *payload(PyObject *self, PyObject *args)
         }
         read = 2 * taken;
         scale = sampled ? (double)n / (double)(taken > 1 ? taken : 1) : 1.0;
+    } else if (PyList_Check(obj) && list_whole(obj)) {
+        /* Its referents are its items, last to first (list_traverse),
+         * read in place: no copy of a long list. */
+        PyObject **slots = ((PyListObject *)obj)->ob_item;
+        Py_ssize_t m = PyList_GET_SIZE(obj), i, per;
+        sampled = m > above || m > left;
+        per = items < left ? items : left;
+        step = sampled ? m / (per > 1 ? per : 1) : 1;
+        if (step < 1)
+            step = 1;
+        for (i = 0; i < m; i += step) {
+            total += payload_size(slots[m - 1 - i]);
+            read++;
+        }
+        scale = sampled ? (double)m / (double)(read > 1 ? read : 1) : 1.0;
     } else {
         Refs refs = {NULL, 0, 0, 0};
         Py_ssize_t m, i, per;
@@ -2155,6 +2235,9 @@ static PyMethodDef native_methods[] = {
      "walked safely here; use census_pass(gc.get_objects()))."},
     {"graph_dump", graph_dump, METH_VARARGS,
      "graph_dump(...) -> dict of arrays: the heap-graph dump's pass."},
+    {"module_globals", module_globals, METH_VARARGS,
+     "module_globals(namespaces, min_bytes) -> [(index, key, value)]: "
+     "module globals the container pass looks at."},
     {"payload", payload, METH_VARARGS,
      "payload(obj, is_dict, n, left, sample_above, sample_items) -> "
      "(bytes, estimated, read): the payload of one container."},
