@@ -273,17 +273,28 @@ def _raw_statistics(tm, agent_prefixes):
     if get is None:
         raise AttributeError("no tracemalloc._get_traces")
     traces = get()
-    pairs = {}
-    # A raw trace is (domain, size, traceback[, total_nframe]), the
-    # traceback a tuple of (filename, lineno), most recent first.
-    _census._count_elements(pairs, map(itemgetter(2, 1), traces))
-    del traces
     sizes = {}
     counts = {}
-    for (tb, size), n in pairs.items():
-        sizes[tb] = sizes.get(tb, 0) + size * n
-        counts[tb] = counts.get(tb, 0) + n
-    del pairs
+    if _census.native_available():
+        # Summed per traceback object in C (one per interned traceback),
+        # then merged by value here: a few thousand groups, not a tuple
+        # hashed per trace.
+        groups = _census._native.group_traces(traces)
+        del traces
+        for tb, size, n in groups:
+            sizes[tb] = sizes.get(tb, 0) + size
+            counts[tb] = counts.get(tb, 0) + n
+        del groups
+    else:
+        pairs = {}
+        # A raw trace is (domain, size, traceback[, total_nframe]), the
+        # traceback a tuple of (filename, lineno), most recent first.
+        _census._count_elements(pairs, map(itemgetter(2, 1), traces))
+        del traces
+        for (tb, size), n in pairs.items():
+            sizes[tb] = sizes.get(tb, 0) + size * n
+            counts[tb] = counts.get(tb, 0) + n
+        del pairs
     skip = set()
     for tb in sizes:
         if tb and type(tb[0][0]) is str and tb[0][0].startswith(
@@ -292,10 +303,23 @@ def _raw_statistics(tm, agent_prefixes):
     total = len(sizes) - len(skip)
     top = heapq.nlargest(TOP_STATS + len(skip), sizes.items(),
                          key=itemgetter(1))
-    out = [(size, counts[tb], program_frames(tuple((str(f), int(line))
-                                                   for f, line in tb)))
+    out = [(size, counts[tb], program_frames(_plain_frames(tb)))
            for tb, size in top if tb not in skip][:TOP_STATS]
     return out, total
+
+
+_FRAME_TYPES = frozenset(((str, int),))
+
+
+def _plain_frames(tb):
+    """tb's frames as (filename, lineno) tuples of str and int: tb itself
+    when it is made of those already (as _get_traces() gives them)."""
+    if type(tb) is tuple and set(map(type, tb)) <= {tuple} and \
+            set(map(len, tb)) <= {2} and \
+            set(zip(map(type, map(itemgetter(0), tb)),
+                    map(type, map(itemgetter(1), tb)))) <= _FRAME_TYPES:
+        return tb
+    return tuple((str(f), int(line)) for f, line in tb)
 
 
 def _public_statistics(tm, patterns):

@@ -2101,6 +2101,78 @@ static PyObject *payload(PyObject *self, PyObject *args)
     return Py_BuildValue("(LNn)", result, PyBool_FromLong(sampled), read);
 }
 
+/* group_traces(traces) -> [(traceback, size, count)]: tracemalloc's raw
+ * traces ((domain, size, traceback, ...) tuples, as _get_traces() returns
+ * them) summed per traceback object, in first-seen order. _get_traces()
+ * converts each interned traceback once, so equal tracebacks are mostly
+ * one object; the caller merges the rest by value. */
+typedef struct {
+    PyObject *tb;
+    Py_ssize_t size, count;
+} TraceGroup;
+
+static PyObject *group_traces(PyObject *self, PyObject *traces)
+{
+    PtrMap index;
+    TraceGroup *groups = NULL;
+    Py_ssize_t n_groups = 0, cap = 0, i;
+    PyObject *result = NULL;
+    (void)self;
+    if (!PyList_CheckExact(traces)) {
+        PyErr_SetString(PyExc_TypeError, "group_traces: a list is needed");
+        return NULL;
+    }
+    if (ptrmap_init(&index, 4096) < 0)
+        return PyErr_NoMemory();
+    for (i = 0; i < PyList_GET_SIZE(traces); i++) {
+        PyObject *trace = PyList_GET_ITEM(traces, i), *tb;
+        Py_ssize_t size;
+        Slot *slot;
+        int added;
+        if (!PyTuple_CheckExact(trace) || PyTuple_GET_SIZE(trace) < 3 ||
+            !PyLong_CheckExact(PyTuple_GET_ITEM(trace, 1))) {
+            PyErr_SetString(PyExc_ValueError, "group_traces: not a trace");
+            goto done;
+        }
+        size = PyLong_AsSsize_t(PyTuple_GET_ITEM(trace, 1));
+        if (size == -1 && PyErr_Occurred())
+            goto done;
+        tb = PyTuple_GET_ITEM(trace, 2);
+        slot = ptrmap_put(&index, tb, n_groups, &added);
+        if (slot == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (added) {
+            if (GROW(groups, cap, n_groups) < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            groups[n_groups].tb = tb;
+            groups[n_groups].size = 0;
+            groups[n_groups].count = 0;
+            n_groups++;
+        }
+        groups[slot->value].size += size;
+        groups[slot->value].count++;
+    }
+    /* The traces list holds every traceback: none is freed above. */
+    result = PyList_New(n_groups);
+    for (i = 0; result != NULL && i < n_groups; i++) {
+        PyObject *t = Py_BuildValue("(Onn)", groups[i].tb, groups[i].size,
+                                    groups[i].count);
+        if (t == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, i, t);
+    }
+done:
+    ptrmap_free(&index);
+    PyMem_RawFree(groups);
+    return result;
+}
+
 /* safe_size(obj) -> int: sys.getsizeof(obj) when its __sizeof__ is C,
  * else object.__sizeof__ plus the header (never a program's __sizeof__). */
 static PyObject *safe_size(PyObject *self, PyObject *obj)
@@ -2238,6 +2310,9 @@ static PyMethodDef native_methods[] = {
     {"module_globals", module_globals, METH_VARARGS,
      "module_globals(namespaces, min_bytes) -> [(index, key, value)]: "
      "module globals the container pass looks at."},
+    {"group_traces", group_traces, METH_O,
+     "group_traces(traces) -> [(traceback, size, count)]: tracemalloc's "
+     "raw traces summed per traceback object."},
     {"payload", payload, METH_VARARGS,
      "payload(obj, is_dict, n, left, sample_above, sample_items) -> "
      "(bytes, estimated, read): the payload of one container."},
