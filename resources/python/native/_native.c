@@ -990,6 +990,174 @@ static int is_tracked(PyObject *obj)
 #endif
 }
 
+/* An output array written in chunks: each STREAM_CHUNK bytes go through
+ * a zlib compressor (zlib.compressobj of the file's level), so the raw
+ * array never exists whole. Flushed only between nodes: compressing
+ * releases the GIL, and a node's referents are borrowed until it is done.
+ * Without a compressor the array is kept raw. */
+#define STREAM_CHUNK ((size_t)256 * 1024)
+
+typedef struct {
+    Buf buf;
+    PyObject *z;      /* the compressor, or NULL */
+    PyObject *chunks; /* list of compressed bytes */
+} Stream;
+
+static int stream_init(Stream *st, PyObject *zlib, int level)
+{
+    memset(st, 0, sizeof(*st));
+    if (zlib == NULL)
+        return 0;
+    st->chunks = PyList_New(0);
+    if (st->chunks == NULL)
+        return -1;
+    st->z = PyObject_CallMethod(zlib, "compressobj", "i", level);
+    return st->z == NULL ? -1 : 0;
+}
+
+static int stream_append(Stream *st, PyObject *out)
+{
+    int rc = 0;
+    if (out == NULL)
+        return -1;
+    if (!PyBytes_Check(out))
+        PyErr_SetString(PyExc_TypeError, "graph dump: bad compressor");
+    else if (PyBytes_GET_SIZE(out) > 0)
+        rc = PyList_Append(st->chunks, out);
+    if (PyErr_Occurred())
+        rc = -1;
+    Py_DECREF(out);
+    return rc;
+}
+
+/* Compresses what the buffer holds (all of it, and the end of the
+ * stream, when final). */
+static int stream_flush(Stream *st, int final)
+{
+    if (st->z == NULL)
+        return 0;
+    if (st->buf.len > 0 && (final || st->buf.len >= STREAM_CHUNK)) {
+        PyObject *view = PyMemoryView_FromMemory(
+            st->buf.data, (Py_ssize_t)st->buf.len, PyBUF_READ);
+        if (view == NULL)
+            return -1;
+        if (stream_append(st, PyObject_CallMethod(st->z, "compress", "O",
+                                                  view)) < 0) {
+            Py_DECREF(view);
+            return -1;
+        }
+        Py_DECREF(view);
+        st->buf.len = 0;
+    }
+    if (final && stream_append(st, PyObject_CallMethod(st->z, "flush", NULL)) < 0)
+        return -1;
+    return 0;
+}
+
+/* The array: its compressed bytes (joined), or its raw bytes. */
+static PyObject *stream_take(Stream *st)
+{
+    PyObject *joined;
+    if (st->z == NULL)
+        return buf_take(&st->buf);
+    if (stream_flush(st, 1) < 0)
+        return NULL;
+    buf_free(&st->buf);
+    {
+        Py_ssize_t i, total = 0;
+        char *p;
+        for (i = 0; i < PyList_GET_SIZE(st->chunks); i++)
+            total += PyBytes_GET_SIZE(PyList_GET_ITEM(st->chunks, i));
+        joined = PyBytes_FromStringAndSize(NULL, total);
+        if (joined == NULL)
+            return NULL;
+        p = PyBytes_AS_STRING(joined);
+        for (i = 0; i < PyList_GET_SIZE(st->chunks); i++) {
+            PyObject *c = PyList_GET_ITEM(st->chunks, i);
+            memcpy(p, PyBytes_AS_STRING(c), (size_t)PyBytes_GET_SIZE(c));
+            p += PyBytes_GET_SIZE(c);
+        }
+    }
+    Py_CLEAR(st->chunks);
+    return joined;
+}
+
+static void stream_free(Stream *st)
+{
+    buf_free(&st->buf);
+    Py_CLEAR(st->z);
+    Py_CLEAR(st->chunks);
+}
+
+/* The listed objects, for "is this referent a node?": the list's own
+ * item array sorted by address (the node order does not matter: readers
+ * key nodes by id) and a first-level index of 2^16 address buckets, so
+ * no copy of the list is made. */
+#define NODE_BUCKETS 65536
+
+typedef struct {
+    PyObject **items;
+    Py_ssize_t n;
+    uintptr_t lo, hi;
+    int shift;
+    Py_ssize_t *start; /* NODE_BUCKETS + 1 positions */
+} NodeSet;
+
+static int by_address(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (PyObject *const *)a;
+    uintptr_t y = (uintptr_t) * (PyObject *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int nodeset_init(NodeSet *s, PyObject *list)
+{
+    Py_ssize_t i, b;
+    memset(s, 0, sizeof(*s));
+    s->items = ((PyListObject *)list)->ob_item;
+    s->n = PyList_GET_SIZE(list);
+    if (s->n == 0)
+        return 0;
+    qsort(s->items, (size_t)s->n, sizeof(PyObject *), by_address);
+    s->lo = (uintptr_t)s->items[0];
+    s->hi = (uintptr_t)s->items[s->n - 1];
+    while (((s->hi - s->lo) >> s->shift) >= NODE_BUCKETS)
+        s->shift++;
+    s->start = (Py_ssize_t *)PyMem_RawMalloc((NODE_BUCKETS + 1) *
+                                              sizeof(Py_ssize_t));
+    if (s->start == NULL)
+        return -1;
+    for (b = 0, i = 0; b <= NODE_BUCKETS; b++) {
+        while (i < s->n &&
+               (((uintptr_t)s->items[i] - s->lo) >> s->shift) < (uintptr_t)b)
+            i++;
+        s->start[b] = i;
+    }
+    return 0;
+}
+
+static int nodeset_has(const NodeSet *s, const void *p)
+{
+    uintptr_t x = (uintptr_t)p;
+    Py_ssize_t lo, hi, b;
+    if (s->n == 0 || x < s->lo || x > s->hi)
+        return 0;
+    b = (Py_ssize_t)((x - s->lo) >> s->shift);
+    lo = s->start[b];
+    hi = s->start[b + 1];
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        uintptr_t m = (uintptr_t)s->items[mid];
+        if (m == x)
+            return 1;
+        if (m < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
 #define MODULE_ROOT 1
 #define CLASS_ROOT 2
 #define THREAD_FRAME 4
@@ -1001,16 +1169,14 @@ typedef struct {
     PyObject *callback;  /* callback(obj, refs) -> (node label, refs, labels) */
     int32_t *intern;     /* see intern_text */
     size_t intern_mask;
-    PyObject *texts;     /* list: string id -> label text */
-    int own_texts;       /* texts replaced by drop_unused_strings */
+    PyObject *texts;     /* list: string id -> label text (all used) */
     PtrMap skip;         /* ids never to point at (the agent's objects) */
     PtrMap skip_types;   /* types whose instances are the agent's */
     PtrMap modules;      /* ids of modules in sys.modules */
     PtrMap frames;       /* ids of the threads' current frames */
     PtrMap module_dicts; /* ids of module namespaces */
     PtrMap instance_dicts;
-    PtrMap nodes;        /* all nodes, only when strays must be looked for */
-    int check_nodes;
+    NodeSet nodes;       /* the listed objects: edges to others go */
     Py_ssize_t list_cap, tuple_cap; /* index labels "[i]" for i < cap */
     /* state */
     PtrMap types;        /* type -> index into type_list */
@@ -1029,11 +1195,14 @@ typedef struct {
     struct InstanceSpec *ispecs;
     Py_ssize_t n_ispecs, cap_ispecs;
     PyObject **pair_values;
-    int *pair_sids;
+    struct LazyLabel *pair_labels;
     Py_ssize_t cap_pairs;
-    /* outputs */
-    Buf ids, tps, szs, flags, offsets, targets, node_labels, edge_labels;
+    /* outputs: compressed in chunks as they fill (types stay raw: the
+     * file renumbers them) */
+    Buf tps;
+    Stream ids, szs, flags, offsets, targets, node_labels, edge_labels;
     uint32_t edge_count;
+    Py_ssize_t node_count;
 } Dump;
 
 /* How _labels.Labeler._other_labels labels an instance of a plain class:
@@ -1044,13 +1213,21 @@ typedef struct {
  * is it; then the first unlabelled exact dict is its "__dict__". */
 typedef struct {
     Py_ssize_t offset;
-    int sid;
+    PyObject *label; /* borrowed: d->specs keeps it */
+    int sid;         /* -2 until first used */
 } SlotSpec;
 
 typedef struct {
     PyObject *name;
+    PyObject *label;
     int sid;
 } NameSpec;
+
+typedef struct LazyLabel {
+    PyObject *label;  /* the text, or NULL: text */
+    const char *text;
+    int *sid;         /* where its string id is kept (-2: not yet) */
+} LazyLabel;
 
 struct InstanceSpec {
     SlotSpec *slots;
@@ -1241,21 +1418,38 @@ static int put_u32(Buf *b, uint32_t v) { return buf_put(b, &v, 4); }
 static int put_i32(Buf *b, int32_t v) { return buf_put(b, &v, 4); }
 
 /* One edge obj -> target with label sid, unless target is no node. */
-static int add_edge(Dump *d, PyObject *target, int sid)
+/* Whether an edge to target is kept: target is a listed object, tracked,
+ * and not the agent's. (The program's threads run while the labeller does:
+ * an object made since the listing is no node, and no edge goes to it.)
+ * Labels are interned only for kept edges, so every string of the dump is
+ * used by some node or edge. */
+static int edge_kept(Dump *d, PyObject *target)
+{
+    return is_tracked(target) && !in_map(&d->skip, target) &&
+           !in_map(&d->skip_types, Py_TYPE(target)) &&
+           nodeset_has(&d->nodes, target);
+}
+
+/* One edge to target (kept: see edge_kept) with label sid. */
+static int put_edge(Dump *d, PyObject *target, int sid)
 {
     uint64_t id;
-    if (!is_tracked(target) || in_map(&d->skip, target) ||
-        in_map(&d->skip_types, Py_TYPE(target)))
-        return 0;
-    if (d->check_nodes && !in_map(&d->nodes, target))
-        return 0;
     if (d->edge_count == 0xFFFFFFFFu)
         return -1;
     id = (uint64_t)(uintptr_t)target;
-    if (buf_put(&d->targets, &id, 8) < 0 || put_i32(&d->edge_labels, sid) < 0)
+    if (buf_put(&d->targets.buf, &id, 8) < 0 ||
+        put_i32(&d->edge_labels.buf, sid) < 0)
         return -1;
     d->edge_count++;
     return 0;
+}
+
+/* A fixed label, interned on its first use; -3 on error. */
+static int lazy_sid(Dump *d, int *sid, const char *text)
+{
+    if (*sid == -2)
+        *sid = intern_utf8(d, text);
+    return *sid;
 }
 
 /* The labels of obj's referents through the Python labeller. */
@@ -1295,10 +1489,10 @@ static int dump_by_callback(Dump *d, PyObject *obj, int *node_sid)
     for (i = 0; i < n; i++) {
         PyObject *target = PyList_GET_ITEM(out_refs, i);
         int sid;
-        if (!is_tracked(target))
+        if (!edge_kept(d, target))
             continue; /* no label interned for an edge that goes */
         sid = intern_text(d, PyList_GET_ITEM(labels, i));
-        if (sid == -3 || add_edge(d, target, sid) < 0) {
+        if (sid == -3 || put_edge(d, target, sid) < 0) {
             Py_DECREF(res);
             return -1;
         }
@@ -1307,14 +1501,21 @@ static int dump_by_callback(Dump *d, PyObject *obj, int *node_sid)
     return 0;
 }
 
-/* Edges whose labels need the referents only: -1 each (sets), or one label
- * for all (cells). */
-static int dump_same_label(Dump *d, int sid)
+/* Edges whose labels need the referents only: none (sets, text NULL),
+ * or one label for all (cells). */
+static int dump_same_label(Dump *d, int *sid, const char *text)
 {
     Py_ssize_t i;
-    for (i = 0; i < d->refs.n; i++)
-        if (add_edge(d, d->refs.items[i], sid) < 0)
+    for (i = 0; i < d->refs.n; i++) {
+        PyObject *target = d->refs.items[i];
+        int label = -1;
+        if (!edge_kept(d, target))
+            continue;
+        if (text != NULL && (label = lazy_sid(d, sid, text)) == -3)
             return -1;
+        if (put_edge(d, target, label) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -1332,14 +1533,14 @@ static int dump_sequence(Dump *d, PyObject *obj, Py_ssize_t size,
         PyObject *target = d->refs.items[i];
         int sid = -1;
         Py_ssize_t pos = size - 1 - i;
-        if (!is_tracked(target))
+        if (!edge_kept(d, target))
             continue;
         if (whole && (cap < 0 || pos < cap)) {
             sid = index_label(d, pos);
             if (sid == -3)
                 return -1;
         }
-        if (add_edge(d, target, sid) < 0)
+        if (put_edge(d, target, sid) < 0)
             return -1;
     }
     (void)obj;
@@ -1365,10 +1566,10 @@ static int dump_plain_dict(Dump *d, PyObject *dict, int kind)
     pos = 0;
     while (PyDict_Next(dict, &pos, &key, &value)) {
         int sid;
-        if (!is_tracked(value))
+        if (!edge_kept(d, value))
             continue;
         sid = key_label(d, key, kind);
-        if (sid == -3 || add_edge(d, value, sid) < 0)
+        if (sid == -3 || put_edge(d, value, sid) < 0)
             return -1;
     }
     return 1;
@@ -1425,7 +1626,6 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
         PyObject *pair = PyTuple_GET_ITEM(slots, i);
         PyObject *descr;
         PyMemberDef *def;
-        int sid;
         if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
             continue;
         descr = PyTuple_GET_ITEM(pair, 0);
@@ -1440,24 +1640,19 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
             def->offset <= 0 || def->offset + (Py_ssize_t)sizeof(PyObject *) >
                                      tp->tp_basicsize)
             continue;
-        sid = intern_text(d, PyTuple_GET_ITEM(pair, 1));
-        if (sid == -3)
-            return -3;
         is->slots[is->n_slots].offset = def->offset;
-        is->slots[is->n_slots].sid = sid;
+        is->slots[is->n_slots].label = PyTuple_GET_ITEM(pair, 1);
+        is->slots[is->n_slots].sid = -2;
         is->n_slots++;
     }
     for (i = 0; i < PyTuple_GET_SIZE(names); i++) {
         PyObject *pair = PyTuple_GET_ITEM(names, i);
-        int sid;
         if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2 ||
             !PyUnicode_CheckExact(PyTuple_GET_ITEM(pair, 0)))
             continue;
-        sid = intern_text(d, PyTuple_GET_ITEM(pair, 1));
-        if (sid == -3)
-            return -3;
         is->names[is->n_names].name = PyTuple_GET_ITEM(pair, 0);
-        is->names[is->n_names].sid = sid;
+        is->names[is->n_names].label = PyTuple_GET_ITEM(pair, 1);
+        is->names[is->n_names].sid = -2;
         is->n_names++;
     }
     {
@@ -1466,7 +1661,8 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
         Py_ssize_t need = is->n_slots + is->n_names + 1, cap = d->cap_pairs;
         if (grow_to((void **)&d->pair_values, &d->cap_pairs, need,
                     sizeof(PyObject *), 16) < 0 ||
-            grow_to((void **)&d->pair_sids, &cap, need, sizeof(int), 16) < 0) {
+            grow_to((void **)&d->pair_labels, &cap, need, sizeof(LazyLabel),
+                    16) < 0) {
             PyErr_NoMemory();
             return -3;
         }
@@ -1478,23 +1674,27 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
     return slot->value;
 }
 
+/* The string id of a pair's label, interned on first use; -3 on error. */
+static int pair_sid(Dump *d, const LazyLabel *l)
+{
+    if (*l->sid == -2)
+        *l->sid = l->label != NULL ? intern_text(d, l->label)
+                                   : intern_utf8(d, l->text);
+    return *l->sid;
+}
+
 static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
 {
     Py_ssize_t n_pairs = 0, n_owned, i, j;
     int dict_done = 0, rc = 0;
-    if (d->sid_class == -2)
-        d->sid_class = intern_utf8(d, "__class__");
-    if (d->sid_dict == -2)
-        d->sid_dict = intern_utf8(d, "__dict__");
-    if (d->sid_class == -3 || d->sid_dict == -3)
-        return -1;
     for (i = 0; i < is->n_slots; i++) {
         PyObject *v = *(PyObject **)((char *)obj + is->slots[i].offset);
         if (v == NULL || v == Py_None)
             continue;
         Py_INCREF(v);
         d->pair_values[n_pairs] = v;
-        d->pair_sids[n_pairs++] = is->slots[i].sid;
+        d->pair_labels[n_pairs].label = is->slots[i].label;
+        d->pair_labels[n_pairs++].sid = &is->slots[i].sid;
     }
     for (i = 0; i < is->n_names; i++) {
         PyObject *v = _PyObject_GenericGetAttrWithDict(obj, is->names[i].name,
@@ -1509,35 +1709,77 @@ static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
             continue;
         }
         d->pair_values[n_pairs] = v;
-        d->pair_sids[n_pairs++] = is->names[i].sid;
+        d->pair_labels[n_pairs].label = is->names[i].label;
+        d->pair_labels[n_pairs++].sid = &is->names[i].sid;
     }
     n_owned = n_pairs;
     d->pair_values[n_pairs] = (PyObject *)Py_TYPE(obj);
-    d->pair_sids[n_pairs++] = d->sid_class;
+    d->pair_labels[n_pairs].label = NULL;
+    d->pair_labels[n_pairs].text = "__class__";
+    d->pair_labels[n_pairs++].sid = &d->sid_class;
     for (i = 0; i < d->refs.n && rc == 0; i++) {
         PyObject *t = d->refs.items[i];
+        const LazyLabel *label = NULL;
         int sid = -1;
         for (j = 0; j < n_pairs; j++)
             if (d->pair_values[j] == t) {
-                sid = d->pair_sids[j];
+                label = &d->pair_labels[j];
                 break;
             }
-        if (sid == -1 && !dict_done && Py_TYPE(t) == &PyDict_Type) {
+        if (label == NULL && !dict_done && Py_TYPE(t) == &PyDict_Type) {
             int added;
-            sid = d->sid_dict;
             dict_done = 1;
+            /* its kind is known from here on, kept edge or not */
             if (ptrmap_put(&d->instance_dicts, t, 1, &added) == NULL) {
                 PyErr_NoMemory();
                 rc = -1;
                 break;
             }
+            if (edge_kept(d, t) &&
+                (lazy_sid(d, &d->sid_dict, "__dict__") == -3 ||
+                 put_edge(d, t, d->sid_dict) < 0))
+                rc = -1;
+            continue;
         }
-        if (is_tracked(t) && add_edge(d, t, sid) < 0)
+        if (!edge_kept(d, t))
+            continue;
+        if (label != NULL && (sid = pair_sid(d, label)) == -3)
+            rc = -1;
+        else if (put_edge(d, t, sid) < 0)
             rc = -1;
     }
     for (j = 0; j < n_owned; j++)
         Py_DECREF(d->pair_values[j]);
     return rc;
+}
+
+#define N_STREAMS 7
+
+static void dump_streams(Dump *d, Stream **out)
+{
+    out[0] = &d->ids;
+    out[1] = &d->szs;
+    out[2] = &d->flags;
+    out[3] = &d->offsets;
+    out[4] = &d->targets;
+    out[5] = &d->node_labels;
+    out[6] = &d->edge_labels;
+}
+
+static const char *const stream_names[N_STREAMS] = {
+    "ids", "sizes", "flags", "edge_offsets", "edge_targets", "node_labels",
+    "edge_labels"};
+
+/* Compresses the full chunks (between nodes only, see Stream). */
+static int dump_flush(Dump *d, int final)
+{
+    Stream *streams[N_STREAMS];
+    int k;
+    dump_streams(d, streams);
+    for (k = 0; k < N_STREAMS; k++)
+        if (stream_flush(streams[k], final) < 0)
+            return -1;
+    return 0;
 }
 
 static int dump_node(Dump *d, PyObject *obj)
@@ -1550,7 +1792,7 @@ static int dump_node(Dump *d, PyObject *obj)
     int added;
     Slot *tslot;
     TypeEntry *te;
-    if (put_u32(&d->offsets, d->edge_count) < 0)
+    if (dump_flush(d, 0) < 0 || put_u32(&d->offsets.buf, d->edge_count) < 0)
         return -1;
     d->refs.n = 0;
     if (tp->tp_traverse != NULL)
@@ -1585,12 +1827,10 @@ static int dump_node(Dump *d, PyObject *obj)
         }
     } else if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
         node_sid = len_label(d, tp == &PySet_Type ? 4 : 5, PySet_GET_SIZE(obj));
-        if (node_sid == -3 || dump_same_label(d, -1) < 0)
+        if (node_sid == -3 || dump_same_label(d, NULL, NULL) < 0)
             return -1;
     } else if (tp == &PyCell_Type) {
-        if (d->sid_cell == -2)
-            d->sid_cell = intern_utf8(d, "cell_contents");
-        if (d->sid_cell == -3 || dump_same_label(d, d->sid_cell) < 0)
+        if (dump_same_label(d, &d->sid_cell, "cell_contents") < 0)
             return -1;
     } else if (tp == &PyMethod_Type) {
         PyObject *func = PyMethod_GET_FUNCTION(obj);
@@ -1611,18 +1851,16 @@ static int dump_node(Dump *d, PyObject *obj)
             if (node_sid == -3)
                 return -1;
         }
-        if (d->sid_func == -2)
-            d->sid_func = intern_utf8(d, "__func__");
-        if (d->sid_self == -2)
-            d->sid_self = intern_utf8(d, "__self__");
-        if (d->sid_func == -3 || d->sid_self == -3)
-            return -1;
         for (i = 0; i < d->refs.n; i++) {
             PyObject *t = d->refs.items[i];
-            int sid = t == func ? d->sid_func : t == self ? d->sid_self : -1;
-            if (t == Py_None)
-                sid = -1;
-            if (add_edge(d, t, sid) < 0)
+            int sid = -1;
+            if (!edge_kept(d, t))
+                continue;
+            if (t != Py_None && t == func)
+                sid = lazy_sid(d, &d->sid_func, "__func__");
+            else if (t != Py_None && t == self)
+                sid = lazy_sid(d, &d->sid_self, "__self__");
+            if (sid == -3 || put_edge(d, t, sid) < 0)
                 return -1;
         }
     } else {
@@ -1660,64 +1898,13 @@ static int dump_node(Dump *d, PyObject *obj)
         flag |= THREAD_FRAME;
     if (in_map(&d->modules, obj))
         flag |= MODULE_ROOT;
-    if (buf_put(&d->ids, &id, 8) < 0 ||
+    if (buf_put(&d->ids.buf, &id, 8) < 0 ||
         put_i32(&d->tps, (int32_t)tslot->value) < 0 ||
-        put_u32(&d->szs, (uint32_t)size) < 0 ||
-        buf_put(&d->flags, &flag, 1) < 0 ||
-        put_i32(&d->node_labels, node_sid) < 0)
+        put_u32(&d->szs.buf, (uint32_t)size) < 0 ||
+        buf_put(&d->flags.buf, &flag, 1) < 0 ||
+        put_i32(&d->node_labels.buf, node_sid) < 0)
         return -1;
-    return 0;
-}
-
-/* Only the strings some node or kept edge uses stay, in their order; the
- * label arrays are renumbered in place and d->texts replaced. */
-static int drop_unused_strings(Dump *d)
-{
-    Py_ssize_t n = PyList_GET_SIZE(d->texts), i, kept = 0;
-    int32_t *remap;
-    PyObject *texts;
-    Buf *arrays[2];
-    int a;
-    arrays[0] = &d->node_labels;
-    arrays[1] = &d->edge_labels;
-    remap = (int32_t *)PyMem_RawCalloc((size_t)n + 1, sizeof(int32_t));
-    if (remap == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (a = 0; a < 2; a++) {
-        int32_t *v = (int32_t *)arrays[a]->data;
-        size_t k, m = arrays[a]->len / 4;
-        for (k = 0; k < m; k++)
-            if (v[k] >= 0 && v[k] < n)
-                remap[v[k]] = 1;
-    }
-    texts = PyList_New(0);
-    if (texts == NULL) {
-        PyMem_RawFree(remap);
-        return -1;
-    }
-    for (i = 0; i < n; i++) {
-        if (remap[i]) {
-            if (PyList_Append(texts, PyList_GET_ITEM(d->texts, i)) < 0) {
-                Py_DECREF(texts);
-                PyMem_RawFree(remap);
-                return -1;
-            }
-            remap[i] = (int32_t)kept++;
-        } else {
-            remap[i] = -1;
-        }
-    }
-    for (a = 0; a < 2; a++) {
-        int32_t *v = (int32_t *)arrays[a]->data;
-        size_t k, m = arrays[a]->len / 4;
-        for (k = 0; k < m; k++)
-            v[k] = (v[k] >= 0 && v[k] < n) ? remap[v[k]] : -1;
-    }
-    PyMem_RawFree(remap);
-    d->texts = texts; /* owned now: see dump_free */
-    d->own_texts = 1;
+    d->node_count++;
     return 0;
 }
 
@@ -1767,7 +1954,7 @@ static void dump_free(Dump *d)
     ptrmap_free(&d->frames);
     ptrmap_free(&d->module_dicts);
     ptrmap_free(&d->instance_dicts);
-    ptrmap_free(&d->nodes);
+    PyMem_RawFree(d->nodes.start);
     ptrmap_free(&d->types);
     ptrmap_free(&d->len_labels);
     for (k = 0; k < 3; k++)
@@ -1780,47 +1967,49 @@ static void dump_free(Dump *d)
     }
     PyMem_RawFree(d->ispecs);
     PyMem_RawFree(d->pair_values);
-    PyMem_RawFree(d->pair_sids);
+    PyMem_RawFree(d->pair_labels);
     Py_XDECREF(d->specs);
     PyMem_RawFree(d->index_sids);
     PyMem_RawFree(d->intern);
     PyMem_RawFree(d->refs.items);
     Py_XDECREF(d->type_list);
-    if (d->own_texts)
-        Py_XDECREF(d->texts);
-    buf_free(&d->ids);
     buf_free(&d->tps);
-    buf_free(&d->szs);
-    buf_free(&d->flags);
-    buf_free(&d->offsets);
-    buf_free(&d->targets);
-    buf_free(&d->node_labels);
-    buf_free(&d->edge_labels);
+    {
+        Stream *streams[N_STREAMS];
+        dump_streams(d, streams);
+        for (k = 0; k < N_STREAMS; k++)
+            stream_free(streams[k]);
+    }
 }
 
 /* graph_dump(objs, callback, spec_for, texts, skip, skip_types, modules,
- *            frames, module_dicts, instance_dicts, check_nodes, list_cap,
+ *            frames, module_dicts, instance_dicts, level, list_cap,
  *            tuple_cap)
- * -> dict of the arrays (bytes, native order), "type_list" (the types) and
- * "strings" (the labels used). texts: an empty list the labels go to.
- * objs: the nodes; exact dicts are dumped after every other node (their
- * kind -- instance namespace or not -- is known only then), so the node
- * order is objs' non-dicts, then its dicts. instance_dicts is a set the
- * callback fills. Caps < 0: no cap. */
+ * -> dict: "ids", "sizes", "flags", "edge_offsets", "edge_targets",
+ * "node_labels", "edge_labels" (zlib streams of the arrays in native order
+ * at the given zlib level; the raw arrays when level < 0), "types" (raw
+ * int32 indices into "type_list", the types), "strings" (the labels, every
+ * one used), "node_count", "edge_count".
+ * texts: an empty list the labels go to. objs: the listed objects, sorted
+ * here in place by address; the nodes are those not skipped, exact dicts
+ * after every other node (their kind -- instance namespace or not -- is
+ * known only then); an edge to anything else goes. instance_dicts is a set
+ * the callback fills. Caps < 0: no cap. */
 static PyObject *graph_dump(PyObject *self, PyObject *args)
 {
     Dump d;
     PyObject *objs, *skip, *skip_types, *modules, *frames, *module_dicts;
-    PyObject *instance_dicts;
+    PyObject *instance_dicts, *zlib = NULL;
     PyObject *result = NULL;
-    int check_nodes, pass, k;
+    Stream *streams[N_STREAMS];
+    int level, pass, k;
     Py_ssize_t i, n;
     (void)self;
     memset(&d, 0, sizeof(d));
-    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOpnn", &PyList_Type, &objs,
+    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOinn", &PyList_Type, &objs,
                           &d.callback, &d.spec_for, &PyList_Type, &d.texts, &skip, &skip_types,
                           &modules, &frames,
-                          &module_dicts, &instance_dicts, &check_nodes,
+                          &module_dicts, &instance_dicts, &level,
                           &d.list_cap, &d.tuple_cap))
         return NULL;
     d.sid_cell = d.sid_func = d.sid_self = d.sid_class = d.sid_dict = -2;
@@ -1828,13 +2017,22 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "graph_dump: texts must be empty");
         return NULL;
     }
-    d.check_nodes = check_nodes;
     d.type_list = PyList_New(0);
     if (d.type_list == NULL)
         return NULL;
     d.specs = PyList_New(0);
     if (d.specs == NULL)
         goto fail;
+    if (level >= 0) {
+        zlib = PyImport_ImportModule("zlib");
+        if (zlib == NULL)
+            goto fail;
+    }
+    dump_streams(&d, streams);
+    for (k = 0; k < N_STREAMS; k++)
+        if (stream_init(streams[k], zlib, level) < 0)
+            goto fail;
+    Py_CLEAR(zlib);
     if (map_from_ids(&d.skip, skip) < 0 ||
         map_from_ids(&d.skip_types, skip_types) < 0 ||
         map_from_ids(&d.modules, modules) < 0 ||
@@ -1850,25 +2048,19 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         if (ptrmap_init(&d.key_labels[k], 1024) < 0)
             goto nomem;
     n = PyList_GET_SIZE(objs);
-    /* Node arrays at their final size; edges start at one per node. */
-    if (buf_reserve(&d.ids, (size_t)n * 8) < 0 ||
-        buf_reserve(&d.tps, (size_t)n * 4) < 0 ||
-        buf_reserve(&d.szs, (size_t)n * 4) < 0 ||
-        buf_reserve(&d.flags, (size_t)n) < 0 ||
-        buf_reserve(&d.offsets, (size_t)n * 4 + 4) < 0 ||
-        buf_reserve(&d.node_labels, (size_t)n * 4) < 0 ||
-        buf_reserve(&d.targets, (size_t)n * 8) < 0 ||
-        buf_reserve(&d.edge_labels, (size_t)n * 4) < 0)
+    /* Types stay raw (the file renumbers them): at their final size. */
+    if (buf_reserve(&d.tps, (size_t)n * 4) < 0)
         goto nomem;
-    if (check_nodes) {
-        if (ptrmap_init(&d.nodes, (size_t)n) < 0)
-            goto nomem;
-        for (i = 0; i < PyList_GET_SIZE(objs); i++) {
-            int added;
-            if (ptrmap_put(&d.nodes, PyList_GET_ITEM(objs, i), 1, &added) == NULL)
-                goto nomem;
-        }
-    }
+    /* Without compression the arrays are kept whole: reserved at once. */
+    if (level < 0 &&
+        (buf_reserve(&d.ids.buf, (size_t)n * 8) < 0 ||
+         buf_reserve(&d.szs.buf, (size_t)n * 4) < 0 ||
+         buf_reserve(&d.flags.buf, (size_t)n) < 0 ||
+         buf_reserve(&d.offsets.buf, (size_t)n * 4 + 4) < 0 ||
+         buf_reserve(&d.node_labels.buf, (size_t)n * 4) < 0))
+        goto nomem;
+    if (nodeset_init(&d.nodes, objs) < 0)
+        goto nomem;
     for (pass = 0; pass < 2; pass++) {
         if (pass == 1 && add_ids(&d.instance_dicts, instance_dicts) < 0)
             goto fail;
@@ -1888,29 +2080,33 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
             }
         }
     }
-    if (put_u32(&d.offsets, d.edge_count) < 0)
+    if (put_u32(&d.offsets.buf, d.edge_count) < 0)
         goto nomem;
-    if (drop_unused_strings(&d) < 0)
-        goto fail;
     result = PyDict_New();
     if (result == NULL)
         goto fail;
-    {
-        struct { const char *name; Buf *buf; } outs[] = {
-            {"ids", &d.ids}, {"types", &d.tps}, {"sizes", &d.szs},
-            {"flags", &d.flags}, {"edge_offsets", &d.offsets},
-            {"edge_targets", &d.targets}, {"node_labels", &d.node_labels},
-            {"edge_labels", &d.edge_labels}};
-        size_t j;
-        for (j = 0; j < sizeof(outs) / sizeof(outs[0]); j++) {
-            PyObject *bytes = buf_take(outs[j].buf);
-            if (bytes == NULL ||
-                PyDict_SetItemString(result, outs[j].name, bytes) < 0) {
-                Py_XDECREF(bytes);
-                goto fail;
-            }
-            Py_DECREF(bytes);
+    for (k = 0; k < N_STREAMS; k++) {
+        PyObject *bytes = stream_take(streams[k]);
+        if (bytes == NULL ||
+            PyDict_SetItemString(result, stream_names[k], bytes) < 0) {
+            Py_XDECREF(bytes);
+            goto fail;
         }
+        Py_DECREF(bytes);
+    }
+    {
+        PyObject *types = buf_take(&d.tps);
+        PyObject *nodes = PyLong_FromSsize_t(d.node_count);
+        PyObject *edges = PyLong_FromUnsignedLong(d.edge_count);
+        int bad = types == NULL || nodes == NULL || edges == NULL ||
+                  PyDict_SetItemString(result, "types", types) < 0 ||
+                  PyDict_SetItemString(result, "node_count", nodes) < 0 ||
+                  PyDict_SetItemString(result, "edge_count", edges) < 0;
+        Py_XDECREF(types);
+        Py_XDECREF(nodes);
+        Py_XDECREF(edges);
+        if (bad)
+            goto fail;
     }
     if (PyDict_SetItemString(result, "type_list", d.type_list) < 0 ||
         PyDict_SetItemString(result, "strings", d.texts) < 0)
@@ -1920,6 +2116,7 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
 nomem:
     PyErr_NoMemory();
 fail:
+    Py_XDECREF(zlib);
     Py_XDECREF(result);
     dump_free(&d);
     return NULL;
