@@ -269,7 +269,10 @@ def _agent_objects():
         seen[key] = obj
         from_module_dict = key in module_dicts
         for ref in _get_referents(obj):
-            if id(ref) in seen:
+            if id(ref) in seen or not _is_tracked(ref):
+                # An untracked object (str, int, a tuple or dict of such)
+                # is never counted, nor is anything it holds: the agent's
+                # caches of names and frames cost no walk.
                 continue
             tp = type(ref)
             if id(ref) in foreign_dicts:

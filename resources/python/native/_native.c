@@ -1373,12 +1373,19 @@ static int index_label(Dump *d, Py_ssize_t i)
 static int key_label(Dump *d, PyObject *key, int kind)
 {
     int added, sid;
-    Slot *slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
+    /* Only interned keys (attribute names, identifiers) are remembered:
+     * they repeat; a key made at run time ("key%d") seldom does, and a map
+     * slot per such key would cost more than its label. */
+    int cached = PyUnicode_CHECK_INTERNED(key) != 0;
+    Slot *slot = NULL;
     PyObject *text = NULL;
-    if (slot == NULL)
-        return -3;
-    if (slot->value != -2)
-        return (int)slot->value;
+    if (cached) {
+        slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
+        if (slot == NULL)
+            return -3;
+        if (slot->value != -2)
+            return (int)slot->value;
+    }
     if (kind == 1) {
         Py_INCREF(key);
         text = cut_text(key);
@@ -1406,6 +1413,8 @@ static int key_label(Dump *d, PyObject *key, int kind)
         return -3;
     sid = intern_text(d, text);
     Py_DECREF(text);
+    if (!cached)
+        return sid;
     slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
     if (slot == NULL)
         return -3;
