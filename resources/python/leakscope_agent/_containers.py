@@ -617,6 +617,25 @@ class _Holders(object):
     def _level0(self, pending):
         """Module globals and running frames' locals, without a heap scan."""
         heads = dict((id(s[1]), s) for s in pending)
+        if _census.native_available():
+            # The same search in C: no int per global of every module.
+            found = _census._native.globals_holding(
+                [namespace for _, namespace in self.namespaces],
+                [s[1] for s in pending])
+            for index, key, k in found:
+                state = heads.pop(id(pending[k][1]), None)
+                if state is None:
+                    continue  # held by an earlier global already
+                modname = self.namespaces[index][0]
+                if key == "__warningregistry__":
+                    self._name(state, "warnings registry of module "
+                               + modname, "warnings_registry")
+                else:
+                    self._name(state, modname + "." + key, "module_global")
+            del found
+            if heads:
+                self._frame_locals(heads)
+            return [s for s in pending if s[0]["held_by"] is None]
         for modname, namespace in self.namespaces:
             if not heads:
                 break

@@ -2215,6 +2215,51 @@ static PyObject *module_globals(PyObject *self, PyObject *args)
     return result;
 }
 
+/* globals_holding(namespaces, targets) -> [(index, key, target index)]:
+ * the globals (exact str keys) of the namespaces whose value is one of
+ * targets (by identity), in namespace and dict order. */
+static PyObject *globals_holding(PyObject *self, PyObject *args)
+{
+    PyObject *spaces, *targets, *result;
+    PtrMap want;
+    Py_ssize_t i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &spaces, &PyList_Type,
+                          &targets))
+        return NULL;
+    if (ptrmap_init(&want, (size_t)PyList_GET_SIZE(targets)) < 0)
+        return PyErr_NoMemory();
+    for (i = 0; i < PyList_GET_SIZE(targets); i++) {
+        int added;
+        if (ptrmap_put(&want, PyList_GET_ITEM(targets, i), i, &added) == NULL) {
+            ptrmap_free(&want);
+            return PyErr_NoMemory();
+        }
+    }
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < PyList_GET_SIZE(spaces); i++) {
+        PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
+        Py_ssize_t pos = 0;
+        if (!PyDict_CheckExact(ns))
+            continue;
+        while (PyDict_Next(ns, &pos, &key, &value)) {
+            Slot *hit;
+            PyObject *t;
+            if (!PyUnicode_CheckExact(key) ||
+                (hit = ptrmap_find(&want, value)) == NULL)
+                continue;
+            t = Py_BuildValue("(nOn)", i, key, hit->value);
+            if (t == NULL || PyList_Append(result, t) < 0)
+                Py_CLEAR(result);
+            Py_XDECREF(t);
+            if (result == NULL)
+                break;
+        }
+    }
+    ptrmap_free(&want);
+    return result;
+}
+
 /* Python's round() to an int of a non-negative double: half to even. */
 static long long round_half_even(double v)
 {
@@ -2513,6 +2558,9 @@ static PyMethodDef native_methods[] = {
      "walked safely here; use census_pass(gc.get_objects()))."},
     {"graph_dump", graph_dump, METH_VARARGS,
      "graph_dump(...) -> dict of arrays: the heap-graph dump's pass."},
+    {"globals_holding", globals_holding, METH_VARARGS,
+     "globals_holding(namespaces, targets) -> [(index, key, target "
+     "index)]: globals whose value is one of targets."},
     {"module_globals", module_globals, METH_VARARGS,
      "module_globals(namespaces, min_bytes) -> [(index, key, value)]: "
      "module globals the container pass looks at."},
