@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import unittest
@@ -164,7 +165,7 @@ if _census._native is not None:
         walked = _census._native.census_walk()
         _census.NATIVE[0] = False
         pc, ps = _census._counts_and_sizes(objs)
-        nc, ns = _census._native.census_pass(objs)
+        nc, ns, _, _ = _census._native.census_pass(objs)
         # In place over the collector's lists: the same, plus objs itself
         # (gc.get_objects() leaves out the list it returns).
         wc, ws = dict(nc), dict(ns)
@@ -234,6 +235,74 @@ for i in (0, 1):
             os._exit(code)
     pids[i] = pid
 print(json.dumps([os.waitpid(pid, 0)[1] for pid in pids]))
+'''
+
+
+# The container pass (issue 14) on one heap, forked: one child records with
+# the C census' container pass, one with the pure-Python one; two snapshots
+# each, with growth between them (holders, previous lengths). Hostile
+# subclasses whose __len__/__iter__/__sizeof__ raise must never run.
+CONTAINER_CHILD = HEAPS + r'''
+import os
+import leakscope_agent
+from leakscope_agent import _census, _containers, _lsnap, _record
+
+def evil(*args):
+    raise RuntimeError("a program's method ran")
+
+class EvilDict(dict):
+    __len__ = __iter__ = keys = values = items = __sizeof__ = evil
+
+class EvilList(list):
+    __len__ = __iter__ = __getitem__ = __sizeof__ = evil
+
+class Session:
+    def __init__(self):
+        self.history = []
+
+LOG = ["request %d " % i * 3 for i in range(5000)]
+BLOBS = dict((i, b"x" * (i % 300)) for i in range(3000))
+QUEUE = collections.deque((i, i + 1) for i in range(2500))
+ODD = collections.OrderedDict(("k%d" % i, float(i)) for i in range(1200))
+DEFAULT = collections.defaultdict(list, ((i, [i]) for i in range(1100)))
+COUNTS = collections.Counter(dict(("w%d" % i, i) for i in range(1300)))
+SETS = set(range(1400))
+FROZEN = frozenset(str(i) for i in range(1050))
+HOSTILE = EvilDict((str(i), i) for i in range(1500))
+HOSTILE_LIST = EvilList(range(1600))
+HUGE_LIST = [str(i) for i in range(150000)]
+HUGE_DICT = dict((i, (i, "v")) for i in range(120000))
+SESSION = Session()
+SESSION.history.extend(range(3000))
+data = heap(kind, 400)
+short = [[i] * (i % 9) for i in range(3000)]   # many ties among the short
+def main():
+    # Locals only: a global that differs between the two children (a pid)
+    # would make __main__'s namespace differ.
+    gc.collect()
+    pids = []
+    for native in (True, False):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                _census.NATIVE[0] = native
+                # Equal holders whatever the machine's load: no time limit
+                # cuts one search short and not the other.
+                _containers.HOLDER_BUDGET = 30.0
+                path = os.path.join(out, "native.lsnap" if native
+                                    else "python.lsnap")
+                _record.snapshot(path, collect=False)
+                LOG.extend("more %d" % i for i in range(700))
+                SESSION.history.extend(range(2000))
+                BLOBS.update((i, b"y" * 50) for i in range(3000, 4000))
+                _record.snapshot(path, collect=False)
+                code = 0
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    return [os.waitpid(pid, 0)[1] for pid in pids]
+print(json.dumps(main()))
 '''
 
 
@@ -317,6 +386,80 @@ class NativeCensusTest(NativeTestCase):
         proc = run_child(python, agent, code)
         self.assertRan(proc)
         self.assertEqual(proc.stdout.strip(), "native")
+
+
+class NativeContainersTest(NativeTestCase):
+    def test_containers_equal_python_containers(self):
+        agent = make_agent(self.path("agent"))
+        sql = ("SELECT c.snapshot, t.name, c.kind, c.items, c.size, "
+               "c.payload_bytes, c.payload_estimated, c.previous_items, "
+               "c.held_by, c.holder_kind, c.holder_type, c.object_id "
+               "FROM container c JOIN type t ON t.id = c.type "
+               "ORDER BY c.snapshot, c.object_id")
+        for name, python in self.pythons():
+            for kind in ("containers", "instances"):
+                with self.subTest(python=name, heap=kind):
+                    out = self.path("c" + name + kind)
+                    os.makedirs(out)
+                    script = self.path("containers.py")
+                    with open(script, "w") as f:
+                        f.write("import json, sys\nout = sys.argv[1]\n"
+                                "kind = sys.argv[2]\n" + CONTAINER_CHILD)
+                    env = child_env(pythonpath=[agent])
+                    proc = subprocess.run(
+                        [python, script, out, kind], env=env,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        universal_newlines=True, timeout=TIMEOUT * 5)
+                    self.assertRan(proc)
+                    self.assertEqual(json.loads(proc.stdout), [0, 0],
+                                     proc.stderr)
+                    self.assertNotIn("program's", proc.stderr)
+                    got = {}
+                    for which in ("native", "python"):
+                        path = os.path.join(out, which + ".lsnap")
+                        metas = [m[3] for m in read_snapshots(path)]
+                        self.assertEqual(len(metas), 2)
+                        for meta in metas:
+                            self.assertEqual(meta["census_impl"], which)
+                            self.assertEqual(meta["containers"]["impl"],
+                                             which)
+                            self.assertNotIn("error", meta["containers"])
+                            if which == "native":
+                                self.assertTrue(
+                                    meta["containers"]["longest_exact"])
+                        conn = sqlite3.connect(path)
+                        try:
+                            got[which] = conn.execute(sql).fetchall()
+                        finally:
+                            conn.close()
+                    native, pure = got["native"], got["python"]
+                    self.assertEqual(len(native), len(pure))
+                    diff = [(a, b) for a, b in zip(native, pure) if a != b]
+                    self.assertEqual(diff[:3], [])
+                    by_type = dict(((r[0], r[8] or r[1]), r)
+                                   for r in native)
+                    # The named ones, with the expected lengths and
+                    # payloads: exact below SAMPLE_ABOVE, estimated above.
+                    log = by_type[(2, "__main__.LOG")]
+                    self.assertEqual(log[3], 5700)
+                    self.assertGreater(log[5], 5700 * 49)
+                    self.assertEqual(log[6], 0)
+                    self.assertEqual(by_type[(2, "Session.history")][3],
+                                     5000)
+                    self.assertEqual(by_type[(2, "__main__.BLOBS")][3],
+                                     4000)
+                    huge = [r for r in native if r[0] == 1 and
+                            r[3] == 150000]
+                    self.assertEqual(len(huge), 1)
+                    self.assertEqual(huge[0][6], 1)  # estimated
+                    types = set(r[1] for r in native)
+                    for t in ("collections.deque", "collections.OrderedDict",
+                              "collections.defaultdict",
+                              "collections.Counter", "set", "frozenset",
+                              "__main__.EvilDict", "__main__.EvilList"):
+                        self.assertIn(t, types)
+                    self.assertEqual(len([r for r in native if r[0] == 1]),
+                                     len([r for r in native if r[0] == 2]))
 
 
 class NativeDumpTest(NativeTestCase):

@@ -120,7 +120,7 @@ if hasattr(os, "register_at_fork"):
 # The compiled passes (resources/python/native/_native.c), when a build for
 # this interpreter is installed next to these files; NATIVE[0] = False (or
 # LEAKSCOPE_NATIVE=0 in the environment) keeps the pure-Python ones.
-NATIVE_VERSION = 3   # the _native.VERSION these files are written for
+NATIVE_VERSION = 4   # the _native.VERSION these files are written for
 try:
     from . import _native
     if getattr(_native, "VERSION", None) != NATIVE_VERSION:
@@ -269,7 +269,10 @@ def _agent_objects():
         seen[key] = obj
         from_module_dict = key in module_dicts
         for ref in _get_referents(obj):
-            if id(ref) in seen:
+            if id(ref) in seen or not _is_tracked(ref):
+                # An untracked object (str, int, a tuple or dict of such)
+                # is never counted, nor is anything it holds: the agent's
+                # caches of names and frames cost no walk.
                 continue
             tp = type(ref)
             if id(ref) in foreign_dicts:
@@ -354,14 +357,16 @@ def _counts_and_sizes(objs, keep=None):
     return counts, sizes
 
 
-def _native_walk():
-    """(counts, sizes, objects) from the C pass of leakscope_agent._native
-    over the collector's lists in place, when a build for this interpreter
-    is there (and NATIVE[0] is true) and it can check their layout; else
-    None."""
+def _native_walk(native_scan=None):
+    """(counts, sizes, objects, containers) from the C pass of
+    leakscope_agent._native over the collector's lists in place, when a
+    build for this interpreter is there (and NATIVE[0] is true) and it can
+    check their layout; else None. With native_scan (the container pass'
+    arguments, see _containers.native_args) containers is what the C
+    container pass kept, else None."""
     if _native is not None and NATIVE[0]:
         try:
-            return _native.census_walk()
+            return _native.census_walk(native_scan)
         except MemoryError:
             pass
     return None
@@ -372,7 +377,7 @@ def _count(objs):
     is one, else the pure-Python passes. Both size as safe_getsizeof does."""
     if _native is not None and NATIVE[0]:
         try:
-            counts, sizes = _native.census_pass(objs)
+            counts, sizes, _, _ = _native.census_pass(objs)
             return counts, sizes, "native"
         except MemoryError:
             pass
@@ -498,11 +503,20 @@ def _census_locked(collect, scan=None):
     # The native walk (when there is one) counts the collector's lists in
     # place, holding the GIL and running no Python code, so it is one
     # moment too; the same retry covers it.
+    # The container pass runs inside the C census when there is one
+    # (scan.native_args gives its arguments), else on the per-object
+    # types and sizes of the pure-Python passes.
+    native_scan = None
+    if scan is not None and native_available():
+        native_args = getattr(scan, "native_args", None)
+        if native_args is not None:
+            native_scan = native_args(excluded)
     objs = tracked = walked = None
     for _ in range(RETRIES):
         before = collections_done()
         tracked = bytes(map(_is_tracked, excluded))
-        walked = _native_walk() if scan is None else None
+        walked = _native_walk(native_scan) \
+            if scan is None or native_scan is not None else None
         objs = gc.get_objects() if walked is None else None
         if before is not None and collections_done() == before:
             break
@@ -513,9 +527,21 @@ def _census_locked(collect, scan=None):
         objs = gc.get_objects()
         ours = set(map(id, excluded))
         tracked = walked = None
+    if walked is None and native_scan is not None:
+        try:
+            walked = _native.census_pass(objs, native_scan)
+        except MemoryError:
+            walked = None
     if walked is not None:
-        counts, sizes, n_objects = walked
+        counts, sizes, n_objects, found = walked
         impl = "native"
+        if scan is not None:
+            keep = {"native": found, "counts": counts, "excluded": excluded,
+                    "n_objects": n_objects}
+            del found, walked
+            scan(keep)
+            keep.clear()
+            del keep
     elif scan is not None:
         # The container pass needs each object's type and size, which
         # only the pure-Python passes keep (the C pass returns totals).

@@ -114,6 +114,28 @@ def scan(ctx):
     _state["result"] = result
 
 
+# The C census keeps this many of the containers shorter than MIN_ITEMS
+# (the LONGEST longest, and room for a few of the agent's own types that
+# the ranking below leaves out).
+NATIVE_KEEP = LONGEST + 64
+
+
+def native_args(excluded):
+    """The arguments of the container pass inside the C census
+    (_native.census_walk): its base types, the ids of the agent's objects
+    (never kept), MIN_ITEMS and how many shorter ones to keep."""
+    return (_BASES, set(map(id, excluded)), MIN_ITEMS, NATIVE_KEEP)
+
+
+scan.native_args = native_args
+
+
+def _rank(entry):
+    """Longest first; of equal lengths the one listed first (the C pass
+    keeps the same ones)."""
+    return (-entry[0], entry[1])
+
+
 def _young_ids():
     young = gc.get_objects(0)
     ids = set(map(id, young))
@@ -129,6 +151,27 @@ def _scan(ctx, started):
         _state["types"] = None
         _state["pid"] = _pid()
     young0 = _young_ids()
+    if ctx.get("native") is not None:
+        return _scan_rest(ctx, started, young0, *_native_candidates(ctx))
+    return _scan_rest(ctx, started, young0, *_python_candidates(ctx))
+
+
+def _native_candidates(ctx):
+    """What the C census kept: (pool, pool types, pool sizes, found,
+    threshold, exact, ignore, pass_ns, objs, tps) as _python_candidates."""
+    pool, lengths, pool_sizes = ctx["native"]
+    pool_tps = list(map(type, pool))
+    ours = set(tp for tp in set(pool_tps) if _census._is_ours_type(tp))
+    found = [(n, i) for i, n in enumerate(lengths)
+             if not ours or pool_tps[i] not in ours]
+    ignore = {id(ctx), id(pool), id(pool_tps), id(pool_sizes), id(lengths),
+              id(ctx["native"])}
+    # Every container's length was measured: the ranking is exact.
+    return (pool, pool_tps, pool_sizes, found, 0, True, ignore, None,
+            ctx.get("n_objects") or 0, None, None)
+
+
+def _python_candidates(ctx):
     objs = ctx["objects"]
     tps = ctx.get("types")
     sizes = ctx.get("sizes")
@@ -195,24 +238,38 @@ def _scan(ctx, started):
         except Exception:
             continue
         found.append((n, i))
+    exact_below = len(found) < LONGEST and threshold <= BYTES_PER_ITEM
+    return (pool, pool_tps, pool_sizes, found, threshold, exact_below,
+            ignore, pass_ns, len(objs), objs, tps)
+
+
+def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
+               threshold, exact_below, ignore, pass_ns, n_objects, objs,
+               tps):
+    counts = ctx.get("counts")
+    if counts is None:
+        counts = dict.fromkeys(set(tps or ()), 1)
+    excluded = set(map(id, ctx.get("excluded") or ()))
+    ignore.add(id(excluded))
     # Dicts of atoms only (int -> bytes, str -> str) are not gc-tracked and
     # so not in objs: those held by module globals are found there and
     # join the ranking with a negative index into `untracked`.
     untracked, module_values = _module_globals(excluded)
     for k, (n, obj, text) in enumerate(untracked):
         found.append((n, -1 - k))
-    found.sort(reverse=True)
+    found.sort(key=_rank)
     long_ones = [entry for entry in found if entry[0] >= MIN_ITEMS]
     if len(long_ones) < LONGEST:
         long_ones = found[:LONGEST]
     # Exact when nothing below the size threshold could be longer than
     # the shortest one kept.
-    exact = len(found) < LONGEST and threshold <= BYTES_PER_ITEM or \
+    exact = exact_below or \
         (bool(long_ones) and long_ones[-1][0] * BYTES_PER_ITEM >= threshold)
     del found
     previous = _state["previous"]
     current = {}
     rows = []
+    names = {}  # type -> name, for this scan
     grown = []
     held = {}
     for n, i in long_ones:
@@ -225,7 +282,9 @@ def _scan(ctx, started):
             obj = pool[i]
             tp = pool_tps[i]
             size = pool_sizes[i]
-        name = type_name(tp)
+        name = names.get(tp)
+        if name is None:
+            name = names[tp] = type_name(tp)
         key = (id(obj), name)
         before = previous.get(key)
         current[key] = n
@@ -288,7 +347,7 @@ def _scan(ctx, started):
         ignore.update((id(rows), id(long_ones), id(targets), id(order),
                        id(grown), id(current), id(budget)))
         ignore.update(map(id, rows))
-        _Holders(objs, pool, targets, ignore, excluded, young0,
+        _Holders(n_objects, pool, targets, ignore, excluded, young0,
                  holder_meta, pass_ns).run(holder_started + HOLDER_BUDGET)
         holder_meta["seconds"] = time.perf_counter() - holder_started
         holder_meta["named"] = sum(1 for t in targets if t["held_by"])
@@ -310,7 +369,8 @@ def _scan(ctx, started):
             "instance_values": {"found": len(instance_values),
                                 "seconds": values_seconds,
                                 "budget_seconds": INSTANCE_BUDGET},
-            "item_budget_left": budget[0]}
+            "item_budget_left": budget[0],
+            "impl": "native" if objs is None else "python"}
     out = []
     for row in rows:
         row = dict(row)
@@ -333,6 +393,25 @@ def _module_globals(excluded):
     dicts = []
     values = []
     seen = set(excluded)
+    if _census.native_available():
+        # The same filter in C over every namespace at once.
+        spaces = _module_namespaces()
+        found = _census._native.module_globals(
+            [namespace for _, namespace in spaces], MIN_VALUE_BYTES)
+        for index, key, value in found:
+            if id(value) in seen:
+                continue
+            modname = spaces[index][0]
+            tp = type(value)
+            if tp in _VALUES:
+                seen.add(id(value))
+                values.append((value, modname + "." + key))
+            elif base_of(tp) is dict and not _census._is_ours_type(tp):
+                seen.add(id(value))
+                dicts.append((dict.__len__(value), value,
+                              modname + "." + key))
+        del spaces, found
+        return dicts, values
     for modname, namespace in _module_namespaces():
         vals = list(dict.values(namespace))
         tps = list(map(type, vals))
@@ -587,6 +666,21 @@ def _payload(obj, row, budget):
     left = budget[0]
     if left <= 0:
         return
+    if _census.native_available():
+        # The same sums in C, on the container's own storage.
+        try:
+            measured = _census._native.payload(
+                obj, row["base"] is dict, n, left, SAMPLE_ABOVE,
+                SAMPLE_ITEMS)
+        except Exception:
+            measured = None
+        if measured is None:
+            return
+        total, sampled, read = measured
+        budget[0] = left - read
+        row["payload"] = total
+        row["estimated"] = sampled
+        return
     try:
         if row["base"] is dict:
             sampled = n > SAMPLE_ABOVE or 2 * n > left
@@ -633,11 +727,11 @@ class _Holders(object):
     """Names who holds each target container: the first named step of the
     chain to a root, searched backwards within a time budget."""
 
-    def __init__(self, objs, pool, targets, ignore, excluded, young0, meta,
-                 pass_ns=None):
+    def __init__(self, n_objects, pool, targets, ignore, excluded, young0,
+                 meta, pass_ns=None):
         self.pass_ns = pass_ns
         self.pool = pool
-        self.objs = objs
+        self.n_objects = n_objects
         self.targets = targets
         self.ignore = ignore
         self.excluded = excluded
@@ -655,6 +749,9 @@ class _Holders(object):
         pending = [[row, pool[row["index"]], []] for row in self.targets
                    if row["index"] >= 0]
         self.ignore.add(id(pending))
+        # Each state holds its head: never a step of a chain (a collection
+        # may have moved them out of the young generation already).
+        self.ignore.update(map(id, pending))
         pending = self._level0(pending)
         depth = 0
         while pending and depth < HOLDER_DEPTH:
@@ -676,7 +773,7 @@ class _Holders(object):
             per = max(self.pass_ns or 0.0, SCAN_NS_GUESS)
         # A margin for what the scan's variance and the work on its
         # result add: the budget is a limit, not a target.
-        return SCAN_MARGIN * per * 1e-9 * len(self.objs)
+        return SCAN_MARGIN * per * 1e-9 * self.n_objects
 
     def _name(self, state, text, kind, holder_type=None):
         row, _, suffix = state
@@ -687,6 +784,25 @@ class _Holders(object):
     def _level0(self, pending):
         """Module globals and running frames' locals, without a heap scan."""
         heads = dict((id(s[1]), s) for s in pending)
+        if _census.native_available():
+            # The same search in C: no int per global of every module.
+            found = _census._native.globals_holding(
+                [namespace for _, namespace in self.namespaces],
+                [s[1] for s in pending])
+            for index, key, k in found:
+                state = heads.pop(id(pending[k][1]), None)
+                if state is None:
+                    continue  # held by an earlier global already
+                modname = self.namespaces[index][0]
+                if key == "__warningregistry__":
+                    self._name(state, "warnings registry of module "
+                               + modname, "warnings_registry")
+                else:
+                    self._name(state, modname + "." + key, "module_global")
+            del found
+            if heads:
+                self._frame_locals(heads)
+            return [s for s in pending if s[0]["held_by"] is None]
         for modname, namespace in self.namespaces:
             if not heads:
                 break
@@ -747,7 +863,7 @@ class _Holders(object):
         found = _get_referrers(*heads)
         took = time.perf_counter() - started
         self.meta["scans"] += 1
-        per = took * 1e9 / max(len(self.objs), 1)
+        per = took * 1e9 / max(self.n_objects, 1)
         _state["scan_ns"] = per if _state["scan_ns"] is None else \
             max(per, 0.5 * (per + _state["scan_ns"]))
         self.ours.update((id(found), id(heads)))

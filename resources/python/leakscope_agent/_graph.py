@@ -70,6 +70,9 @@ class HeapGraph(object):
         self.strings = []
         self.seconds = 0.0
         self.impl = "python"   # or "native": which dump made it
+        # name -> zlib stream of the array as the file stores it, for the
+        # arrays the native dump compressed as it went (no raw copy).
+        self.compressed = None
 
     def packed(self, name, type_ids=None):
         """The named array as little-endian bytes; types are renumbered

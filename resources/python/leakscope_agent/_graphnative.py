@@ -9,14 +9,14 @@ through the same Labeler the pure-Python dump uses, one call per object.
 Nodes come in another order (not grouped); readers key nodes by id.
 """
 
-import array
 import gc
 import sys
 from types import FrameType, ModuleType
 
 from ._census import (_agent_objects, _is_ours_type, _native,
                       agent_module_extras, type_name)
-from ._graph import HeapGraph, Phases, _Dumper, _add_frame_locals, _drop_edges
+from ._graph import HeapGraph, Phases, _Dumper, _add_frame_locals
+from ._lsnap import ZLIB_LEVEL
 from ._labels import (_ATOMS, _SPECIAL, Labeler, cut,
                       node_label)
 
@@ -25,6 +25,10 @@ _NOT_PLAIN = (dict, list, tuple, set, frozenset, type, ModuleType,
               BaseException)
 
 __all__ = ["dump_graph_native"]
+
+# The arrays graph_dump compresses itself (types are renumbered on writing).
+_STREAMED = ("ids", "sizes", "flags", "edge_offsets", "edge_targets",
+             "node_labels", "edge_labels")
 
 
 class _LabelOne(object):
@@ -110,40 +114,37 @@ def dump_graph_native(phases=None):
     list_cap, tuple_cap = _native.sequence_caps(objs)
     strings = d.strings
     label_one = _LabelOne(d)
+    # Compressed in chunks as the pass goes (little-endian machines: the
+    # file's byte order), so no whole raw array is ever held. The pass
+    # sorts objs by address and drops the edges to anything not listed
+    # (the program's threads run meanwhile: objects made since).
+    stream = sys.byteorder == "little"
     out = _native.graph_dump(
         objs, label_one, label_one.spec_for, strings.texts,
         d.skipped, ours, d.module_ids, d.thread_frame_ids, d.module_dicts,
-        d.labeler.instance_dicts, bool(gc.get_freeze_count()), list_cap,
+        d.labeler.instance_dicts, ZLIB_LEVEL if stream else -1, list_cap,
         tuple_cap)
     del objs, label_one
     d.skipped = None
     phase("pass")
     graph = HeapGraph()
     graph.impl = "native"
-    for name, code in (("ids", "Q"), ("types", "i"), ("sizes", "I"),
-                       ("edge_offsets", "I"), ("edge_targets", "Q"),
-                       ("node_labels", "i"), ("edge_labels", "i")):
-        # The bytes themselves: no second copy of a big array.
-        setattr(graph, name, memoryview(out.pop(name)).cast(code))
-    graph.flags = out.pop("flags")
-    # The program's threads run during the pass (the agent never holds
-    # them back): an edge may point at an object created or tracked since
-    # the listing, which is no node. Such edges go, as in the pure-Python
-    # dump, so every stored target is a node's id.
-    nodes = set(graph.ids)
-    if not all(map(nodes.__contains__, graph.edge_targets)):
-        present = list(map(nodes.__contains__, graph.edge_targets))
-        drop = [i for i, ok in enumerate(present) if not ok]
-        del present
-        offsets, targets, labels = _drop_edges(
-            array.array("I", graph.edge_offsets),
-            array.array("Q", graph.edge_targets),
-            array.array("i", graph.edge_labels), drop)
-        graph.edge_offsets, graph.edge_targets = offsets, targets
-        graph.edge_labels = labels
-    del nodes
-    graph.node_count = len(graph.ids)
-    graph.edge_count = len(graph.edge_targets)
+    graph.node_count = out.pop("node_count")
+    graph.edge_count = out.pop("edge_count")
+    graph.types = memoryview(out.pop("types")).cast("i")
+    if stream:
+        # (a loop, not a generator: that would make `out` a cell of this
+        # frame, listed as a node)
+        graph.compressed = {}
+        for name in _STREAMED:
+            graph.compressed[name] = out.pop(name)
+    else:
+        for name, code in (("ids", "Q"), ("sizes", "I"),
+                           ("edge_offsets", "I"), ("edge_targets", "Q"),
+                           ("node_labels", "i"), ("edge_labels", "i")):
+            # The bytes themselves: no second copy of a big array.
+            setattr(graph, name, memoryview(out.pop(name)).cast(code))
+        graph.flags = out.pop("flags")
     graph.type_names = [type_name(tp) for tp in out.pop("type_list")]
     graph.strings = out.pop("strings")
     del out

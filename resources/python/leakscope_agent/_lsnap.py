@@ -174,26 +174,28 @@ def _write_graph(cur, snapshot_id, graph, version):
     type_ids = dict((name, tid) for tid, name in
                     cur.execute("SELECT id, name FROM type"))
 
-    def blob(data):
-        return zlib.compress(data, ZLIB_LEVEL)
+    def blob(name, type_ids=None):
+        # The native dump compresses most arrays itself, chunk by chunk
+        # (graph.compressed): the same zlib streams, never whole raw.
+        done = getattr(graph, "compressed", None)
+        if done is not None and name in done:
+            return done[name]
+        return zlib.compress(graph.packed(name, type_ids), ZLIB_LEVEL)
 
     cur.execute(
         "INSERT INTO graph(snapshot, node_count, edge_count, compression, "
         "ids, types, sizes, flags, edge_offsets, edge_targets, "
         "target_encoding) VALUES(?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, 'id')",
         (snapshot_id, graph.node_count, graph.edge_count,
-         blob(graph.packed("ids")), blob(graph.packed("types", type_ids)),
-         blob(graph.packed("sizes")), blob(graph.packed("flags")),
-         blob(graph.packed("edge_offsets")),
-         blob(graph.packed("edge_targets"))))
+         blob("ids"), blob("types", type_ids), blob("sizes"), blob("flags"),
+         blob("edge_offsets"), blob("edge_targets")))
     cur.executemany(
         "INSERT INTO graph_string(snapshot, id, text) VALUES(?, ?, ?)",
         zip(repeat(snapshot_id), count(), graph.strings))
     cur.execute(
         "INSERT INTO graph_label(snapshot, node_labels, edge_labels) "
         "VALUES(?, ?, ?)",
-        (snapshot_id, blob(graph.packed("node_labels")),
-         blob(graph.packed("edge_labels"))))
+        (snapshot_id, blob("node_labels"), blob("edge_labels")))
 
 
 def _type_ids(cur, names):

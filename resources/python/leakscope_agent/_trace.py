@@ -139,7 +139,9 @@ def _frames_of(tm, obj):
 def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
                       grown, resolve):
     """Called by the container pass (collection off). Returns a list of
-    (subject kind, subject, object id, object type name, frames or None)."""
+    (subject kind, subject, object id, object type name, frames or None).
+    objs and tps (the census' objects and their types) may be None: the
+    objects are listed here then."""
     tm = _tracemalloc()
     if tm is None:
         return []
@@ -166,6 +168,12 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
         names = dict((tp, type_name(tp)) for _, _, tp in growth[:MAX_TYPES])
         wanted = set(names)
         del growth
+        if wanted and objs is None:
+            # The C census kept no object list: list them now (only
+            # when some type grew). The agent's objects made since are
+            # dropped below (their tracebacks are the agent's).
+            objs = gc.get_objects()
+            tps = list(map(type, objs))
         if wanted:
             young = len(gc.get_objects(0)) + len(gc.get_objects(1))
             # Masks of bools, not positions (an int per object would be a
@@ -265,17 +273,28 @@ def _raw_statistics(tm, agent_prefixes):
     if get is None:
         raise AttributeError("no tracemalloc._get_traces")
     traces = get()
-    pairs = {}
-    # A raw trace is (domain, size, traceback[, total_nframe]), the
-    # traceback a tuple of (filename, lineno), most recent first.
-    _census._count_elements(pairs, map(itemgetter(2, 1), traces))
-    del traces
     sizes = {}
     counts = {}
-    for (tb, size), n in pairs.items():
-        sizes[tb] = sizes.get(tb, 0) + size * n
-        counts[tb] = counts.get(tb, 0) + n
-    del pairs
+    if _census.native_available():
+        # Summed per traceback object in C (one per interned traceback),
+        # then merged by value here: a few thousand groups, not a tuple
+        # hashed per trace.
+        groups = _census._native.group_traces(traces)
+        del traces
+        for tb, size, n in groups:
+            sizes[tb] = sizes.get(tb, 0) + size
+            counts[tb] = counts.get(tb, 0) + n
+        del groups
+    else:
+        pairs = {}
+        # A raw trace is (domain, size, traceback[, total_nframe]), the
+        # traceback a tuple of (filename, lineno), most recent first.
+        _census._count_elements(pairs, map(itemgetter(2, 1), traces))
+        del traces
+        for (tb, size), n in pairs.items():
+            sizes[tb] = sizes.get(tb, 0) + size * n
+            counts[tb] = counts.get(tb, 0) + n
+        del pairs
     skip = set()
     for tb in sizes:
         if tb and type(tb[0][0]) is str and tb[0][0].startswith(
@@ -284,10 +303,37 @@ def _raw_statistics(tm, agent_prefixes):
     total = len(sizes) - len(skip)
     top = heapq.nlargest(TOP_STATS + len(skip), sizes.items(),
                          key=itemgetter(1))
-    out = [(size, counts[tb], program_frames(tuple((str(f), int(line))
-                                                   for f, line in tb)))
-           for tb, size in top if tb not in skip][:TOP_STATS]
+    kept = [(tb, size) for tb, size in top if tb not in skip][:TOP_STATS]
+    # The largest tracebacks stay much the same from one snapshot to the
+    # next: their program frames are remembered (by value) between them.
+    cache = _program_cache
+    if len(cache) > 4 * TOP_STATS:
+        cache.clear()
+    out = []
+    for tb, size in kept:
+        frames = cache.get(tb)
+        if frames is None:
+            frames = cache[tb] = program_frames(_plain_frames(tb))
+        out.append((size, counts[tb], frames))
     return out, total
+
+
+# traceback (as _get_traces gives it) -> program_frames() of it
+_program_cache = {}
+
+
+_FRAME_TYPES = frozenset(((str, int),))
+
+
+def _plain_frames(tb):
+    """tb's frames as (filename, lineno) tuples of str and int: tb itself
+    when it is made of those already (as _get_traces() gives them)."""
+    if type(tb) is tuple and set(map(type, tb)) <= {tuple} and \
+            set(map(len, tb)) <= {2} and \
+            set(zip(map(type, map(itemgetter(0), tb)),
+                    map(type, map(itemgetter(1), tb)))) <= _FRAME_TYPES:
+        return tb
+    return tuple((str(f), int(line)) for f, line in tb)
 
 
 def _public_statistics(tm, patterns):
@@ -342,9 +388,9 @@ def function_names(frames, deadline):
     """{(filename, line): function} for what can be named before the
     deadline (source files compiled once each, never imported)."""
     result = {}
-    for filename, line in frames:
-        if (filename, line) in result:
-            continue
+    # Each distinct frame once, in the order given (a C-speed pass: the
+    # same frames repeat across hundreds of tracebacks).
+    for filename, line in dict.fromkeys(frames):
         table = _functions.get(filename, False)
         if table is False:
             if time.perf_counter() > deadline:

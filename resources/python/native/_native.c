@@ -106,6 +106,11 @@ static int ptrmap_grow(PtrMap *m)
     return 0;
 }
 
+static int in_map(const PtrMap *m, const void *p)
+{
+    return m->slots != NULL && ptrmap_find(m, p) != NULL;
+}
+
 /* The slot of key, inserted with value when absent (*added set); NULL when
  * out of memory. */
 static Slot *ptrmap_put(PtrMap *m, void *key, Py_ssize_t value, int *added)
@@ -133,6 +138,40 @@ static Slot *ptrmap_put(PtrMap *m, void *key, Py_ssize_t value, int *added)
 }
 
 /* ------------------------------------------------------------------------
+ * Growable arrays: every array of this file that grows one item at a time
+ * grows through grow_to(), which checks the size arithmetic and leaves the
+ * array as it was when there is no memory. */
+
+/* Room for at least need items of elem bytes in *items (capacity *cap,
+ * doubled from first); 0, or -1 without memory (nothing changed). */
+static int grow_to(void **items, Py_ssize_t *cap, Py_ssize_t need,
+                   size_t elem, Py_ssize_t first)
+{
+    Py_ssize_t want;
+    void *bigger;
+    if (need <= *cap)
+        return 0;
+    want = *cap > 0 ? *cap : first;
+    while (want < need) {
+        if (want > PY_SSIZE_T_MAX / 2)
+            return -1;
+        want *= 2;
+    }
+    if ((size_t)want > ((size_t)PY_SSIZE_T_MAX) / elem)
+        return -1;
+    bigger = PyMem_RawRealloc(*items, (size_t)want * elem);
+    if (bigger == NULL)
+        return -1;
+    *items = bigger;
+    *cap = want;
+    return 0;
+}
+
+/* Room for one more item at arr[n]. */
+#define GROW(arr, cap, n) \
+    grow_to((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)), 64)
+
+/* ------------------------------------------------------------------------
  * Sizes as sys.getsizeof defines them, without running program code. */
 
 enum SizeMode {
@@ -149,14 +188,20 @@ typedef struct {
     Py_ssize_t fixed;
     Py_ssize_t count;
     Py_ssize_t size;
+    int base; /* the container pass' base type of tp (index), or -1 */
 } TypeEntry;
+
+struct Containers;
 
 typedef struct {
     PtrMap index; /* type -> position in entries */
     TypeEntry *entries;
     Py_ssize_t n_entries;
     Py_ssize_t cap_entries;
+    struct Containers *ct; /* the container pass, when one runs */
 } TypeTable;
+
+static int container_base(const struct Containers *ct, PyTypeObject *tp);
 
 static PyCFunction object_sizeof_meth; /* object.__sizeof__'s C function */
 /* What _census.safe_getsizeof adds to object.__sizeof__ for a class whose
@@ -303,21 +348,13 @@ static TypeEntry *typetable_get(TypeTable *t, PyTypeObject *tp, PyObject *obj)
         return NULL;
     if (!added)
         return &t->entries[slot->value];
-    if (t->n_entries == t->cap_entries) {
-        TypeEntry *bigger;
-        if (t->cap_entries > PY_SSIZE_T_MAX / 2 / (Py_ssize_t)sizeof(TypeEntry))
-            return NULL;
-        bigger = (TypeEntry *)PyMem_RawRealloc(
-            t->entries, (size_t)t->cap_entries * 2 * sizeof(TypeEntry));
-        if (bigger == NULL)
-            return NULL;
-        t->entries = bigger;
-        t->cap_entries *= 2;
-    }
+    if (GROW(t->entries, t->cap_entries, t->n_entries) < 0)
+        return NULL;
     e = &t->entries[t->n_entries++];
     e->type = tp;
     e->count = 0;
     e->size = 0;
+    e->base = t->ct != NULL ? container_base(t->ct, tp) : -1;
     e->header = header_of(tp);
     e->meth = c_sizeof_of(tp);
     e->fixed = 0;
@@ -352,51 +389,261 @@ static Py_ssize_t entry_size(const TypeEntry *e, PyObject *obj)
 }
 
 /* ------------------------------------------------------------------------
- * census_pass(objs) -> (counts, sizes): dicts type -> int, as
- * _census._counts_and_sizes returns them. */
+ * The container pass (issue 14, _containers.py), folded into the census:
+ * while it counts, every instance of dict, list, set, frozenset, deque (and
+ * their subclasses: OrderedDict, defaultdict, Counter, ...) is measured
+ * with its builtin base's own C length (the base type's sq_length or
+ * mp_length slot, which only reads a field: never a subclass' __len__), and
+ * kept when it has at least min_items items or is among the `keep` longest
+ * of the rest. Ties go to the object met first (walk order), so a heap of
+ * many equal short containers costs one comparison each. The agent's own
+ * objects (skip) are never kept. Nothing here allocates a Python object:
+ * the kept ones are returned once the walk is over. */
 
-static PyObject *census_pass(PyObject *self, PyObject *objs)
+#define N_BASES 5
+
+typedef struct {
+    PyObject *obj;
+    Py_ssize_t n, size, pos;
+} Found;
+
+struct Containers {
+    PyTypeObject *bases[N_BASES];
+    lenfunc lens[N_BASES];
+    int n_bases;
+    PtrMap skip;
+    Py_ssize_t min_items, keep;
+    Found *longs;       /* n >= min_items, walk order */
+    Py_ssize_t n_longs, cap_longs;
+    Found *heap;        /* the keep longest of the rest: a heap, worst first */
+    Py_ssize_t n_heap;
+    int failed;         /* out of memory */
+};
+
+static int container_base(const struct Containers *ct, PyTypeObject *tp)
 {
-    TypeTable table;
-    Py_ssize_t i, n;
-    PyTypeObject *last_tp = NULL;
-    TypeEntry *last = NULL;
-    PyObject *counts = NULL, *sizes = NULL, *result = NULL;
-    (void)self;
-    if (!PyList_CheckExact(objs)) {
-        PyErr_SetString(PyExc_TypeError, "census_pass: a list is needed");
+    int k;
+    for (k = 0; k < ct->n_bases; k++)
+        if (tp == ct->bases[k] || PyType_IsSubtype(tp, ct->bases[k]))
+            return k;
+    return -1;
+}
+
+/* The C length function of base, when its __len__ is the slot wrapper of
+ * a C slot (a builtin or extension type, not a class written in Python). */
+static lenfunc base_length(PyTypeObject *base)
+{
+    lenfunc len = NULL;
+    PyObject *dict, *wrapper;
+    if (base->tp_as_sequence != NULL)
+        len = base->tp_as_sequence->sq_length;
+    if (len == NULL && base->tp_as_mapping != NULL)
+        len = base->tp_as_mapping->mp_length;
+    if (len == NULL)
         return NULL;
+    dict = type_dict(base);
+    if (dict == NULL)
+        return NULL;
+    wrapper = PyDict_GetItemString(dict, "__len__"); /* borrowed, no error */
+    Py_DECREF(dict);
+    if (wrapper == NULL || Py_TYPE(wrapper) != &PyWrapperDescr_Type)
+        return NULL;
+    return len;
+}
+
+static int add_ids(PtrMap *m, PyObject *ids);
+
+/* scan = (bases, skip ids, min_items, keep); 0, or -1 with an error set. */
+static int containers_init(struct Containers *ct, PyObject *scan)
+{
+    PyObject *bases, *skip;
+    Py_ssize_t k;
+    memset(ct, 0, sizeof(*ct));
+    if (!PyArg_ParseTuple(scan, "O!Onn", &PyTuple_Type, &bases, &skip,
+                          &ct->min_items, &ct->keep))
+        return -1;
+    if (PyTuple_GET_SIZE(bases) > N_BASES || ct->keep < 0 ||
+        ct->keep > 1000000) {
+        PyErr_SetString(PyExc_ValueError, "container pass: bad arguments");
+        return -1;
     }
-    if (typetable_init(&table) < 0)
-        return PyErr_NoMemory();
-    n = PyList_GET_SIZE(objs);
-    for (i = 0; i < n; i++) {
-        PyObject *obj = PyList_GET_ITEM(objs, i);
-        PyTypeObject *tp;
-        if (obj == NULL)
-            continue;
-        tp = Py_TYPE(obj);
-        if (tp != last_tp) {
-            /* entries may move when the table grows: look up again */
-            last = typetable_get(&table, tp, obj);
-            if (last == NULL) {
-                typetable_free(&table);
-                return PyErr_NoMemory();
-            }
-            last_tp = tp;
+    for (k = 0; k < PyTuple_GET_SIZE(bases); k++) {
+        PyObject *base = PyTuple_GET_ITEM(bases, k);
+        if (!PyType_Check(base) ||
+            (ct->lens[k] = base_length((PyTypeObject *)base)) == NULL) {
+            PyErr_SetString(PyExc_TypeError,
+                            "container pass: a base without a C length");
+            return -1;
         }
-        last->count++;
-        last->size += entry_size(last, obj);
-        /* the list cannot change: nothing above runs Python code */
-        n = PyList_GET_SIZE(objs);
+        ct->bases[k] = (PyTypeObject *)base;
     }
-    /* The pass is over: now the result may be built. */
-    counts = PyDict_New();
-    sizes = PyDict_New();
+    ct->n_bases = (int)PyTuple_GET_SIZE(bases);
+    if (ptrmap_init(&ct->skip, 1024) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (add_ids(&ct->skip, skip) < 0)
+        return -1;
+    {
+        /* The arguments are the agent's too (the set of ids is long). */
+        int added;
+        if (ptrmap_put(&ct->skip, skip, 1, &added) == NULL ||
+            ptrmap_put(&ct->skip, scan, 1, &added) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    ct->heap = (Found *)PyMem_RawMalloc(((size_t)ct->keep + 1) * sizeof(Found));
+    if (ct->heap == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void containers_free(struct Containers *ct)
+{
+    ptrmap_free(&ct->skip);
+    PyMem_RawFree(ct->longs);
+    PyMem_RawFree(ct->heap);
+    ct->longs = ct->heap = NULL;
+}
+
+/* a ranks below b: shorter, or as long and met later. */
+static int found_worse(const Found *a, const Found *b)
+{
+    return a->n < b->n || (a->n == b->n && a->pos > b->pos);
+}
+
+static void heap_sift_down(Found *h, Py_ssize_t n, Py_ssize_t i)
+{
+    for (;;) {
+        Py_ssize_t l = 2 * i + 1, r = l + 1, w = i;
+        Found tmp;
+        if (l < n && found_worse(&h[l], &h[w]))
+            w = l;
+        if (r < n && found_worse(&h[r], &h[w]))
+            w = r;
+        if (w == i)
+            return;
+        tmp = h[i];
+        h[i] = h[w];
+        h[w] = tmp;
+        i = w;
+    }
+}
+
+static void heap_sift_up(Found *h, Py_ssize_t i)
+{
+    while (i > 0) {
+        Py_ssize_t parent = (i - 1) / 2;
+        Found tmp;
+        if (!found_worse(&h[i], &h[parent]))
+            return;
+        tmp = h[i];
+        h[i] = h[parent];
+        h[parent] = tmp;
+        i = parent;
+    }
+}
+
+/* One object of the walk (pos: its place in it), an instance of e's type. */
+static void container_seen(struct Containers *ct, const TypeEntry *e,
+                           PyObject *obj, Py_ssize_t size, Py_ssize_t pos)
+{
+    Found f;
+    Py_ssize_t n;
+    /* The two common exact types without the call (the same fields). */
+    if (e->type == &PyList_Type)
+        n = PyList_GET_SIZE(obj);
+    else if (e->type == &PyDict_Type)
+        n = PyDict_GET_SIZE(obj);
+    else
+        n = ct->lens[e->base](obj);
+    if (n < 0) {
+        PyErr_Clear();
+        return;
+    }
+    if (n < ct->min_items &&
+        (ct->keep == 0 || (ct->n_heap == ct->keep && n <= ct->heap[0].n)))
+        return; /* the common case: short, and no longer than the kept */
+    if (in_map(&ct->skip, obj))
+        return;
+    f.obj = obj;
+    f.n = n;
+    f.size = size;
+    f.pos = pos;
+    if (n >= ct->min_items) {
+        if (GROW(ct->longs, ct->cap_longs, ct->n_longs) < 0) {
+            ct->failed = 1;
+            return;
+        }
+        ct->longs[ct->n_longs++] = f;
+    } else if (ct->n_heap < ct->keep) {
+        ct->heap[ct->n_heap] = f;
+        heap_sift_up(ct->heap, ct->n_heap++);
+    } else {
+        ct->heap[0] = f; /* met last: better than the worst iff longer */
+        heap_sift_down(ct->heap, ct->n_heap, 0);
+    }
+}
+
+static int found_by_pos(const void *a, const void *b)
+{
+    Py_ssize_t x = ((const Found *)a)->pos, y = ((const Found *)b)->pos;
+    return x < y ? -1 : x > y;
+}
+
+/* (objects, lengths, sizes): the kept containers in walk order. */
+static PyObject *containers_result(struct Containers *ct)
+{
+    Py_ssize_t n = ct->n_longs + ct->n_heap, i;
+    PyObject *objs = NULL, *lens = NULL, *sizes = NULL, *result = NULL;
+    if (ct->failed)
+        return PyErr_NoMemory();
+    if (GROW(ct->longs, ct->cap_longs, n) < 0)
+        return PyErr_NoMemory();
+    if (ct->n_heap > 0)
+        memcpy(ct->longs + ct->n_longs, ct->heap,
+               (size_t)ct->n_heap * sizeof(Found));
+    qsort(ct->longs, (size_t)n, sizeof(Found), found_by_pos);
+    objs = PyList_New(n);
+    lens = PyList_New(n);
+    sizes = PyList_New(n);
+    if (objs == NULL || lens == NULL || sizes == NULL)
+        goto done;
+    for (i = 0; i < n; i++) {
+        PyObject *len = PyLong_FromSsize_t(ct->longs[i].n);
+        PyObject *size = PyLong_FromSsize_t(ct->longs[i].size);
+        if (len == NULL || size == NULL) {
+            Py_XDECREF(len);
+            Py_XDECREF(size);
+            goto done;
+        }
+        Py_INCREF(ct->longs[i].obj);
+        PyList_SET_ITEM(objs, i, ct->longs[i].obj);
+        PyList_SET_ITEM(lens, i, len);
+        PyList_SET_ITEM(sizes, i, size);
+    }
+    result = PyTuple_Pack(3, objs, lens, sizes);
+done:
+    Py_XDECREF(objs);
+    Py_XDECREF(lens);
+    Py_XDECREF(sizes);
+    return result;
+}
+
+/* counts and sizes (dicts type -> int) of a census' table. */
+static PyObject *census_result(TypeTable *table, Py_ssize_t total,
+                               struct Containers *ct)
+{
+    PyObject *counts = PyDict_New(), *sizes = PyDict_New();
+    PyObject *found = NULL, *result = NULL;
+    Py_ssize_t i;
     if (counts == NULL || sizes == NULL)
         goto done;
-    for (i = 0; i < table.n_entries; i++) {
-        TypeEntry *e = &table.entries[i];
+    for (i = 0; i < table->n_entries; i++) {
+        TypeEntry *e = &table->entries[i];
         PyObject *c = PyLong_FromSsize_t(e->count);
         PyObject *s = PyLong_FromSsize_t(e->size);
         int bad = c == NULL || s == NULL ||
@@ -407,10 +654,76 @@ static PyObject *census_pass(PyObject *self, PyObject *objs)
         if (bad)
             goto done;
     }
-    result = PyTuple_Pack(2, counts, sizes);
+    if (ct != NULL) {
+        found = containers_result(ct);
+        if (found == NULL)
+            goto done;
+    } else {
+        found = Py_None;
+        Py_INCREF(found);
+    }
+    result = Py_BuildValue("(OOnO)", counts, sizes, total, found);
 done:
     Py_XDECREF(counts);
     Py_XDECREF(sizes);
+    Py_XDECREF(found);
+    return result;
+}
+
+/* ------------------------------------------------------------------------
+ * census_pass(objs[, scan]) -> (counts, sizes, n, containers): dicts
+ * type -> int, as _census._counts_and_sizes returns them; with scan (see
+ * containers_init), the container pass' (objects, lengths, sizes), else
+ * None. */
+
+static PyObject *census_pass(PyObject *self, PyObject *args)
+{
+    TypeTable table;
+    struct Containers ct;
+    Py_ssize_t i, n;
+    PyTypeObject *last_tp = NULL;
+    TypeEntry *last = NULL;
+    PyObject *objs, *scan = Py_None, *result = NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!|O", &PyList_Type, &objs, &scan))
+        return NULL;
+    if (typetable_init(&table) < 0)
+        return PyErr_NoMemory();
+    if (scan != Py_None) {
+        table.ct = &ct; /* freed below, even when half made */
+        if (containers_init(&ct, scan) < 0)
+            goto done;
+    }
+    n = PyList_GET_SIZE(objs);
+    for (i = 0; i < n; i++) {
+        PyObject *obj = PyList_GET_ITEM(objs, i);
+        PyTypeObject *tp;
+        Py_ssize_t size;
+        if (obj == NULL)
+            continue;
+        tp = Py_TYPE(obj);
+        if (tp != last_tp) {
+            /* entries may move when the table grows: look up again */
+            last = typetable_get(&table, tp, obj);
+            if (last == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            last_tp = tp;
+        }
+        last->count++;
+        size = entry_size(last, obj);
+        last->size += size;
+        if (last->base >= 0)
+            container_seen(&ct, last, obj, size, i);
+        /* the list cannot change: nothing above runs Python code */
+        n = PyList_GET_SIZE(objs);
+    }
+    /* The pass is over: now the result may be built. */
+    result = census_result(&table, n, table.ct);
+done:
+    if (table.ct != NULL)
+        containers_free(table.ct);
     typetable_free(&table);
     return result;
 }
@@ -502,19 +815,21 @@ static int gc_thresholds(int *t0, int *t1, int *t2)
     return ok ? 0 : -1;
 }
 
-/* census_walk() -> (counts, sizes, n) or None: census_pass over the
- * collector's lists in place. */
-static PyObject *census_walk(PyObject *self, PyObject *unused)
+/* census_walk([scan]) -> (counts, sizes, n, containers) or None:
+ * census_pass over the collector's lists in place. */
+static PyObject *census_walk(PyObject *self, PyObject *args)
 {
     int t0, t1, t2, g;
     GCGeneration *gens;
     TypeTable table;
+    struct Containers ct;
     PyTypeObject *last_tp = NULL;
     TypeEntry *last = NULL;
     Py_ssize_t total = 0;
-    PyObject *counts = NULL, *sizes = NULL, *result = NULL;
+    PyObject *scan = Py_None, *result = NULL;
     (void)self;
-    (void)unused;
+    if (!PyArg_ParseTuple(args, "|O", &scan))
+        return NULL;
     if (gc_thresholds(&t0, &t1, &t2) < 0)
         Py_RETURN_NONE;
     gens = find_generations(t0, t1, t2);
@@ -522,6 +837,12 @@ static PyObject *census_walk(PyObject *self, PyObject *unused)
         Py_RETURN_NONE;
     if (typetable_init(&table) < 0)
         return PyErr_NoMemory();
+    if (scan != Py_None) {
+        table.ct = &ct; /* freed below, even when half made */
+        if (containers_init(&ct, scan) < 0)
+            goto done;
+    }
+    /* From here to the result nothing allocates a Python object. */
     for (g = 0; g < 3; g++) {
         GCLink *head = &gens[g].head;
         GCLink *prev = head;
@@ -530,6 +851,7 @@ static PyObject *census_walk(PyObject *self, PyObject *unused)
             GCLink *cur = (GCLink *)next;
             PyObject *obj;
             PyTypeObject *tp;
+            Py_ssize_t size;
             if ((next & 3) != 0 || cur == NULL ||
                 (cur->prev & GC_PREV_MASK) != (uintptr_t)prev ||
                 (cur->prev & GC_FLAG_COLLECTING) != 0)
@@ -539,51 +861,40 @@ static PyObject *census_walk(PyObject *self, PyObject *unused)
             if (tp != last_tp) {
                 last = typetable_get(&table, tp, obj);
                 if (last == NULL) {
-                    typetable_free(&table);
-                    return PyErr_NoMemory();
+                    PyErr_NoMemory();
+                    goto done;
                 }
                 last_tp = tp;
             }
             last->count++;
             if (last->mode == SIZE_FIXED) {
-                last->size += last->fixed;
+                size = last->fixed;
             } else {
                 /* A C __sizeof__ that tracked a new object would have
                  * changed the lists under the walk: start over the slow
                  * way. (No standard one does.) */
                 int before = gens[0].count;
-                last->size += entry_size(last, obj);
+                size = entry_size(last, obj);
                 if (gens[0].count != before)
                     goto give_up;
             }
+            last->size += size;
+            if (last->base >= 0)
+                container_seen(&ct, last, obj, size, total);
             total++;
             prev = cur;
             next = cur->next;
         }
     }
-    counts = PyDict_New();
-    sizes = PyDict_New();
-    if (counts == NULL || sizes == NULL)
-        goto done;
-    for (g = 0; g < table.n_entries; g++) {
-        TypeEntry *e = &table.entries[g];
-        PyObject *c = PyLong_FromSsize_t(e->count);
-        PyObject *s = PyLong_FromSsize_t(e->size);
-        int bad = c == NULL || s == NULL ||
-                  PyDict_SetItem(counts, (PyObject *)e->type, c) < 0 ||
-                  PyDict_SetItem(sizes, (PyObject *)e->type, s) < 0;
-        Py_XDECREF(c);
-        Py_XDECREF(s);
-        if (bad)
-            goto done;
-    }
-    result = Py_BuildValue("(OOn)", counts, sizes, total);
+    result = census_result(&table, total, table.ct);
 done:
-    Py_XDECREF(counts);
-    Py_XDECREF(sizes);
+    if (table.ct != NULL)
+        containers_free(table.ct);
     typetable_free(&table);
     return result;
 give_up:
+    if (table.ct != NULL)
+        containers_free(table.ct);
     typetable_free(&table);
     Py_RETURN_NONE;
 }
@@ -660,21 +971,9 @@ static int collect_ref(PyObject *obj, void *arg)
     Refs *r = (Refs *)arg;
     if (obj == NULL)
         return 0;
-    if (r->n == r->cap) {
-        Py_ssize_t cap = r->cap ? r->cap * 2 : 64;
-        PyObject **bigger;
-        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(PyObject *)) {
-            r->failed = 1;
-            return 1;
-        }
-        bigger = (PyObject **)PyMem_RawRealloc(
-            r->items, (size_t)cap * sizeof(PyObject *));
-        if (bigger == NULL) {
-            r->failed = 1;
-            return 1;
-        }
-        r->items = bigger;
-        r->cap = cap;
+    if (GROW(r->items, r->cap, r->n) < 0) {
+        r->failed = 1;
+        return 1;
     }
     r->items[r->n++] = obj;
     return 0;
@@ -691,6 +990,174 @@ static int is_tracked(PyObject *obj)
 #endif
 }
 
+/* An output array written in chunks: each STREAM_CHUNK bytes go through
+ * a zlib compressor (zlib.compressobj of the file's level), so the raw
+ * array never exists whole. Flushed only between nodes: compressing
+ * releases the GIL, and a node's referents are borrowed until it is done.
+ * Without a compressor the array is kept raw. */
+#define STREAM_CHUNK ((size_t)256 * 1024)
+
+typedef struct {
+    Buf buf;
+    PyObject *z;      /* the compressor, or NULL */
+    PyObject *chunks; /* list of compressed bytes */
+} Stream;
+
+static int stream_init(Stream *st, PyObject *zlib, int level)
+{
+    memset(st, 0, sizeof(*st));
+    if (zlib == NULL)
+        return 0;
+    st->chunks = PyList_New(0);
+    if (st->chunks == NULL)
+        return -1;
+    st->z = PyObject_CallMethod(zlib, "compressobj", "i", level);
+    return st->z == NULL ? -1 : 0;
+}
+
+static int stream_append(Stream *st, PyObject *out)
+{
+    int rc = 0;
+    if (out == NULL)
+        return -1;
+    if (!PyBytes_Check(out))
+        PyErr_SetString(PyExc_TypeError, "graph dump: bad compressor");
+    else if (PyBytes_GET_SIZE(out) > 0)
+        rc = PyList_Append(st->chunks, out);
+    if (PyErr_Occurred())
+        rc = -1;
+    Py_DECREF(out);
+    return rc;
+}
+
+/* Compresses what the buffer holds (all of it, and the end of the
+ * stream, when final). */
+static int stream_flush(Stream *st, int final)
+{
+    if (st->z == NULL)
+        return 0;
+    if (st->buf.len > 0 && (final || st->buf.len >= STREAM_CHUNK)) {
+        PyObject *view = PyMemoryView_FromMemory(
+            st->buf.data, (Py_ssize_t)st->buf.len, PyBUF_READ);
+        if (view == NULL)
+            return -1;
+        if (stream_append(st, PyObject_CallMethod(st->z, "compress", "O",
+                                                  view)) < 0) {
+            Py_DECREF(view);
+            return -1;
+        }
+        Py_DECREF(view);
+        st->buf.len = 0;
+    }
+    if (final && stream_append(st, PyObject_CallMethod(st->z, "flush", NULL)) < 0)
+        return -1;
+    return 0;
+}
+
+/* The array: its compressed bytes (joined), or its raw bytes. */
+static PyObject *stream_take(Stream *st)
+{
+    PyObject *joined;
+    if (st->z == NULL)
+        return buf_take(&st->buf);
+    if (stream_flush(st, 1) < 0)
+        return NULL;
+    buf_free(&st->buf);
+    {
+        Py_ssize_t i, total = 0;
+        char *p;
+        for (i = 0; i < PyList_GET_SIZE(st->chunks); i++)
+            total += PyBytes_GET_SIZE(PyList_GET_ITEM(st->chunks, i));
+        joined = PyBytes_FromStringAndSize(NULL, total);
+        if (joined == NULL)
+            return NULL;
+        p = PyBytes_AS_STRING(joined);
+        for (i = 0; i < PyList_GET_SIZE(st->chunks); i++) {
+            PyObject *c = PyList_GET_ITEM(st->chunks, i);
+            memcpy(p, PyBytes_AS_STRING(c), (size_t)PyBytes_GET_SIZE(c));
+            p += PyBytes_GET_SIZE(c);
+        }
+    }
+    Py_CLEAR(st->chunks);
+    return joined;
+}
+
+static void stream_free(Stream *st)
+{
+    buf_free(&st->buf);
+    Py_CLEAR(st->z);
+    Py_CLEAR(st->chunks);
+}
+
+/* The listed objects, for "is this referent a node?": the list's own
+ * item array sorted by address (the node order does not matter: readers
+ * key nodes by id) and a first-level index of 2^16 address buckets, so
+ * no copy of the list is made. */
+#define NODE_BUCKETS 65536
+
+typedef struct {
+    PyObject **items;
+    Py_ssize_t n;
+    uintptr_t lo, hi;
+    int shift;
+    Py_ssize_t *start; /* NODE_BUCKETS + 1 positions */
+} NodeSet;
+
+static int by_address(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (PyObject *const *)a;
+    uintptr_t y = (uintptr_t) * (PyObject *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int nodeset_init(NodeSet *s, PyObject *list)
+{
+    Py_ssize_t i, b;
+    memset(s, 0, sizeof(*s));
+    s->items = ((PyListObject *)list)->ob_item;
+    s->n = PyList_GET_SIZE(list);
+    if (s->n == 0)
+        return 0;
+    qsort(s->items, (size_t)s->n, sizeof(PyObject *), by_address);
+    s->lo = (uintptr_t)s->items[0];
+    s->hi = (uintptr_t)s->items[s->n - 1];
+    while (((s->hi - s->lo) >> s->shift) >= NODE_BUCKETS)
+        s->shift++;
+    s->start = (Py_ssize_t *)PyMem_RawMalloc((NODE_BUCKETS + 1) *
+                                              sizeof(Py_ssize_t));
+    if (s->start == NULL)
+        return -1;
+    for (b = 0, i = 0; b <= NODE_BUCKETS; b++) {
+        while (i < s->n &&
+               (((uintptr_t)s->items[i] - s->lo) >> s->shift) < (uintptr_t)b)
+            i++;
+        s->start[b] = i;
+    }
+    return 0;
+}
+
+static int nodeset_has(const NodeSet *s, const void *p)
+{
+    uintptr_t x = (uintptr_t)p;
+    Py_ssize_t lo, hi, b;
+    if (s->n == 0 || x < s->lo || x > s->hi)
+        return 0;
+    b = (Py_ssize_t)((x - s->lo) >> s->shift);
+    lo = s->start[b];
+    hi = s->start[b + 1];
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        uintptr_t m = (uintptr_t)s->items[mid];
+        if (m == x)
+            return 1;
+        if (m < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
 #define MODULE_ROOT 1
 #define CLASS_ROOT 2
 #define THREAD_FRAME 4
@@ -702,16 +1169,14 @@ typedef struct {
     PyObject *callback;  /* callback(obj, refs) -> (node label, refs, labels) */
     int32_t *intern;     /* see intern_text */
     size_t intern_mask;
-    PyObject *texts;     /* list: string id -> label text */
-    int own_texts;       /* texts replaced by drop_unused_strings */
+    PyObject *texts;     /* list: string id -> label text (all used) */
     PtrMap skip;         /* ids never to point at (the agent's objects) */
     PtrMap skip_types;   /* types whose instances are the agent's */
     PtrMap modules;      /* ids of modules in sys.modules */
     PtrMap frames;       /* ids of the threads' current frames */
     PtrMap module_dicts; /* ids of module namespaces */
     PtrMap instance_dicts;
-    PtrMap nodes;        /* all nodes, only when strays must be looked for */
-    int check_nodes;
+    NodeSet nodes;       /* the listed objects: edges to others go */
     Py_ssize_t list_cap, tuple_cap; /* index labels "[i]" for i < cap */
     /* state */
     PtrMap types;        /* type -> index into type_list */
@@ -730,11 +1195,14 @@ typedef struct {
     struct InstanceSpec *ispecs;
     Py_ssize_t n_ispecs, cap_ispecs;
     PyObject **pair_values;
-    int *pair_sids;
+    struct LazyLabel *pair_labels;
     Py_ssize_t cap_pairs;
-    /* outputs */
-    Buf ids, tps, szs, flags, offsets, targets, node_labels, edge_labels;
+    /* outputs: compressed in chunks as they fill (types stay raw: the
+     * file renumbers them) */
+    Buf tps;
+    Stream ids, szs, flags, offsets, targets, node_labels, edge_labels;
     uint32_t edge_count;
+    Py_ssize_t node_count;
 } Dump;
 
 /* How _labels.Labeler._other_labels labels an instance of a plain class:
@@ -745,13 +1213,21 @@ typedef struct {
  * is it; then the first unlabelled exact dict is its "__dict__". */
 typedef struct {
     Py_ssize_t offset;
-    int sid;
+    PyObject *label; /* borrowed: d->specs keeps it */
+    int sid;         /* -2 until first used */
 } SlotSpec;
 
 typedef struct {
     PyObject *name;
+    PyObject *label;
     int sid;
 } NameSpec;
+
+typedef struct LazyLabel {
+    PyObject *label;  /* the text, or NULL: text */
+    const char *text;
+    int *sid;         /* where its string id is kept (-2: not yet) */
+} LazyLabel;
 
 struct InstanceSpec {
     SlotSpec *slots;
@@ -879,19 +1355,12 @@ static int index_label(Dump *d, Py_ssize_t i)
 {
     char text[32];
     if (i >= d->n_index_sids) {
-        Py_ssize_t cap = d->n_index_sids ? d->n_index_sids : 1024;
-        Py_ssize_t k;
-        int *bigger;
-        while (cap <= i)
-            cap *= 2;
-        bigger = (int *)PyMem_RawRealloc(d->index_sids,
-                                         (size_t)cap * sizeof(int));
-        if (bigger == NULL)
+        Py_ssize_t k = d->n_index_sids;
+        if (grow_to((void **)&d->index_sids, &d->n_index_sids, i + 1,
+                    sizeof(int), 1024) < 0)
             return -3;
-        for (k = d->n_index_sids; k < cap; k++)
-            bigger[k] = -2;
-        d->index_sids = bigger;
-        d->n_index_sids = cap;
+        for (; k < d->n_index_sids; k++)
+            d->index_sids[k] = -2;
     }
     if (d->index_sids[i] == -2) {
         PyOS_snprintf(text, sizeof(text), "[%zd]", i);
@@ -904,12 +1373,19 @@ static int index_label(Dump *d, Py_ssize_t i)
 static int key_label(Dump *d, PyObject *key, int kind)
 {
     int added, sid;
-    Slot *slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
+    /* Only interned keys (attribute names, identifiers) are remembered:
+     * they repeat; a key made at run time ("key%d") seldom does, and a map
+     * slot per such key would cost more than its label. */
+    int cached = PyUnicode_CHECK_INTERNED(key) != 0;
+    Slot *slot = NULL;
     PyObject *text = NULL;
-    if (slot == NULL)
-        return -3;
-    if (slot->value != -2)
-        return (int)slot->value;
+    if (cached) {
+        slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
+        if (slot == NULL)
+            return -3;
+        if (slot->value != -2)
+            return (int)slot->value;
+    }
     if (kind == 1) {
         Py_INCREF(key);
         text = cut_text(key);
@@ -937,6 +1413,8 @@ static int key_label(Dump *d, PyObject *key, int kind)
         return -3;
     sid = intern_text(d, text);
     Py_DECREF(text);
+    if (!cached)
+        return sid;
     slot = ptrmap_put(&d->key_labels[kind], key, -2, &added);
     if (slot == NULL)
         return -3;
@@ -944,30 +1422,43 @@ static int key_label(Dump *d, PyObject *key, int kind)
     return sid;
 }
 
-static int in_map(const PtrMap *m, const void *p)
-{
-    return m->slots != NULL && ptrmap_find(m, p) != NULL;
-}
 
 static int put_u32(Buf *b, uint32_t v) { return buf_put(b, &v, 4); }
 static int put_i32(Buf *b, int32_t v) { return buf_put(b, &v, 4); }
 
 /* One edge obj -> target with label sid, unless target is no node. */
-static int add_edge(Dump *d, PyObject *target, int sid)
+/* Whether an edge to target is kept: target is a listed object, tracked,
+ * and not the agent's. (The program's threads run while the labeller does:
+ * an object made since the listing is no node, and no edge goes to it.)
+ * Labels are interned only for kept edges, so every string of the dump is
+ * used by some node or edge. */
+static int edge_kept(Dump *d, PyObject *target)
+{
+    return is_tracked(target) && !in_map(&d->skip, target) &&
+           !in_map(&d->skip_types, Py_TYPE(target)) &&
+           nodeset_has(&d->nodes, target);
+}
+
+/* One edge to target (kept: see edge_kept) with label sid. */
+static int put_edge(Dump *d, PyObject *target, int sid)
 {
     uint64_t id;
-    if (!is_tracked(target) || in_map(&d->skip, target) ||
-        in_map(&d->skip_types, Py_TYPE(target)))
-        return 0;
-    if (d->check_nodes && !in_map(&d->nodes, target))
-        return 0;
     if (d->edge_count == 0xFFFFFFFFu)
         return -1;
     id = (uint64_t)(uintptr_t)target;
-    if (buf_put(&d->targets, &id, 8) < 0 || put_i32(&d->edge_labels, sid) < 0)
+    if (buf_put(&d->targets.buf, &id, 8) < 0 ||
+        put_i32(&d->edge_labels.buf, sid) < 0)
         return -1;
     d->edge_count++;
     return 0;
+}
+
+/* A fixed label, interned on its first use; -3 on error. */
+static int lazy_sid(Dump *d, int *sid, const char *text)
+{
+    if (*sid == -2)
+        *sid = intern_utf8(d, text);
+    return *sid;
 }
 
 /* The labels of obj's referents through the Python labeller. */
@@ -1007,10 +1498,10 @@ static int dump_by_callback(Dump *d, PyObject *obj, int *node_sid)
     for (i = 0; i < n; i++) {
         PyObject *target = PyList_GET_ITEM(out_refs, i);
         int sid;
-        if (!is_tracked(target))
+        if (!edge_kept(d, target))
             continue; /* no label interned for an edge that goes */
         sid = intern_text(d, PyList_GET_ITEM(labels, i));
-        if (sid == -3 || add_edge(d, target, sid) < 0) {
+        if (sid == -3 || put_edge(d, target, sid) < 0) {
             Py_DECREF(res);
             return -1;
         }
@@ -1019,14 +1510,21 @@ static int dump_by_callback(Dump *d, PyObject *obj, int *node_sid)
     return 0;
 }
 
-/* Edges whose labels need the referents only: -1 each (sets), or one label
- * for all (cells). */
-static int dump_same_label(Dump *d, int sid)
+/* Edges whose labels need the referents only: none (sets, text NULL),
+ * or one label for all (cells). */
+static int dump_same_label(Dump *d, int *sid, const char *text)
 {
     Py_ssize_t i;
-    for (i = 0; i < d->refs.n; i++)
-        if (add_edge(d, d->refs.items[i], sid) < 0)
+    for (i = 0; i < d->refs.n; i++) {
+        PyObject *target = d->refs.items[i];
+        int label = -1;
+        if (!edge_kept(d, target))
+            continue;
+        if (text != NULL && (label = lazy_sid(d, sid, text)) == -3)
             return -1;
+        if (put_edge(d, target, label) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -1044,14 +1542,14 @@ static int dump_sequence(Dump *d, PyObject *obj, Py_ssize_t size,
         PyObject *target = d->refs.items[i];
         int sid = -1;
         Py_ssize_t pos = size - 1 - i;
-        if (!is_tracked(target))
+        if (!edge_kept(d, target))
             continue;
         if (whole && (cap < 0 || pos < cap)) {
             sid = index_label(d, pos);
             if (sid == -3)
                 return -1;
         }
-        if (add_edge(d, target, sid) < 0)
+        if (put_edge(d, target, sid) < 0)
             return -1;
     }
     (void)obj;
@@ -1077,10 +1575,10 @@ static int dump_plain_dict(Dump *d, PyObject *dict, int kind)
     pos = 0;
     while (PyDict_Next(dict, &pos, &key, &value)) {
         int sid;
-        if (!is_tracked(value))
+        if (!edge_kept(d, value))
             continue;
         sid = key_label(d, key, kind);
-        if (sid == -3 || add_edge(d, value, sid) < 0)
+        if (sid == -3 || put_edge(d, value, sid) < 0)
             return -1;
     }
     return 1;
@@ -1118,16 +1616,9 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
     Py_DECREF(spec); /* d->specs keeps it */
     slots = PyTuple_GET_ITEM(spec, 0);
     names = PyTuple_GET_ITEM(spec, 1);
-    if (d->n_ispecs == d->cap_ispecs) {
-        Py_ssize_t cap = d->cap_ispecs ? d->cap_ispecs * 2 : 64;
-        struct InstanceSpec *bigger = (struct InstanceSpec *)PyMem_RawRealloc(
-            d->ispecs, (size_t)cap * sizeof(struct InstanceSpec));
-        if (bigger == NULL) {
-            PyErr_NoMemory();
-            return -3;
-        }
-        d->ispecs = bigger;
-        d->cap_ispecs = cap;
+    if (GROW(d->ispecs, d->cap_ispecs, d->n_ispecs) < 0) {
+        PyErr_NoMemory();
+        return -3;
     }
     is = &d->ispecs[d->n_ispecs];
     memset(is, 0, sizeof(*is));
@@ -1144,7 +1635,6 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
         PyObject *pair = PyTuple_GET_ITEM(slots, i);
         PyObject *descr;
         PyMemberDef *def;
-        int sid;
         if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
             continue;
         descr = PyTuple_GET_ITEM(pair, 0);
@@ -1159,43 +1649,32 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
             def->offset <= 0 || def->offset + (Py_ssize_t)sizeof(PyObject *) >
                                      tp->tp_basicsize)
             continue;
-        sid = intern_text(d, PyTuple_GET_ITEM(pair, 1));
-        if (sid == -3)
-            return -3;
         is->slots[is->n_slots].offset = def->offset;
-        is->slots[is->n_slots].sid = sid;
+        is->slots[is->n_slots].label = PyTuple_GET_ITEM(pair, 1);
+        is->slots[is->n_slots].sid = -2;
         is->n_slots++;
     }
     for (i = 0; i < PyTuple_GET_SIZE(names); i++) {
         PyObject *pair = PyTuple_GET_ITEM(names, i);
-        int sid;
         if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2 ||
             !PyUnicode_CheckExact(PyTuple_GET_ITEM(pair, 0)))
             continue;
-        sid = intern_text(d, PyTuple_GET_ITEM(pair, 1));
-        if (sid == -3)
-            return -3;
         is->names[is->n_names].name = PyTuple_GET_ITEM(pair, 0);
-        is->names[is->n_names].sid = sid;
+        is->names[is->n_names].label = PyTuple_GET_ITEM(pair, 1);
+        is->names[is->n_names].sid = -2;
         is->n_names++;
     }
-    if (is->n_slots + is->n_names + 1 > d->cap_pairs) {
-        Py_ssize_t cap = is->n_slots + is->n_names + 1;
-        PyObject **v = (PyObject **)PyMem_RawRealloc(
-            d->pair_values, (size_t)cap * sizeof(PyObject *));
-        int *sids;
-        if (v == NULL) {
+    {
+        /* Both pair arrays share one capacity: the second grows on a copy
+         * of the first's old one. */
+        Py_ssize_t need = is->n_slots + is->n_names + 1, cap = d->cap_pairs;
+        if (grow_to((void **)&d->pair_values, &d->cap_pairs, need,
+                    sizeof(PyObject *), 16) < 0 ||
+            grow_to((void **)&d->pair_labels, &cap, need, sizeof(LazyLabel),
+                    16) < 0) {
             PyErr_NoMemory();
             return -3;
         }
-        d->pair_values = v;
-        sids = (int *)PyMem_RawRealloc(d->pair_sids, (size_t)cap * sizeof(int));
-        if (sids == NULL) {
-            PyErr_NoMemory();
-            return -3;
-        }
-        d->pair_sids = sids;
-        d->cap_pairs = cap;
     }
     slot = ptrmap_put(&d->spec_index, tp, -2, &added);
     if (slot == NULL)
@@ -1204,23 +1683,27 @@ static Py_ssize_t instance_spec(Dump *d, PyTypeObject *tp)
     return slot->value;
 }
 
+/* The string id of a pair's label, interned on first use; -3 on error. */
+static int pair_sid(Dump *d, const LazyLabel *l)
+{
+    if (*l->sid == -2)
+        *l->sid = l->label != NULL ? intern_text(d, l->label)
+                                   : intern_utf8(d, l->text);
+    return *l->sid;
+}
+
 static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
 {
     Py_ssize_t n_pairs = 0, n_owned, i, j;
     int dict_done = 0, rc = 0;
-    if (d->sid_class == -2)
-        d->sid_class = intern_utf8(d, "__class__");
-    if (d->sid_dict == -2)
-        d->sid_dict = intern_utf8(d, "__dict__");
-    if (d->sid_class == -3 || d->sid_dict == -3)
-        return -1;
     for (i = 0; i < is->n_slots; i++) {
         PyObject *v = *(PyObject **)((char *)obj + is->slots[i].offset);
         if (v == NULL || v == Py_None)
             continue;
         Py_INCREF(v);
         d->pair_values[n_pairs] = v;
-        d->pair_sids[n_pairs++] = is->slots[i].sid;
+        d->pair_labels[n_pairs].label = is->slots[i].label;
+        d->pair_labels[n_pairs++].sid = &is->slots[i].sid;
     }
     for (i = 0; i < is->n_names; i++) {
         PyObject *v = _PyObject_GenericGetAttrWithDict(obj, is->names[i].name,
@@ -1235,35 +1718,77 @@ static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
             continue;
         }
         d->pair_values[n_pairs] = v;
-        d->pair_sids[n_pairs++] = is->names[i].sid;
+        d->pair_labels[n_pairs].label = is->names[i].label;
+        d->pair_labels[n_pairs++].sid = &is->names[i].sid;
     }
     n_owned = n_pairs;
     d->pair_values[n_pairs] = (PyObject *)Py_TYPE(obj);
-    d->pair_sids[n_pairs++] = d->sid_class;
+    d->pair_labels[n_pairs].label = NULL;
+    d->pair_labels[n_pairs].text = "__class__";
+    d->pair_labels[n_pairs++].sid = &d->sid_class;
     for (i = 0; i < d->refs.n && rc == 0; i++) {
         PyObject *t = d->refs.items[i];
+        const LazyLabel *label = NULL;
         int sid = -1;
         for (j = 0; j < n_pairs; j++)
             if (d->pair_values[j] == t) {
-                sid = d->pair_sids[j];
+                label = &d->pair_labels[j];
                 break;
             }
-        if (sid == -1 && !dict_done && Py_TYPE(t) == &PyDict_Type) {
+        if (label == NULL && !dict_done && Py_TYPE(t) == &PyDict_Type) {
             int added;
-            sid = d->sid_dict;
             dict_done = 1;
+            /* its kind is known from here on, kept edge or not */
             if (ptrmap_put(&d->instance_dicts, t, 1, &added) == NULL) {
                 PyErr_NoMemory();
                 rc = -1;
                 break;
             }
+            if (edge_kept(d, t) &&
+                (lazy_sid(d, &d->sid_dict, "__dict__") == -3 ||
+                 put_edge(d, t, d->sid_dict) < 0))
+                rc = -1;
+            continue;
         }
-        if (is_tracked(t) && add_edge(d, t, sid) < 0)
+        if (!edge_kept(d, t))
+            continue;
+        if (label != NULL && (sid = pair_sid(d, label)) == -3)
+            rc = -1;
+        else if (put_edge(d, t, sid) < 0)
             rc = -1;
     }
     for (j = 0; j < n_owned; j++)
         Py_DECREF(d->pair_values[j]);
     return rc;
+}
+
+#define N_STREAMS 7
+
+static void dump_streams(Dump *d, Stream **out)
+{
+    out[0] = &d->ids;
+    out[1] = &d->szs;
+    out[2] = &d->flags;
+    out[3] = &d->offsets;
+    out[4] = &d->targets;
+    out[5] = &d->node_labels;
+    out[6] = &d->edge_labels;
+}
+
+static const char *const stream_names[N_STREAMS] = {
+    "ids", "sizes", "flags", "edge_offsets", "edge_targets", "node_labels",
+    "edge_labels"};
+
+/* Compresses the full chunks (between nodes only, see Stream). */
+static int dump_flush(Dump *d, int final)
+{
+    Stream *streams[N_STREAMS];
+    int k;
+    dump_streams(d, streams);
+    for (k = 0; k < N_STREAMS; k++)
+        if (stream_flush(streams[k], final) < 0)
+            return -1;
+    return 0;
 }
 
 static int dump_node(Dump *d, PyObject *obj)
@@ -1276,7 +1801,7 @@ static int dump_node(Dump *d, PyObject *obj)
     int added;
     Slot *tslot;
     TypeEntry *te;
-    if (put_u32(&d->offsets, d->edge_count) < 0)
+    if (dump_flush(d, 0) < 0 || put_u32(&d->offsets.buf, d->edge_count) < 0)
         return -1;
     d->refs.n = 0;
     if (tp->tp_traverse != NULL)
@@ -1311,12 +1836,10 @@ static int dump_node(Dump *d, PyObject *obj)
         }
     } else if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
         node_sid = len_label(d, tp == &PySet_Type ? 4 : 5, PySet_GET_SIZE(obj));
-        if (node_sid == -3 || dump_same_label(d, -1) < 0)
+        if (node_sid == -3 || dump_same_label(d, NULL, NULL) < 0)
             return -1;
     } else if (tp == &PyCell_Type) {
-        if (d->sid_cell == -2)
-            d->sid_cell = intern_utf8(d, "cell_contents");
-        if (d->sid_cell == -3 || dump_same_label(d, d->sid_cell) < 0)
+        if (dump_same_label(d, &d->sid_cell, "cell_contents") < 0)
             return -1;
     } else if (tp == &PyMethod_Type) {
         PyObject *func = PyMethod_GET_FUNCTION(obj);
@@ -1337,18 +1860,16 @@ static int dump_node(Dump *d, PyObject *obj)
             if (node_sid == -3)
                 return -1;
         }
-        if (d->sid_func == -2)
-            d->sid_func = intern_utf8(d, "__func__");
-        if (d->sid_self == -2)
-            d->sid_self = intern_utf8(d, "__self__");
-        if (d->sid_func == -3 || d->sid_self == -3)
-            return -1;
         for (i = 0; i < d->refs.n; i++) {
             PyObject *t = d->refs.items[i];
-            int sid = t == func ? d->sid_func : t == self ? d->sid_self : -1;
-            if (t == Py_None)
-                sid = -1;
-            if (add_edge(d, t, sid) < 0)
+            int sid = -1;
+            if (!edge_kept(d, t))
+                continue;
+            if (t != Py_None && t == func)
+                sid = lazy_sid(d, &d->sid_func, "__func__");
+            else if (t != Py_None && t == self)
+                sid = lazy_sid(d, &d->sid_self, "__self__");
+            if (sid == -3 || put_edge(d, t, sid) < 0)
                 return -1;
         }
     } else {
@@ -1386,64 +1907,13 @@ static int dump_node(Dump *d, PyObject *obj)
         flag |= THREAD_FRAME;
     if (in_map(&d->modules, obj))
         flag |= MODULE_ROOT;
-    if (buf_put(&d->ids, &id, 8) < 0 ||
+    if (buf_put(&d->ids.buf, &id, 8) < 0 ||
         put_i32(&d->tps, (int32_t)tslot->value) < 0 ||
-        put_u32(&d->szs, (uint32_t)size) < 0 ||
-        buf_put(&d->flags, &flag, 1) < 0 ||
-        put_i32(&d->node_labels, node_sid) < 0)
+        put_u32(&d->szs.buf, (uint32_t)size) < 0 ||
+        buf_put(&d->flags.buf, &flag, 1) < 0 ||
+        put_i32(&d->node_labels.buf, node_sid) < 0)
         return -1;
-    return 0;
-}
-
-/* Only the strings some node or kept edge uses stay, in their order; the
- * label arrays are renumbered in place and d->texts replaced. */
-static int drop_unused_strings(Dump *d)
-{
-    Py_ssize_t n = PyList_GET_SIZE(d->texts), i, kept = 0;
-    int32_t *remap;
-    PyObject *texts;
-    Buf *arrays[2];
-    int a;
-    arrays[0] = &d->node_labels;
-    arrays[1] = &d->edge_labels;
-    remap = (int32_t *)PyMem_RawCalloc((size_t)n + 1, sizeof(int32_t));
-    if (remap == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (a = 0; a < 2; a++) {
-        int32_t *v = (int32_t *)arrays[a]->data;
-        size_t k, m = arrays[a]->len / 4;
-        for (k = 0; k < m; k++)
-            if (v[k] >= 0 && v[k] < n)
-                remap[v[k]] = 1;
-    }
-    texts = PyList_New(0);
-    if (texts == NULL) {
-        PyMem_RawFree(remap);
-        return -1;
-    }
-    for (i = 0; i < n; i++) {
-        if (remap[i]) {
-            if (PyList_Append(texts, PyList_GET_ITEM(d->texts, i)) < 0) {
-                Py_DECREF(texts);
-                PyMem_RawFree(remap);
-                return -1;
-            }
-            remap[i] = (int32_t)kept++;
-        } else {
-            remap[i] = -1;
-        }
-    }
-    for (a = 0; a < 2; a++) {
-        int32_t *v = (int32_t *)arrays[a]->data;
-        size_t k, m = arrays[a]->len / 4;
-        for (k = 0; k < m; k++)
-            v[k] = (v[k] >= 0 && v[k] < n) ? remap[v[k]] : -1;
-    }
-    PyMem_RawFree(remap);
-    d->texts = texts; /* owned now: see dump_free */
-    d->own_texts = 1;
+    d->node_count++;
     return 0;
 }
 
@@ -1493,7 +1963,7 @@ static void dump_free(Dump *d)
     ptrmap_free(&d->frames);
     ptrmap_free(&d->module_dicts);
     ptrmap_free(&d->instance_dicts);
-    ptrmap_free(&d->nodes);
+    PyMem_RawFree(d->nodes.start);
     ptrmap_free(&d->types);
     ptrmap_free(&d->len_labels);
     for (k = 0; k < 3; k++)
@@ -1506,47 +1976,49 @@ static void dump_free(Dump *d)
     }
     PyMem_RawFree(d->ispecs);
     PyMem_RawFree(d->pair_values);
-    PyMem_RawFree(d->pair_sids);
+    PyMem_RawFree(d->pair_labels);
     Py_XDECREF(d->specs);
     PyMem_RawFree(d->index_sids);
     PyMem_RawFree(d->intern);
     PyMem_RawFree(d->refs.items);
     Py_XDECREF(d->type_list);
-    if (d->own_texts)
-        Py_XDECREF(d->texts);
-    buf_free(&d->ids);
     buf_free(&d->tps);
-    buf_free(&d->szs);
-    buf_free(&d->flags);
-    buf_free(&d->offsets);
-    buf_free(&d->targets);
-    buf_free(&d->node_labels);
-    buf_free(&d->edge_labels);
+    {
+        Stream *streams[N_STREAMS];
+        dump_streams(d, streams);
+        for (k = 0; k < N_STREAMS; k++)
+            stream_free(streams[k]);
+    }
 }
 
 /* graph_dump(objs, callback, spec_for, texts, skip, skip_types, modules,
- *            frames, module_dicts, instance_dicts, check_nodes, list_cap,
+ *            frames, module_dicts, instance_dicts, level, list_cap,
  *            tuple_cap)
- * -> dict of the arrays (bytes, native order), "type_list" (the types) and
- * "strings" (the labels used). texts: an empty list the labels go to.
- * objs: the nodes; exact dicts are dumped after every other node (their
- * kind -- instance namespace or not -- is known only then), so the node
- * order is objs' non-dicts, then its dicts. instance_dicts is a set the
- * callback fills. Caps < 0: no cap. */
+ * -> dict: "ids", "sizes", "flags", "edge_offsets", "edge_targets",
+ * "node_labels", "edge_labels" (zlib streams of the arrays in native order
+ * at the given zlib level; the raw arrays when level < 0), "types" (raw
+ * int32 indices into "type_list", the types), "strings" (the labels, every
+ * one used), "node_count", "edge_count".
+ * texts: an empty list the labels go to. objs: the listed objects, sorted
+ * here in place by address; the nodes are those not skipped, exact dicts
+ * after every other node (their kind -- instance namespace or not -- is
+ * known only then); an edge to anything else goes. instance_dicts is a set
+ * the callback fills. Caps < 0: no cap. */
 static PyObject *graph_dump(PyObject *self, PyObject *args)
 {
     Dump d;
     PyObject *objs, *skip, *skip_types, *modules, *frames, *module_dicts;
-    PyObject *instance_dicts;
+    PyObject *instance_dicts, *zlib = NULL;
     PyObject *result = NULL;
-    int check_nodes, pass, k;
+    Stream *streams[N_STREAMS];
+    int level, pass, k;
     Py_ssize_t i, n;
     (void)self;
     memset(&d, 0, sizeof(d));
-    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOpnn", &PyList_Type, &objs,
+    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOinn", &PyList_Type, &objs,
                           &d.callback, &d.spec_for, &PyList_Type, &d.texts, &skip, &skip_types,
                           &modules, &frames,
-                          &module_dicts, &instance_dicts, &check_nodes,
+                          &module_dicts, &instance_dicts, &level,
                           &d.list_cap, &d.tuple_cap))
         return NULL;
     d.sid_cell = d.sid_func = d.sid_self = d.sid_class = d.sid_dict = -2;
@@ -1554,13 +2026,22 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "graph_dump: texts must be empty");
         return NULL;
     }
-    d.check_nodes = check_nodes;
     d.type_list = PyList_New(0);
     if (d.type_list == NULL)
         return NULL;
     d.specs = PyList_New(0);
     if (d.specs == NULL)
         goto fail;
+    if (level >= 0) {
+        zlib = PyImport_ImportModule("zlib");
+        if (zlib == NULL)
+            goto fail;
+    }
+    dump_streams(&d, streams);
+    for (k = 0; k < N_STREAMS; k++)
+        if (stream_init(streams[k], zlib, level) < 0)
+            goto fail;
+    Py_CLEAR(zlib);
     if (map_from_ids(&d.skip, skip) < 0 ||
         map_from_ids(&d.skip_types, skip_types) < 0 ||
         map_from_ids(&d.modules, modules) < 0 ||
@@ -1576,25 +2057,19 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         if (ptrmap_init(&d.key_labels[k], 1024) < 0)
             goto nomem;
     n = PyList_GET_SIZE(objs);
-    /* Node arrays at their final size; edges start at one per node. */
-    if (buf_reserve(&d.ids, (size_t)n * 8) < 0 ||
-        buf_reserve(&d.tps, (size_t)n * 4) < 0 ||
-        buf_reserve(&d.szs, (size_t)n * 4) < 0 ||
-        buf_reserve(&d.flags, (size_t)n) < 0 ||
-        buf_reserve(&d.offsets, (size_t)n * 4 + 4) < 0 ||
-        buf_reserve(&d.node_labels, (size_t)n * 4) < 0 ||
-        buf_reserve(&d.targets, (size_t)n * 8) < 0 ||
-        buf_reserve(&d.edge_labels, (size_t)n * 4) < 0)
+    /* Types stay raw (the file renumbers them): at their final size. */
+    if (buf_reserve(&d.tps, (size_t)n * 4) < 0)
         goto nomem;
-    if (check_nodes) {
-        if (ptrmap_init(&d.nodes, (size_t)n) < 0)
-            goto nomem;
-        for (i = 0; i < PyList_GET_SIZE(objs); i++) {
-            int added;
-            if (ptrmap_put(&d.nodes, PyList_GET_ITEM(objs, i), 1, &added) == NULL)
-                goto nomem;
-        }
-    }
+    /* Without compression the arrays are kept whole: reserved at once. */
+    if (level < 0 &&
+        (buf_reserve(&d.ids.buf, (size_t)n * 8) < 0 ||
+         buf_reserve(&d.szs.buf, (size_t)n * 4) < 0 ||
+         buf_reserve(&d.flags.buf, (size_t)n) < 0 ||
+         buf_reserve(&d.offsets.buf, (size_t)n * 4 + 4) < 0 ||
+         buf_reserve(&d.node_labels.buf, (size_t)n * 4) < 0))
+        goto nomem;
+    if (nodeset_init(&d.nodes, objs) < 0)
+        goto nomem;
     for (pass = 0; pass < 2; pass++) {
         if (pass == 1 && add_ids(&d.instance_dicts, instance_dicts) < 0)
             goto fail;
@@ -1614,29 +2089,33 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
             }
         }
     }
-    if (put_u32(&d.offsets, d.edge_count) < 0)
+    if (put_u32(&d.offsets.buf, d.edge_count) < 0)
         goto nomem;
-    if (drop_unused_strings(&d) < 0)
-        goto fail;
     result = PyDict_New();
     if (result == NULL)
         goto fail;
-    {
-        struct { const char *name; Buf *buf; } outs[] = {
-            {"ids", &d.ids}, {"types", &d.tps}, {"sizes", &d.szs},
-            {"flags", &d.flags}, {"edge_offsets", &d.offsets},
-            {"edge_targets", &d.targets}, {"node_labels", &d.node_labels},
-            {"edge_labels", &d.edge_labels}};
-        size_t j;
-        for (j = 0; j < sizeof(outs) / sizeof(outs[0]); j++) {
-            PyObject *bytes = buf_take(outs[j].buf);
-            if (bytes == NULL ||
-                PyDict_SetItemString(result, outs[j].name, bytes) < 0) {
-                Py_XDECREF(bytes);
-                goto fail;
-            }
-            Py_DECREF(bytes);
+    for (k = 0; k < N_STREAMS; k++) {
+        PyObject *bytes = stream_take(streams[k]);
+        if (bytes == NULL ||
+            PyDict_SetItemString(result, stream_names[k], bytes) < 0) {
+            Py_XDECREF(bytes);
+            goto fail;
         }
+        Py_DECREF(bytes);
+    }
+    {
+        PyObject *types = buf_take(&d.tps);
+        PyObject *nodes = PyLong_FromSsize_t(d.node_count);
+        PyObject *edges = PyLong_FromUnsignedLong(d.edge_count);
+        int bad = types == NULL || nodes == NULL || edges == NULL ||
+                  PyDict_SetItemString(result, "types", types) < 0 ||
+                  PyDict_SetItemString(result, "node_count", nodes) < 0 ||
+                  PyDict_SetItemString(result, "edge_count", edges) < 0;
+        Py_XDECREF(types);
+        Py_XDECREF(nodes);
+        Py_XDECREF(edges);
+        if (bad)
+            goto fail;
     }
     if (PyDict_SetItemString(result, "type_list", d.type_list) < 0 ||
         PyDict_SetItemString(result, "strings", d.texts) < 0)
@@ -1646,9 +2125,303 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
 nomem:
     PyErr_NoMemory();
 fail:
+    Py_XDECREF(zlib);
     Py_XDECREF(result);
     dump_free(&d);
     return NULL;
+}
+
+/* Payload sizes: sys.getsizeof of the items whose type is exactly str,
+ * bytes, bytearray, int or float, or an untracked tuple (as _containers.
+ * _payload_of sums them), through their types' C __sizeof__. */
+static PyTypeObject *const payload_types[] = {
+    &PyUnicode_Type, &PyBytes_Type, &PyByteArray_Type, &PyLong_Type,
+    &PyFloat_Type, &PyTuple_Type};
+#define N_PAYLOAD_TYPES 6
+static PyCFunction payload_meths[N_PAYLOAD_TYPES];
+static Py_ssize_t payload_headers[N_PAYLOAD_TYPES];
+
+static Py_ssize_t payload_size(PyObject *item)
+{
+    PyTypeObject *tp = Py_TYPE(item);
+    int k;
+    Py_ssize_t s;
+    for (k = 0; k < N_PAYLOAD_TYPES; k++)
+        if (tp == payload_types[k])
+            break;
+    if (k == N_PAYLOAD_TYPES || payload_meths[k] == NULL)
+        return 0;
+    if (tp == &PyTuple_Type && is_tracked(item))
+        return 0;
+    s = call_sizeof(payload_meths[k], item);
+    return s < 0 ? 0 : s + payload_headers[k];
+}
+
+/* No NULL slot among a list's items (a list being filled has some). */
+static int list_whole(PyObject *list)
+{
+    PyObject **items = ((PyListObject *)list)->ob_item;
+    Py_ssize_t i, n = PyList_GET_SIZE(list);
+    for (i = 0; i < n; i++)
+        if (items[i] == NULL)
+            return 0;
+    return 1;
+}
+
+/* module_globals(namespaces, min_bytes) -> [(index, key, value)]: the
+ * globals _containers._module_globals looks at, found in C: exact str
+ * keys whose value is an exact str, bytes or bytearray of at least
+ * min_bytes (keys not starting with "__"), or an untracked dict (or
+ * subclass instance). */
+static PyObject *module_globals(PyObject *self, PyObject *args)
+{
+    PyObject *spaces, *result;
+    Py_ssize_t min_bytes, i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &spaces, &min_bytes))
+        return NULL;
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < PyList_GET_SIZE(spaces); i++) {
+        PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
+        Py_ssize_t pos = 0;
+        if (!PyDict_CheckExact(ns))
+            continue;
+        while (PyDict_Next(ns, &pos, &key, &value)) {
+            PyTypeObject *tp = Py_TYPE(value);
+            int k, want = 0;
+            if (!PyUnicode_CheckExact(key))
+                continue;
+            if (PyDict_Check(value)) {
+                want = !is_tracked(value);
+            } else {
+                for (k = 0; k < 3; k++)
+                    if (tp == payload_types[k])
+                        break;
+                if (k < 3 && !(PyUnicode_GET_LENGTH(key) >= 2 &&
+                               PyUnicode_READ_CHAR(key, 0) == '_' &&
+                               PyUnicode_READ_CHAR(key, 1) == '_'))
+                    want = payload_size(value) >= min_bytes;
+            }
+            if (want) {
+                PyObject *t = Py_BuildValue("(nOO)", i, key, value);
+                if (t == NULL || PyList_Append(result, t) < 0)
+                    Py_CLEAR(result);
+                Py_XDECREF(t);
+                if (result == NULL)
+                    break;
+            }
+        }
+    }
+    return result;
+}
+
+/* globals_holding(namespaces, targets) -> [(index, key, target index)]:
+ * the globals (exact str keys) of the namespaces whose value is one of
+ * targets (by identity), in namespace and dict order. */
+static PyObject *globals_holding(PyObject *self, PyObject *args)
+{
+    PyObject *spaces, *targets, *result;
+    PtrMap want;
+    Py_ssize_t i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &spaces, &PyList_Type,
+                          &targets))
+        return NULL;
+    if (ptrmap_init(&want, (size_t)PyList_GET_SIZE(targets)) < 0)
+        return PyErr_NoMemory();
+    for (i = 0; i < PyList_GET_SIZE(targets); i++) {
+        int added;
+        if (ptrmap_put(&want, PyList_GET_ITEM(targets, i), i, &added) == NULL) {
+            ptrmap_free(&want);
+            return PyErr_NoMemory();
+        }
+    }
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < PyList_GET_SIZE(spaces); i++) {
+        PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
+        Py_ssize_t pos = 0;
+        if (!PyDict_CheckExact(ns))
+            continue;
+        while (PyDict_Next(ns, &pos, &key, &value)) {
+            Slot *hit;
+            PyObject *t;
+            if (!PyUnicode_CheckExact(key) ||
+                (hit = ptrmap_find(&want, value)) == NULL)
+                continue;
+            t = Py_BuildValue("(nOn)", i, key, hit->value);
+            if (t == NULL || PyList_Append(result, t) < 0)
+                Py_CLEAR(result);
+            Py_XDECREF(t);
+            if (result == NULL)
+                break;
+        }
+    }
+    ptrmap_free(&want);
+    return result;
+}
+
+/* Python's round() to an int of a non-negative double: half to even. */
+static long long round_half_even(double v)
+{
+    long long i = (long long)v;
+    double frac = v - (double)i;
+    if (frac > 0.5 || (frac == 0.5 && (i & 1)))
+        i++;
+    return i;
+}
+
+/* payload(obj, is_dict, n, left, sample_above, sample_items)
+ * -> (bytes, estimated, items read): _containers._payload's sums. A dict's
+ * keys and values are read with PyDict_Next (every step-th entry when
+ * sampled); other containers' items are their referents (tp_traverse,
+ * which skips NULL slots), every step-th when sampled. */
+static PyObject *payload(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    int is_dict;
+    Py_ssize_t n, left, above, items, step, read = 0, taken = 0;
+    long long total = 0, result;
+    int sampled;
+    double scale;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Opnnnn", &obj, &is_dict, &n, &left, &above,
+                          &items))
+        return NULL;
+    if (left <= 0 || n < 0)
+        Py_RETURN_NONE;
+    if (is_dict) {
+        Py_ssize_t pos = 0, k = 0;
+        PyObject *key, *value;
+        Py_ssize_t per;
+        if (!PyDict_Check(obj)) {
+            PyErr_SetString(PyExc_TypeError, "payload: not a dict");
+            return NULL;
+        }
+        sampled = n > above || 2 * n > left;
+        per = items < left / 2 ? items : left / 2;
+        step = sampled ? n / (per > 1 ? per : 1) : 1;
+        if (step < 1)
+            step = 1;
+        while (PyDict_Next(obj, &pos, &key, &value)) {
+            if (k++ % step != 0)
+                continue;
+            total += payload_size(key) + payload_size(value);
+            taken++;
+        }
+        read = 2 * taken;
+        scale = sampled ? (double)n / (double)(taken > 1 ? taken : 1) : 1.0;
+    } else if (PyList_Check(obj) && list_whole(obj)) {
+        /* Its referents are its items, last to first (list_traverse),
+         * read in place: no copy of a long list. */
+        PyObject **slots = ((PyListObject *)obj)->ob_item;
+        Py_ssize_t m = PyList_GET_SIZE(obj), i, per;
+        sampled = m > above || m > left;
+        per = items < left ? items : left;
+        step = sampled ? m / (per > 1 ? per : 1) : 1;
+        if (step < 1)
+            step = 1;
+        for (i = 0; i < m; i += step) {
+            total += payload_size(slots[m - 1 - i]);
+            read++;
+        }
+        scale = sampled ? (double)m / (double)(read > 1 ? read : 1) : 1.0;
+    } else {
+        Refs refs = {NULL, 0, 0, 0};
+        Py_ssize_t m, i, per;
+        traverseproc traverse = Py_TYPE(obj)->tp_traverse;
+        if (traverse != NULL)
+            traverse(obj, collect_ref, &refs);
+        if (refs.failed) {
+            PyMem_RawFree(refs.items);
+            return PyErr_NoMemory();
+        }
+        m = refs.n;
+        sampled = m > above || m > left;
+        per = items < left ? items : left;
+        step = sampled ? m / (per > 1 ? per : 1) : 1;
+        if (step < 1)
+            step = 1;
+        for (i = 0; i < m; i += step) {
+            total += payload_size(refs.items[i]);
+            read++;
+        }
+        PyMem_RawFree(refs.items);
+        scale = sampled ? (double)m / (double)(read > 1 ? read : 1) : 1.0;
+    }
+    result = sampled ? round_half_even((double)total * scale) : total;
+    return Py_BuildValue("(LNn)", result, PyBool_FromLong(sampled), read);
+}
+
+/* group_traces(traces) -> [(traceback, size, count)]: tracemalloc's raw
+ * traces ((domain, size, traceback, ...) tuples, as _get_traces() returns
+ * them) summed per traceback object, in first-seen order. _get_traces()
+ * converts each interned traceback once, so equal tracebacks are mostly
+ * one object; the caller merges the rest by value. */
+typedef struct {
+    PyObject *tb;
+    Py_ssize_t size, count;
+} TraceGroup;
+
+static PyObject *group_traces(PyObject *self, PyObject *traces)
+{
+    PtrMap index;
+    TraceGroup *groups = NULL;
+    Py_ssize_t n_groups = 0, cap = 0, i;
+    PyObject *result = NULL;
+    (void)self;
+    if (!PyList_CheckExact(traces)) {
+        PyErr_SetString(PyExc_TypeError, "group_traces: a list is needed");
+        return NULL;
+    }
+    if (ptrmap_init(&index, 4096) < 0)
+        return PyErr_NoMemory();
+    for (i = 0; i < PyList_GET_SIZE(traces); i++) {
+        PyObject *trace = PyList_GET_ITEM(traces, i), *tb;
+        Py_ssize_t size;
+        Slot *slot;
+        int added;
+        if (!PyTuple_CheckExact(trace) || PyTuple_GET_SIZE(trace) < 3 ||
+            !PyLong_CheckExact(PyTuple_GET_ITEM(trace, 1))) {
+            PyErr_SetString(PyExc_ValueError, "group_traces: not a trace");
+            goto done;
+        }
+        size = PyLong_AsSsize_t(PyTuple_GET_ITEM(trace, 1));
+        if (size == -1 && PyErr_Occurred())
+            goto done;
+        tb = PyTuple_GET_ITEM(trace, 2);
+        slot = ptrmap_put(&index, tb, n_groups, &added);
+        if (slot == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (added) {
+            if (GROW(groups, cap, n_groups) < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            groups[n_groups].tb = tb;
+            groups[n_groups].size = 0;
+            groups[n_groups].count = 0;
+            n_groups++;
+        }
+        groups[slot->value].size += size;
+        groups[slot->value].count++;
+    }
+    /* The traces list holds every traceback: none is freed above. */
+    result = PyList_New(n_groups);
+    for (i = 0; result != NULL && i < n_groups; i++) {
+        PyObject *t = Py_BuildValue("(Onn)", groups[i].tb, groups[i].size,
+                                    groups[i].count);
+        if (t == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, i, t);
+    }
+done:
+    ptrmap_free(&index);
+    PyMem_RawFree(groups);
+    return result;
 }
 
 /* safe_size(obj) -> int: sys.getsizeof(obj) when its __sizeof__ is C,
@@ -1774,15 +2547,29 @@ static PyMethodDef native_methods[] = {
      "set_safe_header(n): the header safe sizes add to object.__sizeof__."},
     {"sequence_caps", sequence_caps, METH_O,
      "sequence_caps(objs) -> (list cap, tuple cap) of index labels."},
-    {"census_pass", census_pass, METH_O,
-     "census_pass(objs) -> (counts, sizes): objects and sys.getsizeof "
-     "bytes per type, in one C pass; no program code runs."},
-    {"census_walk", census_walk, METH_NOARGS,
-     "census_walk() -> (counts, sizes, n) or None: census_pass "
-     "over the collector's own lists (None: they could not be walked "
-     "safely here; use census_pass(gc.get_objects()))."},
+    {"census_pass", census_pass, METH_VARARGS,
+     "census_pass(objs[, scan]) -> (counts, sizes, n, containers): objects "
+     "and sys.getsizeof bytes per type, in one C pass, and with scan = "
+     "(bases, skip ids, min_items, keep) the large containers as "
+     "(objects, lengths, sizes); no program code runs."},
+    {"census_walk", census_walk, METH_VARARGS,
+     "census_walk([scan]) -> (counts, sizes, n, containers) or None: "
+     "census_pass over the collector's own lists (None: they could not be "
+     "walked safely here; use census_pass(gc.get_objects()))."},
     {"graph_dump", graph_dump, METH_VARARGS,
      "graph_dump(...) -> dict of arrays: the heap-graph dump's pass."},
+    {"globals_holding", globals_holding, METH_VARARGS,
+     "globals_holding(namespaces, targets) -> [(index, key, target "
+     "index)]: globals whose value is one of targets."},
+    {"module_globals", module_globals, METH_VARARGS,
+     "module_globals(namespaces, min_bytes) -> [(index, key, value)]: "
+     "module globals the container pass looks at."},
+    {"group_traces", group_traces, METH_O,
+     "group_traces(traces) -> [(traceback, size, count)]: tracemalloc's "
+     "raw traces summed per traceback object."},
+    {"payload", payload, METH_VARARGS,
+     "payload(obj, is_dict, n, left, sample_above, sample_items) -> "
+     "(bytes, estimated, read): the payload of one container."},
     {"safe_size", safe_size, METH_O,
      "safe_size(obj) -> int: the census' size of one object."},
     {NULL, NULL, 0, NULL}};
@@ -1814,11 +2601,18 @@ PyMODINIT_FUNC PyInit__native(void)
         return NULL;
     }
     object_sizeof_meth = ((PyMethodDescrObject *)descr)->d_method->ml_meth;
+    {
+        int k;
+        for (k = 0; k < N_PAYLOAD_TYPES; k++) {
+            payload_meths[k] = c_sizeof_of(payload_types[k]);
+            payload_headers[k] = header_of(payload_types[k]);
+        }
+    }
     m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
     /* The agent's .py files use a build with the same VERSION only. */
-    if (PyModule_AddIntConstant(m, "VERSION", 3) < 0) {
+    if (PyModule_AddIntConstant(m, "VERSION", 4) < 0) {
         Py_DECREF(m);
         return NULL;
     }
