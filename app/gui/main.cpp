@@ -3,7 +3,6 @@
 #include "gui/livedialogs.h"
 #include "gui/liveui.h"
 #include "gui/mainwindow.h"
-#include "gui/referencetabs.h"
 #include "gui/sessioncontroller.h"
 
 #include <QApplication>
@@ -81,10 +80,9 @@ int main(int argc, char *argv[])
                                  QStringLiteral("[FILE...]"));
     parser.process(arguments);
 
+    // The window assembles every part (References, Retainers, live) itself.
     leakscope::MainWindow window;
-    leakscope::LiveUi live(&window, window.controller());
-    auto *references = new leakscope::ReferenceTabs(&window);
-    references->setLiveController(live.live());
+    leakscope::LiveUi &live = *window.liveUi();
     window.show();
 
     if (parser.isSet(demo)) {
