@@ -6,6 +6,8 @@
 #include "core/comparisonexport.h"
 #include "gui/examplesession.h"
 #include "gui/growthpanel.h"
+#include "gui/helpdialogs.h"
+#include "gui/livecontroller.h"
 #include "gui/liveui.h"
 #include "gui/recentfiles.h"
 #include "gui/referencetabs.h"
@@ -16,6 +18,7 @@
 #include "views/growthtablemodel.h"
 #include "views/messagebar.h"
 #include "views/trendchart.h"
+#include "live/agentinstaller.h"
 
 #include <QAction>
 #include <QApplication>
@@ -44,6 +47,7 @@
 #include <QSaveFile>
 #include <QSettings>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
@@ -129,6 +133,13 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     // heap graph or from the live process.
     m_referenceTabs = new ReferenceTabs(this);
     m_referenceTabs->setLiveController(m_liveUi->live());
+    // Live sessions autosave: their files are recent files, with their folder.
+    m_recent->setAutosaveDirectory(LiveController::autosaveDirectory());
+    connect(m_liveUi->live(), &LiveController::stateChanged, this, [this] {
+        const QString path = m_liveUi->live()->autosavePath();
+        if (!path.isEmpty() && !m_recent->files().contains(path))
+            addRecentFile(path);
+    });
     readSettings();
     onSessionChanged();
 }
@@ -175,9 +186,13 @@ void MainWindow::createActions()
     });
     m_exampleAction->setStatusTip(tr("Open a recording of a small Python program with a leaking cache"));
     file->addSeparator();
-    m_saveAsAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("&Save Session As\u2026"),
+    m_saveAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save Session"), this,
+                                   &MainWindow::saveSession);
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAction->setStatusTip(tr("Write every snapshot of the session to one .lsnap file (asks where the first time)"));
+    m_saveAsAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("Save Session &As\u2026"),
                                      this, &MainWindow::saveSessionDialog);
-    m_saveAsAction->setShortcut(QKeySequence::SaveAs);
+    m_saveAsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     m_saveAsAction->setStatusTip(tr("Write every snapshot of the session to one .lsnap file"));
     m_exportCsvAction = file->addAction(tr("&Export Table as CSV\u2026"), this, [this] { exportDialog(false); });
     m_exportCsvAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -205,6 +220,14 @@ void MainWindow::createActions()
     m_findAction->setStatusTip(tr("Filter the growth table by type name"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *guide = help->addAction(tr("&User Guide"), this, &MainWindow::showUserGuide);
+    guide->setShortcut(QKeySequence::HelpContents);
+    guide->setStatusTip(tr("Read the documentation that comes with Leakscope"));
+    QAction *keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    keys->setStatusTip(tr("List the keys of every action"));
+    QAction *suspect = help->addAction(tr("&What is a Suspect?"), this, &MainWindow::showSuspectHelp);
+    suspect->setStatusTip(tr("How Leakscope decides that a type leaks, with the numbers of the selected type"));
+    help->addSeparator();
     help->addAction(tr("&About Leakscope"), this, [this] {
         QMessageBox::about(this, tr("About Leakscope"),
                            tr("<b>Leakscope %1</b><p>Finds memory leaks in Python programs: count live objects per "
@@ -219,7 +242,7 @@ void MainWindow::createActions()
     bar->setMovable(false);
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     bar->addAction(m_openAction);
-    bar->addAction(m_saveAsAction);
+    bar->addAction(m_saveAction);
     bar->addAction(m_exportCsvAction);
 
     m_recent->setMenu(m_recentMenu);
@@ -338,6 +361,43 @@ QWidget *MainWindow::createEmptyState()
     hintRow->addWidget(hint);
     hintRow->addStretch(1);
     outer->addLayout(hintRow);
+
+    // How to get `import leakscope_agent` to work, with and without a network.
+    auto *install = new QLabel(page);
+    install->setObjectName(QStringLiteral("agentInstallHint"));
+    install->setAlignment(Qt::AlignCenter);
+    install->setWordWrap(true);
+    install->setTextFormat(Qt::RichText);
+    install->setText(tr("<p>For <tt>import leakscope_agent</tt>, install the agent once (standard library only, "
+                        "Python 3.8+) from Leakscope's source tree:</p>"
+                        "<p style=\"white-space:pre; font-family:monospace\">pip install resources/python</p>"
+                        "<p>offline too: <tt>pip install --no-index --no-build-isolation resources/python</tt> "
+                        "(needs setuptools), or without pip, put the copy of the agent this build carries on "
+                        "<tt>PYTHONPATH</tt>:</p>"));
+    install->setMinimumWidth(560);
+    install->setMaximumWidth(640);
+    install->setForegroundRole(QPalette::PlaceholderText);
+    auto *installRow = new QHBoxLayout;
+    installRow->addStretch(1);
+    installRow->addWidget(install);
+    installRow->addStretch(1);
+    outer->addLayout(installRow);
+    auto *unpackRow = new QHBoxLayout;
+    unpackRow->addStretch(1);
+    auto *unpack = new QPushButton(tr("Unpack the Bundled Agent"), page);
+    unpack->setObjectName(QStringLiteral("unpackAgentButton"));
+    unpack->setToolTip(tr("Write the agent compiled into Leakscope to the cache folder and show the PYTHONPATH to use"));
+    connect(unpack, &QPushButton::clicked, this, &MainWindow::unpackAgent);
+    unpackRow->addWidget(unpack);
+    unpackRow->addStretch(1);
+    outer->addLayout(unpackRow);
+    m_agentPath = new QLabel(page);
+    m_agentPath->setObjectName(QStringLiteral("agentPathLabel"));
+    m_agentPath->setAlignment(Qt::AlignCenter);
+    m_agentPath->setTextFormat(Qt::RichText);
+    m_agentPath->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_agentPath->hide();
+    outer->addWidget(m_agentPath);
     outer->addSpacing(10);
 
     auto *buttons = new QHBoxLayout;
@@ -397,7 +457,10 @@ void MainWindow::onSessionChanged()
         const int total = m_stack->width();
         m_mainSplitter->setSizes({total * 30 / 100, total - total * 30 / 100});
     }
+    m_saveAction->setEnabled(!empty);
     m_saveAsAction->setEnabled(!empty);
+    if (empty || (!m_savedPath.isEmpty() && m_controller->files().contains(m_savedPath)))
+        m_savedPath.clear();
     m_exportCsvAction->setEnabled(!empty);
     m_exportJsonAction->setEnabled(!empty);
     m_closeAction->setEnabled(!empty);
@@ -555,27 +618,117 @@ void MainWindow::importDialog()
     openFiles(paths);
 }
 
+void MainWindow::saveSession()
+{
+    if (m_savedPath.isEmpty()) {
+        saveSessionDialog();
+        return;
+    }
+    m_controller->saveSessionAs(m_savedPath);
+}
+
 void MainWindow::saveSessionDialog()
 {
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Session As"), QString(),
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Session As"), proposedFileName(FileKind::Session),
                                                 QStringLiteral("Leakscope snapshots (*.lsnap)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
         path += QStringLiteral(".lsnap");
+    // Never over a file the session reads from.
+    if (!m_controller->files().contains(QFileInfo(path).absoluteFilePath()))
+        m_savedPath = QFileInfo(path).absoluteFilePath();
     m_controller->saveSessionAs(path);
 }
 
 void MainWindow::exportDialog(bool json)
 {
     QString path = QFileDialog::getSaveFileName(this, json ? tr("Export Table as JSON") : tr("Export Table as CSV"),
-                                                QString(),
+                                                proposedFileName(json ? FileKind::Json : FileKind::Csv),
                                                 json ? QStringLiteral("JSON (*.json)") : QStringLiteral("CSV (*.csv)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
         path += json ? QStringLiteral(".json") : QStringLiteral(".csv");
     exportTable(path, json);
+}
+
+QString MainWindow::proposedFileName(FileKind kind) const
+{
+    const QStringList files = m_controller->files();
+    QString dir = files.isEmpty() ? QString() : QFileInfo(files.front()).absolutePath();
+    if (dir.isEmpty() || !QFileInfo(dir).isWritable())
+        dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (dir.isEmpty())
+        dir = QDir::homePath();
+    QString stem = files.isEmpty() ? QStringLiteral("leakscope") : QFileInfo(files.front()).completeBaseName();
+    if (files.size() > 1)
+        stem += QStringLiteral("-and-%1-more").arg(files.size() - 1);
+    QString suffix;
+    if (kind == FileKind::Session) {
+        stem += QStringLiteral("-session");
+        suffix = QStringLiteral(".lsnap");
+    } else {
+        const auto comparison = m_controller->comparison();
+        stem += QStringLiteral("-growth");
+        if (comparison)
+            stem += QStringLiteral("-%1-%2").arg(comparison->baseline + 1).arg(comparison->current + 1);
+        suffix = kind == FileKind::Json ? QStringLiteral(".json") : QStringLiteral(".csv");
+    }
+    const QDir d(dir);
+    QString path = d.filePath(stem + suffix);
+    for (int n = 2; QFileInfo::exists(path) && n < 1000; ++n)
+        path = d.filePath(stem + QStringLiteral("-%1").arg(n) + suffix);
+    return path;
+}
+
+void MainWindow::showUserGuide()
+{
+    auto *dialog = findChild<UserGuideDialog *>();
+    if (!dialog) {
+        dialog = new UserGuideDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    dialog->show();
+    dialog->raise();
+}
+
+void MainWindow::showShortcuts()
+{
+    auto *dialog = new ShortcutsDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
+void MainWindow::showSuspectHelp()
+{
+    const auto session = m_controller->session();
+    const auto comparison = m_growth->model()->comparison();
+    const GrowthRow *row = nullptr;
+    if (session && comparison && !m_selectedTypes.isEmpty()) {
+        const int sourceRow = m_growth->model()->rowOfType(m_selectedTypes.front());
+        if (sourceRow >= 0)
+            row = &m_growth->model()->row(sourceRow);
+    }
+    auto *dialog = new SuspectHelpDialog(session.get(), row, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
+void MainWindow::unpackAgent()
+{
+    const Expected<AgentInstall> install = AgentInstaller::install();
+    if (!install) {
+        m_agentPath->setText(install.error().toHtmlEscaped());
+        m_agentPath->show();
+        return;
+    }
+    const QString dir = QDir::toNativeSeparators(install.value().packageParentDir);
+    m_agentPath->setProperty("agentDir", install.value().packageParentDir);
+    m_agentPath->setText(tr("<p style=\"white-space:pre; font-family:monospace\">PYTHONPATH=%1 python3 your_program.py</p>")
+                             .arg(dir.toHtmlEscaped()));
+    m_agentPath->setToolTip(dir);
+    m_agentPath->show();
 }
 
 void MainWindow::readSettings()

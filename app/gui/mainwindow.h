@@ -101,6 +101,12 @@ public:
     // Writes the rows as shown (filtered, in table order).
     bool exportTable(const QString &path, bool json);
 
+    // The name the Save and Export dialogs propose: next to the session's
+    // first file, after it, the table's with the compared snapshots (as the
+    // timeline numbers them, from 1), never an existing file.
+    enum class FileKind { Session, Csv, Json };
+    QString proposedFileName(FileKind kind) const;
+
 signals:
     // The selection of the growth table changed (ids in the session's registry).
     void selectedTypesChanged(const QVector<int> &typeIds);
@@ -129,7 +135,12 @@ private:
 
     void openDialog();
     void importDialog();
+    void saveSession();
     void saveSessionDialog();
+    void showUserGuide();
+    void showShortcuts();
+    void showSuspectHelp();
+    void unpackAgent();
     void exportDialog(bool json);
 
     SessionController *m_controller = nullptr;
@@ -162,6 +173,7 @@ private:
 
     QAction *m_openAction = nullptr;
     QAction *m_importAction = nullptr;
+    QAction *m_saveAction = nullptr;
     QAction *m_saveAsAction = nullptr;
     QAction *m_exportCsvAction = nullptr;
     QAction *m_exportJsonAction = nullptr;
@@ -173,6 +185,8 @@ private:
     QMenu *m_recentMenu = nullptr;
 
     QVector<int> m_selectedTypes;
+    QString m_savedPath; // where Save Session writes without asking
+    QLabel *m_agentPath = nullptr;
     bool m_splitterSized = false; // restored from the settings or sized once
 };
 
