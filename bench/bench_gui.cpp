@@ -1,7 +1,8 @@
 // Times the GUI's data path on a session of 200 snapshots x 20,000 types and
 // prints each figure with its ratio to a baseline measured in the same run
 // (std::sort of 20,000 int64 pairs). Also measures how long the event loop
-// stalls while the main window loads that session in the background.
+// stalls while the main window (the real one, with every tab and the live
+// parts it assembles itself) loads that session in the background.
 //
 //   bench_gui [--snapshots N] [--types N] [--keep FILE]
 #include "core/growth.h"

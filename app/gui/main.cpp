@@ -3,7 +3,6 @@
 #include "gui/livedialogs.h"
 #include "gui/liveui.h"
 #include "gui/mainwindow.h"
-#include "gui/referencetabs.h"
 #include "gui/sessioncontroller.h"
 
 #include <QApplication>
@@ -12,53 +11,103 @@
 #include <QTextStream>
 #include <QTimer>
 
+namespace {
+
+// The command line, described once for both the display-less path (--help,
+// --version) and the window.
+struct Options
+{
+    QCommandLineOption example{QStringLiteral("example"),
+                               QCoreApplication::translate("main", "Open the bundled example session.")};
+    QCommandLineOption screenshot{
+        QStringLiteral("screenshot"),
+        QCoreApplication::translate("main", "Grab the window to a PNG once the files are loaded, then quit (for docs)."),
+        QStringLiteral("png")};
+    QCommandLineOption select{
+        QStringLiteral("select"),
+        QCoreApplication::translate("main", "Select these types (comma-separated) once loaded, or the top N rows."),
+        QStringLiteral("types|N")};
+    QCommandLineOption demo{QStringLiteral("demo"),
+                            QCoreApplication::translate("main", "Start the bundled leaking program and watch it live "
+                                                                "(a snapshot every second).")};
+    QCommandLineOption connectPid{QStringLiteral("connect"),
+                                  QCoreApplication::translate("main", "Watch the live process PID (its agent must serve)."),
+                                  QStringLiteral("pid")};
+    QCommandLineOption attachPid{QStringLiteral("attach"),
+                                 QCoreApplication::translate("main", "Load the agent into the running Python process PID "
+                                                                     "(started without Leakscope; needs gdb) and watch it."),
+                                 QStringLiteral("pid")};
+    QCommandLineOption interval{QStringLiteral("every"),
+                                QCoreApplication::translate("main", "Seconds between live snapshots (default 2)."),
+                                QStringLiteral("seconds"), QStringLiteral("2")};
+
+    void describe(QCommandLineParser &parser) const
+    {
+        parser.setApplicationDescription(QCoreApplication::translate(
+            "main", "Finds memory leaks in Python programs: opens .lsnap files and objgraph outputs, "
+                    "compares the snapshots and charts each type over time.\n"
+                    "Live: --demo watches a bundled leaking program; --run SCRIPT [ARGS...] (last on the "
+                    "command line) starts a script with the agent and watches it; --connect PID watches a "
+                    "process whose agent serves; --attach PID loads the agent into a running Python process first."));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        for (const QCommandLineOption *o : {&example, &screenshot, &select, &demo, &connectPid, &attachPid, &interval})
+            parser.addOption(*o);
+        parser.addPositionalArgument(QStringLiteral("files"),
+                                     QCoreApplication::translate("main", ".lsnap files or objgraph outputs to open."),
+                                     QStringLiteral("[FILE...]"));
+    }
+};
+
+void setApplicationNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("leakscope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Leakscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LEAKSCOPE_VERSION));
+}
+
+// --help and --version (before any --run, whose arguments belong to the
+// script) are answered without a display: no QApplication, no platform plugin.
+bool asksForHelpOrVersion(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--run")
+            return false;
+        if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" || a == "--version")
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 int main(int argc, char *argv[])
 {
+    if (asksForHelpOrVersion(argc, argv)) {
+        QCoreApplication app(argc, argv);
+        setApplicationNames();
+        QCommandLineParser parser;
+        const Options options;
+        options.describe(parser);
+        parser.process(app); // prints and exits
+        return 0;
+    }
+
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("leakscope"));
-    QApplication::setOrganizationName(QStringLiteral("Leakscope"));
-    QApplication::setApplicationVersion(QStringLiteral(LEAKSCOPE_VERSION));
+    setApplicationNames();
     QApplication::setApplicationDisplayName(QStringLiteral("Leakscope"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QApplication::translate(
-        "main", "Finds memory leaks in Python programs: opens .lsnap files and objgraph outputs, "
-                "compares the snapshots and charts each type over time.\n"
-                "Live: --demo watches a bundled leaking program; --run SCRIPT [ARGS...] (last on the "
-                "command line) starts a script with the agent and watches it; --connect PID watches a "
-                "process whose agent serves; --attach PID loads the agent into a running Python process first."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption example(QStringLiteral("example"),
-                                     QApplication::translate("main", "Open the bundled example session."));
-    parser.addOption(example);
-    const QCommandLineOption screenshot(
-        QStringLiteral("screenshot"),
-        QApplication::translate("main", "Grab the window to a PNG once the files are loaded, then quit (for docs)."),
-        QStringLiteral("png"));
-    parser.addOption(screenshot);
-    const QCommandLineOption select(
-        QStringLiteral("select"),
-        QApplication::translate("main", "Select these types (comma-separated) once loaded, or the top N rows."),
-        QStringLiteral("types|N"));
-    parser.addOption(select);
-    const QCommandLineOption demo(QStringLiteral("demo"),
-                                  QApplication::translate("main", "Start the bundled leaking program and watch it live "
-                                                                  "(a snapshot every second)."));
-    parser.addOption(demo);
-    const QCommandLineOption connectPid(QStringLiteral("connect"),
-                                        QApplication::translate("main", "Watch the live process PID (its agent must serve)."),
-                                        QStringLiteral("pid"));
-    parser.addOption(connectPid);
-    const QCommandLineOption attachPid(QStringLiteral("attach"),
-                                       QApplication::translate("main", "Load the agent into the running Python process PID "
-                                                                       "(started without Leakscope; needs gdb) and watch it."),
-                                       QStringLiteral("pid"));
-    parser.addOption(attachPid);
-    const QCommandLineOption interval(QStringLiteral("every"),
-                                      QApplication::translate("main", "Seconds between live snapshots (default 2)."),
-                                      QStringLiteral("seconds"), QStringLiteral("2"));
-    parser.addOption(interval);
+    const Options options;
+    options.describe(parser);
+    const QCommandLineOption &example = options.example;
+    const QCommandLineOption &screenshot = options.screenshot;
+    const QCommandLineOption &select = options.select;
+    const QCommandLineOption &demo = options.demo;
+    const QCommandLineOption &connectPid = options.connectPid;
+    const QCommandLineOption &attachPid = options.attachPid;
+    const QCommandLineOption &interval = options.interval;
     // `--run script.py args...`: everything after --run belongs to the script,
     // including arguments that look like options.
     QStringList arguments = QCoreApplication::arguments();
@@ -76,15 +125,11 @@ int main(int argc, char *argv[])
             return 2;
         }
     }
-    parser.addPositionalArgument(QStringLiteral("files"),
-                                 QApplication::translate("main", ".lsnap files or objgraph outputs to open."),
-                                 QStringLiteral("[FILE...]"));
     parser.process(arguments);
 
+    // The window assembles every part (References, Retainers, live) itself.
     leakscope::MainWindow window;
-    leakscope::LiveUi live(&window, window.controller());
-    auto *references = new leakscope::ReferenceTabs(&window);
-    references->setLiveController(live.live());
+    leakscope::LiveUi &live = *window.liveUi();
     window.show();
 
     if (parser.isSet(demo)) {
@@ -124,7 +169,7 @@ int main(int argc, char *argv[])
             return 1;
         }
     }
-    auto afterLoad = [&window, &parser, select, screenshot] {
+    auto afterLoad = [&window, &parser, &select, &screenshot] {
         if (parser.isSet(select)) {
             bool isNumber = false;
             const int top = parser.value(select).toInt(&isNumber);

@@ -5,15 +5,20 @@
 
 #include "core/comparisonexport.h"
 #include "gui/examplesession.h"
-#include "views/growthfilterproxymodel.h"
-#include "views/growthtablemodel.h"
-#include "views/messagebar.h"
+#include "gui/growthpanel.h"
+#include "gui/helpdialogs.h"
+#include "gui/livecontroller.h"
+#include "gui/liveui.h"
+#include "gui/recentfiles.h"
+#include "gui/referencetabs.h"
 #include "gui/sessioncontroller.h"
 #include "gui/summarytab.h"
-#include "views/snapshottimelinemodel.h"
-#include "views/sparklinedelegate.h"
-#include "views/testtimelinemodel.h"
+#include "gui/timelinepanel.h"
+#include "gui/windowsettings.h"
+#include "views/growthtablemodel.h"
+#include "views/messagebar.h"
 #include "views/trendchart.h"
+#include "live/agentinstaller.h"
 
 #include <QAction>
 #include <QApplication>
@@ -42,6 +47,7 @@
 #include <QSaveFile>
 #include <QSettings>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
@@ -60,14 +66,11 @@ namespace leakscope {
 
 namespace {
 
-constexpr int s_maxRecentFiles = 10;
-
 // English plurals without a translation file ("1 type", "2 types").
 QString counted(qint64 n, const QString &one, const QString &many)
 {
     return (n == 1 ? one : many).arg(QLocale().toString(n));
 }
-constexpr int s_maxRestoredSelection = 1000;
 
 const QString s_fileFilter = QStringLiteral("Leakscope snapshots (*.lsnap);;objgraph output (*.json *.txt *.log);;All files (*)");
 const QString s_importFilter = QStringLiteral("objgraph output (*.json *.txt *.log);;All files (*)");
@@ -82,10 +85,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     setMinimumSize(720, 480);
 
     m_controller = new SessionController(this);
-    m_growthModel = new GrowthTableModel(this);
-    m_proxy = new GrowthFilterProxyModel(this);
-    m_proxy->setSourceModel(m_growthModel);
-    m_timelineModel = new SnapshotTimelineModel(this);
+    m_recent = new RecentFiles(this);
+    connect(m_recent, &RecentFiles::openRequested, this, [this](const QString &path) { openFiles({path}); });
 
     createActions();
     createWidgets();
@@ -126,11 +127,45 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     });
 
     m_summaryTab = new SummaryTab(this); // the leak report, first of the detail tabs
+    // The live parts: Run/Connect/Attach, the Live menu and toolbar, the console.
+    m_liveUi = new LiveUi(this, m_controller, this);
+    // References and Retainers right after Trend, answering from a file's
+    // heap graph or from the live process.
+    m_referenceTabs = new ReferenceTabs(this);
+    m_referenceTabs->setLiveController(m_liveUi->live());
+    // Live sessions autosave: their files are recent files, with their folder.
+    m_recent->setAutosaveDirectory(LiveController::autosaveDirectory());
+    connect(m_liveUi->live(), &LiveController::stateChanged, this, [this] {
+        const QString path = m_liveUi->live()->autosavePath();
+        if (!path.isEmpty() && !m_recent->files().contains(path))
+            addRecentFile(path);
+    });
     readSettings();
     onSessionChanged();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The live parts go first, as when main() owned them: a process Leakscope
+    // started is stopped while the session it feeds still exists.
+    delete m_liveUi;
+}
+
+GrowthTableModel *MainWindow::growthModel() const { return m_growth->model(); }
+GrowthFilterProxyModel *MainWindow::growthProxy() const { return m_growth->proxy(); }
+QTreeView *MainWindow::growthView() const { return m_growth->view(); }
+QLineEdit *MainWindow::filterEdit() const { return m_growth->filterEdit(); }
+QCheckBox *MainWindow::hideBuiltinsBox() const { return m_growth->hideBuiltinsBox(); }
+QCheckBox *MainWindow::suspectsOnlyBox() const { return m_growth->suspectsOnlyBox(); }
+QCheckBox *MainWindow::changedOnlyBox() const { return m_growth->changedOnlyBox(); }
+SnapshotTimelineModel *MainWindow::timelineModel() const { return m_timeline->model(); }
+QTableView *MainWindow::timelineView() const { return m_timeline->view(); }
+TestTimelineModel *MainWindow::testsModel() const { return m_timeline->testsModel(); }
+QTreeView *MainWindow::testsView() const { return m_timeline->testsView(); }
+QTabWidget *MainWindow::timelineTabs() const { return m_timeline->tabs(); }
+QComboBox *MainWindow::baselineBox() const { return m_timeline->baselineBox(); }
+QComboBox *MainWindow::currentBox() const { return m_timeline->currentBox(); }
+QStringList MainWindow::recentFiles() const { return m_recent->files(); }
 
 void MainWindow::createActions()
 {
@@ -151,9 +186,13 @@ void MainWindow::createActions()
     });
     m_exampleAction->setStatusTip(tr("Open a recording of a small Python program with a leaking cache"));
     file->addSeparator();
-    m_saveAsAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("&Save Session As\u2026"),
+    m_saveAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save Session"), this,
+                                   &MainWindow::saveSession);
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAction->setStatusTip(tr("Write every snapshot of the session to one .lsnap file (asks where the first time)"));
+    m_saveAsAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("Save Session &As\u2026"),
                                      this, &MainWindow::saveSessionDialog);
-    m_saveAsAction->setShortcut(QKeySequence::SaveAs);
+    m_saveAsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     m_saveAsAction->setStatusTip(tr("Write every snapshot of the session to one .lsnap file"));
     m_exportCsvAction = file->addAction(tr("&Export Table as CSV\u2026"), this, [this] { exportDialog(false); });
     m_exportCsvAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -174,13 +213,21 @@ void MainWindow::createActions()
     m_copyAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_copyAction->setStatusTip(tr("Copy the selected rows of the growth table as tab-separated text"));
     m_findAction = edit->addAction(tr("&Find Type\u2026"), this, [this] {
-        m_filterEdit->setFocus(Qt::ShortcutFocusReason);
-        m_filterEdit->selectAll();
+        filterEdit()->setFocus(Qt::ShortcutFocusReason);
+        filterEdit()->selectAll();
     });
     m_findAction->setShortcut(QKeySequence::Find);
     m_findAction->setStatusTip(tr("Filter the growth table by type name"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *guide = help->addAction(tr("&User Guide"), this, &MainWindow::showUserGuide);
+    guide->setShortcut(QKeySequence::HelpContents);
+    guide->setStatusTip(tr("Read the documentation that comes with Leakscope"));
+    QAction *keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    keys->setStatusTip(tr("List the keys of every action"));
+    QAction *suspect = help->addAction(tr("&What is a Suspect?"), this, &MainWindow::showSuspectHelp);
+    suspect->setStatusTip(tr("How Leakscope decides that a type leaks, with the numbers of the selected type"));
+    help->addSeparator();
     help->addAction(tr("&About Leakscope"), this, [this] {
         QMessageBox::about(this, tr("About Leakscope"),
                            tr("<b>Leakscope %1</b><p>Finds memory leaks in Python programs: count live objects per "
@@ -195,10 +242,10 @@ void MainWindow::createActions()
     bar->setMovable(false);
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     bar->addAction(m_openAction);
-    bar->addAction(m_saveAsAction);
+    bar->addAction(m_saveAction);
     bar->addAction(m_exportCsvAction);
 
-    updateRecentMenu();
+    m_recent->setMenu(m_recentMenu);
 }
 
 void MainWindow::createWidgets()
@@ -216,13 +263,17 @@ void MainWindow::createWidgets()
 
     m_mainSplitter = new QSplitter(Qt::Horizontal, m_stack);
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
-    m_mainSplitter->addWidget(createTimelinePanel());
+    m_timeline = new TimelinePanel(m_controller, m_mainSplitter);
+    m_mainSplitter->addWidget(m_timeline);
     m_rightSplitter = new QSplitter(Qt::Vertical, m_mainSplitter);
     m_rightSplitter->setObjectName(QStringLiteral("rightSplitter"));
     m_tableTabs = new QTabWidget(m_rightSplitter);
     m_tableTabs->setObjectName(QStringLiteral("tableTabs"));
     m_tableTabs->setDocumentMode(true);
-    m_tableTabs->addTab(createGrowthPanel(), tr("Types"));
+    m_growth = new GrowthPanel(m_tableTabs);
+    m_growth->view()->addAction(m_copyAction);
+    connect(m_growth, &GrowthPanel::selectionChanged, this, &MainWindow::onSelectionChanged);
+    m_tableTabs->addTab(m_growth, tr("Types"));
     m_containers = new ContainersView(m_tableTabs);
     m_tableTabs->addTab(m_containers, tr("Containers"));
     m_rightSplitter->addWidget(m_tableTabs);
@@ -310,6 +361,43 @@ QWidget *MainWindow::createEmptyState()
     hintRow->addWidget(hint);
     hintRow->addStretch(1);
     outer->addLayout(hintRow);
+
+    // How to get `import leakscope_agent` to work, with and without a network.
+    auto *install = new QLabel(page);
+    install->setObjectName(QStringLiteral("agentInstallHint"));
+    install->setAlignment(Qt::AlignCenter);
+    install->setWordWrap(true);
+    install->setTextFormat(Qt::RichText);
+    install->setText(tr("<p>For <tt>import leakscope_agent</tt>, install the agent once (standard library only, "
+                        "Python 3.8+) from Leakscope's source tree:</p>"
+                        "<p style=\"white-space:pre; font-family:monospace\">pip install resources/python</p>"
+                        "<p>offline too: <tt>pip install --no-index --no-build-isolation resources/python</tt> "
+                        "(needs setuptools), or without pip, put the copy of the agent this build carries on "
+                        "<tt>PYTHONPATH</tt>:</p>"));
+    install->setMinimumWidth(560);
+    install->setMaximumWidth(640);
+    install->setForegroundRole(QPalette::PlaceholderText);
+    auto *installRow = new QHBoxLayout;
+    installRow->addStretch(1);
+    installRow->addWidget(install);
+    installRow->addStretch(1);
+    outer->addLayout(installRow);
+    auto *unpackRow = new QHBoxLayout;
+    unpackRow->addStretch(1);
+    auto *unpack = new QPushButton(tr("Unpack the Bundled Agent"), page);
+    unpack->setObjectName(QStringLiteral("unpackAgentButton"));
+    unpack->setToolTip(tr("Write the agent compiled into Leakscope to the cache folder and show the PYTHONPATH to use"));
+    connect(unpack, &QPushButton::clicked, this, &MainWindow::unpackAgent);
+    unpackRow->addWidget(unpack);
+    unpackRow->addStretch(1);
+    outer->addLayout(unpackRow);
+    m_agentPath = new QLabel(page);
+    m_agentPath->setObjectName(QStringLiteral("agentPathLabel"));
+    m_agentPath->setAlignment(Qt::AlignCenter);
+    m_agentPath->setTextFormat(Qt::RichText);
+    m_agentPath->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_agentPath->hide();
+    outer->addWidget(m_agentPath);
     outer->addSpacing(10);
 
     auto *buttons = new QHBoxLayout;
@@ -325,10 +413,11 @@ QWidget *MainWindow::createEmptyState()
     m_emptyButtons = buttons;
     outer->addLayout(buttons);
 
-    m_recentLayout = new QVBoxLayout;
-    m_recentLayout->setAlignment(Qt::AlignHCenter);
+    auto *recent = new QVBoxLayout;
+    recent->setAlignment(Qt::AlignHCenter);
     outer->addSpacing(12);
-    outer->addLayout(m_recentLayout);
+    outer->addLayout(recent);
+    m_recent->setLinks(recent, page);
     outer->addStretch(3);
     return page;
 }
@@ -339,229 +428,6 @@ void MainWindow::addEmptyStateAction(QAction *action)
     button->setToolTip(action->statusTip());
     connect(button, &QPushButton::clicked, action, &QAction::trigger);
     m_emptyButtons->insertWidget(m_emptyButtons->count() - 1, button);
-}
-
-QWidget *MainWindow::createTimelinePanel()
-{
-    auto *panel = new QWidget(this);
-    auto *layout = new QVBoxLayout(panel);
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto *heading = new QLabel(tr("<b>Snapshots</b>"), panel);
-    heading->setObjectName(QStringLiteral("timelineHeading"));
-    // A long file name must not widen the pane; the tooltip has it in full.
-    heading->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    layout->addWidget(heading);
-
-    auto *form = new QFormLayout;
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    m_currentBox = new QComboBox(panel);
-    m_currentBox->setToolTip(tr("The snapshot the growth table shows (B)"));
-    m_baselineBox = new QComboBox(panel);
-    m_baselineBox->setToolTip(tr("The snapshot the deltas are measured against (A)"));
-    m_currentBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_baselineBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_currentBox->setMinimumContentsLength(16);
-    m_baselineBox->setMinimumContentsLength(16);
-    form->addRow(tr("Compare (B):"), m_currentBox);
-    form->addRow(tr("against (A):"), m_baselineBox);
-    layout->addLayout(form);
-    connect(m_currentBox, &QComboBox::activated, this, &MainWindow::setComparedFromBoxes);
-    connect(m_baselineBox, &QComboBox::activated, this, &MainWindow::setComparedFromBoxes);
-
-    m_timelineView = new QTableView(panel);
-    m_timelineView->setObjectName(QStringLiteral("timelineView"));
-    m_timelineView->setModel(m_timelineModel);
-    m_timelineView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_timelineView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_timelineView->verticalHeader()->hide();
-    m_timelineView->verticalHeader()->setDefaultSectionSize(m_timelineView->fontMetrics().height() + 8);
-    m_timelineView->setShowGrid(false);
-    m_timelineView->setAlternatingRowColors(true);
-    m_timelineView->setWordWrap(false);
-    // File names from one run differ at the end (time stamps), labels in their numbers.
-    m_timelineView->setTextElideMode(Qt::ElideMiddle);
-    m_timelineView->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_timelineView->setToolTip(QString());
-    QHeaderView *h = m_timelineView->horizontalHeader();
-    h->setHighlightSections(false);
-    h->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    // Label and Source take the room the numbers leave, so the pane never
-    // needs a horizontal scrollbar; cut-off text is in the row's tooltip.
-    h->setStretchLastSection(false);
-    h->setSectionResizeMode(SnapshotTimelineModel::LabelColumn, QHeaderView::Stretch);
-    h->setSectionResizeMode(SnapshotTimelineModel::SourceColumn, QHeaderView::Stretch);
-    // One source file (a single recording, a live session): name it once in
-    // the heading instead of on every row.
-    connect(m_timelineModel, &QAbstractItemModel::modelReset, heading, [this, heading] {
-        const QStringList files = m_timelineModel->sourceFiles();
-        // The numbers are never cut: their columns fit their widest cell in
-        // bold (the A and B rows move) and their header, plus a gap so
-        // neighbouring numbers stay apart. The A/B badge sits before the index.
-        QFont bold = m_timelineView->font();
-        bold.setBold(true);
-        const QFontMetrics fm(bold);
-        const QFontMetrics headerFm(m_timelineView->horizontalHeader()->font());
-        const int badge = m_timelineView->style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, m_timelineView) + 6;
-        for (int c : {SnapshotTimelineModel::IndexColumn, SnapshotTimelineModel::TimeColumn,
-                      SnapshotTimelineModel::ObjectsColumn, SnapshotTimelineModel::RssColumn}) {
-            int width = headerFm.horizontalAdvance(m_timelineModel->headerData(c, Qt::Horizontal).toString());
-            for (int r = 0; r < m_timelineModel->rowCount(); ++r)
-                width = std::max(width, fm.horizontalAdvance(m_timelineModel->index(r, c).data().toString()) +
-                                            (c == SnapshotTimelineModel::IndexColumn ? badge : 0));
-            m_timelineView->setColumnWidth(c, width + 16);
-        }
-        m_timelineView->setColumnHidden(SnapshotTimelineModel::SourceColumn, files.size() <= 1);
-        if (files.size() == 1 && !files.front().isEmpty()) {
-            const QString name = heading->fontMetrics().elidedText(QFileInfo(files.front()).fileName(), Qt::ElideMiddle, 280);
-            heading->setText(tr("<b>Snapshots</b> from %1").arg(name.toHtmlEscaped()));
-            heading->setToolTip(files.front());
-        } else if (files.size() > 1) {
-            heading->setText(tr("<b>Snapshots</b> from %1 files").arg(files.size()));
-            heading->setToolTip(files.join(QLatin1Char('\n')));
-        } else {
-            heading->setText(tr("<b>Snapshots</b>"));
-            heading->setToolTip(QString());
-        }
-    });
-    m_timelineView->setColumnHidden(SnapshotTimelineModel::SourceColumn, true);
-    connect(m_timelineView, &QWidget::customContextMenuRequested, this, &MainWindow::showTimelineMenu);
-    // Double-click: look at that snapshot (B), keeping the baseline unless it would come after it.
-    connect(m_timelineView, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex &index) {
-        if (index.isValid())
-            m_controller->setComparedSnapshots(std::min(index.row(), std::max(0, m_controller->baseline())), index.row());
-    });
-    layout->addWidget(createTimelineTabs(panel), 1);
-    auto *tip = new QLabel(tr("Double-click: show it as B \u00b7 right-click: make it the baseline A"), panel);
-    tip->setForegroundRole(QPalette::PlaceholderText);
-    tip->setWordWrap(true);
-    layout->addWidget(tip);
-    return panel;
-}
-
-QWidget *MainWindow::createGrowthPanel()
-{
-    auto *panel = new QWidget(this);
-    auto *layout = new QVBoxLayout(panel);
-    layout->setContentsMargins(0, 0, 0, 0);
-
-    auto *bar = new QHBoxLayout;
-    m_filterEdit = new QLineEdit(panel);
-    m_filterEdit->setObjectName(QStringLiteral("filterEdit"));
-    m_filterEdit->setClearButtonEnabled(true);
-    m_filterEdit->setPlaceholderText(tr("Filter types (Ctrl+F): text, or /regex"));
-    m_filterEdit->setToolTip(tr("Shows the types whose name contains the text (case-insensitive).\n"
-                                "Start with / for a regular expression, e.g. /^__main__\\."));
-    m_filterEdit->setMinimumWidth(220);
-    bar->addWidget(m_filterEdit, 2);
-    m_hideBuiltins = new QCheckBox(tr("Hide builtins"), panel);
-    m_hideBuiltins->setToolTip(tr("Hide types without a module, such as dict, list and function"));
-    m_suspectsOnly = new QCheckBox(tr("Suspects only"), panel);
-    m_suspectsOnly->setToolTip(tr("Show only the types whose count grows steadily"));
-    m_changedOnly = new QCheckBox(tr("Changed only"), panel);
-    m_changedOnly->setToolTip(tr("Hide the types whose count and size are the same in A and B"));
-    bar->addWidget(m_hideBuiltins);
-    bar->addWidget(m_suspectsOnly);
-    bar->addWidget(m_changedOnly);
-    bar->addStretch(1);
-    m_filterCount = new QLabel(panel);
-    m_filterCount->setForegroundRole(QPalette::PlaceholderText);
-    bar->addWidget(m_filterCount);
-    layout->addLayout(bar);
-
-    connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
-        const bool ok = m_proxy->setFilterText(text);
-        m_filterEdit->setStyleSheet(ok ? QString() : QStringLiteral("QLineEdit { background: #fdecea; }"));
-        m_filterEdit->setToolTip(ok ? tr("Shows the types whose name contains the text (case-insensitive).\n"
-                                         "Start with / for a regular expression, e.g. /^__main__\\.")
-                                    : m_proxy->filterError());
-        updateFilterCount();
-    });
-    connect(m_hideBuiltins, &QCheckBox::toggled, this, [this](bool on) {
-        m_proxy->setHideBuiltins(on);
-        updateFilterCount();
-    });
-    connect(m_suspectsOnly, &QCheckBox::toggled, this, [this](bool on) {
-        m_proxy->setSuspectsOnly(on);
-        updateFilterCount();
-    });
-    connect(m_changedOnly, &QCheckBox::toggled, this, [this](bool on) {
-        m_proxy->setChangedOnly(on);
-        updateFilterCount();
-    });
-
-    m_growthView = new QTreeView(panel);
-    m_growthView->setObjectName(QStringLiteral("growthView"));
-    m_growthView->setModel(m_proxy);
-    m_growthView->setRootIsDecorated(false);
-    m_growthView->setUniformRowHeights(true); // keeps 20,000 rows cheap to lay out
-    m_growthView->setAlternatingRowColors(true);
-    m_growthView->setSortingEnabled(true);
-    m_growthView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_growthView->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_growthView->setItemDelegateForColumn(GrowthTableModel::TrendColumn, new SparklineDelegate(m_growthView));
-    m_growthView->addAction(m_copyAction);
-    m_growthView->setContextMenuPolicy(Qt::ActionsContextMenu);
-    QHeaderView *header = m_growthView->header();
-    header->setStretchLastSection(false);
-    header->setSectionsMovable(true);
-    header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setMinimumSectionSize(40);
-    m_growthView->viewport()->installEventFilter(this);
-    connect(header, &QHeaderView::sectionResized, this, [this](int logical) {
-        if (logical != GrowthTableModel::TypeColumn)
-            fitTypeColumn();
-    });
-    // Each column as wide as its widest usual value or its title (with room
-    // for the sort arrow), whichever is wider.
-    const QFontMetrics fm = m_growthView->fontMetrics();
-    QFont headerFont = header->font();
-    headerFont.setBold(true);
-    const QFontMetrics hm(headerFont);
-    const auto fit = [this, &fm, &hm](int column, const QString &sample, int padding = 14) {
-        const QString title = m_growthModel->headerData(column, Qt::Horizontal).toString();
-        m_growthView->setColumnWidth(column, std::max(fm.horizontalAdvance(sample) + padding,
-                                                      hm.horizontalAdvance(title) + 22));
-    };
-    for (int c : {GrowthTableModel::CountColumn, GrowthTableModel::DeltaPreviousColumn,
-                  GrowthTableModel::DeltaBaselineColumn})
-        fit(c, QStringLiteral("+000,000"));
-    fit(GrowthTableModel::DeltaPercentColumn, QStringLiteral("+0,000%"));
-    fit(GrowthTableModel::SizeColumn, QStringLiteral("000.0 MB"), 16);
-    fit(GrowthTableModel::DeltaSizeColumn, QStringLiteral("+000.0 MB"), 16);
-    fit(GrowthTableModel::RetainedColumn, QStringLiteral("000.0 MB"), 16);
-    fit(GrowthTableModel::DeltaRetainedColumn, QStringLiteral("+000.0 MB"), 16);
-    m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 80);
-    fit(GrowthTableModel::SuspectColumn, QStringLiteral("100"));
-    m_growthView->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
-    connect(m_growthView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
-    connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
-        if (m_restoringSelection)
-            return;
-        m_selectionToRestore.clear();
-        const QModelIndexList rows = m_growthView->selectionModel()->selectedRows(GrowthTableModel::TypeColumn);
-        for (const QModelIndex &i : rows)
-            if (int(m_selectionToRestore.size()) < s_maxRestoredSelection)
-                m_selectionToRestore.push_back(i.data(GrowthTableModel::TypeIdRole).toInt());
-    });
-    connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] {
-        // Same session registry: type ids survive a new comparison.
-        QItemSelection selection;
-        for (int type : m_selectionToRestore) {
-            const int sourceRow = m_growthModel->rowOfType(type);
-            if (sourceRow < 0)
-                continue;
-            const QModelIndex proxyIndex = m_proxy->mapFromSource(m_growthModel->index(sourceRow, 0));
-            if (proxyIndex.isValid())
-                selection.select(proxyIndex, proxyIndex);
-        }
-        m_restoringSelection = true;
-        m_growthView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-        m_restoringSelection = false;
-        onSelectionChanged();
-        updateFilterCount();
-    });
-    layout->addWidget(m_growthView, 1);
-    return panel;
 }
 
 bool MainWindow::isShowingEmptyState() const
@@ -580,8 +446,7 @@ void MainWindow::onSessionChanged()
     QElapsedTimer timer;
     timer.start();
     const auto session = m_controller->session();
-    m_timelineModel->setSession(session);
-    showTests();
+    m_timeline->showSession();
     m_trend->setSession(session);
     const bool empty = !session || session->snapshotCount() == 0;
     m_stack->setCurrentWidget(empty ? m_emptyPage : static_cast<QWidget *>(m_mainSplitter));
@@ -592,18 +457,13 @@ void MainWindow::onSessionChanged()
         const int total = m_stack->width();
         m_mainSplitter->setSizes({total * 30 / 100, total - total * 30 / 100});
     }
+    m_saveAction->setEnabled(!empty);
     m_saveAsAction->setEnabled(!empty);
+    if (empty || (!m_savedPath.isEmpty() && m_controller->files().contains(m_savedPath)))
+        m_savedPath.clear();
     m_exportCsvAction->setEnabled(!empty);
     m_exportJsonAction->setEnabled(!empty);
     m_closeAction->setEnabled(!empty);
-
-    for (QComboBox *box : {m_baselineBox, m_currentBox}) {
-        const QSignalBlocker block(box);
-        box->clear();
-        if (session)
-            for (int i = 0; i < session->snapshotCount(); ++i)
-                box->addItem(m_timelineModel->snapshotTitle(i));
-    }
     updateTitle();
     updateSummary();
     qCDebug(lcWindow) << "session shown in" << timer.elapsed() << "ms";
@@ -614,86 +474,20 @@ void MainWindow::onComparisonChanged()
     QElapsedTimer timer;
     timer.start();
     const auto comparison = m_controller->comparison();
-    m_growthModel->setComparison(m_controller->session(), comparison);
+    m_growth->setComparison(m_controller->session(), comparison);
     qCDebug(lcWindow) << "growth model reset and sorted in" << timer.elapsed() << "ms";
-    showRetainedColumns();
-    const int baseline = comparison ? comparison->baseline : -1;
-    const int current = comparison ? comparison->current : -1;
-    m_timelineModel->setComparedSnapshots(baseline, current);
-    {
-        const QSignalBlocker b1(m_baselineBox), b2(m_currentBox);
-        m_baselineBox->setCurrentIndex(baseline);
-        m_currentBox->setCurrentIndex(current);
-    }
+    m_timeline->showComparison();
     updateSummary();
-    updateFilterCount();
     updateContainers();
     qCDebug(lcWindow) << "comparison shown in" << timer.elapsed() << "ms";
 }
 
-void MainWindow::showRetainedColumns()
+void MainWindow::onSelectionChanged(const QVector<int> &types)
 {
-    const bool show = m_growthModel->hasRetained();
-    for (int c : {GrowthTableModel::RetainedColumn, GrowthTableModel::DeltaRetainedColumn})
-        m_growthView->header()->setSectionHidden(c, !show);
-    fitTypeColumn();
-}
-
-void MainWindow::fitTypeColumn()
-{
-    QHeaderView *header = m_growthView->header();
-    int others = 0;
-    for (int c = 0; c < header->count(); ++c)
-        if (c != GrowthTableModel::TypeColumn && !header->isSectionHidden(c))
-            others += header->sectionSize(c);
-    const int minimum = m_growthView->fontMetrics().horizontalAdvance(QStringLiteral("__main__.Session")) + 48;
-    const int width = std::max(minimum, m_growthView->viewport()->width() - others);
-    if (header->sectionSize(GrowthTableModel::TypeColumn) != width)
-        header->resizeSection(GrowthTableModel::TypeColumn, width);
-}
-
-bool MainWindow::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_growthView->viewport() && event->type() == QEvent::Resize)
-        fitTypeColumn();
-    return QMainWindow::eventFilter(watched, event);
-}
-
-void MainWindow::setComparedFromBoxes()
-{
-    m_controller->setComparedSnapshots(m_baselineBox->currentIndex(), m_currentBox->currentIndex());
-}
-
-void MainWindow::showTimelineMenu(const QPoint &pos)
-{
-    const QModelIndex index = m_timelineView->indexAt(pos);
-    if (!index.isValid())
-        return;
-    const int row = index.row();
-    QMenu menu(this);
-    QAction *baseline = menu.addAction(tr("Set as Baseline (A)"));
-    QAction *current = menu.addAction(tr("Set as Current (B)"));
-    QAction *chosen = menu.exec(m_timelineView->viewport()->mapToGlobal(pos));
-    if (chosen == baseline)
-        m_controller->setComparedSnapshots(row, std::max(row, m_controller->current()));
-    else if (chosen == current)
-        m_controller->setComparedSnapshots(std::min(row, m_controller->baseline()), row);
-}
-
-void MainWindow::onSelectionChanged()
-{
-    if (m_restoringSelection)
-        return;
-    QModelIndexList rows = m_growthView->selectionModel()->selectedRows(GrowthTableModel::TypeColumn);
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
-    QVector<int> types;
-    types.reserve(rows.size());
-    for (const QModelIndex &i : rows)
-        types.append(i.data(GrowthTableModel::TypeIdRole).toInt());
     m_trend->setTypes(types); // draws the first TrendChart::s_maxLines
-    if (!types.isEmpty() && m_growthModel->session())
-        showAllocations(false, m_growthModel->session()->types().name(types.first()),
-                        m_growthModel->session()->types().name(types.first()));
+    const auto session = m_growth->model()->session();
+    if (!types.isEmpty() && session)
+        showAllocations(false, session->types().name(types.first()), session->types().name(types.first()));
     if (types != m_selectedTypes) {
         m_selectedTypes = types;
         emit selectedTypesChanged(m_selectedTypes);
@@ -702,61 +496,34 @@ void MainWindow::onSelectionChanged()
 
 void MainWindow::selectTypes(const QStringList &names)
 {
-    QItemSelection selection;
-    for (const QString &name : names) {
-        const auto session = m_growthModel->session();
-        if (!session)
-            return;
-        const int sourceRow = m_growthModel->rowOfType(session->types().find(name));
-        if (sourceRow < 0)
-            continue;
-        const QModelIndex proxyIndex = m_proxy->mapFromSource(m_growthModel->index(sourceRow, 0));
-        if (proxyIndex.isValid())
-            selection.select(proxyIndex, proxyIndex);
-    }
-    m_growthView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_growth->selectTypes(names);
 }
 
 void MainWindow::selectTopRows(int count)
 {
-    const int n = std::min(count, m_proxy->rowCount());
-    if (n <= 0)
-        return;
-    const QItemSelection selection(m_proxy->index(0, 0), m_proxy->index(n - 1, GrowthTableModel::ColumnCount - 1));
-    m_growthView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_growth->selectTopRows(count);
 }
 
 QString MainWindow::selectedRowsAsText() const
 {
-    QModelIndexList rows = m_growthView->selectionModel()->selectedRows(GrowthTableModel::TypeColumn);
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
-    std::vector<int> sourceRows;
-    sourceRows.reserve(size_t(rows.size()));
-    for (const QModelIndex &i : rows)
-        sourceRows.push_back(m_proxy->mapToSource(i).row());
-    return m_growthModel->rowsAsText(sourceRows);
+    return m_growth->selectedRowsAsText();
 }
 
 void MainWindow::copySelectedRows()
 {
-    if (!m_growthView->selectionModel()->hasSelection())
+    const int rows = m_growth->selectedRowCount();
+    if (rows == 0)
         return;
     QApplication::clipboard()->setText(selectedRowsAsText());
-    statusBar()->showMessage(counted(m_growthView->selectionModel()->selectedRows().size(), tr("Copied %1 row"), tr("Copied %1 rows")), 3000);
+    statusBar()->showMessage(counted(rows, tr("Copied %1 row"), tr("Copied %1 rows")), 3000);
 }
 
 bool MainWindow::exportTable(const QString &path, bool json)
 {
-    const auto session = m_growthModel->session();
-    const auto comparison = m_growthModel->comparison();
-    if (!session || !comparison)
+    const auto session = m_growth->model()->session();
+    if (!session || !m_growth->model()->comparison())
         return false;
-    Comparison shown;
-    shown.baseline = comparison->baseline;
-    shown.current = comparison->current;
-    shown.rows.reserve(size_t(m_proxy->rowCount()));
-    for (int r = 0; r < m_proxy->rowCount(); ++r)
-        shown.rows.push_back(m_growthModel->row(m_proxy->mapToSource(m_proxy->index(r, 0)).row()));
+    const Comparison shown = m_growth->rowsAsShown();
     const QByteArray bytes = json ? ComparisonExport::toJson(*session, shown) : ComparisonExport::toCsv(*session, shown);
     QSaveFile out(path);
     if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit()) {
@@ -804,14 +571,6 @@ void MainWindow::updateSummary()
     m_summary->setText(text + QStringLiteral(" \u00b7 ") + tr("counts are gc-tracked objects only"));
 }
 
-void MainWindow::updateFilterCount()
-{
-    const int total = m_growthModel->rowCount();
-    const int shown = m_proxy->rowCount();
-    m_filterCount->setText(shown == total ? counted(total, tr("%1 type"), tr("%1 types"))
-                                          : tr("%1 of %2 types").arg(QLocale().toString(shown), QLocale().toString(total)));
-}
-
 void MainWindow::updateTitle()
 {
     const QStringList files = m_controller->files();
@@ -827,54 +586,8 @@ void MainWindow::updateTitle()
 
 void MainWindow::addRecentFile(const QString &path)
 {
-    m_recentFiles.removeAll(path);
-    m_recentFiles.prepend(path);
-    while (m_recentFiles.size() > s_maxRecentFiles)
-        m_recentFiles.removeLast();
-    QSettings().setValue(QStringLiteral("recentFiles"), m_recentFiles);
-    updateRecentMenu();
+    m_recent->add(path);
     updateTitle();
-}
-
-void MainWindow::updateRecentMenu()
-{
-    m_recentMenu->clear();
-    for (const QString &path : std::as_const(m_recentFiles)) {
-        QAction *a = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openFiles({path}); });
-        a->setStatusTip(QDir::toNativeSeparators(path));
-        a->setToolTip(QDir::toNativeSeparators(path));
-    }
-    m_recentMenu->setEnabled(!m_recentFiles.isEmpty());
-    if (!m_recentFiles.isEmpty()) {
-        m_recentMenu->addSeparator();
-        m_recentMenu->addAction(tr("Clear List"), this, [this] {
-            m_recentFiles.clear();
-            QSettings().setValue(QStringLiteral("recentFiles"), m_recentFiles);
-            updateRecentMenu();
-        });
-    }
-
-    if (!m_recentLayout)
-        return;
-    while (QLayoutItem *item = m_recentLayout->takeAt(0)) {
-        delete item->widget();
-        delete item;
-    }
-    if (m_recentFiles.isEmpty())
-        return;
-    auto *heading = new QLabel(tr("Recent files"), m_emptyPage);
-    heading->setAlignment(Qt::AlignCenter);
-    heading->setForegroundRole(QPalette::PlaceholderText);
-    m_recentLayout->addWidget(heading);
-    for (int i = 0; i < std::min<int>(5, int(m_recentFiles.size())); ++i) {
-        const QString path = m_recentFiles[i];
-        auto *link = new QPushButton(QFileInfo(path).fileName(), m_emptyPage);
-        link->setFlat(true);
-        link->setCursor(Qt::PointingHandCursor);
-        link->setToolTip(QDir::toNativeSeparators(path));
-        connect(link, &QPushButton::clicked, this, [this, path] { openFiles({path}); });
-        m_recentLayout->addWidget(link);
-    }
 }
 
 void MainWindow::showJobProgress(JobRunner *runner)
@@ -893,33 +606,45 @@ void MainWindow::showJobProgress(JobRunner *runner)
 
 void MainWindow::openDialog()
 {
-    const QString dir = m_recentFiles.isEmpty() ? QString() : QFileInfo(m_recentFiles.front()).absolutePath();
+    const QString dir = m_recent->lastDirectory();
     const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open Snapshots"), dir, s_fileFilter);
     openFiles(paths);
 }
 
 void MainWindow::importDialog()
 {
-    const QString dir = m_recentFiles.isEmpty() ? QString() : QFileInfo(m_recentFiles.front()).absolutePath();
+    const QString dir = m_recent->lastDirectory();
     const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Import objgraph Output"), dir, s_importFilter);
     openFiles(paths);
 }
 
+void MainWindow::saveSession()
+{
+    if (m_savedPath.isEmpty()) {
+        saveSessionDialog();
+        return;
+    }
+    m_controller->saveSessionAs(m_savedPath);
+}
+
 void MainWindow::saveSessionDialog()
 {
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Session As"), QString(),
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Session As"), proposedFileName(FileKind::Session),
                                                 QStringLiteral("Leakscope snapshots (*.lsnap)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
         path += QStringLiteral(".lsnap");
+    // Never over a file the session reads from.
+    if (!m_controller->files().contains(QFileInfo(path).absoluteFilePath()))
+        m_savedPath = QFileInfo(path).absoluteFilePath();
     m_controller->saveSessionAs(path);
 }
 
 void MainWindow::exportDialog(bool json)
 {
     QString path = QFileDialog::getSaveFileName(this, json ? tr("Export Table as JSON") : tr("Export Table as CSV"),
-                                                QString(),
+                                                proposedFileName(json ? FileKind::Json : FileKind::Csv),
                                                 json ? QStringLiteral("JSON (*.json)") : QStringLiteral("CSV (*.csv)"));
     if (path.isEmpty())
         return;
@@ -928,49 +653,113 @@ void MainWindow::exportDialog(bool json)
     exportTable(path, json);
 }
 
-void MainWindow::readSettings()
+QString MainWindow::proposedFileName(FileKind kind) const
 {
-    QSettings s;
-    m_recentFiles = s.value(QStringLiteral("recentFiles")).toStringList();
-    updateRecentMenu();
-    if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1400, 900);
-    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
-    m_splitterSized = m_mainSplitter->restoreState(s.value(QStringLiteral("window/mainSplitter")).toByteArray());
-    m_rightSplitter->restoreState(s.value(QStringLiteral("window/rightSplitter")).toByteArray());
-    m_growthView->header()->restoreState(s.value(QStringLiteral("window/growthHeader")).toByteArray());
-    // States saved by earlier versions stretch the Type column.
-    m_growthView->header()->setSectionResizeMode(GrowthTableModel::TypeColumn, QHeaderView::Interactive);
-    showRetainedColumns(); // the saved state may say otherwise
-    // The shared ranking (LeakRanking) at start: suspects, user types first.
-    m_growthView->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
-    m_hideBuiltins->setChecked(s.value(QStringLiteral("filter/hideBuiltins"), false).toBool());
-    m_suspectsOnly->setChecked(s.value(QStringLiteral("filter/suspectsOnly"), false).toBool());
-    m_changedOnly->setChecked(s.value(QStringLiteral("filter/changedOnly"), false).toBool());
-    m_trend->setMetric(s.value(QStringLiteral("trend/bytes"), false).toBool() ? TrendChart::Metric::Bytes
-                                                                             : TrendChart::Metric::Count);
-    m_trend->setLogScale(s.value(QStringLiteral("trend/logScale"), false).toBool());
+    const QStringList files = m_controller->files();
+    QString dir = files.isEmpty() ? QString() : QFileInfo(files.front()).absolutePath();
+    if (dir.isEmpty() || !QFileInfo(dir).isWritable())
+        dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (dir.isEmpty())
+        dir = QDir::homePath();
+    QString stem = files.isEmpty() ? QStringLiteral("leakscope") : QFileInfo(files.front()).completeBaseName();
+    if (files.size() > 1)
+        stem += QStringLiteral("-and-%1-more").arg(files.size() - 1);
+    QString suffix;
+    if (kind == FileKind::Session) {
+        stem += QStringLiteral("-session");
+        suffix = QStringLiteral(".lsnap");
+    } else {
+        const auto comparison = m_controller->comparison();
+        stem += QStringLiteral("-growth");
+        if (comparison)
+            stem += QStringLiteral("-%1-%2").arg(comparison->baseline + 1).arg(comparison->current + 1);
+        suffix = kind == FileKind::Json ? QStringLiteral(".json") : QStringLiteral(".csv");
+    }
+    const QDir d(dir);
+    QString path = d.filePath(stem + suffix);
+    for (int n = 2; QFileInfo::exists(path) && n < 1000; ++n)
+        path = d.filePath(stem + QStringLiteral("-%1").arg(n) + suffix);
+    return path;
 }
 
-void MainWindow::writeSettings() const
+void MainWindow::showUserGuide()
 {
-    QSettings s;
-    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    s.setValue(QStringLiteral("window/state"), saveState());
-    s.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
-    s.setValue(QStringLiteral("window/rightSplitter"), m_rightSplitter->saveState());
-    s.setValue(QStringLiteral("window/growthHeader"), m_growthView->header()->saveState());
-    s.setValue(QStringLiteral("filter/hideBuiltins"), m_hideBuiltins->isChecked());
-    s.setValue(QStringLiteral("filter/suspectsOnly"), m_suspectsOnly->isChecked());
-    s.setValue(QStringLiteral("filter/changedOnly"), m_changedOnly->isChecked());
-    s.setValue(QStringLiteral("trend/bytes"), m_trend->metric() == TrendChart::Metric::Bytes);
-    s.setValue(QStringLiteral("trend/logScale"), m_trend->logScale());
-    s.setValue(QStringLiteral("recentFiles"), m_recentFiles);
+    auto *dialog = findChild<UserGuideDialog *>();
+    if (!dialog) {
+        dialog = new UserGuideDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    dialog->show();
+    dialog->raise();
+}
+
+void MainWindow::showShortcuts()
+{
+    auto *dialog = new ShortcutsDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
+void MainWindow::showSuspectHelp()
+{
+    const auto session = m_controller->session();
+    const auto comparison = m_growth->model()->comparison();
+    const GrowthRow *row = nullptr;
+    if (session && comparison && !m_selectedTypes.isEmpty()) {
+        const int sourceRow = m_growth->model()->rowOfType(m_selectedTypes.front());
+        if (sourceRow >= 0)
+            row = &m_growth->model()->row(sourceRow);
+    }
+    auto *dialog = new SuspectHelpDialog(session.get(), row, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
+void MainWindow::unpackAgent()
+{
+    const Expected<AgentInstall> install = AgentInstaller::install();
+    if (!install) {
+        m_agentPath->setText(install.error().toHtmlEscaped());
+        m_agentPath->show();
+        return;
+    }
+    const QString dir = QDir::toNativeSeparators(install.value().packageParentDir);
+    m_agentPath->setProperty("agentDir", install.value().packageParentDir);
+    m_agentPath->setText(tr("<p style=\"white-space:pre; font-family:monospace\">PYTHONPATH=%1 python3 your_program.py</p>")
+                             .arg(dir.toHtmlEscaped()));
+    m_agentPath->setToolTip(dir);
+    m_agentPath->show();
+}
+
+void MainWindow::readSettings()
+{
+    m_settings = std::make_unique<WindowSettings>(this);
+    m_settings->addSplitter(QStringLiteral("window/mainSplitter"), m_mainSplitter);
+    m_settings->addSplitter(QStringLiteral("window/rightSplitter"), m_rightSplitter);
+    m_settings->addHeader(QStringLiteral("window/growthHeader"), growthView()->header());
+    m_settings->addCheckBox(QStringLiteral("filter/hideBuiltins"), hideBuiltinsBox());
+    m_settings->addCheckBox(QStringLiteral("filter/suspectsOnly"), suspectsOnlyBox());
+    m_settings->addCheckBox(QStringLiteral("filter/changedOnly"), changedOnlyBox());
+    m_settings->addValue(
+        QStringLiteral("trend/bytes"), false,
+        [this](const QVariant &v) { m_trend->setMetric(v.toBool() ? TrendChart::Metric::Bytes : TrendChart::Metric::Count); },
+        [this] { return QVariant(m_trend->metric() == TrendChart::Metric::Bytes); });
+    m_settings->addValue(
+        QStringLiteral("trend/logScale"), false, [this](const QVariant &v) { m_trend->setLogScale(v.toBool()); },
+        [this] { return QVariant(m_trend->logScale()); });
+    m_settings->restore();
+    m_splitterSized = m_settings->wasRestored(QStringLiteral("window/mainSplitter"));
+    // States saved by earlier versions stretch the Type column.
+    growthView()->header()->setSectionResizeMode(GrowthTableModel::TypeColumn, QHeaderView::Interactive);
+    m_growth->showRetainedColumns(); // the saved state may say otherwise
+    // The shared ranking (LeakRanking) at start: suspects, user types first.
+    growthView()->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    writeSettings();
+    m_settings->save();
+    m_recent->save();
     m_controller->cancel();
     QMainWindow::closeEvent(event);
 }
@@ -994,66 +783,6 @@ void MainWindow::dropEvent(QDropEvent *event)
         return;
     event->acceptProposedAction();
     openFiles(paths);
-}
-
-// --- pytest --leakscope files: snapshots grouped by test ---------------------
-
-QWidget *MainWindow::createTimelineTabs(QWidget *panel)
-{
-    m_testsModel = new TestTimelineModel(this);
-    m_testsView = new QTreeView(panel);
-    m_testsView->setObjectName(QStringLiteral("testsView"));
-    m_testsView->setModel(m_testsModel);
-    m_testsView->setUniformRowHeights(true);
-    m_testsView->setAlternatingRowColors(true);
-    // Node ids share their file at the start: the test's name is at the end.
-    m_testsView->setTextElideMode(Qt::ElideLeft);
-    m_testsView->header()->setStretchLastSection(false);
-    m_testsView->header()->setSectionResizeMode(TestTimelineModel::TestColumn, QHeaderView::Stretch);
-    m_testsView->header()->setSectionResizeMode(TestTimelineModel::LeakColumn, QHeaderView::ResizeToContents);
-    m_testsView->header()->setSectionResizeMode(TestTimelineModel::RunsColumn, QHeaderView::ResizeToContents);
-    // A test: its last run (B) against its warm-up run (A), so the growth
-    // table shows what the test left behind; a run: that run against the
-    // warm-up.
-    connect(m_testsView, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
-        if (!index.isValid())
-            return;
-        m_controller->setComparedSnapshots(index.data(TestTimelineModel::BaselineRole).toInt(),
-                                           index.data(TestTimelineModel::SnapshotRole).toInt());
-    });
-
-    m_timelineTabs = new QTabWidget(panel);
-    m_timelineTabs->setObjectName(QStringLiteral("timelineTabs"));
-    m_timelineTabs->setDocumentMode(true);
-    m_timelineTabs->addTab(m_timelineView, tr("Snapshots"));
-    m_timelineTabs->addTab(m_testsView, tr("Tests"));
-    m_timelineTabs->setTabVisible(1, false);
-    m_timelineTabs->tabBar()->setVisible(false);
-    return m_timelineTabs;
-}
-
-void MainWindow::showTests()
-{
-    const bool hadTests = m_testsModel->rowCount() > 0;
-    m_testsModel->setSession(m_controller->session());
-    const bool hasTests = m_testsModel->rowCount() > 0;
-    m_timelineTabs->setTabVisible(1, hasTests);
-    m_timelineTabs->tabBar()->setVisible(hasTests);
-    if (!hasTests)
-        return;
-    const int leaking = m_testsModel->leakingCount();
-    m_timelineTabs->setTabText(1, leaking > 0 ? tr("Tests (%1 leaking)").arg(leaking) : tr("Tests"));
-    // A file of test runs opens on its tests, leaking ones on top.
-    if (!hadTests) {
-        m_timelineTabs->setCurrentWidget(m_testsView);
-        if (leaking > 0) {
-            const QModelIndex first = m_testsModel->index(0, 0);
-            m_testsView->setCurrentIndex(first);
-            m_testsView->expand(first);
-            m_controller->setComparedSnapshots(first.data(TestTimelineModel::BaselineRole).toInt(),
-                                               first.data(TestTimelineModel::SnapshotRole).toInt());
-        }
-    }
 }
 
 } // namespace leakscope

@@ -12,35 +12,42 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QMenu;
 class QProgressBar;
-class QPushButton;
 class QSplitter;
 class QStackedWidget;
 class QTabWidget;
 class QTableView;
+class QMenu;
 class QTreeView;
 class QToolButton;
 class QHBoxLayout;
-class QVBoxLayout;
 
 namespace leakscope {
 
+class AllocationsView;
+class ContainersView;
 class GrowthFilterProxyModel;
+class GrowthPanel;
 class GrowthTableModel;
 class JobRunner;
+class LiveUi;
 class MessageBar;
+class RecentFiles;
+class ReferenceTabs;
 class SessionController;
 class SnapshotTimelineModel;
 class SummaryTab;
 class TestTimelineModel;
+class TimelinePanel;
 class TrendChart;
-class ContainersView;
-class AllocationsView;
+class WindowSettings;
 
 // The window a Python developer opens first: the snapshot timeline on the
-// left, the growth table in the centre, the trend chart below it. All data
-// comes from the SessionController; the window only shows and forwards.
+// left (TimelinePanel), the growth table in the centre (GrowthPanel), the
+// detail tabs below it (Summary, Trend, References, Retainers, Allocations),
+// the live parts (LiveUi). The window assembles every part itself, holds the
+// actions and menus and switches between the empty state and the session;
+// all data comes from the SessionController.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -52,30 +59,36 @@ public:
     void openFiles(const QStringList &paths);
 
     // Parts the tests and the screenshot tool look at.
-    GrowthTableModel *growthModel() const { return m_growthModel; }
-    GrowthFilterProxyModel *growthProxy() const { return m_proxy; }
-    SnapshotTimelineModel *timelineModel() const { return m_timelineModel; }
-    QTreeView *growthView() const { return m_growthView; }
-    QTableView *timelineView() const { return m_timelineView; }
+    TimelinePanel *timelinePanel() const { return m_timeline; }
+    GrowthPanel *growthPanel() const { return m_growth; }
+    GrowthTableModel *growthModel() const;
+    GrowthFilterProxyModel *growthProxy() const;
+    SnapshotTimelineModel *timelineModel() const;
+    QTreeView *growthView() const;
+    QTableView *timelineView() const;
     // pytest --leakscope files: the snapshots grouped by test, leaking tests first.
-    TestTimelineModel *testsModel() const { return m_testsModel; }
-    QTreeView *testsView() const { return m_testsView; }
-    QTabWidget *timelineTabs() const { return m_timelineTabs; }
+    TestTimelineModel *testsModel() const;
+    QTreeView *testsView() const;
+    QTabWidget *timelineTabs() const;
     TrendChart *trendChart() const { return m_trend; }
     MessageBar *messageBar() const { return m_messageBar; }
-    QLineEdit *filterEdit() const { return m_filterEdit; }
-    QCheckBox *hideBuiltinsBox() const { return m_hideBuiltins; }
-    QCheckBox *suspectsOnlyBox() const { return m_suspectsOnly; }
-    QCheckBox *changedOnlyBox() const { return m_changedOnly; }
-    QComboBox *baselineBox() const { return m_baselineBox; }
-    QComboBox *currentBox() const { return m_currentBox; }
+    QLineEdit *filterEdit() const;
+    QCheckBox *hideBuiltinsBox() const;
+    QCheckBox *suspectsOnlyBox() const;
+    QCheckBox *changedOnlyBox() const;
+    QComboBox *baselineBox() const;
+    QComboBox *currentBox() const;
     bool isShowingEmptyState() const;
-    // The tabs below the table (Trend first); other panels add theirs here.
+    // The tabs below the table: Summary, Trend, References, Retainers, Allocations.
     QTabWidget *detailTabs() const { return m_tabs; }
     SummaryTab *summaryTab() const { return m_summaryTab; }
+    // The References and Retainers tabs and the live parts (actions, Live
+    // menu and toolbar, console), part of every window.
+    ReferenceTabs *referenceTabs() const { return m_referenceTabs; }
+    LiveUi *liveUi() const { return m_liveUi; }
     // Type ids (session registry) of the selected rows, in table order.
     QVector<int> selectedTypes() const { return m_selectedTypes; }
-    QStringList recentFiles() const { return m_recentFiles; }
+    QStringList recentFiles() const;
     QString summaryText() const;
     // Adds a button for the action to the empty state's row (e.g. the live actions).
     void addEmptyStateAction(QAction *action);
@@ -88,13 +101,18 @@ public:
     // Writes the rows as shown (filtered, in table order).
     bool exportTable(const QString &path, bool json);
 
+    // The name the Save and Export dialogs propose: next to the session's
+    // first file, after it, the table's with the compared snapshots (as the
+    // timeline numbers them, from 1), never an existing file.
+    enum class FileKind { Session, Csv, Json };
+    QString proposedFileName(FileKind kind) const;
+
 signals:
     // The selection of the growth table changed (ids in the session's registry).
     void selectedTypesChanged(const QVector<int> &typeIds);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
-    bool eventFilter(QObject *watched, QEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 
@@ -102,60 +120,40 @@ private:
     void createActions();
     void createWidgets();
     QWidget *createEmptyState();
-    QWidget *createTimelinePanel();
-    QWidget *createGrowthPanel();
     void readSettings();
-    void writeSettings() const;
 
     void onSessionChanged();
     void onComparisonChanged();
-    void onSelectionChanged();
+    void onSelectionChanged(const QVector<int> &types);
     void updateSummary();
-    void updateFilterCount();
     void updateTitle();
-    void updateRecentMenu();
     void addRecentFile(const QString &path);
     void showJobProgress(JobRunner *runner);
-    void setComparedFromBoxes();
-    // The Retained columns only when a compared snapshot has a heap graph.
-    void showRetainedColumns();
-    // The Type column takes the width the other columns leave (at least
-    // enough for a qualified name): a Stretch section shrinks to nothing
-    // when the Retained columns appear.
-    void fitTypeColumn();
-    void showTimelineMenu(const QPoint &pos);
-    // The Snapshots and Tests tabs of the timeline panel (Tests only for
-    // sessions with pytest snapshots).
-    QWidget *createTimelineTabs(QWidget *panel);
-    void showTests();
+    // Issue 14: the Containers view and the Allocations tab.
+    void updateContainers();
+    void showAllocations(bool container, const QString &subject, const QString &title);
 
     void openDialog();
     void importDialog();
+    void saveSession();
     void saveSessionDialog();
+    void showUserGuide();
+    void showShortcuts();
+    void showSuspectHelp();
+    void unpackAgent();
     void exportDialog(bool json);
 
     SessionController *m_controller = nullptr;
-    GrowthTableModel *m_growthModel = nullptr;
-    GrowthFilterProxyModel *m_proxy = nullptr;
-    SnapshotTimelineModel *m_timelineModel = nullptr;
+    RecentFiles *m_recent = nullptr;
+    std::unique_ptr<WindowSettings> m_settings;
 
     QStackedWidget *m_stack = nullptr;
     QWidget *m_emptyPage = nullptr;
     QSplitter *m_mainSplitter = nullptr;
     QSplitter *m_rightSplitter = nullptr;
     MessageBar *m_messageBar = nullptr;
-    QTableView *m_timelineView = nullptr;
-    QTabWidget *m_timelineTabs = nullptr;
-    TestTimelineModel *m_testsModel = nullptr;
-    QTreeView *m_testsView = nullptr;
-    QComboBox *m_baselineBox = nullptr;
-    QComboBox *m_currentBox = nullptr;
-    QTreeView *m_growthView = nullptr;
-    QLineEdit *m_filterEdit = nullptr;
-    QCheckBox *m_hideBuiltins = nullptr;
-    QCheckBox *m_suspectsOnly = nullptr;
-    QCheckBox *m_changedOnly = nullptr;
-    QLabel *m_filterCount = nullptr;
+    TimelinePanel *m_timeline = nullptr;
+    GrowthPanel *m_growth = nullptr;
     QTabWidget *m_tabs = nullptr;
     SummaryTab *m_summaryTab = nullptr;
     TrendChart *m_trend = nullptr;
@@ -164,9 +162,8 @@ private:
     QTabWidget *m_tableTabs = nullptr;
     ContainersView *m_containers = nullptr;
     AllocationsView *m_allocations = nullptr;
-    void updateContainers();
-    void showAllocations(bool container, const QString &subject, const QString &title);
-    QVBoxLayout *m_recentLayout = nullptr;
+    ReferenceTabs *m_referenceTabs = nullptr;
+    LiveUi *m_liveUi = nullptr;
     QHBoxLayout *m_emptyButtons = nullptr;
 
     QLabel *m_summary = nullptr;
@@ -176,6 +173,7 @@ private:
 
     QAction *m_openAction = nullptr;
     QAction *m_importAction = nullptr;
+    QAction *m_saveAction = nullptr;
     QAction *m_saveAsAction = nullptr;
     QAction *m_exportCsvAction = nullptr;
     QAction *m_exportJsonAction = nullptr;
@@ -186,10 +184,9 @@ private:
     QAction *m_exampleAction = nullptr;
     QMenu *m_recentMenu = nullptr;
 
-    QStringList m_recentFiles;
-    std::vector<int> m_selectionToRestore; // type ids across a model reset
     QVector<int> m_selectedTypes;
-    bool m_restoringSelection = false;
+    QString m_savedPath; // where Save Session writes without asking
+    QLabel *m_agentPath = nullptr;
     bool m_splitterSized = false; // restored from the settings or sized once
 };
 

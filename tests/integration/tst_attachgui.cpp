@@ -97,7 +97,7 @@ void TestAttachGui::dialogListsProgramAndAttachOpensNewLiveSession()
     const qint64 pid = target.processId();
 
     MainWindow window;
-    LiveUi live(&window, window.controller());
+    LiveUi &live = *window.liveUi();
     window.show();
     // Something is open already: the attach must not merge into it.
     window.controller()->addLoadedFiles(
@@ -164,7 +164,7 @@ void TestAttachGui::cancelWhileWaitingLeavesProcessAsItWas()
     const qint64 pid = target.processId();
 
     MainWindow window;
-    LiveUi live(&window, window.controller());
+    LiveUi &live = *window.liveUi();
     window.show();
     live.attachToPid(pid);
     AttachDialog *dialog = live.attachDialog();

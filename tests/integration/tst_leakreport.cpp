@@ -299,7 +299,7 @@ void TestLeakReport::compareRanksUserTypesFirst()
 void TestLeakReport::summaryTabShowsFirstAndItsLinkOpensReferences()
 {
     MainWindow window;
-    auto *tabs = new ReferenceTabs(&window);
+    ReferenceTabs *tabs = window.referenceTabs();
     window.resize(1280, 720);
     window.show();
     QTabWidget *detail = window.detailTabs();

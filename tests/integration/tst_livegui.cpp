@@ -89,7 +89,7 @@ void TestLiveGui::initTestCase()
 void TestLiveGui::demoShowsLeakingTypeAsSuspect()
 {
     MainWindow window;
-    LiveUi live(&window, window.controller());
+    LiveUi &live = *window.liveUi();
     window.show();
     // The empty state offers the demo; its button starts it.
     QPushButton *demoButton = nullptr;
@@ -152,7 +152,7 @@ void TestLiveGui::scriptThatExitsKeepsSnapshotsAndReportsCode()
     f.close();
 
     MainWindow window;
-    LiveUi live(&window, window.controller());
+    LiveUi &live = *window.liveUi();
     QSignalSpy exited(live.live(), &LiveController::processExited);
     QVERIFY(live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), script, {}, QString(), 0.5));
     QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 30000);
@@ -181,7 +181,7 @@ void TestLiveGui::scriptThatExitsKeepsSnapshotsAndReportsCode()
 void TestLiveGui::badStartsGiveClearErrors()
 {
     MainWindow window;
-    LiveUi ui(&window, window.controller());
+    LiveUi &ui = *window.liveUi();
     LiveController *live = ui.live();
 
     const Status missing = live->runScript(QStringLiteral(LEAKSCOPE_PYTHON), m_dir.filePath(QStringLiteral("nope.py")), {});
@@ -231,9 +231,8 @@ void TestLiveGui::badStartsGiveClearErrors()
 void TestLiveGui::heapGraphSnapshotOfTheLiveProcess()
 {
     MainWindow window;
-    LiveUi live(&window, window.controller());
-    auto *tabs = new ReferenceTabs(&window);
-    tabs->setLiveController(live.live());
+    LiveUi &live = *window.liveUi();
+    ReferenceTabs *tabs = window.referenceTabs();
     window.show();
     QVERIFY(live.startDemo());
     QTRY_VERIFY2_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected,
@@ -343,7 +342,7 @@ void TestLiveGui::bigHeapGraphAsksFirst()
             "time.sleep(120)\n");
     f.close();
     MainWindow window;
-    LiveUi live(&window, window.controller());
+    LiveUi &live = *window.liveUi();
     window.show();
     QVERIFY(live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), script, {}, QString(), 0));
     QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 30000);

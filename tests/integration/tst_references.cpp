@@ -104,7 +104,7 @@ void TestReferences::initTestCase()
 
 bool TestReferences::openRecording(Window &w)
 {
-    w.tabs = new ReferenceTabs(&w.window);
+    w.tabs = w.window.referenceTabs();
     w.window.resize(1300, 900);
     w.window.show();
     w.window.openFiles({m_file});
@@ -463,9 +463,8 @@ void TestReferences::liveProcessFillsTheReferencesTab()
     f.close();
 
     MainWindow window;
-    LiveUi live(&window, window.controller());
-    auto *tabs = new ReferenceTabs(&window);
-    tabs->setLiveController(live.live());
+    LiveUi &live = *window.liveUi();
+    ReferenceTabs *tabs = window.referenceTabs();
     window.show();
     QVERIFY(live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), script, {}, QString(), 0));
     QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 20000);
