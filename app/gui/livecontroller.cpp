@@ -450,7 +450,7 @@ void LiveController::onProcessFinished(int exitCode, QProcess::ExitStatus status
 
 void LiveController::onTimer()
 {
-    if (!m_paused && m_state == State::Connected && !isCensusRunning())
+    if (!m_paused && m_state == State::Connected && !isCensusRunning() && !m_stopping && !m_stoppedByUser)
         snapshotNow();
 }
 
@@ -463,7 +463,7 @@ void LiveController::setInterval(double seconds)
 void LiveController::setAutoSnapshot(bool on)
 {
     m_auto = on;
-    if (on && !m_paused && m_state == State::Connected)
+    if (on && !m_paused && m_state == State::Connected && !m_stopping && !m_stoppedByUser)
         m_timer->start();
     else if (!on)
         m_timer->stop();
