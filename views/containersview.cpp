@@ -169,6 +169,22 @@ void ContainersView::setComparison(std::shared_ptr<const Session> session, int b
     emit containerSelected(nullptr);
 }
 
+bool ContainersView::selectContainer(qint64 objectId)
+{
+    for (int r = 0; r < m_model->rowCount(); ++r) {
+        if (m_model->row(r)->objectId != objectId)
+            continue;
+        const QModelIndex index = m_model->index(r, ContainersTableModel::ContainerColumn);
+        const bool already = m_view->currentIndex().row() == r;
+        m_view->setCurrentIndex(index);
+        m_view->scrollTo(index);
+        if (already)
+            emit containerSelected(m_model->row(r));
+        return true;
+    }
+    return false;
+}
+
 QString ContainersView::noteText() const
 {
     return m_note->isHidden() ? QString() : m_note->text();

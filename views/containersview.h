@@ -59,6 +59,9 @@ public:
     ContainersTableModel *model() const { return m_model; }
     QTreeView *view() const { return m_view; }
     QString noteText() const;
+    // Selects the row of the container with this object id (containerSelected
+    // follows); false when no row has it.
+    bool selectContainer(qint64 objectId);
     // The RSS message of issue 14, or empty.
     QString rssMessage() const { return m_rss.unexplained ? m_rss.message : QString(); }
 

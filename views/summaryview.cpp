@@ -46,9 +46,15 @@ void SummaryView::onAnchor(const QUrl &url)
     if (url.scheme() != QLatin1String("leakscope"))
         return;
     const QString action = url.path();
-    const QString type = QUrlQuery(url).queryItemValue(QStringLiteral("type"), QUrl::FullyDecoded);
-    if (!action.isEmpty() && !type.isEmpty())
-        emit nextStepRequested(action, type);
+    const QUrlQuery query(url);
+    if (action.isEmpty())
+        return;
+    if (query.hasQueryItem(QStringLiteral("container"))) {
+        emit nextStepRequested(action, query.queryItemValue(QStringLiteral("container"), QUrl::FullyDecoded));
+        return;
+    }
+    // No subject: Allocations' growing lines (memory outside Python objects).
+    emit nextStepRequested(action, query.queryItemValue(QStringLiteral("type"), QUrl::FullyDecoded));
 }
 
 } // namespace leakscope

@@ -9,7 +9,9 @@ namespace leakscope {
 // The Summary tab: the leak report as a page (LeakReport::toHtml with
 // links), one entry per leak. Each entry's next step is a link; following it
 // emits nextStepRequested("references" | "trend" | "allocations", type name)
-// for the window to open that tab on the type.
+// for the window to open that tab on the type; ("containers", the container's
+// object id in decimal) for a growing container; ("allocations", "") for
+// memory outside Python objects (the lines whose traced memory grew).
 class SummaryView : public QTextBrowser
 {
     Q_OBJECT

@@ -29,12 +29,18 @@ constexpr int s_socketWaitMs = 15000;
 constexpr int s_censusTimeoutMs = 120000;
 // A heap graph of a few million objects takes tens of seconds to dump.
 constexpr int s_graphTimeoutMs = 600000;
+// Stop waits this long for the exit snapshot before it terminates the process.
+constexpr int s_exitSnapshotMs = 5000;
 } // namespace
 
 LiveController::LiveController(SessionController *sessions, QObject *parent)
     : QObject(parent), m_sessions(sessions), m_client(new AgentClient(this)), m_timer(new QTimer(this)),
-      m_socketPoll(new QTimer(this))
+      m_socketPoll(new QTimer(this)), m_stopDeadline(new QTimer(this))
 {
+    m_stopDeadline->setSingleShot(true);
+    m_stopDeadline->setInterval(s_exitSnapshotMs + 1000);
+    connect(m_stopDeadline, &QTimer::timeout, this,
+            [this] { terminateOwned(tr("the agent did not answer within %1 s").arg(s_exitSnapshotMs / 1000)); });
     m_timer->setInterval(int(m_intervalSeconds * 1000));
     connect(m_timer, &QTimer::timeout, this, &LiveController::onTimer);
     m_socketPoll->setInterval(100);
@@ -132,6 +138,12 @@ Status LiveController::runScript(const QString &python, const QString &script, c
     const Status autosave = openAutosave(QFileInfo(script).completeBaseName());
     if (!autosave)
         return autosave;
+    // A new session: the snapshots of another process never join the open one.
+    m_sessions->clear();
+    m_stopping = false;
+    m_stoppedByUser = false;
+    m_exitSnapshotTaken = false;
+    m_noExitSnapshot.clear();
 
     RecordOptions options;
     options.output = m_autosavePath;
@@ -217,6 +229,9 @@ Status LiveController::connectToPid(qint64 pid, const QString &socketPath)
     const Status autosave = openAutosave(QStringLiteral("live-%1").arg(pid));
     if (!autosave)
         return autosave;
+    m_sessions->clear();
+    m_stopping = false;
+    m_stoppedByUser = false;
     connectToSocket(path, pid);
     return Status();
 }
@@ -241,16 +256,56 @@ void LiveController::stop()
     m_timer->stop();
     m_socketPoll->stop();
     if (m_process && m_process->state() != QProcess::NotRunning) {
-        m_process->terminate();
-        QTimer::singleShot(3000, m_process, [p = m_process] {
-            if (p->state() != QProcess::NotRunning)
-                p->kill();
-        });
+        if (m_stopping || m_stoppedByUser) {
+            // Stop again while the exit snapshot is on its way: now.
+            terminateOwned(tr("stopped again before it was taken"));
+            return;
+        }
+        // The program's last state first: what it holds when the user ends it
+        // is often the leak. A running census becomes that snapshot; a heap
+        // graph dump holds the agent for long, so it is not waited for.
+        if (m_state != State::Connected || isGraphDumpRunning()) {
+            terminateOwned(m_state != State::Connected ? tr("the agent was not serving yet")
+                                                       : tr("a heap graph dump was under way"));
+            return;
+        }
+        m_stopping = true;
+        m_pendingLabel = QStringLiteral("exit");
+        setState(m_state, tr("Stopping process %1: taking its exit snapshot…").arg(m_pid));
+        if (!isCensusRunning()) {
+            QJsonObject params;
+            params.insert(QStringLiteral("collect"), m_collect);
+            setCensusId(m_client->request(QStringLiteral("census"), params, s_exitSnapshotMs));
+        }
+        m_stopDeadline->start();
         return;
     }
+    if (isLive()) {
+        // Said before the socket closes, so the close is not reported as a
+        // lost connection.
+        setState(State::Disconnected,
+                 tr("This window disconnected from process %1; the process still runs").arg(m_pid));
+    }
     m_client->disconnectFromAgent();
-    if (isLive())
-        setState(State::Disconnected, tr("Stopped watching process %1").arg(m_pid));
+}
+
+void LiveController::terminateOwned(const QString &why)
+{
+    m_stopDeadline->stop();
+    const bool wasStopping = m_stopping;
+    m_stopping = false;
+    if (!m_process || m_process->state() == QProcess::NotRunning)
+        return;
+    if (!m_exitSnapshotTaken && m_noExitSnapshot.isEmpty())
+        m_noExitSnapshot = why;
+    if (m_stoppedByUser && !wasStopping)
+        return; // already terminating
+    m_stoppedByUser = true;
+    m_process->terminate();
+    QTimer::singleShot(3000, m_process, [p = m_process] {
+        if (p->state() != QProcess::NotRunning)
+            p->kill();
+    });
 }
 
 void LiveController::snapshotNow(const QString &label)
@@ -328,6 +383,10 @@ void LiveController::onReplied(qint64 id, const QJsonObject &result)
     setCensusId(-1);
     Expected<LiveSnapshot> live = Protocol::parseCensus(result, m_autosavePath);
     if (!live) {
+        if (m_stopping) {
+            terminateOwned(live.error());
+            return;
+        }
         Q_EMIT errorOccurred(live.error());
         return;
     }
@@ -343,6 +402,10 @@ void LiveController::onReplied(qint64 id, const QJsonObject &result)
     }
     m_sessions->addSnapshots({snapshot}, live.value().types, m_autosavePath);
     Q_EMIT snapshotAdded(snapshot.info.label);
+    if (m_stopping) {
+        m_exitSnapshotTaken = bool(written);
+        terminateOwned(written ? QString() : written.error());
+    }
 }
 
 void LiveController::onFailed(qint64 id, const QString &message)
@@ -362,6 +425,10 @@ void LiveController::onFailed(qint64 id, const QString &message)
     // When the process died, its exit is the news, not the lost census.
     if (m_process && m_process->state() == QProcess::NotRunning)
         return;
+    if (m_stopping) {
+        terminateOwned(message);
+        return;
+    }
     Q_EMIT errorOccurred(tr("Snapshot of process %1 failed: %2").arg(m_pid).arg(message));
 }
 
@@ -371,9 +438,18 @@ void LiveController::onProcessFinished(int exitCode, QProcess::ExitStatus status
     m_socketPoll->stop();
     Q_EMIT consoleOutput(QString::fromLocal8Bit(m_process->readAllStandardOutput()), false);
     Q_EMIT consoleOutput(QString::fromLocal8Bit(m_process->readAllStandardError()), true);
-    const QString description = status == QProcess::CrashExit
+    m_stopDeadline->stop();
+    m_stopping = false;
+    QString description = status == QProcess::CrashExit
         ? tr("Process %1 was killed (%2)").arg(m_pid).arg(m_process->errorString())
         : tr("Process %1 exited with code %2").arg(m_pid).arg(exitCode);
+    if (m_stoppedByUser) {
+        description = m_exitSnapshotTaken
+            ? tr("Stopped by you: process %1 ended after its exit snapshot").arg(m_pid)
+            : tr("Stopped by you: process %1 ended without an exit snapshot (%2)")
+                  .arg(m_pid)
+                  .arg(m_noExitSnapshot.isEmpty() ? tr("none was taken") : m_noExitSnapshot);
+    }
     m_client->disconnectFromAgent();
     setCensusId(-1);
     setGraphId(-1);
@@ -384,7 +460,7 @@ void LiveController::onProcessFinished(int exitCode, QProcess::ExitStatus status
 
 void LiveController::onTimer()
 {
-    if (!m_paused && m_state == State::Connected && !isCensusRunning())
+    if (!m_paused && m_state == State::Connected && !isCensusRunning() && !m_stopping && !m_stoppedByUser)
         snapshotNow();
 }
 
@@ -397,7 +473,7 @@ void LiveController::setInterval(double seconds)
 void LiveController::setAutoSnapshot(bool on)
 {
     m_auto = on;
-    if (on && !m_paused && m_state == State::Connected)
+    if (on && !m_paused && m_state == State::Connected && !m_stopping && !m_stoppedByUser)
         m_timer->start();
     else if (!on)
         m_timer->stop();

@@ -25,6 +25,9 @@ class SessionController;
 // snapshots now or every N seconds, writes each one to an autosave .lsnap as it
 // arrives and hands it to the SessionController. The process's output is
 // relayed for the console pane; when the process exits every snapshot stays.
+// Each run or connection starts a new session (never merged into the open
+// one); Stop asks the agent for an exit snapshot before it terminates a
+// process it started, and only disconnects from one it did not start.
 class LiveController : public QObject
 {
     Q_OBJECT
@@ -47,8 +50,12 @@ public:
     // socketPath: where the agent serves when already known (an attach).
     Status connectToPid(qint64 pid, const QString &socketPath = QString());
     void connectToSocket(const QString &socketPath, qint64 pid);
-    // Kills a process we started; disconnects from one we did not.
+    // A process we started: asks its agent for an "exit" snapshot (at most
+    // a few seconds), then terminates it ("Stopped by you"). One we only
+    // connected to: disconnects, and the process keeps running.
     void stop();
+    // Stop was pressed and the exit snapshot is on its way.
+    bool isStopping() const { return m_stopping; }
 
     void snapshotNow(const QString &label = QString());
     // A snapshot with the whole heap graph: the agent writes it into the
@@ -106,11 +113,14 @@ private:
     void syncFromAutosave();
     void setCensusId(qint64 id);
     void setGraphId(qint64 id);
+    // The end of Stop for a process we started (after its exit snapshot).
+    void terminateOwned(const QString &why = QString());
 
     SessionController *m_sessions;
     AgentClient *m_client;
     QTimer *m_timer;
     QTimer *m_socketPoll;
+    QTimer *m_stopDeadline;
     QProcess *m_process = nullptr;
     int m_traceFrames = 0;
     QElapsedTimer m_socketWait;
@@ -129,6 +139,10 @@ private:
     bool m_auto = false;
     bool m_paused = false;
     bool m_collect = true;
+    bool m_stopping = false;       // Stop pressed: exit snapshot on its way
+    bool m_stoppedByUser = false;  // the process we started was terminated by Stop
+    bool m_exitSnapshotTaken = false;
+    QString m_noExitSnapshot;      // why there is none, when Stop could not take it
 };
 
 } // namespace leakscope

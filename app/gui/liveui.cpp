@@ -14,12 +14,14 @@
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLocale>
 #include <QMainWindow>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSaveFile>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -28,6 +30,7 @@
 #include <QToolBar>
 
 #include <algorithm>
+#include <utility>
 
 namespace leakscope {
 
@@ -56,6 +59,15 @@ LiveUi::LiveUi(QMainWindow *window, SessionController *sessions, QObject *parent
             tr("%1 — every snapshot stays in the session (autosaved to %2)")
                 .arg(description, QDir::toNativeSeparators(m_live->autosavePath())),
             15000);
+    });
+    connect(m_sessions, &SessionController::sessionSaved, this, [this] {
+        // A save that confirmNewSession started was of the session before.
+        const QString savedOld = std::exchange(m_savingOldSession, QString());
+        if (!savedOld.isEmpty() && savedOld != m_live->autosavePath())
+            return;
+        const int unsaved = unsavedLiveSnapshots();
+        m_savedLiveSnapshots = (m_savedAutosave == m_live->autosavePath() ? m_savedLiveSnapshots : 0) + unsaved;
+        m_savedAutosave = m_live->autosavePath();
     });
     connect(m_live, &LiveController::snapshotAdded, this, [this](const QString &label) {
         if (!m_graphLabel.isEmpty() && label == m_graphLabel) {
@@ -138,7 +150,8 @@ void LiveUi::createActions()
     });
 
     m_stop = new QAction(style->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
-    m_stop->setStatusTip(tr("Stop the program Leakscope started, or disconnect from the process"));
+    m_stop->setStatusTip(tr("Stop the program Leakscope started (after an exit snapshot), or disconnect from a "
+                            "process it did not start (which keeps running)"));
     connect(m_stop, &QAction::triggered, m_live, &LiveController::stop);
 }
 
@@ -304,9 +317,57 @@ void LiveUi::showError(const QString &message)
     m_console->appendNote(message);
 }
 
+int LiveUi::unsavedLiveSnapshots() const
+{
+    const auto session = m_sessions->session();
+    const QString autosave = m_live->autosavePath();
+    if (!session || autosave.isEmpty())
+        return 0;
+    int live = 0;
+    for (int i = 0; i < session->snapshotCount(); ++i)
+        live += session->snapshot(i).info.sourceFile == autosave ? 1 : 0;
+    const int saved = m_savedAutosave == autosave ? m_savedLiveSnapshots : 0;
+    return std::max(0, live - saved);
+}
+
+bool LiveUi::confirmNewSession()
+{
+    const int unsaved = unsavedLiveSnapshots();
+    if (unsaved == 0)
+        return true;
+    QMessageBox box(QMessageBox::Question, tr("Start a new session?"),
+                    unsaved == 1 ? tr("The open session has 1 live snapshot you have not saved.")
+                                 : tr("The open session has %1 live snapshots you have not saved.").arg(unsaved),
+                    QMessageBox::NoButton, m_window);
+    box.setInformativeText(
+        tr("Another process opens in a new session in this window; its snapshots are never merged into this one. "
+           "The snapshots shown now stay in the autosave file %1 (File > Open Recent lists it).")
+            .arg(QDir::toNativeSeparators(m_live->autosavePath())));
+    QAbstractButton *save = box.addButton(tr("Save Session As…"), QMessageBox::AcceptRole);
+    QAbstractButton *fresh = box.addButton(tr("New Session"), QMessageBox::DestructiveRole);
+    box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(qobject_cast<QPushButton *>(save));
+    box.exec();
+    if (box.clickedButton() == fresh)
+        return true;
+    if (box.clickedButton() != save)
+        return false;
+    const QString path = QFileDialog::getSaveFileName(m_window, tr("Save Session As"),
+                                                      QDir::home().filePath(QFileInfo(m_live->autosavePath()).fileName()),
+                                                      tr("Leakscope snapshots (*.lsnap)"));
+    if (path.isEmpty())
+        return false;
+    // The save works on the session as it is now, in the background.
+    m_savingOldSession = m_live->autosavePath();
+    m_sessions->saveSessionAs(path);
+    return true;
+}
+
 bool LiveUi::runScript(const QString &python, const QString &script, const QStringList &arguments,
                        const QString &workDir, double interval)
 {
+    if (!confirmNewSession())
+        return false;
     m_console->clear();
     m_consoleDock->show();
     // After the window has its size, or the dock takes half of it.
@@ -371,6 +432,12 @@ bool LiveUi::startDemo()
 
 bool LiveUi::connectToPid(qint64 pid)
 {
+    if (m_live->isLive()) {
+        showError(tr("Already watching process %1; stop it first").arg(m_live->pid()));
+        return false;
+    }
+    if (!confirmNewSession())
+        return false;
     const Status connected = m_live->connectToPid(pid);
     if (!connected) {
         showError(connected.error());
@@ -409,6 +476,8 @@ void LiveUi::attachToPid(qint64 pid)
         m_attachDialog->raise();
         return;
     }
+    if (!confirmNewSession())
+        return;
     auto *dialog = new AttachDialog(m_window);
     m_attachDialog = dialog;
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -428,8 +497,8 @@ void LiveUi::attached(qint64 pid, const QString &socketPath)
         showError(tr("Already watching process %1; stop it first").arg(m_live->pid()));
         return;
     }
-    // A new session for the attached process, never merged into the open one.
-    m_sessions->clear();
+    // A new session for the attached process (LiveController starts it),
+    // never merged into the open one.
     const Status connected = m_live->connectToPid(pid, socketPath);
     if (!connected) {
         showError(connected.error());

@@ -56,6 +56,13 @@ public:
     void attachToPid(qint64 pid);
     // The attach dialog while it is open (tests).
     AttachDialog *attachDialog() const { return m_attachDialog; }
+    // Live snapshots of the open session that were not saved with Save
+    // Session (they are in the autosave file only).
+    int unsavedLiveSnapshots() const;
+    // Before a run or a connection replaces the open session: asks when it
+    // has unsaved live snapshots (Save Session As…, New Session, Cancel).
+    // False: the user cancelled.
+    bool confirmNewSession();
     // Unpacks the bundled demo program to the cache directory; empty on failure.
     static QString demoScriptPath(QString *error = nullptr);
 
@@ -90,6 +97,10 @@ private:
     QAction *m_baseline = nullptr;
     QAction *m_pause = nullptr;
     QAction *m_stop = nullptr;
+    // Live snapshots of autosave m_savedAutosave already in a saved session.
+    QString m_savedAutosave;
+    int m_savedLiveSnapshots = 0;
+    QString m_savingOldSession; // autosave of the session confirmNewSession saves
 };
 
 } // namespace leakscope

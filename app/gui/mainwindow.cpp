@@ -548,10 +548,23 @@ void MainWindow::updateSummary()
         m_summary->setText(tr("No session. Counts are gc-tracked objects only."));
         return;
     }
-    int suspects = 0;
+    // The status names each suspect kind: by count, by bytes, container.
+    int byCount = 0, byBytes = 0, containers = 0;
     if (comparison)
         for (const GrowthRow &r : comparison->rows)
-            suspects += r.verdict.suspect ? 1 : 0;
+            (r.verdict.byBytes ? byBytes : byCount) += r.verdict.suspect ? 1 : 0;
+    for (const ContainerRow &r : m_containers ? m_containers->model()->comparison().rows : std::vector<ContainerRow>())
+        containers += r.suspect ? 1 : 0;
+    QStringList kinds;
+    if (byCount > 0)
+        kinds << tr("%1 by count").arg(byCount);
+    if (byBytes > 0)
+        kinds << tr("%1 by bytes").arg(byBytes);
+    if (containers > 0)
+        kinds << counted(containers, tr("%1 container"), tr("%1 containers"));
+    const int suspects = byCount + byBytes + containers;
+    const QString suspectText = counted(suspects, tr("%1 suspect"), tr("%1 suspects"))
+        + (kinds.isEmpty() ? QString() : QStringLiteral(" (") + kinds.join(QStringLiteral(", ")) + QLatin1Char(')'));
     QStringList sources;
     for (int i = 0; i < session->snapshotCount(); ++i) {
         const QString s = session->snapshot(i).info.sourceFile;
@@ -562,7 +575,7 @@ void MainWindow::updateSummary()
                                                  : counted(sources.size(), tr("%1 file"), tr("%1 files"));
     QString text = counted(session->snapshotCount(), tr("%1 snapshot"), tr("%1 snapshots")) + tr(" from ") + fileText
         + QStringLiteral(" \u00b7 ") + counted(session->typeCount(), tr("%1 type"), tr("%1 types"))
-        + QStringLiteral(" \u00b7 ") + counted(suspects, tr("%1 suspect"), tr("%1 suspects"));
+        + QStringLiteral(" \u00b7 ") + suspectText;
     if (comparison && comparison->current >= 0) {
         const SnapshotInfo &info = session->snapshot(comparison->current).info;
         if (info.pythonVersion.size() > 0)
@@ -797,6 +810,7 @@ void MainWindow::updateContainers()
     m_containers->setComparison(comparison ? m_controller->session() : nullptr, baseline, current);
     m_allocations->setSubject(comparison ? m_controller->session() : nullptr, baseline, current, false, QString(),
                               QString());
+    updateSummary(); // it counts the suspect containers
     // Memory outside Python objects goes to the status bar as well.
     if (!m_containers->rssMessage().isEmpty())
         statusBar()->showMessage(m_containers->rssMessage());

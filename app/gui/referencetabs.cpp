@@ -1,5 +1,6 @@
 #include "gui/referencetabs.h"
 
+#include "views/containersview.h"
 #include "views/trendchart.h"
 
 #include "gui/mainwindow.h"
@@ -35,6 +36,14 @@ ReferenceTabs::ReferenceTabs(MainWindow *window)
         m_references->showObject(objectId);
         tabs->setCurrentWidget(m_references);
     });
+    // A click on a container opens its References like a type does (from
+    // the compared snapshot's heap graph).
+    if (auto *containers = window->findChild<ContainersView *>()) {
+        connect(containers, &ContainersView::containerSelected, this, [this](const ContainerRow *row) {
+            if (row && row->objectId > 0)
+                m_references->showObject(quint64(row->objectId));
+        });
+    }
     connect(m_retainers, &RetainersPanel::typeActivated, this, [this, tabs](const QString &typeName) {
         m_window->selectTypes({typeName});
         m_references->setTypeName(typeName); // also when the table hides the type

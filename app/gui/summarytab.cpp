@@ -4,6 +4,7 @@
 #include "gui/mainwindow.h"
 #include "gui/sessioncontroller.h"
 #include "heapgraph/leakreportgraph.h"
+#include "views/containersview.h"
 #include "views/summaryview.h"
 
 #include <QSplitter>
@@ -102,7 +103,23 @@ void SummaryTab::onComparisonChanged()
 void SummaryTab::openNextStep(const QString &action, const QString &typeName)
 {
     QTabWidget *tabs = m_window->detailTabs();
-    m_window->selectTypes({typeName});
+    if (action == QLatin1String("containers")) {
+        // The Containers view beside the table, on that container (its
+        // selection opens References and Allocations on it).
+        auto *containers = m_window->findChild<ContainersView *>();
+        if (!containers)
+            return;
+        for (QWidget *p = containers->parentWidget(); p; p = p->parentWidget()) {
+            if (auto *tableTabs = qobject_cast<QTabWidget *>(p)) {
+                tableTabs->setCurrentWidget(containers);
+                break;
+            }
+        }
+        containers->selectContainer(typeName.toLongLong());
+        return;
+    }
+    if (!typeName.isEmpty())
+        m_window->selectTypes({typeName});
     int index = -1;
     if (action == QLatin1String("references"))
         index = tabNamed(tabs, tr("References"));

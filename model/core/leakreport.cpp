@@ -1,5 +1,7 @@
 #include "core/leakreport.h"
 
+#include "core/allocations.h"
+#include "core/containergrowth.h"
 #include "core/textutil.h"
 
 #include <QCoreApplication>
@@ -64,8 +66,23 @@ QString nextWord(LeakEntry::NextStep step)
         return QStringLiteral("trend");
     case LeakEntry::NextStep::Allocations:
         return QStringLiteral("allocations");
+    case LeakEntry::NextStep::Containers:
+        return QStringLiteral("containers");
     }
     return QString();
+}
+
+// A container entry built from the container tables (items and payload),
+// not from a heap graph (objects it holds).
+bool isTableContainer(const LeakEntry &e)
+{
+    return e.kind == LeakEntry::Kind::Container && !e.containerType.isEmpty();
+}
+
+// A count of the entry: RSS bytes for memory outside Python objects.
+QString countText(const LeakEntry &e, qint64 v)
+{
+    return e.kind == LeakEntry::Kind::MemoryOutsidePython ? TextUtil::bytes(v, QLocale::c()) : QString::number(v);
 }
 
 // "+32/snapshot, +4842/min"
@@ -81,12 +98,22 @@ QString growthRates(const LeakEntry &e)
 // for containers.
 QString reasonText(const LeakEntry &e)
 {
-    return e.kind == LeakEntry::Kind::Type ? e.reason : growthRates(e) + QStringLiteral("; ") + e.reason;
+    if (e.kind == LeakEntry::Kind::Type || isTableContainer(e) || e.kind == LeakEntry::Kind::MemoryOutsidePython)
+        return e.reason; // the reason carries the rates
+    return growthRates(e) + QStringLiteral("; ") + e.reason;
 }
 
 // "+200 objects (+10.9 KiB)"
 QString totalGrowth(const LeakEntry &e)
 {
+    if (e.kind == LeakEntry::Kind::MemoryOutsidePython)
+        return tr("RSS %1 (Python objects explain %2)").arg(signedBytes(e.growthBytes), signedBytes(e.explainedBytes));
+    if (isTableContainer(e)) {
+        QString s = signedCount(e.growth) + (std::llabs(e.growth) == 1 ? tr(" item") : tr(" items"));
+        if (e.bytesKnown)
+            s += QStringLiteral(" (") + signedBytes(e.growthBytes) + tr(" payload") + QLatin1Char(')');
+        return s;
+    }
     QString s = signedCount(e.growth) + (std::llabs(e.growth) == 1 ? tr(" object") : tr(" objects"));
     if (e.bytesKnown)
         s += QStringLiteral(" (") + signedBytes(e.growthBytes) + QLatin1Char(')');
@@ -133,10 +160,18 @@ QString nextText(const LeakEntry &e)
         return e.kind == LeakEntry::Kind::Type ? tr("see what holds %1: References on it").arg(e.name)
                                                : tr("see what it holds: References on %1").arg(e.target());
     case LeakEntry::NextStep::Allocations:
+        if (e.kind == LeakEntry::Kind::MemoryOutsidePython)
+            return tr("see the lines whose traced memory grew most: Allocations");
+        if (e.kind == LeakEntry::Kind::Container)
+            return tr("see where its items were allocated: Allocations on %1").arg(e.name);
         return tr("see where %1 objects are allocated: Allocations on it").arg(e.name);
+    case LeakEntry::NextStep::Containers:
+        return tr("see who holds %1 and how it grows: Containers on it").arg(e.name);
     case LeakEntry::NextStep::Trend:
         break;
     }
+    if (e.kind == LeakEntry::Kind::MemoryOutsidePython)
+        return tr("record with --trace to see where it was allocated");
     return e.kind == LeakEntry::Kind::Type ? tr("watch %1 grow: Trend on it; record with --graph to see what holds it").arg(e.name)
                                            : tr("watch it grow: Trend");
 }
@@ -146,11 +181,34 @@ QString nextCommand(const LeakReport &r, const LeakEntry &e)
     const QString file = r.files.isEmpty() ? QStringLiteral("FILE") : shellWord(r.files.first());
     if (e.next == LeakEntry::NextStep::References)
         return QStringLiteral("leakscope-cli backrefs %1 --type %2 -o refs.svg").arg(file, shellWord(e.target()));
+    if (e.next == LeakEntry::NextStep::Allocations) {
+        if (e.kind == LeakEntry::Kind::MemoryOutsidePython)
+            return QStringLiteral("leakscope-cli allocations %1").arg(file);
+        if (e.kind == LeakEntry::Kind::Container && e.objectId)
+            return QStringLiteral("leakscope-cli allocations %1 --container %2").arg(file).arg(e.objectId);
+        return QStringLiteral("leakscope-cli allocations %1 --type %2").arg(file, shellWord(e.target()));
+    }
+    if (e.kind == LeakEntry::Kind::MemoryOutsidePython)
+        return QString();
     QStringList words{QStringLiteral("leakscope-cli compare")};
     for (const QString &f : r.files)
         words << shellWord(f);
-    words << QStringLiteral("--json");
+    // compare prints a growing-containers section after the types.
+    if (e.next != LeakEntry::NextStep::Containers)
+        words << QStringLiteral("--json");
     return words.join(QLatin1Char(' '));
+}
+
+// The Summary view's link: leakscope:ACTION?type=NAME, or
+// leakscope:containers?container=ID, or leakscope:allocations (no subject).
+QString nextHref(const LeakEntry &e)
+{
+    if (e.next == LeakEntry::NextStep::Containers && e.objectId)
+        return QStringLiteral("leakscope:containers?container=%1").arg(e.objectId);
+    if (e.kind == LeakEntry::Kind::MemoryOutsidePython)
+        return QStringLiteral("leakscope:%1").arg(nextWord(e.next));
+    return QStringLiteral("leakscope:%1?type=%2")
+        .arg(nextWord(e.next), QString::fromLatin1(QUrl::toPercentEncoding(e.target())));
 }
 
 QString header(const LeakReport &r)
@@ -392,6 +450,89 @@ QString LeakEntry::shortName() const
     return dot >= 0 ? name.mid(dot + 1) : name;
 }
 
+namespace {
+
+// Issue 14's growing containers: one entry per steadily growing container.
+void addContainerEntries(const Session &session, LeakReport &r)
+{
+    for (int i = 0; i < r.snapshotCount && !r.containerTables; ++i)
+        r.containerTables = session.snapshot(i).info.hasContainerPass;
+    if (!r.containerTables)
+        return;
+    const ContainerComparison containers = ContainerAnalysis::compare(session, r.baseline, r.current);
+    for (const ContainerRow &row : containers.rows) {
+        if (!row.suspect)
+            continue;
+        LeakEntry e;
+        e.kind = LeakEntry::Kind::Container;
+        e.objectId = quint64(row.objectId);
+        e.containerType = session.types().name(row.type);
+        e.name = row.name;
+        e.heldBy = row.heldBy;
+        e.count = std::max<qint64>(0, row.itemsNow);
+        e.baselineCount = e.count - row.deltaItems;
+        e.growth = row.deltaItems;
+        e.bytesKnown = row.payloadNow > 0; // items that are not payload (objects) measure 0
+        e.growthBytes = row.deltaPayload;
+        e.perSnapshot = row.itemsVerdict.slopePerSnapshot;
+        e.perMinute = row.itemsVerdict.slopePerMinute;
+        e.score = row.score;
+        e.reason = row.reason;
+        for (const qint64 items : row.items)
+            e.series.push_back(std::max<qint64>(0, items));
+        e.next = LeakEntry::NextStep::Containers;
+        if (r.traced) {
+            const AllocationReport sites = AllocationAnalysis::analyze(session, r.baseline, r.current, true,
+                                                                       QString::number(row.objectId), 1);
+            if (!sites.stacks.empty() && !sites.stacks.front().frames.empty())
+                e.allocationSite = AllocationAnalysis::frameText(sites.stacks.front().frames.front());
+        }
+        r.entries.push_back(std::move(e));
+    }
+}
+
+// Issue 14's memory outside Python objects: steady RSS growth that census
+// bytes and container payloads do not explain.
+void addMemoryOutsidePython(const Session &session, LeakReport &r)
+{
+    const RssCheck check = ContainerAnalysis::checkRss(session, r.current);
+    if (!check.unexplained)
+        return;
+    LeakEntry e;
+    e.kind = LeakEntry::Kind::MemoryOutsidePython;
+    e.name = tr("memory outside Python objects");
+    e.growthBytes = check.rssGrowth;
+    e.explainedBytes = check.explainedGrowth;
+    e.reason = check.message;
+    const qint64 pid = session.snapshot(r.current).info.pid;
+    qint64 first = -1;
+    for (int i = 0; i <= r.current; ++i) {
+        const SnapshotInfo &info = session.snapshot(i).info;
+        const qint64 rss = info.pid == pid ? std::max<qint64>(0, info.rss) : 0;
+        e.series.push_back(rss);
+        if (first < 0 && info.pid == pid && info.rss >= 0)
+            first = info.rss;
+    }
+    e.count = session.snapshot(r.current).info.rss;
+    e.baselineCount = std::max<qint64>(0, first);
+    // Between the user types and containers it explains nothing about and
+    // the builtins: its own score is the share of RSS growth unexplained.
+    e.score = check.rssGrowth > 0 ? 100.0 * double(check.rssGrowth - check.explainedGrowth) / double(check.rssGrowth) / 2.0
+                                  : 0.0;
+    e.next = LeakEntry::NextStep::Trend;
+    if (r.traced) {
+        const AllocationReport lines = AllocationAnalysis::analyze(session, r.baseline, r.current, false, QString(), 1);
+        if (!lines.lines.empty() && !lines.lines.front().frames.empty()) {
+            e.allocationSite = AllocationAnalysis::frameText(lines.lines.front().frames.front()) + QStringLiteral(" (")
+                + signedBytes(lines.lines.front().deltaSize) + QLatin1Char(')');
+            e.next = LeakEntry::NextStep::Allocations;
+        }
+    }
+    r.entries.push_back(std::move(e));
+}
+
+} // namespace
+
 LeakReport LeakReport::fromComparison(const Session &session, const Comparison &comparison)
 {
     LeakReport r;
@@ -404,6 +545,7 @@ LeakReport LeakReport::fromComparison(const Session &session, const Comparison &
         r.minutes = std::max(0.0, (r.timeAxis[size_t(r.current)] - r.timeAxis[size_t(r.baseline)]) / 60.0);
     if (r.snapshotCount == 0)
         return r;
+    r.traced = session.snapshot(r.current).info.traced && session.snapshot(r.current).allocations;
     const bool sizes = session.snapshot(r.current).info.hasSizes && session.snapshot(r.baseline).info.hasSizes;
     for (const GrowthRow &row : comparison.rows) {
         if (!row.verdict.suspect)
@@ -428,8 +570,17 @@ LeakReport LeakReport::fromComparison(const Session &session, const Comparison &
         }
         e.series = session.countSeries(row.type);
         e.next = LeakEntry::NextStep::Trend;
+        if (r.traced) {
+            const AllocationReport sites = AllocationAnalysis::analyze(session, r.baseline, r.current, false, e.name, 1);
+            if (!sites.stacks.empty() && !sites.stacks.front().frames.empty()) {
+                e.allocationSite = AllocationAnalysis::frameText(sites.stacks.front().frames.front());
+                e.next = LeakEntry::NextStep::Allocations;
+            }
+        }
         r.entries.push_back(std::move(e));
     }
+    addContainerEntries(session, r);
+    addMemoryOutsidePython(session, r);
     r.sortEntries();
     return r;
 }
@@ -460,7 +611,9 @@ QString LeakReport::toText() const
         if (e.retainedKnown)
             out += QStringLiteral(", ") + retainedText(e);
         out += QLatin1Char('\n');
-        out += tr("   growth: %1 -> %2; %3\n").arg(e.baselineCount).arg(e.count).arg(reasonText(e));
+        out += tr("   growth: %1 -> %2; %3\n").arg(countText(e, e.baselineCount), countText(e, e.count), reasonText(e));
+        if (!e.heldBy.isEmpty() && e.chain.isEmpty())
+            out += tr("   held by: %1\n").arg(e.heldBy);
         if (!e.folded.empty())
             out += tr("   also:   %1\n").arg(foldedLine(e));
         if (!e.chain.isEmpty()) {
@@ -494,7 +647,9 @@ QString LeakReport::toMarkdown() const
         if (e.retainedKnown)
             out += QStringLiteral(", ") + md(retainedText(e));
         out += QLatin1Char('\n');
-        out += tr("- **Rate:** %1 → %2; %3\n").arg(e.baselineCount).arg(e.count).arg(md(reasonText(e)));
+        out += tr("- **Rate:** %1 → %2; %3\n").arg(countText(e, e.baselineCount), countText(e, e.count), md(reasonText(e)));
+        if (!e.heldBy.isEmpty() && e.chain.isEmpty())
+            out += tr("- **Held by:** %1\n").arg(markdownCode(e.heldBy));
         if (!e.folded.empty())
             out += tr("- **Also:** %1\n").arg(md(foldedLine(e)));
         if (!e.chain.isEmpty()) {
@@ -542,13 +697,14 @@ QString compactHtml(const LeakReport &r)
                 out += QStringLiteral(" <span class=\"dim\">(%1)</span>").arg(suffix.toHtmlEscaped());
             out += QStringLiteral("<br>");
         }
-        out += QStringLiteral("%1 \u2192 %2; %3").arg(e.baselineCount).arg(e.count).arg(reasonText(e).toHtmlEscaped());
+        out += QStringLiteral("%1 \u2192 %2; %3").arg(countText(e, e.baselineCount), countText(e, e.count), reasonText(e).toHtmlEscaped());
+        if (!e.heldBy.isEmpty() && e.chain.isEmpty())
+            out += QStringLiteral("<br>") + tr("Held by %1").arg(e.heldBy).toHtmlEscaped();
         if (!e.folded.empty())
             out += QStringLiteral("<br>") + tr("Also: %1").arg(foldedLine(e)).toHtmlEscaped();
         if (!e.allocationSite.isEmpty())
             out += QStringLiteral("<br>") + tr("Allocated at %1").arg(e.allocationSite).toHtmlEscaped();
-        const QString href = QStringLiteral("leakscope:%1?type=%2")
-                                 .arg(nextWord(e.next), QString::fromLatin1(QUrl::toPercentEncoding(e.target())));
+        const QString href = nextHref(e);
         out += QStringLiteral("<br>") + tr("Next:") + QStringLiteral(" <a href=\"%1\">%2</a></p>\n")
                                                           .arg(href.toHtmlEscaped(), nextText(e).toHtmlEscaped());
     }
@@ -593,9 +749,9 @@ QString LeakReport::toHtml(bool links) const
                 growth += QStringLiteral(", ") + retainedText(e).toHtmlEscaped();
             row(tr("Growth"), QStringLiteral("<b>%1</b>").arg(growth));
             row(tr("Rate"), QStringLiteral("%1 \u2192 %2; %3")
-                                .arg(e.baselineCount)
-                                .arg(e.count)
-                                .arg(reasonText(e).toHtmlEscaped()));
+                                .arg(countText(e, e.baselineCount), countText(e, e.count), reasonText(e).toHtmlEscaped()));
+            if (!e.heldBy.isEmpty() && e.chain.isEmpty())
+                row(tr("Held by"), QStringLiteral("<code>%1</code>").arg(e.heldBy.toHtmlEscaped()));
             if (!e.folded.empty())
                 row(tr("Also"), foldedLine(e).toHtmlEscaped());
             if (!e.chain.isEmpty()) {
@@ -608,8 +764,7 @@ QString LeakReport::toHtml(bool links) const
             if (!e.allocationSite.isEmpty())
                 row(tr("Allocated at"), QStringLiteral("<code>%1</code>").arg(e.allocationSite.toHtmlEscaped()));
             if (links) {
-                QString href = QStringLiteral("leakscope:%1?type=%2")
-                                   .arg(nextWord(e.next), QString::fromLatin1(QUrl::toPercentEncoding(e.target())));
+                const QString href = nextHref(e);
                 row(tr("Next"), QStringLiteral("<a href=\"%1\">%2</a>").arg(href.toHtmlEscaped(), nextText(e).toHtmlEscaped()));
             } else {
                 QString next = nextText(e).toHtmlEscaped();
@@ -639,6 +794,7 @@ QByteArray LeakReport::toJson() const
     root.insert(QStringLiteral("baseline"), baseline + 1);
     root.insert(QStringLiteral("current"), current + 1);
     root.insert(QStringLiteral("minutes"), hasTimes ? QJsonValue(minutes) : QJsonValue(QJsonValue::Null));
+    root.insert(QStringLiteral("traced"), traced);
     root.insert(QStringLiteral("heap_graph_snapshot"), hasGraph ? QJsonValue(graphSnapshot + 1) : QJsonValue(QJsonValue::Null));
     if (!hasGraph && !graphNote.isEmpty())
         root.insert(QStringLiteral("heap_graph_note"), graphNote);
@@ -648,6 +804,14 @@ QByteArray LeakReport::toJson() const
         o.insert(QStringLiteral("kind"), kindWord(e.kind));
         o.insert(QStringLiteral("name"), e.name);
         o.insert(QStringLiteral("builtin"), e.builtin);
+        if (e.kind == LeakEntry::Kind::Container) {
+            o.insert(QStringLiteral("object_id"), e.objectId ? QJsonValue(qint64(e.objectId)) : QJsonValue(QJsonValue::Null));
+            o.insert(QStringLiteral("container_type"),
+                     e.containerType.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.containerType));
+            o.insert(QStringLiteral("held_by"), e.heldBy.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.heldBy));
+        }
+        if (e.kind == LeakEntry::Kind::MemoryOutsidePython)
+            o.insert(QStringLiteral("explained_bytes"), e.explainedBytes);
         o.insert(QStringLiteral("baseline_count"), e.baselineCount);
         o.insert(QStringLiteral("count"), e.count);
         o.insert(QStringLiteral("growth"), e.growth);
@@ -677,7 +841,11 @@ QByteArray LeakReport::toJson() const
         o.insert(QStringLiteral("allocation_site"), e.allocationSite.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.allocationSite));
         QJsonObject next;
         next.insert(QStringLiteral("action"), nextWord(e.next));
-        next.insert(QStringLiteral("type"), e.target());
+        next.insert(QStringLiteral("type"), e.kind == LeakEntry::Kind::MemoryOutsidePython || isTableContainer(e)
+                                                ? QJsonValue(QJsonValue::Null)
+                                                : QJsonValue(e.target()));
+        if (e.kind == LeakEntry::Kind::Container && e.objectId)
+            next.insert(QStringLiteral("container"), qint64(e.objectId));
         next.insert(QStringLiteral("text"), nextText(e));
         const QString command = nextCommand(*this, e);
         next.insert(QStringLiteral("command"), command.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(command));

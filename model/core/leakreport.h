@@ -23,7 +23,10 @@ struct LeakEntry
         Container,           // one object (a global list or dict) that keeps growing
         MemoryOutsidePython, // resident memory that Python's objects do not explain
     };
-    enum class NextStep { References, Trend, Allocations };
+    // What the entry's next step opens on it: References or Allocations on
+    // a type, the Trend chart, the Containers view on a container (by
+    // objectId), or Allocations' growing lines (no subject).
+    enum class NextStep { References, Trend, Allocations, Containers };
 
     // A builtin suspect explained by this entry: `growth` of its new
     // instances are held by (or hold) this entry's objects.
@@ -37,6 +40,9 @@ struct LeakEntry
     Kind kind = Kind::Type;
     int type = -1;   // session type id (Type entries; -1 otherwise)
     QString name;    // qualified type name, or the container's name
+    quint64 objectId = 0;  // Container: the container's object id (0: unknown)
+    QString containerType; // Container: its type ("list", "collections.deque")
+    QString heldBy;        // Container: who holds it, as the agent named it
     bool builtin = false;
     qint64 baselineCount = 0;
     qint64 count = 0;
@@ -58,6 +64,9 @@ struct LeakEntry
     bool chainObjectNew = false; // that instance is new since the baseline
     bool chainFromRoot = true;   // false: starts at an unreferenced object
     QString allocationSite;    // empty when the recording has none
+    // MemoryOutsidePython: RSS growth and what Python objects explain of it
+    // (growthBytes holds the RSS growth; counts are RSS bytes).
+    qint64 explainedBytes = 0;
     NextStep next = NextStep::Trend;
     QString nextType; // the type the next step opens; empty: `name`
 
@@ -79,9 +88,15 @@ struct LeakReport
     QString graphNote;      // why there is no graph analysis, when there is none
     std::vector<double> timeAxis; // seconds (or indices) of every snapshot
     std::vector<LeakEntry> entries; // in ranking order
+    bool traced = false;        // the current snapshot has tracemalloc data
+    bool containerTables = false; // some snapshot has a container pass
 
-    // One entry per suspect of `comparison` (GrowthAnalysis::compare), in
-    // the shared ranking. Next steps are Trend until a graph says more.
+    // One entry per suspect of `comparison` (GrowthAnalysis::compare), per
+    // steadily growing container (ContainerAnalysis) and, when RSS grows
+    // beyond what Python objects explain, one for that memory; in the
+    // shared ranking. With tracemalloc data each gets its allocation site.
+    // Next steps: Allocations (traced types), Containers, Trend, until a
+    // graph says References.
     static LeakReport fromComparison(const Session &session, const Comparison &comparison);
     static LeakReport fromSession(const Session &session, int baseline, int current);
 

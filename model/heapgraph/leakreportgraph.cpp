@@ -125,6 +125,63 @@ GraphAndRetained loadGraph(const Session &session, int index, HeapGraphService &
     return out;
 }
 
+// A growing container of the container tables whose items are mostly the
+// instances of a user type entry (or the builtins folded under one) is that
+// leak's container: it is folded under the entry ("holding them") instead of
+// being a leak of its own. Atomic items (the keys of a dict of ids) do not vote.
+void foldTableContainers(std::vector<LeakEntry> &entries, const HeapGraph &g)
+{
+    static const QStringList atomic{QStringLiteral("int"), QStringLiteral("str"), QStringLiteral("bytes"),
+                                    QStringLiteral("float"), QStringLiteral("bool"), QStringLiteral("NoneType")};
+    std::vector<bool> drop(entries.size(), false);
+    for (size_t ci = 0; ci < entries.size(); ++ci) {
+        const LeakEntry &c = entries[ci];
+        if (c.kind != LeakEntry::Kind::Container || c.containerType.isEmpty() || !c.objectId)
+            continue;
+        const quint32 node = g.findNode(c.objectId);
+        if (node == HeapGraph::NoNode)
+            continue;
+        QHash<qint32, int> byType;
+        int total = 0;
+        for (quint32 e = g.outBegin(node); e < g.outEnd(node) && total < 4096; ++e) {
+            const qint32 t = g.type(g.target(e));
+            if (atomic.contains(g.typeName(t)))
+                continue;
+            ++byType[t];
+            ++total;
+        }
+        qint32 dominant = -1;
+        int most = 0;
+        for (auto it = byType.constBegin(); it != byType.constEnd(); ++it) {
+            if (it.value() > most) {
+                most = it.value();
+                dominant = it.key();
+            }
+        }
+        if (dominant < 0 || most * 2 < total)
+            continue;
+        const QString itemType = g.typeName(dominant);
+        for (size_t xi = 0; xi < entries.size(); ++xi) {
+            LeakEntry &x = entries[xi];
+            if (xi == ci || drop[xi] || x.kind != LeakEntry::Kind::Type || x.builtin)
+                continue;
+            const bool holdsIt = x.name == itemType
+                || std::any_of(x.folded.begin(), x.folded.end(),
+                               [&itemType](const LeakEntry::Folded &f) { return f.type == itemType; });
+            if (!holdsIt)
+                continue;
+            x.folded.push_back({QStringLiteral("%1 (%2)").arg(c.name, c.containerType), c.growth, tr("holding them")});
+            drop[ci] = true;
+            break;
+        }
+    }
+    std::vector<LeakEntry> kept;
+    for (size_t i = 0; i < entries.size(); ++i)
+        if (!drop[i])
+            kept.push_back(std::move(entries[i]));
+    entries = std::move(kept);
+}
+
 } // namespace
 
 LeakReport LeakReportGraph::build(const Session &session, const QStringList &files, int baseline, int current,
@@ -320,10 +377,20 @@ void LeakReportGraph::apply(LeakReport &report, const HeapGraph &g, const HeapGr
                     {b.name, share, o.holding ? tr("holding it") : tr("held by it")});
                 continue;
             }
+            // The container tables may already name it (a growing container).
+            const quint64 holderId = g.id(o.node);
+            const auto table = std::find_if(entries.begin(), entries.end(), [holderId](const LeakEntry &x) {
+                return x.kind == LeakEntry::Kind::Container && x.objectId == holderId;
+            });
+            if (table != entries.end()) {
+                table->folded.push_back({b.name, share, tr("held by it")});
+                continue;
+            }
             auto it = containers.find(o.node);
             if (it == containers.end()) {
                 LeakEntry c;
                 c.kind = LeakEntry::Kind::Container;
+                c.objectId = holderId;
                 c.count = qint64(g.outDegree(o.node));
                 const quint32 old = baseline ? baseline->findNode(g.id(o.node)) : HeapGraph::NoNode;
                 c.baselineCount = old != HeapGraph::NoNode ? qint64(baseline->outDegree(old)) : 0;
@@ -360,11 +427,26 @@ void LeakReportGraph::apply(LeakReport &report, const HeapGraph &g, const HeapGr
     for (auto &c : containers)
         kept.push_back(std::move(c.second));
     entries = std::move(kept);
+    foldTableContainers(entries, g);
 
     // Chains and next steps of the type entries, from new instances first.
     for (LeakEntry &e : entries) {
         if (control.cancelled())
             break;
+        if (e.kind == LeakEntry::Kind::Container && e.objectId && e.chain.isEmpty() && paths) {
+            // A growing container of the container tables: its own chain.
+            const quint32 node = g.findNode(e.objectId);
+            if (node == HeapGraph::NoNode)
+                continue;
+            const Expected<ReferenceChain> chain = paths.value().chain(g, {node});
+            if (chain) {
+                e.chain = describeChain(g, chain.value());
+                e.chainObject = TextUtil::hexId(e.objectId);
+                e.chainObjectNew = baseline && baseline->findNode(e.objectId) == HeapGraph::NoNode;
+                e.chainFromRoot = chain.value().end == ReferenceChain::End::Root;
+            }
+            continue;
+        }
         if (e.kind != LeakEntry::Kind::Type)
             continue;
         const qint32 type = g.findType(e.name);

@@ -9,6 +9,7 @@
 #include "gui/referencetabs.h"
 #include "gui/sessioncontroller.h"
 #include "gui/summarytab.h"
+#include "views/containersview.h"
 #include "views/summaryview.h"
 
 #include <QApplication>
@@ -41,6 +42,65 @@ struct Run
     QString err;
 };
 
+// A service that keeps a ~2 KB str per request in a module-level list (the
+// census never counts str), keeps 1 MiB of mapped memory every 10 requests
+// (memory outside Python objects) and a Job object per request.
+const char s_payloadProgram[] = R"PY(import mmap, sys, time
+_LOG = []
+_MAPS = []
+_JOBS = []
+class Job:
+    def __init__(self, n):
+        self.n = n
+def handle(i):
+    _LOG.append(("request %d " % i) + "x" * 2000)  # PAYLOAD
+    _JOBS.append(Job(i))  # JOB
+    if i % 10 == 0:
+        m = mmap.mmap(-1, 1 << 20)
+        m.write(b"y" * (1 << 20))
+        _MAPS.append(m)
+for i in range(int(sys.argv[1])):
+    handle(i)
+    time.sleep(0.008)
+)PY";
+
+// The anchor of the Summary whose href starts with `prefix`: clicks it as a
+// user would. False when there is none.
+bool clickSummaryLink(QTextBrowser *summary, const QString &prefix, QString *href)
+{
+    QTextDocument *doc = summary->document();
+    int position = -1;
+    for (QTextBlock block = doc->begin(); block.isValid() && position < 0; block = block.next()) {
+        for (auto it = block.begin(); !it.atEnd(); ++it) {
+            const QTextFragment fragment = it.fragment();
+            if (fragment.charFormat().isAnchor() && fragment.charFormat().anchorHref().startsWith(prefix)) {
+                position = fragment.position() + fragment.length() / 2;
+                *href = fragment.charFormat().anchorHref();
+                break;
+            }
+        }
+    }
+    if (position < 0)
+        return false;
+    QTextCursor cursor(doc);
+    cursor.setPosition(position);
+    summary->setTextCursor(cursor);
+    summary->ensureCursorVisible();
+    QTest::mouseClick(summary->viewport(), Qt::LeftButton, Qt::NoModifier, summary->cursorRect(cursor).center());
+    return true;
+}
+
+QJsonObject leakOfKind(const QJsonArray &leaks, const QString &kind, const QString &name = QString())
+{
+    for (const QJsonValue &v : leaks) {
+        const QJsonObject o = v.toObject();
+        if (o.value(QStringLiteral("kind")).toString() == kind
+            && (name.isEmpty() || o.value(QStringLiteral("name")).toString() == name))
+            return o;
+    }
+    return QJsonObject();
+}
+
 } // namespace
 
 class TestLeakReport : public QObject
@@ -56,9 +116,19 @@ private slots:
     void reportRefusesBadArguments();
     void compareRanksUserTypesFirst();
     void summaryTabShowsFirstAndItsLinkOpensReferences();
+    void containerMemoryAndAllocationEntries();
+    void summaryContainerLinkOpensContainersAndReferences();
+    void typeAllocationSiteOnOtherInterpreters_data();
+    void typeAllocationSiteOnOtherInterpreters();
 
 private:
     Run cli(const QStringList &args);
+    // Records payload.py (str payloads in a list, mapped memory, Job objects)
+    // with --trace under `python`; empty on failure.
+    QString recordPayloads(const QString &python, const QString &name);
+    int payloadLine(const QString &marker) const;
+
+    QString m_payloadFile;
 
     QTemporaryDir m_dir;
     QString m_file;
@@ -353,6 +423,192 @@ void TestLeakReport::summaryTabShowsFirstAndItsLinkOpensReferences()
     QTest::mouseClick(summary->viewport(), Qt::LeftButton, Qt::NoModifier, at);
     QTRY_COMPARE(detail->currentWidget(), static_cast<QWidget *>(tabs->references()));
     QCOMPARE(tabs->references()->typeName(), expected);
+}
+
+QString TestLeakReport::recordPayloads(const QString &python, const QString &name)
+{
+    const QString script = m_dir.filePath(QStringLiteral("payload.py"));
+    if (!QFileInfo::exists(script)) {
+        QFile f(script);
+        if (!f.open(QIODevice::WriteOnly) || f.write(s_payloadProgram) != qint64(sizeof(s_payloadProgram) - 1))
+            return QString();
+    }
+    const QString file = m_dir.filePath(name);
+    const Run r = cli({QStringLiteral("record"), QStringLiteral("--every"), QStringLiteral("0.3"), QStringLiteral("--trace"),
+                       QStringLiteral("-o"), file, QStringLiteral("--"), python, script, QStringLiteral("300")});
+    if (r.code != 0) {
+        qWarning("record failed: %s", qPrintable(r.err));
+        return QString();
+    }
+    return file;
+}
+
+int TestLeakReport::payloadLine(const QString &marker) const
+{
+    const QStringList lines = QString::fromLatin1(s_payloadProgram).split(QLatin1Char('\n'));
+    for (int i = 0; i < lines.size(); ++i)
+        if (lines.at(i).contains(QStringLiteral("# ") + marker))
+            return i + 1;
+    return -1;
+}
+
+// Issue 15 with issue 14's data: a growing container (str payloads the census
+// cannot count), memory outside Python objects and, with --trace, where the
+// payload was allocated are report entries too, in every format.
+void TestLeakReport::containerMemoryAndAllocationEntries()
+{
+    m_payloadFile = recordPayloads(QStringLiteral(LEAKSCOPE_PYTHON), QStringLiteral("payload.lsnap"));
+    QVERIFY(!m_payloadFile.isEmpty());
+    const QString payloadSite = QStringLiteral("payload.py:%1").arg(payloadLine(QStringLiteral("PAYLOAD")));
+
+    const Run json = cli({QStringLiteral("report"), m_payloadFile, QStringLiteral("--format"), QStringLiteral("json")});
+    QVERIFY2(json.code == 0, qPrintable(json.err));
+    const QJsonObject root = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(root.value(QStringLiteral("traced")).toBool(), true);
+    const QJsonArray leaks = root.value(QStringLiteral("leaks")).toArray();
+    const QJsonObject log = leakOfKind(leaks, QStringLiteral("container"), QStringLiteral("_LOG"));
+    QVERIFY2(!log.isEmpty(), qPrintable(json.out));
+    QCOMPARE(log.value(QStringLiteral("container_type")).toString(), QStringLiteral("list"));
+    QCOMPARE(log.value(QStringLiteral("held_by")).toString(), QStringLiteral("__main__._LOG"));
+    QVERIFY(log.value(QStringLiteral("growth")).toInteger() > 100);
+    QVERIFY(log.value(QStringLiteral("growth_bytes")).toInteger() > 100 * 2000);
+    QVERIFY2(log.value(QStringLiteral("allocation_site")).toString().contains(payloadSite), qPrintable(json.out));
+    const QJsonObject logNext = log.value(QStringLiteral("next_step")).toObject();
+    QCOMPARE(logNext.value(QStringLiteral("action")).toString(), QStringLiteral("containers"));
+    QCOMPARE(logNext.value(QStringLiteral("container")).toInteger(), log.value(QStringLiteral("object_id")).toInteger());
+    QVERIFY(log.value(QStringLiteral("object_id")).toInteger() > 0);
+
+    const QJsonObject outside = leakOfKind(leaks, QStringLiteral("memory-outside-python"));
+    QVERIFY2(!outside.isEmpty(), qPrintable(json.out));
+    QVERIFY(outside.value(QStringLiteral("growth_bytes")).toInteger() >= (qint64(10) << 20));
+    QVERIFY(outside.value(QStringLiteral("explained_bytes")).toInteger() < outside.value(QStringLiteral("growth_bytes")).toInteger() / 2);
+    QCOMPARE(outside.value(QStringLiteral("next_step")).toObject().value(QStringLiteral("action")).toString(),
+             QStringLiteral("allocations"));
+    QVERIFY(!outside.value(QStringLiteral("allocation_site")).toString().isEmpty());
+
+    // The user type is there too; the container it lives in is a leak of its
+    // own without a heap graph to tell that it holds the Jobs.
+    QVERIFY2(!leakOfKind(leaks, QStringLiteral("type"), QStringLiteral("__main__.Job")).isEmpty(), qPrintable(json.out));
+    // The shared ranking: no builtin type before a user type, container or memory entry.
+    bool sawBuiltin = false;
+    for (const QJsonValue &v : leaks) {
+        const bool builtin = v.toObject().value(QStringLiteral("builtin")).toBool();
+        QVERIFY2(!(sawBuiltin && !builtin), qPrintable(json.out));
+        sawBuiltin = sawBuiltin || builtin;
+    }
+
+    const Run text = cli({QStringLiteral("report"), m_payloadFile});
+    QVERIFY2(text.code == 0, qPrintable(text.err));
+    QVERIFY2(text.out.contains(QRegularExpression(QStringLiteral("\\n\\d+\\. _LOG \\[container\\]  \\+\\d+ items \\(\\+[0-9.]+ KiB payload\\)\\n"))),
+             qPrintable(text.out));
+    QVERIFY2(text.out.contains(QStringLiteral("   held by: __main__._LOG\n")), qPrintable(text.out));
+    QVERIFY2(text.out.contains(QStringLiteral("   allocated at: ") + m_dir.filePath(payloadSite)), qPrintable(text.out));
+    QVERIFY2(text.out.contains(QRegularExpression(
+                 QStringLiteral("\\d+\\. memory outside Python objects \\[memory-outside-python\\]  RSS \\+[0-9.]+ MiB "
+                                "\\(Python objects explain \\+?[0-9.]+ [KM]iB\\)"))),
+             qPrintable(text.out));
+    QVERIFY2(text.out.contains(QStringLiteral("leakscope-cli allocations ") + m_payloadFile + QLatin1Char('\n')), qPrintable(text.out));
+
+    const Run markdown = cli({QStringLiteral("report"), m_payloadFile, QStringLiteral("--format"), QStringLiteral("markdown")});
+    QVERIFY2(markdown.code == 0, qPrintable(markdown.err));
+    QVERIFY2(markdown.out.contains(QStringLiteral("## ")) && markdown.out.contains(QStringLiteral("`_LOG` (container)")),
+             qPrintable(markdown.out));
+    QVERIFY2(markdown.out.contains(QStringLiteral("- **Held by:** `__main__._LOG`")), qPrintable(markdown.out));
+    const Run html = cli({QStringLiteral("report"), m_payloadFile, QStringLiteral("--format"), QStringLiteral("html")});
+    QVERIFY2(html.code == 0, qPrintable(html.err));
+    QVERIFY2(html.out.contains(QStringLiteral("_LOG <span class=\"kind\">(container)</span>")), qPrintable(html.out));
+    QVERIFY2(html.out.contains(QStringLiteral("memory outside Python objects <span class=\"kind\">(memory-outside-python)</span>")),
+             qPrintable(html.out));
+
+    // A file recorded without --trace has no sites, and the memory entry says
+    // how to get them.
+    const Run plain = cli({QStringLiteral("report"), m_file, QStringLiteral("--format"), QStringLiteral("json")});
+    QVERIFY2(plain.code == 0, qPrintable(plain.err));
+    QCOMPARE(QJsonDocument::fromJson(plain.out.toUtf8()).object().value(QStringLiteral("traced")).toBool(), false);
+}
+
+// The Summary's link on a growing container opens the Containers view on it,
+// and the container's References (issue 14: a click on a container opens its
+// References like a type does).
+void TestLeakReport::summaryContainerLinkOpensContainersAndReferences()
+{
+    if (m_payloadFile.isEmpty())
+        QSKIP("needs containerMemoryAndAllocationEntries' recording");
+    MainWindow window;
+    auto *tabs = new ReferenceTabs(&window);
+    window.resize(1280, 720);
+    window.show();
+    SummaryView *summary = window.summaryTab()->view();
+    window.openFiles({m_payloadFile});
+    QTRY_VERIFY_WITH_TIMEOUT(summary->hasReport() && !window.summaryTab()->runner()->isRunning(), 60000);
+    quint64 logId = 0;
+    for (const LeakEntry &e : summary->report().entries)
+        if (e.kind == LeakEntry::Kind::Container && e.name == QStringLiteral("_LOG"))
+            logId = e.objectId;
+    QVERIFY(logId > 0);
+    // The status names the suspect kinds.
+    QVERIFY2(window.summaryText().contains(QRegularExpression(QStringLiteral("suspects? \\(.*\\d+ by count.*\\d+ containers?\\)"))),
+             qPrintable(window.summaryText()));
+
+    QString href;
+    QVERIFY(clickSummaryLink(summary, QStringLiteral("leakscope:containers"), &href));
+    QCOMPARE(href, QStringLiteral("leakscope:containers?container=%1").arg(logId));
+    auto *containers = window.findChild<ContainersView *>();
+    QVERIFY(containers);
+    QTRY_VERIFY(containers->isVisible());
+    const QModelIndex current = containers->view()->currentIndex();
+    QVERIFY(current.isValid());
+    QCOMPARE(quint64(containers->model()->row(current.row())->objectId), logId);
+    QCOMPARE(tabs->references()->shownObject(), logId);
+
+    // A plain click on another container row does the same.
+    int other = -1;
+    for (int r = 0; r < containers->model()->rowCount(); ++r)
+        if (quint64(containers->model()->row(r)->objectId) != logId)
+            other = r;
+    if (other >= 0) {
+        const QModelIndex index = containers->model()->index(other, ContainersTableModel::ContainerColumn);
+        containers->view()->scrollTo(index);
+        QTest::mouseClick(containers->view()->viewport(), Qt::LeftButton, Qt::NoModifier,
+                          containers->view()->visualRect(index).center());
+        QTRY_COMPARE(tabs->references()->shownObject(), quint64(containers->model()->row(other)->objectId));
+    }
+
+    // The memory entry's link opens Allocations on the growing lines.
+    QVERIFY(clickSummaryLink(summary, QStringLiteral("leakscope:allocations"), &href));
+    QTRY_COMPARE(window.detailTabs()->tabText(window.detailTabs()->currentIndex()).remove(QLatin1Char('&')),
+                 QStringLiteral("Allocations"));
+}
+
+void TestLeakReport::typeAllocationSiteOnOtherInterpreters_data()
+{
+    QTest::addColumn<QString>("python");
+    const QString root = qEnvironmentVariable("PYENV_ROOT", QDir::homePath() + QStringLiteral("/.pyenv"));
+    for (const char *version : {"3.8.18", "3.13.0"})
+        QTest::newRow(version) << root + QStringLiteral("/versions/%1/bin/python3").arg(QLatin1String(version));
+}
+
+// Where the interpreter gives instances' tracebacks (3.8, 3.13; not 3.11),
+// the user type's entry names the line that creates them and opens Allocations.
+void TestLeakReport::typeAllocationSiteOnOtherInterpreters()
+{
+    QFETCH(QString, python);
+    if (!QFileInfo(python).isExecutable())
+        QSKIP("interpreter not installed");
+    const QString file = recordPayloads(python, QFileInfo(python).path().section(QLatin1Char('/'), -2, -2) + QStringLiteral(".lsnap"));
+    QVERIFY(!file.isEmpty());
+    const Run json = cli({QStringLiteral("report"), file, QStringLiteral("--format"), QStringLiteral("json")});
+    QVERIFY2(json.code == 0, qPrintable(json.err));
+    const QJsonArray leaks = QJsonDocument::fromJson(json.out.toUtf8()).object().value(QStringLiteral("leaks")).toArray();
+    const QJsonObject job = leakOfKind(leaks, QStringLiteral("type"), QStringLiteral("__main__.Job"));
+    QVERIFY2(!job.isEmpty(), qPrintable(json.out));
+    QVERIFY2(job.value(QStringLiteral("allocation_site")).toString().contains(
+                 QStringLiteral("payload.py:%1").arg(payloadLine(QStringLiteral("JOB")))),
+             qPrintable(json.out));
+    const QJsonObject next = job.value(QStringLiteral("next_step")).toObject();
+    QCOMPARE(next.value(QStringLiteral("action")).toString(), QStringLiteral("allocations"));
+    QVERIFY2(next.value(QStringLiteral("command")).toString().endsWith(QStringLiteral(" --type __main__.Job")),
+             qPrintable(json.out));
 }
 
 QTEST_MAIN(TestLeakReport)

@@ -12,6 +12,7 @@
 #include "gui/referencetabs.h"
 #include "gui/sessioncontroller.h"
 #include "lsnap/snapshotreader.h"
+#include "core/session.h"
 
 #include <QAction>
 #include <QApplication>
@@ -68,6 +69,7 @@ private slots:
     void programGoesWhenLeakscopeIsKilled();
     void bigHeapGraphAsksFirst();
     void connectDialogListsOnlyVerifiedAgents();
+    void runAndConnectOpenNewSessionsAndStopSaysWhatHappened();
 
 private:
     QTemporaryDir m_dir;
@@ -444,6 +446,168 @@ while True:
     QTRY_COMPARE_WITH_TIMEOUT(list->topLevelItemCount(), 1, 20000);
     QCOMPARE(dialog.selectedPid(), fake.processId());
     QCOMPARE(list->topLevelItem(0)->text(3), QStringLiteral("FAKE-AGENT"));
+}
+
+namespace {
+
+QStringList sessionLabels(const MainWindow &window)
+{
+    QStringList out;
+    const auto s = window.controller()->session();
+    for (int i = 0; s && i < s->snapshotCount(); ++i)
+        out << s->snapshot(i).info.label;
+    return out;
+}
+
+// Answers the next question box with the button whose text is `button`;
+// `asked` gets its text and informative text.
+void answerNextQuestion(QObject *context, const QString &button, QString *asked)
+{
+    QTimer::singleShot(300, context, [button, asked] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box)
+            return;
+        *asked = box->text() + QLatin1Char('\n') + box->informativeText();
+        for (QAbstractButton *b : box->buttons())
+            if (b->text().remove(QLatin1Char('&')) == button)
+                b->click();
+    });
+}
+
+} // namespace
+
+// Issue 15, honest sessions: a run or a connection opens a new session (after
+// asking, when the open one has live snapshots not saved); Stop takes an exit
+// snapshot of a program it started and says "Stopped by you"; Stop on a
+// process it only connected to disconnects and says the process still runs.
+void TestLiveGui::runAndConnectOpenNewSessionsAndStopSaysWhatHappened()
+{
+    const QString first = m_dir.filePath(QStringLiteral("first_run.py"));
+    QFile f(first);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("class OnlyInTheFirstRun: pass\n"
+            "KEEP = [OnlyInTheFirstRun() for _ in range(77)]\n");
+    f.close();
+    const QString second = m_dir.filePath(QStringLiteral("second_run.py"));
+    QFile g(second);
+    QVERIFY(g.open(QIODevice::WriteOnly));
+    g.write("import time\n"
+            "class SecondRun: pass\n"
+            "KEEP = [SecondRun() for _ in range(123)]\n"
+            "print('second ready', flush=True)\n"
+            "time.sleep(120)\n");
+    g.close();
+
+    MainWindow window;
+    LiveUi live(&window, window.controller());
+    window.show();
+    // A program that ends by itself: its agent's "start" and "exit" snapshots.
+    QSignalSpy exited(live.live(), &LiveController::processExited);
+    QVERIFY(live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), first, {}, QString(), 0));
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 1, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(sessionLabels(window).contains(QStringLiteral("exit")), 20000);
+    const QString firstAutosave = live.live()->autosavePath();
+    QVERIFY(live.unsavedLiveSnapshots() >= 2);
+
+    // Cancel leaves the open session alone and starts nothing.
+    QString asked;
+    answerNextQuestion(this, QStringLiteral("Cancel"), &asked);
+    QVERIFY(!live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), second, {}, QString(), 0));
+    QVERIFY2(asked.contains(QStringLiteral("live snapshots you have not saved")), qPrintable(asked));
+    QVERIFY2(asked.contains(firstAutosave), qPrintable(asked));
+    QVERIFY(!live.live()->isLive());
+    QVERIFY(window.controller()->session()->types().find(QStringLiteral("__main__.OnlyInTheFirstRun")) >= 0);
+
+    // New Session: the second program's snapshots alone, from its own autosave.
+    asked.clear();
+    answerNextQuestion(this, QStringLiteral("New Session"), &asked);
+    QVERIFY(live.runScript(QStringLiteral(LEAKSCOPE_PYTHON), second, {}, QString(), 0));
+    QVERIFY(!asked.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(live.console()->plainText().contains(QStringLiteral("second ready")), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(live.snapshotAction()->isEnabled(), 20000);
+    live.snapshotAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(sessionLabels(window).contains(QStringLiteral("live #1")), 30000);
+    const QString secondAutosave = live.live()->autosavePath();
+    QVERIFY(secondAutosave != firstAutosave);
+    {
+        const auto s = window.controller()->session();
+        QCOMPARE(s->types().find(QStringLiteral("__main__.OnlyInTheFirstRun")), -1);
+        for (int i = 0; i < s->snapshotCount(); ++i)
+            QCOMPARE(s->snapshot(i).info.sourceFile, secondAutosave);
+    }
+
+    // Stop: an exit snapshot while the program still holds its objects, then
+    // "Stopped by you".
+    QTRY_VERIFY(!live.live()->isCensusRunning());
+    live.stopAction()->trigger();
+    QVERIFY(live.live()->isStopping());
+    QTRY_COMPARE_WITH_TIMEOUT(exited.size(), 2, 20000);
+    QCOMPARE(live.live()->state(), LiveController::State::Exited);
+    QVERIFY2(live.stateLabel()->text().startsWith(QStringLiteral("Stopped by you")), qPrintable(live.stateLabel()->text()));
+    QVERIFY2(live.stateLabel()->text().contains(QStringLiteral("after its exit snapshot")),
+             qPrintable(live.stateLabel()->text()));
+    QTRY_COMPARE(sessionLabels(window).value(sessionLabels(window).size() - 1), QStringLiteral("exit"));
+    {
+        const auto s = window.controller()->session();
+        const int type = s->types().find(QStringLiteral("__main__.SecondRun"));
+        QVERIFY(type >= 0);
+        QCOMPARE(s->count(s->snapshotCount() - 1, type), qint64(123));
+    }
+    const Expected<LoadedFile> saved = SnapshotReader::read(secondAutosave);
+    QVERIFY2(saved, qPrintable(saved.error()));
+    QVERIFY(std::any_of(saved.value().snapshots.begin(), saved.value().snapshots.end(),
+                        [](const Snapshot &s) { return s.info.label == QStringLiteral("exit"); }));
+
+    // Connect to a process the window did not start: a new session again.
+    QProcess target;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(LEAKSCOPE_SOURCE_DIR "/resources/python"));
+    target.setProcessEnvironment(env);
+    target.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    target.start(QStringLiteral(LEAKSCOPE_PYTHON),
+                 {QStringLiteral("-c"), QStringLiteral("import sys, leakscope_agent\n"
+                                                       "class Served: pass\n"
+                                                       "KEEP = [Served() for _ in range(45)]\n"
+                                                       "leakscope_agent.start_server()\n"
+                                                       "print('ready', flush=True)\n"
+                                                       "sys.stdin.readline()\n")});
+    QVERIFY(target.waitForStarted());
+    const auto cleanup = qScopeGuard([&] {
+        target.closeWriteChannel();
+        if (!target.waitForFinished(10000)) {
+            target.kill();
+            target.waitForFinished();
+        }
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(target.canReadLine(), 30000);
+    asked.clear();
+    answerNextQuestion(this, QStringLiteral("New Session"), &asked);
+    QVERIFY(live.connectToPid(target.processId()));
+    QVERIFY2(asked.contains(secondAutosave), qPrintable(asked));
+    QTRY_VERIFY_WITH_TIMEOUT(live.live()->state() == LiveController::State::Connected, 20000);
+    live.everyAction()->setChecked(false);
+    QTRY_VERIFY_WITH_TIMEOUT(live.snapshotAction()->isEnabled(), 20000);
+    live.snapshotAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller()->session() && window.controller()->session()->snapshotCount() >= 1
+                                 && window.controller()->session()->types().find(QStringLiteral("__main__.Served")) >= 0,
+                             30000);
+    {
+        const auto s = window.controller()->session();
+        QCOMPARE(s->types().find(QStringLiteral("__main__.SecondRun")), -1);
+        for (int i = 0; i < s->snapshotCount(); ++i)
+            QCOMPARE(s->snapshot(i).info.pid, target.processId());
+    }
+    QTRY_VERIFY(!live.live()->isCensusRunning());
+    live.stopAction()->trigger();
+    QCOMPARE(live.live()->state(), LiveController::State::Disconnected);
+    QVERIFY2(live.stateLabel()->text().contains(QStringLiteral("This window disconnected from process %1; the process still runs")
+                                                    .arg(target.processId())),
+             qPrintable(live.stateLabel()->text()));
+    QTest::qWait(300); // no late "lost connection" overwrites the message
+    QVERIFY2(live.stateLabel()->text().contains(QStringLiteral("still runs")), qPrintable(live.stateLabel()->text()));
+    QCOMPARE(target.state(), QProcess::Running);
+    QVERIFY(::kill(pid_t(target.processId()), 0) == 0);
 }
 
 QTEST_MAIN(TestLiveGui)
