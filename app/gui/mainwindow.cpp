@@ -7,11 +7,11 @@
 #include "gui/examplesession.h"
 #include "views/growthfilterproxymodel.h"
 #include "views/growthtablemodel.h"
+#include "views/growthtableview.h"
 #include "views/messagebar.h"
 #include "gui/sessioncontroller.h"
 #include "gui/summarytab.h"
 #include "views/snapshottimelinemodel.h"
-#include "views/sparklinedelegate.h"
 #include "views/testtimelinemodel.h"
 #include "views/trendchart.h"
 
@@ -489,50 +489,11 @@ QWidget *MainWindow::createGrowthPanel()
         updateFilterCount();
     });
 
-    m_growthView = new QTreeView(panel);
+    m_growthView = new GrowthTableView(panel);
     m_growthView->setObjectName(QStringLiteral("growthView"));
-    m_growthView->setModel(m_proxy);
-    m_growthView->setRootIsDecorated(false);
-    m_growthView->setUniformRowHeights(true); // keeps 20,000 rows cheap to lay out
-    m_growthView->setAlternatingRowColors(true);
-    m_growthView->setSortingEnabled(true);
-    m_growthView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_growthView->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_growthView->setItemDelegateForColumn(GrowthTableModel::TrendColumn, new SparklineDelegate(m_growthView));
+    m_growthView->setModels(m_growthModel, m_proxy);
     m_growthView->addAction(m_copyAction);
     m_growthView->setContextMenuPolicy(Qt::ActionsContextMenu);
-    QHeaderView *header = m_growthView->header();
-    header->setStretchLastSection(false);
-    header->setSectionsMovable(true);
-    header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setMinimumSectionSize(40);
-    m_growthView->viewport()->installEventFilter(this);
-    connect(header, &QHeaderView::sectionResized, this, [this](int logical) {
-        if (logical != GrowthTableModel::TypeColumn)
-            fitTypeColumn();
-    });
-    // Each column as wide as its widest usual value or its title (with room
-    // for the sort arrow), whichever is wider.
-    const QFontMetrics fm = m_growthView->fontMetrics();
-    QFont headerFont = header->font();
-    headerFont.setBold(true);
-    const QFontMetrics hm(headerFont);
-    const auto fit = [this, &fm, &hm](int column, const QString &sample, int padding = 14) {
-        const QString title = m_growthModel->headerData(column, Qt::Horizontal).toString();
-        m_growthView->setColumnWidth(column, std::max(fm.horizontalAdvance(sample) + padding,
-                                                      hm.horizontalAdvance(title) + 22));
-    };
-    for (int c : {GrowthTableModel::CountColumn, GrowthTableModel::DeltaPreviousColumn,
-                  GrowthTableModel::DeltaBaselineColumn})
-        fit(c, QStringLiteral("+000,000"));
-    fit(GrowthTableModel::DeltaPercentColumn, QStringLiteral("+0,000%"));
-    fit(GrowthTableModel::SizeColumn, QStringLiteral("000.0 MB"), 16);
-    fit(GrowthTableModel::DeltaSizeColumn, QStringLiteral("+000.0 MB"), 16);
-    fit(GrowthTableModel::RetainedColumn, QStringLiteral("000.0 MB"), 16);
-    fit(GrowthTableModel::DeltaRetainedColumn, QStringLiteral("+000.0 MB"), 16);
-    m_growthView->setColumnWidth(GrowthTableModel::TrendColumn, 80);
-    fit(GrowthTableModel::SuspectColumn, QStringLiteral("100"));
-    m_growthView->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
     connect(m_growthView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
         if (m_restoringSelection)
@@ -633,30 +594,7 @@ void MainWindow::onComparisonChanged()
 
 void MainWindow::showRetainedColumns()
 {
-    const bool show = m_growthModel->hasRetained();
-    for (int c : {GrowthTableModel::RetainedColumn, GrowthTableModel::DeltaRetainedColumn})
-        m_growthView->header()->setSectionHidden(c, !show);
-    fitTypeColumn();
-}
-
-void MainWindow::fitTypeColumn()
-{
-    QHeaderView *header = m_growthView->header();
-    int others = 0;
-    for (int c = 0; c < header->count(); ++c)
-        if (c != GrowthTableModel::TypeColumn && !header->isSectionHidden(c))
-            others += header->sectionSize(c);
-    const int minimum = m_growthView->fontMetrics().horizontalAdvance(QStringLiteral("__main__.Session")) + 48;
-    const int width = std::max(minimum, m_growthView->viewport()->width() - others);
-    if (header->sectionSize(GrowthTableModel::TypeColumn) != width)
-        header->resizeSection(GrowthTableModel::TypeColumn, width);
-}
-
-bool MainWindow::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_growthView->viewport() && event->type() == QEvent::Resize)
-        fitTypeColumn();
-    return QMainWindow::eventFilter(watched, event);
+    m_growthView->updateColumns();
 }
 
 void MainWindow::setComparedFromBoxes()
@@ -943,7 +881,7 @@ void MainWindow::readSettings()
     m_growthView->header()->setSectionResizeMode(GrowthTableModel::TypeColumn, QHeaderView::Interactive);
     showRetainedColumns(); // the saved state may say otherwise
     // The shared ranking (LeakRanking) at start: suspects, user types first.
-    m_growthView->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
+    m_growthView->sortByColumn(GrowthTableModel::ReasonColumn, Qt::DescendingOrder);
     m_hideBuiltins->setChecked(s.value(QStringLiteral("filter/hideBuiltins"), false).toBool());
     m_suspectsOnly->setChecked(s.value(QStringLiteral("filter/suspectsOnly"), false).toBool());
     m_changedOnly->setChecked(s.value(QStringLiteral("filter/changedOnly"), false).toBool());

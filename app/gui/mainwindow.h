@@ -1,5 +1,7 @@
 #pragma once
 
+#include "views/growthtableview.h"
+
 #include <QMainWindow>
 #include <QStringList>
 #include <QVector>
@@ -55,7 +57,7 @@ public:
     GrowthTableModel *growthModel() const { return m_growthModel; }
     GrowthFilterProxyModel *growthProxy() const { return m_proxy; }
     SnapshotTimelineModel *timelineModel() const { return m_timelineModel; }
-    QTreeView *growthView() const { return m_growthView; }
+    GrowthTableView *growthView() const { return m_growthView; }
     QTableView *timelineView() const { return m_timelineView; }
     // pytest --leakscope files: the snapshots grouped by test, leaking tests first.
     TestTimelineModel *testsModel() const { return m_testsModel; }
@@ -94,7 +96,6 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
-    bool eventFilter(QObject *watched, QEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 
@@ -119,10 +120,6 @@ private:
     void setComparedFromBoxes();
     // The Retained columns only when a compared snapshot has a heap graph.
     void showRetainedColumns();
-    // The Type column takes the width the other columns leave (at least
-    // enough for a qualified name): a Stretch section shrinks to nothing
-    // when the Retained columns appear.
-    void fitTypeColumn();
     void showTimelineMenu(const QPoint &pos);
     // The Snapshots and Tests tabs of the timeline panel (Tests only for
     // sessions with pytest snapshots).
@@ -150,7 +147,7 @@ private:
     QTreeView *m_testsView = nullptr;
     QComboBox *m_baselineBox = nullptr;
     QComboBox *m_currentBox = nullptr;
-    QTreeView *m_growthView = nullptr;
+    GrowthTableView *m_growthView = nullptr;
     QLineEdit *m_filterEdit = nullptr;
     QCheckBox *m_hideBuiltins = nullptr;
     QCheckBox *m_suspectsOnly = nullptr;

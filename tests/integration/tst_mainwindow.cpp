@@ -162,7 +162,7 @@ void TestMainWindow::openTwoFilesAndChartTheSelectedType()
     // types first: LeakRanking) on the Suspect column.
     QCOMPARE(w.baselineBox()->currentIndex(), 0);
     QCOMPARE(w.currentBox()->currentIndex(), 6);
-    QCOMPARE(w.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::SuspectColumn));
+    QCOMPARE(w.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::ReasonColumn));
     QCOMPARE(w.growthView()->header()->sortIndicatorOrder(), Qt::DescendingOrder);
     QCOMPARE(namesInViewOrder(w.growthView()).value(0), QStringLiteral("__main__.Leaky"));
 
@@ -569,7 +569,7 @@ void TestMainWindow::remembersRecentFilesAndSwitches()
     QVERIFY(again.trendChart()->logScale());
     QCOMPARE(again.size(), QSize(1111, 777));
     // And the table starts in the shared ranking regardless of the saved header.
-    QCOMPARE(again.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::SuspectColumn));
+    QCOMPARE(again.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::ReasonColumn));
 }
 
 void TestMainWindow::screenshotWithSession()
