@@ -214,10 +214,12 @@ void TestMainWindow::chartMetricAndLogScale()
     w.trendChart()->setMetric(TrendChart::Metric::Bytes);
     QCOMPARE(w.trendChart()->linePoints(0).value(2).y(), 400.0 * 56);
     w.trendChart()->setMetric(TrendChart::Metric::Count);
-    // Log scale leaves out the zeros it cannot draw.
+    // Log scale draws the zeros on the axis's bottom edge (a decade below
+    // the smallest value), so x.Late is a line too.
     w.trendChart()->setLogScale(true);
     QCOMPARE(w.trendChart()->linePoints(0).size(), 3);
-    QCOMPARE(w.trendChart()->linePoints(1).size(), 1);
+    QCOMPARE(w.trendChart()->linePoints(1).size(), 3);
+    QCOMPARE(w.trendChart()->linePoints(1).value(0).y(), 1.0);
     w.trendChart()->setLogScale(false);
     QCOMPARE(w.trendChart()->linePoints(1).size(), 3);
     // Hovering a line names the type, the value of the nearest snapshot and its time.
