@@ -135,6 +135,12 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, HeapGraphCache *gr
     connect(m_view, &ReferenceGraphView::hideNodeRequested, this, &ReferencesPanel::hideNode);
     connect(m_view, &ReferenceGraphView::copyReprRequested, this, &ReferencesPanel::copyRepr);
     connect(m_view, &ReferenceGraphView::showInstancesRequested, this, &ReferencesPanel::showInstances);
+    connect(m_view, &ReferenceGraphView::inspectRequested, this, [this](int viewNode) {
+        const int i = sourceIndex(viewNode);
+        const quint64 id = i < 0 ? 0 : m_source == Source::File ? m_sub.node(i).objectId : quint64(m_liveGraph.node(i).objectId);
+        if (id)
+            emit inspectRequested(id);
+    });
     connect(m_view, &ReferenceGraphView::exportRequested, this, &ReferencesPanel::exportDialog);
     connect(m_view, &ReferenceGraphView::layoutFailed, this, &ReferencesPanel::message);
 
@@ -668,6 +674,14 @@ void ReferencesPanel::showInstanceDialog(const QString &title, const QStringList
     auto *list = new QListWidget(dialog);
     list->addItems(items);
     list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    list->setToolTip(tr("Double-click an instance to inspect it"));
+    // Rows read "0x7f…  label": the id opens the inspector.
+    connect(list, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        bool ok = false;
+        const quint64 id = item->text().section(QLatin1Char(' '), 0, 0).toULongLong(&ok, 0);
+        if (ok && id)
+            emit inspectRequested(id);
+    });
     layout->addWidget(list);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);

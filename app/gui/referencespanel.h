@@ -74,6 +74,8 @@ signals:
     void graphUpdated();
     void message(const QString &text); // an error
     void notice(const QString &text);  // information
+    // Inspect one object (a graph node's, a Show Instances row's).
+    void inspectRequested(quint64 objectId);
 
 private:
     void refresh();

@@ -9,6 +9,10 @@
 #include "gui/retainerspanel.h"
 #include "gui/sessioncontroller.h"
 
+#include "heapgraph/objectdetails.h"
+#include "views/objectinspector.h"
+
+#include <QFileInfo>
 #include <QTabWidget>
 
 namespace leakscope {
@@ -43,6 +47,22 @@ ReferenceTabs::ReferenceTabs(MainWindow *window)
         m_references->setTypeName(typeName); // also when the table hides the type
         tabs->setCurrentWidget(m_references);
     });
+    connect(m_references, &ReferencesPanel::inspectRequested, this, &ReferenceTabs::inspect);
+    connect(m_graphs, &HeapGraphCache::ready, this, [this] {
+        if (m_inspectWaiting)
+            showInspected();
+    });
+    connect(m_graphs, &HeapGraphCache::failed, this, [this](const QString &error) {
+        if (m_inspectWaiting && m_inspector) {
+            m_inspectWaiting = false;
+            m_inspector->setError(tr("Could not load the heap graph: %1").arg(error));
+        }
+    });
+    connect(m_graphs, &HeapGraphCache::analysed, this, [this] {
+        // The retained size arrives with the analysis.
+        if (m_inspector && m_inspector->isVisible() && m_inspectedId && m_inspector->details().retained < 0)
+            showInspected();
+    });
     connect(window->controller(), &SessionController::sessionChanged, this, [this] {
         const auto session = m_window->controller()->session();
         if (!session || session->snapshotCount() == 0)
@@ -56,6 +76,79 @@ ReferenceTabs::~ReferenceTabs() = default;
 void ReferenceTabs::setLiveController(LiveController *live)
 {
     m_references->setLiveController(live);
+}
+
+void ReferenceTabs::inspect(quint64 objectId)
+{
+    if (!m_inspector) {
+        m_inspector = new ObjectInspector(m_window);
+        m_inspector->setObjectName(QStringLiteral("objectInspector"));
+        m_inspector->setWindowFlag(Qt::Window);
+        m_inspector->resize(760, 600);
+        connect(m_inspector, &ObjectInspector::objectRequested, this, &ReferenceTabs::inspect);
+        connect(m_inspector, &ObjectInspector::referencesRequested, this, [this](quint64 id) {
+            m_references->showObject(id);
+            m_window->detailTabs()->setCurrentWidget(m_references);
+            m_window->activateWindow();
+        });
+        connect(m_inspector, &ObjectInspector::chainToRootRequested, this, [this](quint64 id) {
+            const auto session = m_window->controller()->session();
+            const auto comparison = m_window->controller()->comparison();
+            const HeapGraphCache::Entry *e = nullptr;
+            if (session && comparison && comparison->current >= 0 && comparison->current < session->snapshotCount()) {
+                const SnapshotInfo &info = session->snapshot(comparison->current).info;
+                e = m_graphs->entry(HeapGraphCache::Key{info.sourceFile, info.id});
+            }
+            m_inspector->setChain(e && e->graph ? ObjectDetails::chainToRoot(*e->graph, id)
+                                                : tr("the heap graph is not loaded"));
+        });
+    }
+    m_inspectedId = objectId;
+    showInspected();
+    m_inspector->show();
+    m_inspector->raise();
+    m_inspector->activateWindow();
+}
+
+void ReferenceTabs::showInspected()
+{
+    m_inspectWaiting = false;
+    if (!m_inspector || !m_inspectedId)
+        return;
+    const auto session = m_window->controller()->session();
+    const auto comparison = m_window->controller()->comparison();
+    if (!session || !comparison || comparison->current < 0 || comparison->current >= session->snapshotCount()) {
+        m_inspector->setError(tr("No snapshot is compared."));
+        return;
+    }
+    const SnapshotInfo &info = session->snapshot(comparison->current).info;
+    if (!info.hasGraph || info.sourceFile.isEmpty()) {
+        m_inspector->setError(tr("Snapshot %1 has no heap graph. Take a snapshot with its heap graph (Heap Graph) "
+                                 "to inspect its objects.")
+                                  .arg(comparison->current + 1));
+        return;
+    }
+    const HeapGraphCache::Key key{info.sourceFile, info.id};
+    const HeapGraphCache::Entry *e = m_graphs->entry(key);
+    if (!e || !e->graph) {
+        std::vector<HeapGraphCache::Key> keys{key};
+        const int b = comparison->baseline;
+        if (b >= 0 && b < session->snapshotCount() && b != comparison->current && session->snapshot(b).info.hasGraph)
+            keys.push_back(HeapGraphCache::Key{session->snapshot(b).info.sourceFile, session->snapshot(b).info.id});
+        m_inspector->setError(tr("Loading the heap graph of snapshot %1\u2026").arg(comparison->current + 1));
+        m_inspectWaiting = true;
+        if (m_graphs->request(keys))
+            showInspected();
+        return;
+    }
+    const Expected<ObjectDetails> details = ObjectDetails::fromGraph(*e->graph, e->dominators.get(), m_inspectedId);
+    if (!details) {
+        m_inspector->setError(details.error());
+        return;
+    }
+    m_inspector->setDetails(details.value(), tr("%1, snapshot %2")
+                                                 .arg(QFileInfo(info.sourceFile).fileName())
+                                                 .arg(comparison->current + 1));
 }
 
 void ReferenceTabs::onSelectedTypes(const QVector<int> &typeIds)

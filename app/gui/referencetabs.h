@@ -8,6 +8,7 @@ namespace leakscope {
 class HeapGraphCache;
 class LiveController;
 class MainWindow;
+class ObjectInspector;
 class ReferencesPanel;
 class RetainersPanel;
 
@@ -25,14 +26,22 @@ public:
     RetainersPanel *retainers() const { return m_retainers; }
     HeapGraphCache *graphs() const { return m_graphs; }
     void setLiveController(LiveController *live);
+    // Opens the object inspector (one window, reused) on an object of the
+    // compared snapshot's heap graph.
+    void inspect(quint64 objectId);
+    ObjectInspector *inspector() const { return m_inspector; }
 
 private:
     void onSelectedTypes(const QVector<int> &typeIds);
+    void showInspected();
 
     MainWindow *m_window;
     HeapGraphCache *m_graphs;
     ReferencesPanel *m_references;
     RetainersPanel *m_retainers;
+    ObjectInspector *m_inspector = nullptr;
+    quint64 m_inspectedId = 0;
+    bool m_inspectWaiting = false; // for the graph to load
 };
 
 } // namespace leakscope
