@@ -159,9 +159,9 @@ void GrowthTableView::updateColumns()
 
 void GrowthTableView::fitTypeColumn()
 {
-    // Whole names when they fit in half the table; elided in the middle
+    // Whole names when they fit in 40% of the table; elided in the middle
     // otherwise. The other columns never take this width away.
-    const int limit = std::max(240, viewport()->width() / 2);
+    const int limit = std::max(240, viewport()->width() * 2 / 5);
     const int width = std::min(preferredTypeWidth(), limit);
     if (header()->sectionSize(GrowthTableModel::TypeColumn) != width)
         header()->resizeSection(GrowthTableModel::TypeColumn, width);

@@ -9,7 +9,7 @@ class GrowthTableModel;
 
 // The growth table as the window shows it: a GrowthFilterProxyModel over a
 // GrowthTableModel, sorted in the shared ranking at first. The Type column is
-// as wide as the longest type name (up to half the table), elides in the
+// as wide as the longest type name (up to 40% of the table), elides in the
 // middle only when a name cannot fit, and keeps its width when the Retained
 // columns appear; the Reason column takes the rest. Every row has the same
 // height, whatever its font or icon; the first click on a numeric column

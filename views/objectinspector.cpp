@@ -28,8 +28,11 @@ QTreeWidget *makeList(const QStringList &headers, QWidget *parent)
     list->setAlternatingRowColors(true);
     list->setHeaderLabels(headers);
     list->setTextElideMode(Qt::ElideMiddle);
+    // Names, types and sizes as wide as they are; the value (or the
+    // referrer) takes the rest.
     list->header()->setStretchLastSection(false);
-    list->header()->setSectionResizeMode(QHeaderView::Interactive);
+    list->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    list->header()->setSectionResizeMode(1, QHeaderView::Stretch);
     return list;
 }
 
@@ -86,6 +89,12 @@ ObjectInspector::ObjectInspector(QWidget *parent) : QWidget(parent)
                             "Only objects the garbage collector tracks are in the heap graph: str, int and other\n"
                             "atomic values are not. Double-click to inspect one."));
     topLayout->addWidget(m_fields);
+    auto *note = new QLabel(tr("Values are the labels stored with the heap graph. Only objects the garbage collector "
+                               "tracks are in it: str, int and other atomic attributes are not listed."),
+                            top);
+    note->setWordWrap(true);
+    note->setForegroundRole(QPalette::PlaceholderText);
+    topLayout->addWidget(note);
     auto *bottom = new QWidget(splitter);
     auto *bottomLayout = new QVBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
@@ -160,13 +169,6 @@ void ObjectInspector::setDetails(const ObjectDetails &details, const QString &so
     }
     m_referrers->addTopLevelItems(items);
     m_referrersHeading->setText(counted(quint32(details.referrers.size()), details.referrerCount, tr("Referrers")));
-
-    const int width = std::max(240, m_fields->viewport()->width());
-    m_fields->setColumnWidth(0, width / 4);
-    m_fields->setColumnWidth(1, width * 2 / 5);
-    m_fields->setColumnWidth(2, width / 5);
-    m_referrers->setColumnWidth(0, width / 4);
-    m_referrers->setColumnWidth(1, width / 2);
 }
 
 void ObjectInspector::setError(const QString &text)

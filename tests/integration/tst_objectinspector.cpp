@@ -283,10 +283,6 @@ void TestObjectInspector::windowOpensItFromGraphNodesAndShowInstances()
     QCOMPARE(inspector->details().type, s_session);
     dialog->close();
     inspector->close();
-
-    // The table at 1280x720 with the Retained columns, for the docs.
-    window.detailTabs()->setCurrentIndex(0);
-    saveScreenshot(window, QStringLiteral("screenshot-table.png"));
 }
 
 QTEST_MAIN(TestObjectInspector)
