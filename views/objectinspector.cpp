@@ -156,7 +156,9 @@ void ObjectInspector::setDetails(const ObjectDetails &details, const QString &so
         items << item;
     }
     m_fields->addTopLevelItems(items);
-    m_fieldsHeading->setText(counted(quint32(details.fields.size()), details.fieldCount, tr("Fields")));
+    m_fieldsHeading->setText(details.fields.empty() && details.fieldCount > 0
+                                 ? tr("Fields (%1; listed from a heap graph only)").arg(details.fieldCount)
+                                 : counted(quint32(details.fields.size()), details.fieldCount, tr("Fields")));
 
     m_referrers->clear();
     items.clear();
@@ -168,7 +170,9 @@ void ObjectInspector::setDetails(const ObjectDetails &details, const QString &so
         items << item;
     }
     m_referrers->addTopLevelItems(items);
-    m_referrersHeading->setText(counted(quint32(details.referrers.size()), details.referrerCount, tr("Referrers")));
+    m_referrersHeading->setText(details.referrers.empty() && details.referrerCount > 0
+                                    ? tr("Referrers (%1; listed from a heap graph only)").arg(details.referrerCount)
+                                    : counted(quint32(details.referrers.size()), details.referrerCount, tr("Referrers")));
 }
 
 void ObjectInspector::setError(const QString &text)

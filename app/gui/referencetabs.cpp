@@ -9,7 +9,10 @@
 #include "gui/retainerspanel.h"
 #include "gui/sessioncontroller.h"
 
+#include "core/textutil.h"
+#include "gui/livecontroller.h"
 #include "heapgraph/objectdetails.h"
+#include "live/agentclient.h"
 #include "views/objectinspector.h"
 
 #include <QFileInfo>
@@ -76,6 +79,34 @@ ReferenceTabs::~ReferenceTabs() = default;
 void ReferenceTabs::setLiveController(LiveController *live)
 {
     m_references->setLiveController(live);
+    m_live = live;
+    if (!live)
+        return;
+    // The inspector's answers from the agent, when the compared snapshot has
+    // no heap graph.
+    connect(live->client(), &AgentClient::replied, this, [this](qint64 id, const QJsonObject &result) {
+        if (!m_inspector)
+            return;
+        if (id == m_objectRequest) {
+            m_objectRequest = -1;
+            m_inspector->setDetails(ObjectDetails::fromAgentObject(result),
+                                    tr("the live process %1 (no heap graph: no fields or referrers)").arg(m_live ? m_live->pid() : 0));
+        } else if (id == m_chainRequest) {
+            m_chainRequest = -1;
+            m_inspector->setChain(ObjectDetails::fromAgentChain(result));
+        }
+    });
+    connect(live->client(), &AgentClient::failed, this, [this](qint64 id, const QString &error) {
+        if (!m_inspector)
+            return;
+        if (id == m_objectRequest) {
+            m_objectRequest = -1;
+            m_inspector->setError(tr("The agent could not inspect %1: %2").arg(TextUtil::hexId(m_inspectedId), error));
+        } else if (id == m_chainRequest) {
+            m_chainRequest = -1;
+            m_inspector->setChain(error);
+        }
+    });
 }
 
 void ReferenceTabs::inspect(quint64 objectId)
@@ -99,8 +130,15 @@ void ReferenceTabs::inspect(quint64 objectId)
                 const SnapshotInfo &info = session->snapshot(comparison->current).info;
                 e = m_graphs->entry(HeapGraphCache::Key{info.sourceFile, info.id});
             }
-            m_inspector->setChain(e && e->graph ? ObjectDetails::chainToRoot(*e->graph, id)
-                                                : tr("the heap graph is not loaded"));
+            if (e && e->graph) {
+                m_inspector->setChain(ObjectDetails::chainToRoot(*e->graph, id));
+            } else if (m_live && m_live->state() == LiveController::State::Connected) {
+                m_chainRequest = m_live->client()->request(QStringLiteral("chain"),
+                                                           QJsonObject{{QStringLiteral("object_id"), double(id)}});
+                m_inspector->setChain(tr("asking the agent\u2026"));
+            } else {
+                m_inspector->setChain(tr("the heap graph is not loaded"));
+            }
         });
     }
     m_inspectedId = objectId;
@@ -122,6 +160,12 @@ void ReferenceTabs::showInspected()
         return;
     }
     const SnapshotInfo &info = session->snapshot(comparison->current).info;
+    if ((!info.hasGraph || info.sourceFile.isEmpty()) && m_live && m_live->state() == LiveController::State::Connected) {
+        m_inspector->setError(tr("Asking the agent about %1\u2026").arg(TextUtil::hexId(m_inspectedId)));
+        m_objectRequest = m_live->client()->request(QStringLiteral("object"),
+                                                    QJsonObject{{QStringLiteral("object_id"), double(m_inspectedId)}});
+        return;
+    }
     if (!info.hasGraph || info.sourceFile.isEmpty()) {
         m_inspector->setError(tr("Snapshot %1 has no heap graph. Take a snapshot with its heap graph (Heap Graph) "
                                  "to inspect its objects.")

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QObject>
+#include <QPointer>
 #include <QVector>
 
 namespace leakscope {
@@ -39,6 +40,9 @@ private:
     HeapGraphCache *m_graphs;
     ReferencesPanel *m_references;
     RetainersPanel *m_retainers;
+    QPointer<LiveController> m_live;
+    qint64 m_objectRequest = -1; // the agent's `object` (or `chain`) op for the inspector
+    qint64 m_chainRequest = -1;
     ObjectInspector *m_inspector = nullptr;
     quint64 m_inspectedId = 0;
     bool m_inspectWaiting = false; // for the graph to load

@@ -6,6 +6,7 @@
 #include "heapgraph/referencechain.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 
 #include <algorithm>
 
@@ -134,6 +135,38 @@ Expected<ObjectDetails> ObjectDetails::fromGraph(const HeapGraph &graph, const D
         d.referrers.push_back(r);
     }
     return d;
+}
+
+ObjectDetails ObjectDetails::fromAgentObject(const QJsonObject &result)
+{
+    ObjectDetails d;
+    d.id = quint64(result.value(QStringLiteral("id")).toDouble());
+    d.type = TextUtil::oneLine(result.value(QStringLiteral("type")).toString());
+    d.label = TextUtil::oneLine(result.value(QStringLiteral("label")).toString());
+    d.size = quint64(std::max(0.0, result.value(QStringLiteral("size")).toDouble()));
+    if (result.value(QStringLiteral("root")).toBool())
+        d.rootKind = result.value(QStringLiteral("kind")).toString() == QLatin1String("module") ? tr("module") : tr("root");
+    d.fieldCount = quint32(std::clamp(result.value(QStringLiteral("referents_count")).toDouble(), 0.0, 4e9));
+    d.referrerCount = quint32(std::clamp(result.value(QStringLiteral("referrers_count")).toDouble(), 0.0, 4e9));
+    return d;
+}
+
+QString ObjectDetails::fromAgentChain(const QJsonObject &result)
+{
+    const QJsonArray steps = result.value(QStringLiteral("chain")).toArray();
+    if (!result.value(QStringLiteral("found")).toBool() || steps.isEmpty())
+        return tr("no chain of references leads to it");
+    QStringList parts;
+    for (const QJsonValue &v : steps) {
+        const QJsonObject step = v.toObject();
+        const QString label = TextUtil::oneLine(step.value(QStringLiteral("label")).toString());
+        const QString edge = TextUtil::oneLine(step.value(QStringLiteral("edge")).toString());
+        parts << (edge.isEmpty() ? label : QStringLiteral("%1: %2").arg(edge, label));
+    }
+    const QString text = parts.join(QStringLiteral(" \u2192 "));
+    if (result.value(QStringLiteral("end")).toString() != QLatin1String("root"))
+        return tr("No module, class or frame leads here; from an object nothing refers to: %1").arg(text);
+    return text;
 }
 
 QString ObjectDetails::chainToRoot(const HeapGraph &graph, quint64 objectId)

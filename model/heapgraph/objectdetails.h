@@ -3,6 +3,7 @@
 #include "core/expected.h"
 #include "heapgraph/heapgraph.h"
 
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -56,6 +57,13 @@ struct ObjectDetails
     // shortest chain of references from a root (ReferenceChain,
     // LeakReportGraph::describeChain), or why there is none.
     static QString chainToRoot(const HeapGraph &graph, quint64 objectId);
+
+    // From a live process without a heap graph: the agent's `object` reply
+    // (docs/protocol.md): type, label, size and how many referents and
+    // referrers, without the lists (they need a heap graph).
+    static ObjectDetails fromAgentObject(const QJsonObject &result);
+    // The agent's `chain` reply in the same words as chainToRoot.
+    static QString fromAgentChain(const QJsonObject &result);
 };
 
 } // namespace leakscope
