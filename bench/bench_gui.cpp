@@ -182,7 +182,7 @@ int main(int argc, char *argv[])
         {GrowthTableModel::SizeColumn, "proxy sort: Size"},
         {GrowthTableModel::DeltaSizeColumn, "proxy sort: delta size"},
         {GrowthTableModel::TrendColumn, "proxy sort: Trend (slope)"},
-        {GrowthTableModel::SuspectColumn, "proxy sort: Suspect"},
+        {GrowthTableModel::ReasonColumn, "proxy sort: Reason"},
     };
     double worstSort = 0;
     for (const auto &c : columns) {

@@ -103,7 +103,7 @@ bool GrowthFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex
     const int l = left.row(), r = right.row();
     if (column == GrowthTableModel::TypeColumn)
         return m_growth->nameRank(l) < m_growth->nameRank(r);
-    if (column == GrowthTableModel::SuspectColumn) {
+    if (column == GrowthTableModel::ReasonColumn) {
         // The shared ranking (LeakRanking), first in the descending order:
         // suspects, user types before the builtins they explain, score,
         // delta, count, name.

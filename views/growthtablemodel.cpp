@@ -22,6 +22,7 @@ namespace {
 const QColor s_growColor(0xc6, 0x28, 0x28);
 const QColor s_shrinkColor(0x2e, 0x7d, 0x32);
 const QColor s_suspectBackground(0xe5, 0x39, 0x35, 28);
+const QColor s_quietColor(0x75, 0x75, 0x75);
 
 QIcon suspectIcon()
 {
@@ -158,7 +159,7 @@ double GrowthTableModel::sortValue(int sourceRow, int column) const
                                                           : -std::numeric_limits<double>::infinity();
     case TrendColumn:
         return r.verdict.slopePerSnapshot;
-    case SuspectColumn:
+    case ReasonColumn:
         // Suspects above non-suspects of the same score.
         return r.verdict.score + (r.verdict.suspect ? 1000.0 : 0.0);
     default:
@@ -220,8 +221,8 @@ QString GrowthTableModel::displayText(const GrowthRow &r, int sourceRow, int col
         return r.retained >= 0 && r.baselineRetained >= 0 ? formatDeltaBytes(r.deltaRetained) : QStringLiteral("\u2014");
     case TrendColumn:
         return {};
-    case SuspectColumn:
-        return QString::number(r.verdict.score, 'f', 0);
+    case ReasonColumn:
+        return SuspectDetector::reasonText(r.verdict);
     default:
         return {};
     }
@@ -273,7 +274,7 @@ QVariant GrowthTableModel::data(const QModelIndex &index, int role) const
     case BaselineIndexRole:
         return m_comparison->baseline;
     case Qt::TextAlignmentRole:
-        if (column == TypeColumn || column == TrendColumn)
+        if (column == TypeColumn || column == TrendColumn || column == ReasonColumn)
             return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::ForegroundRole:
@@ -288,15 +289,16 @@ QVariant GrowthTableModel::data(const QModelIndex &index, int role) const
             return m_hasSizes ? deltaColor(double(r.deltaSize)) : QVariant();
         case DeltaRetainedColumn:
             return r.retained >= 0 && r.baselineRetained >= 0 ? deltaColor(double(r.deltaRetained)) : QVariant();
-        case SuspectColumn:
-            return r.verdict.suspect ? QBrush(s_growColor) : QVariant();
+        case ReasonColumn:
+            // Suspects' reasons in the alarm colour; the others' recede.
+            return r.verdict.suspect ? QBrush(s_growColor) : QBrush(s_quietColor);
         default:
             return {};
         }
     case Qt::BackgroundRole:
         return r.verdict.suspect ? QBrush(s_suspectBackground) : QVariant();
     case Qt::FontRole:
-        if (r.verdict.suspect && (column == TypeColumn || column == SuspectColumn)) {
+        if (r.verdict.suspect && column == TypeColumn) {
             QFont f;
             f.setBold(true);
             return f;
@@ -307,13 +309,13 @@ QVariant GrowthTableModel::data(const QModelIndex &index, int role) const
             return suspectIcon();
         return {};
     case Qt::ToolTipRole:
-        if (column == SuspectColumn || column == TrendColumn || (column == TypeColumn && r.verdict.suspect)) {
-            const QString head = r.verdict.suspect ? tr("Suspect (score %1): ").arg(r.verdict.score, 0, 'f', 0)
-                                                   : tr("Not a suspect (score %1): ").arg(r.verdict.score, 0, 'f', 0);
-            return QString(head + r.verdict.reason);
+        if (column == ReasonColumn || column == TrendColumn || column == TypeColumn) {
+            const QString head = r.verdict.suspect ? tr("Suspect (score %1 of 100): ").arg(r.verdict.score, 0, 'f', 0)
+                                                   : tr("Not a suspect (score %1 of 100): ").arg(r.verdict.score, 0, 'f', 0);
+            const QString verdict = head + SuspectDetector::reasonText(r.verdict);
+            // The full name first: the cell may show it elided.
+            return column == TypeColumn ? typeName(sourceRow) + QLatin1Char('\n') + verdict : verdict;
         }
-        if (column == TypeColumn)
-            return typeName(sourceRow);
         if (column == DeltaPercentColumn && std::isinf(r.deltaPercent))
             return tr("Not present in the baseline snapshot");
         if (column == CountColumn)
@@ -343,7 +345,7 @@ QVariant GrowthTableModel::headerData(int section, Qt::Orientation orientation, 
         case RetainedColumn: return tr("Retained");
         case DeltaRetainedColumn: return tr("\u0394 retained");
         case TrendColumn: return tr("Trend");
-        case SuspectColumn: return tr("Suspect");
+        case ReasonColumn: return tr("Reason");
         }
     }
     if (role == Qt::ToolTipRole) {
@@ -371,14 +373,20 @@ QVariant GrowthTableModel::headerData(int section, Qt::Orientation orientation, 
             return tr("Change in retained size between baseline and current snapshot (both need heap graphs)");
         case TrendColumn:
             return tr("Count over the snapshots up to the current one; sorts by the slope per snapshot");
-        case SuspectColumn:
-            return tr("How steadily the type grows (0-100): share of intervals that grew, fit of a line\n"
-                      "and net growth. Suspects are highlighted; hover a cell for the reason.");
+        case ReasonColumn:
+            return tr("Why the type is or is not a suspect, as leakscope-cli compare prints it: in how many\n"
+                      "intervals it grew, its growth per snapshot and per minute, and how well a line fits (R^2).\n"
+                      "Sorting by this column ranks suspects first, user types before the builtins they explain.");
         }
     }
     if (role == Qt::TextAlignmentRole)
-        return QVariant::fromValue(section == TypeColumn || section == TrendColumn ? Qt::AlignLeft | Qt::AlignVCenter
-                                                                                  : Qt::AlignRight | Qt::AlignVCenter);
+        return QVariant::fromValue(section == TypeColumn || section == TrendColumn || section == ReasonColumn
+                                       ? Qt::AlignLeft | Qt::AlignVCenter
+                                       : Qt::AlignRight | Qt::AlignVCenter);
+    // The first click on a header: names A to Z, numbers largest first, the
+    // Reason column in the ranking's order (suspects first).
+    if (role == Qt::InitialSortOrderRole)
+        return int(section == TypeColumn ? Qt::AscendingOrder : Qt::DescendingOrder);
     return QAbstractTableModel::headerData(section, orientation, role);
 }
 

@@ -28,7 +28,7 @@ public:
         RetainedColumn,      // GrowthRow::retained; a dash when unknown
         DeltaRetainedColumn, // GrowthRow::deltaRetained; a dash unless both snapshots have retained sizes
         TrendColumn,
-        SuspectColumn,
+        ReasonColumn,        // SuspectDetector::reasonText; sorts in the shared ranking (LeakRanking)
         ColumnCount
     };
     enum Role {

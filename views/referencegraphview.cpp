@@ -235,6 +235,9 @@ QMenu *ReferenceGraphView::createContextMenu(int node)
             menu->addAction(tr("Show Instances"), this, [this, node] { emit showInstancesRequested(node); });
         instances->setStatusTip(tr("Show other instances of this object's type"));
         instances->setEnabled(real);
+        QAction *inspect = menu->addAction(tr("Inspect Object\u2026"), this, [this, node] { emit inspectRequested(node); });
+        inspect->setStatusTip(tr("Open the object's type, sizes, fields and referrers in the inspector"));
+        inspect->setEnabled(real);
         menu->addSeparator();
     }
     QAction *fit = menu->addAction(tr("Fit to View"), this, &ReferenceGraphView::fitToView);

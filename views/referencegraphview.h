@@ -85,6 +85,7 @@ signals:
     void hideNodeRequested(int node);
     void copyReprRequested(int node);
     void showInstancesRequested(int node);
+    void inspectRequested(int node);
     void exportRequested(leakscope::ReferenceGraphView::ExportFormat format);
 
 protected:

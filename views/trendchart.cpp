@@ -58,7 +58,7 @@ TrendChart::TrendChart(QWidget *parent) : QWidget(parent)
     m_metricBox->setToolTip(tr("Chart the number of live objects or their total shallow size"));
     bar->addWidget(m_metricBox);
     m_logBox = new QCheckBox(tr("Log scale"), this);
-    m_logBox->setToolTip(tr("Logarithmic value axis; points with a value of 0 are left out"));
+    m_logBox->setToolTip(tr("Logarithmic value axis in whole decades; values of 0 are drawn on its bottom edge"));
     bar->addWidget(m_logBox);
     bar->addStretch(1);
     m_note = new QLabel(this);
@@ -75,10 +75,7 @@ TrendChart::TrendChart(QWidget *parent) : QWidget(parent)
                         "Ctrl+click or Shift+click selects several."));
     m_stack->addWidget(m_empty);
 
-    m_chart = new QChart;
-    m_chart->legend()->setAlignment(Qt::AlignRight);
-    m_chart->setMargins(QMargins(4, 4, 4, 4));
-    m_chart->setBackgroundRoundness(0);
+    m_chart = newChart();
     m_view = new QChartView(m_chart, this); // takes ownership of the chart
     m_view->setRenderHint(QPainter::Antialiasing);
     m_stack->addWidget(m_view);
@@ -91,6 +88,15 @@ TrendChart::TrendChart(QWidget *parent) : QWidget(parent)
 }
 
 TrendChart::~TrendChart() = default;
+
+QChart *TrendChart::newChart()
+{
+    auto *chart = new QChart;
+    chart->legend()->setAlignment(Qt::AlignRight);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->setBackgroundRoundness(0);
+    return chart;
+}
 
 void TrendChart::setSession(std::shared_ptr<const Session> session)
 {
@@ -166,13 +172,15 @@ void TrendChart::setExtraLines(const QVector<ExtraLine> &lines)
 
 void TrendChart::rebuild()
 {
-    m_chart->removeAllSeries(); // deletes them
+    // A new chart each time: removing and deleting the old axes left their
+    // labels and grid lines drawn over the new ones (Qt 6.4), and a new
+    // chart gives the lines the same colours whatever was shown before.
+    QChart *old = m_chart;
+    m_chart = newChart();
+    m_view->setChart(m_chart); // releases the old chart
+    delete old;                // and its series and axes
     m_lines.clear();
-    const auto axes = m_chart->axes();
-    for (QAbstractAxis *axis : axes) {
-        m_chart->removeAxis(axis);
-        delete axis;
-    }
+    m_rawValues.clear();
     m_note->clear();
     m_valueScale = 1.0;
     m_valueUnit.clear();
@@ -223,25 +231,49 @@ void TrendChart::rebuild()
             m_valueScale = 1024.0;
             m_valueUnit = TextUtil::byteUnit(1);
         } else {
-            m_valueUnit = tr("bytes");
+            m_valueUnit = TextUtil::byteUnit(0);
         }
     }
 
-    double minPositive = 0;
+    // The log axis spans whole decades from below the smallest value to above
+    // the largest (at least one decade, so a flat line has ticks around it).
+    // Zeros cannot be drawn on it: they sit on its bottom edge, a decade
+    // below the smallest value, so every selected type still shows a line.
+    double minPositive = 0, maxScaled = 0;
+    bool hasZero = false;
+    for (const std::vector<qint64> &line : values)
+        for (size_t i = 0; i < x.size() && i < line.size(); ++i) {
+            const double y = double(line[i]) / m_valueScale;
+            if (line[i] == 0)
+                hasZero = true;
+            else if (line[i] > 0 && (minPositive == 0 || y < minPositive))
+                minPositive = y;
+            maxScaled = std::max(maxScaled, y);
+        }
+    double logMin = 1.0, logMax = 10.0;
+    if (minPositive > 0) {
+        const double low = std::floor(std::log10(minPositive) + 1e-9) - (hasZero ? 1.0 : 0.0);
+        const double high = std::max(low + 1.0, std::ceil(std::log10(maxScaled) - 1e-9));
+        logMin = std::pow(10.0, low);
+        logMax = std::pow(10.0, high);
+    }
+
     for (size_t l = 0; l < values.size(); ++l) {
         auto *series = new QLineSeries;
         series->setName(names.at(qsizetype(l)));
         QList<QPointF> points;
+        std::vector<qint64> raw;
         points.reserve(qsizetype(x.size()));
+        raw.reserve(x.size());
         for (size_t i = 0; i < x.size(); ++i) {
             const qint64 v = values[l][i];
-            if ((m_logScale && v <= 0) || v < 0)
+            if (v < 0)
                 continue; // -1: an extra line without a value there
-            const double y = double(v) / m_valueScale;
-            if (y > 0 && (minPositive == 0 || y < minPositive))
-                minPositive = y;
+            const double y = m_logScale && v == 0 ? logMin : double(v) / m_valueScale;
             points.append(QPointF(x[i], y));
+            raw.push_back(v);
         }
+        m_rawValues.push_back(std::move(raw));
         series->replace(points); // one call per line, not one per point
         series->setPointsVisible(x.size() <= 60);
         m_chart->addSeries(series);
@@ -284,7 +316,12 @@ void TrendChart::rebuild()
     if (m_logScale) {
         auto *log = new QLogValueAxis;
         log->setBase(10);
-        log->setLabelFormat(QStringLiteral("%g"));
+        log->setRange(logMin, logMax);
+        // Plain numbers on every decade: 1, 10, 100 ... 1000000 (never
+        // 1e+06); 0.001, 0.01 ... where bytes are drawn in larger units.
+        log->setLabelFormat(logMin >= 1.0 ? QStringLiteral("%.0f")
+                                : logMax < 1e6 ? QStringLiteral("%g")
+                                               : QStringLiteral("%.1f"));
         log->setMinorTickCount(-1);
         log->setTitleText(yTitle);
         yAxis = log;
@@ -317,10 +354,13 @@ QString TrendChart::hoverText(int line, const QPointF &valuePosition) const
     const auto nearest = std::min_element(points.cbegin(), points.cend(), [&valuePosition](const QPointF &a, const QPointF &b) {
         return std::fabs(a.x() - valuePosition.x()) < std::fabs(b.x() - valuePosition.x());
     });
+    // The value itself, not where it is drawn (a zero sits on a log axis's edge).
+    const size_t at = size_t(nearest - points.cbegin());
+    const std::vector<qint64> &rawValues = m_rawValues[size_t(line)];
     const bool seconds = m_session->hasTimes();
     const QString where = seconds ? tr("%1 s after the first snapshot").arg(QLocale().toString(nearest->x(), 'f', 1))
                                   : tr("snapshot %1").arg(int(nearest->x()));
-    const qint64 raw = qint64(std::llround(nearest->y() * m_valueScale));
+    const qint64 raw = at < rawValues.size() ? rawValues[at] : qint64(std::llround(nearest->y() * m_valueScale));
     const QString value = m_metric == Metric::Bytes ? TextUtil::bytes(raw)
                                                     : tr("%1 objects").arg(GrowthTableModel::formatCount(raw));
     return series->name() + QLatin1Char('\n') + value + QStringLiteral(" \u2014 ") + where;

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <vector>
 
 class QCheckBox;
 class QChart;
@@ -53,6 +54,8 @@ public:
     Metric metric() const { return m_metric; }
     void setLogScale(bool on);
     bool logScale() const { return m_logScale; }
+    // On the log scale, zeros are drawn on the axis's bottom edge (a decade
+    // below the smallest value); hovering them still says 0.
 
     // What is on screen, for tests and for the screenshot check.
     bool isShowingEmptyState() const;
@@ -70,6 +73,7 @@ signals:
 
 private:
     void rebuild();
+    static QChart *newChart();
     void showHover(int line, const QPointF &point, bool state);
 
     std::shared_ptr<const Session> m_session;
@@ -89,6 +93,7 @@ private:
     QChartView *m_view = nullptr;
     QChart *m_chart = nullptr;
     QList<QXYSeries *> m_lines;
+    std::vector<std::vector<qint64>> m_rawValues; // per line, the value of each point
 };
 
 } // namespace leakscope

@@ -203,7 +203,7 @@ QString renderTable(const Session &session, const Comparison &comparison, const 
                       TextFormat::signedNumber(r.deltaFirst), sizeCell(r.size, sizesKnown, false),
                       sizeCell(r.deltaSize, sizesKnown, true),
                       r.verdict.suspect ? (r.verdict.byBytes ? tr("SUSPECT (bytes)") : QStringLiteral("SUSPECT")) : QString(), QString::number(r.verdict.score, 'f', 0),
-                      r.verdict.reason});
+                      SuspectDetector::reasonText(r.verdict)});
     }
     out += table.render();
     if (hidden > 0 || int(rows.size()) + hidden < total)

@@ -4,7 +4,7 @@
 #include "core/session.h"
 #include "views/growthfilterproxymodel.h"
 #include "views/growthtablemodel.h"
-#include "views/sparklinedelegate.h"
+#include "views/growthtableview.h"
 
 #include <QCheckBox>
 #include <QEvent>
@@ -13,7 +13,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
-#include <QTreeView>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -81,48 +80,10 @@ GrowthPanel::GrowthPanel(QWidget *parent)
         updateFilterCount();
     });
 
-    m_view = new QTreeView(this);
+    m_view = new GrowthTableView(this);
     m_view->setObjectName(QStringLiteral("growthView"));
-    m_view->setModel(m_proxy);
-    m_view->setRootIsDecorated(false);
-    m_view->setUniformRowHeights(true); // keeps 20,000 rows cheap to lay out
-    m_view->setAlternatingRowColors(true);
-    m_view->setSortingEnabled(true);
-    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_view->setItemDelegateForColumn(GrowthTableModel::TrendColumn, new SparklineDelegate(m_view));
+    m_view->setModels(m_model, m_proxy);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
-    QHeaderView *header = m_view->header();
-    header->setStretchLastSection(false);
-    header->setSectionsMovable(true);
-    header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setMinimumSectionSize(40);
-    m_view->viewport()->installEventFilter(this);
-    connect(header, &QHeaderView::sectionResized, this, [this](int logical) {
-        if (logical != GrowthTableModel::TypeColumn)
-            fitTypeColumn();
-    });
-    // Each column as wide as its widest usual value or its title (with room
-    // for the sort arrow), whichever is wider.
-    const QFontMetrics fm = m_view->fontMetrics();
-    QFont headerFont = header->font();
-    headerFont.setBold(true);
-    const QFontMetrics hm(headerFont);
-    const auto fit = [this, &fm, &hm](int column, const QString &sample, int padding = 14) {
-        const QString title = m_model->headerData(column, Qt::Horizontal).toString();
-        m_view->setColumnWidth(column, std::max(fm.horizontalAdvance(sample) + padding, hm.horizontalAdvance(title) + 22));
-    };
-    for (int c : {GrowthTableModel::CountColumn, GrowthTableModel::DeltaPreviousColumn,
-                  GrowthTableModel::DeltaBaselineColumn})
-        fit(c, QStringLiteral("+000,000"));
-    fit(GrowthTableModel::DeltaPercentColumn, QStringLiteral("+0,000%"));
-    fit(GrowthTableModel::SizeColumn, QStringLiteral("000.0 MB"), 16);
-    fit(GrowthTableModel::DeltaSizeColumn, QStringLiteral("+000.0 MB"), 16);
-    fit(GrowthTableModel::RetainedColumn, QStringLiteral("000.0 MB"), 16);
-    fit(GrowthTableModel::DeltaRetainedColumn, QStringLiteral("+000.0 MB"), 16);
-    m_view->setColumnWidth(GrowthTableModel::TrendColumn, 80);
-    fit(GrowthTableModel::SuspectColumn, QStringLiteral("100"));
-    m_view->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &GrowthPanel::onSelectionChanged);
     connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
         if (m_restoringSelection)
@@ -164,30 +125,7 @@ void GrowthPanel::setComparison(std::shared_ptr<const Session> session, std::sha
 
 void GrowthPanel::showRetainedColumns()
 {
-    const bool show = m_model->hasRetained();
-    for (int c : {GrowthTableModel::RetainedColumn, GrowthTableModel::DeltaRetainedColumn})
-        m_view->header()->setSectionHidden(c, !show);
-    fitTypeColumn();
-}
-
-void GrowthPanel::fitTypeColumn()
-{
-    QHeaderView *header = m_view->header();
-    int others = 0;
-    for (int c = 0; c < header->count(); ++c)
-        if (c != GrowthTableModel::TypeColumn && !header->isSectionHidden(c))
-            others += header->sectionSize(c);
-    const int minimum = m_view->fontMetrics().horizontalAdvance(QStringLiteral("__main__.Session")) + 48;
-    const int width = std::max(minimum, m_view->viewport()->width() - others);
-    if (header->sectionSize(GrowthTableModel::TypeColumn) != width)
-        header->resizeSection(GrowthTableModel::TypeColumn, width);
-}
-
-bool GrowthPanel::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
-        fitTypeColumn();
-    return QWidget::eventFilter(watched, event);
+    m_view->updateColumns();
 }
 
 void GrowthPanel::updateFilterCount()

@@ -9,13 +9,13 @@
 class QCheckBox;
 class QLabel;
 class QLineEdit;
-class QTreeView;
 
 namespace leakscope {
 
 struct Comparison;
 class GrowthFilterProxyModel;
 class GrowthTableModel;
+class GrowthTableView;
 class Session;
 
 // The growth table with its filter row (text or /regex, Hide builtins,
@@ -31,7 +31,7 @@ public:
 
     GrowthTableModel *model() const { return m_model; }
     GrowthFilterProxyModel *proxy() const { return m_proxy; }
-    QTreeView *view() const { return m_view; }
+    GrowthTableView *view() const { return m_view; }
     QLineEdit *filterEdit() const { return m_filterEdit; }
     QCheckBox *hideBuiltinsBox() const { return m_hideBuiltins; }
     QCheckBox *suspectsOnlyBox() const { return m_suspectsOnly; }
@@ -55,20 +55,13 @@ signals:
     // (session registry) in table order.
     void selectionChanged(const QVector<int> &typeIds);
 
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override;
-
 private:
     void onSelectionChanged();
     void updateFilterCount();
-    // The Type column takes the width the other columns leave (at least
-    // enough for a qualified name): a Stretch section shrinks to nothing
-    // when the Retained columns appear.
-    void fitTypeColumn();
 
     GrowthTableModel *m_model;
     GrowthFilterProxyModel *m_proxy;
-    QTreeView *m_view = nullptr;
+    GrowthTableView *m_view = nullptr;
     QLineEdit *m_filterEdit = nullptr;
     QCheckBox *m_hideBuiltins = nullptr;
     QCheckBox *m_suspectsOnly = nullptr;

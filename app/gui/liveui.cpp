@@ -1,5 +1,7 @@
 #include "gui/liveui.h"
 
+#include "core/textutil.h"
+
 #include "live/agentinstaller.h"
 #include "gui/attachdialog.h"
 #include "gui/consolepane.h"
@@ -261,11 +263,11 @@ void LiveUi::takeGraphSnapshot()
     if (objects >= s_confirmGraphObjects) {
         const QString text =
             tr("Process %1 has about %2 million objects. Recording its heap graph pauses it for roughly %3 s and "
-               "needs about %4 MB more memory in it while it runs.")
+               "needs about %4 more memory in it while it runs.")
                 .arg(m_live->pid())
                 .arg(QLocale().toString(double(objects) / 1e6, 'f', 1))
                 .arg(std::max<qint64>(1, objects * 3 / 1000000))
-                .arg(objects * 350 / 1000000);
+                .arg(TextUtil::bytes(objects * 350));
         if (QMessageBox::question(m_window, tr("Record the heap graph?"), text,
                                   QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes)
             != QMessageBox::Yes)

@@ -16,6 +16,7 @@
 #include "gui/timelinepanel.h"
 #include "gui/windowsettings.h"
 #include "views/growthtablemodel.h"
+#include "views/growthtableview.h"
 #include "views/messagebar.h"
 #include "views/trendchart.h"
 #include "live/agentinstaller.h"
@@ -153,7 +154,7 @@ MainWindow::~MainWindow()
 
 GrowthTableModel *MainWindow::growthModel() const { return m_growth->model(); }
 GrowthFilterProxyModel *MainWindow::growthProxy() const { return m_growth->proxy(); }
-QTreeView *MainWindow::growthView() const { return m_growth->view(); }
+GrowthTableView *MainWindow::growthView() const { return m_growth->view(); }
 QLineEdit *MainWindow::filterEdit() const { return m_growth->filterEdit(); }
 QCheckBox *MainWindow::hideBuiltinsBox() const { return m_growth->hideBuiltinsBox(); }
 QCheckBox *MainWindow::suspectsOnlyBox() const { return m_growth->suspectsOnlyBox(); }
@@ -766,7 +767,7 @@ void MainWindow::readSettings()
     growthView()->header()->setSectionResizeMode(GrowthTableModel::TypeColumn, QHeaderView::Interactive);
     m_growth->showRetainedColumns(); // the saved state may say otherwise
     // The shared ranking (LeakRanking) at start: suspects, user types first.
-    growthView()->sortByColumn(GrowthTableModel::SuspectColumn, Qt::DescendingOrder);
+    growthView()->sortByColumn(GrowthTableModel::ReasonColumn, Qt::DescendingOrder);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

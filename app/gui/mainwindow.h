@@ -1,5 +1,7 @@
 #pragma once
 
+#include "views/growthtableview.h"
+
 #include <QMainWindow>
 #include <QStringList>
 #include <QVector>
@@ -27,6 +29,7 @@ namespace leakscope {
 class AllocationsView;
 class ContainersView;
 class GrowthFilterProxyModel;
+class GrowthTableView;
 class GrowthPanel;
 class GrowthTableModel;
 class JobRunner;
@@ -64,7 +67,7 @@ public:
     GrowthTableModel *growthModel() const;
     GrowthFilterProxyModel *growthProxy() const;
     SnapshotTimelineModel *timelineModel() const;
-    QTreeView *growthView() const;
+    GrowthTableView *growthView() const;
     QTableView *timelineView() const;
     // pytest --leakscope files: the snapshots grouped by test, leaking tests first.
     TestTimelineModel *testsModel() const;

@@ -181,6 +181,7 @@ ReferencesPanel::ReferencesPanel(SessionController *sessions, QWidget *parent)
     connect(m_view, &ReferenceGraphView::hideNodeRequested, this, &ReferencesPanel::hideNode);
     connect(m_view, &ReferenceGraphView::copyReprRequested, this, &ReferencesPanel::copyRepr);
     connect(m_view, &ReferenceGraphView::showInstancesRequested, this, &ReferencesPanel::showInstances);
+    connect(m_view, &ReferenceGraphView::inspectRequested, this, &ReferencesPanel::inspectNode);
     connect(m_view, &ReferenceGraphView::exportRequested, this, &ReferencesPanel::exportDialog);
     connect(m_view, &ReferenceGraphView::layoutFailed, this, &ReferencesPanel::message);
     connect(m_view, &ReferenceGraphView::layoutFinished, this, [this] {
@@ -621,14 +622,15 @@ void ReferencesPanel::showInstanceDialog(const QString &title, const QStringList
     auto *list = new QListWidget(dialog);
     list->addItems(items);
     list->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    layout->addWidget(list);
-    // A row opens the object (the inspector, when the window has one).
+    list->setToolTip(tr("Double-click an instance to inspect it"));
+    // Rows read "0x7f…  label": the id opens the inspector.
     connect(list, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
         bool ok = false;
-        const quint64 id = item->text().section(QLatin1Char(' '), 0, 0).toULongLong(&ok, 16);
+        const quint64 id = item->text().section(QLatin1Char(' '), 0, 0).toULongLong(&ok, 0);
         if (ok && id)
             emit inspectRequested(id);
     });
+    layout->addWidget(list);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
     layout->addWidget(buttons);

@@ -9,12 +9,21 @@
 #include "gui/retainerspanel.h"
 #include "gui/sessioncontroller.h"
 
+#include "core/textutil.h"
+#include "gui/livecontroller.h"
+#include "heapgraph/heapgraphrequest.h"
+#include "heapgraph/objectdetails.h"
+#include "live/agentclient.h"
+#include "live/protocol.h"
+#include "views/objectinspector.h"
+
+#include <QFileInfo>
 #include <QTabWidget>
 
 namespace leakscope {
 
 ReferenceTabs::ReferenceTabs(MainWindow *window)
-    : QObject(window), m_window(window)
+    : QObject(window), m_window(window), m_graphs(new HeapGraphRequest(window->controller()->graphs(), this))
 {
     QTabWidget *tabs = window->detailTabs();
     m_references = new ReferencesPanel(window->controller(), tabs);
@@ -49,12 +58,19 @@ ReferenceTabs::ReferenceTabs(MainWindow *window)
         m_references->setTypeName(typeName); // also when the table hides the type
         tabs->setCurrentWidget(m_references);
     });
+    connect(m_references, &ReferencesPanel::inspectRequested, this, &ReferenceTabs::inspect);
+    connect(m_graphs, &HeapGraphRequest::ready, this, &ReferenceTabs::showInspected);
+    connect(m_graphs, &HeapGraphRequest::failed, this, [this](const QString &error) {
+        if (m_inspector)
+            m_inspector->setError(tr("Could not load the heap graph: %1").arg(error));
+    });
     connect(window->controller(), &SessionController::sessionChanged, this, [this] {
         const auto session = m_window->controller()->session();
         if (!session || session->snapshotCount() == 0)
 {
             m_references->graphs()->clear();
             m_retainers->graphs()->clear();
+            m_graphs->clear();
         }
     });
     onSelectedTypes(window->selectedTypes());
@@ -65,6 +81,139 @@ ReferenceTabs::~ReferenceTabs() = default;
 void ReferenceTabs::setLiveController(LiveController *live)
 {
     m_references->setLiveController(live);
+    m_live = live;
+    if (!live)
+        return;
+    // The inspector's answers from the agent, when the compared snapshot has
+    // no heap graph.
+    connect(live->client(), &AgentClient::replied, this, [this](qint64 id, const QJsonObject &result) {
+        if (!m_inspector)
+            return;
+        const QString source = tr("process %1").arg(m_live ? m_live->pid() : 0);
+        if (id == m_objectRequest) {
+            m_objectRequest = -1;
+            const auto checked = Protocol::parseObject(result, source);
+            if (!checked)
+                m_inspector->setError(checked.error());
+            else
+                m_inspector->setDetails(ObjectDetails::fromAgentObject(result),
+                                        tr("the live process %1 (no heap graph: no fields or referrers)")
+                                            .arg(m_live ? m_live->pid() : 0));
+        } else if (id == m_chainRequest) {
+            m_chainRequest = -1;
+            const auto checked = Protocol::parseChain(result, source);
+            m_inspector->setChain(checked ? ObjectDetails::fromAgentChain(result) : checked.error());
+        }
+    });
+    connect(live->client(), &AgentClient::failed, this, [this](qint64 id, const QString &error) {
+        if (!m_inspector)
+            return;
+        if (id == m_objectRequest) {
+            m_objectRequest = -1;
+            m_inspector->setError(tr("The agent could not inspect %1: %2").arg(TextUtil::hexId(m_inspectedId), error));
+        } else if (id == m_chainRequest) {
+            m_chainRequest = -1;
+            m_inspector->setChain(error);
+        }
+    });
+}
+
+void ReferenceTabs::inspect(quint64 objectId)
+{
+    if (!m_inspector) {
+        m_inspector = new ObjectInspector(m_window);
+        m_inspector->setObjectName(QStringLiteral("objectInspector"));
+        m_inspector->setWindowFlag(Qt::Window);
+        m_inspector->resize(760, 600);
+        connect(m_inspector, &ObjectInspector::objectRequested, this, &ReferenceTabs::inspect);
+        connect(m_inspector, &ObjectInspector::referencesRequested, this, [this](quint64 id) {
+            m_references->showObject(id);
+            m_window->detailTabs()->setCurrentWidget(m_references);
+            m_window->activateWindow();
+        });
+        connect(m_inspector, &ObjectInspector::chainToRootRequested, this, &ReferenceTabs::showChain);
+    }
+    m_inspectedId = objectId;
+    showInspected();
+    m_inspector->show();
+    m_inspector->raise();
+    m_inspector->activateWindow();
+}
+
+namespace {
+
+// The compared snapshot's heap-graph key, when it has one in a file.
+bool comparedGraphKey(const SessionController *controller, HeapGraphService::Key *key, int *index)
+{
+    const auto session = controller->session();
+    const auto comparison = controller->comparison();
+    if (!session || !comparison || comparison->current < 0 || comparison->current >= session->snapshotCount())
+        return false;
+    *index = comparison->current;
+    const SnapshotInfo &info = session->snapshot(comparison->current).info;
+    if (!info.hasGraph || info.sourceFile.isEmpty())
+        return false;
+    *key = HeapGraphService::Key{info.sourceFile, info.id};
+    return true;
+}
+
+} // namespace
+
+void ReferenceTabs::showChain(quint64 objectId)
+{
+    HeapGraphService::Key key;
+    int index = -1;
+    const AnalysedGraphPtr graph =
+        comparedGraphKey(m_window->controller(), &key, &index) ? m_graphs->result(key) : AnalysedGraphPtr();
+    if (graph && graph->graph) {
+        m_inspector->setChain(ObjectDetails::chainToRoot(*graph->graph, objectId));
+    } else if (m_live && m_live->state() == LiveController::State::Connected) {
+        m_chainRequest = m_live->client()->request(Protocol::chainOfObject(qint64(objectId)));
+        m_inspector->setChain(tr("asking the agent\u2026"));
+    } else {
+        m_inspector->setChain(tr("the heap graph is not loaded"));
+    }
+}
+
+void ReferenceTabs::showInspected()
+{
+    if (!m_inspector || !m_inspectedId)
+        return;
+    HeapGraphService::Key key;
+    int index = -1;
+    const bool hasGraph = comparedGraphKey(m_window->controller(), &key, &index);
+    if (index < 0) {
+        m_inspector->setError(tr("No snapshot is compared."));
+        return;
+    }
+    if (!hasGraph) {
+        if (m_live && m_live->state() == LiveController::State::Connected) {
+            m_inspector->setError(tr("Asking the agent about %1\u2026").arg(TextUtil::hexId(m_inspectedId)));
+            m_objectRequest = m_live->client()->request(Protocol::object(qint64(m_inspectedId)));
+            return;
+        }
+        m_inspector->setError(tr("Snapshot %1 has no heap graph. Take a snapshot with its heap graph (Heap Graph) "
+                                 "to inspect its objects.")
+                                  .arg(index + 1));
+        return;
+    }
+    const AnalysedGraphPtr graph = m_graphs->result(key);
+    if (!graph || !graph->graph || !graph->dominators) {
+        if (m_graphs->isRunning())
+            return; // showInspected() again when it is ready
+        m_inspector->setError(tr("Loading the heap graph of snapshot %1\u2026").arg(index + 1));
+        if (m_graphs->request({HeapGraphRequest::Item{key, HeapGraphService::Dominators}}))
+            showInspected();
+        return;
+    }
+    const Expected<ObjectDetails> details =
+        ObjectDetails::fromGraph(*graph->graph, graph->dominators.get(), m_inspectedId);
+    if (!details) {
+        m_inspector->setError(details.error());
+        return;
+    }
+    m_inspector->setDetails(details.value(),
+                            tr("%1, snapshot %2").arg(QFileInfo(key.file).fileName()).arg(index + 1));
 }
 
 void ReferenceTabs::onSelectedTypes(const QVector<int> &typeIds)

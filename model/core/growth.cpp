@@ -170,6 +170,11 @@ SuspectVerdict SuspectDetector::analyze(const std::vector<qint64> &counts, const
     return v;
 }
 
+QString SuspectDetector::reasonText(const SuspectVerdict &verdict)
+{
+    return TextUtil::oneLine(verdict.reason);
+}
+
 Comparison GrowthAnalysis::compare(const Session &session, int baseline, int current)
 {
     Comparison c;

@@ -33,6 +33,9 @@ class SuspectDetector
 public:
     static SuspectVerdict analyze(const std::vector<qint64> &counts, const std::vector<double> &times,
                                   bool timesAreSeconds);
+    // The verdict's reason on one line, as `compare`'s reason column and the
+    // growth table's Reason column print it (one function, so they agree).
+    static QString reasonText(const SuspectVerdict &verdict);
 };
 
 // One row of a comparison of snapshot `current` against `baseline`.

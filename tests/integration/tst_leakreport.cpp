@@ -535,7 +535,7 @@ void TestLeakReport::summaryContainerLinkOpensContainersAndReferences()
     if (m_payloadFile.isEmpty())
         QSKIP("needs containerMemoryAndAllocationEntries' recording");
     MainWindow window;
-    auto *tabs = new ReferenceTabs(&window);
+    ReferenceTabs *tabs = window.referenceTabs();
     window.resize(1280, 720);
     window.show();
     SummaryView *summary = window.summaryTab()->view();

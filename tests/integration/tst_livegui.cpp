@@ -10,6 +10,7 @@
 #include "gui/mainwindow.h"
 #include "gui/referencespanel.h"
 #include "gui/referencetabs.h"
+#include "views/objectinspector.h"
 #include "gui/sessioncontroller.h"
 #include "lsnap/snapshotreader.h"
 #include "core/session.h"
@@ -289,6 +290,25 @@ void TestLiveGui::heapGraphSnapshotOfTheLiveProcess()
     QTRY_VERIFY_WITH_TIMEOUT(window.controller()->session()->snapshotCount() > index + 1, 20000);
     QTRY_COMPARE_WITH_TIMEOUT(references->source(), ReferencesPanel::Source::Live, 20000);
 
+    // Inspecting a node of the live graph asks the agent (no heap graph for
+    // this snapshot): type, size and counts, and the chain on request.
+    QTRY_VERIFY_WITH_TIMEOUT(!references->view()->isLayoutRunning() && references->view()->graph().nodes.size() > 1, 30000);
+    int sessionNode = -1;
+    const LayoutInput &g = references->view()->graph();
+    for (size_t i = 0; i < g.nodes.size() && sessionNode < 0; ++i)
+        if (g.nodes[i].kind == NodeKind::Target)
+            sessionNode = int(i);
+    QVERIFY(sessionNode >= 0);
+    emit references->view()->inspectRequested(sessionNode);
+    QVERIFY(tabs->inspector());
+    QTRY_COMPARE_WITH_TIMEOUT(tabs->inspector()->details().type, QStringLiteral("__main__.Session"), 20000);
+    QVERIFY(tabs->inspector()->details().size > 0);
+    QVERIFY2(tabs->inspector()->summaryText().contains(QStringLiteral("live process")),
+             qPrintable(tabs->inspector()->summaryText()));
+    QTest::mouseClick(tabs->inspector()->chainButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(tabs->inspector()->chainText().contains(QStringLiteral("\u2192")), 20000);
+    tabs->inspector()->close();
+
     // The autosave file holds the graph, readable by the offline commands.
     const Expected<LoadedFile> saved = SnapshotReader::read(live.live()->autosavePath());
     QVERIFY2(saved, qPrintable(saved.error()));
@@ -499,7 +519,7 @@ void TestLiveGui::runAndConnectOpenNewSessionsAndStopSaysWhatHappened()
     g.close();
 
     MainWindow window;
-    LiveUi live(&window, window.controller());
+    LiveUi &live = *window.liveUi();
     window.show();
     // A program that ends by itself: its agent's "start" and "exit" snapshots.
     QSignalSpy exited(live.live(), &LiveController::processExited);

@@ -162,7 +162,7 @@ void TestMainWindow::openTwoFilesAndChartTheSelectedType()
     // types first: LeakRanking) on the Suspect column.
     QCOMPARE(w.baselineBox()->currentIndex(), 0);
     QCOMPARE(w.currentBox()->currentIndex(), 6);
-    QCOMPARE(w.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::SuspectColumn));
+    QCOMPARE(w.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::ReasonColumn));
     QCOMPARE(w.growthView()->header()->sortIndicatorOrder(), Qt::DescendingOrder);
     QCOMPARE(namesInViewOrder(w.growthView()).value(0), QStringLiteral("__main__.Leaky"));
 
@@ -214,10 +214,12 @@ void TestMainWindow::chartMetricAndLogScale()
     w.trendChart()->setMetric(TrendChart::Metric::Bytes);
     QCOMPARE(w.trendChart()->linePoints(0).value(2).y(), 400.0 * 56);
     w.trendChart()->setMetric(TrendChart::Metric::Count);
-    // Log scale leaves out the zeros it cannot draw.
+    // Log scale draws the zeros on the axis's bottom edge (a decade below
+    // the smallest value), so x.Late is a line too.
     w.trendChart()->setLogScale(true);
     QCOMPARE(w.trendChart()->linePoints(0).size(), 3);
-    QCOMPARE(w.trendChart()->linePoints(1).size(), 1);
+    QCOMPARE(w.trendChart()->linePoints(1).size(), 3);
+    QCOMPARE(w.trendChart()->linePoints(1).value(0).y(), 1.0);
     w.trendChart()->setLogScale(false);
     QCOMPARE(w.trendChart()->linePoints(1).size(), 3);
     // Hovering a line names the type, the value of the nearest snapshot and its time.
@@ -570,7 +572,7 @@ void TestMainWindow::remembersRecentFilesAndSwitches()
     QVERIFY(again.trendChart()->logScale());
     QCOMPARE(again.size(), QSize(781, 557));
     // And the table starts in the shared ranking regardless of the saved header.
-    QCOMPARE(again.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::SuspectColumn));
+    QCOMPARE(again.growthView()->header()->sortIndicatorSection(), int(GrowthTableModel::ReasonColumn));
 }
 
 void TestMainWindow::screenshotWithSession()

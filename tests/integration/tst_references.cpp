@@ -697,7 +697,7 @@ void TestReferences::headerSaysWhenCensusAndGraphCountsDiffer()
     }
     QVERIFY(changed);
     Window w;
-    w.tabs = new ReferenceTabs(&w.window);
+    w.tabs = w.window.referenceTabs();
     w.window.resize(1280, 720);
     w.window.show();
     std::vector<LoadedFile> files;
@@ -763,7 +763,7 @@ void TestReferences::legibleAtDefaultZoom()
 {
     QFETCH(QSize, size);
     Window w;
-    w.tabs = new ReferenceTabs(&w.window);
+    w.tabs = w.window.referenceTabs();
     w.window.show();
     w.window.resize(size);
     w.window.openFiles({m_file});

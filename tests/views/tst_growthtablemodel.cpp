@@ -171,7 +171,7 @@ void TestGrowthTableModel::sortsByRawNumbers_data()
         << int(GrowthTableModel::DeltaSizeColumn) << int(Qt::AscendingOrder)
         << QStringList{QStringLiteral("__main__.Gone"), QStringLiteral("list")};
     QTest::newRow("suspect descending: the shared ranking, equal scores by delta")
-        << int(GrowthTableModel::SuspectColumn) << int(Qt::DescendingOrder) << QStringList{thousand, nines};
+        << int(GrowthTableModel::ReasonColumn) << int(Qt::DescendingOrder) << QStringList{thousand, nines};
     QTest::newRow("type ascending, case-insensitive")
         << int(GrowthTableModel::TypeColumn) << int(Qt::AscendingOrder)
         << QStringList{QStringLiteral("__main__.Gone"), nines, thousand, QStringLiteral("app.models.Session"),
@@ -303,7 +303,7 @@ void TestGrowthTableModel::suspectsStandOut()
     QVERIFY(!model.index(suspect, 0).data(Qt::DecorationRole).value<QIcon>().isNull());
     QVERIFY(model.index(suspect, 0).data(Qt::FontRole).value<QFont>().bold());
     // The reason is the tooltip of the score.
-    const QString tip = model.index(suspect, GrowthTableModel::SuspectColumn).data(Qt::ToolTipRole).toString();
+    const QString tip = model.index(suspect, GrowthTableModel::ReasonColumn).data(Qt::ToolTipRole).toString();
     QVERIFY2(tip.contains(fx.comparison->rows[size_t(suspect)].verdict.reason), qPrintable(tip));
     QVERIFY2(tip.contains(QStringLiteral("grew in 4 of 4 intervals")), qPrintable(tip));
 }

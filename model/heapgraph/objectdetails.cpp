@@ -1,0 +1,186 @@
+#include "heapgraph/objectdetails.h"
+
+#include "core/textutil.h"
+#include "heapgraph/dominatortree.h"
+#include "heapgraph/leakreportgraph.h"
+#include "heapgraph/referencechain.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+
+#include <algorithm>
+
+namespace leakscope {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("leakscope::ObjectDetails", text);
+}
+
+QString valueOf(const HeapGraph &graph, quint32 node)
+{
+    const QString label = graph.describe(node);
+    if (!label.isEmpty())
+        return TextUtil::oneLine(label);
+    return QStringLiteral("<%1 object at %2>").arg(graph.typeName(graph.type(node)), TextUtil::hexId(graph.id(node)));
+}
+
+bool isDictType(const HeapGraph &graph, quint32 node)
+{
+    return graph.typeName(graph.type(node)) == QLatin1String("dict");
+}
+
+// The instance whose __dict__ `node` is (the one in-edge labelled
+// "__dict__" from a non-module), or NoNode.
+quint32 ownerOfDict(const HeapGraph &graph, quint32 node)
+{
+    if (!isDictType(graph, node))
+        return HeapGraph::NoNode;
+    for (quint32 j = graph.inBegin(node); j < graph.inEnd(node); ++j) {
+        const quint32 source = graph.inSource(j);
+        if (!(graph.flags(source) & HeapGraph::ModuleRoot) && graph.edgeLabel(graph.inEdge(j)) == QLatin1String("__dict__"))
+            return source;
+    }
+    return HeapGraph::NoNode;
+}
+
+QString rootKindOf(quint8 flags)
+{
+    if (flags & HeapGraph::ModuleRoot)
+        return tr("module");
+    if (flags & HeapGraph::ClassRoot)
+        return tr("class");
+    if (flags & HeapGraph::ThreadFrameRoot)
+        return tr("thread frame");
+    if (flags & HeapGraph::OtherRoot)
+        return tr("root");
+    return {};
+}
+
+} // namespace
+
+Expected<ObjectDetails> ObjectDetails::fromGraph(const HeapGraph &graph, const DominatorTree *dominators,
+                                                 quint64 objectId, int limit)
+{
+    const quint32 node = graph.findNode(objectId);
+    if (node == HeapGraph::NoNode)
+        return Expected<ObjectDetails>::failure(
+            tr("No object %1 in the heap graph of this snapshot").arg(TextUtil::hexId(objectId)));
+    const size_t cap = size_t(std::max(0, limit));
+
+    ObjectDetails d;
+    d.id = objectId;
+    d.type = graph.typeName(graph.type(node));
+    d.label = TextUtil::oneLine(graph.describe(node));
+    d.size = graph.shallowSize(node);
+    if (dominators && dominators->nodeCount() == graph.nodeCount())
+        d.retained = qint64(dominators->retainedSize(node));
+    d.rootKind = rootKindOf(graph.flags(node));
+
+    const auto addField = [&](quint32 edge, const QString &name) {
+        ++d.fieldCount;
+        if (d.fields.size() >= cap)
+            return;
+        const quint32 target = graph.target(edge);
+        d.fields.push_back(Field{name, graph.id(target), graph.typeName(graph.type(target)), valueOf(graph, target),
+                                 graph.shallowSize(target)});
+    };
+    // An instance's attributes live in its __dict__: list them as its own
+    // fields, first; the __dict__ itself follows with the other referents.
+    std::vector<quint32> others;
+    for (quint32 e = graph.outBegin(node); e < graph.outEnd(node); ++e) {
+        const QString name = graph.edgeLabel(e);
+        const quint32 target = graph.target(e);
+        if (name == QLatin1String("__dict__") && isDictType(graph, target) && !(graph.flags(node) & HeapGraph::ModuleRoot)
+            && target != node) {
+            for (quint32 f = graph.outBegin(target); f < graph.outEnd(target); ++f)
+                addField(f, graph.edgeLabel(f));
+        }
+        others.push_back(e);
+    }
+    // A list's or tuple's items in index order (the dump may list them
+    // backwards), so the first `limit` shown are [0], [1], ...
+    const auto indexOf = [&graph](quint32 e) {
+        const QString name = graph.edgeLabel(e);
+        bool ok = false;
+        const qint64 i = name.size() > 2 && name.startsWith(QLatin1Char('[')) && name.endsWith(QLatin1Char(']'))
+            ? name.mid(1, name.size() - 2).toLongLong(&ok)
+            : -1;
+        return ok ? i : qint64(-1);
+    };
+    std::stable_sort(others.begin(), others.end(), [&indexOf](quint32 a, quint32 b) {
+        const qint64 ia = indexOf(a), ib = indexOf(b);
+        return ia >= 0 && ib >= 0 ? ia < ib : (ia < 0 && ib >= 0);
+    });
+    for (quint32 e : others)
+        addField(e, graph.edgeLabel(e));
+
+    d.referrerCount = graph.inDegree(node);
+    for (quint32 j = graph.inBegin(node); j < graph.inEnd(node) && d.referrers.size() < cap; ++j) {
+        const quint32 source = graph.inSource(j);
+        Referrer r;
+        r.id = graph.id(source);
+        r.type = graph.typeName(graph.type(source));
+        r.label = valueOf(graph, source);
+        r.via = graph.edgeLabel(graph.inEdge(j));
+        // "Request.session" reads better than "dict ['session']".
+        const quint32 owner = ownerOfDict(graph, source);
+        if (owner != HeapGraph::NoNode && owner != node) {
+            r.ownerId = graph.id(owner);
+            const QString ownerType = graph.typeName(graph.type(owner));
+            r.via = ownerType.section(QLatin1Char('.'), -1) + (r.via.startsWith(QLatin1Char('.')) ? r.via : QLatin1Char(' ') + r.via);
+        }
+        d.referrers.push_back(r);
+    }
+    return d;
+}
+
+ObjectDetails ObjectDetails::fromAgentObject(const QJsonObject &result)
+{
+    ObjectDetails d;
+    d.id = quint64(result.value(QStringLiteral("id")).toDouble());
+    d.type = TextUtil::oneLine(result.value(QStringLiteral("type")).toString());
+    d.label = TextUtil::oneLine(result.value(QStringLiteral("label")).toString());
+    d.size = quint64(std::max(0.0, result.value(QStringLiteral("size")).toDouble()));
+    if (result.value(QStringLiteral("root")).toBool())
+        d.rootKind = result.value(QStringLiteral("kind")).toString() == QLatin1String("module") ? tr("module") : tr("root");
+    d.fieldCount = quint32(std::clamp(result.value(QStringLiteral("referents_count")).toDouble(), 0.0, 4e9));
+    d.referrerCount = quint32(std::clamp(result.value(QStringLiteral("referrers_count")).toDouble(), 0.0, 4e9));
+    return d;
+}
+
+QString ObjectDetails::fromAgentChain(const QJsonObject &result)
+{
+    const QJsonArray steps = result.value(QStringLiteral("chain")).toArray();
+    if (!result.value(QStringLiteral("found")).toBool() || steps.isEmpty())
+        return tr("no chain of references leads to it");
+    QStringList parts;
+    for (const QJsonValue &v : steps) {
+        const QJsonObject step = v.toObject();
+        const QString label = TextUtil::oneLine(step.value(QStringLiteral("label")).toString());
+        const QString edge = TextUtil::oneLine(step.value(QStringLiteral("edge")).toString());
+        parts << (edge.isEmpty() ? label : QStringLiteral("%1: %2").arg(edge, label));
+    }
+    const QString text = parts.join(QStringLiteral(" \u2192 "));
+    if (result.value(QStringLiteral("end")).toString() != QLatin1String("root"))
+        return tr("No module, class or frame leads here; from an object nothing refers to: %1").arg(text);
+    return text;
+}
+
+QString ObjectDetails::chainToRoot(const HeapGraph &graph, quint64 objectId)
+{
+    const quint32 node = graph.findNode(objectId);
+    if (node == HeapGraph::NoNode)
+        return tr("No object %1 in the heap graph of this snapshot").arg(TextUtil::hexId(objectId));
+    const Expected<ReferenceChain> chain = ReferenceChain::shortestToRoot(graph, {node});
+    if (!chain)
+        return chain.error();
+    const QString text = LeakReportGraph::describeChain(graph, chain.value()).join(QStringLiteral(" \u2192 "));
+    if (chain.value().end == ReferenceChain::End::Unreferenced)
+        return tr("No module, class or frame leads here; from an object nothing refers to: %1").arg(text);
+    return text;
+}
+
+} // namespace leakscope
