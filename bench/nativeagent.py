@@ -27,8 +27,8 @@ def agent_parent():
     atexit.register(shutil.rmtree, tmp, True)
     package = os.path.join(tmp, "leakscope_agent")
     os.makedirs(package)
-    for path in glob.glob(os.path.join(AGENT_PARENT, "leakscope_agent",
-                                       "*.py")):
+    for path in glob.glob(os.path.join(AGENT_PARENT, "leakscope_agent", "*.py")) + \
+            glob.glob(os.path.join(AGENT_PARENT, "leakscope_agent", "*.sql")):
         shutil.copy(path, package)
     shutil.copy(module, package)
     return tmp

@@ -60,7 +60,7 @@ void TestAgentInstaller::installsEmbeddedFiles()
     QCOMPARE(QFileInfo(root).permissions() & 0x0077, QFile::Permissions());
 
     int files = 0;
-    QDirIterator it(QStringLiteral(":/agent/leakscope_agent"), {QStringLiteral("*.py")}, QDir::Files);
+    QDirIterator it(QStringLiteral(":/agent/leakscope_agent"), {QStringLiteral("*.py"), QStringLiteral("*.sql")}, QDir::Files);
     while (it.hasNext()) {
         it.next();
         ++files;

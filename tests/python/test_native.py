@@ -39,7 +39,8 @@ def make_agent(directory):
     """A copy of the agent package with every built native module."""
     target = os.path.join(directory, "leakscope_agent")
     os.makedirs(target)
-    for path in glob.glob(os.path.join(AGENT_DIR, "*.py")):
+    for path in glob.glob(os.path.join(AGENT_DIR, "*.py")) + \
+            glob.glob(os.path.join(AGENT_DIR, "*.sql")):
         shutil.copy(path, target)
     for path in glob.glob(os.path.join(NATIVE_DIR, "leakscope_agent",
                                        "_native*.so")):
