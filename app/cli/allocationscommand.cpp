@@ -230,8 +230,8 @@ int AllocationsCommand::run(const QStringList &arguments, CliOutput &io)
     }
     if (!report.lines.empty()) {
         const QString rendered = table.render();
-        for (const QString &line : rendered.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
-            out += QStringLiteral("  ") + line + QLatin1Char('\n');
+        for (const QString &row : rendered.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+            out += QStringLiteral("  ") + row + QLatin1Char('\n');
     }
     io.out += out;
     return 0;

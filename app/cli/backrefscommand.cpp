@@ -25,13 +25,6 @@ QString tr(const char *text)
     return QCoreApplication::translate("GraphCommands", text);
 }
 
-int usageError(CliOutput &io, const QString &message, const QString &usage)
-{
-    io.error(message);
-    io.err += usage;
-    return 2;
-}
-
 // Writes the graph as DOT, SVG or PNG to `output`; false after reporting.
 bool writeGraph(const LayoutInput &input, const char *format, const QString &output, const QString &what,
                 CliOutput &io)
@@ -98,27 +91,23 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
     line.option({"--depth"}).option({"--max-nodes"}).option({"--dot"}).option({"--svg"}).option({"--png"});
     line.option({"-o", "--output"}, tr("%1 needs a file name"), true);
     line.flag({"--skip-cycles"});
-    if (!line.parse(arguments))
-        return usageError(io, line.error(), usage());
-    if (line.help()) {
-        io.out += usage();
-        return 0;
-    }
+    if (const std::optional<int> done = line.parseFor(arguments, io, usage()))
+        return *done;
     const CommandLine *a = &line;
     QString error;
     const std::optional<GraphTarget> t = GraphTarget::fromCommandLine(line, "backrefs", &error);
     if (!t)
-        return usageError(io, error, usage());
+        return io.usageError(error, usage());
     const std::optional<qint64> depth = line.wholeNumber("--depth", 4, 1, 100, &error);
     if (!depth)
-        return usageError(io, error, usage());
+        return io.usageError(error, usage());
     const std::optional<qint64> maxNodes = line.wholeNumber("--max-nodes", 200, 1, GraphLayout::s_maxNodes, &error);
     if (!maxNodes)
-        return usageError(io, error, usage());
+        return io.usageError(error, usage());
     const int outputs =
         int(a->has("--dot")) + int(a->has("--svg")) + int(a->has("--png")) + int(a->has("--output"));
     if (outputs != 1)
-        return usageError(io, outputs == 0 ? tr("backrefs needs one of --dot OUT, --svg OUT, --png OUT")
+        return io.usageError(outputs == 0 ? tr("backrefs needs one of --dot OUT, --svg OUT, --png OUT")
                                             : tr("backrefs writes one of --dot, --svg, --png at a time"),
                           usage());
     const char *format = a->has("--dot") ? "--dot" : a->has("--svg") ? "--svg" : "--png";
@@ -134,13 +123,13 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         else if (suffix == QLatin1String("png"))
             format = "--png";
         else
-            return usageError(io, tr("-o %1: name the file .dot, .svg or .png, or use --dot, --svg or --png")
+            return io.usageError(tr("-o %1: name the file .dot, .svg or .png, or use --dot, --svg or --png")
                                       .arg(TextFormat::escape(output)),
                               usage());
     }
     const bool skipCycles = a->has("--skip-cycles");
     if (output.isEmpty())
-        return usageError(io, tr("%1 needs a file name").arg(QLatin1String(format)), usage());
+        return io.usageError(tr("%1 needs a file name").arg(QLatin1String(format)), usage());
 
     if (t->pid > 0) {
         const Expected<QString> socket = AgentTarget::socketOf(t->pid);

@@ -31,13 +31,6 @@ QString trN(const char *text, int n)
     return QCoreApplication::translate("GraphCommands", text, nullptr, n);
 }
 
-int usageError(CliOutput &io, const QString &message, const QString &usage)
-{
-    io.error(message);
-    io.err += usage;
-    return 2;
-}
-
 QString rootKind(quint8 flags)
 {
     if (flags & HeapGraph::ModuleRoot)
@@ -260,16 +253,12 @@ int ChainCommand::run(const QStringList &arguments, CliOutput &io)
 {
     CommandLine line;
     GraphTarget::declare(line);
-    if (!line.parse(arguments))
-        return usageError(io, line.error(), usage());
-    if (line.help()) {
-        io.out += usage();
-        return 0;
-    }
+    if (const std::optional<int> done = line.parseFor(arguments, io, usage()))
+        return *done;
     QString error;
     const std::optional<GraphTarget> t = GraphTarget::fromCommandLine(line, "chain", &error);
     if (!t)
-        return usageError(io, error, usage());
+        return io.usageError(error, usage());
     if (t->pid > 0)
         return chainFromPid(t->pid, t->type, t->timeoutMs, io);
     return chainFromFile(*t, io);

@@ -11,6 +11,13 @@ void CliOutput::error(const QString &message)
     err += QStringLiteral("leakscope-cli: ") + TextFormat::escape(message) + QLatin1Char('\n');
 }
 
+int CliOutput::usageError(const QString &message, const QString &usage)
+{
+    error(message);
+    err += usage;
+    return 2;
+}
+
 void CliOutput::flush()
 {
     if (!out.isEmpty()) {

@@ -19,6 +19,9 @@ struct CliOutput
     // Appends "leakscope-cli: <message>\n" to err, the message escaped
     // (TextFormat::escape: one line, whatever a file put into it).
     void error(const QString &message);
+    // error(message) followed by the command's usage; the exit code of a
+    // usage mistake (2).
+    int usageError(const QString &message, const QString &usage);
     // Writes and clears both buffers (stdout first).
     void flush();
 };

@@ -1,5 +1,6 @@
 #include "cli/commandline.h"
 
+#include "cli/clioutput.h"
 #include "cli/textformat.h"
 
 #include <QCoreApplication>
@@ -113,6 +114,17 @@ bool CommandLine::parse(const QStringList &arguments)
         m_values.insert(spec.canonical, value);
     }
     return true;
+}
+
+std::optional<int> CommandLine::parseFor(const QStringList &arguments, CliOutput &io, const QString &usage)
+{
+    if (!parse(arguments))
+        return io.usageError(m_error, usage);
+    if (m_help) {
+        io.out += usage;
+        return 0;
+    }
+    return std::nullopt;
 }
 
 bool CommandLine::has(const char *name) const

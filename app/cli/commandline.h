@@ -11,6 +11,8 @@
 
 namespace leakscope {
 
+struct CliOutput;
+
 // The command line of one leakscope-cli command, parsed one way for every
 // command: options are declared first (flags, options with a value, options
 // whose value is optional), then parse() reads "--name VALUE",
@@ -37,6 +39,9 @@ public:
     // False with error() set on a mistake.
     bool parse(const QStringList &arguments);
     const QString &error() const { return m_error; }
+    // parse() for a command's run(): a mistake writes the error and the usage
+    // (exit code 2), -h/--help the usage (0); nullopt when the command goes on.
+    std::optional<int> parseFor(const QStringList &arguments, CliOutput &io, const QString &usage);
     // The option the error is about (its first name), empty for other errors.
     const QString &errorOption() const { return m_errorOption; }
 

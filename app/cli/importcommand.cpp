@@ -36,15 +36,8 @@ int ImportCommand::run(const QStringList &arguments, CliOutput &io)
 {
     CommandLine line;
     line.option({"-o", "--output"}, tr("%1 needs a file name"));
-    if (!line.parse(arguments)) {
-        io.error(line.error());
-        io.err += usage();
-        return 2;
-    }
-    if (line.help()) {
-        io.out += usage();
-        return 0;
-    }
+    if (const std::optional<int> done = line.parseFor(arguments, io, usage()))
+        return *done;
     const QStringList inputs = line.positional();
     const QString output = line.value("--output");
     if (inputs.isEmpty() || output.isEmpty()) {

@@ -115,15 +115,8 @@ QString RepairCommand::usage()
 int RepairCommand::run(const QStringList &arguments, CliOutput &io)
 {
     CommandLine line;
-    if (!line.parse(arguments)) {
-        io.error(line.error());
-        io.err += usage();
-        return 2;
-    }
-    if (line.help()) {
-        io.out += usage();
-        return 0;
-    }
+    if (const std::optional<int> done = line.parseFor(arguments, io, usage()))
+        return *done;
     const QStringList paths = line.positional();
     if (paths.isEmpty()) {
         io.error(tr("repair needs at least one file"));

@@ -23,13 +23,6 @@ QString tr(const char *text)
     return QCoreApplication::translate("GraphCommands", text);
 }
 
-int usageError(CliOutput &io, const QString &message, const QString &usage)
-{
-    io.error(message);
-    io.err += usage;
-    return 2;
-}
-
 // "module __main__.__dict__['_CACHE']['s0']": the root's label, then each
 // edge label, attribute-style where the label is not an index.
 QString compactChain(const HeapGraph &graph, const ReferenceChain &chain)
@@ -83,28 +76,24 @@ int RetainedCommand::run(const QStringList &arguments, CliOutput &io)
 {
     CommandLine line;
     line.option({"--snapshot"}).option({"--top"}).option({"--by"}).flag({"--json"});
-    if (!line.parse(arguments))
-        return usageError(io, line.error(), usage());
-    if (line.help()) {
-        io.out += usage();
-        return 0;
-    }
+    if (const std::optional<int> done = line.parseFor(arguments, io, usage()))
+        return *done;
     const CommandLine *a = &line;
     QString error;
     if (a->positional().size() != 1)
-        return usageError(io, a->positional().isEmpty() ? tr("retained needs a FILE") : tr("retained takes one FILE"),
+        return io.usageError(a->positional().isEmpty() ? tr("retained needs a FILE") : tr("retained takes one FILE"),
                           usage());
     std::optional<int> snapshot = -1;
     if (line.has("--snapshot"))
         snapshot = CommandLine::snapshotIndex(QStringLiteral("--snapshot"), line.value("--snapshot"), &error);
     if (!snapshot)
-        return usageError(io, error, usage());
+        return io.usageError(error, usage());
     const std::optional<qint64> top = line.wholeNumber("--top", 20, 1, std::numeric_limits<int>::max(), &error);
     if (!top)
-        return usageError(io, error, usage());
+        return io.usageError(error, usage());
     const QString by = a->has("--by") ? a->value("--by") : QStringLiteral("object");
     if (by != QLatin1String("object") && by != QLatin1String("type"))
-        return usageError(io, tr("--by takes object or type, not '%1'").arg(by), usage());
+        return io.usageError(tr("--by takes object or type, not '%1'").arg(by), usage());
     const bool json = a->has("--json");
 
     Expected<LoadedGraph> loaded = GraphTarget::load(a->positional().first(), *snapshot);
