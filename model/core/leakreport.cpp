@@ -172,7 +172,8 @@ QString nextText(const LeakEntry &e)
     }
     if (e.kind == LeakEntry::Kind::MemoryOutsidePython)
         return tr("record with --trace to see where it was allocated");
-    return e.kind == LeakEntry::Kind::Type ? tr("watch %1 grow: Trend on it; record with --graph to see what holds it").arg(e.name)
+    return e.kind == LeakEntry::Kind::Type ? tr("watch %1 grow: Trend on it; a snapshot with its heap graph (Heap Graph in the window, --graph in the "
+                                                     "CLI) shows what holds it").arg(e.name)
                                            : tr("watch it grow: Trend");
 }
 

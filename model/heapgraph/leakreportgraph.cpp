@@ -203,7 +203,8 @@ LeakReport LeakReportGraph::build(const Session &session, const QStringList &fil
         if (session.snapshot(i).info.hasGraph && !session.snapshot(i).info.sourceFile.isEmpty())
             graphIndex = i;
     if (graphIndex < 0) {
-        report.graphNote = tr("no heap graph after the baseline (record with --graph to fold builtins and see chains)");
+        report.graphNote = tr("no heap graph after the baseline (take one with Heap Graph in the window or --graph in the CLI to fold "
+                              "builtins and see chains)");
         return report;
     }
     QString note;
