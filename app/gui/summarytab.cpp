@@ -64,7 +64,16 @@ void SummaryTab::onComparisonChanged()
     }
     // Shown first when a session opens (other files) or a live session
     // reaches its second snapshot; not again while the user looks elsewhere.
-    const QStringList files = controller->files();
+    // A live session has no opened file: its snapshots come from the
+    // autosave, which the report names as the timeline does.
+    QStringList files = controller->files();
+    if (files.isEmpty()) {
+        for (int i = 0; i < session->snapshotCount(); ++i) {
+            const QString &source = session->snapshot(i).info.sourceFile;
+            if (!source.isEmpty() && !files.contains(source))
+                files << source;
+        }
+    }
     if (files != m_shownFiles || m_shownCount < 2) {
         QTabWidget *tabs = m_window->detailTabs();
         tabs->setCurrentWidget(m_view);

@@ -218,8 +218,9 @@ QString header(const LeakReport &r)
     for (const QString &f : r.files)
         names << QFileInfo(f).fileName();
     QString what = r.entries.empty() ? tr("no leak found") : r.entries.size() == 1 ? tr("1 leak") : tr("%1 leaks").arg(r.entries.size());
-    QString s = tr("Leak report: %1 in %2").arg(what, names.join(QStringLiteral(", ")));
-    return s;
+    if (names.isEmpty())
+        return tr("Leak report: %1").arg(what);
+    return tr("Leak report: %1 in %2").arg(what, names.join(QStringLiteral(", ")));
 }
 
 QString span(const LeakReport &r)

@@ -11,6 +11,8 @@
 #include "gui/referencespanel.h"
 #include "gui/referencetabs.h"
 #include "views/objectinspector.h"
+#include "gui/summarytab.h"
+#include "views/summaryview.h"
 #include "gui/sessioncontroller.h"
 #include "lsnap/snapshotreader.h"
 #include "core/session.h"
@@ -19,6 +21,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMessageBox>
 #include <QProcess>
@@ -107,6 +110,13 @@ void TestLiveGui::demoShowsLeakingTypeAsSuspect()
     // A snapshot every second: after a few, the leaking type is a suspect.
     QTRY_VERIFY_WITH_TIMEOUT(suspectRow(window.growthModel(), QStringLiteral("__main__.Session")) >= 0, 40000);
     QVERIFY(window.controller()->session()->snapshotCount() >= 3);
+    // The Summary names the live session's autosave, as the timeline does.
+    SummaryView *summary = window.summaryTab()->view();
+    QTRY_VERIFY_WITH_TIMEOUT(summary->hasReport(), 30000);
+    const QString autosaveName = QFileInfo(live.live()->autosavePath()).fileName();
+    QVERIFY(!autosaveName.isEmpty());
+    QTRY_VERIFY2_WITH_TIMEOUT(summary->toPlainText().section(QLatin1Char('\n'), 0, 0).contains(QStringLiteral(" in ") + autosaveName),
+                              qPrintable(summary->toPlainText().left(200)), 30000);
     // The bounded LRU cache of the demo is not a suspect.
     QCOMPARE(suspectRow(window.growthModel(), QStringLiteral("__main__.CacheEntry")), -1);
     // Within seconds the leaking types overtake the start-up noise at the top
