@@ -127,6 +127,7 @@ def bench_census(n, runs):
           % (t_census / t_long))
     print("  typestats() / census: census %.1f x faster than objgraph"
           % (t_short / t_census))
+    bench_pympler(t_census)
     types, _ = leakscope_agent.census(collect=False)
     ours = dict((name, count) for name, (count, _) in types.items())
     theirs = objgraph.typestats(shortnames=False)
@@ -134,6 +135,27 @@ def bench_census(n, runs):
     print("  agreement on %s: leakscope %d, objgraph %d"
           % (node, ours.get(node, 0), theirs.get(node, 0)))
     del heap
+
+
+PYMPLER = [None]  # the pympler package (--pympler DIR), or None
+
+
+def bench_pympler(t_census):
+    """Pympler's summary of the same heap: muppy.get_objects() (gc objects
+    and their untracked referents) and summary.summarize() with sizes, the
+    way its docs show a leak hunt. Pympler is not in Debian: --pympler DIR
+    takes a checkout of its source (pure Python, imported from DIR, never
+    copied into this tree). Slow, so timed once."""
+    pympler = PYMPLER[0]
+    if pympler is None:
+        return
+    from pympler import muppy, summary
+    start = time.perf_counter()
+    rows = summary.summarize(muppy.get_objects())
+    t = time.perf_counter() - start
+    print("  Pympler summarize(muppy.get_objects())        : %7.1f ms "
+          "(%d rows; census %.0f x faster)" % (t * 1e3, len(rows),
+                                                t / t_census))
 
 
 IDLE_CHILD = r"""
@@ -327,7 +349,23 @@ def main():
     parser.add_argument("--containers-only", action="store_true",
                         help="only the container pass and holder naming "
                         "at 1M objects")
+    parser.add_argument("--census-only", action="store_true",
+                        help="only the census section (100k and 1M objects)")
+    parser.add_argument("--pympler", metavar="DIR",
+                        help="a checkout of Pympler's source: also time "
+                        "its summarize() on the census heaps")
     args = parser.parse_args()
+    if args.pympler:
+        sys.path.insert(0, os.path.abspath(args.pympler))
+        try:
+            import pympler
+            PYMPLER[0] = pympler
+        except ImportError as exc:
+            parser.error("--pympler %s: %s" % (args.pympler, exc))
+    if args.census_only:
+        for n in [100000] if args.quick else [100000, 1000000]:
+            bench_census(n, args.runs)
+        return
     if args.containers_only:
         bench_containers(1000000, args.runs)
         return
