@@ -194,16 +194,23 @@ void TestReferences::referencesTabShowsWhoKeepsTheSelectedTypeAlive()
     // The screenshot for the docs (LEAKSCOPE_SCREENSHOT_DIR set by hand).
     const QByteArray shotDir = qgetenv("LEAKSCOPE_SCREENSHOT_DIR");
     if (!shotDir.isEmpty()) {
-        // Give the graph most of the height, as someone reading it would.
-        if (auto *split = w.window.findChild<QSplitter *>(QStringLiteral("rightSplitter")))
-            split->setSizes({260, 620});
-        if (auto *split = w.window.findChild<QSplitter *>(QStringLiteral("mainSplitter")))
-            split->setSizes({330, 1070});
-        w.window.resize(1400, 900);
-        QApplication::processEvents();
-        view->fitToView();
-        QTest::qWait(50); // let the offscreen backend paint once before grabbing
-        QVERIFY(w.window.grab().save(QFile::decodeName(shotDir) + QStringLiteral("/screenshot-references-tab.png")));
+        // At the two sizes the issue checks legibility at; the graph gets
+        // most of the height, as someone reading it would give it.
+        const struct
+        {
+            QSize size;
+            const char *name;
+        } shots[] = {{{1280, 720}, "/screenshot-references-tab.png"}, {{1920, 1080}, "/screenshot-references-tab-1080p.png"}};
+        for (const auto &shot : shots) {
+            w.window.resize(shot.size);
+            QApplication::processEvents();
+            if (auto *split = w.window.findChild<QSplitter *>(QStringLiteral("rightSplitter")))
+                split->setSizes({shot.size.height() * 3 / 10, shot.size.height() * 7 / 10});
+            QApplication::processEvents();
+            view->fitToView();
+            QTest::qWait(50); // let the offscreen backend paint once before grabbing
+            QVERIFY(w.window.grab().save(QFile::decodeName(shotDir) + QLatin1String(shot.name)));
+        }
     }
 }
 
