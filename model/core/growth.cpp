@@ -63,9 +63,26 @@ QString compactRate(double v)
 // Growth by bytes: the total size grows steadily while the count does not.
 // Below 16 KiB of net growth it is noise (a list's shallow size grows by 8
 // bytes an item; the container table judges single containers).
+constexpr qint64 s_minimumBytesGrowth = 16 * 1024;
+// The share of intervals that must grow for a suspect (analyze()).
+constexpr double s_suspectGrowShare = 0.6;
+
+// What applyBytesRule needs before anything else: the net growth it asks
+// for, and growth in the share of intervals analyze() calls a suspect. Most
+// types fail it, and skip analyze() and its texts.
+bool mayGrowByBytes(const std::vector<qint64> &sizes)
+{
+    if (sizes.size() < 3 || sizes.back() - sizes.front() < s_minimumBytesGrowth)
+        return false;
+    int grew = 0;
+    for (size_t i = 1; i < sizes.size(); ++i)
+        grew += sizes[i] > sizes[i - 1] ? 1 : 0;
+    return double(grew) / double(sizes.size() - 1) >= s_suspectGrowShare;
+}
+
 void applyBytesRule(SuspectVerdict &byCount, const SuspectVerdict &bySize)
 {
-    constexpr qint64 minimumGrowth = 16 * 1024;
+    constexpr qint64 minimumGrowth = s_minimumBytesGrowth;
     if (!bySize.suspect || bySize.netGrowth < minimumGrowth)
         return;
     const QString rate = TextUtil::bytes(qint64(std::llround(bySize.slopePerSnapshot)), QLocale::c());
@@ -160,7 +177,7 @@ SuspectVerdict SuspectDetector::analyze(const std::vector<qint64> &counts, const
         v.score = std::min(v.score, 20.0);
         return v;
     }
-    v.suspect = growShare >= 0.6 && v.r2 >= 0.6 && v.slopePerSnapshot > 0;
+    v.suspect = growShare >= s_suspectGrowShare && v.r2 >= 0.6 && v.slopePerSnapshot > 0;
     if (v.suspect)
         v.reason = trend;
     else
@@ -206,7 +223,9 @@ Comparison GrowthAnalysis::compare(const Session &session, int baseline, int cur
             size_t &at = cursor[size_t(i)];
             while (at < stats.size() && stats[at].type < t)
                 ++at;
-            series[size_t(i)] = at < stats.size() && stats[at].type == t ? stats[at].count : 0;
+            const bool has = at < stats.size() && stats[at].type == t;
+            series[size_t(i)] = has ? stats[at].count : 0;
+            sizes[size_t(i)] = has ? stats[at].size : 0;
             if (i < current)
                 peak = std::max(peak, series[size_t(i)]);
         }
@@ -221,16 +240,13 @@ Comparison GrowthAnalysis::compare(const Session &session, int baseline, int cur
             r.deltaPercent = 100.0 * double(r.deltaBaseline) / double(r.baselineCount);
         else
             r.deltaPercent = r.count > 0 ? std::numeric_limits<double>::infinity() : 0.0;
-        r.size = session.size(current, t);
-        r.deltaSize = r.size - session.size(baseline, t);
+        r.size = sizes[size_t(current)];
+        r.deltaSize = r.size - (baseline <= current ? sizes[size_t(baseline)] : session.size(baseline, t));
         r.peakBefore = peak;
         r.deltaPeak = std::max<qint64>(0, r.count - peak);
         r.verdict = SuspectDetector::analyze(series, axisUpTo, seconds);
-        if (!r.verdict.suspect && sizesKnown && current >= 2) {
-            for (int i = 0; i <= current; ++i)
-                sizes[size_t(i)] = session.size(i, t);
+        if (!r.verdict.suspect && sizesKnown && current >= 2 && mayGrowByBytes(sizes))
             applyBytesRule(r.verdict, SuspectDetector::analyze(sizes, axisUpTo, seconds));
-        }
         c.rows.push_back(std::move(r));
     }
     return c;
