@@ -231,6 +231,16 @@ class Recorder(object):
         thread = self._thread
         if thread is not None:
             thread.join(BUSY_JOIN_SECONDS)
+        if self.serve:
+            # The exit snapshot is the program's last word: a live census
+            # answered while or after it is taken would be newer than it and
+            # end the recording in the viewer on a half-exited process.
+            # (The server's own atexit hook comes later, and does nothing.)
+            try:
+                from ._server import stop_server
+                stop_server()
+            except Exception as exc:
+                warn("cannot stop the live server: %s" % (exc,))
         self.take("exit")
         if _active is self:
             _active = None
