@@ -457,11 +457,13 @@ void MainWindow::onSessionChanged()
         // First session on a first start, now that the window has its real
         // size: the timeline as wide as its numbers and short labels need,
         // at most 27% of the window (345 px at 1280), so the growth table
-        // (the answer) keeps the room for its Reason column.
+        // (the answer) keeps the room for its Reason column; 30% when the
+        // snapshots come from several files and each row names its file.
         m_splitterSized = true;
         const int total = m_stack->width();
         const int least = m_timeline->minimumSizeHint().width();
-        const int left = std::clamp(m_timeline->preferredWidth(), least, std::max(least, total * 27 / 100));
+        const int share = m_timeline->showsSources() ? 30 : 27;
+        const int left = std::clamp(m_timeline->preferredWidth(), least, std::max(least, total * share / 100));
         m_mainSplitter->setSizes({left, total - left});
     }
     m_saveAction->setEnabled(!empty);

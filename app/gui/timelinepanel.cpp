@@ -122,6 +122,11 @@ void TimelinePanel::onModelReset()
     }
 }
 
+bool TimelinePanel::showsSources() const
+{
+    return !m_view->isColumnHidden(SnapshotTimelineModel::SourceColumn);
+}
+
 int TimelinePanel::preferredWidth() const
 {
     int width = 0;
@@ -136,6 +141,12 @@ int TimelinePanel::preferredWidth() const
     for (int r = 0; r < m_model->rowCount() && r < 500; ++r)
         label = std::max(label, fm.horizontalAdvance(m_model->index(r, SnapshotTimelineModel::LabelColumn).data().toString()));
     width += std::min(label, fm.horizontalAdvance(QStringLiteral("every 0.5s #10"))) + 12;
+    if (showsSources()) {
+        int source = 0;
+        for (int r = 0; r < m_model->rowCount() && r < 500; ++r)
+            source = std::max(source, fm.horizontalAdvance(m_model->index(r, SnapshotTimelineModel::SourceColumn).data().toString()));
+        width += std::min(source, fm.horizontalAdvance(QStringLiteral("recording-2.lsnap"))) + 12;
+    }
     width += 2 * m_view->frameWidth() + m_view->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, m_view);
     return std::max(width, minimumSizeHint().width());
 }
