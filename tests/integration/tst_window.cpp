@@ -110,6 +110,7 @@ private slots:
     void exampleFillsEveryTab();
     void tableReadsAt1280x720And1920x1080_data();
     void tableReadsAt1280x720And1920x1080();
+    void columnChoicesComeBackAndReset();
     void welcomePageSaysHowToInstallTheAgent();
 
 private:
@@ -499,6 +500,39 @@ void TestWindow::tableReadsAt1280x720And1920x1080()
         QTest::qWait(500);
         QVERIFY(w.grab().save(QDir(shots).filePath(QStringLiteral("screenshot-example-table.png"))));
     }
+}
+
+void TestWindow::columnChoicesComeBackAndReset()
+{
+    // Hidden through the header menu in one window, hidden in the next one
+    // (QSettings); Reset Columns there brings it back.
+    {
+        MainWindow w;
+        w.resize(1920, 1000);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openExample(w));
+        std::unique_ptr<QMenu> menu(w.growthView()->createHeaderMenu(nullptr));
+        QAction *trend = nullptr;
+        for (QAction *a : menu->actions())
+            if (a->objectName() == QLatin1String("trend"))
+                trend = a;
+        QVERIFY(trend && trend->isChecked());
+        trend->trigger();
+        QVERIFY(w.growthView()->header()->isSectionHidden(GrowthTableModel::TrendColumn));
+        w.close();
+    }
+    MainWindow w;
+    w.resize(1920, 1000);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QCOMPARE(w.growthView()->columnChoice(GrowthTableModel::TrendColumn), GrowthTableView::Choice::Hidden);
+    QVERIFY(openExample(w));
+    QVERIFY(w.growthView()->header()->isSectionHidden(GrowthTableModel::TrendColumn));
+    w.growthView()->resetColumns();
+    QVERIFY(!w.growthView()->header()->isSectionHidden(GrowthTableModel::TrendColumn));
+    w.close();
+    QVERIFY(QSettings().value(QStringLiteral("window/growthColumns")).toMap().isEmpty());
 }
 
 void TestWindow::welcomePageSaysHowToInstallTheAgent()
