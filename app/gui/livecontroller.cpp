@@ -429,6 +429,11 @@ void LiveController::onFailed(qint64 id, const QString &message)
         terminateOwned(message);
         return;
     }
+    // A program that ends stops its agent's server before the agent takes
+    // the exit snapshot (no census may come after it): a census lost that
+    // way is no failure, the exit and its snapshot follow.
+    if (m_process && !m_client->isConnected())
+        return;
     Q_EMIT errorOccurred(tr("Snapshot of process %1 failed: %2").arg(m_pid).arg(message));
 }
 

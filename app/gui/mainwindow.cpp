@@ -61,6 +61,8 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcWindow, "leakscope.gui", QtInfoMsg)
 
 namespace leakscope {
@@ -452,11 +454,17 @@ void MainWindow::onSessionChanged()
     const bool empty = !session || session->snapshotCount() == 0;
     m_stack->setCurrentWidget(empty ? m_emptyPage : static_cast<QWidget *>(m_mainSplitter));
     if (!empty && !m_splitterSized && m_stack->width() > 600) {
-        // First session on a first start: give the timeline room for its
-        // columns, now that the window has its real size.
+        // First session on a first start, now that the window has its real
+        // size: the timeline as wide as its numbers and short labels need,
+        // at most 27% of the window (345 px at 1280), so the growth table
+        // (the answer) keeps the room for its Reason column; 30% when the
+        // snapshots come from several files and each row names its file.
         m_splitterSized = true;
         const int total = m_stack->width();
-        m_mainSplitter->setSizes({total * 30 / 100, total - total * 30 / 100});
+        const int least = m_timeline->minimumSizeHint().width();
+        const int share = m_timeline->showsSources() ? 30 : 27;
+        const int left = std::clamp(m_timeline->preferredWidth(), least, std::max(least, total * share / 100));
+        m_mainSplitter->setSizes({left, total - left});
     }
     m_saveAction->setEnabled(!empty);
     m_saveAsAction->setEnabled(!empty);
@@ -751,6 +759,11 @@ void MainWindow::readSettings()
     m_settings->addSplitter(QStringLiteral("window/mainSplitter"), m_mainSplitter);
     m_settings->addSplitter(QStringLiteral("window/rightSplitter"), m_rightSplitter);
     m_settings->addHeader(QStringLiteral("window/growthHeader"), growthView()->header());
+    // Which columns the user showed or hid (header menu), by column name.
+    m_settings->addValue(
+        QStringLiteral("window/growthColumns"), QVariant(),
+        [this](const QVariant &v) { growthView()->restoreColumnChoices(v); },
+        [this] { return growthView()->columnChoices(); });
     m_settings->addCheckBox(QStringLiteral("filter/hideBuiltins"), hideBuiltinsBox());
     m_settings->addCheckBox(QStringLiteral("filter/suspectsOnly"), suspectsOnlyBox());
     m_settings->addCheckBox(QStringLiteral("filter/changedOnly"), changedOnlyBox());

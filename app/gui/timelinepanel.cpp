@@ -106,7 +106,7 @@ void TimelinePanel::onModelReset()
         for (int r = 0; r < m_model->rowCount(); ++r)
             width = std::max(width, fm.horizontalAdvance(m_model->index(r, c).data().toString()) +
                                         (c == SnapshotTimelineModel::IndexColumn ? badge : 0));
-        m_view->setColumnWidth(c, width + 16);
+        m_view->setColumnWidth(c, width + 12);
     }
     m_view->setColumnHidden(SnapshotTimelineModel::SourceColumn, files.size() <= 1);
     if (files.size() == 1 && !files.front().isEmpty()) {
@@ -120,6 +120,35 @@ void TimelinePanel::onModelReset()
         m_heading->setText(tr("<b>Snapshots</b>"));
         m_heading->setToolTip(QString());
     }
+}
+
+bool TimelinePanel::showsSources() const
+{
+    return !m_view->isColumnHidden(SnapshotTimelineModel::SourceColumn);
+}
+
+int TimelinePanel::preferredWidth() const
+{
+    int width = 0;
+    for (int c = 0; c < m_model->columnCount(); ++c)
+        if (c != SnapshotTimelineModel::LabelColumn && c != SnapshotTimelineModel::SourceColumn
+            && !m_view->isColumnHidden(c))
+            width += m_view->columnWidth(c);
+    // Labels up to about a dozen characters whole ("every 2s #10"); longer
+    // ones are elided, with the whole label in the tooltip.
+    const QFontMetrics fm = m_view->fontMetrics();
+    int label = fm.horizontalAdvance(m_model->headerData(SnapshotTimelineModel::LabelColumn, Qt::Horizontal).toString());
+    for (int r = 0; r < m_model->rowCount() && r < 500; ++r)
+        label = std::max(label, fm.horizontalAdvance(m_model->index(r, SnapshotTimelineModel::LabelColumn).data().toString()));
+    width += std::min(label, fm.horizontalAdvance(QStringLiteral("every 0.5s #10"))) + 12;
+    if (showsSources()) {
+        int source = 0;
+        for (int r = 0; r < m_model->rowCount() && r < 500; ++r)
+            source = std::max(source, fm.horizontalAdvance(m_model->index(r, SnapshotTimelineModel::SourceColumn).data().toString()));
+        width += std::min(source, fm.horizontalAdvance(QStringLiteral("recording-2.lsnap"))) + 12;
+    }
+    width += 2 * m_view->frameWidth() + m_view->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, m_view);
+    return std::max(width, minimumSizeHint().width());
 }
 
 void TimelinePanel::showSession()

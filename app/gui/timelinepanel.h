@@ -39,6 +39,11 @@ public:
     void showSession();
     // The controller's compared snapshots (A and B).
     void showComparison();
+    // The width that shows the numbers whole and the labels mostly: what
+    // the window gives the pane on a first start, when it has the room.
+    int preferredWidth() const;
+    // Snapshots from several files: each row names its file (Source column).
+    bool showsSources() const;
 
 private:
     QWidget *createTabs();

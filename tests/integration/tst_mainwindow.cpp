@@ -247,6 +247,7 @@ void TestMainWindow::chartMetricAndLogScale()
 void TestMainWindow::sortsByNumbers()
 {
     MainWindow w;
+    w.resize(1920, 1000); // room for every column (Δ prev gives way first in a narrow table)
     w.show();
     std::vector<LoadedFile> files;
     files.push_back(makeFile(QStringLiteral("/tmp/n.lsnap"),

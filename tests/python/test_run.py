@@ -4,8 +4,8 @@ import json
 import os
 import sqlite3
 
-from agentutil import (TempDirTestCase, count_of, read_snapshots, run_agent,
-                       run_python, write)
+from agentutil import (TempDirTestCase, child_env, count_of, read_snapshots,
+                       run_agent, run_python, write)
 
 PROBE = """
     import json, os, sys
@@ -169,6 +169,39 @@ class RecordingTest(TempDirTestCase):
         snaps = read_snapshots(out)
         self.assertEqual(snaps[-1][1], "exit")
         self.assertEqual(count_of(snaps[-1][4], "__main__.Thing"), 15)
+
+    def test_serving_ends_before_the_exit_snapshot(self):
+        # A live census answered during the exit snapshot would be newer
+        # than the program's last snapshot (a viewer then ends on it): the
+        # server stops first. The script watches the recorder's snapshot
+        # function to see whether the server still serves when "exit" is taken.
+        script = write(self.tmp, "served.py", """
+            import json, os, sys
+            # The running agent's own modules (run mode moves them to a
+            # private name, see _boot.hide_public_name).
+            _record = sys.modules["_leakscope_agent_boot._record"]
+            _server = sys.modules["_leakscope_agent_boot._server"]
+            served = _server._server.path if _server._server else None
+            original = _record.snapshot
+            def watched(path, label, *args, **kwargs):
+                if label.endswith("exit"):
+                    with open(sys.argv[1], "w") as f:
+                        json.dump({"served": served,
+                                   "serving": _server._server is not None,
+                                   "socket_file": bool(served) and os.path.exists(served)}, f)
+                return original(path, label, *args, **kwargs)
+            _record.snapshot = watched
+        """)
+        out = self.path("served.lsnap")
+        seen = self.path("seen.json")
+        env = child_env({"LEAKSCOPE_SOCKET_DIR": self.path("sock")})
+        self.assertRan(run_agent(["-o", out, script, seen], env=env))
+        with open(seen) as f:
+            state = json.load(f)
+        self.assertTrue(state["served"], state)  # it served while the program ran
+        self.assertFalse(state["serving"], state)
+        self.assertFalse(state["socket_file"], state)
+        self.assertEqual([s[1] for s in read_snapshots(out)], ["start", "exit"])
 
     def test_periodic_snapshots_and_labels(self):
         script = write(self.tmp, "slow.py", """

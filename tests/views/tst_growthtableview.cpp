@@ -10,7 +10,9 @@
 
 #include <QHeaderView>
 #include <QImage>
+#include <QMenu>
 #include <QPainter>
+#include <QSignalSpy>
 #include <QStyleOptionViewItem>
 #include <QTest>
 
@@ -103,6 +105,10 @@ private slots:
     void rowHeightIsTheSameForEveryOrder();
     void firstClickSortsNumbersLargestFirst_data();
     void firstClickSortsNumbersLargestFirst();
+    void tightTablesHideTheLeastUsefulColumnsFirst_data();
+    void tightTablesHideTheLeastUsefulColumnsFirst();
+    void numberColumnsFitTheirValues();
+    void headerMenuShowsHidesAndResets();
     void reasonColumnSaysWhatTheCliSays();
     void columnsFillTheTable();
 };
@@ -129,12 +135,161 @@ void TestGrowthTableView::typeColumnKeepsItsWidthWhenRetainedColumnsAppear()
     QVERIFY(!header->isSectionHidden(GrowthTableModel::RetainedColumn));
     QCOMPARE(header->sectionSize(GrowthTableModel::TypeColumn), without);
 
-    // A narrower window: the table scrolls sideways, the names stay whole
-    // (while they fit in 40% of it).
+    // A narrower window: the names stay whole (while they fit in 40% of
+    // it); the least useful number column gives way to the Reason column.
     plain.view.resize(1000, 400);
     QTRY_COMPARE(plain.view.viewport()->width() < 1000, true);
     QCOMPARE(header->sectionSize(GrowthTableModel::TypeColumn), without);
-    QVERIFY(header->length() > plain.view.viewport()->width());
+    QVERIFY(plain.view.isAutoHidden(GrowthTableModel::DeltaPreviousColumn));
+    QVERIFY(header->sectionSize(GrowthTableModel::ReasonColumn) >= GrowthTableView::s_minimumReasonWidth);
+}
+
+void TestGrowthTableView::tightTablesHideTheLeastUsefulColumnsFirst_data()
+{
+    QTest::addColumn<bool>("graphs");
+    QTest::addColumn<int>("width");
+    QTest::addColumn<int>("leastHidden"); // -1: exactly none
+    QTest::addColumn<int>("mostHidden");
+    QTest::newRow("wide, with Retained: everything") << true << 2000 << -1 << 0;
+    QTest::newRow("wide, no graph: everything but Retained") << false << 2000 << -1 << 0;
+    QTest::newRow("medium, with Retained: some give way") << true << 1000 << 1 << 5;
+    QTest::newRow("medium, no graph: fewer give way") << false << 1000 << 0 << 4;
+    QTest::newRow("very narrow: all five, then it scrolls") << true << 500 << 5 << 5;
+}
+
+void TestGrowthTableView::tightTablesHideTheLeastUsefulColumnsFirst()
+{
+    QFETCH(bool, graphs);
+    QFETCH(int, width);
+    QFETCH(int, leastHidden);
+    QFETCH(int, mostHidden);
+    Table t(graphs);
+    t.view.resize(width, 400);
+    QVERIFY(QTest::qWaitForWindowExposed(&t.view));
+    QTRY_VERIFY(t.view.viewport()->width() < width);
+    QHeaderView *header = t.view.header();
+    using M = GrowthTableModel;
+    QList<int> autoHidden;
+    for (int c = 0; c < M::ColumnCount; ++c) {
+        if (t.view.isAutoHidden(c))
+            autoHidden << c;
+        const bool retained = c == M::RetainedColumn || c == M::DeltaRetainedColumn;
+        QCOMPARE(header->isSectionHidden(c), t.view.isAutoHidden(c) || (!graphs && retained));
+    }
+    // Always the least useful first: a prefix of this order.
+    QList<int> order{M::DeltaPreviousColumn, M::SizeColumn, M::DeltaPercentColumn};
+    if (graphs)
+        order << M::RetainedColumn;
+    order << M::TrendColumn;
+    QList<int> expected = order.mid(0, autoHidden.size());
+    std::sort(expected.begin(), expected.end()); // autoHidden is in column order
+    QCOMPARE(autoHidden, expected);
+    if (leastHidden < 0)
+        QVERIFY(autoHidden.isEmpty());
+    QVERIFY2(autoHidden.size() >= std::max(0, leastHidden) && autoHidden.size() <= mostHidden,
+             qPrintable(QString::number(autoHidden.size())));
+    // Type whole (where 40% of the table holds it), Reason at least its
+    // minimum, and within the viewport unless even the five could not make
+    // the room.
+    if (width >= 1000)
+        QVERIFY(header->sectionSize(M::TypeColumn) >= t.neededWidth(s_longName));
+    QVERIFY(header->sectionSize(M::ReasonColumn) >= GrowthTableView::s_minimumReasonWidth);
+    const int reasonRight = header->sectionViewportPosition(M::ReasonColumn) + header->sectionSize(M::ReasonColumn);
+    if (width >= 1000)
+        QVERIFY2(reasonRight <= t.view.viewport()->width(),
+                 qPrintable(QStringLiteral("%1 > %2").arg(reasonRight).arg(t.view.viewport()->width())));
+    // Widening again brings them back.
+    t.view.resize(2400, 400);
+    QTRY_VERIFY(!t.view.isAutoHidden(M::DeltaPreviousColumn));
+    QVERIFY(!header->isSectionHidden(M::SizeColumn));
+    QVERIFY(!header->isSectionHidden(M::DeltaPercentColumn));
+    QVERIFY(!header->isSectionHidden(M::TrendColumn));
+}
+
+void TestGrowthTableView::numberColumnsFitTheirValues()
+{
+    Table t(true);
+    QVERIFY(QTest::qWaitForWindowExposed(&t.view));
+    QHeaderView *header = t.view.header();
+    const QFontMetrics fm = t.view.fontMetrics();
+    for (int c : {GrowthTableModel::CountColumn, GrowthTableModel::DeltaBaselineColumn,
+                  GrowthTableModel::DeltaSizeColumn, GrowthTableModel::DeltaRetainedColumn}) {
+        // Every value whole, and no room for six digits the data never has.
+        int widest = 0;
+        for (int r = 0; r < t.proxy.rowCount(); ++r)
+            widest = std::max(widest, fm.horizontalAdvance(t.proxy.index(r, c).data().toString()));
+        const int size = header->sectionSize(c);
+        QVERIFY2(size > widest, qPrintable(QStringLiteral("column %1: %2 <= %3").arg(c).arg(size).arg(widest)));
+    }
+    QVERIFY(header->sectionSize(GrowthTableModel::CountColumn) < fm.horizontalAdvance(QStringLiteral("+000,000")) + 14);
+    // The titles stay whole too.
+    QFont bold = header->font();
+    bold.setBold(true);
+    QVERIFY(header->sectionSize(GrowthTableModel::DeltaBaselineColumn)
+            > QFontMetrics(bold).horizontalAdvance(QStringLiteral("\u0394 baseline")));
+}
+
+void TestGrowthTableView::headerMenuShowsHidesAndResets()
+{
+    Table t(true);
+    t.view.resize(880, 400);
+    QVERIFY(QTest::qWaitForWindowExposed(&t.view));
+    QHeaderView *header = t.view.header();
+    QVERIFY(t.view.isAutoHidden(GrowthTableModel::DeltaPreviousColumn));
+    const auto action = [](QMenu *menu, const QString &name) {
+        QAction *found = menu->findChild<QAction *>(name);
+        if (!found)
+            for (QAction *a : menu->actions())
+                if (a->objectName() == name)
+                    found = a;
+        return found;
+    };
+    std::unique_ptr<QMenu> menu(t.view.createHeaderMenu(nullptr));
+    // Type always shows: no entry; an auto-hidden column says why.
+    QVERIFY(!action(menu.get(), QStringLiteral("type")));
+    QAction *prev = action(menu.get(), QStringLiteral("deltaPrevious"));
+    QVERIFY(prev);
+    QVERIFY(!prev->isChecked());
+    QVERIFY2(prev->text().contains(QStringLiteral("no room")), qPrintable(prev->text()));
+    // A shown column the user hides stays hidden; its room goes to the
+    // Reason column.
+    QSignalSpy changed(&t.view, &GrowthTableView::columnChoicesChanged);
+    QAction *deltaSize = action(menu.get(), QStringLiteral("deltaSize"));
+    QVERIFY(deltaSize->isChecked());
+    const int reasonBefore = header->sectionSize(GrowthTableModel::ReasonColumn);
+    deltaSize->trigger();
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(header->isSectionHidden(GrowthTableModel::DeltaSizeColumn));
+    QCOMPARE(t.view.columnChoice(GrowthTableModel::DeltaSizeColumn), GrowthTableView::Choice::Hidden);
+    QVERIFY(header->sectionSize(GrowthTableModel::ReasonColumn) > reasonBefore
+            || !t.view.isAutoHidden(GrowthTableModel::TrendColumn));
+    // Asked for, Δ prev shows even where it does not fit (others give way).
+    prev->trigger();
+    QVERIFY(!header->isSectionHidden(GrowthTableModel::DeltaPreviousColumn));
+    QCOMPARE(t.view.columnChoice(GrowthTableModel::DeltaPreviousColumn), GrowthTableView::Choice::Shown);
+
+    // The choices survive a restart (QSettings holds columnChoices()).
+    const QVariant saved = t.view.columnChoices();
+    Table again(true);
+    again.view.resize(880, 400);
+    QVERIFY(QTest::qWaitForWindowExposed(&again.view));
+    QVERIFY(again.view.header()->isSectionHidden(GrowthTableModel::DeltaPreviousColumn));
+    again.view.restoreColumnChoices(saved);
+    for (int c = 0; c < GrowthTableModel::ColumnCount; ++c)
+        QCOMPARE(again.view.header()->isSectionHidden(c), header->isSectionHidden(c));
+    // A saved state from elsewhere (unknown keys, bad values) is ignored.
+    again.view.restoreColumnChoices(QVariantMap{{QStringLiteral("nonsense"), QStringLiteral("shown")},
+                                                {QStringLiteral("count"), 42}});
+    QCOMPARE(again.view.columnChoice(GrowthTableModel::CountColumn), GrowthTableView::Choice::Auto);
+
+    // Reset Columns: no choices, the model's order, the rule decides again.
+    header->moveSection(header->visualIndex(GrowthTableModel::ReasonColumn), 1);
+    action(menu.get(), QStringLiteral("resetColumns"))->trigger();
+    QCOMPARE(t.view.columnChoices().toMap().size(), 0);
+    for (int c = 0; c < GrowthTableModel::ColumnCount; ++c)
+        QCOMPARE(header->visualIndex(c), c);
+    QVERIFY(!header->isSectionHidden(GrowthTableModel::DeltaSizeColumn));
+    QVERIFY(t.view.isAutoHidden(GrowthTableModel::DeltaPreviousColumn));
 }
 
 void TestGrowthTableView::tooLongNamesElideInTheMiddleWithTheFullNameInTheTooltip()

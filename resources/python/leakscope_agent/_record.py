@@ -120,6 +120,7 @@ class Recorder(object):
         self._fork_lock = threading.Lock()
         self._finished = False
         self._errors = set()
+        self._stopped_server = None
 
     def _label(self, text):
         return self.label_prefix + text
@@ -231,6 +232,20 @@ class Recorder(object):
         thread = self._thread
         if thread is not None:
             thread.join(BUSY_JOIN_SECONDS)
+        if self.serve:
+            # The exit snapshot is the program's last word: a live census
+            # answered while or after it is taken would be newer than it and
+            # end the recording in the viewer on a half-exited process.
+            # (The server's own atexit hook comes later, and does nothing.)
+            # The stopped server stays reachable from the recorder (what
+            # the agent's modules reach is left out of every snapshot), so
+            # its sockets and threads never show up in the exit snapshot.
+            try:
+                from . import _server
+                self._stopped_server = _server._server
+                _server.stop_server()
+            except Exception as exc:
+                warn("cannot stop the live server: %s" % (exc,))
         self.take("exit")
         if _active is self:
             _active = None
