@@ -435,7 +435,7 @@ void LiveReferenceSource::onReply(qint64 id, const QJsonObject &result)
     case Purpose::Expand: {
         // Protocol checks every field; the graph merges the checked reply.
         const Expected<Protocol::Backrefs> parsed = Protocol::parseBackrefs(result, source());
-        const Status merged = parsed ? m_graph.mergeBackrefs(result, p.expanded) : Status::failure(parsed.error());
+        const Status merged = parsed ? m_graph.mergeBackrefs(parsed.value(), p.expanded) : Status::failure(parsed.error());
         if (!merged) {
             emit message(merged.error().startsWith(source()) ? merged.error()
                                                               : tr("%1: %2").arg(source(), merged.error()));
@@ -457,7 +457,7 @@ void LiveReferenceSource::onReply(qint64 id, const QJsonObject &result)
     }
     case Purpose::Chain: {
         const Expected<Protocol::Chain> parsed = Protocol::parseChain(result, source());
-        Expected<std::vector<int>> chain = parsed ? m_graph.mergeChain(result)
+        Expected<std::vector<int>> chain = parsed ? m_graph.mergeChain(parsed.value())
                                                   : Expected<std::vector<int>>::failure(parsed.error());
         if (!chain) {
             emit message(chain.error());
