@@ -493,7 +493,12 @@ void LiveReferenceSource::onFailed(qint64 id, const QString &error)
     if (!m_pending.contains(id))
         return;
     const Pending p = m_pending.take(id);
-    const QString text = tr("%1: %2").arg(source(), error);
+    QString text = tr("%1: %2").arg(source(), error);
+    // An object asked for by id (a container of the Containers view, an
+    // inspected object) that has been freed since.
+    if (p.purpose == Purpose::Backrefs && m_query.objectId && error.contains(QLatin1String("no live gc-tracked object")))
+        text = tr("Object %1 is no longer alive in %2: nothing refers to it any more.")
+                   .arg(TextUtil::hexId(m_query.objectId), source());
     qCInfo(lcReferenceSource) << text;
     if (p.purpose == Purpose::Backrefs)
         emit empty(text);

@@ -174,8 +174,10 @@ ObjectDetails ObjectDetails::fromAgentObject(const AgentReply::ObjectInfo &info,
         Referrer out;
         out.id = quint64(r.id);
         out.type = TextUtil::oneLine(r.type);
-        out.label = r.label.isEmpty() ? QStringLiteral("<%1 object at %2>").arg(out.type, TextUtil::hexId(out.id))
-                                      : TextUtil::oneLine(r.label);
+        // The agent labels an object its type says enough about by that type.
+        out.label = r.label.isEmpty() || r.label == r.type
+            ? QStringLiteral("<%1 object at %2>").arg(out.type, TextUtil::hexId(out.id))
+            : TextUtil::oneLine(r.label);
         out.via = TextUtil::oneLine(r.edge);
         // "Session.current" reads better than "dict ['current']", as in files.
         if (r.ownerId > 0 && quint64(r.ownerId) != d.id) {
