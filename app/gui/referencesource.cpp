@@ -497,8 +497,8 @@ void LiveReferenceSource::onFailed(qint64 id, const QString &error)
     // An object asked for by id (a container of the Containers view, an
     // inspected object) that has been freed since.
     if (p.purpose == Purpose::Backrefs && m_query.objectId && error.contains(QLatin1String("no live gc-tracked object")))
-        text = tr("Object %1 is no longer alive in %2: nothing refers to it any more.")
-                   .arg(TextUtil::hexId(m_query.objectId), source());
+        text = tr("%1: object %2 is no longer alive; nothing refers to it any more.")
+                   .arg(source(), TextUtil::hexId(m_query.objectId));
     qCInfo(lcReferenceSource) << text;
     if (p.purpose == Purpose::Backrefs)
         emit empty(text);

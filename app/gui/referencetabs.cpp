@@ -109,7 +109,13 @@ void ReferenceTabs::setLiveController(LiveController *live)
             return;
         if (id == m_objectRequest) {
             m_objectRequest = -1;
-            m_inspector->setError(tr("The agent could not inspect %1: %2").arg(TextUtil::hexId(m_inspectedId), error));
+            // Values such as str and int are fields but not gc-tracked: the
+            // agent finds objects by id among those the collector tracks.
+            m_inspector->setError(error.contains(QLatin1String("no live gc-tracked object"))
+                                      ? tr("%1 is no longer alive, or is a value the garbage collector does not track "
+                                           "(str, int, ...): the agent inspects tracked objects only.")
+                                            .arg(TextUtil::hexId(m_inspectedId))
+                                      : tr("The agent could not inspect %1: %2").arg(TextUtil::hexId(m_inspectedId), error));
         } else if (id == m_chainRequest) {
             m_chainRequest = -1;
             m_inspector->setChain(error);

@@ -70,6 +70,7 @@ struct ObjectInfo
         QString edge;        // its reference to the object; empty when unknown
         qint64 ownerId = 0;  // the instance whose __dict__ it is, or 0
         QString ownerType;
+        QString heldAs;      // "module.global" when a module global holds it
     };
     static constexpr int s_maxFields = 200;
     static constexpr int s_maxReferrers = 50;

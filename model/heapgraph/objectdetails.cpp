@@ -178,6 +178,9 @@ ObjectDetails ObjectDetails::fromAgentObject(const AgentReply::ObjectInfo &info,
         out.label = r.label.isEmpty() || r.label == r.type
             ? QStringLiteral("<%1 object at %2>").arg(out.type, TextUtil::hexId(out.id))
             : TextUtil::oneLine(r.label);
+        // A module global says its name: "__main__._REQUEST_LOG · dict (4 items)".
+        if (!r.heldAs.isEmpty())
+            out.label = TextUtil::oneLine(r.heldAs) + QStringLiteral(" \u00b7 ") + out.label;
         out.via = TextUtil::oneLine(r.edge);
         // "Session.current" reads better than "dict ['current']", as in files.
         if (r.ownerId > 0 && quint64(r.ownerId) != d.id) {

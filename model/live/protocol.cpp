@@ -559,6 +559,7 @@ Expected<ObjectInfo> parseObject(const QJsonObject &result, const QString &sourc
         out.label = shown(r.text("label"));
         out.kind = shown(r.text("kind"));
         out.edge = shown(r.text("edge"));
+        out.heldAs = shown(r.text("held_as"));
         const QJsonValue ownerValue = referrer.value(QStringLiteral("owner"));
         if (!absentOrNull(ownerValue)) {
             if (!ownerValue.isObject()) {

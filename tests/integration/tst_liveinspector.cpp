@@ -166,7 +166,9 @@ void TestLiveInspector::inspectorAndContainerReferencesAskTheAgent()
     QVERIFY(status);
     QCOMPARE(status->text(1), QStringLiteral("200"));
     QVERIFY(itemWithText(inspector->referrersView(), 0, QStringLiteral("['r0']")));
-    QCOMPARE(itemWithText(inspector->referrersView(), 0, QStringLiteral("['r0']"))->text(2), QStringLiteral("dict"));
+    QTreeWidgetItem *log = itemWithText(inspector->referrersView(), 0, QStringLiteral("['r0']"));
+    QCOMPARE(log->text(2), QStringLiteral("dict"));
+    QVERIFY2(log->text(1).startsWith(QStringLiteral("__main__._REQUEST_LOG \u00b7 dict (")), qPrintable(log->text(1)));
     inspector->resize(1280, 720);
     saveScreenshot(*inspector, QStringLiteral("screenshot-inspector-live.png"));
 

@@ -277,6 +277,10 @@ void TestProtocol::hostileReplies_data()
         << "object"
         << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [{"id": 6, "type": "dict", "owner": "me"}]})")
         << "'owner' that is not an object";
+    QTest::newRow("object held_as a number")
+        << "object"
+        << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [{"id": 6, "type": "dict", "held_as": 1}]})")
+        << "'held_as' that is not a string";
     QTest::newRow("object owner without id")
         << "object"
         << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [{"id": 6, "type": "dict", "owner": {"type": "A"}}]})")

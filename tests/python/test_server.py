@@ -659,6 +659,7 @@ class ObjectFieldsTest(TempDirTestCase):
             # (through its __dict__ on 3.8-3.10), the bound method.
             edges = dict((r["edge"], r) for r in info["referrers"])
             self.assertEqual(edges["['r0']"]["type"], "dict")
+            self.assertEqual(edges["['r0']"]["held_as"], "__main__._REQUEST_LOG")
             self.assertIn("__self__", edges)
             self.assertEqual(edges["__self__"]["type"], "method")
             holder = edges[".current"]

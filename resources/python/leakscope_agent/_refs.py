@@ -631,39 +631,63 @@ def _shown(ctx, value):
 
 def _referrers(ctx, obj):
     """Up to MAX_REFERRERS referrers of obj with the label of their edge to
-    it; an instance's __dict__ names the instance it belongs to (owner)."""
+    it. One more batched scan names what holds each referrer that is not a
+    root: an instance's __dict__ names its instance (owner, and the edge
+    becomes the attribute), a module global its name (held_as)."""
     found = ctx.referrers([obj])
     ctx.own(found)
     total = len(found)
     result = []
-    dicts = []
+    inner = []
     for r, _ in found[:MAX_REFERRERS]:
         entry = {"id": id(r), "type": type_name(type(r)),
                  "label": ctx.label(r), "kind": ctx.kind(r),
                  "edge": ctx.edge_label(r, obj)}
         result.append(entry)
-        if type(r) is dict and id(r) not in ctx.module_dicts:
-            dicts.append((r, entry))
-    if dicts:
-        # Whose __dict__ is it? One more batched scan, for dicts only.
-        wanted = [d for d, _ in dicts]
-        ctx.own(wanted, dicts)
-        for owner, hits in ctx.referrers(wanted):
-            if issubclass(type(owner), ModuleType):
+        if not ctx.is_root(r) and id(r) not in ctx.module_dicts:
+            inner.append((r, entry))
+    if inner:
+        wanted = [r for r, _ in inner]
+        ctx.own(wanted, inner)
+        namespaces = None
+        for holder, hits in ctx.referrers(wanted):
+            module_dict = id(holder) in ctx.module_dicts
+            if issubclass(type(holder), ModuleType):
                 continue
-            for d in hits:
-                if ctx.edge_label(owner, d) != "__dict__":
-                    continue
-                # Its string keys are attribute names (".current").
-                ctx.labeler.instance_dicts.add(id(d))
-                for candidate, entry in dicts:
-                    if candidate is d and "owner" not in entry:
-                        entry["owner"] = {"id": id(owner),
-                                          "type": type_name(type(owner))}
-                        entry["edge"] = ctx.edge_label(d, obj)
-        del wanted, dicts
+            if module_dict and namespaces is None:
+                namespaces = _namespace_names(ctx)
+            for held in hits:
+                for candidate, entry in inner:
+                    if candidate is not held:
+                        continue
+                    if module_dict:
+                        name = ctx.edge_label(holder, held)
+                        if name and "held_as" not in entry:
+                            entry["held_as"] = "%s.%s" % (
+                                namespaces.get(id(holder), "?"), name)
+                    elif type(held) is dict and "owner" not in entry and \
+                            ctx.edge_label(holder, held) == "__dict__":
+                        # Its string keys are attribute names (".current").
+                        ctx.labeler.instance_dicts.add(id(held))
+                        entry["owner"] = {"id": id(holder),
+                                          "type": type_name(type(holder))}
+                        entry["edge"] = ctx.edge_label(held, obj)
+        del wanted, inner
     del found
     return result, total
+
+
+def _namespace_names(ctx):
+    """id of a module's namespace -> the module's name in sys.modules."""
+    names = {}
+    for name, module in list(sys.modules.items()):
+        if type(name) is str and issubclass(type(module), ModuleType):
+            try:
+                names.setdefault(id(ModuleType.__dict__["__dict__"]
+                                    .__get__(module)), name)
+            except Exception:
+                pass
+    return names
 
 
 def object_info(oid):
