@@ -89,12 +89,10 @@ ObjectInspector::ObjectInspector(QWidget *parent) : QWidget(parent)
                             "Only objects the garbage collector tracks are in the heap graph: str, int and other\n"
                             "atomic values are not. Double-click to inspect one."));
     topLayout->addWidget(m_fields);
-    auto *note = new QLabel(tr("Values are the labels stored with the heap graph. Only objects the garbage collector "
-                               "tracks are in it: str, int and other atomic attributes are not listed."),
-                            top);
-    note->setWordWrap(true);
-    note->setForegroundRole(QPalette::PlaceholderText);
-    topLayout->addWidget(note);
+    m_fieldsNote = new QLabel(top);
+    m_fieldsNote->setWordWrap(true);
+    m_fieldsNote->setForegroundRole(QPalette::PlaceholderText);
+    topLayout->addWidget(m_fieldsNote);
     auto *bottom = new QWidget(splitter);
     auto *bottomLayout = new QVBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
@@ -130,7 +128,10 @@ void ObjectInspector::setDetails(const ObjectDetails &details, const QString &so
     setWindowTitle(tr("%1 at %2 \u2014 Inspector").arg(shortType, TextUtil::hexId(details.id)));
     QStringList parts;
     parts << tr("Size %1").arg(TextUtil::bytes(qint64(details.size)));
-    parts << (details.retained >= 0 ? tr("retained %1").arg(TextUtil::bytes(details.retained))
+    if (details.retained >= 0)
+        parts << tr("retained %1").arg(TextUtil::bytes(details.retained));
+    else
+        parts << (details.fromAgent ? tr("retained size needs a heap graph (Snapshot with Heap Graph)")
                                     : tr("retained size not computed yet"));
     if (!details.rootKind.isEmpty())
         parts << tr("a root (%1)").arg(details.rootKind);
@@ -138,7 +139,14 @@ void ObjectInspector::setDetails(const ObjectDetails &details, const QString &so
     if (!details.label.isEmpty() && details.label != details.type)
         summary = tr("Label: %1").arg(details.label) + QLatin1Char('\n') + summary;
     if (!source.isEmpty())
-        summary += QLatin1Char('\n') + tr("From the heap graph of %1").arg(source);
+        summary += QLatin1Char('\n') + (details.fromAgent ? tr("Asked of %1 just now").arg(source)
+                                                          : tr("From the heap graph of %1").arg(source));
+    m_fieldsNote->setText(
+        details.fromAgent
+            ? tr("Values as the agent read them without running the program's code: str, bytes and numbers (cut), "
+                 "None, and the length of containers. Other objects show their type: double-click to inspect one.")
+            : tr("Values are the labels stored with the heap graph. Only objects the garbage collector tracks are in "
+                 "it: str, int and other atomic attributes are not listed."));
     m_summary->setText(summary);
     m_chain->clear();
     m_chain->hide();
@@ -156,8 +164,8 @@ void ObjectInspector::setDetails(const ObjectDetails &details, const QString &so
         items << item;
     }
     m_fields->addTopLevelItems(items);
-    m_fieldsHeading->setText(details.fields.empty() && details.fieldCount > 0
-                                 ? tr("Fields (%1; listed from a heap graph only)").arg(details.fieldCount)
+    m_fieldsHeading->setText(!details.listed && details.fieldCount > 0
+                                 ? tr("Fields (%1; this agent lists them with a heap graph only)").arg(details.fieldCount)
                                  : counted(quint32(details.fields.size()), details.fieldCount, tr("Fields")));
 
     m_referrers->clear();
@@ -170,8 +178,8 @@ void ObjectInspector::setDetails(const ObjectDetails &details, const QString &so
         items << item;
     }
     m_referrers->addTopLevelItems(items);
-    m_referrersHeading->setText(details.referrers.empty() && details.referrerCount > 0
-                                    ? tr("Referrers (%1; listed from a heap graph only)").arg(details.referrerCount)
+    m_referrersHeading->setText(!details.listed && details.referrerCount > 0
+                                    ? tr("Referrers (%1; this agent lists them with a heap graph only)").arg(details.referrerCount)
                                     : counted(quint32(details.referrers.size()), details.referrerCount, tr("Referrers")));
 }
 
@@ -183,6 +191,7 @@ void ObjectInspector::setError(const QString &text)
     m_fields->clear();
     m_referrers->clear();
     m_fieldsHeading->setText(tr("Fields"));
+    m_fieldsNote->clear();
     m_referrersHeading->setText(tr("Referrers"));
     m_chain->clear();
     m_chain->hide();

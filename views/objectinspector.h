@@ -22,7 +22,8 @@ class ObjectInspector : public QWidget
 public:
     explicit ObjectInspector(QWidget *parent = nullptr);
 
-    // `source` says where the object comes from ("run.lsnap, snapshot 3").
+    // `source` says where the object comes from ("run.lsnap, snapshot 3", or
+    // "the live process 4242" for details the agent gave).
     void setDetails(const ObjectDetails &details, const QString &source);
     // No object to show, and why.
     void setError(const QString &text);
@@ -51,6 +52,7 @@ private:
     QLabel *m_title;
     QLabel *m_summary;
     QLabel *m_fieldsHeading;
+    QLabel *m_fieldsNote;
     QTreeWidget *m_fields;
     QLabel *m_referrersHeading;
     QTreeWidget *m_referrers;

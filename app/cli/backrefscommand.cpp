@@ -156,7 +156,7 @@ int BackrefsCommand::run(const QStringList &arguments, CliOutput &io)
         }
         bool truncated = false;
         LiveReferenceGraph live;
-        const Status merged = live.mergeBackrefs(reply.value());
+        const Status merged = live.mergeBackrefs(parsed.value());
         const Expected<LayoutInput> input = merged ? Expected<LayoutInput>(live.layout().input)
                                                    : Expected<LayoutInput>::failure(merged.error());
         truncated = live.truncated();

@@ -435,7 +435,7 @@ void LiveReferenceSource::onReply(qint64 id, const QJsonObject &result)
     case Purpose::Expand: {
         // Protocol checks every field; the graph merges the checked reply.
         const Expected<Protocol::Backrefs> parsed = Protocol::parseBackrefs(result, source());
-        const Status merged = parsed ? m_graph.mergeBackrefs(result, p.expanded) : Status::failure(parsed.error());
+        const Status merged = parsed ? m_graph.mergeBackrefs(parsed.value(), p.expanded) : Status::failure(parsed.error());
         if (!merged) {
             emit message(merged.error().startsWith(source()) ? merged.error()
                                                               : tr("%1: %2").arg(source(), merged.error()));
@@ -457,7 +457,7 @@ void LiveReferenceSource::onReply(qint64 id, const QJsonObject &result)
     }
     case Purpose::Chain: {
         const Expected<Protocol::Chain> parsed = Protocol::parseChain(result, source());
-        Expected<std::vector<int>> chain = parsed ? m_graph.mergeChain(result)
+        Expected<std::vector<int>> chain = parsed ? m_graph.mergeChain(parsed.value())
                                                   : Expected<std::vector<int>>::failure(parsed.error());
         if (!chain) {
             emit message(chain.error());
@@ -493,7 +493,12 @@ void LiveReferenceSource::onFailed(qint64 id, const QString &error)
     if (!m_pending.contains(id))
         return;
     const Pending p = m_pending.take(id);
-    const QString text = tr("%1: %2").arg(source(), error);
+    QString text = tr("%1: %2").arg(source(), error);
+    // An object asked for by id (a container of the Containers view, an
+    // inspected object) that has been freed since.
+    if (p.purpose == Purpose::Backrefs && m_query.objectId && error.contains(QLatin1String("no live gc-tracked object")))
+        text = tr("%1: object %2 is no longer alive; nothing refers to it any more.")
+                   .arg(source(), TextUtil::hexId(m_query.objectId));
     qCInfo(lcReferenceSource) << text;
     if (p.purpose == Purpose::Backrefs)
         emit empty(text);

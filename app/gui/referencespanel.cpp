@@ -310,7 +310,9 @@ bool ReferencesPanel::wantsLive() const
     // A compared snapshot with a heap graph (a live "Snapshot with Heap
     // Graph", say) answers from its graph: the same moment as the table's
     // counts, with retained sizes. Otherwise a connected process answers.
-    if (!m_liveSource->isConnected() || m_objectId)
+    // That holds for one object too (a container, an inspected object): the
+    // agent finds it by id while it lives.
+    if (!m_liveSource->isConnected())
         return false;
     FileReferenceSource::Key key, baseline;
     bool hasBaseline = false;

@@ -92,17 +92,16 @@ void ReferenceTabs::setLiveController(LiveController *live)
         const QString source = tr("process %1").arg(m_live ? m_live->pid() : 0);
         if (id == m_objectRequest) {
             m_objectRequest = -1;
-            const auto checked = Protocol::parseObject(result, source);
-            if (!checked)
-                m_inspector->setError(checked.error());
+            const Expected<Protocol::ObjectInfo> info = Protocol::parseObject(result, source);
+            if (!info)
+                m_inspector->setError(info.error());
             else
-                m_inspector->setDetails(ObjectDetails::fromAgentObject(result),
-                                        tr("the live process %1 (no heap graph: no fields or referrers)")
-                                            .arg(m_live ? m_live->pid() : 0));
+                m_inspector->setDetails(ObjectDetails::fromAgentObject(info.value()),
+                                        tr("the live process %1").arg(m_live ? m_live->pid() : 0));
         } else if (id == m_chainRequest) {
             m_chainRequest = -1;
-            const auto checked = Protocol::parseChain(result, source);
-            m_inspector->setChain(checked ? ObjectDetails::fromAgentChain(result) : checked.error());
+            const Expected<Protocol::Chain> chain = Protocol::parseChain(result, source);
+            m_inspector->setChain(chain ? ObjectDetails::fromAgentChain(chain.value()) : chain.error());
         }
     });
     connect(live->client(), &AgentClient::failed, this, [this](qint64 id, const QString &error) {
@@ -110,7 +109,13 @@ void ReferenceTabs::setLiveController(LiveController *live)
             return;
         if (id == m_objectRequest) {
             m_objectRequest = -1;
-            m_inspector->setError(tr("The agent could not inspect %1: %2").arg(TextUtil::hexId(m_inspectedId), error));
+            // Values such as str and int are fields but not gc-tracked: the
+            // agent finds objects by id among those the collector tracks.
+            m_inspector->setError(error.contains(QLatin1String("no live gc-tracked object"))
+                                      ? tr("%1 is no longer alive, or is a value the garbage collector does not track "
+                                           "(str, int, ...): the agent inspects tracked objects only.")
+                                            .arg(TextUtil::hexId(m_inspectedId))
+                                      : tr("The agent could not inspect %1: %2").arg(TextUtil::hexId(m_inspectedId), error));
         } else if (id == m_chainRequest) {
             m_chainRequest = -1;
             m_inspector->setChain(error);

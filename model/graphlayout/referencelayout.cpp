@@ -5,7 +5,6 @@
 #include "heapgraph/heapgraph.h"
 
 #include <QCoreApplication>
-#include <QJsonArray>
 #include <QLocale>
 
 #include <algorithm>
@@ -21,17 +20,6 @@ QString tr(const char *text)
 
 // The JSON number of an object id (exact below 2^53, as the protocol says);
 // the agent's "+N more" nodes have negative ids.
-bool readId(const QJsonValue &v, qint64 *id)
-{
-    if (!v.isDouble())
-        return false;
-    const double d = v.toDouble();
-    if (d != double(qint64(d)) || d > 9007199254740992.0 || d < -9007199254740992.0)
-        return false;
-    *id = qint64(d);
-    return true;
-}
-
 const QHash<QString, NodeKind> &liveKinds()
 {
     static const QHash<QString, NodeKind> kinds = {
@@ -172,15 +160,10 @@ void LiveReferenceGraph::setVisible(int node, bool visible)
         m_nodes[size_t(node)].visible = visible;
 }
 
-int LiveReferenceGraph::addNode(const QJsonObject &n, QString *error)
+int LiveReferenceGraph::addNode(const AgentReply::RefNode &n)
 {
-    qint64 id = 0;
-    if (!readId(n.value(QStringLiteral("id")), &id)) {
-        *error = tr("a node without a numeric id");
-        return -1;
-    }
-    const QString kindName = n.value(QStringLiteral("kind")).toString();
-    const NodeKind kind = liveKinds().value(kindName, NodeKind::Object);
+    const qint64 id = n.id;
+    const NodeKind kind = liveKinds().value(n.kind, NodeKind::Object);
     if (kind != NodeKind::Collapsed && id > 0) {
         const int existing = m_index.value(id, -1);
         if (existing >= 0) {
@@ -193,11 +176,11 @@ int LiveReferenceGraph::addNode(const QJsonObject &n, QString *error)
     }
     Node node;
     node.objectId = kind == NodeKind::Collapsed ? 0 : id;
-    node.type = TextUtil::oneLine(n.value(QStringLiteral("type")).toString());
-    node.label = TextUtil::oneLine(n.value(QStringLiteral("label")).toString());
+    node.type = TextUtil::oneLine(n.type);
+    node.label = TextUtil::oneLine(n.label);
     node.kind = kind;
-    node.more = n.value(QStringLiteral("more")).toInteger();
-    node.moreOffset = std::max<qint64>(0, n.value(QStringLiteral("offset")).toInteger());
+    node.more = n.more;
+    node.moreOffset = std::max<qint64>(0, n.offset);
     // Roots are never searched past; there is nothing to expand.
     node.expanded = kind == NodeKind::Root || kind == NodeKind::Class || kind == NodeKind::Collapsed;
     m_nodes.push_back(node);
@@ -215,73 +198,47 @@ void LiveReferenceGraph::addEdge(int from, int to, const QString &label)
     m_edges.push_back(Edge{from, to, TextUtil::oneLine(label)});
 }
 
-Status LiveReferenceGraph::mergeBackrefs(const QJsonObject &reply, qint64 expandedId)
+Status LiveReferenceGraph::mergeBackrefs(const AgentReply::Backrefs &reply, qint64 expandedId)
 {
-    const QJsonValue nodesValue = reply.value(QStringLiteral("nodes"));
-    const QJsonValue edgesValue = reply.value(QStringLiteral("edges"));
-    if (!nodesValue.isArray() || !edgesValue.isArray())
-        return Status::failure(tr("the agent's backrefs reply has no nodes and edges"));
-    const QJsonArray nodes = nodesValue.toArray();
-    if (nodeCount() + nodes.size() > GraphLayout::s_maxNodes)
+    if (nodeCount() + qint64(reply.nodes.size()) > GraphLayout::s_maxNodes)
         return Status::failure(tr("the reference graph would have more than %1 nodes; lower the depth or the node limit")
                                    .arg(GraphLayout::s_maxNodes));
     LiveReferenceGraph merged = *this;
     QHash<qint64, int> local; // the reply's ids (including -1, -2...) -> index
-    for (const QJsonValue &value : nodes) {
-        if (!value.isObject())
-            return Status::failure(tr("the agent's backrefs reply has a node that is not an object"));
-        const QJsonObject n = value.toObject();
-        QString error;
-        const int index = merged.addNode(n, &error);
-        if (index < 0)
-            return Status::failure(tr("the agent's backrefs reply has %1").arg(error));
-        qint64 id = 0;
-        readId(n.value(QStringLiteral("id")), &id);
-        local.insert(id, index);
-    }
-    for (const QJsonValue &value : edgesValue.toArray()) {
-        const QJsonObject e = value.toObject();
-        qint64 from = 0;
-        qint64 to = 0;
-        if (!readId(e.value(QStringLiteral("from")), &from) || !readId(e.value(QStringLiteral("to")), &to)
-            || !local.contains(from) || !local.contains(to))
+    for (const AgentReply::RefNode &n : reply.nodes)
+        local.insert(n.id, merged.addNode(n));
+    for (const AgentReply::RefEdge &e : reply.edges) {
+        if (!local.contains(e.from) || !local.contains(e.to))
             return Status::failure(tr("the agent's backrefs reply has an edge between unknown nodes"));
-        merged.addEdge(local.value(from), local.value(to), e.value(QStringLiteral("label")).toString());
-        Node &source = merged.m_nodes[size_t(local.value(from))];
+        merged.addEdge(local.value(e.from), local.value(e.to), e.label);
+        Node &source = merged.m_nodes[size_t(local.value(e.from))];
         if (source.kind == NodeKind::Collapsed && source.moreOf < 0)
-            source.moreOf = local.value(to);
+            source.moreOf = local.value(e.to);
     }
     if (expandedId) {
         const int index = merged.indexOf(expandedId);
         if (index >= 0)
             merged.m_nodes[size_t(index)].expanded = true;
     }
-    merged.m_truncated = m_truncated || reply.value(QStringLiteral("truncated")).toBool();
+    merged.m_truncated = m_truncated || reply.truncated;
     *this = std::move(merged);
     return {};
 }
 
-Expected<std::vector<int>> LiveReferenceGraph::mergeChain(const QJsonObject &reply)
+Expected<std::vector<int>> LiveReferenceGraph::mergeChain(const AgentReply::Chain &reply)
 {
-    const QJsonValue chainValue = reply.value(QStringLiteral("chain"));
-    if (!chainValue.isArray())
-        return Expected<std::vector<int>>::failure(tr("the agent's chain reply has no chain"));
-    const QJsonArray steps = chainValue.toArray();
-    if (steps.isEmpty())
+    if (reply.steps.empty())
         return Expected<std::vector<int>>::failure(tr("no chain of references leads to this object"));
-    if (nodeCount() + steps.size() > GraphLayout::s_maxNodes)
-        return Expected<std::vector<int>>::failure(tr("the chain is too long to draw (%1 steps)").arg(steps.size()));
+    if (nodeCount() + qint64(reply.steps.size()) > GraphLayout::s_maxNodes)
+        return Expected<std::vector<int>>::failure(
+            tr("the chain is too long to draw (%1 steps)").arg(qint64(reply.steps.size())));
     LiveReferenceGraph merged = *this;
     std::vector<int> indices;
-    for (const QJsonValue &value : steps) {
-        const QJsonObject step = value.toObject();
-        QString error;
-        const int index = merged.addNode(step, &error);
-        if (index < 0)
-            return Expected<std::vector<int>>::failure(tr("the agent's chain reply has %1").arg(error));
+    for (const AgentReply::RefNode &step : reply.steps) {
+        const int index = merged.addNode(step);
         merged.m_nodes[size_t(index)].visible = true;
         if (!indices.empty())
-            merged.addEdge(indices.back(), index, step.value(QStringLiteral("edge")).toString());
+            merged.addEdge(indices.back(), index, step.edge);
         indices.push_back(index);
     }
     *this = std::move(merged);

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "core/agentreplies.h"
 #include "core/expected.h"
 #include "graphlayout/graphlayout.h"
 #include "heapgraph/referencesubgraph.h"
 
 #include <QHash>
-#include <QJsonObject>
 #include <QString>
 
 #include <utility>
@@ -70,12 +70,14 @@ public:
         QString label;
     };
 
-    // Adds the nodes and edges of a backrefs reply; `expandedId` marks that
-    // node as expanded (its referrers are now known). Fails on a reply of the
-    // wrong shape, leaving the graph as it was.
-    Status mergeBackrefs(const QJsonObject &reply, qint64 expandedId = 0);
-    // Adds the steps of a chain reply and returns their node indices, root first.
-    Expected<std::vector<int>> mergeChain(const QJsonObject &reply);
+    // Adds the nodes and edges of a checked backrefs reply
+    // (Protocol::parseBackrefs); `expandedId` marks that node as expanded (its
+    // referrers are now known). Fails when the graph would grow too large or
+    // an edge joins unknown nodes, leaving the graph as it was.
+    Status mergeBackrefs(const AgentReply::Backrefs &reply, qint64 expandedId = 0);
+    // Adds the steps of a checked chain reply and returns their node indices,
+    // root first.
+    Expected<std::vector<int>> mergeChain(const AgentReply::Chain &reply);
 
     void clear();
     void setVisible(int node, bool visible);
@@ -88,7 +90,7 @@ public:
     ReferenceLayout layout(const std::vector<int> &chain = {}) const;
 
 private:
-    int addNode(const QJsonObject &n, QString *error);
+    int addNode(const AgentReply::RefNode &n);
     void addEdge(int from, int to, const QString &label);
 
     std::vector<Node> m_nodes;

@@ -6,7 +6,6 @@
 #include "heapgraph/referencechain.h"
 
 #include <QCoreApplication>
-#include <QJsonArray>
 
 #include <algorithm>
 
@@ -137,34 +136,76 @@ Expected<ObjectDetails> ObjectDetails::fromGraph(const HeapGraph &graph, const D
     return d;
 }
 
-ObjectDetails ObjectDetails::fromAgentObject(const QJsonObject &result)
+ObjectDetails ObjectDetails::fromAgentObject(const AgentReply::ObjectInfo &info, int limit)
 {
+    const size_t cap = size_t(std::max(0, limit));
+    const auto count = [](qint64 n) { return quint32(std::clamp<qint64>(n, 0, 4000000000LL)); };
     ObjectDetails d;
-    d.id = quint64(result.value(QStringLiteral("id")).toDouble());
-    d.type = TextUtil::oneLine(result.value(QStringLiteral("type")).toString());
-    d.label = TextUtil::oneLine(result.value(QStringLiteral("label")).toString());
-    d.size = quint64(std::max(0.0, result.value(QStringLiteral("size")).toDouble()));
-    if (result.value(QStringLiteral("root")).toBool())
-        d.rootKind = result.value(QStringLiteral("kind")).toString() == QLatin1String("module") ? tr("module") : tr("root");
-    d.fieldCount = quint32(std::clamp(result.value(QStringLiteral("referents_count")).toDouble(), 0.0, 4e9));
-    d.referrerCount = quint32(std::clamp(result.value(QStringLiteral("referrers_count")).toDouble(), 0.0, 4e9));
+    d.fromAgent = true;
+    d.listed = info.listed;
+    d.id = quint64(std::max<qint64>(0, info.id));
+    d.type = TextUtil::oneLine(info.type);
+    d.label = TextUtil::oneLine(info.label);
+    d.size = quint64(std::max<qint64>(0, info.size));
+    if (info.root) {
+        if (info.kind == QLatin1String("module"))
+            d.rootKind = tr("module");
+        else if (info.kind == QLatin1String("class"))
+            d.rootKind = tr("class");
+        else if (info.kind == QLatin1String("frame"))
+            d.rootKind = tr("thread frame");
+        else
+            d.rootKind = tr("root");
+    }
+    for (const AgentReply::ObjectInfo::Field &f : info.fields) {
+        if (d.fields.size() >= cap)
+            break;
+        const QString value = f.value.isEmpty()
+            ? QStringLiteral("<%1 object at %2>").arg(f.type, TextUtil::hexId(quint64(f.id)))
+            : TextUtil::oneLine(f.value);
+        d.fields.push_back(Field{TextUtil::oneLine(f.name), quint64(f.id), TextUtil::oneLine(f.type), value,
+                                 quint64(std::max<qint64>(0, f.size))});
+    }
+    d.fieldCount = info.listed ? count(std::max<qint64>(info.fieldsCount, qint64(info.fields.size())))
+                               : count(info.referentsCount);
+    for (const AgentReply::ObjectInfo::Referrer &r : info.referrers) {
+        if (d.referrers.size() >= cap)
+            break;
+        Referrer out;
+        out.id = quint64(r.id);
+        out.type = TextUtil::oneLine(r.type);
+        // The agent labels an object its type says enough about by that type.
+        out.label = r.label.isEmpty() || r.label == r.type
+            ? QStringLiteral("<%1 object at %2>").arg(out.type, TextUtil::hexId(out.id))
+            : TextUtil::oneLine(r.label);
+        // A module global says its name: "__main__._REQUEST_LOG · dict (4 items)".
+        if (!r.heldAs.isEmpty())
+            out.label = TextUtil::oneLine(r.heldAs) + QStringLiteral(" \u00b7 ") + out.label;
+        out.via = TextUtil::oneLine(r.edge);
+        // "Session.current" reads better than "dict ['current']", as in files.
+        if (r.ownerId > 0 && quint64(r.ownerId) != d.id) {
+            out.ownerId = quint64(r.ownerId);
+            const QString ownerType = TextUtil::oneLine(r.ownerType).section(QLatin1Char('.'), -1);
+            out.via = ownerType + (out.via.startsWith(QLatin1Char('.')) ? out.via : QLatin1Char(' ') + out.via);
+        }
+        d.referrers.push_back(out);
+    }
+    d.referrerCount = count(std::max<qint64>(info.referrersCount, qint64(info.referrers.size())));
     return d;
 }
 
-QString ObjectDetails::fromAgentChain(const QJsonObject &result)
+QString ObjectDetails::fromAgentChain(const AgentReply::Chain &chain)
 {
-    const QJsonArray steps = result.value(QStringLiteral("chain")).toArray();
-    if (!result.value(QStringLiteral("found")).toBool() || steps.isEmpty())
+    if (chain.steps.empty())
         return tr("no chain of references leads to it");
     QStringList parts;
-    for (const QJsonValue &v : steps) {
-        const QJsonObject step = v.toObject();
-        const QString label = TextUtil::oneLine(step.value(QStringLiteral("label")).toString());
-        const QString edge = TextUtil::oneLine(step.value(QStringLiteral("edge")).toString());
+    for (const AgentReply::RefNode &step : chain.steps) {
+        const QString label = TextUtil::oneLine(step.label.isEmpty() ? step.type : step.label);
+        const QString edge = TextUtil::oneLine(step.edge);
         parts << (edge.isEmpty() ? label : QStringLiteral("%1: %2").arg(edge, label));
     }
     const QString text = parts.join(QStringLiteral(" \u2192 "));
-    if (result.value(QStringLiteral("end")).toString() != QLatin1String("root"))
+    if (chain.end != AgentReply::Chain::End::Root)
         return tr("No module, class or frame leads here; from an object nothing refers to: %1").arg(text);
     return text;
 }

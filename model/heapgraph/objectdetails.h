@@ -1,9 +1,9 @@
 #pragma once
 
+#include "core/agentreplies.h"
 #include "core/expected.h"
 #include "heapgraph/heapgraph.h"
 
-#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -48,6 +48,8 @@ struct ObjectDetails
     quint32 fieldCount = 0;    // all of them (fields holds at most `limit`)
     std::vector<Referrer> referrers;
     quint32 referrerCount = 0;
+    bool fromAgent = false; // asked of a live process: fields include str, int and other untracked values
+    bool listed = true;     // false: an agent that gave counts only
 
     // The object with id `objectId` of `graph`; `dominators` (may be null)
     // gives its retained size. At most `limit` fields and referrers each.
@@ -58,12 +60,12 @@ struct ObjectDetails
     // LeakReportGraph::describeChain), or why there is none.
     static QString chainToRoot(const HeapGraph &graph, quint64 objectId);
 
-    // From a live process without a heap graph: the agent's `object` reply
-    // (docs/protocol.md): type, label, size and how many referents and
-    // referrers, without the lists (they need a heap graph).
-    static ObjectDetails fromAgentObject(const QJsonObject &result);
-    // The agent's `chain` reply in the same words as chainToRoot.
-    static QString fromAgentChain(const QJsonObject &result);
+    // From a live process without a heap graph: the agent's checked `object`
+    // reply (Protocol::parseObject): type, label, size, its labelled fields
+    // with safe values and its referrers. At most `limit` of each.
+    static ObjectDetails fromAgentObject(const AgentReply::ObjectInfo &info, int limit = 500);
+    // The agent's checked `chain` reply in the same words as chainToRoot.
+    static QString fromAgentChain(const AgentReply::Chain &chain);
 };
 
 } // namespace leakscope

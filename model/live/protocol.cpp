@@ -1,5 +1,7 @@
 #include "live/protocol.h"
 
+#include "core/textutil.h"
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonArray>
@@ -484,21 +486,98 @@ Expected<Instances> parseInstances(const QJsonObject &result, const QString &sou
     return out;
 }
 
+namespace {
+
+// Texts from the agent are shown in one line, and never at any length.
+constexpr int s_maxText = 300;
+
+QString shown(const QString &text)
+{
+    QString line = TextUtil::oneLine(text);
+    if (line.size() > s_maxText)
+        line = line.left(s_maxText - 1) + QChar(0x2026);
+    return line;
+}
+
+} // namespace
+
 Expected<ObjectInfo> parseObject(const QJsonObject &result, const QString &source)
 {
     QString why;
     Fields f(result, &why);
     ObjectInfo o;
     o.id = f.wholeNumber("id", 0, true, 1);
-    o.type = f.text("type", true);
-    o.label = f.text("label");
-    o.kind = f.text("kind");
+    o.type = shown(f.text("type", true));
+    o.label = shown(f.text("label"));
+    o.kind = shown(f.text("kind"));
     o.size = f.wholeNumber("size", 0, false, 0);
     o.root = f.boolean("root", false);
     o.referentsCount = f.wholeNumber("referents_count", 0, false, 0);
     o.referrersCount = f.wholeNumber("referrers_count", 0, false, 0);
+    const QJsonValue fieldsValue = result.value(QStringLiteral("fields"));
+    const QJsonValue referrersValue = result.value(QStringLiteral("referrers"));
+    o.listed = !absentOrNull(fieldsValue) || !absentOrNull(referrersValue);
+    o.fieldsCount = f.wholeNumber("fields_count", 0, false, 0);
+    o.fieldsTruncated = f.boolean("fields_truncated", false);
+    o.referrersTruncated = f.boolean("referrers_truncated", false);
+    const QJsonArray fields = o.listed ? f.array("fields") : QJsonArray();
+    const QJsonArray referrers = o.listed ? f.array("referrers") : QJsonArray();
     if (!why.isEmpty())
         return refuse<ObjectInfo>(source, "object", why);
+    if (fields.size() > ObjectInfo::s_maxFields)
+        return refuse<ObjectInfo>(source, "object",
+                                  tr("lists %1 fields (at most %2)").arg(fields.size()).arg(ObjectInfo::s_maxFields));
+    if (referrers.size() > ObjectInfo::s_maxReferrers)
+        return refuse<ObjectInfo>(
+            source, "object",
+            tr("lists %1 referrers (at most %2)").arg(referrers.size()).arg(ObjectInfo::s_maxReferrers));
+    o.fields.reserve(size_t(fields.size()));
+    for (const QJsonValue &v : fields) {
+        if (!v.isObject())
+            return refuse<ObjectInfo>(source, "object", tr("has a field that is not an object"));
+        const QJsonObject field = v.toObject();
+        Fields r(field, &why);
+        ObjectInfo::Field out;
+        out.name = shown(r.text("name"));
+        out.id = r.wholeNumber("id", 0, true, 1);
+        out.type = shown(r.text("type", true));
+        out.value = shown(r.text("value"));
+        out.size = r.wholeNumber("size", 0, false, 0);
+        if (!why.isEmpty())
+            return refuse<ObjectInfo>(source, "object", tr("has a field that ") + why);
+        o.fields.push_back(std::move(out));
+    }
+    o.referrers.reserve(size_t(referrers.size()));
+    for (const QJsonValue &v : referrers) {
+        if (!v.isObject())
+            return refuse<ObjectInfo>(source, "object", tr("has a referrer that is not an object"));
+        const QJsonObject referrer = v.toObject();
+        Fields r(referrer, &why);
+        ObjectInfo::Referrer out;
+        out.id = r.wholeNumber("id", 0, true, 1);
+        out.type = shown(r.text("type", true));
+        out.label = shown(r.text("label"));
+        out.kind = shown(r.text("kind"));
+        out.edge = shown(r.text("edge"));
+        out.heldAs = shown(r.text("held_as"));
+        const QJsonValue ownerValue = referrer.value(QStringLiteral("owner"));
+        if (!absentOrNull(ownerValue)) {
+            if (!ownerValue.isObject()) {
+                r.fail(tr("has an 'owner' that is not an object"));
+            } else {
+                const QJsonObject owner = ownerValue.toObject();
+                Fields w(owner, &why);
+                out.ownerId = w.wholeNumber("id", 0, true, 1);
+                out.ownerType = shown(w.text("type", true));
+            }
+        }
+        if (!why.isEmpty())
+            return refuse<ObjectInfo>(source, "object", tr("has a referrer that ") + why);
+        o.referrers.push_back(std::move(out));
+    }
+    // Counts never say less than the lists show.
+    o.fieldsCount = std::max(o.fieldsCount, qint64(o.fields.size()));
+    o.referrersCount = std::max(o.referrersCount, qint64(o.referrers.size()));
     return o;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/agentreplies.h"
 #include "core/expected.h"
 #include "core/snapshot.h"
 #include "core/typeregistry.h"
@@ -91,46 +92,17 @@ Expected<double> parsePing(const QJsonObject &result, const QString &source);
 // above); every field is checked for its documented type.
 Expected<LiveSnapshot> parseCensus(const QJsonObject &result, const QString &source);
 
-// A node of a backrefs reply or a step of a chain reply.
-struct RefNode
-{
-    qint64 id = 0;       // object id; -1, -2, ... for "+N more" nodes
-    QString type;
-    QString label;
-    QString kind;        // target, module, class, function, frame, object, collapsed
-    int depth = 0;       // backrefs only
-    qint64 more = 0;     // collapsed nodes: referrers not shown
-    qint64 offset = 0;   // collapsed nodes: where they start
-    qint64 skipped = 0;  // skip_cycles: referrers left out
-    QString edge;        // chain only: the reference from the step above
-    bool hasEdge = false;
-};
+// The heap replies' values live in core (AgentReply) so that heap-graph and
+// layout code can use them without this library.
+using RefNode = AgentReply::RefNode;
+using RefEdge = AgentReply::RefEdge;
+using Backrefs = AgentReply::Backrefs;
+using Chain = AgentReply::Chain;
+using ObjectInfo = AgentReply::ObjectInfo;
 
-struct RefEdge
-{
-    qint64 from = 0;
-    qint64 to = 0;
-    QString label;
-    bool hasLabel = false;
-};
-
-struct Backrefs
-{
-    bool truncated = false;
-    qint64 skipped = 0;
-    std::vector<RefNode> nodes;
-    std::vector<RefEdge> edges;
-};
 // Every edge must join nodes of the reply.
 Expected<Backrefs> parseBackrefs(const QJsonObject &result, const QString &source);
 
-struct Chain
-{
-    enum class End { Root, Unreferenced, None };
-    bool found = false;
-    End end = End::None;
-    std::vector<RefNode> steps; // root first
-};
 Expected<Chain> parseChain(const QJsonObject &result, const QString &source);
 
 struct Instances
@@ -146,17 +118,9 @@ struct Instances
 };
 Expected<Instances> parseInstances(const QJsonObject &result, const QString &source);
 
-struct ObjectInfo
-{
-    qint64 id = 0;
-    QString type;
-    QString label;
-    QString kind;
-    qint64 size = 0;
-    bool root = false;
-    qint64 referentsCount = 0;
-    qint64 referrersCount = 0;
-};
+// Fields and referrers are checked (types, ids, at most ObjectInfo::s_maxFields
+// and s_maxReferrers) and their texts made one line and cut; a reply without
+// them (an older agent) gives counts only (listed false).
 Expected<ObjectInfo> parseObject(const QJsonObject &result, const QString &source);
 
 // The snapshot id of a graph_dump reply ({"snapshot_id": N, "path": P}) for a

@@ -4,19 +4,11 @@
 #include "heapgraph/referencechain.h"
 #include "graphlayout/referencelayout.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QTest>
 
 using namespace leakscope;
 
 namespace {
-
-QJsonObject json(const char *text)
-{
-    return QJsonDocument::fromJson(QByteArray(text)).object();
-}
 
 // module -> globals dict -> cache dict -> three Sessions; an unrelated list.
 HeapGraph smallHeap()
@@ -115,23 +107,58 @@ void TestReferenceLayout::hiddenNodesAndChains()
     QVERIFY(!l.input.nodes[size_t(l.layoutIndexOf(sub.indexOf(3)))].highlighted);
 }
 
+namespace {
+
+AgentReply::RefNode refNode(qint64 id, const char *type, const char *label, const char *kind, qint64 more = 0)
+{
+    AgentReply::RefNode n;
+    n.id = id;
+    n.type = QString::fromUtf8(type);
+    n.label = QString::fromUtf8(label);
+    n.kind = QString::fromUtf8(kind);
+    n.more = more;
+    return n;
+}
+
+AgentReply::RefEdge refEdge(qint64 from, qint64 to, const char *label = nullptr)
+{
+    return AgentReply::RefEdge{from, to, label ? QString::fromUtf8(label) : QString(), label != nullptr};
+}
+
+AgentReply::RefNode step(qint64 id, const char *type, const char *label, const char *kind, const char *edge)
+{
+    AgentReply::RefNode n = refNode(id, type, label, kind);
+    n.edge = edge ? QString::fromUtf8(edge) : QString();
+    n.hasEdge = edge != nullptr;
+    return n;
+}
+
+AgentReply::Backrefs oneTarget()
+{
+    AgentReply::Backrefs b;
+    b.nodes = {refNode(7, "X", "X", "target")};
+    return b;
+}
+
+} // namespace
+
 void TestReferenceLayout::liveMerge()
 {
     LiveReferenceGraph g;
-    const Status first = g.mergeBackrefs(json(R"J({"truncated": false,
-      "nodes": [{"id": 10, "type": "__main__.Session", "label": "__main__.Session", "kind": "target", "depth": 0},
-                {"id": 20, "type": "dict", "label": "dict (2 items)", "kind": "object", "depth": 1},
-                {"id": -1, "type": "", "label": "+7 more", "kind": "collapsed", "depth": 1, "more": 7}],
-      "edges": [{"from": 20, "to": 10, "label": "['a']"}, {"from": -1, "to": 10, "label": null}]})J"));
+    AgentReply::Backrefs reply;
+    reply.nodes = {refNode(10, "__main__.Session", "__main__.Session", "target"),
+                   refNode(20, "dict", "dict (2 items)", "object"), refNode(-1, "", "+7 more", "collapsed", 7)};
+    reply.edges = {refEdge(20, 10, "['a']"), refEdge(-1, 10)};
+    const Status first = g.mergeBackrefs(reply);
     QVERIFY2(first, qPrintable(first.error()));
     QCOMPARE(g.nodeCount(), 3);
     // Expanding the dict: the reply repeats it and adds its referrer.
-    const Status second = g.mergeBackrefs(json(R"J({"truncated": true,
-      "nodes": [{"id": 20, "type": "dict", "label": "dict (2 items)", "kind": "target", "depth": 0},
-                {"id": 30, "type": "module", "label": "module __main__", "kind": "module", "depth": 1},
-                {"id": -1, "type": "", "label": "+2 more", "kind": "collapsed", "depth": 1, "more": 2}],
-      "edges": [{"from": 30, "to": 20, "label": "_CACHE"}, {"from": -1, "to": 20, "label": null}]})J"),
-                                          20);
+    AgentReply::Backrefs expand;
+    expand.truncated = true;
+    expand.nodes = {refNode(20, "dict", "dict (2 items)", "target"), refNode(30, "module", "module __main__", "module"),
+                    refNode(-1, "", "+2 more", "collapsed", 2)};
+    expand.edges = {refEdge(30, 20, "_CACHE"), refEdge(-1, 20)};
+    const Status second = g.mergeBackrefs(expand, 20);
     QVERIFY2(second, qPrintable(second.error()));
     QCOMPARE(g.nodeCount(), 5); // the two "+N more" nodes stay apart
     QVERIFY(g.truncated());
@@ -149,32 +176,34 @@ void TestReferenceLayout::liveMerge()
 
 void TestReferenceLayout::liveBadReplies_data()
 {
-    QTest::addColumn<QByteArray>("reply");
-    QTest::addColumn<QString>("error");
-    QTest::newRow("empty object") << QByteArray("{}") << QStringLiteral("no nodes");
-    QTest::newRow("nodes not an array") << QByteArray(R"({"nodes": 3, "edges": []})") << QStringLiteral("no nodes");
-    QTest::newRow("node not an object") << QByteArray(R"({"nodes": [5], "edges": []})")
-                                        << QStringLiteral("not an object");
-    QTest::newRow("node id a string") << QByteArray(R"({"nodes": [{"id": "10", "kind": "target"}], "edges": []})")
-                                      << QStringLiteral("numeric id");
-    QTest::newRow("node id fractional") << QByteArray(R"({"nodes": [{"id": 1.5, "kind": "target"}], "edges": []})")
-                                        << QStringLiteral("numeric id");
-    QTest::newRow("node id past 2^53") << QByteArray(R"({"nodes": [{"id": 1e300, "kind": "target"}], "edges": []})")
-                                       << QStringLiteral("numeric id");
-    QTest::newRow("edge to unknown node")
-        << QByteArray(R"({"nodes": [{"id": 1, "kind": "target"}], "edges": [{"from": 2, "to": 1}]})")
-        << QStringLiteral("unknown nodes");
-    QTest::newRow("edge without ends") << QByteArray(R"({"nodes": [{"id": 1, "kind": "target"}], "edges": [{}]})")
-                                       << QStringLiteral("unknown nodes");
+    // The reply's JSON is checked by Protocol::parseBackrefs (tst_protocol);
+    // the graph still refuses values that do not fit together.
+    QTest::addColumn<int>("unknownEnd");
+    QTest::newRow("edge from an unknown node") << 0;
+    QTest::newRow("edge to an unknown node") << 1;
+    QTest::newRow("too many nodes") << 2;
 }
 
 void TestReferenceLayout::liveBadReplies()
 {
-    QFETCH(QByteArray, reply);
-    QFETCH(QString, error);
+    QFETCH(int, unknownEnd);
     LiveReferenceGraph g;
-    QVERIFY(g.mergeBackrefs(json(R"J({"nodes": [{"id": 7, "kind": "target", "type": "X"}], "edges": []})J")));
-    const Status merged = g.mergeBackrefs(QJsonDocument::fromJson(reply).object());
+    QVERIFY(g.mergeBackrefs(oneTarget()));
+    AgentReply::Backrefs reply;
+    reply.nodes = {refNode(1, "Y", "Y", "target"), refNode(2, "dict", "", "object")};
+    QString error;
+    if (unknownEnd == 0) {
+        reply.edges = {refEdge(2, 1), refEdge(3, 1)};
+        error = QStringLiteral("unknown nodes");
+    } else if (unknownEnd == 1) {
+        reply.edges = {refEdge(2, 1), refEdge(2, 4)};
+        error = QStringLiteral("unknown nodes");
+    } else {
+        for (qint64 i = 10; i < 10 + GraphLayout::s_maxNodes; ++i)
+            reply.nodes.push_back(refNode(i, "Z", "", "object"));
+        error = QStringLiteral("more than");
+    }
+    const Status merged = g.mergeBackrefs(reply);
     QVERIFY(!merged);
     QVERIFY2(merged.error().contains(error), qPrintable(merged.error()));
     // Nothing half-merged.
@@ -185,11 +214,13 @@ void TestReferenceLayout::liveBadReplies()
 void TestReferenceLayout::liveChain()
 {
     LiveReferenceGraph g;
-    QVERIFY(g.mergeBackrefs(json(R"J({"nodes": [{"id": 7, "kind": "target", "type": "X", "label": "X"}], "edges": []})J")));
-    const Expected<std::vector<int>> chain = g.mergeChain(json(R"J({"found": true, "end": "root", "chain": [
-      {"id": 1, "type": "module", "label": "module __main__", "kind": "module", "edge": null},
-      {"id": 2, "type": "dict", "label": "dict (3 items)", "kind": "object", "edge": "__dict__"},
-      {"id": 7, "type": "X", "label": "X", "kind": "object", "edge": "['k']"}]})J"));
+    QVERIFY(g.mergeBackrefs(oneTarget()));
+    AgentReply::Chain reply;
+    reply.found = true;
+    reply.end = AgentReply::Chain::End::Root;
+    reply.steps = {step(1, "module", "module __main__", "module", nullptr),
+                   step(2, "dict", "dict (3 items)", "object", "__dict__"), step(7, "X", "X", "object", "['k']")};
+    const Expected<std::vector<int>> chain = g.mergeChain(reply);
     QVERIFY2(chain, qPrintable(chain.error()));
     QCOMPARE(int(chain.value().size()), 3);
     QCOMPARE(chain.value().back(), g.indexOf(7));
@@ -198,10 +229,11 @@ void TestReferenceLayout::liveChain()
     for (const LayoutNode &n : l.input.nodes)
         QVERIFY(n.highlighted);
     QCOMPARE(int(l.input.edges.size()), 2);
-    for (const LayoutEdge &e : l.input.edges)
+    for (const LayoutEdge &e : l.input.edges) {
         QVERIFY(e.highlighted);
-    QVERIFY(!g.mergeChain(json(R"J({"found": false, "end": "none", "chain": []})J")));
-    QVERIFY(!g.mergeChain(json(R"J({"chain": [{"id": "x"}]})J")));
+        QVERIFY(!e.label.isEmpty());
+    }
+    QVERIFY(!g.mergeChain(AgentReply::Chain{}));
     QCOMPARE(g.nodeCount(), 3);
 }
 

@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QSet>
@@ -74,6 +75,7 @@ private slots:
     void everyOpAgainstTheRealAgent();
     void hostileReplies_data();
     void hostileReplies();
+    void objectReplyIsTamed();
 
 private:
     QTemporaryDir m_socketDir{QDir::tempPath() + QStringLiteral("/lsp-XXXXXX")};
@@ -136,6 +138,16 @@ void TestProtocol::everyOpAgainstTheRealAgent()
     QCOMPARE(object.value().id, one);
     QCOMPARE(object.value().type, QStringLiteral("__main__.Held"));
     QCOMPARE(object.value().referrersCount, qint64(1));
+    // The lists: the instance's class, and _HELD's list by index.
+    QVERIFY(object.value().listed);
+    QCOMPARE(object.value().referrers.size(), size_t(1));
+    QCOMPARE(object.value().referrers.front().type, QStringLiteral("list"));
+    QVERIFY2(object.value().referrers.front().edge.startsWith(QLatin1Char('[')),
+             qPrintable(object.value().referrers.front().edge));
+    bool classField = false;
+    for (const Protocol::ObjectInfo::Field &f : object.value().fields)
+        classField = classField || (f.name == QLatin1String("__class__") && f.value == QLatin1String("class __main__.Held"));
+    QVERIFY(classField);
 
     // By type and by object: the chain from the module to a Held through _HELD.
     for (const AgentRequest &r : {Protocol::chainOfType(QStringLiteral("__main__.Held")), Protocol::chainOfObject(one)}) {
@@ -235,6 +247,57 @@ void TestProtocol::hostileReplies_data()
     QTest::newRow("object without type") << "object" << QByteArray(R"({"id": 5})") << "has no 'type'";
     QTest::newRow("object size a string") << "object" << QByteArray(R"({"id": 5, "type": "x", "size": "8"})")
                                           << "'size' that is not a whole";
+    QTest::newRow("object fields an object") << "object" << QByteArray(R"({"id": 5, "type": "x", "fields": {}})")
+                                             << "'fields' that is not a list";
+    QTest::newRow("object field a number") << "object" << QByteArray(R"({"id": 5, "type": "x", "fields": [3], "referrers": []})")
+                                           << "field that is not an object";
+    QTest::newRow("object field id 0")
+        << "object" << QByteArray(R"({"id": 5, "type": "x", "fields": [{"id": 0, "type": "int"}], "referrers": []})")
+        << "field that has a 'id' that is not a whole number of at least 1";
+    QTest::newRow("object field without type")
+        << "object" << QByteArray(R"({"id": 5, "type": "x", "fields": [{"id": 9}], "referrers": []})")
+        << "field that has no 'type'";
+    QTest::newRow("object field value a number")
+        << "object" << QByteArray(R"({"id": 5, "type": "x", "fields": [{"id": 9, "type": "int", "value": 3}], "referrers": []})")
+        << "'value' that is not a string";
+    QTest::newRow("object field size negative")
+        << "object"
+        << QByteArray(R"({"id": 5, "type": "x", "fields": [{"id": 9, "type": "int", "size": -1}], "referrers": []})")
+        << "'size' that is not a whole number of at least 0";
+    QTest::newRow("object fields without referrers") << "object" << QByteArray(R"({"id": 5, "type": "x", "fields": []})")
+                                                     << "has no 'referrers'";
+    QTest::newRow("object referrer id 1e300")
+        << "object" << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [{"id": 1e300, "type": "dict"}]})")
+        << "referrer that has a 'id' that is not a whole";
+    QTest::newRow("object referrer edge a list")
+        << "object"
+        << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [{"id": 6, "type": "dict", "edge": []}]})")
+        << "'edge' that is not a string";
+    QTest::newRow("object owner a string")
+        << "object"
+        << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [{"id": 6, "type": "dict", "owner": "me"}]})")
+        << "'owner' that is not an object";
+    QTest::newRow("object held_as a number")
+        << "object"
+        << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [{"id": 6, "type": "dict", "held_as": 1}]})")
+        << "'held_as' that is not a string";
+    QTest::newRow("object owner without id")
+        << "object"
+        << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [{"id": 6, "type": "dict", "owner": {"type": "A"}}]})")
+        << "referrer that has no 'id'";
+    QTest::newRow("object fields_truncated a number")
+        << "object" << QByteArray(R"({"id": 5, "type": "x", "fields": [], "referrers": [], "fields_truncated": 1})")
+        << "not true or false";
+    {
+        QByteArray many = R"({"id": 5, "type": "x", "referrers": [], "fields": [)";
+        for (int i = 0; i <= Protocol::ObjectInfo::s_maxFields; ++i)
+            many += QByteArray(i ? "," : "") + R"({"id": 9, "type": "int"})";
+        QTest::newRow("object 201 fields") << "object" << QByteArray(many + "]}") << "201 fields (at most 200)";
+        QByteArray referrers = R"({"id": 5, "type": "x", "fields": [], "referrers": [)";
+        for (int i = 0; i <= Protocol::ObjectInfo::s_maxReferrers; ++i)
+            referrers += QByteArray(i ? "," : "") + R"({"id": 9, "type": "dict"})";
+        QTest::newRow("object 51 referrers") << "object" << QByteArray(referrers + "]}") << "51 referrers (at most 50)";
+    }
     QTest::newRow("graph_dump without snapshot_id") << "graph_dump" << QByteArray(R"({})") << "no valid snapshot_id";
     QTest::newRow("graph_dump snapshot_id 0") << "graph_dump" << QByteArray(R"({"snapshot_id": 0})")
                                               << "no valid snapshot_id";
@@ -266,6 +329,58 @@ void TestProtocol::hostileReplies()
     const QString message = parsers.at(op)();
     QVERIFY2(message.startsWith(source + QStringLiteral(": ")), qPrintable(message));
     QVERIFY2(message.contains(error), qPrintable(message));
+}
+
+void TestProtocol::objectReplyIsTamed()
+{
+    // What an agent (or whoever holds its socket) writes is shown in one
+    // line and never at any length; counts never say less than the lists.
+    const QString longText(5000, QLatin1Char('x'));
+    const QJsonObject result{
+        {QStringLiteral("id"), 5},
+        {QStringLiteral("type"), QStringLiteral("evil\ntype")},
+        {QStringLiteral("fields_count"), 0},
+        {QStringLiteral("referrers_count"), 0},
+        {QStringLiteral("fields"),
+         QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral(".a\r\nb")},
+                                {QStringLiteral("id"), 9},
+                                {QStringLiteral("type"), QStringLiteral("str")},
+                                {QStringLiteral("value"), longText},
+                                {QStringLiteral("size"), 49}},
+                    QJsonObject{{QStringLiteral("name"), QJsonValue()},
+                                {QStringLiteral("id"), 10},
+                                {QStringLiteral("type"), QStringLiteral("x.Y")},
+                                {QStringLiteral("value"), QJsonValue()}}}},
+        {QStringLiteral("referrers"),
+         QJsonArray{QJsonObject{{QStringLiteral("id"), 11},
+                                {QStringLiteral("type"), QStringLiteral("dict")},
+                                {QStringLiteral("edge"), QStringLiteral(".a")},
+                                {QStringLiteral("owner"), QJsonObject{{QStringLiteral("id"), 12},
+                                                                      {QStringLiteral("type"), QStringLiteral("m.Owner")}}}}}},
+    };
+    const Expected<Protocol::ObjectInfo> parsed = Protocol::parseObject(result, QStringLiteral("pid 1"));
+    QVERIFY2(parsed, qPrintable(parsed.error()));
+    const Protocol::ObjectInfo &o = parsed.value();
+    QVERIFY(o.listed);
+    QVERIFY(!o.type.contains(QLatin1Char('\n')));
+    QCOMPARE(o.fields.size(), size_t(2));
+    QVERIFY(!o.fields[0].name.contains(QLatin1Char('\n')) && !o.fields[0].name.contains(QLatin1Char('\r')));
+    QVERIFY(o.fields[0].value.size() <= 300);
+    QVERIFY(o.fields[1].name.isEmpty());
+    QVERIFY(o.fields[1].value.isEmpty());
+    QCOMPARE(o.fieldsCount, qint64(2));
+    QCOMPARE(o.referrersCount, qint64(1));
+    QCOMPARE(o.referrers[0].ownerId, qint64(12));
+    QCOMPARE(o.referrers[0].ownerType, QStringLiteral("m.Owner"));
+
+    // An agent from before the lists: counts only.
+    const Expected<Protocol::ObjectInfo> old = Protocol::parseObject(
+        QJsonObject{{QStringLiteral("id"), 5}, {QStringLiteral("type"), QStringLiteral("x")},
+                    {QStringLiteral("referents_count"), 3}, {QStringLiteral("referrers_count"), 2}},
+        QStringLiteral("pid 1"));
+    QVERIFY2(old, qPrintable(old.error()));
+    QVERIFY(!old.value().listed);
+    QCOMPARE(old.value().referrersCount, qint64(2));
 }
 
 QTEST_GUILESS_MAIN(TestProtocol)

@@ -11,6 +11,7 @@ import time
 import unittest
 
 from agentutil import (AGENT_PARENT, EXAMPLES, PYTHON, TIMEOUT,
+                       interpreters,
                        TempDirTestCase, child_env, run_agent, write)
 
 sys.path.insert(0, AGENT_PARENT)
@@ -530,3 +531,169 @@ class ConnectionLimitTest(TempDirTestCase):
         self.assertTrue(held[0].closed_by_server())
         self.assertEqual(held[-1].call("ping", request_id="last")["id"],
                          "last")
+
+
+# The object op's fields and referrers (issue 15): a request kept in a
+# module-level dict, with attributes of every kind and a hostile class whose
+# methods record any call.
+INSPECTED = r"""
+import sys
+
+CALLED = []
+
+class Hostile:
+    def __repr__(self):
+        CALLED.append("__repr__"); return "hostile"
+    def __eq__(self, other):
+        CALLED.append("__eq__"); return False
+    def __hash__(self):
+        CALLED.append("__hash__"); return 1
+    def __len__(self):
+        CALLED.append("__len__"); return 1
+    def __sizeof__(self):
+        CALLED.append("__sizeof__"); return 1
+
+class HostileList(list):
+    def __len__(self):
+        CALLED.append("list.__len__"); return 0
+    def __repr__(self):
+        CALLED.append("list.__repr__"); return "[]"
+
+class HostileKey(str):
+    def __hash__(self):
+        CALLED.append("key.__hash__"); return 1
+    def __eq__(self, other):
+        CALLED.append("key.__eq__"); return False
+    def __repr__(self):
+        CALLED.append("key.__repr__"); return "k"
+
+class Session:
+    def hold(self, request):
+        self.current = request
+
+class Request:
+    def __init__(self, session):
+        self.path = "/api/items/" + "x" * 300
+        self.status = 200
+        self.ratio = 0.5
+        self.done = None
+        self.huge = 7 ** 1000
+        self.blob = b"\x00\x01payload"
+        self.hostile = Hostile()
+        self.parts = HostileList([1, 2, 3])
+        self.headers = {HostileKey("host"): "example.org"}
+        self.session = session
+        self.callback = self.finish
+    def finish(self):
+        pass
+
+SESSION = Session()
+_REQUEST_LOG = {}
+for i in range(3):
+    _REQUEST_LOG["r%d" % i] = Request(SESSION)
+SESSION.hold(_REQUEST_LOG["r0"])
+WIDE = [Session() for _ in range(500)]
+del CALLED[:]  # building the headers dicts hashed their keys
+print("ready", flush=True)
+for line in sys.stdin:
+    if line.strip() == "ids":
+        print(id(_REQUEST_LOG["r0"]), id(SESSION), id(WIDE), flush=True)
+    elif line.strip() == "called":
+        print(",".join(CALLED) or "none", flush=True)
+    else:
+        break
+"""
+
+
+class ObjectFieldsTest(TempDirTestCase):
+    def test_fields_and_referrers_without_running_program_code(self):
+        script = write(self.tmp, "inspected.py", INSPECTED)
+        for name, python in interpreters():
+            with self.subTest(python=name):
+                self.check(name, python, script)
+
+    def check(self, name, python, script):
+        sock_dir = self.path("s-" + name)
+        proc = subprocess.Popen(
+            [python, "-m", "leakscope_agent", "run", "--no-record", script],
+            env=child_env({"LEAKSCOPE_SOCKET_DIR": sock_dir}),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, universal_newlines=True)
+        try:
+            self.assertEqual(proc.stdout.readline(), "ready\n",
+                             proc.stderr.read() if proc.poll() else "")
+            client = Client(os.path.join(sock_dir, "%d.sock" % proc.pid))
+            self.addCleanup(client.close)
+            proc.stdin.write("ids\n")
+            proc.stdin.flush()
+            request_id, session_id, wide_id = map(
+                int, proc.stdout.readline().split())
+
+            info = client.call("object", 1, object_id=request_id)["result"]
+            self.assertEqual(info["type"], "__main__.Request")
+            fields = dict((f["name"], f) for f in info["fields"])
+            self.assertEqual(fields[".status"]["value"], "200")
+            self.assertEqual(fields[".status"]["type"], "int")
+            self.assertEqual(fields[".ratio"]["value"], "0.5")
+            self.assertEqual(fields[".done"]["value"], "None")
+            self.assertEqual(fields[".blob"]["value"],
+                             repr(b"\x00\x01payload"))
+            path = fields[".path"]["value"]
+            self.assertTrue(path.startswith("'/api/items/xxx"), path)
+            self.assertLessEqual(len(path), 80)
+            self.assertTrue(fields[".huge"]["value"].startswith("<int of"))
+            self.assertIsNone(fields[".hostile"]["value"])
+            self.assertEqual(fields[".hostile"]["type"], "__main__.Hostile")
+            # The base type's own length, not the subclass's __len__.
+            self.assertEqual(fields[".parts"]["value"],
+                             "__main__.HostileList (3 items)")
+            self.assertEqual(fields[".session"]["id"], session_id)
+            self.assertEqual(fields[".callback"]["type"], "method")
+            for f in info["fields"]:
+                self.assertEqual(sorted(f), ["id", "name", "size", "type",
+                                             "value"])
+            self.assertFalse(info["fields_truncated"])
+            self.assertGreaterEqual(info["fields_count"], 11)
+
+            # Referrers: the log dict by key, the session by attribute
+            # (through its __dict__ on 3.8-3.10), the bound method.
+            edges = dict((r["edge"], r) for r in info["referrers"])
+            self.assertEqual(edges["['r0']"]["type"], "dict")
+            self.assertEqual(edges["['r0']"]["held_as"], "__main__._REQUEST_LOG")
+            self.assertIn("__self__", edges)
+            self.assertEqual(edges["__self__"]["type"], "method")
+            holder = edges[".current"]
+            if holder["type"] == "dict":
+                self.assertEqual(holder["owner"], {
+                    "id": session_id, "type": "__main__.Session"})
+            else:
+                self.assertEqual(holder["id"], session_id)
+            self.assertEqual(info["referrers_count"], len(info["referrers"]))
+            self.assertFalse(info["referrers_truncated"])
+
+            # The session: referred to by every request, listed fields.
+            info = client.call("object", 2, object_id=session_id)["result"]
+            self.assertIn(".current", [f["name"] for f in info["fields"]])
+            self.assertGreaterEqual(info["referrers_count"], 4)
+
+            # Caps: a list of 500 gives its first 200 items in order.
+            info = client.call("object", 3, object_id=wide_id)["result"]
+            self.assertEqual(len(info["fields"]), 200)
+            self.assertEqual([f["name"] for f in info["fields"][:3]],
+                             ["[0]", "[1]", "[2]"])
+            self.assertTrue(info["fields_truncated"])
+            self.assertEqual(info["fields_count"], 500)
+            self.assertEqual(info["referrers"][0]["edge"], "WIDE")
+            self.assertEqual(info["referrers"][0]["kind"], "object")
+
+            proc.stdin.write("called\n")
+            proc.stdin.flush()
+            self.assertEqual(proc.stdout.readline(), "none\n")
+            proc.stdin.write("end\n")
+            proc.stdin.flush()
+            out, err = proc.communicate(timeout=TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual((proc.returncode, out, err), (0, "", ""))

@@ -19,13 +19,13 @@ it.
 
 import gc
 import sys
-from itertools import chain, compress, repeat
+from itertools import chain, compress, islice, repeat
 from operator import and_, indexOf, is_, not_
 from types import FrameType, FunctionType, MethodType, ModuleType
 
 from ._census import _agent_objects, safe_getsizeof, type_name
 from ._labels import (AgentFrames, Labeler, agent_module_extras,
-                      node_label, whole)
+                      key_label, key_text, node_label, whole)
 
 __all__ = ["LiveError", "backrefs", "chain_to_root", "instances",
            "object_info", "remember_ids"]
@@ -33,6 +33,7 @@ __all__ = ["LiveError", "backrefs", "chain_to_root", "instances",
 _get_referents = gc.get_referents
 _get_referrers = gc.get_referrers
 _is_tracked = gc.is_tracked
+_OBJECT_GETATTRIBUTE = object.__getattribute__
 BATCH = 32             # objects per gc.get_referrers call
 SCAN_BUDGET = 8        # backward heap scans before the chain goes forwards
 
@@ -500,17 +501,213 @@ def instances(type_name_, offset=0, limit=50):
         return {"total": total, "offset": offset, "items": items}
 
 
+MAX_FIELDS = 200       # fields listed by object_info
+MAX_REFERRERS = 50     # referrers listed by object_info
+_MAX_INT_BITS = 256    # larger ints are described, not printed
+_VALUE_LIMIT = 80      # characters of a field's value
+
+
+def safe_value(obj, ctx):
+    """A short text for obj that runs none of the program's code: the repr
+    of an exact str, bytes, int, float, bool or None (cut), the length of
+    a built-in container (read with the base type's own length), or the
+    label the heap graph gives it (function and class names, ...)."""
+    tp = type(obj)
+    try:
+        if tp is str:
+            text = repr(obj[:_VALUE_LIMIT + 2]) if len(obj) > _VALUE_LIMIT \
+                else repr(obj)
+        elif tp is bytes:
+            text = repr(obj[:_VALUE_LIMIT + 2])
+        elif tp is int:
+            if obj.bit_length() > _MAX_INT_BITS:
+                return "<int of %d bits>" % obj.bit_length()
+            text = repr(obj)
+        elif tp is float or tp is bool or obj is None:
+            text = repr(obj)
+        else:
+            # node_label reads containers' lengths with the built-in
+            # base's own __len__ and names functions, classes, modules.
+            return node_label(obj, ctx.module_names)
+    except Exception:
+        return None
+    if len(text) > _VALUE_LIMIT:
+        text = text[:_VALUE_LIMIT - 3] + "..."
+    return text
+
+
+def _field(ctx, name, value):
+    return {"name": name, "id": id(value), "type": type_name(type(value)),
+            "value": safe_value(value, ctx), "size": safe_getsizeof(value)}
+
+
+def _labelled_referents(ctx, obj, refs, limit):
+    """[(label, referent)] of obj, at most `limit`, and how many there are
+    in all. Lists, tuples and dicts are read with the built-in types' own
+    methods and only as far as needed; everything else through its gc
+    referents (a half-built object may have NULL slots: only what gc
+    reports is touched)."""
+    tp = type(obj)
+    if tp is list or tp is tuple:
+        if whole(obj, refs) is not None:
+            items = obj[:limit]
+            return [("[%d]" % i, v) for i, v in enumerate(items)], len(refs)
+        return [(None, r) for r in refs[:limit]], len(refs)
+    if tp is dict:
+        kind = ctx.labeler.dict_kind(obj)
+        pairs = []
+        for k, v in list(islice(dict.items(obj), limit)):
+            pairs.append((key_label(k, kind), v))
+            if _is_tracked(k):
+                pairs.append(("key of [" + key_text(k) + "]", k))
+        return pairs[:limit], len(refs)
+    labels = ctx.labeler.labels(obj, refs)
+    if not issubclass(tp, type):
+        _name_nones(ctx, obj, tp, refs, labels)
+    return list(zip(labels, refs))[:limit], len(refs)
+
+
+def _name_nones(ctx, obj, tp, refs, labels):
+    """Python 3.11+ keeps attributes inline: None values are referents
+    the graph's labels leave unnamed (so many descriptors return None).
+    Name them from the attribute names the labeler reads safely."""
+    nones = [i for i, (label, r) in enumerate(zip(labels, refs))
+             if label is None and r is None]
+    if not nones:
+        return
+    info = ctx.labeler.type_info(tp)
+    if not info.plain:
+        return
+    for name in info.names:
+        if not nones:
+            break
+        try:
+            value = _OBJECT_GETATTRIBUTE(obj, name)
+        except Exception:
+            continue
+        if value is None:
+            labels[nones.pop(0)] = "." + name
+
+
+def _fields(ctx, obj):
+    """The object's fields as the graph labels them: an instance's
+    attributes (from its __dict__) first, then its other referents."""
+    fields = []
+    total = 0
+    refs = ctx.referents(obj)
+    ctx.own(refs)
+    pairs, count = _labelled_referents(ctx, obj, refs, MAX_FIELDS)
+    total += count
+    is_module = issubclass(type(obj), ModuleType)
+    for name, value in pairs:
+        if name == "__dict__" and type(value) is dict and not is_module \
+                and value is not obj and id(value) not in ctx.ignore:
+            inner_refs = _get_referents(value)
+            inner, inner_count = _labelled_referents(
+                ctx, value, inner_refs, MAX_FIELDS)
+            del inner_refs
+            total += inner_count
+            for inner_name, inner_value in inner:
+                if _shown(ctx, inner_value):
+                    fields.append(_field(ctx, inner_name, inner_value))
+            del inner
+    for name, value in pairs:
+        if _shown(ctx, value):
+            fields.append(_field(ctx, name, value))
+    del pairs, refs
+    truncated = len(fields) > MAX_FIELDS or total > len(fields)
+    return fields[:MAX_FIELDS], max(total, len(fields)), truncated
+
+
+def _shown(ctx, value):
+    """Untracked values (str, int, ...) always; tracked ones when the walk
+    listed them and they are not the agent's."""
+    if id(value) in ctx.ignore:
+        return False
+    if not _is_tracked(value):
+        return True
+    return ctx.visible(value)
+
+
+def _referrers(ctx, obj):
+    """Up to MAX_REFERRERS referrers of obj with the label of their edge to
+    it. One more batched scan names what holds each referrer that is not a
+    root: an instance's __dict__ names its instance (owner, and the edge
+    becomes the attribute), a module global its name (held_as)."""
+    found = ctx.referrers([obj])
+    ctx.own(found)
+    total = len(found)
+    result = []
+    inner = []
+    for r, _ in found[:MAX_REFERRERS]:
+        entry = {"id": id(r), "type": type_name(type(r)),
+                 "label": ctx.label(r), "kind": ctx.kind(r),
+                 "edge": ctx.edge_label(r, obj)}
+        result.append(entry)
+        if not ctx.is_root(r) and id(r) not in ctx.module_dicts:
+            inner.append((r, entry))
+    if inner:
+        wanted = [r for r, _ in inner]
+        ctx.own(wanted, inner)
+        namespaces = None
+        for holder, hits in ctx.referrers(wanted):
+            module_dict = id(holder) in ctx.module_dicts
+            if issubclass(type(holder), ModuleType):
+                continue
+            if module_dict and namespaces is None:
+                namespaces = _namespace_names(ctx)
+            for held in hits:
+                for candidate, entry in inner:
+                    if candidate is not held:
+                        continue
+                    if module_dict:
+                        name = ctx.edge_label(holder, held)
+                        if name and "held_as" not in entry:
+                            entry["held_as"] = "%s.%s" % (
+                                namespaces.get(id(holder), "?"), name)
+                    elif type(held) is dict and "owner" not in entry and \
+                            ctx.edge_label(holder, held) == "__dict__":
+                        # Its string keys are attribute names (".current").
+                        ctx.labeler.instance_dicts.add(id(held))
+                        entry["owner"] = {"id": id(holder),
+                                          "type": type_name(type(holder))}
+                        entry["edge"] = ctx.edge_label(held, obj)
+        del wanted, inner
+    del found
+    return result, total
+
+
+def _namespace_names(ctx):
+    """id of a module's namespace -> the module's name in sys.modules."""
+    names = {}
+    for name, module in list(sys.modules.items()):
+        if type(name) is str and issubclass(type(module), ModuleType):
+            try:
+                names.setdefault(id(ModuleType.__dict__["__dict__"]
+                                    .__get__(module)), name)
+            except Exception:
+                pass
+    return names
+
+
 def object_info(oid):
     with _Locked() as locked:
         ctx = locked.context()
         obj = _object_by_id(oid, ctx)
         size = safe_getsizeof(obj)
         refs = [r for r in ctx.referents(obj) if _is_tracked(r)]
-        referrers = ctx.referrers([obj])
+        referents_count = len(refs)
+        del refs
+        fields, fields_count, fields_truncated = _fields(ctx, obj)
+        referrers, referrers_count = _referrers(ctx, obj)
         result = {"id": oid, "type": type_name(type(obj)),
                   "label": ctx.label(obj), "kind": ctx.kind(obj),
                   "size": size, "root": ctx.is_root(obj),
-                  "referents_count": len(refs),
-                  "referrers_count": len(referrers)}
-        del obj, refs, referrers
+                  "referents_count": referents_count,
+                  "referrers_count": referrers_count,
+                  "fields": fields, "fields_count": fields_count,
+                  "fields_truncated": fields_truncated,
+                  "referrers": referrers,
+                  "referrers_truncated": referrers_count > len(referrers)}
+        del obj
         return result

@@ -313,6 +313,9 @@ class Connection(object):
                 if not self.owned.ours():
                     return
                 self.send(reply)
+                # A reply's lists and dicts must not outlive it: the next
+                # op would list them as the program's objects.
+                del reply
                 self.last_active = time.monotonic()
                 if self.server.stop_requested:
                     stop_server()  # after the reply: detach asked for it
