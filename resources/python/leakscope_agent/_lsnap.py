@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 import zlib
 from itertools import count, repeat
 
@@ -286,6 +287,22 @@ def _write_extra(cur, snapshot_id, extra):
         "VALUES(?, ?, ?, ?)", tbs.traceback_rows)
 
 
+_thread_cpu = getattr(time, "thread_time", time.process_time)
+
+
+def _note_write(cur, snapshot_id, meta, started):
+    """A traced snapshot's meta says what writing it cost (up to its
+    commit): tracemalloc's phases get "write" (see _record)."""
+    phases = meta.get("tracemalloc")
+    phases = phases.get("phases") if isinstance(phases, dict) else None
+    if not isinstance(phases, dict):
+        return
+    phases["write"] = {"seconds": time.perf_counter() - started[0],
+                       "cpu_seconds": _thread_cpu() - started[1]}
+    cur.execute("UPDATE snapshot SET meta_json = ? WHERE id = ?",
+                (_meta_json(meta), snapshot_id))
+
+
 def _meta_json(meta):
     # Keys the snapshot table already holds as columns stay in meta_json as
     # well: readers take what they know and ignore the rest.
@@ -314,6 +331,7 @@ def append_snapshot(path, types, meta, label=None, graph=None, extra=None):
             raise RuntimeError("%s: cannot start a write transaction: %s"
                                % (path, exc))
         try:
+            write_started = time.perf_counter(), _thread_cpu()
             version = _prepare(cur, path)
             cur.execute(
                 "INSERT INTO snapshot(label, taken_at, pid, rss, gc_objects, "
@@ -336,6 +354,7 @@ def append_snapshot(path, types, meta, label=None, graph=None, extra=None):
                 _write_graph(cur, snapshot_id, graph, version)
             if extra is not None:
                 _write_extra(cur, snapshot_id, extra)
+            _note_write(cur, snapshot_id, meta, write_started)
             cur.execute("COMMIT")
             return snapshot_id
         except BaseException as exc:

@@ -21,7 +21,7 @@ import heapq
 import os
 import sys
 import time
-from itertools import compress
+from itertools import chain, compress
 from operator import itemgetter
 
 from . import _census
@@ -39,7 +39,11 @@ FUNCTION_BUDGET = 0.020  # seconds per snapshot spent naming functions
 MAX_SOURCE_BYTES = 4 << 20
 
 _state = {"started_by_agent": False, "probe": None, "types": None,
-          "pid": None}
+          "pid": None, "objects": None}
+
+# CPU time of the calling thread: what a phase of a snapshot costs the
+# process, whatever else the machine runs meanwhile.
+thread_cpu = getattr(time, "thread_time", time.process_time)
 _functions = {}  # filename -> {line: function name} or None (unknown)
 
 
@@ -125,15 +129,35 @@ def program_frames(frames, whole=True):
 
 
 def _frames_of(tm, obj):
+    """obj's program frames, innermost first: None when tracemalloc does
+    not know it, () when the agent allocated it."""
+    raw = getattr(tm, "_get_object_traceback", None)
     try:
-        tb = tm.get_object_traceback(obj)
+        if raw is not None:
+            # Innermost first already, (filename, lineno) pairs: no
+            # Traceback and Frame objects (each a traced allocation).
+            tb = raw(obj)
+        else:
+            tb = tm.get_object_traceback(obj)
+            if tb is not None:
+                # A Traceback iterates oldest first.
+                tb = tuple((f.filename, f.lineno) for f in reversed(list(tb)))
     except Exception:
         return None
     if tb is None:
         return None
-    # A Traceback iterates oldest first; stored innermost first.
-    return program_frames(tuple((str(f.filename), int(f.lineno))
-                                for f in reversed(list(tb))), whole=False)
+    cache = _object_cache
+    frames = cache.get(tb)
+    if frames is None:
+        if len(cache) > 4 * TOP_STATS:
+            cache.clear()
+        frames = cache[tb] = program_frames(_plain_frames(tb), whole=False)
+    return frames
+
+
+# raw object traceback -> program_frames(whole=False) of it: the newest
+# instances of one type mostly share a few call stacks.
+_object_cache = {}
 
 
 def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
@@ -141,10 +165,29 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
     """Called by the container pass (collection off). Returns a list of
     (subject kind, subject, object id, object type name, frames or None).
     objs and tps (the census' objects and their types) may be None: the
-    objects are listed here then."""
+    objects are listed here then. Its cost is left in _state["objects"]
+    for the snapshot's meta (see take_object_meta)."""
     tm = _tracemalloc()
     if tm is None:
         return []
+    started = time.perf_counter(), thread_cpu()
+    result = _object_tracebacks(tm, objs, tps, counts, excluded,
+                                agent_objects, rows, grown, resolve)
+    _state["objects"] = {"seconds": time.perf_counter() - started[0],
+                         "cpu_seconds": thread_cpu() - started[1],
+                         "rows": len(result)}
+    return result
+
+
+def take_object_meta():
+    """What the last object_tracebacks() call cost (None when there was
+    none since the previous call)."""
+    meta, _state["objects"] = _state["objects"], None
+    return meta
+
+
+def _object_tracebacks(tm, objs, tps, counts, excluded, agent_objects, rows,
+                       grown, resolve):
     if _state["pid"] != os.getpid():
         _state["types"] = None
         _state["pid"] = os.getpid()
@@ -153,9 +196,8 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
     # (holding the types would keep classes alive); names only for the
     # types that grew.
     mine = {}
-    for obj in agent_objects:
-        if gc.is_tracked(obj):
-            mine[type(obj)] = mine.get(type(obj), 0) + 1
+    _census._count_elements(mine, map(type, compress(
+        agent_objects, map(gc.is_tracked, agent_objects))))
     now = dict((id(tp), n - mine.get(tp, 0)) for tp, n in counts.items())
     previous = _state["types"]
     _state["types"] = now
@@ -168,24 +210,29 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
         names = dict((tp, type_name(tp)) for _, _, tp in growth[:MAX_TYPES])
         wanted = set(names)
         del growth
-        if wanted and objs is None:
-            # The C census kept no object list: list them now (only
-            # when some type grew). The agent's objects made since are
-            # dropped below (their tracebacks are the agent's).
-            objs = gc.get_objects()
-            tps = list(map(type, objs))
         if wanted:
             young = len(gc.get_objects(0)) + len(gc.get_objects(1))
-            # Masks of bools, not positions (an int per object would be a
-            # traced allocation each). Newest first: the young generations
-            # lead the list, and in the oldest one survivors of later
-            # collections come last.
-            mask = list(map(wanted.__contains__, tps))
-            newest = list(compress(objs[:young], mask[:young]))
-            old = list(compress(objs[young:], mask[young:]))
+            if objs is None:
+                # The C census kept no object list: list them now (only
+                # when some type grew). The agent's objects made since
+                # are dropped below (their tracebacks are the agent's).
+                objs = gc.get_objects()
+                mask = bytes(map(wanted.__contains__, map(type, objs)))
+            else:
+                mask = bytes(map(wanted.__contains__, tps))
+            # A mask of one byte per object, not positions (an int per
+            # object would be a traced allocation each), and only the
+            # grown types' instances listed. Newest first: the young
+            # generations lead the list, and in the oldest one survivors
+            # of later collections come last.
+            in_young = mask.count(1, 0, young)
+            newest = list(compress(objs, mask))
+            del mask, objs, tps
+            old = newest[in_young:]
+            del newest[in_young:]
             old.reverse()
             newest.extend(old)
-            del mask, old
+            del old
             taken = {}
             full = 0
             for obj in newest:
@@ -253,6 +300,15 @@ def _unique(items):
 
 
 def _agent_patterns():
+    """tracemalloc.Filter patterns of the agent's files and tracemalloc's
+    (computed once: realpath costs a system call per path component)."""
+    patterns = _state.get("patterns")
+    if patterns is None:
+        patterns = _state["patterns"] = _find_agent_patterns()
+    return list(patterns)
+
+
+def _find_agent_patterns():
     here = os.path.dirname(os.path.abspath(__file__))
     patterns = [os.path.join(here, "*")]
     real = os.path.realpath(here)
@@ -262,6 +318,28 @@ def _agent_patterns():
     if tm is not None:
         patterns.append(tm.__file__)
     return patterns
+
+
+# The agent's files that sit under the program's own frames in `python3 -m
+# leakscope_agent run` (runpy -> __main__ -> _runner -> the script): a
+# stack through them is the program's.
+_BELOW_PROGRAM = ("__main__.py", "_runner.py")
+
+
+def _agent_files(filenames):
+    """Of filenames (as tracebacks give them), those of the agent's own
+    modules that never run below the program: an allocation with one of
+    them anywhere on its stack was made by the agent (a census, a write,
+    the recorder thread), whichever library frame made it."""
+    return set(f for f in filenames if type(f) is str
+               and f.startswith(_PREFIXES)
+               and os.path.basename(f) not in _BELOW_PROGRAM)
+
+
+def _inside_agent(tb, agent_files, first=itemgetter(0)):
+    """Whether the traceback tb ((filename, lineno) pairs) passes through
+    one of agent_files."""
+    return not agent_files.isdisjoint(map(first, tb))
 
 
 def _raw_statistics(tm, agent_prefixes):
@@ -295,10 +373,19 @@ def _raw_statistics(tm, agent_prefixes):
             sizes[tb] = sizes.get(tb, 0) + size * n
             counts[tb] = counts.get(tb, 0) + n
         del pairs
+    # The agent's allocations: those whose innermost frame is the
+    # agent's or tracemalloc's, and every one made under an agent frame
+    # (sqlite3, json, threading called by the agent), so that neither its
+    # groups nor their frames (names compiled from source) cost anything
+    # further.
+    agent_files = _agent_files(set(map(itemgetter(0),
+                                       chain.from_iterable(sizes))))
     skip = set()
     for tb in sizes:
         if tb and type(tb[0][0]) is str and tb[0][0].startswith(
                 agent_prefixes):
+            skip.add(tb)
+        elif agent_files and _inside_agent(tb, agent_files):
             skip.add(tb)
     total = len(sizes) - len(skip)
     top = heapq.nlargest(TOP_STATS + len(skip), sizes.items(),
@@ -338,7 +425,17 @@ def _plain_frames(tb):
 
 def _public_statistics(tm, patterns):
     snap = tm.take_snapshot()
-    snap = snap.filter_traces([tm.Filter(False, p) for p in patterns])
+    filters = [tm.Filter(False, p) for p in patterns]
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        names = sorted(n for n in os.listdir(here) if n.endswith(".py")
+                       and n not in _BELOW_PROGRAM)
+    except OSError:
+        names = []
+    for prefix in _PREFIXES:
+        filters.extend(tm.Filter(False, os.path.join(prefix, n),
+                                 all_frames=True) for n in names)
+    snap = snap.filter_traces(filters)
     stats = snap.statistics("traceback")
     total = len(stats)
     out = []
@@ -357,6 +454,7 @@ def statistics():
     if tm is None or not tm.is_tracing():
         return None, None
     started = time.perf_counter()
+    started_cpu = thread_cpu()
     patterns = _agent_patterns()
     prefixes = tuple(p[:-1] if p.endswith("*") else p for p in patterns)
     try:
@@ -380,6 +478,7 @@ def statistics():
         "filtered": patterns,
         "method": how,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": thread_cpu() - started_cpu,
     }
     return out, meta
 
