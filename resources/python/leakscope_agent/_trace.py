@@ -27,6 +27,12 @@ from operator import itemgetter
 from . import _census
 from ._census import type_name
 
+if not hasattr(compile("", "", "exec"), "co_lines"):
+    # Line tables through dis before 3.10: imported now, before the agent
+    # starts tracemalloc (an import deep enough under _lines would cut the
+    # agent's frames off its tracebacks).
+    import dis  # noqa: F401
+
 __all__ = ["is_tracing", "start", "object_tracebacks", "statistics",
            "TOP_STATS", "PER_SUBJECT", "DEFAULT_FRAMES"]
 
@@ -530,5 +536,4 @@ def _line_table(filename):
 def _lines(co):
     if hasattr(co, "co_lines"):
         return set(line for _, _, line in co.co_lines() if line)
-    import dis
     return set(line for _, line in dis.findlinestarts(co) if line)
