@@ -21,6 +21,7 @@ import heapq
 import os
 import sys
 import time
+from array import array
 from itertools import chain, compress
 from operator import itemgetter
 
@@ -134,9 +135,11 @@ def program_frames(frames, whole=True):
     return kept or (tuple(frames) if whole else ())
 
 
-def _frames_of(tm, obj):
+def _frames_of(tm, obj, cache):
     """obj's program frames, innermost first: None when tracemalloc does
-    not know it, () when the agent allocated it."""
+    not know it, () when the agent allocated it. cache: raw traceback ->
+    frames, for one snapshot (the newest instances of a type mostly share
+    a few call stacks)."""
     raw = getattr(tm, "_get_object_traceback", None)
     try:
         if raw is not None:
@@ -152,18 +155,10 @@ def _frames_of(tm, obj):
         return None
     if tb is None:
         return None
-    cache = _object_cache
     frames = cache.get(tb)
     if frames is None:
-        if len(cache) > 4 * TOP_STATS:
-            cache.clear()
         frames = cache[tb] = program_frames(_plain_frames(tb), whole=False)
     return frames
-
-
-# raw object traceback -> program_frames(whole=False) of it: the newest
-# instances of one type mostly share a few call stacks.
-_object_cache = {}
 
 
 def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
@@ -198,16 +193,19 @@ def _object_tracebacks(tm, objs, tps, counts, excluded, agent_objects, rows,
         _state["types"] = None
         _state["pid"] = os.getpid()
     result = []
+    cache = {}
     # Types: counts without the agent's objects, remembered by id(type)
-    # (holding the types would keep classes alive); names only for the
-    # types that grew.
+    # (holding the types would keep classes alive) in two arrays (two
+    # traced blocks between snapshots, not an int per type); names only
+    # for the types that grew.
     mine = {}
     _census._count_elements(mine, map(type, compress(
         agent_objects, map(gc.is_tracked, agent_objects))))
     now = dict((id(tp), n - mine.get(tp, 0)) for tp, n in counts.items())
     previous = _state["types"]
-    _state["types"] = now
+    _state["types"] = (array("Q", now.keys()), array("q", now.values()))
     if previous is not None:
+        previous = dict(zip(*previous))
         growth = sorted(((now[id(tp)] - previous.get(id(tp), 0), id(tp), tp)
                          for tp in counts
                          if now[id(tp)] > previous.get(id(tp), 0)
@@ -253,7 +251,7 @@ def _object_tracebacks(tm, objs, tps, counts, excluded, agent_objects, rows,
                     continue
                 if k + 1 == PER_SUBJECT:
                     full += 1
-                frames = _frames_of(tm, obj)
+                frames = _frames_of(tm, obj, cache)
                 if frames == ():
                     continue  # allocated by the agent itself
                 taken[tp] = k + 1
@@ -266,7 +264,7 @@ def _object_tracebacks(tm, objs, tps, counts, excluded, agent_objects, rows,
             continue
         obj = resolve(row["index"])
         for item in _newest_items(obj, row["base"]):
-            frames = _frames_of(tm, item)
+            frames = _frames_of(tm, item, cache)
             if frames != ():
                 result.append(("container", row["id"], id(item),
                                type_name(type(item)), frames))
@@ -384,8 +382,8 @@ def _raw_statistics(tm, agent_prefixes):
     # (sqlite3, json, threading called by the agent), so that neither its
     # groups nor their frames (names compiled from source) cost anything
     # further.
-    agent_files = _agent_files(set(map(itemgetter(0),
-                                       chain.from_iterable(sizes))))
+    files = set(map(itemgetter(0), chain.from_iterable(sizes)))
+    agent_files = _agent_files(files)
     skip = set()
     for tb in sizes:
         if tb and type(tb[0][0]) is str and tb[0][0].startswith(
@@ -397,22 +395,34 @@ def _raw_statistics(tm, agent_prefixes):
     top = heapq.nlargest(TOP_STATS + len(skip), sizes.items(),
                          key=itemgetter(1))
     kept = [(tb, size) for tb, size in top if tb not in skip][:TOP_STATS]
-    # The largest tracebacks stay much the same from one snapshot to the
-    # next: their program frames are remembered (by value) between them.
-    cache = _program_cache
-    if len(cache) > 4 * TOP_STATS:
-        cache.clear()
+    # Frames the stored tracebacks leave out: the agent's (under every
+    # stack of `leakscope_agent run`) and runpy's. Under `leakscope-cli
+    # record` there are none, and the tracebacks are stored as given.
+    # Nothing is remembered between snapshots: what the agent keeps is
+    # traced too, and each snapshot's _get_traces() would list it again.
+    strip = set(f for f in files if type(f) is not str or f.startswith(
+        _PREFIXES) or os.path.basename(f) in _RUNPY)
+    plain = _all_plain([tb for tb, _ in kept])
+    first = itemgetter(0)
     out = []
     for tb, size in kept:
-        frames = cache.get(tb)
-        if frames is None:
-            frames = cache[tb] = program_frames(_plain_frames(tb))
+        frames = tb if plain else _plain_frames(tb)
+        if strip and not strip.isdisjoint(map(first, frames)):
+            frames = program_frames(frames)
         out.append((size, counts[tb], frames))
     return out, total
 
 
-# traceback (as _get_traces gives it) -> program_frames() of it
-_program_cache = {}
+def _all_plain(tbs):
+    """Whether every traceback in tbs is a tuple of (str, int) tuples (as
+    _get_traces() gives them), checked in one pass over all frames."""
+    if set(map(type, tbs)) - {tuple}:
+        return False
+    pairs = list(chain.from_iterable(tbs))
+    return set(map(type, pairs)) <= {tuple} and \
+        set(map(len, pairs)) <= {2} and \
+        set(zip(map(type, map(itemgetter(0), pairs)),
+                map(type, map(itemgetter(1), pairs)))) <= _FRAME_TYPES
 
 
 _FRAME_TYPES = frozenset(((str, int),))
