@@ -486,6 +486,26 @@ class ContainersTest(TempDirTestCase):
                         grown_types += phases["object_tracebacks"]["rows"]
                 self.assertGreater(grown_types, 0)
 
+    def test_agent_files_leave_out_those_that_run_the_program(self):
+        """A stack through the runner or the pytest plugin is the
+        program's (its script, its tests run under them); one through any
+        other agent module is the agent's."""
+        from leakscope_agent import _trace
+        names = ["__main__.py", "_runner.py", "_pytestrun.py",
+                 "pytest_plugin.py", "_census.py", "_lsnap.py", "_record.py"]
+        files = [os.path.join(AGENT_DIR, n) for n in names]
+        files.append(os.path.join(self.tmp, "_census.py"))
+        agent = _trace._agent_files(set(files + ["<unknown>", None]))
+        self.assertEqual(agent, set(
+            os.path.join(AGENT_DIR, n)
+            for n in ("_census.py", "_lsnap.py", "_record.py")))
+        program = ((os.path.join(self.tmp, "prog.py"), 3),
+                   (os.path.join(AGENT_DIR, "_pytestrun.py"), 118))
+        self.assertFalse(_trace._inside_agent(program, agent))
+        self.assertTrue(_trace._inside_agent(
+            (("/usr/lib/python3/json/encoder.py", 1),
+             (os.path.join(AGENT_DIR, "_lsnap.py"), 9)), agent))
+
 
 class FormatTest(TempDirTestCase):
     def test_file_without_the_tables_gains_them_at_the_same_version(self):

@@ -324,10 +324,12 @@ def _find_agent_patterns():
     return patterns
 
 
-# The agent's files that sit under the program's own frames in `python3 -m
-# leakscope_agent run` (runpy -> __main__ -> _runner -> the script): a
-# stack through them is the program's.
-_BELOW_PROGRAM = ("__main__.py", "_runner.py")
+# The agent's files that run the program's code under their frames: `python3
+# -m leakscope_agent run` (runpy -> __main__ -> _runner -> the script) and
+# the pytest plugin (each test through _pytestrun's runtestprotocol). A
+# stack through them alone is the program's.
+_BELOW_PROGRAM = ("__main__.py", "_runner.py", "_pytestrun.py",
+                  "pytest_plugin.py")
 
 
 def _agent_files(filenames):
