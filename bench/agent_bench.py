@@ -1,9 +1,11 @@
 """Agent benchmarks: census pause vs objgraph.typestats() on the same heap, the
-container pass and holder naming (issue 14), the cost of `run --trace` on top of
-tracemalloc, and the idle CPU cost of the live server. Prints figures and ratios measured in one run.
+container pass and holder naming (issue 14), the cost of `leakscope-cli record
+--trace` on top of tracemalloc, and the idle CPU cost of the live server. Prints figures and ratios measured in one run.
 
     /usr/bin/python3 bench/agent_bench.py            # Debian's python3-objgraph is there
     /usr/bin/python3 bench/agent_bench.py --quick    # 100k objects only
+    /usr/bin/python3 bench/agent_bench.py --trace-only --trace-python /usr/bin/python3 \
+        --trace-python ~/.pyenv/versions/3.8.18/bin/python3   # record --trace vs tracemalloc
 
 Not a test: timings depend on the machine; the ratios are what to compare.
 """
@@ -273,72 +275,197 @@ def work():
         keep.append(d)
         if len(keep) > 1000:
             del keep[:500]
-start = time.process_time()
+start, wall = time.process_time(), time.perf_counter()
 work()
-sys.stderr.write("%%.6f\n" %% (time.process_time() - start))
+sys.stderr.write("%%.6f %%.6f\n" %% (time.process_time() - start,
+                                   time.perf_counter() - wall))
 """
 
+# The phases a traced snapshot times (meta_json "tracemalloc"/"phases",
+# wall and thread CPU); the census includes its gc.collect() and the
+# container pass, the container pass includes the object tracebacks.
+TRACE_PHASES = ("census", "containers", "object_tracebacks", "statistics",
+                "functions", "write")
 
-def bench_trace(loops):
-    """Issue 14: a CPU-bound allocation loop under `run --trace --every 1`
-    against the same loop under plain tracemalloc.start(). The agent is
-    the one the census benchmarks use (with its native module when one is
-    built), as Leakscope's installer unpacks it."""
-    agent_parent = AGENT_PARENT
-    print("\ntracemalloc cost: %d iterations of an allocation loop" % loops)
-    results = {}
+
+def _trace_run(cmd, env):
+    """One run of the loop: (process wall, loop CPU, loop wall) seconds.
+    The loop's CPU is the process' (the recorder thread included)."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+    wall = time.perf_counter() - start
+    # The loop's line; leakscope-cli prints its summary after it.
+    for line in reversed(proc.stderr.splitlines()):
+        fields = line.split()
+        try:
+            if len(fields) == 2:
+                return wall, float(fields[0]), float(fields[1])
+        except ValueError:
+            pass
+    raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd),
+                                              proc.returncode,
+                                              proc.stderr[-2000:]))
+
+
+def _snapshot_phases(lsnap):
+    """Per periodic snapshot (those taken while the loop runs): the
+    phases' (wall, cpu) seconds, the statistics kept and the census
+    implementation."""
+    import json
+    import sqlite3
+    conn = sqlite3.connect(lsnap)
+    try:
+        metas = [(label, json.loads(m)) for label, m in conn.execute(
+            "SELECT label, meta_json FROM snapshot ORDER BY id")]
+    finally:
+        conn.close()
+    out = []
+    for label, meta in metas:
+        if not label.startswith("every"):
+            continue
+        trace = meta.get("tracemalloc") or {}
+        phases = dict((name, (p.get("seconds", 0.0), p.get("cpu_seconds")))
+                      for name, p in (trace.get("phases") or {}).items())
+        if not phases and trace:
+            # An agent before the phases: its own wall figures.
+            phases["census"] = (meta.get("census_seconds", 0.0), None)
+            phases["statistics"] = (trace.get("seconds", 0.0), None)
+            phases["functions"] = (trace.get("function_seconds", 0.0), None)
+        if "containers" in meta:
+            phases["containers"] = (meta["containers"].get("seconds", 0.0),
+                                    None)
+        out.append({"phases": phases, "impl": meta.get("census_impl"),
+                    "stats": trace.get("statistics_kept"),
+                    "groups": trace.get("statistics")})
+    return out
+
+
+def _median(values):
+    values = sorted(values)
+    n = len(values)
+    return (values[n // 2] + values[(n - 1) // 2]) / 2.0
+
+
+def bench_trace(loops, cli, pythons, runs, run_mode=True):
+    """Issue 14: a CPU-bound allocation loop under `leakscope-cli record
+    --trace --every 1 --no-serve` (the agent the CLI unpacks, with its
+    native module) against the same loop under `python3 -X
+    tracemalloc=16` (the same 16 frames), runs alternating, per
+    interpreter. With run_mode, also `python3 -m leakscope_agent run
+    --trace --every 1` once, printed apart: that path puts the agent's
+    runner frames under the program, which tracemalloc walks on every
+    allocation (not the issue's command)."""
+    print("\ntracemalloc cost: %d iterations of an allocation loop, %d "
+          "alternating runs each, CLI %s" % (loops, runs, cli))
+    if not os.access(cli, os.X_OK):
+        print("  no leakscope-cli at %s (build it, or pass --cli): skipped"
+              % cli)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         script = os.path.join(tmp, "loop.py")
         with open(script, "w") as f:
             f.write(TRACE_LOOP % loops)
-        env = dict(os.environ, PYTHONPATH=agent_parent)
-        commands = {
-            "plain tracemalloc.start()": [
-                sys.executable, "-X", "tracemalloc=16", script],
-            "run --trace --every 1": [
-                sys.executable, "-m", "leakscope_agent", "run", "--trace",
-                "--every", "1", "--no-serve", "-o",
-                os.path.join(tmp, "t.lsnap"), script],
-        }
-        for name, cmd in commands.items():
-            best = None
-            for _ in range(3):
-                start = time.perf_counter()
-                proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE,
-                                      universal_newlines=True)
-                wall = time.perf_counter() - start
-                cpu = float(proc.stderr.strip().splitlines()[-1])
-                best = (wall, cpu) if best is None or wall < best[0] \
-                    else best
-            results[name] = best
-            print("  %-28s: %7.2f s wall, %7.2f s CPU in the loop"
-                  % (name, best[0], best[1]))
-            lsnap = os.path.join(tmp, "t.lsnap")
+        lsnap = os.path.join(tmp, "t.lsnap")
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        for python in pythons:
+            version = subprocess.run(
+                [python, "-c", "import sys; print(sys.version.split()[0])"],
+                stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+            print("  Python %s (%s)" % (version, python))
+            commands = (
+                ("python3 -X tracemalloc=16 loop.py",
+                 [python, "-X", "tracemalloc=16", script]),
+                ("leakscope-cli record --trace --every 1",
+                 [cli, "record", "--trace", "--every", "1", "--no-serve",
+                  "-o", lsnap, "--", python, script]))
+            results = dict((name, []) for name, _ in commands)
+            snapshots = []
+            for _ in range(runs):
+                for name, cmd in commands:
+                    if os.path.exists(lsnap):
+                        os.remove(lsnap)
+                    results[name].append(_trace_run(cmd, env))
+                    if os.path.exists(lsnap):
+                        snapshots.extend(_snapshot_phases(lsnap))
+            for name, _ in commands:
+                r = results[name]
+                print("    %-40s: loop CPU best %6.2f s median %6.2f s; loop "
+                      "wall best %6.2f s median %6.2f s; process wall median "
+                      "%6.2f s" % (name, min(x[1] for x in r),
+                                   _median([x[1] for x in r]),
+                                   min(x[2] for x in r),
+                                   _median([x[2] for x in r]),
+                                   _median([x[0] for x in r])))
+            base = results[commands[0][0]]
+            ours = results[commands[1][0]]
+            print("    extra cost of Leakscope on top of tracemalloc (target "
+                  "<= 10%%): loop CPU %+.1f%% best, %+.1f%% median; loop wall "
+                  "%+.1f%% best, %+.1f%% median"
+                  % (100.0 * (min(x[1] for x in ours) /
+                              min(x[1] for x in base) - 1),
+                     100.0 * (_median([x[1] for x in ours]) /
+                              _median([x[1] for x in base]) - 1),
+                     100.0 * (min(x[2] for x in ours) /
+                              min(x[2] for x in base) - 1),
+                     100.0 * (_median([x[2] for x in ours]) /
+                              _median([x[2] for x in base]) - 1)))
+            if snapshots:
+                impls = sorted(set(str(s["impl"]) for s in snapshots))
+                print("    %d snapshots during the loops (%.1f per run), "
+                      "census %s, %s statistics groups kept; mean per "
+                      "snapshot, wall / thread CPU:"
+                      % (len(snapshots), len(snapshots) / float(runs),
+                         "/".join(impls),
+                         _median([s["stats"] or 0 for s in snapshots])))
+                per_run = len(snapshots) / float(runs)
+                extra = (_median([x[1] for x in ours]) -
+                         _median([x[1] for x in base])) / per_run
+                # The number of snapshots follows the loop's wall time (a
+                # loaded machine takes more): the extra CPU per snapshot
+                # is the figure that does not, and at one snapshot per
+                # second of loop it is the extra share itself.
+                print("    extra loop CPU per snapshot (medians): %.1f ms, "
+                      "i.e. %+.1f%% at one snapshot per second of loop"
+                      % (extra * 1e3, extra * 100.0))
+                if impls != ["native"]:
+                    print("    WARNING: the CLI's agent ran without its "
+                          "native module for this interpreter")
+                for phase in TRACE_PHASES:
+                    got = [s["phases"][phase] for s in snapshots
+                           if phase in s["phases"]]
+                    if not got:
+                        continue
+                    wall = sum(g[0] for g in got) / len(got)
+                    cpus = [g[1] for g in got if g[1] is not None]
+                    cpu = ("%6.1f ms" % (sum(cpus) / len(cpus) * 1e3)
+                           if cpus else "     -   ")
+                    print("      %-18s %6.1f ms / %s%s"
+                          % (phase, wall * 1e3, cpu,
+                             "  (of the census)" if phase == "containers"
+                             else "  (of the container pass)"
+                             if phase == "object_tracebacks" else ""))
+            if not run_mode:
+                continue
+            # Not the issue's command: the pure agent started by -m, whose
+            # runner frames sit under every allocation of the program.
+            agent_env = dict(env, PYTHONPATH=AGENT_PARENT
+                             if python == sys.executable else
+                             os.path.join(os.path.dirname(HERE), "resources",
+                                          "python"))
+            run_cmd = [python, "-m", "leakscope_agent", "run", "--trace",
+                       "--every", "1", "--no-serve", "-o", lsnap, script]
+            base_one = _trace_run(commands[0][1], env)
+            run_one = _trace_run(run_cmd, agent_env)
+            print("    (apart) python3 -m leakscope_agent run --trace --every"
+                  " 1, one run: loop CPU %.2f s vs %.2f s under plain "
+                  "tracemalloc (%+.0f%%): its runner's frames under the "
+                  "program cost every traced allocation"
+                  % (run_one[1], base_one[1],
+                     100.0 * (run_one[1] / base_one[1] - 1)))
             if os.path.exists(lsnap):
-                import json
-                import sqlite3
-                conn = sqlite3.connect(lsnap)
-                metas = [json.loads(m) for (m,) in conn.execute(
-                    "SELECT meta_json FROM snapshot")]
-                conn.close()
-                census_s = [m.get("census_seconds", 0) for m in metas]
-                pass_s = [m.get("containers", {}).get("seconds", 0)
-                          for m in metas]
-                trace_s = [m.get("tracemalloc", {}).get("seconds", 0)
-                           for m in metas]
-                print("    %d snapshots over the 3 runs: census %.2f s in all "
-                      "(longest %.2f s; its container pass %.2f s in all), "
-                      "tracemalloc statistics %.2f s in all"
-                      % (len(metas), sum(census_s), max(census_s or [0]),
-                         sum(pass_s), sum(trace_s)))
-        base = results["plain tracemalloc.start()"]
-        ours = results["run --trace --every 1"]
-        print("  extra cost of Leakscope on top of tracemalloc: %+.1f%% wall "
-              "(target <= 10%%), %+.1f%% CPU of the process during the loop "
-              "(the recorder thread included)"
-              % (100.0 * (ours[0] / base[0] - 1),
-                 100.0 * (ours[1] / base[1] - 1)))
+                os.remove(lsnap)
 
 
 def main():
@@ -354,6 +481,19 @@ def main():
     parser.add_argument("--pympler", metavar="DIR",
                         help="a checkout of Pympler's source: also time "
                         "its summarize() on the census heaps")
+    parser.add_argument("--cli", default=os.path.join(
+        os.path.dirname(HERE), "build", "bin", "leakscope-cli"),
+        help="leakscope-cli for the trace benchmark (default build/bin)")
+    parser.add_argument("--trace-python", action="append", default=[],
+                        help="interpreter for the trace benchmark "
+                        "(repeatable; default this one)")
+    parser.add_argument("--trace-runs", type=int, default=5,
+                        help="alternating runs per command (default 5)")
+    parser.add_argument("--trace-only", action="store_true",
+                        help="only the tracemalloc benchmark")
+    parser.add_argument("--no-run-mode", action="store_true",
+                        help="trace benchmark without the `run --trace` "
+                        "figure")
     args = parser.parse_args()
     if args.pympler:
         sys.path.insert(0, os.path.abspath(args.pympler))
@@ -369,12 +509,18 @@ def main():
     if args.containers_only:
         bench_containers(1000000, args.runs)
         return
+    trace_args = (200000 if args.quick else 1000000, args.cli,
+                  args.trace_python or [sys.executable],
+                  max(args.trace_runs, 1), not args.no_run_mode)
+    if args.trace_only:
+        bench_trace(*trace_args)
+        return
     sizes = [100000] if args.quick else [100000, 1000000]
     for n in sizes:
         bench_census(n, args.runs)
     for n in sizes:
         bench_containers(n, args.runs)
-    bench_trace(200000 if args.quick else 1000000)
+    bench_trace(*trace_args)
     bench_idle(2.0 if args.quick else 5.0)
 
 

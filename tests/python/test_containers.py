@@ -408,6 +408,104 @@ class ContainersTest(TempDirTestCase):
         self.assertGreater(rows(out, "SELECT count(*) FROM alloc_stat")[0][0],
                            0)
 
+    def test_record_trace_leaves_out_what_the_agent_allocates(self):
+        """`leakscope-cli record --trace` (the boot hook): the statistics
+        hold no allocation made under the agent's frames, even by the
+        library code it calls (json for meta_json, threading for its
+        recorder thread), and each snapshot says what its phases cost."""
+        boot = self.path("boot")
+        os.makedirs(boot)
+        shutil.copy(os.path.join(AGENT_DIR, "_sitecustomize.py"),
+                    os.path.join(boot, "sitecustomize.py"))
+        script = write(self.tmp, "traced.py", TRACED)
+        real = os.path.realpath(script)
+        payload_line = line_of(TRACED, "ALLOC-PAYLOAD")
+        for version, python in interpreters():
+            with self.subTest(python=version):
+                where = subprocess.run(
+                    [python, "-c", "import json, os, threading\n"
+                     "print(os.path.dirname(json.__file__))\n"
+                     "print(threading.__file__)"], stdout=subprocess.PIPE,
+                    universal_newlines=True, timeout=60).stdout.split("\n")
+                json_dir, threading_file = where[0], where[1]
+                out = self.path("boot-%s.lsnap" % version)
+                env = child_env({"LEAKSCOPE_BOOT_DIR": boot,
+                                 "LEAKSCOPE_RECORD_OUTPUT": out,
+                                 "LEAKSCOPE_RECORD_EVERY": "0.05",
+                                 "LEAKSCOPE_RECORD_SERVE": "0",
+                                 "LEAKSCOPE_RECORD_TRACE": "16",
+                                 "LS_OUT": out},
+                                pythonpath=[boot, AGENT_PARENT])
+                proc = subprocess.run([python, script], env=env,
+                                      cwd=self.tmp, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE,
+                                      universal_newlines=True, timeout=240)
+                self.assertEqual((proc.returncode, proc.stderr), (0, ""))
+                frames = set(rows(out, "SELECT DISTINCT filename, function"
+                                  " FROM alloc_frame"))
+                files = set(f for f, _ in frames)
+                self.assertIn(real, set(map(os.path.realpath, files)))
+                self.assertFalse([f for f in files if f.startswith(
+                    json_dir + os.sep)], files)
+                # A thread's first allocations (threading's bootstrap,
+                # before its target runs) and the interpreter's
+                # threading._shutdown have no frame to tell whose they
+                # are; everything the recorder thread's target does has.
+                self.assertFalse([fn for f, fn in frames
+                                  if f == threading_file and fn not in
+                                  ("_bootstrap", "_bootstrap_inner",
+                                   "Thread._bootstrap",
+                                   "Thread._bootstrap_inner",
+                                   "_shutdown")], frames)
+                # The agent's own imports (dis for 3.8 and 3.9's line
+                # tables) happen before tracemalloc starts.
+                self.assertFalse([f for f in files
+                                  if os.path.basename(f) == "dis.py"])
+                self.assertFalse([f for f in files
+                                  if f.startswith(AGENT_DIR + os.sep)])
+                top = rows(out, "SELECT f.lineno, f.function FROM alloc_stat"
+                           " s JOIN alloc_traceback t ON t.snapshot = "
+                           "s.snapshot AND t.id = s.traceback AND t.depth = "
+                           "0 JOIN alloc_frame f ON f.snapshot = s.snapshot "
+                           "AND f.id = t.frame WHERE s.snapshot = (SELECT "
+                           "max(id) FROM snapshot) ORDER BY s.rank LIMIT 1")
+                self.assertEqual(top, [(payload_line, "handle")])
+                metas = [json.loads(m) for (m,) in rows(
+                    out, "SELECT meta_json FROM snapshot ORDER BY id")]
+                self.assertGreaterEqual(len(metas), 9)
+                grown_types = 0
+                for meta in metas:
+                    phases = meta["tracemalloc"]["phases"]
+                    for name in ("census", "statistics", "functions",
+                                 "write"):
+                        self.assertGreaterEqual(phases[name]["seconds"], 0)
+                        self.assertGreaterEqual(
+                            phases[name]["cpu_seconds"], 0)
+                    self.assertGreater(phases["census"]["cpu_seconds"], 0)
+                    if "object_tracebacks" in phases:
+                        grown_types += phases["object_tracebacks"]["rows"]
+                self.assertGreater(grown_types, 0)
+
+    def test_agent_files_leave_out_those_that_run_the_program(self):
+        """A stack through the runner or the pytest plugin is the
+        program's (its script, its tests run under them); one through any
+        other agent module is the agent's."""
+        from leakscope_agent import _trace
+        names = ["__main__.py", "_runner.py", "_pytestrun.py",
+                 "pytest_plugin.py", "_census.py", "_lsnap.py", "_record.py"]
+        files = [os.path.join(AGENT_DIR, n) for n in names]
+        files.append(os.path.join(self.tmp, "_census.py"))
+        agent = _trace._agent_files(set(files + ["<unknown>", None]))
+        self.assertEqual(agent, set(
+            os.path.join(AGENT_DIR, n)
+            for n in ("_census.py", "_lsnap.py", "_record.py")))
+        program = ((os.path.join(self.tmp, "prog.py"), 3),
+                   (os.path.join(AGENT_DIR, "_pytestrun.py"), 118))
+        self.assertFalse(_trace._inside_agent(program, agent))
+        self.assertTrue(_trace._inside_agent(
+            (("/usr/lib/python3/json/encoder.py", 1),
+             (os.path.join(AGENT_DIR, "_lsnap.py"), 9)), agent))
+
 
 class FormatTest(TempDirTestCase):
     def test_file_without_the_tables_gains_them_at_the_same_version(self):

@@ -16,8 +16,10 @@ import json
 import os
 import sqlite3
 import sys
+import time
 import zlib
 from itertools import count, repeat
+from operator import itemgetter
 
 from ._census import AGENT_VERSION
 
@@ -206,15 +208,21 @@ def _type_ids(cur, names):
 
 
 class _Tracebacks(object):
-    """Frames and tracebacks of one snapshot, each stored once."""
+    """Frames and tracebacks of one snapshot, each stored once. Rows are
+    kept as columns and written through zip(): under tracemalloc every
+    object the writer makes is a traced allocation, and a tuple per row
+    is most of them (executemany lets zip reuse its row tuple)."""
 
-    def __init__(self, snapshot_id, functions):
-        self.snapshot_id = snapshot_id
+    def __init__(self, functions):
         self.functions = functions
         self.frames = {}
         self.tracebacks = {}
-        self.frame_rows = []
-        self.traceback_rows = []
+        self.frame_files = []
+        self.frame_lines = []
+        self.frame_functions = []
+        self.tb_ids = []
+        self.tb_depths = []
+        self.tb_frames = []
 
     def add(self, frames):
         if frames is None:
@@ -223,14 +231,16 @@ class _Tracebacks(object):
         if tb is not None:
             return tb
         tb = self.tracebacks[frames] = len(self.tracebacks)
-        for depth, frame in enumerate(frames):
-            fid = self.frames.get(frame)
-            if fid is None:
-                fid = self.frames[frame] = len(self.frames)
-                self.frame_rows.append((self.snapshot_id, fid, frame[0],
-                                        frame[1],
-                                        self.functions.get(frame)))
-            self.traceback_rows.append((self.snapshot_id, tb, depth, fid))
+        known = self.frames
+        for frame in frames:
+            if frame not in known:
+                known[frame] = len(known)
+                self.frame_files.append(frame[0])
+                self.frame_lines.append(frame[1])
+                self.frame_functions.append(self.functions.get(frame))
+        self.tb_ids.extend(repeat(tb, len(frames)))
+        self.tb_depths.extend(range(len(frames)))
+        self.tb_frames.extend(map(known.__getitem__, frames))
         return tb
 
 
@@ -260,12 +270,14 @@ def _write_extra(cur, snapshot_id, extra):
           r["holder_kind"], r["holder_type"]) for r in rows))
     if not objects and not stats:
         return
-    tbs = _Tracebacks(snapshot_id, extra.get("functions") or {})
+    tbs = _Tracebacks(extra.get("functions") or {})
+    stat_tbs = list(map(tbs.add, map(itemgetter(2), stats)))
     cur.executemany(
         "INSERT INTO alloc_stat(snapshot, rank, traceback, size, count) "
         "VALUES(?, ?, ?, ?, ?)",
-        [(snapshot_id, rank, tbs.add(frames), size, n)
-         for rank, (size, n, frames) in enumerate(stats)])
+        zip(repeat(snapshot_id), count(), stat_tbs,
+            map(itemgetter(0), stats), map(itemgetter(1), stats)))
+    del stat_tbs
     ranks = {}
     object_rows = []
     for kind, subject, oid, tname, frames in objects:
@@ -280,10 +292,29 @@ def _write_extra(cur, snapshot_id, extra):
         object_rows)
     cur.executemany(
         "INSERT INTO alloc_frame(snapshot, id, filename, lineno, function) "
-        "VALUES(?, ?, ?, ?, ?)", tbs.frame_rows)
+        "VALUES(?, ?, ?, ?, ?)",
+        zip(repeat(snapshot_id), count(), tbs.frame_files, tbs.frame_lines,
+            tbs.frame_functions))
     cur.executemany(
         "INSERT INTO alloc_traceback(snapshot, id, depth, frame) "
-        "VALUES(?, ?, ?, ?)", tbs.traceback_rows)
+        "VALUES(?, ?, ?, ?)",
+        zip(repeat(snapshot_id), tbs.tb_ids, tbs.tb_depths, tbs.tb_frames))
+
+
+_thread_cpu = getattr(time, "thread_time", time.process_time)
+
+
+def _note_write(cur, snapshot_id, meta, started):
+    """A traced snapshot's meta says what writing it cost (up to its
+    commit): tracemalloc's phases get "write" (see _record)."""
+    phases = meta.get("tracemalloc")
+    phases = phases.get("phases") if isinstance(phases, dict) else None
+    if not isinstance(phases, dict):
+        return
+    phases["write"] = {"seconds": time.perf_counter() - started[0],
+                       "cpu_seconds": _thread_cpu() - started[1]}
+    cur.execute("UPDATE snapshot SET meta_json = ? WHERE id = ?",
+                (_meta_json(meta), snapshot_id))
 
 
 def _meta_json(meta):
@@ -314,6 +345,7 @@ def append_snapshot(path, types, meta, label=None, graph=None, extra=None):
             raise RuntimeError("%s: cannot start a write transaction: %s"
                                % (path, exc))
         try:
+            write_started = time.perf_counter(), _thread_cpu()
             version = _prepare(cur, path)
             cur.execute(
                 "INSERT INTO snapshot(label, taken_at, pid, rss, gc_objects, "
@@ -336,6 +368,7 @@ def append_snapshot(path, types, meta, label=None, graph=None, extra=None):
                 _write_graph(cur, snapshot_id, graph, version)
             if extra is not None:
                 _write_extra(cur, snapshot_id, extra)
+            _note_write(cur, snapshot_id, meta, write_started)
             cur.execute("COMMIT")
             return snapshot_id
         except BaseException as exc:

@@ -38,10 +38,20 @@ def dump_graph_locked():
         return dump_graph()
 
 
+def _phase(since):
+    """Wall and thread CPU seconds since `since` ((perf_counter,
+    thread_cpu) pair)."""
+    return {"seconds": time.perf_counter() - since[0],
+            "cpu_seconds": _trace.thread_cpu() - since[1]}
+
+
+def _now():
+    return time.perf_counter(), _trace.thread_cpu()
+
+
 def _extra(meta):
     """The container pass' result and, in a traced process, the
     tracemalloc statistics: the optional tables of the snapshot."""
-    import time
     result = _containers.take_result()
     extra = {"containers": (), "objects": (), "stats": (), "functions": {}}
     if result is not None:
@@ -56,7 +66,7 @@ def _extra(meta):
                 type(exc).__name__, exc)}
         if stats is not None:
             extra["stats"] = stats
-            started = time.perf_counter()
+            started = _now()
             # The allocating lines first: objects' newest, then the
             # largest statistics; callers' frames after them.
             frames = [tb[0] for tb in (o[4] for o in extra["objects"]) if tb]
@@ -66,11 +76,35 @@ def _extra(meta):
             for _, _, tb in stats:
                 frames.extend(tb)
             extra["functions"] = _trace.function_names(
-                frames, started + _trace.FUNCTION_BUDGET)
-            trace_meta["function_seconds"] = time.perf_counter() - started
+                frames, started[0] + _trace.FUNCTION_BUDGET)
+            functions = _phase(started)
+            trace_meta["function_seconds"] = functions["seconds"]
+            trace_meta["function_cpu_seconds"] = functions["cpu_seconds"]
         if trace_meta is not None:
             meta["tracemalloc"] = trace_meta
     return extra
+
+
+def _trace_phases(meta, census_phase):
+    """A traced process' snapshot says what each of its phases cost (wall
+    and thread CPU): the census (with its gc.collect() and container pass,
+    which includes the object tracebacks), the statistics and the naming
+    of functions; the write adds itself (_lsnap.append_snapshot)."""
+    trace_meta = meta.get("tracemalloc")
+    if not isinstance(trace_meta, dict):
+        return
+    phases = {"census": census_phase}
+    objects = _trace.take_object_meta()
+    if objects is not None:
+        phases["object_tracebacks"] = objects
+    if "cpu_seconds" in trace_meta:
+        phases["statistics"] = {"seconds": trace_meta["seconds"],
+                                "cpu_seconds": trace_meta["cpu_seconds"]}
+    if "function_cpu_seconds" in trace_meta:
+        phases["functions"] = {
+            "seconds": trace_meta["function_seconds"],
+            "cpu_seconds": trace_meta["function_cpu_seconds"]}
+    trace_meta["phases"] = phases
 
 
 def snapshot(path, label=None, collect=True, graph=False):
@@ -80,8 +114,11 @@ def snapshot(path, label=None, collect=True, graph=False):
     # One lock around census and write: no other census of this process
     # sees the SQLite objects of a write in progress.
     with LOCK:
+        started = _now()
         types, meta = census(collect=collect, scan=_containers.scan)
+        census_phase = _phase(started)
         extra = _extra(meta)
+        _trace_phases(meta, census_phase)
         heap = None
         if graph:
             heap = dump_graph_locked()

@@ -21,11 +21,18 @@ import heapq
 import os
 import sys
 import time
-from itertools import compress
+from array import array
+from itertools import chain, compress
 from operator import itemgetter
 
 from . import _census
 from ._census import type_name
+
+if not hasattr(compile("", "", "exec"), "co_lines"):
+    # Line tables through dis before 3.10: imported now, before the agent
+    # starts tracemalloc (an import deep enough under _lines would cut the
+    # agent's frames off its tracebacks).
+    import dis  # noqa: F401
 
 __all__ = ["is_tracing", "start", "object_tracebacks", "statistics",
            "TOP_STATS", "PER_SUBJECT", "DEFAULT_FRAMES"]
@@ -39,7 +46,11 @@ FUNCTION_BUDGET = 0.020  # seconds per snapshot spent naming functions
 MAX_SOURCE_BYTES = 4 << 20
 
 _state = {"started_by_agent": False, "probe": None, "types": None,
-          "pid": None}
+          "pid": None, "objects": None}
+
+# CPU time of the calling thread: what a phase of a snapshot costs the
+# process, whatever else the machine runs meanwhile.
+thread_cpu = getattr(time, "thread_time", time.process_time)
 _functions = {}  # filename -> {line: function name} or None (unknown)
 
 
@@ -124,16 +135,30 @@ def program_frames(frames, whole=True):
     return kept or (tuple(frames) if whole else ())
 
 
-def _frames_of(tm, obj):
+def _frames_of(tm, obj, cache):
+    """obj's program frames, innermost first: None when tracemalloc does
+    not know it, () when the agent allocated it. cache: raw traceback ->
+    frames, for one snapshot (the newest instances of a type mostly share
+    a few call stacks)."""
+    raw = getattr(tm, "_get_object_traceback", None)
     try:
-        tb = tm.get_object_traceback(obj)
+        if raw is not None:
+            # Innermost first already, (filename, lineno) pairs: no
+            # Traceback and Frame objects (each a traced allocation).
+            tb = raw(obj)
+        else:
+            tb = tm.get_object_traceback(obj)
+            if tb is not None:
+                # A Traceback iterates oldest first.
+                tb = tuple((f.filename, f.lineno) for f in reversed(list(tb)))
     except Exception:
         return None
     if tb is None:
         return None
-    # A Traceback iterates oldest first; stored innermost first.
-    return program_frames(tuple((str(f.filename), int(f.lineno))
-                                for f in reversed(list(tb))), whole=False)
+    frames = cache.get(tb)
+    if frames is None:
+        frames = cache[tb] = program_frames(_plain_frames(tb), whole=False)
+    return frames
 
 
 def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
@@ -141,25 +166,46 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
     """Called by the container pass (collection off). Returns a list of
     (subject kind, subject, object id, object type name, frames or None).
     objs and tps (the census' objects and their types) may be None: the
-    objects are listed here then."""
+    objects are listed here then. Its cost is left in _state["objects"]
+    for the snapshot's meta (see take_object_meta)."""
     tm = _tracemalloc()
     if tm is None:
         return []
+    started = time.perf_counter(), thread_cpu()
+    result = _object_tracebacks(tm, objs, tps, counts, excluded,
+                                agent_objects, rows, grown, resolve)
+    _state["objects"] = {"seconds": time.perf_counter() - started[0],
+                         "cpu_seconds": thread_cpu() - started[1],
+                         "rows": len(result)}
+    return result
+
+
+def take_object_meta():
+    """What the last object_tracebacks() call cost (None when there was
+    none since the previous call)."""
+    meta, _state["objects"] = _state["objects"], None
+    return meta
+
+
+def _object_tracebacks(tm, objs, tps, counts, excluded, agent_objects, rows,
+                       grown, resolve):
     if _state["pid"] != os.getpid():
         _state["types"] = None
         _state["pid"] = os.getpid()
     result = []
+    cache = {}
     # Types: counts without the agent's objects, remembered by id(type)
-    # (holding the types would keep classes alive); names only for the
-    # types that grew.
+    # (holding the types would keep classes alive) in two arrays (two
+    # traced blocks between snapshots, not an int per type); names only
+    # for the types that grew.
     mine = {}
-    for obj in agent_objects:
-        if gc.is_tracked(obj):
-            mine[type(obj)] = mine.get(type(obj), 0) + 1
+    _census._count_elements(mine, map(type, compress(
+        agent_objects, map(gc.is_tracked, agent_objects))))
     now = dict((id(tp), n - mine.get(tp, 0)) for tp, n in counts.items())
     previous = _state["types"]
-    _state["types"] = now
+    _state["types"] = (array("Q", now.keys()), array("q", now.values()))
     if previous is not None:
+        previous = dict(zip(*previous))
         growth = sorted(((now[id(tp)] - previous.get(id(tp), 0), id(tp), tp)
                          for tp in counts
                          if now[id(tp)] > previous.get(id(tp), 0)
@@ -168,24 +214,29 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
         names = dict((tp, type_name(tp)) for _, _, tp in growth[:MAX_TYPES])
         wanted = set(names)
         del growth
-        if wanted and objs is None:
-            # The C census kept no object list: list them now (only
-            # when some type grew). The agent's objects made since are
-            # dropped below (their tracebacks are the agent's).
-            objs = gc.get_objects()
-            tps = list(map(type, objs))
         if wanted:
             young = len(gc.get_objects(0)) + len(gc.get_objects(1))
-            # Masks of bools, not positions (an int per object would be a
-            # traced allocation each). Newest first: the young generations
-            # lead the list, and in the oldest one survivors of later
-            # collections come last.
-            mask = list(map(wanted.__contains__, tps))
-            newest = list(compress(objs[:young], mask[:young]))
-            old = list(compress(objs[young:], mask[young:]))
+            if objs is None:
+                # The C census kept no object list: list them now (only
+                # when some type grew). The agent's objects made since
+                # are dropped below (their tracebacks are the agent's).
+                objs = gc.get_objects()
+                mask = bytes(map(wanted.__contains__, map(type, objs)))
+            else:
+                mask = bytes(map(wanted.__contains__, tps))
+            # A mask of one byte per object, not positions (an int per
+            # object would be a traced allocation each), and only the
+            # grown types' instances listed. Newest first: the young
+            # generations lead the list, and in the oldest one survivors
+            # of later collections come last.
+            in_young = mask.count(1, 0, young)
+            newest = list(compress(objs, mask))
+            del mask, objs, tps
+            old = newest[in_young:]
+            del newest[in_young:]
             old.reverse()
             newest.extend(old)
-            del mask, old
+            del old
             taken = {}
             full = 0
             for obj in newest:
@@ -200,7 +251,7 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
                     continue
                 if k + 1 == PER_SUBJECT:
                     full += 1
-                frames = _frames_of(tm, obj)
+                frames = _frames_of(tm, obj, cache)
                 if frames == ():
                     continue  # allocated by the agent itself
                 taken[tp] = k + 1
@@ -213,7 +264,7 @@ def object_tracebacks(objs, tps, counts, excluded, agent_objects, rows,
             continue
         obj = resolve(row["index"])
         for item in _newest_items(obj, row["base"]):
-            frames = _frames_of(tm, item)
+            frames = _frames_of(tm, item, cache)
             if frames != ():
                 result.append(("container", row["id"], id(item),
                                type_name(type(item)), frames))
@@ -253,6 +304,15 @@ def _unique(items):
 
 
 def _agent_patterns():
+    """tracemalloc.Filter patterns of the agent's files and tracemalloc's
+    (computed once: realpath costs a system call per path component)."""
+    patterns = _state.get("patterns")
+    if patterns is None:
+        patterns = _state["patterns"] = _find_agent_patterns()
+    return list(patterns)
+
+
+def _find_agent_patterns():
     here = os.path.dirname(os.path.abspath(__file__))
     patterns = [os.path.join(here, "*")]
     real = os.path.realpath(here)
@@ -262,6 +322,30 @@ def _agent_patterns():
     if tm is not None:
         patterns.append(tm.__file__)
     return patterns
+
+
+# The agent's files that run the program's code under their frames: `python3
+# -m leakscope_agent run` (runpy -> __main__ -> _runner -> the script) and
+# the pytest plugin (each test through _pytestrun's runtestprotocol). A
+# stack through them alone is the program's.
+_BELOW_PROGRAM = ("__main__.py", "_runner.py", "_pytestrun.py",
+                  "pytest_plugin.py")
+
+
+def _agent_files(filenames):
+    """Of filenames (as tracebacks give them), those of the agent's own
+    modules that never run below the program: an allocation with one of
+    them anywhere on its stack was made by the agent (a census, a write,
+    the recorder thread), whichever library frame made it."""
+    return set(f for f in filenames if type(f) is str
+               and f.startswith(_PREFIXES)
+               and os.path.basename(f) not in _BELOW_PROGRAM)
+
+
+def _inside_agent(tb, agent_files, first=itemgetter(0)):
+    """Whether the traceback tb ((filename, lineno) pairs) passes through
+    one of agent_files."""
+    return not agent_files.isdisjoint(map(first, tb))
 
 
 def _raw_statistics(tm, agent_prefixes):
@@ -295,31 +379,52 @@ def _raw_statistics(tm, agent_prefixes):
             sizes[tb] = sizes.get(tb, 0) + size * n
             counts[tb] = counts.get(tb, 0) + n
         del pairs
+    # The agent's allocations: those whose innermost frame is the
+    # agent's or tracemalloc's, and every one made under an agent frame
+    # (sqlite3, json, threading called by the agent), so that neither its
+    # groups nor their frames (names compiled from source) cost anything
+    # further.
+    files = set(map(itemgetter(0), chain.from_iterable(sizes)))
+    agent_files = _agent_files(files)
     skip = set()
     for tb in sizes:
         if tb and type(tb[0][0]) is str and tb[0][0].startswith(
                 agent_prefixes):
             skip.add(tb)
+        elif agent_files and _inside_agent(tb, agent_files):
+            skip.add(tb)
     total = len(sizes) - len(skip)
     top = heapq.nlargest(TOP_STATS + len(skip), sizes.items(),
                          key=itemgetter(1))
     kept = [(tb, size) for tb, size in top if tb not in skip][:TOP_STATS]
-    # The largest tracebacks stay much the same from one snapshot to the
-    # next: their program frames are remembered (by value) between them.
-    cache = _program_cache
-    if len(cache) > 4 * TOP_STATS:
-        cache.clear()
+    # Frames the stored tracebacks leave out: the agent's (under every
+    # stack of `leakscope_agent run`) and runpy's. Under `leakscope-cli
+    # record` there are none, and the tracebacks are stored as given.
+    # Nothing is remembered between snapshots: what the agent keeps is
+    # traced too, and each snapshot's _get_traces() would list it again.
+    strip = set(f for f in files if type(f) is not str or f.startswith(
+        _PREFIXES) or os.path.basename(f) in _RUNPY)
+    plain = _all_plain([tb for tb, _ in kept])
+    first = itemgetter(0)
     out = []
     for tb, size in kept:
-        frames = cache.get(tb)
-        if frames is None:
-            frames = cache[tb] = program_frames(_plain_frames(tb))
+        frames = tb if plain else _plain_frames(tb)
+        if strip and not strip.isdisjoint(map(first, frames)):
+            frames = program_frames(frames)
         out.append((size, counts[tb], frames))
     return out, total
 
 
-# traceback (as _get_traces gives it) -> program_frames() of it
-_program_cache = {}
+def _all_plain(tbs):
+    """Whether every traceback in tbs is a tuple of (str, int) tuples (as
+    _get_traces() gives them), checked in one pass over all frames."""
+    if set(map(type, tbs)) - {tuple}:
+        return False
+    pairs = list(chain.from_iterable(tbs))
+    return set(map(type, pairs)) <= {tuple} and \
+        set(map(len, pairs)) <= {2} and \
+        set(zip(map(type, map(itemgetter(0), pairs)),
+                map(type, map(itemgetter(1), pairs)))) <= _FRAME_TYPES
 
 
 _FRAME_TYPES = frozenset(((str, int),))
@@ -338,7 +443,17 @@ def _plain_frames(tb):
 
 def _public_statistics(tm, patterns):
     snap = tm.take_snapshot()
-    snap = snap.filter_traces([tm.Filter(False, p) for p in patterns])
+    filters = [tm.Filter(False, p) for p in patterns]
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        names = sorted(n for n in os.listdir(here) if n.endswith(".py")
+                       and n not in _BELOW_PROGRAM)
+    except OSError:
+        names = []
+    for prefix in _PREFIXES:
+        filters.extend(tm.Filter(False, os.path.join(prefix, n),
+                                 all_frames=True) for n in names)
+    snap = snap.filter_traces(filters)
     stats = snap.statistics("traceback")
     total = len(stats)
     out = []
@@ -357,6 +472,7 @@ def statistics():
     if tm is None or not tm.is_tracing():
         return None, None
     started = time.perf_counter()
+    started_cpu = thread_cpu()
     patterns = _agent_patterns()
     prefixes = tuple(p[:-1] if p.endswith("*") else p for p in patterns)
     try:
@@ -380,6 +496,7 @@ def statistics():
         "filtered": patterns,
         "method": how,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": thread_cpu() - started_cpu,
     }
     return out, meta
 
@@ -431,5 +548,4 @@ def _line_table(filename):
 def _lines(co):
     if hasattr(co, "co_lines"):
         return set(line for _, _, line in co.co_lines() if line)
-    import dis
     return set(line for _, line in dis.findlinestarts(co) if line)
