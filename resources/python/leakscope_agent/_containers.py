@@ -298,8 +298,14 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
             grown.append((n - before, len(rows) - 1))
     _module_values(module_values, rows, previous, current, grown)
     values_started = time.perf_counter()
+    # The grown containers an instance attribute may name (the C walk
+    # reports the owners of these only).
+    wanted = [pool[rows[r]["index"]] for _, r in grown
+              if rows[r]["index"] is not None and rows[r]["index"] >= 0]
     instance_values, owners = _instance_values(excluded, set(
-        id(v) for v, _ in module_values), values_started + INSTANCE_BUDGET)
+        id(v) for v, _ in module_values), values_started + INSTANCE_BUDGET,
+        wanted)
+    del wanted
     values_seconds = time.perf_counter() - values_started
     _module_values(instance_values, rows, previous, current, grown)
     # Payloads, grown containers first, within the item budget.
@@ -518,7 +524,7 @@ _BOXES = (list, dict, set, deque, tuple)
 _SPLIT_DICTS = sys.version_info < (3, 11)   # attributes live in a __dict__
 
 
-def _instance_values(excluded, seen_values, deadline):
+def _instance_values(excluded, seen_values, deadline, wanted=()):
     """What attributes of the program's instances hold, found without a
     heap scan: the instances held by module globals (__main__ first), by
     module-global containers (up to INSTANCE_LIMIT items each) and by the
@@ -529,7 +535,16 @@ def _instance_values(excluded, seen_values, deadline):
     attributes are new objects when they change: no growth by identity)
     as [(value, 'Class.attr', 'instance_attribute', 'module.Class')], and
     {id(container): (instance, its __dict__ or None)} for the holder
-    search (an attribute names a grown container without a heap scan)."""
+    search (an attribute names a grown container without a heap scan).
+    The C walk (_native.instance_values) gives the owners of the wanted
+    containers only."""
+    if _census.native_available():
+        try:
+            found, owners = _native_instance_walk(excluded, deadline, wanted)
+        except MemoryError:
+            found = None
+        if found is not None:
+            return _instance_found(found, seen_values), owners
     level = []
     seen = set(excluded)
     owners = {}
@@ -603,6 +618,32 @@ def _instance_values(excluded, seen_values, deadline):
                     owners.setdefault(id(r), (inst, None))
         level = following
     del level
+    return _instance_found(found, seen_values), owners
+
+
+def _native_instance_walk(excluded, deadline, wanted):
+    """_instance_values' walk in C: ([(bytearray, (instance, __dict__ or
+    None))], {id(wanted container): (instance, __dict__ or None)})."""
+    namespaces = [namespace for _, namespace in _module_namespaces()]
+    if namespaces:
+        namespaces.insert(0, namespaces.pop())
+    try:
+        frames = list(AgentFrames().thread_frames())
+    except Exception:
+        frames = []
+    wanted = list(wanted)
+    found, owned, _, _ = _census._native.instance_values(
+        namespaces, frames, excluded, wanted, _BASES, _census._PKG,
+        INSTANCE_LIMIT, INSTANCE_LIMIT, INSTANCE_DEPTH,
+        max(deadline - time.perf_counter(), 0.0), _SPLIT_DICTS)
+    del namespaces, frames
+    owners = dict((id(wanted[k]), (inst, ns)) for k, inst, ns in owned)
+    del owned, wanted
+    return [(value, (inst, ns)) for value, inst, ns in found], owners
+
+
+def _instance_found(found, seen_values):
+    """found [(bytearray, holder)] as _instance_values' values."""
     values = []
     for value, holder in found:
         if id(value) in seen_values or _getsizeof(value) < MIN_VALUE_BYTES:
@@ -610,7 +651,7 @@ def _instance_values(excluded, seen_values, deadline):
         seen_values.add(id(value))
         name, tp_name = _attribute_name(holder, value)
         values.append((value, name, "instance_attribute", tp_name))
-    return values, owners
+    return values
 
 
 def _attribute_name(holder, target):

@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------------
  * Pointer-keyed open-addressing hash map (linear probing, power of two). */
@@ -2168,6 +2169,66 @@ static int list_whole(PyObject *list)
     return 1;
 }
 
+/* The globals of module namespaces: for_each_global() calls fn for each
+ * exact str key of each exact dict of spaces (a list), in namespace and
+ * dict order; fn returns 0 to go on, -1 on an error (set), which stops the
+ * walk. module_globals and globals_holding share it. */
+typedef int (*GlobalFn)(void *ctx, Py_ssize_t index, PyObject *key,
+                        PyObject *value);
+
+static int for_each_global(PyObject *spaces, GlobalFn fn, void *ctx)
+{
+    Py_ssize_t i;
+    for (i = 0; i < PyList_GET_SIZE(spaces); i++) {
+        PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
+        Py_ssize_t pos = 0;
+        if (!PyDict_CheckExact(ns))
+            continue;
+        while (PyDict_Next(ns, &pos, &key, &value)) {
+            if (!PyUnicode_CheckExact(key))
+                continue;
+            if (fn(ctx, i, key, value) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Appends (index, key, value) to result. */
+static int append_global(PyObject *result, Py_ssize_t index, PyObject *key,
+                         PyObject *value)
+{
+    PyObject *t = Py_BuildValue("(nOO)", index, key, value);
+    int rc = t == NULL ? -1 : PyList_Append(result, t);
+    Py_XDECREF(t);
+    return rc;
+}
+
+typedef struct {
+    PyObject *result;
+    Py_ssize_t min_bytes;
+} GlobalsCtx;
+
+static int global_wanted(void *arg, Py_ssize_t index, PyObject *key,
+                         PyObject *value)
+{
+    GlobalsCtx *c = (GlobalsCtx *)arg;
+    PyTypeObject *tp = Py_TYPE(value);
+    int k, want = 0;
+    if (PyDict_Check(value)) {
+        want = !is_tracked(value);
+    } else {
+        for (k = 0; k < 3; k++)
+            if (tp == payload_types[k])
+                break;
+        if (k < 3 && !(PyUnicode_GET_LENGTH(key) >= 2 &&
+                       PyUnicode_READ_CHAR(key, 0) == '_' &&
+                       PyUnicode_READ_CHAR(key, 1) == '_'))
+            want = payload_size(value) >= c->min_bytes;
+    }
+    return want ? append_global(c->result, index, key, value) : 0;
+}
+
 /* module_globals(namespaces, min_bytes) -> [(index, key, value)]: the
  * globals _containers._module_globals looks at, found in C: exact str
  * keys whose value is an exact str, bytes or bytearray of at least
@@ -2175,44 +2236,35 @@ static int list_whole(PyObject *list)
  * subclass instance). */
 static PyObject *module_globals(PyObject *self, PyObject *args)
 {
-    PyObject *spaces, *result;
-    Py_ssize_t min_bytes, i;
+    PyObject *spaces;
+    GlobalsCtx c;
     (void)self;
-    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &spaces, &min_bytes))
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &spaces, &c.min_bytes))
         return NULL;
-    result = PyList_New(0);
-    for (i = 0; result != NULL && i < PyList_GET_SIZE(spaces); i++) {
-        PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
-        Py_ssize_t pos = 0;
-        if (!PyDict_CheckExact(ns))
-            continue;
-        while (PyDict_Next(ns, &pos, &key, &value)) {
-            PyTypeObject *tp = Py_TYPE(value);
-            int k, want = 0;
-            if (!PyUnicode_CheckExact(key))
-                continue;
-            if (PyDict_Check(value)) {
-                want = !is_tracked(value);
-            } else {
-                for (k = 0; k < 3; k++)
-                    if (tp == payload_types[k])
-                        break;
-                if (k < 3 && !(PyUnicode_GET_LENGTH(key) >= 2 &&
-                               PyUnicode_READ_CHAR(key, 0) == '_' &&
-                               PyUnicode_READ_CHAR(key, 1) == '_'))
-                    want = payload_size(value) >= min_bytes;
-            }
-            if (want) {
-                PyObject *t = Py_BuildValue("(nOO)", i, key, value);
-                if (t == NULL || PyList_Append(result, t) < 0)
-                    Py_CLEAR(result);
-                Py_XDECREF(t);
-                if (result == NULL)
-                    break;
-            }
-        }
-    }
-    return result;
+    c.result = PyList_New(0);
+    if (c.result != NULL && for_each_global(spaces, global_wanted, &c) < 0)
+        Py_CLEAR(c.result);
+    return c.result;
+}
+
+typedef struct {
+    PyObject *result;
+    PtrMap want;
+} HoldingCtx;
+
+static int global_holding(void *arg, Py_ssize_t index, PyObject *key,
+                          PyObject *value)
+{
+    HoldingCtx *c = (HoldingCtx *)arg;
+    Slot *hit = ptrmap_find(&c->want, value);
+    PyObject *t;
+    int rc;
+    if (hit == NULL)
+        return 0;
+    t = Py_BuildValue("(nOn)", index, key, hit->value);
+    rc = t == NULL ? -1 : PyList_Append(c->result, t);
+    Py_XDECREF(t);
+    return rc;
 }
 
 /* globals_holding(namespaces, targets) -> [(index, key, target index)]:
@@ -2220,43 +2272,383 @@ static PyObject *module_globals(PyObject *self, PyObject *args)
  * targets (by identity), in namespace and dict order. */
 static PyObject *globals_holding(PyObject *self, PyObject *args)
 {
-    PyObject *spaces, *targets, *result;
-    PtrMap want;
+    PyObject *spaces, *targets;
+    HoldingCtx c;
     Py_ssize_t i;
     (void)self;
     if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &spaces, &PyList_Type,
                           &targets))
         return NULL;
-    if (ptrmap_init(&want, (size_t)PyList_GET_SIZE(targets)) < 0)
+    if (ptrmap_init(&c.want, (size_t)PyList_GET_SIZE(targets)) < 0)
         return PyErr_NoMemory();
     for (i = 0; i < PyList_GET_SIZE(targets); i++) {
         int added;
-        if (ptrmap_put(&want, PyList_GET_ITEM(targets, i), i, &added) == NULL) {
-            ptrmap_free(&want);
+        if (ptrmap_put(&c.want, PyList_GET_ITEM(targets, i), i, &added) == NULL) {
+            ptrmap_free(&c.want);
             return PyErr_NoMemory();
         }
     }
-    result = PyList_New(0);
-    for (i = 0; result != NULL && i < PyList_GET_SIZE(spaces); i++) {
+    c.result = PyList_New(0);
+    if (c.result != NULL && for_each_global(spaces, global_holding, &c) < 0)
+        Py_CLEAR(c.result);
+    ptrmap_free(&c.want);
+    return c.result;
+}
+
+/* instance_values(namespaces, frames, skip ids, targets, bases, package,
+ * box_limit, limit, depth, budget seconds, split dicts)
+ * -> (found, owners, visited, out of time): _containers._instance_values'
+ * walk in C. From the plain instances (classes written in Python, not
+ * containers, types, modules nor the agent's) held by the namespaces'
+ * values, by their exact list, dict, set, deque and tuple values of at
+ * most box_limit items, and (after the first namespace) by the frames,
+ * it follows instances' referents (tp_traverse) breadth first, at most
+ * depth levels and limit instances, within the budget. found: [(bytearray,
+ * instance, its __dict__ or None)] met in an instance's referents (or in
+ * its __dict__ with split dicts, before 3.11); owners: [(target index,
+ * instance, __dict__ or None)]: the first instance met holding each
+ * target container. No program code runs, nothing is allocated until the
+ * walk is over. */
+typedef struct {
+    PyObject *inst;
+    PyObject *ns; /* its __dict__ (split dicts), or NULL */
+} Holder;
+
+typedef struct {
+    PyObject **items;
+    Py_ssize_t n, cap;
+} ObjArr;
+
+typedef struct {
+    PyObject *value;
+    Py_ssize_t holder;
+} FoundValue;
+
+typedef struct {
+    struct Containers ct; /* bases only */
+    PyObject *package;
+    PtrMap plain;         /* type -> 1 plain class, 2 not */
+    PtrMap seen;          /* instances visited, and the skipped ids */
+    PtrMap owners;        /* container -> holder index, or -1 */
+    Holder *holders;
+    Py_ssize_t n_holders, cap_holders;
+    FoundValue *found;
+    Py_ssize_t n_found, cap_found;
+    ObjArr level, next;
+    Refs refs;
+    int failed;
+} Walk;
+
+static int arr_push(ObjArr *a, PyObject *obj)
+{
+    if (GROW(a->items, a->cap, a->n) < 0)
+        return -1;
+    a->items[a->n++] = obj;
+    return 0;
+}
+
+/* The name of tp's module is package or inside it (read from tp's own
+ * dict by exact str keys, no lookup that could compare a program's key). */
+static int type_is_ours(PyTypeObject *tp, PyObject *package)
+{
+    PyObject *dict = type_dict(tp), *key, *value;
+    Py_ssize_t pos = 0, n = PyUnicode_GET_LENGTH(package);
+    int ours = 0;
+    if (dict == NULL)
+        return 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (!PyUnicode_CheckExact(key) ||
+            PyUnicode_CompareWithASCIIString(key, "__module__") != 0)
+            continue;
+        if (PyUnicode_Check(value) &&
+            PyUnicode_Tailmatch(value, package, 0, n, -1) == 1 &&
+            (PyUnicode_GET_LENGTH(value) == n ||
+             PyUnicode_READ_CHAR(value, n) == '.'))
+            ours = 1;
+        break;
+    }
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    Py_DECREF(dict);
+    return ours;
+}
+
+/* As _containers._is_plain_class. */
+static int walk_plain(Walk *w, PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    Slot *known = ptrmap_find(&w->plain, tp);
+    int plain, added;
+    if (known != NULL)
+        return known->value == 1;
+    plain = PyType_HasFeature(tp, Py_TPFLAGS_HEAPTYPE) &&
+            container_base(&w->ct, tp) < 0 &&
+            !PyType_IsSubtype(tp, &PyType_Type) &&
+            !PyType_IsSubtype(tp, &PyModule_Type) &&
+            !type_is_ours(tp, w->package);
+    if (ptrmap_put(&w->plain, tp, plain ? 1 : 2, &added) == NULL)
+        w->failed = 1;
+    return plain;
+}
+
+static int walk_is_box(PyObject *obj, Py_ssize_t limit)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    Py_ssize_t n;
+    if (tp == &PyList_Type)
+        n = PyList_GET_SIZE(obj);
+    else if (tp == &PyDict_Type)
+        n = PyDict_GET_SIZE(obj);
+    else if (tp == &PySet_Type)
+        n = PySet_GET_SIZE(obj);
+    else if (tp == &PyTuple_Type)
+        n = PyTuple_GET_SIZE(obj);
+    else if (strcmp(tp->tp_name, "collections.deque") == 0 &&
+             !PyType_HasFeature(tp, Py_TPFLAGS_HEAPTYPE))
+        n = Py_SIZE(obj); /* deque keeps its length in ob_size */
+    else
+        return 0;
+    return n <= limit;
+}
+
+/* obj's referents in w->refs (replacing what was there); -1: no memory. */
+static int walk_refs(Walk *w, PyObject *obj)
+{
+    traverseproc traverse = Py_TYPE(obj)->tp_traverse;
+    w->refs.n = 0;
+    if (traverse != NULL && PyObject_IS_GC(obj))
+        traverse(obj, collect_ref, &w->refs);
+    return w->refs.failed ? -1 : 0;
+}
+
+/* The plain instances among obj's referents onto w->level. */
+static void walk_plain_refs(Walk *w, PyObject *obj)
+{
+    Py_ssize_t i;
+    if (walk_refs(w, obj) < 0) {
+        w->failed = 1;
+        return;
+    }
+    for (i = 0; i < w->refs.n && !w->failed; i++)
+        if (walk_plain(w, w->refs.items[i]) &&
+            arr_push(&w->level, w->refs.items[i]) < 0)
+            w->failed = 1;
+}
+
+static Py_ssize_t walk_holder(Walk *w, PyObject *inst, PyObject *ns)
+{
+    if (GROW(w->holders, w->cap_holders, w->n_holders) < 0) {
+        w->failed = 1;
+        return -1;
+    }
+    w->holders[w->n_holders].inst = inst;
+    w->holders[w->n_holders].ns = ns;
+    return w->n_holders++;
+}
+
+static void walk_found(Walk *w, PyObject *value, Py_ssize_t holder)
+{
+    if (GROW(w->found, w->cap_found, w->n_found) < 0) {
+        w->failed = 1;
+        return;
+    }
+    w->found[w->n_found].value = value;
+    w->found[w->n_found++].holder = holder;
+}
+
+/* owners.setdefault(container, holder) */
+static void walk_owner(Walk *w, PyObject *container, Py_ssize_t holder)
+{
+    int added;
+    if (in_map(&w->owners, container))
+        return;
+    if (ptrmap_put(&w->owners, container, holder, &added) == NULL)
+        w->failed = 1;
+}
+
+/* One value met in an instance's referents (or split __dict__). */
+static void walk_value(Walk *w, PyObject *v, Py_ssize_t *holder,
+                       PyObject *inst, PyObject *ns)
+{
+    PyTypeObject *tp = Py_TYPE(v);
+    if (tp == &PyByteArray_Type) {
+        if (*holder < 0)
+            *holder = walk_holder(w, inst, ns);
+        walk_found(w, v, *holder);
+    } else if (container_base(&w->ct, tp) >= 0) {
+        if (*holder < 0)
+            *holder = walk_holder(w, inst, ns);
+        walk_owner(w, v, *holder);
+    } else if (walk_plain(w, v)) {
+        if (arr_push(&w->next, v) < 0)
+            w->failed = 1;
+    }
+}
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static PyObject *holder_tuple(const Walk *w, Py_ssize_t h, const char *fmt,
+                              PyObject *first_obj, Py_ssize_t first_n)
+{
+    PyObject *ns = w->holders[h].ns != NULL ? w->holders[h].ns : Py_None;
+    if (first_obj != NULL)
+        return Py_BuildValue(fmt, first_obj, w->holders[h].inst, ns);
+    return Py_BuildValue(fmt, first_n, w->holders[h].inst, ns);
+}
+
+static PyObject *instance_values(PyObject *self, PyObject *args)
+{
+    PyObject *spaces, *frames, *skip, *targets, *bases, *package;
+    PyObject *found = NULL, *owners = NULL, *result = NULL;
+    Py_ssize_t box_limit, limit, depth, visited = 0, i, j, level_no;
+    double budget, deadline;
+    int split, out_of_time = 0, stop = 0;
+    Walk w;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!OO!O!Unnndp", &PyList_Type, &spaces,
+                          &PyList_Type, &frames, &skip, &PyList_Type,
+                          &targets, &PyTuple_Type, &bases, &package,
+                          &box_limit, &limit, &depth, &budget, &split))
+        return NULL;
+    memset(&w, 0, sizeof(w));
+    deadline = monotonic_seconds() + budget;
+    if (PyTuple_GET_SIZE(bases) > N_BASES) {
+        PyErr_SetString(PyExc_ValueError, "instance_values: bad bases");
+        return NULL;
+    }
+    for (j = 0; j < PyTuple_GET_SIZE(bases); j++) {
+        if (!PyType_Check(PyTuple_GET_ITEM(bases, j))) {
+            PyErr_SetString(PyExc_TypeError, "instance_values: bad bases");
+            return NULL;
+        }
+        w.ct.bases[j] = (PyTypeObject *)PyTuple_GET_ITEM(bases, j);
+    }
+    w.ct.n_bases = (int)PyTuple_GET_SIZE(bases);
+    w.package = package;
+    if (ptrmap_init(&w.plain, 256) < 0 || ptrmap_init(&w.seen, 1024) < 0 ||
+        ptrmap_init(&w.owners, 1024) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (add_ids(&w.seen, skip) < 0)
+        goto done;
+    /* The first level: the namespaces' plain values and those of their
+     * small containers, and after the first namespace the frames'. */
+    for (i = 0; i < PyList_GET_SIZE(spaces) && !w.failed; i++) {
         PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
         Py_ssize_t pos = 0;
+        if (monotonic_seconds() > deadline) {
+            out_of_time = 1;
+            break;
+        }
         if (!PyDict_CheckExact(ns))
             continue;
-        while (PyDict_Next(ns, &pos, &key, &value)) {
-            Slot *hit;
-            PyObject *t;
-            if (!PyUnicode_CheckExact(key) ||
-                (hit = ptrmap_find(&want, value)) == NULL)
-                continue;
-            t = Py_BuildValue("(nOn)", i, key, hit->value);
-            if (t == NULL || PyList_Append(result, t) < 0)
-                Py_CLEAR(result);
-            Py_XDECREF(t);
-            if (result == NULL)
-                break;
-        }
+        while (PyDict_Next(ns, &pos, &key, &value) && !w.failed)
+            if (walk_plain(&w, value) && arr_push(&w.level, value) < 0)
+                w.failed = 1;
+        pos = 0;
+        while (PyDict_Next(ns, &pos, &key, &value) && !w.failed)
+            if (walk_is_box(value, box_limit))
+                walk_plain_refs(&w, value);
+        if (i == 0)
+            for (j = 0; j < PyList_GET_SIZE(frames) && !w.failed; j++)
+                walk_plain_refs(&w, PyList_GET_ITEM(frames, j));
     }
-    ptrmap_free(&want);
+    for (level_no = 0; level_no < depth && w.level.n > 0 && !w.failed &&
+                       !stop; level_no++) {
+        ObjArr tmp;
+        w.next.n = 0;
+        for (i = 0; i < w.level.n && !w.failed; i++) {
+            PyObject *inst = w.level.items[i];
+            Py_ssize_t holder = -1, n_refs, k;
+            int added;
+            if (in_map(&w.seen, inst))
+                continue;
+            if (ptrmap_put(&w.seen, inst, 1, &added) == NULL) {
+                w.failed = 1;
+                break;
+            }
+            visited++;
+            if (visited > limit ||
+                ((visited & 63) == 0 && monotonic_seconds() > deadline)) {
+                out_of_time = visited <= limit;
+                stop = 1;
+                w.next.n = 0;
+                break;
+            }
+            if (walk_refs(&w, inst) < 0) {
+                w.failed = 1;
+                break;
+            }
+            n_refs = w.refs.n;
+            for (k = 0; k < n_refs && !w.failed; k++) {
+                PyObject *r = w.refs.items[k];
+                if (split && Py_TYPE(r) == &PyDict_Type &&
+                    !in_map(&w.owners, r) && PyDict_GET_SIZE(r) <= 256) {
+                    /* The instance's __dict__: its values are attributes. */
+                    PyObject *key, *v;
+                    Py_ssize_t pos = 0, h;
+                    walk_owner(&w, r, -1);
+                    h = walk_holder(&w, inst, r);
+                    while (h >= 0 && PyDict_Next(r, &pos, &key, &v) &&
+                           !w.failed)
+                        walk_value(&w, v, &h, inst, r);
+                } else {
+                    walk_value(&w, r, &holder, inst, NULL);
+                }
+            }
+        }
+        tmp = w.level;
+        w.level = w.next;
+        w.next = tmp;
+    }
+    if (w.failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    found = PyList_New(0);
+    owners = PyList_New(0);
+    if (found == NULL || owners == NULL)
+        goto done;
+    for (i = 0; i < w.n_found; i++) {
+        PyObject *t = holder_tuple(&w, w.found[i].holder, "(OOO)",
+                                   w.found[i].value, 0);
+        if (t == NULL || PyList_Append(found, t) < 0) {
+            Py_XDECREF(t);
+            goto done;
+        }
+        Py_DECREF(t);
+    }
+    for (i = 0; i < PyList_GET_SIZE(targets); i++) {
+        Slot *hit = ptrmap_find(&w.owners, PyList_GET_ITEM(targets, i));
+        PyObject *t;
+        if (hit == NULL || hit->value < 0)
+            continue;
+        t = holder_tuple(&w, hit->value, "(nOO)", NULL, i);
+        if (t == NULL || PyList_Append(owners, t) < 0) {
+            Py_XDECREF(t);
+            goto done;
+        }
+        Py_DECREF(t);
+    }
+    result = Py_BuildValue("(OOnN)", found, owners, visited,
+                           PyBool_FromLong(out_of_time));
+done:
+    Py_XDECREF(found);
+    Py_XDECREF(owners);
+    ptrmap_free(&w.plain);
+    ptrmap_free(&w.seen);
+    ptrmap_free(&w.owners);
+    PyMem_RawFree(w.holders);
+    PyMem_RawFree(w.found);
+    PyMem_RawFree(w.level.items);
+    PyMem_RawFree(w.next.items);
+    PyMem_RawFree(w.refs.items);
     return result;
 }
 
@@ -2310,9 +2702,12 @@ static PyObject *payload(PyObject *self, PyObject *args)
         }
         read = 2 * taken;
         scale = sampled ? (double)n / (double)(taken > 1 ? taken : 1) : 1.0;
-    } else if (PyList_Check(obj) && list_whole(obj)) {
+    } else if (PyList_Check(obj) &&
+               (PyList_GET_SIZE(obj) > above || list_whole(obj))) {
         /* Its referents are its items, last to first (list_traverse),
-         * read in place: no copy of a long list. */
+         * read in place: no copy of a long list. A sampled one is not
+         * checked for NULL slots first (a pass over all of it): a NULL
+         * slot read is skipped, as its referents would skip it. */
         PyObject **slots = ((PyListObject *)obj)->ob_item;
         Py_ssize_t m = PyList_GET_SIZE(obj), i, per;
         sampled = m > above || m > left;
@@ -2321,7 +2716,9 @@ static PyObject *payload(PyObject *self, PyObject *args)
         if (step < 1)
             step = 1;
         for (i = 0; i < m; i += step) {
-            total += payload_size(slots[m - 1 - i]);
+            PyObject *item = slots[m - 1 - i];
+            if (item != NULL)
+                total += payload_size(item);
             read++;
         }
         scale = sampled ? (double)m / (double)(read > 1 ? read : 1) : 1.0;
@@ -2564,6 +2961,11 @@ static PyMethodDef native_methods[] = {
     {"module_globals", module_globals, METH_VARARGS,
      "module_globals(namespaces, min_bytes) -> [(index, key, value)]: "
      "module globals the container pass looks at."},
+    {"instance_values", instance_values, METH_VARARGS,
+     "instance_values(namespaces, frames, skip ids, targets, bases, "
+     "package, box_limit, limit, depth, budget, split_dicts) -> (found, "
+     "owners, visited, out_of_time): the walk of _containers."
+     "_instance_values."},
     {"group_traces", group_traces, METH_O,
      "group_traces(traces) -> [(traceback, size, count)]: tracemalloc's "
      "raw traces summed per traceback object."},
@@ -2612,7 +3014,7 @@ PyMODINIT_FUNC PyInit__native(void)
     if (m == NULL)
         return NULL;
     /* The agent's .py files use a build with the same VERSION only. */
-    if (PyModule_AddIntConstant(m, "VERSION", 4) < 0) {
+    if (PyModule_AddIntConstant(m, "VERSION", 5) < 0) {
         Py_DECREF(m);
         return NULL;
     }
