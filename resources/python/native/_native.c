@@ -1170,7 +1170,9 @@ typedef struct {
     PyObject *callback;  /* callback(obj, refs) -> (node label, refs, labels) */
     int32_t *intern;     /* see intern_text */
     size_t intern_mask;
-    PyObject *texts;     /* list: string id -> label text (all used) */
+    Buf text_data;       /* label texts, UTF-8 (surrogatepass), end to end */
+    Buf text_ends;       /* uint32 per text: where it ends in text_data */
+    Py_ssize_t n_texts;
     PtrMap skip;         /* ids never to point at (the agent's objects) */
     PtrMap skip_types;   /* types whose instances are the agent's */
     PtrMap modules;      /* ids of modules in sys.modules */
@@ -1200,7 +1202,7 @@ typedef struct {
     Py_ssize_t cap_pairs;
     /* outputs: compressed in chunks as they fill (types stay raw: the
      * file renumbers them) */
-    Buf tps;
+    PyObject *tps;       /* bytes: int32 type index per node, filled in place */
     Stream ids, szs, flags, offsets, targets, node_labels, edge_labels;
     uint32_t edge_count;
     Py_ssize_t node_count;
@@ -1237,10 +1239,30 @@ struct InstanceSpec {
     Py_ssize_t n_names;
 };
 
-/* The string id of text (exact str), -1 for None, -3 on error. Strings are
- * interned in an open-addressing table of positions in d->texts, keyed on
- * the str's own hash and compared as strings (C only): no dict entry and
- * no int object per label. */
+/* The string id of text (exact str), -1 for None, -3 on error. Texts are
+ * kept as UTF-8 bytes end to end in one buffer (a few bytes each, where a
+ * str object per label took some 60), interned in an open-addressing
+ * table of string ids keyed on a hash of those bytes: no dict entry, no
+ * object per label. */
+static uint64_t text_hash(const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static const char *text_at(const Dump *d, int32_t id, size_t *n)
+{
+    const uint32_t *ends = (const uint32_t *)d->text_ends.data;
+    uint32_t start = id > 0 ? ends[id - 1] : 0;
+    *n = ends[id] - start;
+    return d->text_data.data + start;
+}
+
 static int intern_grow(Dump *d)
 {
     size_t cap = d->intern_mask ? (d->intern_mask + 1) * 2 : 4096, i;
@@ -1254,10 +1276,12 @@ static int intern_grow(Dump *d)
         table[i] = -1;
     for (i = 0; d->intern && i <= d->intern_mask; i++) {
         int32_t id = d->intern[i];
-        size_t j;
+        size_t j, n;
+        const char *p;
         if (id < 0)
             continue;
-        j = (size_t)PyObject_Hash(PyList_GET_ITEM(d->texts, id)) & (cap - 1);
+        p = text_at(d, id, &n);
+        j = (size_t)text_hash(p, n) & (cap - 1);
         while (table[j] >= 0)
             j = (j + 1) & (cap - 1);
         table[j] = id;
@@ -1268,47 +1292,58 @@ static int intern_grow(Dump *d)
     return 0;
 }
 
-static int intern_text(Dump *d, PyObject *text)
+static int intern_bytes(Dump *d, const char *p, size_t len)
 {
-    Py_hash_t h;
     size_t j;
-    Py_ssize_t n;
-    if (text == NULL || text == Py_None || !PyUnicode_CheckExact(text))
-        return -1;
-    n = PyList_GET_SIZE(d->texts);
+    uint32_t end;
+    Py_ssize_t n = d->n_texts;
     if ((size_t)(n + 1) * 2 > d->intern_mask + 1 && intern_grow(d) < 0) {
         PyErr_NoMemory();
         return -3;
     }
-    h = PyObject_Hash(text); /* an exact str: C, cached in the object */
-    if (h == -1) {
-        PyErr_Clear();
-        return -1;
-    }
-    j = (size_t)h & d->intern_mask;
+    j = (size_t)text_hash(p, len) & d->intern_mask;
     while (d->intern[j] >= 0) {
-        PyObject *known = PyList_GET_ITEM(d->texts, d->intern[j]);
-        if (known == text || PyUnicode_Compare(known, text) == 0)
+        size_t known_len;
+        const char *known = text_at(d, d->intern[j], &known_len);
+        if (known_len == len && memcmp(known, p, len) == 0)
             return d->intern[j];
         j = (j + 1) & d->intern_mask;
     }
-    if (n >= 0x7FFFFFFF)
-        return -1;
-    if (PyList_Append(d->texts, text) < 0)
+    if (n >= 0x7FFFFFFF || len > 0xFFFFFFFFu - d->text_data.len)
+        return -1; /* no more labels: unlabelled from here */
+    end = (uint32_t)(d->text_data.len + len);
+    if (buf_put(&d->text_data, p, len) < 0 ||
+        buf_put(&d->text_ends, &end, 4) < 0) {
+        PyErr_NoMemory();
         return -3;
+    }
     d->intern[j] = (int32_t)n;
+    d->n_texts++;
     return (int)n;
+}
+
+static int intern_text(Dump *d, PyObject *text)
+{
+    PyObject *utf8;
+    int sid;
+    if (text == NULL || text == Py_None || !PyUnicode_CheckExact(text))
+        return -1;
+    if (PyUnicode_IS_COMPACT_ASCII(text))
+        return intern_bytes(d, (const char *)PyUnicode_DATA(text),
+                            (size_t)PyUnicode_GET_LENGTH(text));
+    /* A new bytes object: never the UTF-8 cache of a program's str. */
+    utf8 = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+    if (utf8 == NULL)
+        return -3;
+    sid = intern_bytes(d, PyBytes_AS_STRING(utf8),
+                       (size_t)PyBytes_GET_SIZE(utf8));
+    Py_DECREF(utf8);
+    return sid;
 }
 
 static int intern_utf8(Dump *d, const char *text)
 {
-    PyObject *s = PyUnicode_FromString(text);
-    int sid;
-    if (s == NULL)
-        return -3;
-    sid = intern_text(d, s);
-    Py_DECREF(s);
-    return sid;
+    return intern_bytes(d, text, strlen(text));
 }
 
 /* cut(): at most MAX_LABEL characters, else the first 37 and "...". A new
@@ -1908,8 +1943,10 @@ static int dump_node(Dump *d, PyObject *obj)
         flag |= THREAD_FRAME;
     if (in_map(&d->modules, obj))
         flag |= MODULE_ROOT;
+    /* At most one node per listed object: within the bytes' size. */
+    ((int32_t *)PyBytes_AS_STRING(d->tps))[d->node_count] =
+        (int32_t)tslot->value;
     if (buf_put(&d->ids.buf, &id, 8) < 0 ||
-        put_i32(&d->tps, (int32_t)tslot->value) < 0 ||
         put_u32(&d->szs.buf, (uint32_t)size) < 0 ||
         buf_put(&d->flags.buf, &flag, 1) < 0 ||
         put_i32(&d->node_labels.buf, node_sid) < 0)
@@ -1955,7 +1992,8 @@ static int add_ids(PtrMap *m, PyObject *ids)
     return PyErr_Occurred() ? -1 : 0;
 }
 
-static void dump_free(Dump *d)
+/* What the pass looks things up in, freed (dump_free frees it too). */
+static void dump_free_tables(Dump *d)
 {
     int k;
     ptrmap_free(&d->skip);
@@ -1965,10 +2003,25 @@ static void dump_free(Dump *d)
     ptrmap_free(&d->module_dicts);
     ptrmap_free(&d->instance_dicts);
     PyMem_RawFree(d->nodes.start);
+    d->nodes.start = NULL;
     ptrmap_free(&d->types);
     ptrmap_free(&d->len_labels);
     for (k = 0; k < 3; k++)
         ptrmap_free(&d->key_labels[k]);
+    PyMem_RawFree(d->index_sids);
+    d->index_sids = NULL;
+    PyMem_RawFree(d->intern);
+    d->intern = NULL;
+    d->intern_mask = 0;
+    PyMem_RawFree(d->refs.items);
+    d->refs.items = NULL;
+    d->refs.cap = d->refs.n = 0;
+}
+
+static void dump_free(Dump *d)
+{
+    int k;
+    dump_free_tables(d);
     typetable_free(&d->sizes);
     ptrmap_free(&d->spec_index);
     for (k = 0; k < d->n_ispecs; k++) {
@@ -1979,11 +2032,10 @@ static void dump_free(Dump *d)
     PyMem_RawFree(d->pair_values);
     PyMem_RawFree(d->pair_labels);
     Py_XDECREF(d->specs);
-    PyMem_RawFree(d->index_sids);
-    PyMem_RawFree(d->intern);
-    PyMem_RawFree(d->refs.items);
     Py_XDECREF(d->type_list);
-    buf_free(&d->tps);
+    Py_CLEAR(d->tps);
+    buf_free(&d->text_data);
+    buf_free(&d->text_ends);
     {
         Stream *streams[N_STREAMS];
         dump_streams(d, streams);
@@ -1992,15 +2044,16 @@ static void dump_free(Dump *d)
     }
 }
 
-/* graph_dump(objs, callback, spec_for, texts, skip, skip_types, modules,
+/* graph_dump(objs, callback, spec_for, skip, skip_types, modules,
  *            frames, module_dicts, instance_dicts, level, list_cap,
  *            tuple_cap)
  * -> dict: "ids", "sizes", "flags", "edge_offsets", "edge_targets",
  * "node_labels", "edge_labels" (zlib streams of the arrays in native order
  * at the given zlib level; the raw arrays when level < 0), "types" (raw
  * int32 indices into "type_list", the types), "strings" (the labels, every
- * one used), "node_count", "edge_count".
- * texts: an empty list the labels go to. objs: the listed objects, sorted
+ * one used, as (their UTF-8 bytes end to end, a uint32 per label: where it
+ * ends), encoded with "surrogatepass"), "node_count", "edge_count".
+ * objs: the listed objects, sorted
  * here in place by address; the nodes are those not skipped, exact dicts
  * after every other node (their kind -- instance namespace or not -- is
  * known only then); an edge to anything else goes. instance_dicts is a set
@@ -2016,17 +2069,13 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
     Py_ssize_t i, n;
     (void)self;
     memset(&d, 0, sizeof(d));
-    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOinn", &PyList_Type, &objs,
-                          &d.callback, &d.spec_for, &PyList_Type, &d.texts, &skip, &skip_types,
+    if (!PyArg_ParseTuple(args, "O!OOOOOOOOinn", &PyList_Type, &objs,
+                          &d.callback, &d.spec_for, &skip, &skip_types,
                           &modules, &frames,
                           &module_dicts, &instance_dicts, &level,
                           &d.list_cap, &d.tuple_cap))
         return NULL;
     d.sid_cell = d.sid_func = d.sid_self = d.sid_class = d.sid_dict = -2;
-    if (PyList_GET_SIZE(d.texts) != 0) {
-        PyErr_SetString(PyExc_ValueError, "graph_dump: texts must be empty");
-        return NULL;
-    }
     d.type_list = PyList_New(0);
     if (d.type_list == NULL)
         return NULL;
@@ -2058,9 +2107,14 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         if (ptrmap_init(&d.key_labels[k], 1024) < 0)
             goto nomem;
     n = PyList_GET_SIZE(objs);
-    /* Types stay raw (the file renumbers them): at their final size. */
-    if (buf_reserve(&d.tps, (size_t)n * 4) < 0)
+    /* Types stay raw (the file renumbers them): one bytes object made at
+     * its largest size (its pages are touched as nodes fill it) and cut
+     * to the nodes' count at the end, never copied. */
+    if ((size_t)n > (size_t)PY_SSIZE_T_MAX / 4)
         goto nomem;
+    d.tps = PyBytes_FromStringAndSize(NULL, n * 4);
+    if (d.tps == NULL)
+        goto fail;
     /* Without compression the arrays are kept whole: reserved at once. */
     if (level < 0 &&
         (buf_reserve(&d.ids.buf, (size_t)n * 8) < 0 ||
@@ -2092,6 +2146,9 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
     }
     if (put_u32(&d.offsets.buf, d.edge_count) < 0)
         goto nomem;
+    /* The lookup tables are done with: their memory goes before the
+     * streams are joined (the peak). */
+    dump_free_tables(&d);
     result = PyDict_New();
     if (result == NULL)
         goto fail;
@@ -2105,7 +2162,11 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         Py_DECREF(bytes);
     }
     {
-        PyObject *types = buf_take(&d.tps);
+        PyObject *types;
+        if (_PyBytes_Resize(&d.tps, (Py_ssize_t)d.node_count * 4) < 0)
+            goto fail; /* d.tps is NULL then */
+        types = d.tps;
+        d.tps = NULL;
         PyObject *nodes = PyLong_FromSsize_t(d.node_count);
         PyObject *edges = PyLong_FromUnsignedLong(d.edge_count);
         int bad = types == NULL || nodes == NULL || edges == NULL ||
@@ -2118,9 +2179,21 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         if (bad)
             goto fail;
     }
-    if (PyDict_SetItemString(result, "type_list", d.type_list) < 0 ||
-        PyDict_SetItemString(result, "strings", d.texts) < 0)
+    if (PyDict_SetItemString(result, "type_list", d.type_list) < 0)
         goto fail;
+    {
+        /* The texts as (UTF-8 bytes end to end, uint32 end of each). */
+        PyObject *data = buf_take(&d.text_data);
+        PyObject *ends = buf_take(&d.text_ends);
+        PyObject *pair = (data && ends) ? PyTuple_Pack(2, data, ends) : NULL;
+        int bad = pair == NULL ||
+                  PyDict_SetItemString(result, "strings", pair) < 0;
+        Py_XDECREF(data);
+        Py_XDECREF(ends);
+        Py_XDECREF(pair);
+        if (bad)
+            goto fail;
+    }
     dump_free(&d);
     return result;
 nomem:
@@ -3014,7 +3087,7 @@ PyMODINIT_FUNC PyInit__native(void)
     if (m == NULL)
         return NULL;
     /* The agent's .py files use a build with the same VERSION only. */
-    if (PyModule_AddIntConstant(m, "VERSION", 5) < 0) {
+    if (PyModule_AddIntConstant(m, "VERSION", 6) < 0) {
         Py_DECREF(m);
         return NULL;
     }
