@@ -1092,16 +1092,19 @@ static void stream_free(Stream *st)
 
 /* The listed objects, for "is this referent a node?": the list's own
  * item array sorted by address (the node order does not matter: readers
- * key nodes by id) and a first-level index of 2^16 address buckets, so
- * no copy of the list is made. */
-#define NODE_BUCKETS 65536
+ * key nodes by id; no copy of the list is made) and an index of the 4 KiB
+ * pages holding them: page -> (first position, count). A page holds at
+ * most 256 objects, so a lookup is one hash probe and a short binary
+ * search, whatever the number of nodes and however far apart the heap's
+ * regions lie (an index of address ranges put nearly all of them in one
+ * range: a binary search over all nodes per edge, log n cache misses). */
+#define NODE_PAGE_SHIFT 12
+#define NODE_COUNT_BITS 16
 
 typedef struct {
     PyObject **items;
     Py_ssize_t n;
-    uintptr_t lo, hi;
-    int shift;
-    Py_ssize_t *start; /* NODE_BUCKETS + 1 positions */
+    PtrMap pages; /* page + 1 -> first position << 16 | count */
 } NodeSet;
 
 static int by_address(const void *a, const void *b)
@@ -1111,28 +1114,38 @@ static int by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static void *node_page(uintptr_t x)
+{
+    return (void *)((x >> NODE_PAGE_SHIFT) + 1);
+}
+
 static int nodeset_init(NodeSet *s, PyObject *list)
 {
-    Py_ssize_t i, b;
+    Py_ssize_t i, first, pages = 0;
     memset(s, 0, sizeof(*s));
     s->items = ((PyListObject *)list)->ob_item;
     s->n = PyList_GET_SIZE(list);
     if (s->n == 0)
         return 0;
     qsort(s->items, (size_t)s->n, sizeof(PyObject *), by_address);
-    s->lo = (uintptr_t)s->items[0];
-    s->hi = (uintptr_t)s->items[s->n - 1];
-    while (((s->hi - s->lo) >> s->shift) >= NODE_BUCKETS)
-        s->shift++;
-    s->start = (Py_ssize_t *)PyMem_RawMalloc((NODE_BUCKETS + 1) *
-                                              sizeof(Py_ssize_t));
-    if (s->start == NULL)
+    for (i = 0; i < s->n; i++)
+        if (i == 0 || node_page((uintptr_t)s->items[i]) !=
+                          node_page((uintptr_t)s->items[i - 1]))
+            pages++;
+    if (ptrmap_init(&s->pages, (size_t)pages) < 0)
         return -1;
-    for (b = 0, i = 0; b <= NODE_BUCKETS; b++) {
-        while (i < s->n &&
-               (((uintptr_t)s->items[i] - s->lo) >> s->shift) < (uintptr_t)b)
-            i++;
-        s->start[b] = i;
+    for (first = 0; first < s->n; first = i) {
+        void *page = node_page((uintptr_t)s->items[first]);
+        int added;
+        for (i = first + 1; i < s->n &&
+                            node_page((uintptr_t)s->items[i]) == page; i++)
+            ;
+        if (i - first >= ((Py_ssize_t)1 << NODE_COUNT_BITS))
+            return -1; /* cannot be: objects are at least 16 bytes */
+        if (ptrmap_put(&s->pages, page,
+                       (first << NODE_COUNT_BITS) | (i - first), &added) ==
+            NULL)
+            return -1;
     }
     return 0;
 }
@@ -1140,12 +1153,15 @@ static int nodeset_init(NodeSet *s, PyObject *list)
 static int nodeset_has(const NodeSet *s, const void *p)
 {
     uintptr_t x = (uintptr_t)p;
-    Py_ssize_t lo, hi, b;
-    if (s->n == 0 || x < s->lo || x > s->hi)
+    Py_ssize_t lo, hi;
+    Slot *page;
+    if (s->n == 0)
         return 0;
-    b = (Py_ssize_t)((x - s->lo) >> s->shift);
-    lo = s->start[b];
-    hi = s->start[b + 1];
+    page = ptrmap_find(&s->pages, node_page(x));
+    if (page == NULL)
+        return 0;
+    lo = page->value >> NODE_COUNT_BITS;
+    hi = lo + (page->value & (((Py_ssize_t)1 << NODE_COUNT_BITS) - 1));
     while (lo < hi) {
         Py_ssize_t mid = lo + (hi - lo) / 2;
         uintptr_t m = (uintptr_t)s->items[mid];
@@ -2002,8 +2018,7 @@ static void dump_free_tables(Dump *d)
     ptrmap_free(&d->frames);
     ptrmap_free(&d->module_dicts);
     ptrmap_free(&d->instance_dicts);
-    PyMem_RawFree(d->nodes.start);
-    d->nodes.start = NULL;
+    ptrmap_free(&d->nodes.pages);
     ptrmap_free(&d->types);
     ptrmap_free(&d->len_labels);
     for (k = 0; k < 3; k++)
