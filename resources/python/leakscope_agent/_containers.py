@@ -302,9 +302,10 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
     # reports the owners of these only).
     wanted = [pool[rows[r]["index"]] for _, r in grown
               if rows[r]["index"] is not None and rows[r]["index"] >= 0]
+    walk_info = {"impl": "python", "visited": None, "out_of_time": None}
     instance_values, owners = _instance_values(excluded, set(
         id(v) for v, _ in module_values), values_started + INSTANCE_BUDGET,
-        wanted)
+        wanted, walk_info)
     del wanted
     values_seconds = time.perf_counter() - values_started
     _module_values(instance_values, rows, previous, current, grown)
@@ -372,9 +373,9 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
             "longest_exact": bool(exact), "grown": len(grown),
             "min_items": MIN_ITEMS, "longest": LONGEST,
             "sample_above": SAMPLE_ABOVE, "holders": holder_meta,
-            "instance_values": {"found": len(instance_values),
-                                "seconds": values_seconds,
-                                "budget_seconds": INSTANCE_BUDGET},
+            "instance_values": dict(walk_info, found=len(instance_values),
+                                    seconds=values_seconds,
+                                    budget_seconds=INSTANCE_BUDGET),
             "item_budget_left": budget[0],
             "impl": "native" if objs is None else "python"}
     out = []
@@ -524,7 +525,7 @@ _BOXES = (list, dict, set, deque, tuple)
 _SPLIT_DICTS = sys.version_info < (3, 11)   # attributes live in a __dict__
 
 
-def _instance_values(excluded, seen_values, deadline, wanted=()):
+def _instance_values(excluded, seen_values, deadline, wanted=(), info=None):
     """What attributes of the program's instances hold, found without a
     heap scan: the instances held by module globals (__main__ first), by
     module-global containers (up to INSTANCE_LIMIT items each) and by the
@@ -537,10 +538,14 @@ def _instance_values(excluded, seen_values, deadline, wanted=()):
     {id(container): (instance, its __dict__ or None)} for the holder
     search (an attribute names a grown container without a heap scan).
     The C walk (_native.instance_values) gives the owners of the wanted
-    containers only."""
+    containers only. info (a dict) gets which walk ran ("impl"), and for
+    the C walk the instances it visited and whether time ran out."""
+    if info is None:
+        info = {}
     if _census.native_available():
         try:
-            found, owners = _native_instance_walk(excluded, deadline, wanted)
+            found, owners = _native_instance_walk(excluded, deadline, wanted,
+                                                  info)
         except MemoryError:
             found = None
         if found is not None:
@@ -621,7 +626,7 @@ def _instance_values(excluded, seen_values, deadline, wanted=()):
     return _instance_found(found, seen_values), owners
 
 
-def _native_instance_walk(excluded, deadline, wanted):
+def _native_instance_walk(excluded, deadline, wanted, info):
     """_instance_values' walk in C: ([(bytearray, (instance, __dict__ or
     None))], {id(wanted container): (instance, __dict__ or None)})."""
     namespaces = [namespace for _, namespace in _module_namespaces()]
@@ -632,11 +637,12 @@ def _native_instance_walk(excluded, deadline, wanted):
     except Exception:
         frames = []
     wanted = list(wanted)
-    found, owned, _, _ = _census._native.instance_values(
+    found, owned, visited, late = _census._native.instance_values(
         namespaces, frames, excluded, wanted, _BASES, _census._PKG,
         INSTANCE_LIMIT, INSTANCE_LIMIT, INSTANCE_DEPTH,
         max(deadline - time.perf_counter(), 0.0), _SPLIT_DICTS)
     del namespaces, frames
+    info.update(impl="native", visited=visited, out_of_time=bool(late))
     owners = dict((id(wanted[k]), (inst, ns)) for k, inst, ns in owned)
     del owned, wanted
     return [(value, (inst, ns)) for value, inst, ns in found], owners
