@@ -1150,29 +1150,35 @@ static int nodeset_init(NodeSet *s, PyObject *list)
     return 0;
 }
 
-static int nodeset_has(const NodeSet *s, const void *p)
+/* p's position among the sorted nodes, or -1. */
+static Py_ssize_t nodeset_index(const NodeSet *s, const void *p)
 {
     uintptr_t x = (uintptr_t)p;
     Py_ssize_t lo, hi;
     Slot *page;
     if (s->n == 0)
-        return 0;
+        return -1;
     page = ptrmap_find(&s->pages, node_page(x));
     if (page == NULL)
-        return 0;
+        return -1;
     lo = page->value >> NODE_COUNT_BITS;
     hi = lo + (page->value & (((Py_ssize_t)1 << NODE_COUNT_BITS) - 1));
     while (lo < hi) {
         Py_ssize_t mid = lo + (hi - lo) / 2;
         uintptr_t m = (uintptr_t)s->items[mid];
         if (m == x)
-            return 1;
+            return mid;
         if (m < x)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return 0;
+    return -1;
+}
+
+static int nodeset_has(const NodeSet *s, const void *p)
+{
+    return nodeset_index(s, p) >= 0;
 }
 
 #define MODULE_ROOT 1
@@ -1194,7 +1200,7 @@ typedef struct {
     PtrMap modules;      /* ids of modules in sys.modules */
     PtrMap frames;       /* ids of the threads' current frames */
     PtrMap module_dicts; /* ids of module namespaces */
-    PtrMap instance_dicts;
+    uint8_t *instance_dicts; /* a bit per node: an instance's __dict__ */
     NodeSet nodes;       /* the listed objects: edges to others go */
     Py_ssize_t list_cap, tuple_cap; /* index labels "[i]" for i < cap */
     /* state */
@@ -1744,6 +1750,39 @@ static int pair_sid(Dump *d, const LazyLabel *l)
     return *l->sid;
 }
 
+/* The instance dicts, by their nodes' positions (dicts that are no node
+ * are never dumped: not kept). */
+static void mark_instance_dict(Dump *d, PyObject *dict)
+{
+    Py_ssize_t k = nodeset_index(&d->nodes, dict);
+    if (k >= 0)
+        d->instance_dicts[k >> 3] |= (uint8_t)(1u << (k & 7));
+}
+
+static int is_instance_dict(const Dump *d, PyObject *dict)
+{
+    Py_ssize_t k = nodeset_index(&d->nodes, dict);
+    return k >= 0 && (d->instance_dicts[k >> 3] >> (k & 7)) & 1;
+}
+
+/* mark_instance_dict for each id (int) of an iterable. */
+static int mark_instance_dict_ids(Dump *d, PyObject *ids)
+{
+    PyObject *it = PyObject_GetIter(ids), *item;
+    if (it == NULL)
+        return -1;
+    while ((item = PyIter_Next(it)) != NULL) {
+        void *p = PyLong_AsVoidPtr(item);
+        Py_DECREF(item);
+        if (p == NULL && PyErr_Occurred())
+            break;
+        if (p != NULL)
+            mark_instance_dict(d, (PyObject *)p);
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
 {
     Py_ssize_t n_pairs = 0, n_owned, i, j;
@@ -1788,14 +1827,9 @@ static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
                 break;
             }
         if (label == NULL && !dict_done && Py_TYPE(t) == &PyDict_Type) {
-            int added;
             dict_done = 1;
             /* its kind is known from here on, kept edge or not */
-            if (ptrmap_put(&d->instance_dicts, t, 1, &added) == NULL) {
-                PyErr_NoMemory();
-                rc = -1;
-                break;
-            }
+            mark_instance_dict(d, t);
             if (edge_kept(d, t) &&
                 (lazy_sid(d, &d->sid_dict, "__dict__") == -3 ||
                  put_edge(d, t, d->sid_dict) < 0))
@@ -1875,7 +1909,7 @@ static int dump_node(Dump *d, PyObject *obj)
                           ((PyTupleObject *)obj)->ob_item, d->tuple_cap) < 0)
             return -1;
     } else if (tp == &PyDict_Type && !in_map(&d->module_dicts, obj)) {
-        int kind = in_map(&d->instance_dicts, obj) ? 2 : 0;
+        int kind = is_instance_dict(d, obj) ? 2 : 0;
         int done = dump_plain_dict(d, obj, kind);
         if (done < 0)
             return -1;
@@ -2017,7 +2051,8 @@ static void dump_free_tables(Dump *d)
     ptrmap_free(&d->modules);
     ptrmap_free(&d->frames);
     ptrmap_free(&d->module_dicts);
-    ptrmap_free(&d->instance_dicts);
+    PyMem_RawFree(d->instance_dicts);
+    d->instance_dicts = NULL;
     ptrmap_free(&d->nodes.pages);
     ptrmap_free(&d->types);
     ptrmap_free(&d->len_labels);
@@ -2115,7 +2150,6 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         goto fail;
     if (ptrmap_init(&d.types, 256) < 0 || ptrmap_init(&d.len_labels, 256) < 0 ||
         ptrmap_init(&d.spec_index, 256) < 0 ||
-        ptrmap_init(&d.instance_dicts, 1024) < 0 ||
         typetable_init(&d.sizes) < 0)
         goto nomem;
     for (k = 0; k < 3; k++)
@@ -2140,8 +2174,13 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         goto nomem;
     if (nodeset_init(&d.nodes, objs) < 0)
         goto nomem;
+    /* A bit per node (a map entry per instance dict took 16 to 32 bytes
+     * each where every instance has its own dict, before 3.11). */
+    d.instance_dicts = (uint8_t *)PyMem_RawCalloc((size_t)n / 8 + 1, 1);
+    if (d.instance_dicts == NULL)
+        goto nomem;
     for (pass = 0; pass < 2; pass++) {
-        if (pass == 1 && add_ids(&d.instance_dicts, instance_dicts) < 0)
+        if (pass == 1 && mark_instance_dict_ids(&d, instance_dicts) < 0)
             goto fail;
         /* objs may not change: the callback only labels */
         for (i = 0; i < PyList_GET_SIZE(objs); i++) {
