@@ -2634,7 +2634,7 @@ static PyObject *instance_values(PyObject *self, PyObject *args)
     PyObject *found = NULL, *owners = NULL, *result = NULL;
     Py_ssize_t box_limit, limit, depth, visited = 0, i, j, level_no;
     double budget, deadline;
-    int split, out_of_time = 0, stop = 0;
+    int split, out_of_time = 0, stop = 0, held = 0;
     Walk w;
     (void)self;
     if (!PyArg_ParseTuple(args, "O!O!OO!O!Unnndp", &PyList_Type, &spaces,
@@ -2669,7 +2669,10 @@ static PyObject *instance_values(PyObject *self, PyObject *args)
     for (i = 0; i < PyList_GET_SIZE(spaces) && !w.failed; i++) {
         PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
         Py_ssize_t pos = 0;
-        if (monotonic_seconds() > deadline) {
+        /* The first namespace (__main__) always: the caller's work before
+         * this call (its namespaces, its frames) may have used the budget
+         * up, which the pure-Python walk spends after its first check. */
+        if (i > 0 && monotonic_seconds() > deadline) {
             out_of_time = 1;
             break;
         }
@@ -2738,6 +2741,15 @@ static PyObject *instance_values(PyObject *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
+    /* Strong references before the first allocation: one could start a
+     * collection, whose finalisers could drop what the walk only saw. */
+    for (i = 0; i < w.n_holders; i++) {
+        Py_INCREF(w.holders[i].inst);
+        Py_XINCREF(w.holders[i].ns);
+    }
+    for (i = 0; i < w.n_found; i++)
+        Py_INCREF(w.found[i].value);
+    held = 1;
     found = PyList_New(0);
     owners = PyList_New(0);
     if (found == NULL || owners == NULL)
@@ -2768,6 +2780,14 @@ static PyObject *instance_values(PyObject *self, PyObject *args)
 done:
     Py_XDECREF(found);
     Py_XDECREF(owners);
+    if (held) {
+        for (i = 0; i < w.n_holders; i++) {
+            Py_DECREF(w.holders[i].inst);
+            Py_XDECREF(w.holders[i].ns);
+        }
+        for (i = 0; i < w.n_found; i++)
+            Py_DECREF(w.found[i].value);
+    }
     ptrmap_free(&w.plain);
     ptrmap_free(&w.seen);
     ptrmap_free(&w.owners);
