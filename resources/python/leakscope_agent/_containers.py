@@ -314,11 +314,22 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
     order = [r for _, r in sorted(grown, reverse=True)]
     chosen = set(order)
     order.extend(r for r in range(len(rows)) if r not in chosen)
-    for r in order:
-        row = rows[r]
-        if row["kind"] != "container":
-            continue
-        _payload(_object(pool, untracked, row["index"]), row, budget)
+    order = [r for r in order if rows[r]["kind"] == "container"]
+    if _census.native_available():
+        # All of them in one C call (the same sums and budget as _payload).
+        measured, budget[0] = _census._native.payloads(
+            [_object(pool, untracked, rows[r]["index"]) for r in order],
+            [rows[r]["base"] is dict for r in order],
+            [rows[r]["items"] for r in order], budget[0], SAMPLE_ABOVE,
+            SAMPLE_ITEMS)
+        for r, found in zip(order, measured):
+            if found is not None:
+                rows[r]["payload"], rows[r]["estimated"] = found
+        del measured
+    else:
+        for r in order:
+            row = rows[r]
+            _payload(_object(pool, untracked, row["index"]), row, budget)
     # Holders of grown containers (values already have theirs). A holder
     # found at an earlier snapshot for the same (id, type) is kept: the
     # budget goes to the containers not named yet.

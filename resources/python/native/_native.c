@@ -2267,6 +2267,13 @@ static PyTypeObject *const payload_types[] = {
     &PyFloat_Type, &PyTuple_Type};
 #define N_PAYLOAD_TYPES 6
 static PyCFunction payload_meths[N_PAYLOAD_TYPES];
+/* How many sampled items ahead payload() asks the memory for. */
+#define PAYLOAD_AHEAD 8
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch((const void *)(p))
+#else
+#define PREFETCH(p) ((void)0)
+#endif
 static Py_ssize_t payload_headers[N_PAYLOAD_TYPES];
 
 static Py_ssize_t payload_size(PyObject *item)
@@ -2814,27 +2821,25 @@ static long long round_half_even(double v)
  * keys and values are read with PyDict_Next (every step-th entry when
  * sampled); other containers' items are their referents (tp_traverse,
  * which skips NULL slots), every step-th when sampled. */
-static PyObject *payload(PyObject *self, PyObject *args)
+/* 1 with *bytes, *estimated, *items_read set; 0: not measured (no budget
+ * left, no length); -1 with an error set. */
+static int payload_one(PyObject *obj, int is_dict, Py_ssize_t n,
+                       Py_ssize_t left, Py_ssize_t above, Py_ssize_t items,
+                       long long *bytes, int *estimated, Py_ssize_t *items_read)
 {
-    PyObject *obj;
-    int is_dict;
-    Py_ssize_t n, left, above, items, step, read = 0, taken = 0;
-    long long total = 0, result;
+    Py_ssize_t step, read = 0, taken = 0;
+    long long total = 0;
     int sampled;
     double scale;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "Opnnnn", &obj, &is_dict, &n, &left, &above,
-                          &items))
-        return NULL;
     if (left <= 0 || n < 0)
-        Py_RETURN_NONE;
+        return 0;
     if (is_dict) {
         Py_ssize_t pos = 0, k = 0;
         PyObject *key, *value;
         Py_ssize_t per;
         if (!PyDict_Check(obj)) {
             PyErr_SetString(PyExc_TypeError, "payload: not a dict");
-            return NULL;
+            return -1;
         }
         sampled = n > above || 2 * n > left;
         per = items < left / 2 ? items : left / 2;
@@ -2864,6 +2869,10 @@ static PyObject *payload(PyObject *self, PyObject *args)
             step = 1;
         for (i = 0; i < m; i += step) {
             PyObject *item = slots[m - 1 - i];
+            /* A sample's items lie far apart: ask for the one a few steps
+             * on while this one is read (one cache miss each otherwise). */
+            if (i + PAYLOAD_AHEAD * step < m)
+                PREFETCH(slots[m - 1 - i - PAYLOAD_AHEAD * step]);
             if (item != NULL)
                 total += payload_size(item);
             read++;
@@ -2877,7 +2886,8 @@ static PyObject *payload(PyObject *self, PyObject *args)
             traverse(obj, collect_ref, &refs);
         if (refs.failed) {
             PyMem_RawFree(refs.items);
-            return PyErr_NoMemory();
+            PyErr_NoMemory();
+            return -1;
         }
         m = refs.n;
         sampled = m > above || m > left;
@@ -2886,14 +2896,90 @@ static PyObject *payload(PyObject *self, PyObject *args)
         if (step < 1)
             step = 1;
         for (i = 0; i < m; i += step) {
+            if (i + PAYLOAD_AHEAD * step < m)
+                PREFETCH(refs.items[i + PAYLOAD_AHEAD * step]);
             total += payload_size(refs.items[i]);
             read++;
         }
         PyMem_RawFree(refs.items);
         scale = sampled ? (double)m / (double)(read > 1 ? read : 1) : 1.0;
     }
-    result = sampled ? round_half_even((double)total * scale) : total;
-    return Py_BuildValue("(LNn)", result, PyBool_FromLong(sampled), read);
+    *bytes = sampled ? round_half_even((double)total * scale) : total;
+    *estimated = sampled;
+    *items_read = read;
+    return 1;
+}
+
+static PyObject *payload(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    int is_dict, sampled, rc;
+    Py_ssize_t n, left, above, items, read;
+    long long total;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Opnnnn", &obj, &is_dict, &n, &left, &above,
+                          &items))
+        return NULL;
+    rc = payload_one(obj, is_dict, n, left, above, items, &total, &sampled,
+                     &read);
+    if (rc < 0)
+        return NULL;
+    if (rc == 0)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(LNn)", total, PyBool_FromLong(sampled), read);
+}
+
+/* payloads(objs, dict flags, lengths, left, sample_above, sample_items)
+ * -> ([(bytes, estimated) or None per object], left): payload() for each
+ * in turn, each read from the item budget left by the ones before (an
+ * object that could not be measured, by an error or for want of budget,
+ * gets None and takes nothing from it). One call per snapshot. */
+static PyObject *payloads(PyObject *self, PyObject *args)
+{
+    PyObject *objs, *flags, *lengths, *out;
+    Py_ssize_t left, above, items, i, n;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!O!nnn", &PyList_Type, &objs,
+                          &PyList_Type, &flags, &PyList_Type, &lengths,
+                          &left, &above, &items))
+        return NULL;
+    n = PyList_GET_SIZE(objs);
+    if (PyList_GET_SIZE(flags) != n || PyList_GET_SIZE(lengths) != n) {
+        PyErr_SetString(PyExc_ValueError, "payloads: lists of one length");
+        return NULL;
+    }
+    out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        long long total = 0;
+        int sampled = 0, rc;
+        Py_ssize_t read = 0;
+        PyObject *r;
+        Py_ssize_t len = PyLong_AsSsize_t(PyList_GET_ITEM(lengths, i));
+        if (len == -1 && PyErr_Occurred()) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        rc = payload_one(PyList_GET_ITEM(objs, i),
+                         PyObject_IsTrue(PyList_GET_ITEM(flags, i)) == 1,
+                         len, left, above, items, &total, &sampled, &read);
+        if (rc < 0)
+            PyErr_Clear(); /* unmeasured, as _containers._payload */
+        if (rc == 1) {
+            left -= read;
+            r = Py_BuildValue("(LN)", total, PyBool_FromLong(sampled));
+            if (r == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+        } else {
+            r = Py_None;
+            Py_INCREF(r);
+        }
+        PyList_SET_ITEM(out, i, r);
+    }
+    return Py_BuildValue("(Nn)", out, left);
 }
 
 /* group_traces(traces) -> [(traceback, size, count)]: tracemalloc's raw
@@ -3116,6 +3202,10 @@ static PyMethodDef native_methods[] = {
     {"group_traces", group_traces, METH_O,
      "group_traces(traces) -> [(traceback, size, count)]: tracemalloc's "
      "raw traces summed per traceback object."},
+    {"payloads", payloads, METH_VARARGS,
+     "payloads(objs, dict_flags, lengths, left, sample_above, sample_items)"
+     " -> ([(bytes, estimated) or None], left): payload() of each in turn "
+     "within one item budget."},
     {"payload", payload, METH_VARARGS,
      "payload(obj, is_dict, n, left, sample_above, sample_items) -> "
      "(bytes, estimated, read): the payload of one container."},
@@ -3161,7 +3251,7 @@ PyMODINIT_FUNC PyInit__native(void)
     if (m == NULL)
         return NULL;
     /* The agent's .py files use a build with the same VERSION only. */
-    if (PyModule_AddIntConstant(m, "VERSION", 6) < 0) {
+    if (PyModule_AddIntConstant(m, "VERSION", 7) < 0) {
         Py_DECREF(m);
         return NULL;
     }
