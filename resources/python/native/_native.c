@@ -2461,7 +2461,7 @@ typedef struct {
 typedef struct {
     struct Containers ct; /* bases only */
     PyObject *package;
-    PtrMap plain;         /* type -> 1 plain class, 2 not */
+    PtrMap plain;         /* type -> its KIND_ */
     PtrMap seen;          /* instances visited, and the skipped ids */
     PtrMap owners;        /* container -> holder index, or -1 */
     Holder *holders;
@@ -2507,22 +2507,32 @@ static int type_is_ours(PyTypeObject *tp, PyObject *package)
     return ours;
 }
 
-/* As _containers._is_plain_class. */
+/* What the walk does with an instance of a type, found once per type. */
+enum { KIND_OTHER = 1, KIND_PLAIN = 2, KIND_CONTAINER = 3 };
+
+static int walk_kind(Walk *w, PyTypeObject *tp)
+{
+    Slot *known = ptrmap_find(&w->plain, tp);
+    int kind, added;
+    if (known != NULL)
+        return (int)known->value;
+    if (container_base(&w->ct, tp) >= 0)
+        kind = KIND_CONTAINER;
+    else if (PyType_HasFeature(tp, Py_TPFLAGS_HEAPTYPE) &&
+             !PyType_IsSubtype(tp, &PyType_Type) &&
+             !PyType_IsSubtype(tp, &PyModule_Type) &&
+             !type_is_ours(tp, w->package))
+        kind = KIND_PLAIN; /* as _containers._is_plain_class */
+    else
+        kind = KIND_OTHER;
+    if (ptrmap_put(&w->plain, tp, kind, &added) == NULL)
+        w->failed = 1;
+    return kind;
+}
+
 static int walk_plain(Walk *w, PyObject *obj)
 {
-    PyTypeObject *tp = Py_TYPE(obj);
-    Slot *known = ptrmap_find(&w->plain, tp);
-    int plain, added;
-    if (known != NULL)
-        return known->value == 1;
-    plain = PyType_HasFeature(tp, Py_TPFLAGS_HEAPTYPE) &&
-            container_base(&w->ct, tp) < 0 &&
-            !PyType_IsSubtype(tp, &PyType_Type) &&
-            !PyType_IsSubtype(tp, &PyModule_Type) &&
-            !type_is_ours(tp, w->package);
-    if (ptrmap_put(&w->plain, tp, plain ? 1 : 2, &added) == NULL)
-        w->failed = 1;
-    return plain;
+    return walk_kind(w, Py_TYPE(obj)) == KIND_PLAIN;
 }
 
 static int walk_is_box(PyObject *obj, Py_ssize_t limit)
@@ -2605,15 +2615,19 @@ static void walk_value(Walk *w, PyObject *v, Py_ssize_t *holder,
                        PyObject *inst, PyObject *ns)
 {
     PyTypeObject *tp = Py_TYPE(v);
+    int kind;
     if (tp == &PyByteArray_Type) {
         if (*holder < 0)
             *holder = walk_holder(w, inst, ns);
         walk_found(w, v, *holder);
-    } else if (container_base(&w->ct, tp) >= 0) {
+        return;
+    }
+    kind = walk_kind(w, tp);
+    if (kind == KIND_CONTAINER) {
         if (*holder < 0)
             *holder = walk_holder(w, inst, ns);
         walk_owner(w, v, *holder);
-    } else if (walk_plain(w, v)) {
+    } else if (kind == KIND_PLAIN) {
         if (arr_push(&w->next, v) < 0)
             w->failed = 1;
     }
