@@ -218,25 +218,35 @@ def against(ref, objects, rounds, python=False):
           "ratio %.3f" % (ref, base, now, now / base))
 
 
-def linearity(n):
-    """Dump time per node at n and 3n objects, measured in one process."""
+def linearity(n, rounds=2):
+    """Dump time per node at n and 3n objects, measured in one process:
+    wall-clock and CPU time of this process (steadier on a shared
+    machine), best of rounds each."""
     from leakscope_agent._record import dump_graph_locked
     per_node = []
+    cpu_per_node = []
     per = 4 if sys.version_info >= (3, 11) else 5
     for start, step in ((0, n), (n // per, 2 * n)):
         build_heap(step, start)
         gc.collect()
-        best = None
-        for _ in range(2):
+        best = best_cpu = None
+        for _ in range(rounds):
+            cpu = time.process_time()
             seconds, graph = timed(dump_graph_locked)
+            cpu = time.process_time() - cpu
             nodes = graph.node_count
             del graph
             best = seconds if best is None else min(best, seconds)
+            best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
         per_node.append(best / nodes)
-        print("%s dump: %d nodes in %.2f s (%.0f ns per node)"
-              % (graph_impl(), nodes, best, 1e9 * best / nodes))
-    print("ratio per node at 3N / at N: %.2f (1.00 = linear)"
-          % (per_node[1] / per_node[0]))
+        cpu_per_node.append(best_cpu / nodes)
+        print("%s dump: %d nodes in %.2f s (%.0f ns per node; CPU %.2f s, "
+              "%.0f ns per node)" % (graph_impl(), nodes, best,
+                                     1e9 * best / nodes, best_cpu,
+                                     1e9 * best_cpu / nodes))
+    print("ratio per node at 3N / at N: %.2f wall-clock, %.2f CPU "
+          "(1.00 = linear)" % (per_node[1] / per_node[0],
+                               cpu_per_node[1] / cpu_per_node[0]))
 
 
 def graph_impl():
@@ -253,6 +263,9 @@ def main():
     parser.add_argument("--linearity", action="store_true",
                         help="only the dump at N and at 3N objects, in one "
                         "process (best of two each)")
+    parser.add_argument("--linearity-rounds", type=int, default=2,
+                        help="dumps at each size with --linearity (the "
+                        "best counts)")
     parser.add_argument("--python", action="store_true",
                         help="the pure-Python dump even when the native "
                         "module is there")
@@ -260,7 +273,7 @@ def main():
     if args.python and hasattr(_census, "NATIVE"):
         _census.NATIVE[0] = False
     if args.linearity:
-        return linearity(args.objects)
+        return linearity(args.objects, args.linearity_rounds)
     if args.against:
         against(args.against, args.objects, args.rounds, args.python)
         return

@@ -261,6 +261,15 @@ class Session:
     def __init__(self):
         self.history = []
 
+class Conn:
+    def __init__(self):
+        self.buf = bytearray(b"c" * 2000)   # extended: an instance's value
+
+class Worker:
+    def __init__(self):
+        self.inbox = bytearray(b"i" * 1500)
+        self.queue = list(range(1000))
+
 LOG = ["request %d " % i * 3 for i in range(5000)]
 BLOBS = dict((i, b"x" * (i % 300)) for i in range(3000))
 QUEUE = collections.deque((i, i + 1) for i in range(2500))
@@ -275,6 +284,8 @@ HUGE_LIST = [str(i) for i in range(150000)]
 HUGE_DICT = dict((i, (i, "v")) for i in range(120000))
 SESSION = Session()
 SESSION.history.extend(range(3000))
+CONN = Conn()
+WORKERS = [Worker()]        # an instance held by a module-global list
 data = heap(kind, 400)
 short = [[i] * (i % 9) for i in range(3000)]   # many ties among the short
 def main():
@@ -291,11 +302,15 @@ def main():
                 # Equal holders whatever the machine's load: no time limit
                 # cuts one search short and not the other.
                 _containers.HOLDER_BUDGET = 30.0
+                _containers.INSTANCE_BUDGET = 30.0
                 path = os.path.join(out, "native.lsnap" if native
                                     else "python.lsnap")
                 _record.snapshot(path, collect=False)
                 LOG.extend("more %d" % i for i in range(700))
                 SESSION.history.extend(range(2000))
+                CONN.buf.extend(b"d" * 3000)
+                WORKERS[0].inbox.extend(b"j" * 1000)
+                WORKERS[0].queue.extend(range(1500))
                 BLOBS.update((i, b"y" * 50) for i in range(3000, 4000))
                 _record.snapshot(path, collect=False)
                 code = 0
@@ -434,9 +449,10 @@ class NativeContainersTest(NativeTestCase):
                         finally:
                             conn.close()
                     native, pure = got["native"], got["python"]
-                    self.assertEqual(len(native), len(pure))
+                    self.assertEqual(len(native), len(pure), (set(native) - set(pure), set(pure) - set(native)))
                     diff = [(a, b) for a, b in zip(native, pure) if a != b]
-                    self.assertEqual(diff[:3], [])
+                    self.assertEqual(diff[:3], [], (set(native) - set(pure),
+                                                    set(pure) - set(native)))
                     by_type = dict(((r[0], r[8] or r[1]), r)
                                    for r in native)
                     # The named ones, with the expected lengths and
@@ -447,6 +463,17 @@ class NativeContainersTest(NativeTestCase):
                     self.assertEqual(log[6], 0)
                     self.assertEqual(by_type[(2, "Session.history")][3],
                                      5000)
+                    # Found by the walk through instance attributes (C in
+                    # the native child): bytearray values, and a grown
+                    # list named without a heap scan.
+                    for holder, n, kind in (
+                            ("Conn.buf", 5000, "value"),
+                            ("Worker.inbox", 2500, "value"),
+                            ("Worker.queue", 2500, "container")):
+                        row = by_type[(2, holder)]
+                        self.assertEqual((row[2], row[3], row[9]),
+                                         (kind, n, "instance_attribute"),
+                                         holder)
                     self.assertEqual(by_type[(2, "__main__.BLOBS")][3],
                                      4000)
                     huge = [r for r in native if r[0] == 1 and

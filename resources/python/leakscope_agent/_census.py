@@ -120,7 +120,7 @@ if hasattr(os, "register_at_fork"):
 # The compiled passes (resources/python/native/_native.c), when a build for
 # this interpreter is installed next to these files; NATIVE[0] = False (or
 # LEAKSCOPE_NATIVE=0 in the environment) keeps the pure-Python ones.
-NATIVE_VERSION = 4   # the _native.VERSION these files are written for
+NATIVE_VERSION = 7   # the _native.VERSION these files are written for
 try:
     from . import _native
     if getattr(_native, "VERSION", None) != NATIVE_VERSION:

@@ -298,8 +298,15 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
             grown.append((n - before, len(rows) - 1))
     _module_values(module_values, rows, previous, current, grown)
     values_started = time.perf_counter()
+    # The grown containers an instance attribute may name (the C walk
+    # reports the owners of these only).
+    wanted = [pool[rows[r]["index"]] for _, r in grown
+              if rows[r]["index"] is not None and rows[r]["index"] >= 0]
+    walk_info = {"impl": "python", "visited": None, "out_of_time": None}
     instance_values, owners = _instance_values(excluded, set(
-        id(v) for v, _ in module_values), values_started + INSTANCE_BUDGET)
+        id(v) for v, _ in module_values), values_started + INSTANCE_BUDGET,
+        wanted, walk_info)
+    del wanted
     values_seconds = time.perf_counter() - values_started
     _module_values(instance_values, rows, previous, current, grown)
     # Payloads, grown containers first, within the item budget.
@@ -307,11 +314,22 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
     order = [r for _, r in sorted(grown, reverse=True)]
     chosen = set(order)
     order.extend(r for r in range(len(rows)) if r not in chosen)
-    for r in order:
-        row = rows[r]
-        if row["kind"] != "container":
-            continue
-        _payload(_object(pool, untracked, row["index"]), row, budget)
+    order = [r for r in order if rows[r]["kind"] == "container"]
+    if _census.native_available():
+        # All of them in one C call (the same sums and budget as _payload).
+        measured, budget[0] = _census._native.payloads(
+            [_object(pool, untracked, rows[r]["index"]) for r in order],
+            [rows[r]["base"] is dict for r in order],
+            [rows[r]["items"] for r in order], budget[0], SAMPLE_ABOVE,
+            SAMPLE_ITEMS)
+        for r, found in zip(order, measured):
+            if found is not None:
+                rows[r]["payload"], rows[r]["estimated"] = found
+        del measured
+    else:
+        for r in order:
+            row = rows[r]
+            _payload(_object(pool, untracked, row["index"]), row, budget)
     # Holders of grown containers (values already have theirs). A holder
     # found at an earlier snapshot for the same (id, type) is kept: the
     # budget goes to the containers not named yet.
@@ -366,9 +384,9 @@ def _scan_rest(ctx, started, young0, pool, pool_tps, pool_sizes, found,
             "longest_exact": bool(exact), "grown": len(grown),
             "min_items": MIN_ITEMS, "longest": LONGEST,
             "sample_above": SAMPLE_ABOVE, "holders": holder_meta,
-            "instance_values": {"found": len(instance_values),
-                                "seconds": values_seconds,
-                                "budget_seconds": INSTANCE_BUDGET},
+            "instance_values": dict(walk_info, found=len(instance_values),
+                                    seconds=values_seconds,
+                                    budget_seconds=INSTANCE_BUDGET),
             "item_budget_left": budget[0],
             "impl": "native" if objs is None else "python"}
     out = []
@@ -518,7 +536,7 @@ _BOXES = (list, dict, set, deque, tuple)
 _SPLIT_DICTS = sys.version_info < (3, 11)   # attributes live in a __dict__
 
 
-def _instance_values(excluded, seen_values, deadline):
+def _instance_values(excluded, seen_values, deadline, wanted=(), info=None):
     """What attributes of the program's instances hold, found without a
     heap scan: the instances held by module globals (__main__ first), by
     module-global containers (up to INSTANCE_LIMIT items each) and by the
@@ -529,7 +547,20 @@ def _instance_values(excluded, seen_values, deadline):
     attributes are new objects when they change: no growth by identity)
     as [(value, 'Class.attr', 'instance_attribute', 'module.Class')], and
     {id(container): (instance, its __dict__ or None)} for the holder
-    search (an attribute names a grown container without a heap scan)."""
+    search (an attribute names a grown container without a heap scan).
+    The C walk (_native.instance_values) gives the owners of the wanted
+    containers only. info (a dict) gets which walk ran ("impl"), and for
+    the C walk the instances it visited and whether time ran out."""
+    if info is None:
+        info = {}
+    if _census.native_available():
+        try:
+            found, owners = _native_instance_walk(excluded, deadline, wanted,
+                                                  info)
+        except MemoryError:
+            found = None
+        if found is not None:
+            return _instance_found(found, seen_values), owners
     level = []
     seen = set(excluded)
     owners = {}
@@ -603,6 +634,33 @@ def _instance_values(excluded, seen_values, deadline):
                     owners.setdefault(id(r), (inst, None))
         level = following
     del level
+    return _instance_found(found, seen_values), owners
+
+
+def _native_instance_walk(excluded, deadline, wanted, info):
+    """_instance_values' walk in C: ([(bytearray, (instance, __dict__ or
+    None))], {id(wanted container): (instance, __dict__ or None)})."""
+    namespaces = [namespace for _, namespace in _module_namespaces()]
+    if namespaces:
+        namespaces.insert(0, namespaces.pop())
+    try:
+        frames = list(AgentFrames().thread_frames())
+    except Exception:
+        frames = []
+    wanted = list(wanted)
+    found, owned, visited, late = _census._native.instance_values(
+        namespaces, frames, excluded, wanted, _BASES, _census._PKG,
+        INSTANCE_LIMIT, INSTANCE_LIMIT, INSTANCE_DEPTH,
+        max(deadline - time.perf_counter(), 0.0), _SPLIT_DICTS)
+    del namespaces, frames
+    info.update(impl="native", visited=visited, out_of_time=bool(late))
+    owners = dict((id(wanted[k]), (inst, ns)) for k, inst, ns in owned)
+    del owned, wanted
+    return [(value, (inst, ns)) for value, inst, ns in found], owners
+
+
+def _instance_found(found, seen_values):
+    """found [(bytearray, holder)] as _instance_values' values."""
     values = []
     for value, holder in found:
         if id(value) in seen_values or _getsizeof(value) < MIN_VALUE_BYTES:
@@ -610,7 +668,7 @@ def _instance_values(excluded, seen_values, deadline):
         seen_values.add(id(value))
         name, tp_name = _attribute_name(holder, value)
         values.append((value, name, "instance_attribute", tp_name))
-    return values, owners
+    return values
 
 
 def _attribute_name(holder, target):

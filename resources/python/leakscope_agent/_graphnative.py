@@ -67,6 +67,41 @@ class _LabelOne(object):
         return node_label(obj, self.names), refs, self.labels(obj, refs)
 
 
+class _Texts(object):
+    """The labels of a native dump, as the file's graph_string rows want
+    them: kept as UTF-8 bytes end to end (a few bytes per label, where a
+    str per label took some 60 at the dump's peak) and decoded one at a
+    time as the writer reads them."""
+
+    __slots__ = ("data", "ends")
+
+    def __init__(self, data, ends):
+        self.data = data
+        self.ends = memoryview(ends).cast("I")
+
+    def __len__(self):
+        return len(self.ends)
+
+    def _text(self, start, end):
+        return self.data[start:end].decode("utf-8", "surrogatepass")
+
+    def __getitem__(self, k):
+        if type(k) is slice:
+            return [self[i] for i in range(*k.indices(len(self.ends)))]
+        n = len(self.ends)
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError("label index out of range")
+        return self._text(self.ends[k - 1] if k else 0, self.ends[k])
+
+    def __iter__(self):
+        start = 0
+        for end in self.ends:
+            yield self._text(start, end)
+            start = end
+
+
 def _collect(d):
     """_Dumper.collect_nodes() without a list per object: (objs, ids of
     the agent's types); d.skipped holds the ids of the agent's objects and
@@ -112,7 +147,6 @@ def dump_graph_native(phases=None):
     d.labeler = Labeler(d.module_dicts)
     phase("nodes")
     list_cap, tuple_cap = _native.sequence_caps(objs)
-    strings = d.strings
     label_one = _LabelOne(d)
     # Compressed in chunks as the pass goes (little-endian machines: the
     # file's byte order), so no whole raw array is ever held. The pass
@@ -120,8 +154,7 @@ def dump_graph_native(phases=None):
     # (the program's threads run meanwhile: objects made since).
     stream = sys.byteorder == "little"
     out = _native.graph_dump(
-        objs, label_one, label_one.spec_for, strings.texts,
-        d.skipped, ours, d.module_ids, d.thread_frame_ids, d.module_dicts,
+        objs, label_one, label_one.spec_for, d.skipped, ours, d.module_ids, d.thread_frame_ids, d.module_dicts,
         d.labeler.instance_dicts, ZLIB_LEVEL if stream else -1, list_cap,
         tuple_cap)
     del objs, label_one
@@ -146,7 +179,7 @@ def dump_graph_native(phases=None):
             setattr(graph, name, memoryview(out.pop(name)).cast(code))
         graph.flags = out.pop("flags")
     graph.type_names = [type_name(tp) for tp in out.pop("type_list")]
-    graph.strings = out.pop("strings")
+    graph.strings = _Texts(*out.pop("strings"))
     del out
     phase("arrays")
     graph.seconds = phase.clock() - phase.started

@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------------
  * Pointer-keyed open-addressing hash map (linear probing, power of two). */
@@ -1091,16 +1092,19 @@ static void stream_free(Stream *st)
 
 /* The listed objects, for "is this referent a node?": the list's own
  * item array sorted by address (the node order does not matter: readers
- * key nodes by id) and a first-level index of 2^16 address buckets, so
- * no copy of the list is made. */
-#define NODE_BUCKETS 65536
+ * key nodes by id; no copy of the list is made) and an index of the 4 KiB
+ * pages holding them: page -> (first position, count). A page holds at
+ * most 256 objects, so a lookup is one hash probe and a short binary
+ * search, whatever the number of nodes and however far apart the heap's
+ * regions lie (an index of address ranges put nearly all of them in one
+ * range: a binary search over all nodes per edge, log n cache misses). */
+#define NODE_PAGE_SHIFT 12
+#define NODE_COUNT_BITS 16
 
 typedef struct {
     PyObject **items;
     Py_ssize_t n;
-    uintptr_t lo, hi;
-    int shift;
-    Py_ssize_t *start; /* NODE_BUCKETS + 1 positions */
+    PtrMap pages; /* page + 1 -> first position << 16 | count */
 } NodeSet;
 
 static int by_address(const void *a, const void *b)
@@ -1110,52 +1114,71 @@ static int by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static void *node_page(uintptr_t x)
+{
+    return (void *)((x >> NODE_PAGE_SHIFT) + 1);
+}
+
 static int nodeset_init(NodeSet *s, PyObject *list)
 {
-    Py_ssize_t i, b;
+    Py_ssize_t i, first, pages = 0;
     memset(s, 0, sizeof(*s));
     s->items = ((PyListObject *)list)->ob_item;
     s->n = PyList_GET_SIZE(list);
     if (s->n == 0)
         return 0;
     qsort(s->items, (size_t)s->n, sizeof(PyObject *), by_address);
-    s->lo = (uintptr_t)s->items[0];
-    s->hi = (uintptr_t)s->items[s->n - 1];
-    while (((s->hi - s->lo) >> s->shift) >= NODE_BUCKETS)
-        s->shift++;
-    s->start = (Py_ssize_t *)PyMem_RawMalloc((NODE_BUCKETS + 1) *
-                                              sizeof(Py_ssize_t));
-    if (s->start == NULL)
+    for (i = 0; i < s->n; i++)
+        if (i == 0 || node_page((uintptr_t)s->items[i]) !=
+                          node_page((uintptr_t)s->items[i - 1]))
+            pages++;
+    if (ptrmap_init(&s->pages, (size_t)pages) < 0)
         return -1;
-    for (b = 0, i = 0; b <= NODE_BUCKETS; b++) {
-        while (i < s->n &&
-               (((uintptr_t)s->items[i] - s->lo) >> s->shift) < (uintptr_t)b)
-            i++;
-        s->start[b] = i;
+    for (first = 0; first < s->n; first = i) {
+        void *page = node_page((uintptr_t)s->items[first]);
+        int added;
+        for (i = first + 1; i < s->n &&
+                            node_page((uintptr_t)s->items[i]) == page; i++)
+            ;
+        if (i - first >= ((Py_ssize_t)1 << NODE_COUNT_BITS))
+            return -1; /* cannot be: objects are at least 16 bytes */
+        if (ptrmap_put(&s->pages, page,
+                       (first << NODE_COUNT_BITS) | (i - first), &added) ==
+            NULL)
+            return -1;
     }
     return 0;
 }
 
-static int nodeset_has(const NodeSet *s, const void *p)
+/* p's position among the sorted nodes, or -1. */
+static Py_ssize_t nodeset_index(const NodeSet *s, const void *p)
 {
     uintptr_t x = (uintptr_t)p;
-    Py_ssize_t lo, hi, b;
-    if (s->n == 0 || x < s->lo || x > s->hi)
-        return 0;
-    b = (Py_ssize_t)((x - s->lo) >> s->shift);
-    lo = s->start[b];
-    hi = s->start[b + 1];
+    Py_ssize_t lo, hi;
+    Slot *page;
+    if (s->n == 0)
+        return -1;
+    page = ptrmap_find(&s->pages, node_page(x));
+    if (page == NULL)
+        return -1;
+    lo = page->value >> NODE_COUNT_BITS;
+    hi = lo + (page->value & (((Py_ssize_t)1 << NODE_COUNT_BITS) - 1));
     while (lo < hi) {
         Py_ssize_t mid = lo + (hi - lo) / 2;
         uintptr_t m = (uintptr_t)s->items[mid];
         if (m == x)
-            return 1;
+            return mid;
         if (m < x)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return 0;
+    return -1;
+}
+
+static int nodeset_has(const NodeSet *s, const void *p)
+{
+    return nodeset_index(s, p) >= 0;
 }
 
 #define MODULE_ROOT 1
@@ -1169,13 +1192,15 @@ typedef struct {
     PyObject *callback;  /* callback(obj, refs) -> (node label, refs, labels) */
     int32_t *intern;     /* see intern_text */
     size_t intern_mask;
-    PyObject *texts;     /* list: string id -> label text (all used) */
+    Buf text_data;       /* label texts, UTF-8 (surrogatepass), end to end */
+    Buf text_ends;       /* uint32 per text: where it ends in text_data */
+    Py_ssize_t n_texts;
     PtrMap skip;         /* ids never to point at (the agent's objects) */
     PtrMap skip_types;   /* types whose instances are the agent's */
     PtrMap modules;      /* ids of modules in sys.modules */
     PtrMap frames;       /* ids of the threads' current frames */
     PtrMap module_dicts; /* ids of module namespaces */
-    PtrMap instance_dicts;
+    uint8_t *instance_dicts; /* a bit per node: an instance's __dict__ */
     NodeSet nodes;       /* the listed objects: edges to others go */
     Py_ssize_t list_cap, tuple_cap; /* index labels "[i]" for i < cap */
     /* state */
@@ -1199,7 +1224,7 @@ typedef struct {
     Py_ssize_t cap_pairs;
     /* outputs: compressed in chunks as they fill (types stay raw: the
      * file renumbers them) */
-    Buf tps;
+    PyObject *tps;       /* bytes: int32 type index per node, filled in place */
     Stream ids, szs, flags, offsets, targets, node_labels, edge_labels;
     uint32_t edge_count;
     Py_ssize_t node_count;
@@ -1236,10 +1261,30 @@ struct InstanceSpec {
     Py_ssize_t n_names;
 };
 
-/* The string id of text (exact str), -1 for None, -3 on error. Strings are
- * interned in an open-addressing table of positions in d->texts, keyed on
- * the str's own hash and compared as strings (C only): no dict entry and
- * no int object per label. */
+/* The string id of text (exact str), -1 for None, -3 on error. Texts are
+ * kept as UTF-8 bytes end to end in one buffer (a few bytes each, where a
+ * str object per label took some 60), interned in an open-addressing
+ * table of string ids keyed on a hash of those bytes: no dict entry, no
+ * object per label. */
+static uint64_t text_hash(const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static const char *text_at(const Dump *d, int32_t id, size_t *n)
+{
+    const uint32_t *ends = (const uint32_t *)d->text_ends.data;
+    uint32_t start = id > 0 ? ends[id - 1] : 0;
+    *n = ends[id] - start;
+    return d->text_data.data + start;
+}
+
 static int intern_grow(Dump *d)
 {
     size_t cap = d->intern_mask ? (d->intern_mask + 1) * 2 : 4096, i;
@@ -1253,10 +1298,12 @@ static int intern_grow(Dump *d)
         table[i] = -1;
     for (i = 0; d->intern && i <= d->intern_mask; i++) {
         int32_t id = d->intern[i];
-        size_t j;
+        size_t j, n;
+        const char *p;
         if (id < 0)
             continue;
-        j = (size_t)PyObject_Hash(PyList_GET_ITEM(d->texts, id)) & (cap - 1);
+        p = text_at(d, id, &n);
+        j = (size_t)text_hash(p, n) & (cap - 1);
         while (table[j] >= 0)
             j = (j + 1) & (cap - 1);
         table[j] = id;
@@ -1267,47 +1314,58 @@ static int intern_grow(Dump *d)
     return 0;
 }
 
-static int intern_text(Dump *d, PyObject *text)
+static int intern_bytes(Dump *d, const char *p, size_t len)
 {
-    Py_hash_t h;
     size_t j;
-    Py_ssize_t n;
-    if (text == NULL || text == Py_None || !PyUnicode_CheckExact(text))
-        return -1;
-    n = PyList_GET_SIZE(d->texts);
+    uint32_t end;
+    Py_ssize_t n = d->n_texts;
     if ((size_t)(n + 1) * 2 > d->intern_mask + 1 && intern_grow(d) < 0) {
         PyErr_NoMemory();
         return -3;
     }
-    h = PyObject_Hash(text); /* an exact str: C, cached in the object */
-    if (h == -1) {
-        PyErr_Clear();
-        return -1;
-    }
-    j = (size_t)h & d->intern_mask;
+    j = (size_t)text_hash(p, len) & d->intern_mask;
     while (d->intern[j] >= 0) {
-        PyObject *known = PyList_GET_ITEM(d->texts, d->intern[j]);
-        if (known == text || PyUnicode_Compare(known, text) == 0)
+        size_t known_len;
+        const char *known = text_at(d, d->intern[j], &known_len);
+        if (known_len == len && memcmp(known, p, len) == 0)
             return d->intern[j];
         j = (j + 1) & d->intern_mask;
     }
-    if (n >= 0x7FFFFFFF)
-        return -1;
-    if (PyList_Append(d->texts, text) < 0)
+    if (n >= 0x7FFFFFFF || len > 0xFFFFFFFFu - d->text_data.len)
+        return -1; /* no more labels: unlabelled from here */
+    end = (uint32_t)(d->text_data.len + len);
+    if (buf_put(&d->text_data, p, len) < 0 ||
+        buf_put(&d->text_ends, &end, 4) < 0) {
+        PyErr_NoMemory();
         return -3;
+    }
     d->intern[j] = (int32_t)n;
+    d->n_texts++;
     return (int)n;
+}
+
+static int intern_text(Dump *d, PyObject *text)
+{
+    PyObject *utf8;
+    int sid;
+    if (text == NULL || text == Py_None || !PyUnicode_CheckExact(text))
+        return -1;
+    if (PyUnicode_IS_COMPACT_ASCII(text))
+        return intern_bytes(d, (const char *)PyUnicode_DATA(text),
+                            (size_t)PyUnicode_GET_LENGTH(text));
+    /* A new bytes object: never the UTF-8 cache of a program's str. */
+    utf8 = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+    if (utf8 == NULL)
+        return -3;
+    sid = intern_bytes(d, PyBytes_AS_STRING(utf8),
+                       (size_t)PyBytes_GET_SIZE(utf8));
+    Py_DECREF(utf8);
+    return sid;
 }
 
 static int intern_utf8(Dump *d, const char *text)
 {
-    PyObject *s = PyUnicode_FromString(text);
-    int sid;
-    if (s == NULL)
-        return -3;
-    sid = intern_text(d, s);
-    Py_DECREF(s);
-    return sid;
+    return intern_bytes(d, text, strlen(text));
 }
 
 /* cut(): at most MAX_LABEL characters, else the first 37 and "...". A new
@@ -1692,6 +1750,39 @@ static int pair_sid(Dump *d, const LazyLabel *l)
     return *l->sid;
 }
 
+/* The instance dicts, by their nodes' positions (dicts that are no node
+ * are never dumped: not kept). */
+static void mark_instance_dict(Dump *d, PyObject *dict)
+{
+    Py_ssize_t k = nodeset_index(&d->nodes, dict);
+    if (k >= 0)
+        d->instance_dicts[k >> 3] |= (uint8_t)(1u << (k & 7));
+}
+
+static int is_instance_dict(const Dump *d, PyObject *dict)
+{
+    Py_ssize_t k = nodeset_index(&d->nodes, dict);
+    return k >= 0 && (d->instance_dicts[k >> 3] >> (k & 7)) & 1;
+}
+
+/* mark_instance_dict for each id (int) of an iterable. */
+static int mark_instance_dict_ids(Dump *d, PyObject *ids)
+{
+    PyObject *it = PyObject_GetIter(ids), *item;
+    if (it == NULL)
+        return -1;
+    while ((item = PyIter_Next(it)) != NULL) {
+        void *p = PyLong_AsVoidPtr(item);
+        Py_DECREF(item);
+        if (p == NULL && PyErr_Occurred())
+            break;
+        if (p != NULL)
+            mark_instance_dict(d, (PyObject *)p);
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
 {
     Py_ssize_t n_pairs = 0, n_owned, i, j;
@@ -1736,14 +1827,9 @@ static int dump_instance(Dump *d, PyObject *obj, struct InstanceSpec *is)
                 break;
             }
         if (label == NULL && !dict_done && Py_TYPE(t) == &PyDict_Type) {
-            int added;
             dict_done = 1;
             /* its kind is known from here on, kept edge or not */
-            if (ptrmap_put(&d->instance_dicts, t, 1, &added) == NULL) {
-                PyErr_NoMemory();
-                rc = -1;
-                break;
-            }
+            mark_instance_dict(d, t);
             if (edge_kept(d, t) &&
                 (lazy_sid(d, &d->sid_dict, "__dict__") == -3 ||
                  put_edge(d, t, d->sid_dict) < 0))
@@ -1823,7 +1909,7 @@ static int dump_node(Dump *d, PyObject *obj)
                           ((PyTupleObject *)obj)->ob_item, d->tuple_cap) < 0)
             return -1;
     } else if (tp == &PyDict_Type && !in_map(&d->module_dicts, obj)) {
-        int kind = in_map(&d->instance_dicts, obj) ? 2 : 0;
+        int kind = is_instance_dict(d, obj) ? 2 : 0;
         int done = dump_plain_dict(d, obj, kind);
         if (done < 0)
             return -1;
@@ -1907,8 +1993,10 @@ static int dump_node(Dump *d, PyObject *obj)
         flag |= THREAD_FRAME;
     if (in_map(&d->modules, obj))
         flag |= MODULE_ROOT;
+    /* At most one node per listed object: within the bytes' size. */
+    ((int32_t *)PyBytes_AS_STRING(d->tps))[d->node_count] =
+        (int32_t)tslot->value;
     if (buf_put(&d->ids.buf, &id, 8) < 0 ||
-        put_i32(&d->tps, (int32_t)tslot->value) < 0 ||
         put_u32(&d->szs.buf, (uint32_t)size) < 0 ||
         buf_put(&d->flags.buf, &flag, 1) < 0 ||
         put_i32(&d->node_labels.buf, node_sid) < 0)
@@ -1954,7 +2042,8 @@ static int add_ids(PtrMap *m, PyObject *ids)
     return PyErr_Occurred() ? -1 : 0;
 }
 
-static void dump_free(Dump *d)
+/* What the pass looks things up in, freed (dump_free frees it too). */
+static void dump_free_tables(Dump *d)
 {
     int k;
     ptrmap_free(&d->skip);
@@ -1962,12 +2051,27 @@ static void dump_free(Dump *d)
     ptrmap_free(&d->modules);
     ptrmap_free(&d->frames);
     ptrmap_free(&d->module_dicts);
-    ptrmap_free(&d->instance_dicts);
-    PyMem_RawFree(d->nodes.start);
+    PyMem_RawFree(d->instance_dicts);
+    d->instance_dicts = NULL;
+    ptrmap_free(&d->nodes.pages);
     ptrmap_free(&d->types);
     ptrmap_free(&d->len_labels);
     for (k = 0; k < 3; k++)
         ptrmap_free(&d->key_labels[k]);
+    PyMem_RawFree(d->index_sids);
+    d->index_sids = NULL;
+    PyMem_RawFree(d->intern);
+    d->intern = NULL;
+    d->intern_mask = 0;
+    PyMem_RawFree(d->refs.items);
+    d->refs.items = NULL;
+    d->refs.cap = d->refs.n = 0;
+}
+
+static void dump_free(Dump *d)
+{
+    int k;
+    dump_free_tables(d);
     typetable_free(&d->sizes);
     ptrmap_free(&d->spec_index);
     for (k = 0; k < d->n_ispecs; k++) {
@@ -1978,11 +2082,10 @@ static void dump_free(Dump *d)
     PyMem_RawFree(d->pair_values);
     PyMem_RawFree(d->pair_labels);
     Py_XDECREF(d->specs);
-    PyMem_RawFree(d->index_sids);
-    PyMem_RawFree(d->intern);
-    PyMem_RawFree(d->refs.items);
     Py_XDECREF(d->type_list);
-    buf_free(&d->tps);
+    Py_CLEAR(d->tps);
+    buf_free(&d->text_data);
+    buf_free(&d->text_ends);
     {
         Stream *streams[N_STREAMS];
         dump_streams(d, streams);
@@ -1991,15 +2094,16 @@ static void dump_free(Dump *d)
     }
 }
 
-/* graph_dump(objs, callback, spec_for, texts, skip, skip_types, modules,
+/* graph_dump(objs, callback, spec_for, skip, skip_types, modules,
  *            frames, module_dicts, instance_dicts, level, list_cap,
  *            tuple_cap)
  * -> dict: "ids", "sizes", "flags", "edge_offsets", "edge_targets",
  * "node_labels", "edge_labels" (zlib streams of the arrays in native order
  * at the given zlib level; the raw arrays when level < 0), "types" (raw
  * int32 indices into "type_list", the types), "strings" (the labels, every
- * one used), "node_count", "edge_count".
- * texts: an empty list the labels go to. objs: the listed objects, sorted
+ * one used, as (their UTF-8 bytes end to end, a uint32 per label: where it
+ * ends), encoded with "surrogatepass"), "node_count", "edge_count".
+ * objs: the listed objects, sorted
  * here in place by address; the nodes are those not skipped, exact dicts
  * after every other node (their kind -- instance namespace or not -- is
  * known only then); an edge to anything else goes. instance_dicts is a set
@@ -2015,17 +2119,13 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
     Py_ssize_t i, n;
     (void)self;
     memset(&d, 0, sizeof(d));
-    if (!PyArg_ParseTuple(args, "O!OOO!OOOOOOinn", &PyList_Type, &objs,
-                          &d.callback, &d.spec_for, &PyList_Type, &d.texts, &skip, &skip_types,
+    if (!PyArg_ParseTuple(args, "O!OOOOOOOOinn", &PyList_Type, &objs,
+                          &d.callback, &d.spec_for, &skip, &skip_types,
                           &modules, &frames,
                           &module_dicts, &instance_dicts, &level,
                           &d.list_cap, &d.tuple_cap))
         return NULL;
     d.sid_cell = d.sid_func = d.sid_self = d.sid_class = d.sid_dict = -2;
-    if (PyList_GET_SIZE(d.texts) != 0) {
-        PyErr_SetString(PyExc_ValueError, "graph_dump: texts must be empty");
-        return NULL;
-    }
     d.type_list = PyList_New(0);
     if (d.type_list == NULL)
         return NULL;
@@ -2050,16 +2150,20 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         goto fail;
     if (ptrmap_init(&d.types, 256) < 0 || ptrmap_init(&d.len_labels, 256) < 0 ||
         ptrmap_init(&d.spec_index, 256) < 0 ||
-        ptrmap_init(&d.instance_dicts, 1024) < 0 ||
         typetable_init(&d.sizes) < 0)
         goto nomem;
     for (k = 0; k < 3; k++)
         if (ptrmap_init(&d.key_labels[k], 1024) < 0)
             goto nomem;
     n = PyList_GET_SIZE(objs);
-    /* Types stay raw (the file renumbers them): at their final size. */
-    if (buf_reserve(&d.tps, (size_t)n * 4) < 0)
+    /* Types stay raw (the file renumbers them): one bytes object made at
+     * its largest size (its pages are touched as nodes fill it) and cut
+     * to the nodes' count at the end, never copied. */
+    if ((size_t)n > (size_t)PY_SSIZE_T_MAX / 4)
         goto nomem;
+    d.tps = PyBytes_FromStringAndSize(NULL, n * 4);
+    if (d.tps == NULL)
+        goto fail;
     /* Without compression the arrays are kept whole: reserved at once. */
     if (level < 0 &&
         (buf_reserve(&d.ids.buf, (size_t)n * 8) < 0 ||
@@ -2070,8 +2174,13 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         goto nomem;
     if (nodeset_init(&d.nodes, objs) < 0)
         goto nomem;
+    /* A bit per node (a map entry per instance dict took 16 to 32 bytes
+     * each where every instance has its own dict, before 3.11). */
+    d.instance_dicts = (uint8_t *)PyMem_RawCalloc((size_t)n / 8 + 1, 1);
+    if (d.instance_dicts == NULL)
+        goto nomem;
     for (pass = 0; pass < 2; pass++) {
-        if (pass == 1 && add_ids(&d.instance_dicts, instance_dicts) < 0)
+        if (pass == 1 && mark_instance_dict_ids(&d, instance_dicts) < 0)
             goto fail;
         /* objs may not change: the callback only labels */
         for (i = 0; i < PyList_GET_SIZE(objs); i++) {
@@ -2091,6 +2200,9 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
     }
     if (put_u32(&d.offsets.buf, d.edge_count) < 0)
         goto nomem;
+    /* The lookup tables are done with: their memory goes before the
+     * streams are joined (the peak). */
+    dump_free_tables(&d);
     result = PyDict_New();
     if (result == NULL)
         goto fail;
@@ -2104,7 +2216,11 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         Py_DECREF(bytes);
     }
     {
-        PyObject *types = buf_take(&d.tps);
+        PyObject *types;
+        if (_PyBytes_Resize(&d.tps, (Py_ssize_t)d.node_count * 4) < 0)
+            goto fail; /* d.tps is NULL then */
+        types = d.tps;
+        d.tps = NULL;
         PyObject *nodes = PyLong_FromSsize_t(d.node_count);
         PyObject *edges = PyLong_FromUnsignedLong(d.edge_count);
         int bad = types == NULL || nodes == NULL || edges == NULL ||
@@ -2117,9 +2233,21 @@ static PyObject *graph_dump(PyObject *self, PyObject *args)
         if (bad)
             goto fail;
     }
-    if (PyDict_SetItemString(result, "type_list", d.type_list) < 0 ||
-        PyDict_SetItemString(result, "strings", d.texts) < 0)
+    if (PyDict_SetItemString(result, "type_list", d.type_list) < 0)
         goto fail;
+    {
+        /* The texts as (UTF-8 bytes end to end, uint32 end of each). */
+        PyObject *data = buf_take(&d.text_data);
+        PyObject *ends = buf_take(&d.text_ends);
+        PyObject *pair = (data && ends) ? PyTuple_Pack(2, data, ends) : NULL;
+        int bad = pair == NULL ||
+                  PyDict_SetItemString(result, "strings", pair) < 0;
+        Py_XDECREF(data);
+        Py_XDECREF(ends);
+        Py_XDECREF(pair);
+        if (bad)
+            goto fail;
+    }
     dump_free(&d);
     return result;
 nomem:
@@ -2139,6 +2267,13 @@ static PyTypeObject *const payload_types[] = {
     &PyFloat_Type, &PyTuple_Type};
 #define N_PAYLOAD_TYPES 6
 static PyCFunction payload_meths[N_PAYLOAD_TYPES];
+/* How many sampled items ahead payload() asks the memory for. */
+#define PAYLOAD_AHEAD 8
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch((const void *)(p))
+#else
+#define PREFETCH(p) ((void)0)
+#endif
 static Py_ssize_t payload_headers[N_PAYLOAD_TYPES];
 
 static Py_ssize_t payload_size(PyObject *item)
@@ -2168,6 +2303,66 @@ static int list_whole(PyObject *list)
     return 1;
 }
 
+/* The globals of module namespaces: for_each_global() calls fn for each
+ * exact str key of each exact dict of spaces (a list), in namespace and
+ * dict order; fn returns 0 to go on, -1 on an error (set), which stops the
+ * walk. module_globals and globals_holding share it. */
+typedef int (*GlobalFn)(void *ctx, Py_ssize_t index, PyObject *key,
+                        PyObject *value);
+
+static int for_each_global(PyObject *spaces, GlobalFn fn, void *ctx)
+{
+    Py_ssize_t i;
+    for (i = 0; i < PyList_GET_SIZE(spaces); i++) {
+        PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
+        Py_ssize_t pos = 0;
+        if (!PyDict_CheckExact(ns))
+            continue;
+        while (PyDict_Next(ns, &pos, &key, &value)) {
+            if (!PyUnicode_CheckExact(key))
+                continue;
+            if (fn(ctx, i, key, value) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Appends (index, key, value) to result. */
+static int append_global(PyObject *result, Py_ssize_t index, PyObject *key,
+                         PyObject *value)
+{
+    PyObject *t = Py_BuildValue("(nOO)", index, key, value);
+    int rc = t == NULL ? -1 : PyList_Append(result, t);
+    Py_XDECREF(t);
+    return rc;
+}
+
+typedef struct {
+    PyObject *result;
+    Py_ssize_t min_bytes;
+} GlobalsCtx;
+
+static int global_wanted(void *arg, Py_ssize_t index, PyObject *key,
+                         PyObject *value)
+{
+    GlobalsCtx *c = (GlobalsCtx *)arg;
+    PyTypeObject *tp = Py_TYPE(value);
+    int k, want = 0;
+    if (PyDict_Check(value)) {
+        want = !is_tracked(value);
+    } else {
+        for (k = 0; k < 3; k++)
+            if (tp == payload_types[k])
+                break;
+        if (k < 3 && !(PyUnicode_GET_LENGTH(key) >= 2 &&
+                       PyUnicode_READ_CHAR(key, 0) == '_' &&
+                       PyUnicode_READ_CHAR(key, 1) == '_'))
+            want = payload_size(value) >= c->min_bytes;
+    }
+    return want ? append_global(c->result, index, key, value) : 0;
+}
+
 /* module_globals(namespaces, min_bytes) -> [(index, key, value)]: the
  * globals _containers._module_globals looks at, found in C: exact str
  * keys whose value is an exact str, bytes or bytearray of at least
@@ -2175,44 +2370,35 @@ static int list_whole(PyObject *list)
  * subclass instance). */
 static PyObject *module_globals(PyObject *self, PyObject *args)
 {
-    PyObject *spaces, *result;
-    Py_ssize_t min_bytes, i;
+    PyObject *spaces;
+    GlobalsCtx c;
     (void)self;
-    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &spaces, &min_bytes))
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &spaces, &c.min_bytes))
         return NULL;
-    result = PyList_New(0);
-    for (i = 0; result != NULL && i < PyList_GET_SIZE(spaces); i++) {
-        PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
-        Py_ssize_t pos = 0;
-        if (!PyDict_CheckExact(ns))
-            continue;
-        while (PyDict_Next(ns, &pos, &key, &value)) {
-            PyTypeObject *tp = Py_TYPE(value);
-            int k, want = 0;
-            if (!PyUnicode_CheckExact(key))
-                continue;
-            if (PyDict_Check(value)) {
-                want = !is_tracked(value);
-            } else {
-                for (k = 0; k < 3; k++)
-                    if (tp == payload_types[k])
-                        break;
-                if (k < 3 && !(PyUnicode_GET_LENGTH(key) >= 2 &&
-                               PyUnicode_READ_CHAR(key, 0) == '_' &&
-                               PyUnicode_READ_CHAR(key, 1) == '_'))
-                    want = payload_size(value) >= min_bytes;
-            }
-            if (want) {
-                PyObject *t = Py_BuildValue("(nOO)", i, key, value);
-                if (t == NULL || PyList_Append(result, t) < 0)
-                    Py_CLEAR(result);
-                Py_XDECREF(t);
-                if (result == NULL)
-                    break;
-            }
-        }
-    }
-    return result;
+    c.result = PyList_New(0);
+    if (c.result != NULL && for_each_global(spaces, global_wanted, &c) < 0)
+        Py_CLEAR(c.result);
+    return c.result;
+}
+
+typedef struct {
+    PyObject *result;
+    PtrMap want;
+} HoldingCtx;
+
+static int global_holding(void *arg, Py_ssize_t index, PyObject *key,
+                          PyObject *value)
+{
+    HoldingCtx *c = (HoldingCtx *)arg;
+    Slot *hit = ptrmap_find(&c->want, value);
+    PyObject *t;
+    int rc;
+    if (hit == NULL)
+        return 0;
+    t = Py_BuildValue("(nOn)", index, key, hit->value);
+    rc = t == NULL ? -1 : PyList_Append(c->result, t);
+    Py_XDECREF(t);
+    return rc;
 }
 
 /* globals_holding(namespaces, targets) -> [(index, key, target index)]:
@@ -2220,43 +2406,417 @@ static PyObject *module_globals(PyObject *self, PyObject *args)
  * targets (by identity), in namespace and dict order. */
 static PyObject *globals_holding(PyObject *self, PyObject *args)
 {
-    PyObject *spaces, *targets, *result;
-    PtrMap want;
+    PyObject *spaces, *targets;
+    HoldingCtx c;
     Py_ssize_t i;
     (void)self;
     if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &spaces, &PyList_Type,
                           &targets))
         return NULL;
-    if (ptrmap_init(&want, (size_t)PyList_GET_SIZE(targets)) < 0)
+    if (ptrmap_init(&c.want, (size_t)PyList_GET_SIZE(targets)) < 0)
         return PyErr_NoMemory();
     for (i = 0; i < PyList_GET_SIZE(targets); i++) {
         int added;
-        if (ptrmap_put(&want, PyList_GET_ITEM(targets, i), i, &added) == NULL) {
-            ptrmap_free(&want);
+        if (ptrmap_put(&c.want, PyList_GET_ITEM(targets, i), i, &added) == NULL) {
+            ptrmap_free(&c.want);
             return PyErr_NoMemory();
         }
     }
-    result = PyList_New(0);
-    for (i = 0; result != NULL && i < PyList_GET_SIZE(spaces); i++) {
+    c.result = PyList_New(0);
+    if (c.result != NULL && for_each_global(spaces, global_holding, &c) < 0)
+        Py_CLEAR(c.result);
+    ptrmap_free(&c.want);
+    return c.result;
+}
+
+/* instance_values(namespaces, frames, skip ids, targets, bases, package,
+ * box_limit, limit, depth, budget seconds, split dicts)
+ * -> (found, owners, visited, out of time): _containers._instance_values'
+ * walk in C. From the plain instances (classes written in Python, not
+ * containers, types, modules nor the agent's) held by the namespaces'
+ * values, by their exact list, dict, set, deque and tuple values of at
+ * most box_limit items, and (after the first namespace) by the frames,
+ * it follows instances' referents (tp_traverse) breadth first, at most
+ * depth levels and limit instances, within the budget. found: [(bytearray,
+ * instance, its __dict__ or None)] met in an instance's referents (or in
+ * its __dict__ with split dicts, before 3.11); owners: [(target index,
+ * instance, __dict__ or None)]: the first instance met holding each
+ * target container. No program code runs, nothing is allocated until the
+ * walk is over. */
+typedef struct {
+    PyObject *inst;
+    PyObject *ns; /* its __dict__ (split dicts), or NULL */
+} Holder;
+
+typedef struct {
+    PyObject **items;
+    Py_ssize_t n, cap;
+} ObjArr;
+
+typedef struct {
+    PyObject *value;
+    Py_ssize_t holder;
+} FoundValue;
+
+typedef struct {
+    struct Containers ct; /* bases only */
+    PyObject *package;
+    PtrMap plain;         /* type -> its KIND_ */
+    PtrMap seen;          /* instances visited, and the skipped ids */
+    PtrMap owners;        /* container -> holder index, or -1 */
+    Holder *holders;
+    Py_ssize_t n_holders, cap_holders;
+    FoundValue *found;
+    Py_ssize_t n_found, cap_found;
+    ObjArr level, next;
+    Refs refs;
+    int failed;
+} Walk;
+
+static int arr_push(ObjArr *a, PyObject *obj)
+{
+    if (GROW(a->items, a->cap, a->n) < 0)
+        return -1;
+    a->items[a->n++] = obj;
+    return 0;
+}
+
+/* The name of tp's module is package or inside it (read from tp's own
+ * dict by exact str keys, no lookup that could compare a program's key). */
+static int type_is_ours(PyTypeObject *tp, PyObject *package)
+{
+    PyObject *dict = type_dict(tp), *key, *value;
+    Py_ssize_t pos = 0, n = PyUnicode_GET_LENGTH(package);
+    int ours = 0;
+    if (dict == NULL)
+        return 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (!PyUnicode_CheckExact(key) ||
+            PyUnicode_CompareWithASCIIString(key, "__module__") != 0)
+            continue;
+        if (PyUnicode_Check(value) &&
+            PyUnicode_Tailmatch(value, package, 0, n, -1) == 1 &&
+            (PyUnicode_GET_LENGTH(value) == n ||
+             PyUnicode_READ_CHAR(value, n) == '.'))
+            ours = 1;
+        break;
+    }
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    Py_DECREF(dict);
+    return ours;
+}
+
+/* What the walk does with an instance of a type, found once per type. */
+enum { KIND_OTHER = 1, KIND_PLAIN = 2, KIND_CONTAINER = 3 };
+
+static int walk_kind(Walk *w, PyTypeObject *tp)
+{
+    Slot *known = ptrmap_find(&w->plain, tp);
+    int kind, added;
+    if (known != NULL)
+        return (int)known->value;
+    if (container_base(&w->ct, tp) >= 0)
+        kind = KIND_CONTAINER;
+    else if (PyType_HasFeature(tp, Py_TPFLAGS_HEAPTYPE) &&
+             !PyType_IsSubtype(tp, &PyType_Type) &&
+             !PyType_IsSubtype(tp, &PyModule_Type) &&
+             !type_is_ours(tp, w->package))
+        kind = KIND_PLAIN; /* as _containers._is_plain_class */
+    else
+        kind = KIND_OTHER;
+    if (ptrmap_put(&w->plain, tp, kind, &added) == NULL)
+        w->failed = 1;
+    return kind;
+}
+
+static int walk_plain(Walk *w, PyObject *obj)
+{
+    return walk_kind(w, Py_TYPE(obj)) == KIND_PLAIN;
+}
+
+static int walk_is_box(PyObject *obj, Py_ssize_t limit)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    Py_ssize_t n;
+    if (tp == &PyList_Type)
+        n = PyList_GET_SIZE(obj);
+    else if (tp == &PyDict_Type)
+        n = PyDict_GET_SIZE(obj);
+    else if (tp == &PySet_Type)
+        n = PySet_GET_SIZE(obj);
+    else if (tp == &PyTuple_Type)
+        n = PyTuple_GET_SIZE(obj);
+    else if (strcmp(tp->tp_name, "collections.deque") == 0 &&
+             !PyType_HasFeature(tp, Py_TPFLAGS_HEAPTYPE))
+        n = Py_SIZE(obj); /* deque keeps its length in ob_size */
+    else
+        return 0;
+    return n <= limit;
+}
+
+/* obj's referents in w->refs (replacing what was there); -1: no memory. */
+static int walk_refs(Walk *w, PyObject *obj)
+{
+    traverseproc traverse = Py_TYPE(obj)->tp_traverse;
+    w->refs.n = 0;
+    if (traverse != NULL && PyObject_IS_GC(obj))
+        traverse(obj, collect_ref, &w->refs);
+    return w->refs.failed ? -1 : 0;
+}
+
+/* The plain instances among obj's referents onto w->level. */
+static void walk_plain_refs(Walk *w, PyObject *obj)
+{
+    Py_ssize_t i;
+    if (walk_refs(w, obj) < 0) {
+        w->failed = 1;
+        return;
+    }
+    for (i = 0; i < w->refs.n && !w->failed; i++)
+        if (walk_plain(w, w->refs.items[i]) &&
+            arr_push(&w->level, w->refs.items[i]) < 0)
+            w->failed = 1;
+}
+
+static Py_ssize_t walk_holder(Walk *w, PyObject *inst, PyObject *ns)
+{
+    if (GROW(w->holders, w->cap_holders, w->n_holders) < 0) {
+        w->failed = 1;
+        return -1;
+    }
+    w->holders[w->n_holders].inst = inst;
+    w->holders[w->n_holders].ns = ns;
+    return w->n_holders++;
+}
+
+static void walk_found(Walk *w, PyObject *value, Py_ssize_t holder)
+{
+    if (GROW(w->found, w->cap_found, w->n_found) < 0) {
+        w->failed = 1;
+        return;
+    }
+    w->found[w->n_found].value = value;
+    w->found[w->n_found++].holder = holder;
+}
+
+/* owners.setdefault(container, holder) */
+static void walk_owner(Walk *w, PyObject *container, Py_ssize_t holder)
+{
+    int added;
+    if (in_map(&w->owners, container))
+        return;
+    if (ptrmap_put(&w->owners, container, holder, &added) == NULL)
+        w->failed = 1;
+}
+
+/* One value met in an instance's referents (or split __dict__). */
+static void walk_value(Walk *w, PyObject *v, Py_ssize_t *holder,
+                       PyObject *inst, PyObject *ns)
+{
+    PyTypeObject *tp = Py_TYPE(v);
+    int kind;
+    if (tp == &PyByteArray_Type) {
+        if (*holder < 0)
+            *holder = walk_holder(w, inst, ns);
+        walk_found(w, v, *holder);
+        return;
+    }
+    kind = walk_kind(w, tp);
+    if (kind == KIND_CONTAINER) {
+        if (*holder < 0)
+            *holder = walk_holder(w, inst, ns);
+        walk_owner(w, v, *holder);
+    } else if (kind == KIND_PLAIN) {
+        if (arr_push(&w->next, v) < 0)
+            w->failed = 1;
+    }
+}
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static PyObject *holder_tuple(const Walk *w, Py_ssize_t h, const char *fmt,
+                              PyObject *first_obj, Py_ssize_t first_n)
+{
+    PyObject *ns = w->holders[h].ns != NULL ? w->holders[h].ns : Py_None;
+    if (first_obj != NULL)
+        return Py_BuildValue(fmt, first_obj, w->holders[h].inst, ns);
+    return Py_BuildValue(fmt, first_n, w->holders[h].inst, ns);
+}
+
+static PyObject *instance_values(PyObject *self, PyObject *args)
+{
+    PyObject *spaces, *frames, *skip, *targets, *bases, *package;
+    PyObject *found = NULL, *owners = NULL, *result = NULL;
+    Py_ssize_t box_limit, limit, depth, visited = 0, i, j, level_no;
+    double budget, deadline;
+    int split, out_of_time = 0, stop = 0, held = 0;
+    Walk w;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!OO!O!Unnndp", &PyList_Type, &spaces,
+                          &PyList_Type, &frames, &skip, &PyList_Type,
+                          &targets, &PyTuple_Type, &bases, &package,
+                          &box_limit, &limit, &depth, &budget, &split))
+        return NULL;
+    memset(&w, 0, sizeof(w));
+    deadline = monotonic_seconds() + budget;
+    if (PyTuple_GET_SIZE(bases) > N_BASES) {
+        PyErr_SetString(PyExc_ValueError, "instance_values: bad bases");
+        return NULL;
+    }
+    for (j = 0; j < PyTuple_GET_SIZE(bases); j++) {
+        if (!PyType_Check(PyTuple_GET_ITEM(bases, j))) {
+            PyErr_SetString(PyExc_TypeError, "instance_values: bad bases");
+            return NULL;
+        }
+        w.ct.bases[j] = (PyTypeObject *)PyTuple_GET_ITEM(bases, j);
+    }
+    w.ct.n_bases = (int)PyTuple_GET_SIZE(bases);
+    w.package = package;
+    if (ptrmap_init(&w.plain, 256) < 0 || ptrmap_init(&w.seen, 1024) < 0 ||
+        ptrmap_init(&w.owners, 1024) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (add_ids(&w.seen, skip) < 0)
+        goto done;
+    /* The first level: the namespaces' plain values and those of their
+     * small containers, and after the first namespace the frames'. */
+    for (i = 0; i < PyList_GET_SIZE(spaces) && !w.failed; i++) {
         PyObject *ns = PyList_GET_ITEM(spaces, i), *key, *value;
         Py_ssize_t pos = 0;
+        /* The first namespace (__main__) always: the caller's work before
+         * this call (its namespaces, its frames) may have used the budget
+         * up, which the pure-Python walk spends after its first check. */
+        if (i > 0 && monotonic_seconds() > deadline) {
+            out_of_time = 1;
+            break;
+        }
         if (!PyDict_CheckExact(ns))
             continue;
-        while (PyDict_Next(ns, &pos, &key, &value)) {
-            Slot *hit;
-            PyObject *t;
-            if (!PyUnicode_CheckExact(key) ||
-                (hit = ptrmap_find(&want, value)) == NULL)
-                continue;
-            t = Py_BuildValue("(nOn)", i, key, hit->value);
-            if (t == NULL || PyList_Append(result, t) < 0)
-                Py_CLEAR(result);
-            Py_XDECREF(t);
-            if (result == NULL)
-                break;
-        }
+        while (PyDict_Next(ns, &pos, &key, &value) && !w.failed)
+            if (walk_plain(&w, value) && arr_push(&w.level, value) < 0)
+                w.failed = 1;
+        pos = 0;
+        while (PyDict_Next(ns, &pos, &key, &value) && !w.failed)
+            if (walk_is_box(value, box_limit))
+                walk_plain_refs(&w, value);
+        if (i == 0)
+            for (j = 0; j < PyList_GET_SIZE(frames) && !w.failed; j++)
+                walk_plain_refs(&w, PyList_GET_ITEM(frames, j));
     }
-    ptrmap_free(&want);
+    for (level_no = 0; level_no < depth && w.level.n > 0 && !w.failed &&
+                       !stop; level_no++) {
+        ObjArr tmp;
+        w.next.n = 0;
+        for (i = 0; i < w.level.n && !w.failed; i++) {
+            PyObject *inst = w.level.items[i];
+            Py_ssize_t holder = -1, n_refs, k;
+            int added;
+            if (in_map(&w.seen, inst))
+                continue;
+            if (ptrmap_put(&w.seen, inst, 1, &added) == NULL) {
+                w.failed = 1;
+                break;
+            }
+            visited++;
+            if (visited > limit ||
+                ((visited & 63) == 0 && monotonic_seconds() > deadline)) {
+                out_of_time = visited <= limit;
+                stop = 1;
+                w.next.n = 0;
+                break;
+            }
+            if (walk_refs(&w, inst) < 0) {
+                w.failed = 1;
+                break;
+            }
+            n_refs = w.refs.n;
+            for (k = 0; k < n_refs && !w.failed; k++) {
+                PyObject *r = w.refs.items[k];
+                if (split && Py_TYPE(r) == &PyDict_Type &&
+                    !in_map(&w.owners, r) && PyDict_GET_SIZE(r) <= 256) {
+                    /* The instance's __dict__: its values are attributes. */
+                    PyObject *key, *v;
+                    Py_ssize_t pos = 0, h;
+                    walk_owner(&w, r, -1);
+                    h = walk_holder(&w, inst, r);
+                    while (h >= 0 && PyDict_Next(r, &pos, &key, &v) &&
+                           !w.failed)
+                        walk_value(&w, v, &h, inst, r);
+                } else {
+                    walk_value(&w, r, &holder, inst, NULL);
+                }
+            }
+        }
+        tmp = w.level;
+        w.level = w.next;
+        w.next = tmp;
+    }
+    if (w.failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* Strong references before the first allocation: one could start a
+     * collection, whose finalisers could drop what the walk only saw. */
+    for (i = 0; i < w.n_holders; i++) {
+        Py_INCREF(w.holders[i].inst);
+        Py_XINCREF(w.holders[i].ns);
+    }
+    for (i = 0; i < w.n_found; i++)
+        Py_INCREF(w.found[i].value);
+    held = 1;
+    found = PyList_New(0);
+    owners = PyList_New(0);
+    if (found == NULL || owners == NULL)
+        goto done;
+    for (i = 0; i < w.n_found; i++) {
+        PyObject *t = holder_tuple(&w, w.found[i].holder, "(OOO)",
+                                   w.found[i].value, 0);
+        if (t == NULL || PyList_Append(found, t) < 0) {
+            Py_XDECREF(t);
+            goto done;
+        }
+        Py_DECREF(t);
+    }
+    for (i = 0; i < PyList_GET_SIZE(targets); i++) {
+        Slot *hit = ptrmap_find(&w.owners, PyList_GET_ITEM(targets, i));
+        PyObject *t;
+        if (hit == NULL || hit->value < 0)
+            continue;
+        t = holder_tuple(&w, hit->value, "(nOO)", NULL, i);
+        if (t == NULL || PyList_Append(owners, t) < 0) {
+            Py_XDECREF(t);
+            goto done;
+        }
+        Py_DECREF(t);
+    }
+    result = Py_BuildValue("(OOnN)", found, owners, visited,
+                           PyBool_FromLong(out_of_time));
+done:
+    Py_XDECREF(found);
+    Py_XDECREF(owners);
+    if (held) {
+        for (i = 0; i < w.n_holders; i++) {
+            Py_DECREF(w.holders[i].inst);
+            Py_XDECREF(w.holders[i].ns);
+        }
+        for (i = 0; i < w.n_found; i++)
+            Py_DECREF(w.found[i].value);
+    }
+    ptrmap_free(&w.plain);
+    ptrmap_free(&w.seen);
+    ptrmap_free(&w.owners);
+    PyMem_RawFree(w.holders);
+    PyMem_RawFree(w.found);
+    PyMem_RawFree(w.level.items);
+    PyMem_RawFree(w.next.items);
+    PyMem_RawFree(w.refs.items);
     return result;
 }
 
@@ -2275,27 +2835,25 @@ static long long round_half_even(double v)
  * keys and values are read with PyDict_Next (every step-th entry when
  * sampled); other containers' items are their referents (tp_traverse,
  * which skips NULL slots), every step-th when sampled. */
-static PyObject *payload(PyObject *self, PyObject *args)
+/* 1 with *bytes, *estimated, *items_read set; 0: not measured (no budget
+ * left, no length); -1 with an error set. */
+static int payload_one(PyObject *obj, int is_dict, Py_ssize_t n,
+                       Py_ssize_t left, Py_ssize_t above, Py_ssize_t items,
+                       long long *bytes, int *estimated, Py_ssize_t *items_read)
 {
-    PyObject *obj;
-    int is_dict;
-    Py_ssize_t n, left, above, items, step, read = 0, taken = 0;
-    long long total = 0, result;
+    Py_ssize_t step, read = 0, taken = 0;
+    long long total = 0;
     int sampled;
     double scale;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "Opnnnn", &obj, &is_dict, &n, &left, &above,
-                          &items))
-        return NULL;
     if (left <= 0 || n < 0)
-        Py_RETURN_NONE;
+        return 0;
     if (is_dict) {
         Py_ssize_t pos = 0, k = 0;
         PyObject *key, *value;
         Py_ssize_t per;
         if (!PyDict_Check(obj)) {
             PyErr_SetString(PyExc_TypeError, "payload: not a dict");
-            return NULL;
+            return -1;
         }
         sampled = n > above || 2 * n > left;
         per = items < left / 2 ? items : left / 2;
@@ -2310,9 +2868,12 @@ static PyObject *payload(PyObject *self, PyObject *args)
         }
         read = 2 * taken;
         scale = sampled ? (double)n / (double)(taken > 1 ? taken : 1) : 1.0;
-    } else if (PyList_Check(obj) && list_whole(obj)) {
+    } else if (PyList_Check(obj) &&
+               (PyList_GET_SIZE(obj) > above || list_whole(obj))) {
         /* Its referents are its items, last to first (list_traverse),
-         * read in place: no copy of a long list. */
+         * read in place: no copy of a long list. A sampled one is not
+         * checked for NULL slots first (a pass over all of it): a NULL
+         * slot read is skipped, as its referents would skip it. */
         PyObject **slots = ((PyListObject *)obj)->ob_item;
         Py_ssize_t m = PyList_GET_SIZE(obj), i, per;
         sampled = m > above || m > left;
@@ -2321,7 +2882,13 @@ static PyObject *payload(PyObject *self, PyObject *args)
         if (step < 1)
             step = 1;
         for (i = 0; i < m; i += step) {
-            total += payload_size(slots[m - 1 - i]);
+            PyObject *item = slots[m - 1 - i];
+            /* A sample's items lie far apart: ask for the one a few steps
+             * on while this one is read (one cache miss each otherwise). */
+            if (i + PAYLOAD_AHEAD * step < m)
+                PREFETCH(slots[m - 1 - i - PAYLOAD_AHEAD * step]);
+            if (item != NULL)
+                total += payload_size(item);
             read++;
         }
         scale = sampled ? (double)m / (double)(read > 1 ? read : 1) : 1.0;
@@ -2333,7 +2900,8 @@ static PyObject *payload(PyObject *self, PyObject *args)
             traverse(obj, collect_ref, &refs);
         if (refs.failed) {
             PyMem_RawFree(refs.items);
-            return PyErr_NoMemory();
+            PyErr_NoMemory();
+            return -1;
         }
         m = refs.n;
         sampled = m > above || m > left;
@@ -2342,14 +2910,90 @@ static PyObject *payload(PyObject *self, PyObject *args)
         if (step < 1)
             step = 1;
         for (i = 0; i < m; i += step) {
+            if (i + PAYLOAD_AHEAD * step < m)
+                PREFETCH(refs.items[i + PAYLOAD_AHEAD * step]);
             total += payload_size(refs.items[i]);
             read++;
         }
         PyMem_RawFree(refs.items);
         scale = sampled ? (double)m / (double)(read > 1 ? read : 1) : 1.0;
     }
-    result = sampled ? round_half_even((double)total * scale) : total;
-    return Py_BuildValue("(LNn)", result, PyBool_FromLong(sampled), read);
+    *bytes = sampled ? round_half_even((double)total * scale) : total;
+    *estimated = sampled;
+    *items_read = read;
+    return 1;
+}
+
+static PyObject *payload(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    int is_dict, sampled, rc;
+    Py_ssize_t n, left, above, items, read;
+    long long total;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Opnnnn", &obj, &is_dict, &n, &left, &above,
+                          &items))
+        return NULL;
+    rc = payload_one(obj, is_dict, n, left, above, items, &total, &sampled,
+                     &read);
+    if (rc < 0)
+        return NULL;
+    if (rc == 0)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(LNn)", total, PyBool_FromLong(sampled), read);
+}
+
+/* payloads(objs, dict flags, lengths, left, sample_above, sample_items)
+ * -> ([(bytes, estimated) or None per object], left): payload() for each
+ * in turn, each read from the item budget left by the ones before (an
+ * object that could not be measured, by an error or for want of budget,
+ * gets None and takes nothing from it). One call per snapshot. */
+static PyObject *payloads(PyObject *self, PyObject *args)
+{
+    PyObject *objs, *flags, *lengths, *out;
+    Py_ssize_t left, above, items, i, n;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!O!nnn", &PyList_Type, &objs,
+                          &PyList_Type, &flags, &PyList_Type, &lengths,
+                          &left, &above, &items))
+        return NULL;
+    n = PyList_GET_SIZE(objs);
+    if (PyList_GET_SIZE(flags) != n || PyList_GET_SIZE(lengths) != n) {
+        PyErr_SetString(PyExc_ValueError, "payloads: lists of one length");
+        return NULL;
+    }
+    out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        long long total = 0;
+        int sampled = 0, rc;
+        Py_ssize_t read = 0;
+        PyObject *r;
+        Py_ssize_t len = PyLong_AsSsize_t(PyList_GET_ITEM(lengths, i));
+        if (len == -1 && PyErr_Occurred()) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        rc = payload_one(PyList_GET_ITEM(objs, i),
+                         PyObject_IsTrue(PyList_GET_ITEM(flags, i)) == 1,
+                         len, left, above, items, &total, &sampled, &read);
+        if (rc < 0)
+            PyErr_Clear(); /* unmeasured, as _containers._payload */
+        if (rc == 1) {
+            left -= read;
+            r = Py_BuildValue("(LN)", total, PyBool_FromLong(sampled));
+            if (r == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+        } else {
+            r = Py_None;
+            Py_INCREF(r);
+        }
+        PyList_SET_ITEM(out, i, r);
+    }
+    return Py_BuildValue("(Nn)", out, left);
 }
 
 /* group_traces(traces) -> [(traceback, size, count)]: tracemalloc's raw
@@ -2564,9 +3208,18 @@ static PyMethodDef native_methods[] = {
     {"module_globals", module_globals, METH_VARARGS,
      "module_globals(namespaces, min_bytes) -> [(index, key, value)]: "
      "module globals the container pass looks at."},
+    {"instance_values", instance_values, METH_VARARGS,
+     "instance_values(namespaces, frames, skip ids, targets, bases, "
+     "package, box_limit, limit, depth, budget, split_dicts) -> (found, "
+     "owners, visited, out_of_time): the walk of _containers."
+     "_instance_values."},
     {"group_traces", group_traces, METH_O,
      "group_traces(traces) -> [(traceback, size, count)]: tracemalloc's "
      "raw traces summed per traceback object."},
+    {"payloads", payloads, METH_VARARGS,
+     "payloads(objs, dict_flags, lengths, left, sample_above, sample_items)"
+     " -> ([(bytes, estimated) or None], left): payload() of each in turn "
+     "within one item budget."},
     {"payload", payload, METH_VARARGS,
      "payload(obj, is_dict, n, left, sample_above, sample_items) -> "
      "(bytes, estimated, read): the payload of one container."},
@@ -2612,7 +3265,7 @@ PyMODINIT_FUNC PyInit__native(void)
     if (m == NULL)
         return NULL;
     /* The agent's .py files use a build with the same VERSION only. */
-    if (PyModule_AddIntConstant(m, "VERSION", 4) < 0) {
+    if (PyModule_AddIntConstant(m, "VERSION", 7) < 0) {
         Py_DECREF(m);
         return NULL;
     }
