@@ -277,9 +277,16 @@ class Recorder(object):
             # The stopped server stays reachable from the recorder (what
             # the agent's modules reach is left out of every snapshot), so
             # its sockets and threads never show up in the exit snapshot.
+            # Its connections too: a connection's thread may still be
+            # ending after the server let go of it.
             try:
                 from . import _server
-                self._stopped_server = _server._server
+                server = _server._server
+                connections = []
+                if server is not None:
+                    with server._lock:
+                        connections = list(server.connections)
+                self._stopped_server = (server, connections)
                 _server.stop_server()
             except Exception as exc:
                 warn("cannot stop the live server: %s" % (exc,))
