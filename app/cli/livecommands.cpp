@@ -196,7 +196,7 @@ int SnapshotCommand::run(const QStringList &arguments, CliOutput &io)
                       .arg(output);
         return 0;
     }
-    const Expected<QJsonObject> census = AgentClient::call(socket, Protocol::census(collect), timeoutMs);
+    const Expected<QJsonObject> census = AgentClient::call(socket, Protocol::census(collect, false, true), timeoutMs);
     if (!census) {
         io.error(tr("pid %1: %2").arg(pid).arg(census.error()));
         return 2;

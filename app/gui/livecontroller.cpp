@@ -317,7 +317,8 @@ void LiveController::snapshotNow(const QString &label)
     if (isCensusRunning())
         return; // one census at a time; the next tick asks again
     m_pendingLabel = label;
-    setCensusId(m_client->request(Protocol::census(m_collect), s_censusTimeoutMs));
+    // Every snapshot records its large containers, as a recorded one does.
+    setCensusId(m_client->request(Protocol::census(m_collect, false, true), s_censusTimeoutMs));
 }
 
 void LiveController::snapshotWithGraph(const QString &label)

@@ -34,6 +34,10 @@ bool absentOrNull(const QJsonValue &v)
     return v.isUndefined() || v.isNull();
 }
 
+// The agent records the containers of at least 1,000 items and the 200
+// longest; a reply listing far more is not one to believe.
+constexpr int s_maxContainerRows = 100000;
+
 QJsonArray idArray(const QList<qint64> &ids)
 {
     QJsonArray out;
@@ -211,11 +215,13 @@ AgentRequest ping()
     return {QStringLiteral("ping"), {}};
 }
 
-AgentRequest census(bool collect, bool rememberIds)
+AgentRequest census(bool collect, bool rememberIds, bool containers)
 {
     QJsonObject p{{QStringLiteral("collect"), collect}};
     if (rememberIds)
         p.insert(QStringLiteral("remember_ids"), true);
+    if (containers)
+        p.insert(QStringLiteral("containers"), true);
     return {QStringLiteral("census"), p};
 }
 
@@ -384,6 +390,52 @@ Expected<LiveSnapshot> parseCensus(const QJsonObject &result, const QString &sou
                                         [](const TypeStat &a, const TypeStat &b) { return a.type == b.type; });
     if (dup != s.stats.end())
         return bad(tr("census lists a type twice"));
+
+    // The container pass (census with "containers": true): one row per
+    // container, in the shape of the file's container table.
+    const QJsonValue containersValue = result.value(QStringLiteral("containers"));
+    if (!absentOrNull(containersValue)) {
+        if (!containersValue.isArray())
+            return bad(tr("census field 'containers' is not a list"));
+        const QJsonArray rows = containersValue.toArray();
+        if (rows.size() > s_maxContainerRows)
+            return bad(tr("census lists %1 containers (at most %2)").arg(rows.size()).arg(s_maxContainerRows));
+        auto optionalText = [](const QJsonValue &v) { return absentOrNull(v) || v.isString(); };
+        auto text = [](const QJsonValue &v) {
+            QString line = TextUtil::oneLine(v.toString());
+            return line.size() > 300 ? line.left(299) + QChar(0x2026) : line;
+        };
+        s.containers.reserve(size_t(rows.size()));
+        for (const QJsonValue &v : rows) {
+            const QJsonArray row = v.toArray();
+            if (!v.isArray() || row.size() != 11 || !isWholeNumber(row.at(0)) || !row.at(1).isString()
+                || !row.at(2).isString() || !isWholeNumber(row.at(3)) || !isWholeNumber(row.at(4))
+                || !(absentOrNull(row.at(5)) || isWholeNumber(row.at(5))) || !row.at(6).isBool()
+                || !(absentOrNull(row.at(7)) || isWholeNumber(row.at(7))) || !optionalText(row.at(8))
+                || !optionalText(row.at(9)) || !optionalText(row.at(10)))
+                return bad(tr("malformed container row"));
+            const QString kind = row.at(2).toString();
+            if (kind != QLatin1String("container") && kind != QLatin1String("value"))
+                return bad(tr("container row of unknown kind '%1'").arg(text(row.at(2))));
+            ContainerStat c;
+            c.objectId = row.at(0).toInteger();
+            c.type = live.types.intern(row.at(1).toString());
+            c.value = kind == QLatin1String("value");
+            c.items = row.at(3).toInteger(-1);
+            c.size = row.at(4).toInteger(-1);
+            c.payloadBytes = absentOrNull(row.at(5)) ? -1 : row.at(5).toInteger(-1);
+            c.payloadEstimated = row.at(6).toBool();
+            c.previousItems = absentOrNull(row.at(7)) ? -1 : row.at(7).toInteger(-1);
+            if (c.items < 0 || c.size < 0 || (!absentOrNull(row.at(5)) && c.payloadBytes < 0)
+                || (!absentOrNull(row.at(7)) && c.previousItems < 0))
+                return bad(tr("container row with a negative count or size"));
+            c.heldBy = text(row.at(8));
+            c.holderKind = text(row.at(9));
+            c.holderType = text(row.at(10));
+            s.containers.push_back(std::move(c));
+        }
+        s.info.hasContainerPass = true;
+    }
     return live;
 }
 

@@ -42,7 +42,9 @@ AgentRequest hello();
 AgentRequest ping();
 // census; rememberIds: the agent remembers the ids it saw (the baseline of
 // backrefs/chain sampling).
-AgentRequest census(bool collect = true, bool rememberIds = false);
+// containers: the container pass of a snapshot too (the reply's
+// "containers" rows; docs/protocol.md).
+AgentRequest census(bool collect = true, bool rememberIds = false, bool containers = false);
 
 // backrefs: either a type (a sample of k instances) or explicit object ids.
 struct BackrefsQuery

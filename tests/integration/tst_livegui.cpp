@@ -142,6 +142,23 @@ void TestLiveGui::demoShowsLeakingTypeAsSuspect()
     const Expected<LoadedFile> saved = SnapshotReader::read(autosave);
     QVERIFY2(saved, qPrintable(saved.error()));
     QCOMPARE(int(saved.value().snapshots.size()), window.controller()->session()->snapshotCount());
+    // Live snapshots record their large containers as recorded ones do:
+    // the demo's growing _CACHE dict, named by what holds it, in the window
+    // and in the autosave.
+    auto namesCache = [](const Snapshot &snapshot) {
+        if (!snapshot.info.hasContainerPass)
+            return false;
+        for (const ContainerStat &c : snapshot.containers)
+            if (c.heldBy == QStringLiteral("__main__._CACHE"))
+                return true;
+        return false;
+    };
+    const std::shared_ptr<const Session> liveSession = window.controller()->session();
+    QVERIFY(std::any_of(saved.value().snapshots.begin(), saved.value().snapshots.end(), namesCache));
+    bool inSession = false;
+    for (int i = 0; i < liveSession->snapshotCount(); ++i)
+        inSession = inSession || namesCache(liveSession->snapshot(i));
+    QVERIFY(inSession);
 
     QSignalSpy exited(live.live(), &LiveController::processExited);
     live.stopAction()->trigger();

@@ -31,6 +31,7 @@ class Held:
     pass
 
 _HELD = [Held() for _ in range(5)]
+_BIG = ["line %d" % i for i in range(1500)]  # a container of str payloads
 print(leakscope_agent.start_server(), flush=True)
 sys.stdin.readline()
 )PY";
@@ -124,6 +125,26 @@ void TestProtocol::everyOpAgainstTheRealAgent()
         heldCount += s.type == held ? s.count : 0;
     QCOMPARE(heldCount, qint64(5));
     QCOMPARE(census.value().snapshot.info.pid, target.pid());
+    QVERIFY(!census.value().snapshot.info.hasContainerPass);
+    QVERIFY(census.value().snapshot.containers.empty());
+
+    // With the container pass: _BIG (1,500 items, at least 1,000: always
+    // recorded) and its str payload.
+    const Expected<LiveSnapshot> withContainers =
+        Protocol::parseCensus(call(Protocol::census(true, false, true)), source);
+    QVERIFY2(withContainers, qPrintable(withContainers.error()));
+    const Snapshot &cs = withContainers.value().snapshot;
+    QVERIFY(cs.info.hasContainerPass);
+    QVERIFY(cs.info.meta.contains(QStringLiteral("containers")));
+    const int listType = withContainers.value().types.find(QStringLiteral("list"));
+    QVERIFY(listType >= 0);
+    bool heldList = false;
+    for (const ContainerStat &c : cs.containers) {
+        QVERIFY(c.type >= 0 && c.type < withContainers.value().types.size());
+        QVERIFY(c.objectId != 0);
+        heldList = heldList || (c.type == listType && c.items == 1500 && !c.value && c.payloadBytes > 1500 * 40);
+    }
+    QVERIFY2(heldList, "no 1,500-item list of str among the containers");
 
     const Expected<Protocol::Instances> instances =
         Protocol::parseInstances(send(Protocol::instances(QStringLiteral("__main__.Held"), 1, 2)), source);
@@ -298,6 +319,30 @@ void TestProtocol::hostileReplies_data()
             referrers += QByteArray(i ? "," : "") + R"({"id": 9, "type": "dict"})";
         QTest::newRow("object 51 referrers") << "object" << QByteArray(referrers + "]}") << "51 referrers (at most 50)";
     }
+    const QByteArray census = R"("types": [["list", 3, 168]], "containers": )";
+    QTest::newRow("census containers an object") << "census" << QByteArray("{" + census + "{}}") << "'containers' is not a list";
+    QTest::newRow("census container row short")
+        << "census" << QByteArray("{" + census + R"([[5, "list", "container", 3]]})") << "malformed container row";
+    QTest::newRow("census container type a number")
+        << "census"
+        << QByteArray("{" + census + R"([[5, 7, "container", 3, 88, null, false, null, null, null, null]]})")
+        << "malformed container row";
+    QTest::newRow("census container kind unknown")
+        << "census"
+        << QByteArray("{" + census + R"([[5, "list", "moon", 3, 88, null, false, null, null, null, null]]})")
+        << "unknown kind 'moon'";
+    QTest::newRow("census container items negative")
+        << "census"
+        << QByteArray("{" + census + R"([[5, "list", "container", -3, 88, null, false, null, null, null, null]]})")
+        << "negative count or size";
+    QTest::newRow("census container held_by a list")
+        << "census"
+        << QByteArray("{" + census + R"([[5, "list", "container", 3, 88, null, false, null, [], null, null]]})")
+        << "malformed container row";
+    QTest::newRow("census container estimated a number")
+        << "census"
+        << QByteArray("{" + census + R"([[5, "list", "container", 3, 88, 10, 1, null, null, null, null]]})")
+        << "malformed container row";
     QTest::newRow("graph_dump without snapshot_id") << "graph_dump" << QByteArray(R"({})") << "no valid snapshot_id";
     QTest::newRow("graph_dump snapshot_id 0") << "graph_dump" << QByteArray(R"({"snapshot_id": 0})")
                                               << "no valid snapshot_id";

@@ -172,6 +172,29 @@ class ServerProtocolTest(TempDirTestCase):
                                  collect=False)["result"]
         self.assertIs(no_collect["meta"]["collected"], False)
 
+    def test_census_with_containers_names_the_growing_list(self):
+        client = self.child.client()
+        plain = client.call("census", request_id=1)["result"]
+        self.assertNotIn("containers", plain)
+        self.assertNotIn("containers", plain["meta"])
+        self.assertEqual(self.child.command("leak 1200"), "ok 1200")
+        client.call("census", request_id=2, containers=True)
+        self.assertEqual(self.child.command("leak 300"), "ok 1500")
+        result = client.call("census", request_id=3, containers=True)["result"]
+        self.assertIn("containers", result["meta"])
+        rows = result["containers"]
+        for row in rows:
+            self.assertEqual(len(row), 11, row)
+            self.assertIn(row[2], ("container", "value"))
+            self.assertNotIn("leakscope", "%s %s %s" % (row[1], row[8], row[10]))
+        kept = [r for r in rows if r[8] == "__main__._KEPT"]
+        self.assertEqual(len(kept), 1, [r for r in rows if r[3] >= 1000])
+        oid, tp, kind, items, size, payload, estimated, previous = kept[0][:8]
+        self.assertEqual((tp, kind, items, previous), ("list", "container", 1500, 1200))
+        self.assertEqual(kept[0][9], "module_global")
+        bad = client.call("census", request_id=4, containers="yes")
+        self.assertEqual(bad["error"]["code"], "bad_request")
+
     def test_idle_censuses_through_the_server_show_no_growth(self):
         client = self.child.client()
         other = self.child.client()  # an idle second connection

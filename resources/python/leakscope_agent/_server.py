@@ -630,13 +630,44 @@ class Server(object):
         if not isinstance(collect, bool):
             raise ProtocolError("bad_request", "collect must be true or false")
         remember = _param(request, "remember_ids", bool, False)
-        types, meta = census(collect=collect)
+        with_containers = _param(request, "containers", bool, False)
+        containers = None
+        if with_containers:
+            # The container pass of a snapshot, under the lock a snapshot
+            # holds: its result (and the previous lengths it remembers)
+            # is this census's alone.
+            from . import _census, _containers
+            with _census.LOCK:
+                types, meta = census(collect=collect, scan=_containers.scan)
+                result = _containers.take_result()
+            containers = []
+            if result is not None:
+                meta["containers"] = result["meta"]
+                containers = [
+                    [r["id"], r["type"], r["kind"], r["items"], r["size"],
+                     r["payload"], bool(r["estimated"]), r["previous"],
+                     r["held_by"], r["holder_kind"], r["holder_type"]]
+                    for r in result["rows"]]
+            del result
+        else:
+            types, meta = census(collect=collect)
         if remember:
             from ._refs import remember_ids
             meta["remembered_ids"] = remember_ids()
         rows = [[name, count, size] for name, (count, size) in types.items()]
         del types
         rows.sort(key=lambda row: -row[1])
+        if containers is not None:
+            return {
+                "taken_at": meta["taken_at"],
+                "pid": meta["pid"],
+                "rss": meta["rss"],
+                "gc_objects": meta["gc_objects"],
+                "gc_garbage": meta["gc_garbage"],
+                "meta": meta,
+                "types": rows,
+                "containers": containers,
+            }
         return {
             "taken_at": meta["taken_at"],
             "pid": meta["pid"],
