@@ -12,6 +12,8 @@
 #include "views/containersview.h"
 #include "views/summaryview.h"
 
+#include "testutil/processrun.h"
+
 #include <QApplication>
 #include <QDir>
 #include <QFile>
@@ -35,12 +37,7 @@ namespace {
 const QString s_request = QStringLiteral("__main__.HttpRequest");
 const QString s_tracer = QStringLiteral("__main__.Tracer");
 
-struct Run
-{
-    int code = -1;
-    QString out;
-    QString err;
-};
+using testutil::Run;
 
 // A service that keeps a ~2 KB str per request in a module-level list (the
 // census never counts str), keeps 1 MiB of mapped memory every 10 requests
@@ -137,24 +134,10 @@ private:
 
 Run TestLeakReport::cli(const QStringList &args)
 {
-    QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("XDG_CACHE_HOME"), m_dir.filePath(QStringLiteral("cache")));
     env.remove(QStringLiteral("PYTHONPATH"));
-    p.setProcessEnvironment(env);
-    p.setWorkingDirectory(m_dir.path());
-    p.start(QStringLiteral(LEAKSCOPE_BIN_DIR "/leakscope-cli"), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = QStringLiteral("did not finish");
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return testutil::runProcess(QStringLiteral(LEAKSCOPE_BIN_DIR "/leakscope-cli"), args, m_dir.path(), env, 120000);
 }
 
 void TestLeakReport::initTestCase()

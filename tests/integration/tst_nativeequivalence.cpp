@@ -5,24 +5,20 @@
 // CLI embeds, with its native module for LEAKSCOPE_PYTHON; LEAKSCOPE_NATIVE=0
 // for the pure-Python passes), then `report --format json` reads both files.
 
+#include "testutil/processrun.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
 namespace {
 
-struct Run
-{
-    int code = -1;
-    QString out;
-    QString err;
-};
+using testutil::Run;
 
 struct Leak
 {
@@ -54,7 +50,6 @@ private:
 
 Run TestNativeEquivalence::cli(const QStringList &args, bool native)
 {
-    QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("XDG_CACHE_HOME"), m_dir.filePath(QStringLiteral("cache")));
     env.remove(QStringLiteral("PYTHONPATH"));
@@ -62,20 +57,7 @@ Run TestNativeEquivalence::cli(const QStringList &args, bool native)
         env.remove(QStringLiteral("LEAKSCOPE_NATIVE"));
     else
         env.insert(QStringLiteral("LEAKSCOPE_NATIVE"), QStringLiteral("0"));
-    p.setProcessEnvironment(env);
-    p.setWorkingDirectory(m_dir.path());
-    p.start(QStringLiteral(LEAKSCOPE_BIN_DIR "/leakscope-cli"), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(180000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = QStringLiteral("did not finish");
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return testutil::runProcess(QStringLiteral(LEAKSCOPE_BIN_DIR "/leakscope-cli"), args, m_dir.path(), env);
 }
 
 QMap<QString, Leak> TestNativeEquivalence::leaks(const QString &file, QString *error)

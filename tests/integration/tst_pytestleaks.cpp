@@ -8,6 +8,8 @@
 #include "core/testleaks.h"
 #include "views/testtimelinemodel.h"
 
+#include "testutil/processrun.h"
+
 #include <QApplication>
 #include <QDir>
 #include <QDirIterator>
@@ -46,32 +48,8 @@ bool copyTree(const QString &from, const QString &to)
     return true;
 }
 
-struct Run
-{
-    int code = -1;
-    QString out;
-    QString err;
-};
-
-Run runProcess(const QString &program, const QStringList &args, const QString &cwd,
-               const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
-{
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.setWorkingDirectory(cwd);
-    p.start(program, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(240000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = QStringLiteral("did not finish");
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using testutil::Run;
+using testutil::runProcess;
 
 } // namespace
 

@@ -657,18 +657,7 @@ class Server(object):
         rows = [[name, count, size] for name, (count, size) in types.items()]
         del types
         rows.sort(key=lambda row: -row[1])
-        if containers is not None:
-            return {
-                "taken_at": meta["taken_at"],
-                "pid": meta["pid"],
-                "rss": meta["rss"],
-                "gc_objects": meta["gc_objects"],
-                "gc_garbage": meta["gc_garbage"],
-                "meta": meta,
-                "types": rows,
-                "containers": containers,
-            }
-        return {
+        reply = {
             "taken_at": meta["taken_at"],
             "pid": meta["pid"],
             "rss": meta["rss"],
@@ -677,6 +666,9 @@ class Server(object):
             "meta": meta,
             "types": rows,
         }
+        if containers is not None:
+            reply["containers"] = containers
+        return reply
 
     def _live(self, function, *args, **kwargs):
         from ._refs import LiveError
