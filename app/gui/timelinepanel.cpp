@@ -134,13 +134,12 @@ int TimelinePanel::preferredWidth() const
         if (c != SnapshotTimelineModel::LabelColumn && c != SnapshotTimelineModel::SourceColumn
             && !m_view->isColumnHidden(c))
             width += m_view->columnWidth(c);
-    // Labels up to about a dozen characters whole ("every 2s #10"); longer
-    // ones are elided, with the whole label in the tooltip.
+    // Room for labels of about a dozen characters ("every 2s #10"), even
+    // while the labels so far are shorter: a live session sizes the pane on
+    // its first snapshot ("start"), and its numbers widen later; longer
+    // labels are elided, with the whole label in the tooltip.
     const QFontMetrics fm = m_view->fontMetrics();
-    int label = fm.horizontalAdvance(m_model->headerData(SnapshotTimelineModel::LabelColumn, Qt::Horizontal).toString());
-    for (int r = 0; r < m_model->rowCount() && r < 500; ++r)
-        label = std::max(label, fm.horizontalAdvance(m_model->index(r, SnapshotTimelineModel::LabelColumn).data().toString()));
-    width += std::min(label, fm.horizontalAdvance(QStringLiteral("every 0.5s #10"))) + 12;
+    width += fm.horizontalAdvance(QStringLiteral("every 0.5s #10")) + 12;
     if (showsSources()) {
         int source = 0;
         for (int r = 0; r < m_model->rowCount() && r < 500; ++r)
