@@ -11,6 +11,8 @@
 #include "gui/mainwindow.h"
 #include "gui/sessioncontroller.h"
 
+#include "testutil/liveenv.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QDir>
@@ -70,14 +72,7 @@ void TestAttachGui::initTestCase()
     if (QStandardPaths::findExecutable(QStringLiteral("gdb")).isEmpty())
         QSKIP("gdb is not installed (Debian package gdb): attach cannot be tested");
     QVERIFY(m_dir.isValid());
-    const QString sockets = m_dir.filePath(QStringLiteral("sockets"));
-    QVERIFY(QDir().mkpath(sockets));
-    QFile::setPermissions(sockets, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    qputenv("LEAKSCOPE_SOCKET_DIR", QFile::encodeName(sockets));
-    qputenv("LEAKSCOPE_AUTOSAVE_DIR", QFile::encodeName(m_dir.filePath(QStringLiteral("autosave"))));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("cache"))));
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("config"))));
-    qunsetenv("PYTHONPATH");
+    QVERIFY(testutil::isolateLiveEnvironment(m_dir.path()));
 }
 
 void TestAttachGui::dialogListsProgramAndAttachOpensNewLiveSession()

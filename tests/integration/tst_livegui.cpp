@@ -17,6 +17,8 @@
 #include "lsnap/snapshotreader.h"
 #include "core/session.h"
 
+#include "testutil/liveenv.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QDir>
@@ -82,14 +84,7 @@ private:
 void TestLiveGui::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    const QString sockets = m_dir.filePath(QStringLiteral("sockets"));
-    QVERIFY(QDir().mkpath(sockets));
-    QFile::setPermissions(sockets, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    qputenv("LEAKSCOPE_SOCKET_DIR", QFile::encodeName(sockets));
-    qputenv("LEAKSCOPE_AUTOSAVE_DIR", QFile::encodeName(m_dir.filePath(QStringLiteral("autosave"))));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("cache"))));
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("config"))));
-    qunsetenv("PYTHONPATH");
+    QVERIFY(testutil::isolateLiveEnvironment(m_dir.path()));
 }
 
 void TestLiveGui::demoShowsLeakingTypeAsSuspect()
